@@ -1,0 +1,85 @@
+"""The `nubo` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from nubo.config import DEFAULT_PORT, Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Nubo: a private cloud that speaks the OpenStack APIs.")
+db_app = typer.Typer(help="Database schema.")
+keys_app = typer.Typer(help="Token encryption keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+DataDir = typer.Option(None, "--data-dir", help="Where Nubo keeps everything "
+                       "[default: /var/lib/nubo as root, else ~/.local/share/nubo]")
+DbUrl = typer.Option(None, "--database-url", help="postgresql://... or mysql://... "
+                     "[default: SQLite in the data dir]")
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def up(data_dir: Path = DataDir,
+       host: str = typer.Option(None, "--host", help="Address to listen on [127.0.0.1]"),
+       port: int = typer.Option(None, "--port", help=f"Port to listen on [{DEFAULT_PORT}]"),
+       virt: str = typer.Option(None, "--virt", help="auto, libvirt or fake"),
+       network: str = typer.Option(None, "--network", help="auto, linux or noop"),
+       database_url: str = DbUrl,
+       admin_password: str = typer.Option(None, "--admin-password",
+                                          help="The admin's password on first start "
+                                               "[generated]"),
+       public_url: str = typer.Option(None, "--public-url",
+                                      help="Base URL clients use, for the catalog"),
+       log_level: str = typer.Option(None, "--log-level")) -> None:
+    """Run the whole cloud in this process, in the foreground."""
+    if virt not in (None, "auto", "libvirt", "fake"):
+        raise typer.BadParameter("--virt must be auto, libvirt or fake")
+    if network not in (None, "auto", "linux", "noop"):
+        raise typer.BadParameter("--network must be auto, linux or noop")
+    settings = _settings(data_dir=data_dir, host=host, port=port, virt=virt, network=network,
+                         database_url=database_url, admin_password=admin_password,
+                         public_url=public_url, log_level=log_level)
+    from nubo.server import serve
+    sys.exit(asyncio.run(serve(settings)))
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: Path = DataDir, database_url: str = DbUrl) -> None:
+    """Apply the schema migrations (`nubo up` does this itself on start)."""
+    from nubo.core.db import Database
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+
+    async def run() -> None:
+        db = Database(settings.db_url)
+        await db.migrate()
+        await db.dispose()
+    asyncio.run(run())
+    typer.echo("database schema is up to date")
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: Path = DataDir) -> None:
+    """Rotate the Fernet token keys (tokens made with the previous keys stay valid)."""
+    from nubo.identity.tokens import KeyRepository
+    settings = _settings(data_dir=data_dir)
+    repo = KeyRepository(settings.data_dir / "keys" / "fernet")
+    repo.setup()
+    typer.echo(f"new primary key: {repo.rotate()}")
+
+
+def main() -> None:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    logging.captureWarnings(True)
+    app()

@@ -1,0 +1,66 @@
+"""Settings: command-line flags of `nubo up` override `NUBO_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORT = 8880
+
+
+def default_data_dir() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/lib/nubo")
+    return Path.home() / ".local" / "share" / "nubo"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NUBO_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    #: Base URL clients reach us on, written into the catalog (default http://HOST:PORT).
+    public_url: str | None = None
+    #: SQLite in DATA_DIR by default; postgresql://... or mysql://... (MariaDB) to scale out.
+    database_url: str | None = None
+    virt: Literal["auto", "libvirt", "fake"] = "auto"
+    network: Literal["auto", "linux", "noop"] = "auto"
+    admin_password: str | None = None
+    region: str = "RegionOne"
+    log_level: str = "INFO"
+
+    # identity
+    token_expiration: int = 3600
+    #: bcrypt cost; Keystone's default is 12 (~0.2 s a login on our machines).
+    password_hash_rounds: int = Field(default=12, ge=4, le=31)
+    #: failed logins before a user is locked out; 0 turns lockout off (Keystone's default).
+    lockout_failure_attempts: int = 0
+    lockout_duration: int = 1800
+    max_request_body_size: int = 114688
+    #: oslo.policy overrides (YAML or JSON); default DATA_DIR/policy.yaml when it exists.
+    policy_file: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'nubo.db'}"
+
+    @property
+    def effective_policy_file(self) -> Path | None:
+        if self.policy_file:
+            return self.policy_file
+        p = self.data_dir / "policy.yaml"
+        return p if p.exists() else None

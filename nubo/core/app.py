@@ -1,0 +1,116 @@
+"""The one ASGI application: request ids, access log, metrics, and dispatch by path prefix.
+
+Paths follow DevStack's layout on one port (`/identity/v3`, `/compute/v2.1`, ...). Besides the
+services it serves `/healthz` (200 once every service is serving) and `/metrics` (Prometheus).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest
+from starlette.types import Message, Receive, Scope, Send
+
+from nubo.core import errors
+from nubo.core.http import ServiceApp, fault_response
+from nubo.core.logs import request_id_var
+
+ACCESS = logging.getLogger("nubo.access")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("nubo_http_requests", "HTTP requests served",
+                                ["service", "method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("nubo_http_request_duration_seconds", "HTTP request latency",
+                                 ["service", "method", "route"], registry=self.registry,
+                                 buckets=(.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5,
+                                          1, 2.5, 5, 10))
+
+
+class NuboApp:
+    def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None) -> None:
+        self.services = {s.prefix: s for s in services}
+        self.metrics = metrics or Metrics()
+        self.ready = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            # Keystone and Nova accept a trailing slash on every path.
+            scope["path"] = path = path.rstrip("/") or "/"
+        rid = "req-" + str(uuid.uuid4())
+        scope["nubo.request_id"] = rid
+        token = request_id_var.set(rid)
+        status = 500
+        start = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-openstack-request-id", rid.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        prefix = "/" + path.split("/", 2)[1]
+        service = self.services.get(prefix)
+        try:
+            if service is not None:
+                await service(scope, receive, send_wrapper)
+            else:
+                await self._builtin(scope, receive, send_wrapper, path)
+        finally:
+            elapsed = time.perf_counter() - start
+            name = service.name if service else "nubo"
+            route = scope.get("nubo.route", path if service is None else "unmatched")
+            self.metrics.requests.labels(name, scope["method"], route, str(status)).inc()
+            self.metrics.latency.labels(name, scope["method"], route).observe(elapsed)
+            ctx = scope.get("nubo.context")
+            ACCESS.info("%s %s %s %.1fms", scope["method"], path, status, elapsed * 1000,
+                        extra={"method": scope["method"], "path": path, "status": status,
+                               "ms": round(elapsed * 1000, 2),
+                               "user_id": getattr(ctx, "user_id", None)})
+            request_id_var.reset(token)
+
+    async def _builtin(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        if path == "/healthz":
+            ok = self.ready
+            body = orjson.dumps({"status": "ok" if ok else "starting",
+                                 "services": sorted(s.name for s in self.services.values())})
+            await _send(send, 200 if ok else 503, body, b"application/json")
+        elif path == "/metrics":
+            await _send(send, 200, generate_latest(self.metrics.registry),
+                        CONTENT_TYPE_LATEST.encode())
+        else:
+            resp = fault_response("keystone", errors.NotFound(
+                "The resource could not be found."), scope["nubo.request_id"])
+            await resp(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _send(send: Send, status: int, body: bytes, ctype: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", ctype),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

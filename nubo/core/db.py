@@ -1,0 +1,133 @@
+"""Database access: one async engine, sessions for reads and for writes, Alembic migrations.
+
+SQLite (the default) runs in WAL mode; a write session takes the write lock up front
+(`BEGIN IMMEDIATE`) so two writers queue instead of failing on a lock upgrade. PostgreSQL and
+MariaDB use their async drivers; URLs without a driver get one (`postgresql://` -> asyncpg,
+`mysql://` or `mariadb://` -> aiomysql).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, String, event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from nubo.core.errors import Conflict
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+#: Microsecond timestamps everywhere (MariaDB's DATETIME drops the fraction unless told).
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+class Meta(Base):
+    """Key-value facts about this deployment (bootstrap done, ...)."""
+
+    __tablename__ = "nubo_meta"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored in every DateTime column (portable across all three databases)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def async_url(url: str) -> str:
+    u = make_url(url)
+    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+              "postgres": "postgresql+asyncpg", "mysql": "mysql+aiomysql",
+              "mariadb": "mysql+aiomysql"}.get(u.drivername)
+    if driver:
+        u = u.set(drivername=driver)
+    if u.drivername.startswith("mysql") and "charset" not in u.query:
+        u = u.update_query_dict({"charset": "utf8mb4"})
+    return u.render_as_string(hide_password=False)
+
+
+class Database:
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = async_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            path = make_url(self.url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=3600)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _sqlite_events(self.engine)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as s:
+            yield s
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A transaction committed on success; a unique-constraint race becomes a 409."""
+        async with self._sessions() as s:
+            await s.connection(execution_options={"nubo_write": True})
+            try:
+                yield s
+                await s.commit()
+            except IntegrityError as exc:
+                await s.rollback()
+                raise Conflict("Conflict occurred attempting to store the resource: "
+                               "it already exists or is still referenced.") from exc
+            except BaseException:
+                await s.rollback()
+                raise
+
+    async def migrate(self) -> None:
+        from nubo.core.migrations import upgrade
+        async with self.engine.begin() as conn:
+            await conn.run_sync(upgrade)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_events(engine: AsyncEngine) -> None:
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "connect")
+    def _connect(dbapi_conn: Any, _rec: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN defers the write lock).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(sync, "begin")
+    def _begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("nubo_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

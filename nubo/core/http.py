@@ -1,0 +1,217 @@
+"""HTTP plumbing shared by every service: routes, responses, fault bodies, request bodies.
+
+Each service declares one route table (`routes.py`) of `Route`s; `ServiceApp` matches them,
+authenticates, and maps every `NuboError` to the service's own fault format in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import compile_path
+from starlette.types import Receive, Scope, Send
+
+from nubo.core import errors
+from nubo.core.context import RequestContext, anonymous
+from nubo.core.validation import validate
+
+LOG = logging.getLogger("nubo.http")
+
+JSON = "application/json"
+Handler = Callable[[Request], Awaitable[Response]]
+Authenticator = Callable[[str, str], Awaitable[RequestContext]]
+FaultStyle = Literal["keystone", "nova", "neutron", "glance", "placement", "heat"]
+
+#: Keystone's default `max_request_body_size`.
+DEFAULT_MAX_BODY = 114688
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON, headers=headers)
+
+
+def no_content(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+    return Response(b"", status_code=status, headers=headers)
+
+
+# ---------------------------------------------------------------------------------- faults
+
+_NOVA_KEYS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+              405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
+              413: "overLimit", 415: "badMediaType", 429: "overLimit", 501: "notImplemented",
+              503: "serviceUnavailable"}
+
+
+def fault_body(style: FaultStyle, err: errors.NuboError, request_id: str) -> tuple[bytes, str]:
+    """The bytes and media type of `err` in the fault format of `style`."""
+    s, msg = err.status, err.message
+    body: Any
+    if style == "keystone":
+        body = {"error": {"code": s, "title": err.title, "message": msg}}
+    elif style == "nova":
+        body = {_NOVA_KEYS.get(s, "computeFault"): {"code": s, "message": msg}}
+    elif style == "neutron":
+        body = {"NeutronError": {"type": err.code, "message": msg, "detail": ""}}
+    elif style == "placement":
+        body = {"errors": [{"status": s, "title": err.title, "detail": msg,
+                            "code": f"placement.{err.code}", "request_id": request_id}]}
+    elif style == "heat":
+        body = {"code": s, "title": err.title, "explanation": msg,
+                "error": {"type": err.code, "message": msg, "traceback": None}}
+    else:  # glance answers in plain text, as webob does
+        return f"{s} {err.title}\n\n{msg}\n\n   ".encode(), "text/plain; charset=UTF-8"
+    return orjson.dumps(body), JSON
+
+
+def fault_response(style: FaultStyle, err: errors.NuboError, request_id: str) -> Response:
+    content, media = fault_body(style, err, request_id)
+    return Response(content, status_code=err.status, media_type=media, headers=err.headers)
+
+
+# ---------------------------------------------------------------------------------- bodies
+
+async def read_body(request: Request, max_size: int = DEFAULT_MAX_BODY) -> bytes:
+    """The whole request body, refusing more than `max_size` bytes without reading them."""
+    length = request.headers.get("content-length")
+    if length is not None:
+        try:
+            if int(length) > max_size:
+                raise errors.PayloadTooLarge()
+        except ValueError:
+            raise errors.BadRequest("Invalid Content-Length header.") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_size:
+            raise errors.PayloadTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, schema: dict[str, Any] | None = None,
+                    max_size: int = DEFAULT_MAX_BODY) -> Any:
+    """Parse and validate a JSON body: a 400 for anything malformed, 413 for too large."""
+    raw = await read_body(request, max_size)
+    if not raw.strip():
+        if schema is not None:
+            raise errors.ValidationError("The request body is empty; a JSON document is "
+                                         "expected.")
+        return None
+    ctype = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
+    if ctype and ctype != JSON and not ctype.endswith("+json"):
+        raise errors.UnsupportedMediaType(f"Content type {ctype} is not supported; send "
+                                          f"{JSON}.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise errors.ValidationError(f"Malformed JSON in request body: {exc}") from None
+    if schema is not None:
+        validate(schema, body)
+    return body
+
+
+def context(request: Request) -> RequestContext:
+    ctx: RequestContext = request.scope["nubo.context"]
+    return ctx
+
+
+# ---------------------------------------------------------------------------------- routing
+
+@dataclass(frozen=True)
+class Route:
+    """One API operation. `auth=False` for the few public ones (version documents, login)."""
+
+    path: str
+    method: str
+    handler: Handler
+    auth: bool = True
+
+
+@dataclass
+class _Path:
+    regex: re.Pattern[str]
+    convertors: dict[str, Any]
+    template: str
+    methods: dict[str, Route] = field(default_factory=dict)
+
+
+class ServiceApp:
+    """Dispatch for one service: match path and method, authenticate, render faults."""
+
+    def __init__(self, name: str, prefix: str, routes: Iterable[Route], style: FaultStyle,
+                 authenticator: Authenticator | None, state: Any = None) -> None:
+        self.name, self.prefix, self.style = name, prefix, style
+        self.authenticator = authenticator
+        self.state = state
+        self.unauthorized_headers: dict[str, str] = {}
+        by_path: dict[str, _Path] = {}
+        explicit: set[tuple[str, str]] = set()
+        for r in routes:
+            full = prefix + r.path if r.path != "/" else prefix
+            p = by_path.get(full)
+            if p is None:
+                regex, _fmt, conv = compile_path(full)
+                p = by_path[full] = _Path(regex, conv, full)
+            if (full, r.method) in explicit:
+                raise ValueError(f"duplicate route {r.method} {full}")
+            explicit.add((full, r.method))
+            p.methods[r.method] = r
+            if r.method == "GET" and (full, "HEAD") not in explicit:
+                p.methods["HEAD"] = r     # HEAD answers as GET does, without the body
+        self.paths = list(by_path.values())
+
+    def match(self, path: str, method: str) -> tuple[Route, dict[str, Any], str]:
+        allowed: list[str] = []
+        for p in self.paths:
+            m = p.regex.match(path)
+            if m is None:
+                continue
+            route = p.methods.get(method)
+            if route is None:
+                allowed.extend(p.methods)
+                continue
+            params = {k: p.convertors[k].convert(v) for k, v in m.groupdict().items()}
+            return route, params, p.template
+        if allowed:
+            raise errors.MethodNotAllowed(
+                f"The method {method} is not allowed for this resource.",
+                headers={"Allow": ", ".join(sorted(set(allowed)))})
+        raise errors.NotFound("The resource could not be found.")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rid: str = scope["nubo.request_id"]
+        scope["nubo.state"] = self.state
+        try:
+            route, params, template = self.match(scope["path"], scope["method"])
+            scope["nubo.route"] = template
+            scope["path_params"] = params
+            request = Request(scope, receive)
+            if route.auth:
+                token = request.headers.get("x-auth-token")
+                if not token:
+                    raise errors.Unauthorized()
+                if self.authenticator is None:
+                    raise errors.ServiceUnavailable("Authentication is not available.")
+                scope["nubo.context"] = await self.authenticator(token, rid)
+            else:
+                scope["nubo.context"] = anonymous(rid)
+            response = await route.handler(request)
+        except errors.NuboError as err:
+            if err.status == 401:
+                err.headers = {**self.unauthorized_headers, **err.headers}
+            if err.status >= 500:
+                LOG.error("%s: %s", type(err).__name__, err.message)
+            response = fault_response(self.style, err, rid)
+        except Exception:  # noqa: BLE001 - the one place a bug becomes a clean 500
+            LOG.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            response = fault_response(self.style, errors.NuboError(
+                "An unexpected error prevented the server from fulfilling your request."), rid)
+        await response(scope, receive, send)

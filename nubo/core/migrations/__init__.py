@@ -1,0 +1,27 @@
+"""Alembic migrations for every service's tables (one history, run on SQLite, PostgreSQL and
+MariaDB alike). `upgrade` runs them on a connection; `nubo db upgrade` and `nubo up` call it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+
+HERE = Path(__file__).parent
+
+
+def alembic_config(connection: Any = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(connection: Any, revision: str = "head") -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(connection: Any, revision: str = "base") -> None:
+    command.downgrade(alembic_config(connection), revision)

@@ -1,0 +1,50 @@
+"""Wiring of the identity service: the objects its handlers use, built once per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from nubo.config import Settings
+from nubo.core.context import RequestContext
+from nubo.core.db import Database
+from nubo.core.policy import Policy
+from nubo.identity.appcreds import AppCreds
+from nubo.identity.assignments import Assignments
+from nubo.identity.auth import Auth
+from nubo.identity.catalog import Catalog
+from nubo.identity.passwords import Hasher
+from nubo.identity.policies import RULES
+from nubo.identity.service import IdentityService
+from nubo.identity.tokens import KeyRepository
+from nubo.identity.views import Views
+
+PREFIX = "/identity"
+
+
+class IdentityApi:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.base_url = settings.base_url + PREFIX
+        self.keys = KeyRepository(settings.data_dir / "keys" / "fernet")
+        self.identity = IdentityService(db, Hasher(settings.password_hash_rounds),
+                                        on_change=self._changed)
+        self.assignments = Assignments(self.identity)
+        self.catalog = Catalog(self.identity)
+        self.auth = Auth(settings, self.identity, self.assignments, self.catalog, self.keys)
+        self.appcreds = AppCreds(self.identity, self.assignments)
+        self.views = Views(self.base_url + "/v3")
+        self.policy = Policy(RULES, settings.effective_policy_file)
+
+    def _changed(self) -> None:
+        self.auth.invalidate()
+
+    def enforce(self, ctx: RequestContext, action: str,
+                target: dict[str, Any] | None = None) -> None:
+        self.policy.enforce(ctx, action, target)
+
+
+def api(request: Request) -> IdentityApi:
+    state: IdentityApi = request.scope["nubo.state"]
+    return state

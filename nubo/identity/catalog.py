@@ -1,0 +1,151 @@
+"""The service catalog's records: regions, services, endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.identity import models as m
+from nubo.identity.service import IdentityService, _apply, new_id
+
+
+class Catalog:
+    def __init__(self, identity: IdentityService) -> None:
+        self.identity = identity
+        self.db = identity.db
+
+    # regions
+    async def create_region(self, data: dict[str, Any], region_id: str | None = None) -> m.Region:
+        rid = region_id or data.get("id") or new_id()
+        if region_id and data.get("id") and data["id"] != region_id:
+            raise BadRequest("Conflicting region IDs specified: URL and body differ.")
+        async with self.identity._write() as s:
+            if await s.get(m.Region, rid) is not None:
+                raise Conflict(f"Conflict occurred attempting to store region - Duplicate ID, "
+                               f"{rid}.")
+            parent = data.get("parent_region_id")
+            if parent and await s.get(m.Region, parent) is None:
+                raise NotFound(f"Could not find region: {parent}.")
+            r = m.Region(id=rid)
+            _apply(r, {**data, "id": rid})
+            s.add(r)
+            return r
+
+    async def list_regions(self, parent_region_id: str | None = None) -> list[m.Region]:
+        return await self.identity._list(m.Region, {"parent_region_id": parent_region_id})
+
+    async def get_region(self, rid: str) -> m.Region:
+        return await self.identity.get(m.Region, rid, "region")
+
+    async def update_region(self, rid: str, data: dict[str, Any]) -> m.Region:
+        async with self.identity._write() as s:
+            r = await self.identity._get(s, m.Region, rid, "region")
+            parent = data.get("parent_region_id")
+            if parent:
+                seen, cur = {rid}, parent
+                while cur:
+                    if cur in seen:
+                        raise BadRequest("Circular reference in region hierarchy.")
+                    seen.add(cur)
+                    pr = await s.get(m.Region, cur)
+                    if pr is None:
+                        raise NotFound(f"Could not find region: {cur}.")
+                    cur = pr.parent_region_id
+            _apply(r, data)
+            return r
+
+    async def delete_region(self, rid: str) -> None:
+        async with self.identity._write() as s:
+            r = await self.identity._get(s, m.Region, rid, "region")
+            child = (await s.execute(select(m.Region.id).where(
+                m.Region.parent_region_id == rid))).scalars().first()
+            if child:
+                raise Forbidden(f"Cannot delete region {rid}: it has child regions.")
+            await s.delete(r)
+
+    # services
+    async def create_service(self, data: dict[str, Any]) -> m.Service:
+        async with self.identity._write() as s:
+            svc = m.Service(id=new_id(), enabled=True)
+            _apply(svc, data)
+            s.add(svc)
+            return svc
+
+    async def list_services(self, type: str | None = None,
+                            name: str | None = None) -> list[m.Service]:
+        return await self.identity._list(m.Service, {"type": type, "name": name})
+
+    async def get_service(self, sid: str) -> m.Service:
+        return await self.identity.get(m.Service, sid, "service")
+
+    async def update_service(self, sid: str, data: dict[str, Any]) -> m.Service:
+        async with self.identity._write() as s:
+            svc = await self.identity._get(s, m.Service, sid, "service")
+            _apply(svc, data)
+            return svc
+
+    async def delete_service(self, sid: str) -> None:
+        async with self.identity._write() as s:
+            svc = await self.identity._get(s, m.Service, sid, "service")
+            for ep in (await s.execute(select(m.Endpoint).where(
+                    m.Endpoint.service_id == sid))).scalars():
+                await s.delete(ep)
+            await s.delete(svc)
+
+    # endpoints
+    async def create_endpoint(self, data: dict[str, Any]) -> m.Endpoint:
+        data = dict(data)
+        if data.get("region") and not data.get("region_id"):
+            data["region_id"] = data["region"]
+        async with self.identity._write() as s:
+            await self.identity._get(s, m.Service, data["service_id"], "service")
+            if data.get("region_id") and await s.get(m.Region, data["region_id"]) is None:
+                # Keystone creates the region on the fly for the legacy `region` attribute.
+                if data.get("region"):
+                    s.add(m.Region(id=data["region_id"], extra={}))
+                else:
+                    raise NotFound(f"Could not find region: {data['region_id']}.")
+            ep = m.Endpoint(id=new_id(), enabled=True)
+            _apply(ep, data)
+            s.add(ep)
+            return ep
+
+    async def list_endpoints(self, **filters: Any) -> list[m.Endpoint]:
+        return await self.identity._list(m.Endpoint, filters)
+
+    async def get_endpoint(self, eid: str) -> m.Endpoint:
+        return await self.identity.get(m.Endpoint, eid, "endpoint")
+
+    async def update_endpoint(self, eid: str, data: dict[str, Any]) -> m.Endpoint:
+        data = dict(data)
+        if data.get("region") and "region_id" not in data:
+            data["region_id"] = data["region"]
+        async with self.identity._write() as s:
+            ep = await self.identity._get(s, m.Endpoint, eid, "endpoint")
+            if "service_id" in data:
+                await self.identity._get(s, m.Service, data["service_id"], "service")
+            if data.get("region_id") and await s.get(m.Region, data["region_id"]) is None:
+                raise NotFound(f"Could not find region: {data['region_id']}.")
+            _apply(ep, data)
+            return ep
+
+    async def delete_endpoint(self, eid: str) -> None:
+        async with self.identity._write() as s:
+            await s.delete(await self.identity._get(s, m.Endpoint, eid, "endpoint"))
+
+    async def catalog(self) -> list[dict[str, Any]]:
+        """The catalog as tokens carry it: enabled services with their enabled endpoints."""
+        async with self.db.read() as s:
+            services = (await s.execute(select(m.Service).where(
+                m.Service.enabled.is_(True)).order_by(m.Service.type))).scalars().all()
+            eps = (await s.execute(select(m.Endpoint).where(
+                m.Endpoint.enabled.is_(True)))).scalars().all()
+        by_svc: dict[str, list[dict[str, Any]]] = {}
+        for ep in eps:
+            by_svc.setdefault(ep.service_id, []).append({
+                "id": ep.id, "interface": ep.interface, "region_id": ep.region_id,
+                "region": ep.region_id, "url": ep.url})
+        return [{"id": svc.id, "type": svc.type, "name": svc.name or "",
+                 "endpoints": by_svc.get(svc.id, [])} for svc in services]

@@ -1,0 +1,158 @@
+"""Request body schemas (JSON Schema draft 4), after Keystone's own.
+
+Keystone lets users, projects, domains, groups, regions, services and endpoints carry extra
+attributes (clients set `email` on users, for example); those are stored and echoed back.
+Known attributes are strictly typed; the wrappers and every other body are closed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ID = {"type": "string", "minLength": 1, "maxLength": 64}
+NULLABLE_ID = {"type": ["string", "null"], "minLength": 1, "maxLength": 64}
+NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"[\S]+"}
+PROJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"[\S]+"}
+DESCRIPTION = {"type": ["string", "null"], "maxLength": 65535}
+BOOLEAN = {"type": "boolean"}
+PASSWORD = {"type": ["string", "null"], "minLength": 1, "maxLength": 4096}
+TAG = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[^,/]*$"}
+TAGS = {"type": "array", "items": TAG, "maxItems": 80, "uniqueItems": True}
+TIMESTAMP = {"type": ["string", "null"], "maxLength": 64}
+OPTIONS = {"type": "object"}
+
+
+def wrap(key: str, inner: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": {key: inner}, "required": [key],
+            "additionalProperties": False}
+
+
+def entity(props: dict[str, Any], required: list[str] | None = None, *,
+           extra: bool = True, min_props: int = 0) -> dict[str, Any]:
+    s: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": extra}
+    if required:
+        s["required"] = required
+    if min_props:
+        s["minProperties"] = min_props
+    return s
+
+
+_domain = {"name": NAME, "description": DESCRIPTION, "enabled": BOOLEAN, "options": OPTIONS,
+           "explicit_domain_id": ID, "tags": TAGS}
+DOMAIN_CREATE = wrap("domain", entity(_domain, ["name"]))
+DOMAIN_UPDATE = wrap("domain", entity(_domain, min_props=1))
+
+_project = {"name": PROJECT_NAME, "description": DESCRIPTION, "enabled": BOOLEAN,
+            "domain_id": NULLABLE_ID, "parent_id": NULLABLE_ID, "is_domain": BOOLEAN,
+            "tags": TAGS, "options": OPTIONS}
+PROJECT_CREATE = wrap("project", entity(_project, ["name"]))
+PROJECT_UPDATE = wrap("project", entity(
+    {k: v for k, v in _project.items() if k not in ("domain_id", "parent_id", "is_domain")}
+    | {"domain_id": NULLABLE_ID, "parent_id": NULLABLE_ID, "is_domain": BOOLEAN},
+    min_props=1))
+PROJECT_TAGS = {"type": "object", "properties": {"tags": TAGS}, "required": ["tags"],
+                "additionalProperties": False}
+
+_user = {"name": NAME, "description": DESCRIPTION, "enabled": BOOLEAN, "domain_id": ID,
+         "default_project_id": NULLABLE_ID, "password": PASSWORD, "options": OPTIONS,
+         "email": {"type": ["string", "null"], "maxLength": 255}}
+USER_CREATE = wrap("user", entity(_user, ["name"]))
+USER_UPDATE = wrap("user", entity(_user, min_props=1))
+USER_PASSWORD = wrap("user", entity(
+    {"original_password": {"type": "string", "minLength": 1, "maxLength": 4096},
+     "password": {"type": "string", "minLength": 1, "maxLength": 4096}},
+    ["original_password", "password"], extra=False))
+
+_group = {"name": NAME, "description": DESCRIPTION, "domain_id": ID}
+GROUP_CREATE = wrap("group", entity(_group, ["name"]))
+GROUP_UPDATE = wrap("group", entity(_group, min_props=1))
+
+_role = {"name": NAME, "description": DESCRIPTION, "domain_id": NULLABLE_ID,
+         "options": {"type": "object", "properties": {"immutable": {"type": ["boolean", "null"]}},
+                     "additionalProperties": False}}
+ROLE_CREATE = wrap("role", entity(_role, ["name"]))
+ROLE_UPDATE = wrap("role", entity(_role, min_props=1))
+
+_region = {"id": {"type": "string", "minLength": 1, "maxLength": 255},
+           "description": DESCRIPTION, "parent_region_id": {"type": ["string", "null"],
+                                                            "maxLength": 255}}
+REGION_CREATE = wrap("region", entity(_region))
+REGION_UPDATE = wrap("region", entity({k: v for k, v in _region.items() if k != "id"},
+                                      min_props=1))
+
+_service = {"type": {"type": "string", "minLength": 1, "maxLength": 255},
+            "name": {"type": "string", "maxLength": 255}, "description": DESCRIPTION,
+            "enabled": BOOLEAN}
+SERVICE_CREATE = wrap("service", entity(_service, ["type"]))
+SERVICE_UPDATE = wrap("service", entity(_service, min_props=1))
+
+_endpoint = {"service_id": ID, "interface": {"type": "string",
+                                             "enum": ["public", "internal", "admin"]},
+             "region_id": {"type": ["string", "null"], "maxLength": 255},
+             "region": {"type": ["string", "null"], "maxLength": 255},
+             "url": {"type": "string", "minLength": 1, "maxLength": 225,
+                     "pattern": r"^[a-zA-Z0-9+.-]+://.+"},
+             "enabled": BOOLEAN}
+ENDPOINT_CREATE = wrap("endpoint", entity(_endpoint, ["service_id", "interface", "url"]))
+ENDPOINT_UPDATE = wrap("endpoint", entity(_endpoint, min_props=1))
+
+_role_ref = {"type": "object", "properties": {"id": ID, "name": NAME},
+             "minProperties": 1, "additionalProperties": False}
+APP_CRED_CREATE = wrap("application_credential", entity(
+    {"name": NAME, "description": DESCRIPTION, "secret": {"type": ["string", "null"],
+                                                          "minLength": 1, "maxLength": 4096},
+     "expires_at": TIMESTAMP, "roles": {"type": "array", "items": _role_ref},
+     "unrestricted": {"type": ["boolean", "null"]},
+     "access_rules": {"type": "array", "maxItems": 0}},
+    ["name"], extra=False))
+
+IMPLIED_ROLE = None  # PUT /roles/{prior}/implies/{implied} has no body
+
+# ------------------------------------------------------------------------------- auth
+
+_user_ref = {"type": "object", "properties": {
+    "id": ID, "name": NAME, "password": {"type": "string", "maxLength": 4096},
+    "domain": {"type": "object", "properties": {"id": ID, "name": NAME},
+               "minProperties": 1, "additionalProperties": False}},
+    "additionalProperties": False}
+_scope_project = {"type": "object", "properties": {
+    "id": ID, "name": NAME,
+    "domain": {"type": "object", "properties": {"id": ID, "name": NAME},
+               "minProperties": 1, "additionalProperties": False}},
+    "minProperties": 1, "additionalProperties": False}
+_scope_domain = {"type": "object", "properties": {"id": ID, "name": NAME},
+                 "minProperties": 1, "additionalProperties": False}
+AUTH = wrap("auth", {
+    "type": "object",
+    "properties": {
+        "identity": {
+            "type": "object",
+            "properties": {
+                "methods": {"type": "array", "minItems": 1, "uniqueItems": True,
+                            "items": {"type": "string", "maxLength": 64}},
+                "password": {"type": "object", "properties": {"user": _user_ref},
+                             "required": ["user"], "additionalProperties": False},
+                "token": {"type": "object", "properties": {"id": {"type": "string",
+                                                                  "minLength": 1,
+                                                                  "maxLength": 1024}},
+                          "required": ["id"], "additionalProperties": False},
+                "application_credential": {"type": "object", "properties": {
+                    "id": ID, "name": NAME, "secret": {"type": "string", "maxLength": 4096},
+                    "user": _user_ref}, "required": ["secret"], "additionalProperties": False},
+            },
+            "required": ["methods"],
+            "additionalProperties": True,   # other methods (totp, ...) are refused by name
+        },
+        "scope": {"oneOf": [
+            {"type": "string", "enum": ["unscoped"]},
+            {"type": "object", "properties": {"project": _scope_project,
+                                              "domain": _scope_domain,
+                                              "system": {"type": "object", "properties": {
+                                                  "all": BOOLEAN},
+                                                  "additionalProperties": False},
+                                              "OS-TRUST:trust": {"type": "object"}},
+             "minProperties": 1, "maxProperties": 1, "additionalProperties": False}]},
+    },
+    "required": ["identity"],
+    "additionalProperties": False,
+})

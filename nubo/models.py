@@ -1,0 +1,5 @@
+"""Imports every service's models so that `Base.metadata` knows all tables (for Alembic)."""
+
+
+def load_all() -> None:
+    import nubo.identity.models  # noqa: F401

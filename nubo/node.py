@@ -1,0 +1,98 @@
+"""A Nubo node: the roles this process runs. `nubo up` runs all of them in one process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from nubo.config import Settings
+from nubo.core.app import Metrics, NuboApp
+from nubo.core.db import Database
+from nubo.core.http import ServiceApp
+from nubo.identity import api as identity_api
+from nubo.identity.bootstrap import CatalogEntry, Credentials, bootstrap, sync_catalog
+from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
+
+LOG = logging.getLogger("nubo.node")
+
+#: What the catalog lists: only services that this node really serves.
+CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3")]
+
+
+@dataclass
+class StartResult:
+    seconds: float
+    credentials: Credentials | None
+
+
+class Node:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(settings.db_url)
+        self.identity = identity_api.IdentityApi(settings, self.db)
+        ident = ServiceApp("identity", identity_api.PREFIX, IDENTITY_ROUTES, "keystone",
+                           self.identity.auth.context_for, state=self.identity)
+        ident.unauthorized_headers = {
+            "WWW-Authenticate": f'Keystone uri="{self.identity.base_url}"'}
+        self.metrics = Metrics()
+        self.app = NuboApp([ident], self.metrics)
+
+    async def start(self) -> StartResult:
+        t0 = time.perf_counter()
+        await self.db.migrate()
+        self.identity.keys.setup()
+        creds = await bootstrap(self.identity, self.settings.admin_password)
+        await sync_catalog(self.identity, CATALOG, self.settings.region)
+        await self.identity.auth.revocations.refresh(force=True)
+        self.app.ready = True
+        return StartResult(time.perf_counter() - t0, creds)
+
+    async def stop(self) -> None:
+        self.app.ready = False
+        await self.db.dispose()
+
+    def write_clouds_yaml(self, creds: Credentials) -> Path:
+        auth_url = self.identity.base_url + "/v3"
+
+        def cloud(user: str, pw: str, project: str | None) -> dict[str, object]:
+            auth: dict[str, object] = {"auth_url": auth_url, "username": user, "password": pw,
+                                       "user_domain_name": "Default"}
+            if project:
+                auth |= {"project_name": project, "project_domain_name": "Default"}
+            else:
+                auth |= {"system_scope": "all"}
+            return {"auth": auth, "region_name": self.settings.region,
+                    "identity_api_version": 3, "interface": "public"}
+        doc = {"clouds": {
+            "nubo": cloud("admin", creds.admin_password, "admin"),
+            "nubo-system": cloud("admin", creds.admin_password, None),
+            "nubo-demo": cloud("demo", creds.demo_password, "demo"),
+        }}
+        path = self.settings.data_dir / "clouds.yaml"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump(doc, f, sort_keys=False)
+        os.replace(tmp, path)
+        return path
+
+    def refresh_clouds_yaml(self) -> Path | None:
+        """On a restart, keep clouds.yaml's passwords and point it at our current URL."""
+        path = self.settings.data_dir / "clouds.yaml"
+        if not path.exists():
+            return None
+        doc = yaml.safe_load(path.read_text()) or {}
+        for c in (doc.get("clouds") or {}).values():
+            c.setdefault("auth", {})["auth_url"] = self.identity.base_url + "/v3"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump(doc, f, sort_keys=False)
+        os.replace(tmp, path)
+        return path

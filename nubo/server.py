@@ -1,0 +1,59 @@
+"""Serve a node over HTTP with uvicorn until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from nubo.config import Settings
+from nubo.core import logs
+from nubo.node import Node
+
+LOG = logging.getLogger("nubo")
+
+
+async def serve(settings: Settings) -> int:
+    logs.setup(settings.data_dir / "logs", settings.log_level)
+    node = Node(settings)
+    try:
+        result = await node.start()
+    except Exception as exc:
+        LOG.exception("start failed: %s", exc)
+        await node.stop()
+        return 1
+    config = uvicorn.Config(node.app, host=settings.host, port=settings.port,
+                            log_config=None, access_log=False, lifespan="off",
+                            server_header=False, timeout_graceful_shutdown=10)
+    server = uvicorn.Server(config)
+    started = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await started(sockets)  # type: ignore[arg-type]
+        if server.should_exit:
+            return
+        clouds = (node.write_clouds_yaml(result.credentials) if result.credentials
+                  else node.refresh_clouds_yaml())
+        _announce(node, clouds, result.credentials is not None)
+    server.startup = startup  # type: ignore[method-assign]
+    try:
+        await server.serve()
+    finally:
+        await node.stop()
+    return 0 if server.started else 1
+
+
+def _announce(node: Node, clouds: object, first: bool) -> None:
+    s = node.settings
+    lines = [f"Nubo is ready at {s.base_url} (identity: {node.identity.base_url}/v3)"]
+    if clouds:
+        lines.append(f"  export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=nubo")
+        lines.append("  openstack token issue")
+        if first:
+            lines.append(f"  (admin and demo passwords are in {clouds})")
+    else:
+        lines.append(f"  {s.data_dir}/clouds.yaml is missing; the admin password was set "
+                     "on first start")
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    LOG.info("ready", extra={"url": s.base_url})
