@@ -42,12 +42,14 @@ class Node:
             "WWW-Authenticate": f'Keystone uri="{self.identity.base_url}"'}
         self.metrics = Metrics()
         self.app = NuboApp([ident], self.metrics)
+        self.credentials: Credentials | None = None
 
     async def start(self) -> StartResult:
         t0 = time.perf_counter()
         await self.db.migrate()
         self.identity.keys.setup()
         creds = await bootstrap(self.identity, self.settings.admin_password)
+        self.credentials = creds
         await sync_catalog(self.identity, CATALOG, self.settings.region)
         await self.identity.auth.revocations.refresh(force=True)
         self.app.ready = True

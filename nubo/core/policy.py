@@ -31,8 +31,11 @@ class Policy:
 
     def allowed(self, ctx: RequestContext, action: str,
                 target: Mapping[str, Any] | None = None) -> bool:
-        return bool(self._enforcer.enforce(action, dict(target or {}),
-                                           ctx.policy_credentials(), do_raise=False))
+        # None never matches: oslo.policy would compare str(None) == "None" and let a
+        # project-scoped token (domain_id None) pass `domain_id:%(target.domain_id)s`.
+        clean = {k: v for k, v in (target or {}).items() if v is not None}
+        creds = {k: v for k, v in ctx.policy_credentials().items() if v is not None}
+        return bool(self._enforcer.enforce(action, clean, creds, do_raise=False))
 
     def enforce(self, ctx: RequestContext, action: str,
                 target: Mapping[str, Any] | None = None) -> None:

@@ -1,0 +1,97 @@
+"""Shared fixtures: an in-process node on a throwaway data dir, and an HTTP client on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from nubo.config import Settings
+from nubo.node import Node
+
+BASE = "http://127.0.0.1:8880"
+ID = "/identity/v3"
+
+
+def make_settings(data_dir: Path, **kw: Any) -> Settings:
+    kw.setdefault("password_hash_rounds", 4)
+    kw.setdefault("admin_password", "admin-secret")
+    return Settings(data_dir=data_dir, host="127.0.0.1", port=8880, **kw)
+
+
+class Api:
+    """A thin client: requests with a token, and the admin's token at hand."""
+
+    def __init__(self, client: httpx.AsyncClient, node: Node) -> None:
+        self.client = client
+        self.node = node
+        self.admin_token = ""
+
+    async def token(self, user: str, password: str, project: str | None = None,
+                    domain: str = "Default", scope: Any = None) -> str:
+        auth: dict[str, Any] = {"identity": {"methods": ["password"], "password": {
+            "user": {"name": user, "password": password, "domain": {"name": domain}}}}}
+        if project:
+            auth["scope"] = {"project": {"name": project, "domain": {"name": domain}}}
+        elif scope is not None:
+            auth["scope"] = scope
+        r = await self.client.post(f"{ID}/auth/tokens", json={"auth": auth})
+        assert r.status_code == 201, r.text
+        return r.headers["x-subject-token"]
+
+    async def req(self, method: str, path: str, token: str | None = None,
+                  **kw: Any) -> httpx.Response:
+        headers = dict(kw.pop("headers", {}) or {})
+        tok = self.admin_token if token is None else token
+        if tok:
+            headers["X-Auth-Token"] = tok
+        url = "/identity" + path if path.startswith("/v3") else path
+        return await self.client.request(method, url, headers=headers, **kw)
+
+    async def ok(self, method: str, path: str, status: int = 200, token: str | None = None,
+                 **kw: Any) -> Any:
+        r = await self.req(method, path, token, **kw)
+        assert r.status_code == status, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json() if r.content else None
+
+    async def make_user(self, name: str, password: str = "pw", project: str | None = None,
+                        role: str = "member") -> dict[str, Any]:
+        body: dict[str, Any] = {"name": name, "password": password, "domain_id": "default"}
+        user = (await self.ok("POST", "/v3/users", 201, json={"user": body}))["user"]
+        if project:
+            pid = await self.project_id(project)
+            rid = await self.role_id(role)
+            await self.ok("PUT", f"/v3/projects/{pid}/users/{user['id']}/roles/{rid}", 204)
+        return user
+
+    async def make_project(self, name: str) -> dict[str, Any]:
+        return (await self.ok("POST", "/v3/projects", 201,
+                              json={"project": {"name": name, "domain_id": "default"}}))["project"]
+
+    async def project_id(self, name: str) -> str:
+        return (await self.ok("GET", f"/v3/projects?name={name}"))["projects"][0]["id"]
+
+    async def role_id(self, name: str) -> str:
+        return (await self.ok("GET", f"/v3/roles?name={name}"))["roles"][0]["id"]
+
+
+@pytest.fixture
+async def node(tmp_path: Path) -> AsyncIterator[Node]:
+    n = Node(make_settings(tmp_path / "data"))
+    await n.start()
+    try:
+        yield n
+    finally:
+        await n.stop()
+
+
+@pytest.fixture
+async def api(node: Node) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=node.app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        a = Api(client, node)
+        a.admin_token = await a.token("admin", "admin-secret", "admin")
+        yield a

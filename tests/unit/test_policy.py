@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from oslo_policy.policy import RuleDefault
+
+from nubo.core.context import RequestContext
+from nubo.core.policy import Policy
+from nubo.identity.policies import RULES
+
+MEMBER = RequestContext(request_id="r", user_id="u", project_id="p1", roles=("member",
+                                                                             "reader"))
+ADMIN = RequestContext(request_id="r", user_id="a", project_id="p0", roles=("admin",))
+
+
+def test_defaults() -> None:
+    pol = Policy(RULES)
+    assert pol.allowed(ADMIN, "identity:list_users")
+    assert not pol.allowed(MEMBER, "identity:list_users")
+    assert pol.allowed(MEMBER, "identity:get_project", {"target.project.id": "p1"})
+    assert not pol.allowed(MEMBER, "identity:get_project", {"target.project.id": "p2"})
+
+
+def test_none_never_matches_none() -> None:
+    """A project token has no domain_id; `domain_id:%(target.domain_id)s` with no target
+    domain must not pass (oslo.policy would compare 'None' == 'None')."""
+    pol = Policy(RULES)
+    assert not pol.allowed(MEMBER, "identity:list_projects", {"target.domain_id": None})
+    assert not pol.allowed(MEMBER, "identity:list_projects", {})
+
+
+def test_policy_file_overrides(tmp_path: Path) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text('"identity:list_users": "role:member"\n')
+    pol = Policy(RULES, f)
+    assert pol.allowed(MEMBER, "identity:list_users")
+    assert Policy([RuleDefault("x", "role:admin")], f).allowed(ADMIN, "x")
