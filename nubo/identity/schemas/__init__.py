@@ -12,6 +12,7 @@ from typing import Any
 ID = {"type": "string", "minLength": 1, "maxLength": 64}
 NULLABLE_ID = {"type": ["string", "null"], "minLength": 1, "maxLength": 64}
 NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"[\S]+"}
+#: Keystone caps project and domain names (both are projects underneath) at 64 characters.
 PROJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"[\S]+"}
 DESCRIPTION = {"type": ["string", "null"], "maxLength": 65535}
 BOOLEAN = {"type": "boolean"}
@@ -37,7 +38,7 @@ def entity(props: dict[str, Any], required: list[str] | None = None, *,
     return s
 
 
-_domain = {"name": NAME, "description": DESCRIPTION, "enabled": BOOLEAN, "options": OPTIONS,
+_domain = {"name": PROJECT_NAME, "description": DESCRIPTION, "enabled": BOOLEAN, "options": OPTIONS,
            "explicit_domain_id": ID, "tags": TAGS}
 DOMAIN_CREATE = wrap("domain", entity(_domain, ["name"]))
 DOMAIN_UPDATE = wrap("domain", entity(_domain, min_props=1))
