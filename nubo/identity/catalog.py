@@ -5,10 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.identity import models as m
 from nubo.identity.service import IdentityService, _apply, new_id
+
+
+def _legacy_region(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The v2-style `region` attribute stands for `region_id` when that is not given; the
+    flag says the region was named that way (Keystone then creates it if missing)."""
+    data = dict(data)
+    if data.get("region") and data.get("region_id") is None:
+        data["region_id"] = data["region"]
+        return data, True
+    return data, False
+
+
+async def _check_region(s: AsyncSession, region_id: str | None, create: bool) -> None:
+    """The endpoint's region must exist, unless it was named through the legacy `region`
+    attribute: then Keystone creates it on the fly, on endpoint create and update alike."""
+    if region_id and await s.get(m.Region, region_id) is None:
+        if not create:
+            raise NotFound(f"Could not find region: {region_id}.")
+        s.add(m.Region(id=region_id, extra={}))
+        await s.flush()
 
 
 class Catalog:
@@ -96,17 +117,10 @@ class Catalog:
 
     # endpoints
     async def create_endpoint(self, data: dict[str, Any]) -> m.Endpoint:
-        data = dict(data)
-        if data.get("region") and not data.get("region_id"):
-            data["region_id"] = data["region"]
+        data, on_the_fly = _legacy_region(data)
         async with self.identity._write() as s:
             await self.identity._get(s, m.Service, data["service_id"], "service")
-            if data.get("region_id") and await s.get(m.Region, data["region_id"]) is None:
-                # Keystone creates the region on the fly for the legacy `region` attribute.
-                if data.get("region"):
-                    s.add(m.Region(id=data["region_id"], extra={}))
-                else:
-                    raise NotFound(f"Could not find region: {data['region_id']}.")
+            await _check_region(s, data.get("region_id"), on_the_fly)
             ep = m.Endpoint(id=new_id(), enabled=True)
             _apply(ep, data)
             s.add(ep)
@@ -119,15 +133,12 @@ class Catalog:
         return await self.identity.get(m.Endpoint, eid, "endpoint")
 
     async def update_endpoint(self, eid: str, data: dict[str, Any]) -> m.Endpoint:
-        data = dict(data)
-        if data.get("region") and "region_id" not in data:
-            data["region_id"] = data["region"]
+        data, on_the_fly = _legacy_region(data)
         async with self.identity._write() as s:
             ep = await self.identity._get(s, m.Endpoint, eid, "endpoint")
             if "service_id" in data:
                 await self.identity._get(s, m.Service, data["service_id"], "service")
-            if data.get("region_id") and await s.get(m.Region, data["region_id"]) is None:
-                raise NotFound(f"Could not find region: {data['region_id']}.")
+            await _check_region(s, data.get("region_id"), on_the_fly)
             _apply(ep, data)
             return ep
 
