@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import NotFound
+from nubo.core.errors import Forbidden, NotFound
 from nubo.identity import models as m
 from nubo.identity.revocations import add_event
 from nubo.identity.service import IdentityService
@@ -44,17 +44,27 @@ class Assignments:
         self.db = identity.db
 
     async def _check_refs(self, s: AsyncSession, actor: Actor, actor_id: str, target: Target,
-                          target_id: str, role_id: str) -> m.Role:
+                          target_id: str, role_id: str, for_grant: bool = False) -> m.Role:
+        """Every reference exists; a domain-specific role is granted only on projects of its
+        own domain (Keystone's DomainSpecificRoleMismatch)."""
         get = self.identity._get
         await get(s, m.User if actor == "user" else m.Group, actor_id, actor)
+        target_obj = None
         if target != "system":
-            await get(s, m.Project if target == "project" else m.Domain, target_id, target)
-        return await get(s, m.Role, role_id, "role")
+            target_obj = await get(s, m.Project if target == "project" else m.Domain,
+                                   target_id, target)
+        role = await get(s, m.Role, role_id, "role")
+        if (for_grant and isinstance(target_obj, m.Project)
+                and role.domain_id != m.NULL_DOMAIN and target_obj.domain_id != role.domain_id):
+            raise Forbidden(f"Project {target_id} must be in the same domain as the role "
+                            f"{role_id} being assigned.")
+        return role
 
     async def grant(self, actor: Actor, actor_id: str, target: Target, target_id: str,
                     role_id: str) -> None:
         async with self.identity._write() as s:
-            await self._check_refs(s, actor, actor_id, target, target_id, role_id)
+            await self._check_refs(s, actor, actor_id, target, target_id, role_id,
+                                   for_grant=True)
             key = (_TYPES[actor, target], actor_id, target_id, role_id, False)
             if await s.get(m.Assignment, key) is None:
                 s.add(m.Assignment(type=key[0], actor_id=actor_id, target_id=target_id,
@@ -113,13 +123,18 @@ class Assignments:
             if effective or user_id:
                 for gm in (await s.execute(select(m.GroupMembership))).scalars():
                     members.setdefault(gm.group_id, []).append(gm.user_id)
+            domain_roles = set((await s.execute(select(m.Role.id).where(
+                m.Role.domain_id != m.NULL_DOMAIN))).scalars().all()) if effective else set()
         grants = []
         for r in rows:
             actor_kind, target_kind = _PARTS[r.type]
             grants.append(Grant(actor_kind, r.actor_id, target_kind, r.target_id,  # type: ignore[arg-type]
                                 r.role_id))
         if effective:
-            grants = await self._expand(grants, members)
+            # Domain-specific roles only stand for the roles they imply: once implications
+            # are expanded they leave the effective list, as they never enter a token.
+            grants = [g for g in await self._expand(grants, members)
+                      if g.role_id not in domain_roles]
 
         def keep(g: Grant) -> bool:
             if user_id and not (g.actor_kind == "user" and g.actor_id == user_id):
@@ -176,7 +191,10 @@ class Assignments:
         implies: dict[str, list[str]] = {}
         for r in (await s.execute(select(m.ImpliedRole))).scalars():
             implies.setdefault(r.prior_role_id, []).append(r.implied_role_id)
-        return _closure(direct, implies)
+        closure = _closure(direct, implies)
+        # Tokens carry global roles only; domain-specific ones just imply them.
+        return set((await s.execute(select(m.Role.id).where(
+            m.Role.id.in_(closure), m.Role.domain_id == m.NULL_DOMAIN))).scalars().all())
 
     async def projects_of_user(self, user_id: str) -> list[m.Project]:
         async with self.db.read() as s:

@@ -34,6 +34,8 @@ _COLUMNS = {
     m.Service: {"type", "name", "description", "enabled"},
     m.Endpoint: {"service_id", "interface", "region_id", "url", "enabled"},
 }
+#: Keystone's `[assignment] prohibited_implied_role` default: no role may imply admin.
+PROHIBITED_IMPLIED_ROLES = frozenset({"admin"})
 _NOT_STORED = {"password", "tags", "is_domain", "explicit_domain_id", "region", "id", "links"}
 
 
@@ -522,6 +524,11 @@ class IdentityService:
             i = await self._get(s, m.Role, implied, "role")
             if prior == implied:
                 raise BadRequest("A role cannot imply itself.")
+            if i.name in PROHIBITED_IMPLIED_ROLES:
+                raise Forbidden(f"{implied} cannot be an implied role.")
+            if p.domain_id == m.NULL_DOMAIN and i.domain_id != m.NULL_DOMAIN:
+                raise Forbidden(f"{implied} cannot be an implied role: a global role cannot "
+                                "imply a domain-specific role.")
             if await s.get(m.ImpliedRole, (prior, implied)) is None:
                 s.add(m.ImpliedRole(prior_role_id=prior, implied_role_id=implied))
             return p, i
