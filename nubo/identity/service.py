@@ -55,6 +55,11 @@ def _apply(obj: Any, data: dict[str, Any]) -> None:
         obj.extra = extra
 
 
+def _as_domain(project: dict[str, Any]) -> dict[str, Any]:
+    """A project body with is_domain true, as the domain it creates or updates."""
+    return {k: v for k, v in project.items() if k not in ("domain_id", "parent_id", "is_domain")}
+
+
 class IdentityService:
     def __init__(self, db: Database, hasher: Hasher, on_change: Callable[[], None]) -> None:
         self.db = db
@@ -160,9 +165,15 @@ class IdentityService:
 
     # ---------------------------------------------------------------------- projects
 
-    async def create_project(self, data: dict[str, Any]) -> m.Project:
+    # A project acting as a domain (Keystone's `is_domain`) is stored as a domain; the project
+    # API creates, shows, lists (?is_domain=true), updates and deletes it as such.
+
+    async def create_project(self, data: dict[str, Any]) -> m.Project | m.Domain:
         if data.get("is_domain"):
-            raise BadRequest("Projects acting as domains are not supported; create a domain.")
+            if data.get("parent_id") or data.get("domain_id"):
+                raise BadRequest("Only root projects are allowed to act as domains: omit "
+                                 "domain_id and parent_id with is_domain true.")
+            return await self.create_domain(_as_domain(data))
         async with self._write() as s:
             parent_id = data.get("parent_id")
             domain_id = data.get("domain_id")
@@ -193,6 +204,19 @@ class IdentityService:
     async def get_project(self, id_: str) -> m.Project:
         return await self.get(m.Project, id_, "project")
 
+    async def get_project_or_domain(self, id_: str) -> m.Project | m.Domain:
+        async with self.db.read() as s:
+            found: m.Project | m.Domain | None = await s.get(m.Project, id_)
+            if found is None:
+                found = await s.get(m.Domain, id_)
+        if found is None:
+            raise NotFound(f"Could not find project: {id_}.")
+        return found
+
+    async def _is_domain(self, id_: str) -> bool:
+        async with self.db.read() as s:
+            return await s.get(m.Project, id_) is None and await s.get(m.Domain, id_) is not None
+
     async def list_projects(self, *, ids: Iterable[str] | None = None,
                             tags: list[str] | None = None, tags_any: list[str] | None = None,
                             not_tags: list[str] | None = None,
@@ -215,6 +239,15 @@ class IdentityService:
             projects = [p for p in projects if keep(p)]
         return projects
 
+    async def list_domain_projects(self, *, tags: list[str] | None = None,
+                                   tags_any: list[str] | None = None,
+                                   **filters: Any) -> list[m.Domain]:
+        """GET /projects?is_domain=true: the domains, filtered as projects are."""
+        # Projects acting as domains have no domain, no parent and (here) no tags.
+        if filters.get("domain_id") or filters.get("parent_id") or tags or tags_any:
+            return []
+        return await self.list_domains(name=filters.get("name"), enabled=filters.get("enabled"))
+
     async def project_tags(self, project_ids: list[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {pid: [] for pid in project_ids}
         if not project_ids:
@@ -226,7 +259,12 @@ class IdentityService:
                 out[t.project_id].append(t.name)
         return out
 
-    async def update_project(self, id_: str, data: dict[str, Any]) -> m.Project:
+    async def update_project(self, id_: str, data: dict[str, Any]) -> m.Project | m.Domain:
+        if await self._is_domain(id_):
+            for key, fixed in (("domain_id", None), ("parent_id", None), ("is_domain", True)):
+                if key in data and data[key] != fixed:
+                    raise BadRequest(f"Update of `{key}` is not allowed.")
+            return await self.update_domain(id_, _as_domain(data))
         async with self._write() as s:
             p = await self._get(s, m.Project, id_, "project")
             for key in ("domain_id", "parent_id", "is_domain"):
@@ -279,6 +317,9 @@ class IdentityService:
             await s.delete(row)
 
     async def delete_project(self, id_: str) -> None:
+        if await self._is_domain(id_):
+            await self.delete_domain(id_)
+            return
         async with self._write() as s:
             p = await self._get(s, m.Project, id_, "project")
             child = (await s.execute(select(m.Project.id).where(

@@ -29,7 +29,13 @@ class Views:
                 "enabled": d.enabled, "tags": [], "options": {},
                 "links": self.link(f"domains/{d.id}")}
 
-    def project(self, p: m.Project, tags: list[str] | None = None) -> dict[str, Any]:
+    def project(self, p: m.Project | m.Domain, tags: list[str] | None = None
+                ) -> dict[str, Any]:
+        if isinstance(p, m.Domain):   # a project acting as a domain, as Keystone shows it
+            return {**(p.extra or {}), "id": p.id, "name": p.name,
+                    "description": p.description or "", "enabled": p.enabled,
+                    "domain_id": None, "parent_id": None, "is_domain": True, "tags": [],
+                    "options": {}, "links": self.link(f"projects/{p.id}")}
         return {**(p.extra or {}), "id": p.id, "name": p.name,
                 "description": p.description or "", "enabled": p.enabled,
                 "domain_id": p.domain_id, "parent_id": p.parent_id or p.domain_id,

@@ -7,8 +7,9 @@ from starlette.responses import Response
 
 from nubo.core.errors import BadRequest, NotFound, Unauthorized
 from nubo.core.http import context, json_response, no_content, read_json
+from nubo.identity import models as m
 from nubo.identity import schemas
-from nubo.identity.handlers.common import api, body, qfilters
+from nubo.identity.handlers.common import api, body, qbool, qfilters
 
 # ------------------------------------------------------------------------------ domains
 
@@ -60,13 +61,14 @@ async def list_projects(request: Request) -> Response:
     a, ctx = api(request), context(request)
     f = qfilters(request, "name", "domain_id", "enabled", "parent_id")
     a.enforce(ctx, "identity:list_projects", {"target.domain_id": f.get("domain_id")})
-    if "is_domain" in request.query_params and request.query_params["is_domain"].lower() in (
-            "true", "1"):
-        return json_response(a.views.collection("projects", [], "projects"))
-    found = await a.identity.list_projects(
-        tags=_tag_list(request, "tags"), tags_any=_tag_list(request, "tags-any"),
-        not_tags=_tag_list(request, "not-tags"),
-        not_tags_any=_tag_list(request, "not-tags-any"), **f)
+    tag_filters = {"tags": _tag_list(request, "tags"), "tags_any": _tag_list(request, "tags-any"),
+                   "not_tags": _tag_list(request, "not-tags"),
+                   "not_tags_any": _tag_list(request, "not-tags-any")}
+    found: list[m.Project] | list[m.Domain]
+    if qbool(request.query_params.get("is_domain"), "is_domain"):
+        found = await a.identity.list_domain_projects(**tag_filters, **f)
+    else:
+        found = await a.identity.list_projects(**tag_filters, **f)
     tags = await a.identity.project_tags([p.id for p in found])
     return json_response(a.views.collection(
         "projects", [a.views.project(p, tags[p.id]) for p in found], "projects"))
@@ -75,7 +77,7 @@ async def list_projects(request: Request) -> Response:
 async def create_project(request: Request) -> Response:
     a, ctx = api(request), context(request)
     data = (await body(request, schemas.PROJECT_CREATE))["project"]
-    if not data.get("domain_id") and not data.get("parent_id"):
+    if not data.get("domain_id") and not data.get("parent_id") and not data.get("is_domain"):
         # Keystone puts the project in the domain of the token's scope, else `default`.
         data["domain_id"] = ctx.domain_id or ctx.project_domain_id or "default"
     a.enforce(ctx, "identity:create_project",
@@ -85,16 +87,21 @@ async def create_project(request: Request) -> Response:
         data.get("tags") or [])))}, 201)
 
 
-async def _project_target(request: Request) -> dict[str, str]:
-    p = await api(request).identity.get_project(request.path_params["project_id"])
-    return {"target.project.id": p.id, "target.project.domain_id": p.domain_id}
+def _target_of(p: m.Project | m.Domain) -> dict[str, str | None]:
+    # A project acting as a domain belongs to no domain.
+    return {"target.project.id": p.id,
+            "target.project.domain_id": p.domain_id if isinstance(p, m.Project) else None}
+
+
+async def _project_target(request: Request) -> dict[str, str | None]:
+    return _target_of(await api(request).identity.get_project_or_domain(
+        request.path_params["project_id"]))
 
 
 async def get_project(request: Request) -> Response:
     a, pid = api(request), request.path_params["project_id"]
-    p = await a.identity.get_project(pid)
-    a.enforce(context(request), "identity:get_project",
-              {"target.project.id": p.id, "target.project.domain_id": p.domain_id})
+    p = await a.identity.get_project_or_domain(pid)
+    a.enforce(context(request), "identity:get_project", _target_of(p))
     tags = await a.identity.project_tags([pid])
     return json_response({"project": a.views.project(p, tags[pid])})
 
