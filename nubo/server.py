@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
 import uvicorn
@@ -37,11 +40,24 @@ async def serve(settings: Settings) -> int:
                   else node.refresh_clouds_yaml())
         _announce(node, clouds, result.credentials is not None)
     server.startup = startup  # type: ignore[method-assign]
+    # Our own signal handling: uvicorn would re-raise SIGTERM after its shutdown and so
+    # kill the process before the node has closed its database.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stop, server, sig)
     try:
         await server.serve()
     finally:
         await node.stop()
     return 0 if server.started else 1
+
+
+def _stop(server: uvicorn.Server, sig: signal.Signals) -> None:
+    LOG.info("%s received: stopping", sig.name)
+    if server.should_exit:          # a second signal: do not wait for open connections
+        server.force_exit = True
+    server.should_exit = True
 
 
 def _announce(node: Node, clouds: object, first: bool) -> None:

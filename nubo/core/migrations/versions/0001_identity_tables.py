@@ -193,42 +193,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping a table drops its indexes (MariaDB refuses to drop an index a FK needs).
     op.drop_table('identity_project_tag')
     op.drop_table('identity_group_membership')
-    with op.batch_alter_table('identity_application_credential', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_application_credential_user_id'))
-        batch_op.drop_index(batch_op.f('ix_identity_application_credential_project_id'))
-
     op.drop_table('identity_application_credential')
-    with op.batch_alter_table('identity_user', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_user_domain_id'))
-
     op.drop_table('identity_user')
-    with op.batch_alter_table('identity_project', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_project_parent_id'))
-        batch_op.drop_index(batch_op.f('ix_identity_project_domain_id'))
-
     op.drop_table('identity_project')
     op.drop_table('identity_implied_role')
-    with op.batch_alter_table('identity_group', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_group_domain_id'))
-
     op.drop_table('identity_group')
-    with op.batch_alter_table('identity_endpoint', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_endpoint_service_id'))
-
     op.drop_table('identity_endpoint')
-    with op.batch_alter_table('identity_assignment', schema=None) as batch_op:
-        batch_op.drop_index('ix_identity_assignment_target')
-        batch_op.drop_index('ix_identity_assignment_actor')
-
     op.drop_table('identity_assignment')
     op.drop_table('nubo_meta')
     op.drop_table('identity_service')
     op.drop_table('identity_role')
-    with op.batch_alter_table('identity_revocation_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_revocation_event_revoked_at'))
-
     op.drop_table('identity_revocation_event')
     op.drop_table('identity_region')
     op.drop_table('identity_domain')

@@ -1,0 +1,33 @@
+# Sourced by scripts/test.sh: make sure a PostgreSQL and a MariaDB server run locally with a
+# `nubo_test` account that may create databases, and export their URLs for the tests.
+
+start_postgres() {
+  if ! command -v pg_isready >/dev/null || ! pg_isready -q -h 127.0.0.1; then
+    apt_install postgresql
+    local v; v=$(ls /etc/postgresql | sort -V | tail -1)
+    pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+  fi
+  runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nubo_test') THEN
+      CREATE ROLE nubo_test LOGIN SUPERUSER PASSWORD 'nubo_test'; END IF; END \$\$;" >/dev/null
+}
+
+mariadb_alive() { command -v mariadb-admin >/dev/null && mariadb-admin ping >/dev/null 2>&1; }
+
+start_mariadb() {
+  if ! mariadb_alive; then
+    apt_install mariadb-server
+    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    for _ in $(seq 30); do mariadb_alive && break; sleep 1; done
+  fi
+  mariadb -uroot -e "CREATE USER IF NOT EXISTS 'nubo_test'@'localhost' IDENTIFIED BY 'nubo_test';
+    CREATE USER IF NOT EXISTS 'nubo_test'@'%' IDENTIFIED BY 'nubo_test';
+    GRANT ALL ON *.* TO 'nubo_test'@'localhost'; GRANT ALL ON *.* TO 'nubo_test'@'%';"
+}
+
+start_postgres
+start_mariadb
+export NUBO_TEST_PG_URL=${NUBO_TEST_PG_URL:-postgresql://nubo_test:nubo_test@127.0.0.1:5432/postgres}
+export NUBO_TEST_MYSQL_URL=${NUBO_TEST_MYSQL_URL:-mysql://nubo_test:nubo_test@127.0.0.1:3306/mysql}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite: unit, API (in-process), integration
+# (PostgreSQL, MariaDB), end-to-end (a real `nubo up` driven by the real openstack CLI and
+# Tempest's identity tests). Extra arguments go to pytest.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+install_runtime
+venv_install "$ROOT/.venv" "$ROOT/pyproject.toml" -- -e "$ROOT[test]"
+# The real clients in a venv of their own, as a user would have them.
+venv_install "$ROOT/.venv-clients" "$ROOT/tests/clients-requirements.txt" -- \
+  -r "$ROOT/tests/clients-requirements.txt"
+. "$ROOT/scripts/test-databases.sh"
+
+export NUBO_TEST_REQUIRE_DBS=1
+export NUBO_CLIENTS_VENV="$ROOT/.venv-clients"
+cd "$ROOT"
+log "pytest"
+exec "$ROOT/.venv/bin/pytest" -p no:cacheprovider -q -ra "$@"
