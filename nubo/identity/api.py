@@ -14,8 +14,12 @@ from nubo.identity.appcreds import AppCreds
 from nubo.identity.assignments import Assignments
 from nubo.identity.auth import Auth
 from nubo.identity.catalog import Catalog
+from nubo.identity.credentials import CredentialStore
+from nubo.identity.crypt import SecretBox
+from nubo.identity.oauth1 import Consumers
 from nubo.identity.passwords import Hasher
 from nubo.identity.policies import RULES
+from nubo.identity.policy_blobs import PolicyBlobs
 from nubo.identity.service import IdentityService
 from nubo.identity.tokens import KeyRepository
 from nubo.identity.views import Views
@@ -34,6 +38,10 @@ class IdentityApi:
         self.catalog = Catalog(self.identity)
         self.auth = Auth(settings, self.identity, self.assignments, self.catalog, self.keys)
         self.appcreds = AppCreds(self.identity, self.assignments)
+        box = SecretBox(settings.data_dir / "keys" / "credential")
+        self.credentials = CredentialStore(self.identity, box)
+        self.policy_blobs = PolicyBlobs(self.identity)
+        self.consumers = Consumers(self.identity, box)
         self.views = Views(self.base_url + "/v3")
         self.policy = Policy(RULES, settings.effective_policy_file)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nubo.core.db import Base, Timestamp, utcnow
@@ -179,3 +178,49 @@ class RevocationEvent(Base):
     application_credential_id: Mapped[str | None] = mapped_column(ID)
     issued_before: Mapped[datetime] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+
+class Credential(Base):
+    """A user's secret for another authentication scheme (EC2 keys, TOTP seeds, ...). The blob
+    is encrypted at rest with the credential keys (`nubo.identity.crypt`)."""
+
+    __tablename__ = "identity_credential"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("identity_user.id", ondelete="CASCADE"),
+                                         index=True)
+    project_id: Mapped[str | None] = mapped_column(ID, index=True)
+    type: Mapped[str] = mapped_column(String(255))
+    encrypted_blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Policy(Base):
+    """An opaque policy document stored for clients (Keystone's /v3/policies); Nubo never
+    enforces it."""
+
+    __tablename__ = "identity_policy"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    type: Mapped[str] = mapped_column(String(255))
+    blob: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EndpointGroup(Base):
+    """OS-EP-FILTER: a named filter over endpoints (service_id, region_id, interface)."""
+
+    __tablename__ = "identity_endpoint_group"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    description: Mapped[str | None] = mapped_column(Text)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OAuthConsumer(Base):
+    """OS-OAUTH1: a registered consumer. The secret is encrypted, not hashed: OAuth 1.0a
+    signatures (HMAC-SHA1) need it in clear on the server side."""
+
+    __tablename__ = "identity_oauth_consumer"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    encrypted_secret: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -100,6 +100,26 @@ RULES = [
     _r("identity:list_application_credentials", f"{ADMIN} or user_id:%(target.user.id)s"),
     _r("identity:create_application_credential", "user_id:%(target.user.id)s"),
     _r("identity:delete_application_credential", f"{ADMIN} or user_id:%(target.user.id)s"),
+    # credentials: the owner manages their own
+    _r("identity:get_credential", f"{ADMIN_OR_SYSTEM_READER} or "
+       "user_id:%(target.credential.user_id)s"),
+    _r("identity:list_credentials", f"{ADMIN_OR_SYSTEM_READER} or "
+       "user_id:%(target.credential.user_id)s"),
+    _r("identity:create_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+    _r("identity:update_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+    _r("identity:delete_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+    # stored policy blobs
+    _r("identity:get_policy", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_policies", ADMIN_OR_SYSTEM_READER),
+    _r("identity:create_policy", ADMIN),
+    _r("identity:update_policy", ADMIN),
+    _r("identity:delete_policy", ADMIN),
+    # OS-OAUTH1 consumers
+    _r("identity:get_consumer", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_consumers", ADMIN_OR_SYSTEM_READER),
+    _r("identity:create_consumer", ADMIN),
+    _r("identity:update_consumer", ADMIN),
+    _r("identity:delete_consumer", ADMIN),
     # catalog records
     _r("identity:get_region", ""),
     _r("identity:list_regions", ""),
@@ -116,4 +136,10 @@ RULES = [
     _r("identity:create_endpoint", ADMIN),
     _r("identity:update_endpoint", ADMIN),
     _r("identity:delete_endpoint", ADMIN),
+    # OS-EP-FILTER endpoint groups
+    _r("identity:get_endpoint_group", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoint_groups", ADMIN_OR_SYSTEM_READER),
+    _r("identity:create_endpoint_group", ADMIN),
+    _r("identity:update_endpoint_group", ADMIN),
+    _r("identity:delete_endpoint_group", ADMIN),
 ]

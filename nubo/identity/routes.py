@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from nubo.core.http import Route
-from nubo.identity.handlers import appcreds, auth, catalog, resources, roles, versions
+from nubo.identity.handlers import (
+    appcreds,
+    auth,
+    catalog,
+    credentials,
+    oauth1,
+    policy_blobs,
+    resources,
+    roles,
+    versions,
+)
 
 P, U, G, D = "{project_id}", "{user_id}", "{group_id}", "{domain_id}"
-R = "{role_id}"
+R, EG = "{role_id}", "{endpoint_group_id}"
 
 
 def _grants() -> list[Route]:
@@ -107,4 +117,27 @@ ROUTES: list[Route] = [
     Route("/v3/endpoints/{endpoint_id}", "GET", catalog.get_endpoint),
     Route("/v3/endpoints/{endpoint_id}", "PATCH", catalog.update_endpoint),
     Route("/v3/endpoints/{endpoint_id}", "DELETE", catalog.delete_endpoint),
+    Route("/v3/OS-EP-FILTER/endpoint_groups", "GET", catalog.list_endpoint_groups),
+    Route("/v3/OS-EP-FILTER/endpoint_groups", "POST", catalog.create_endpoint_group),
+    Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "GET", catalog.get_endpoint_group),
+    Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "PATCH", catalog.update_endpoint_group),
+    Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "DELETE", catalog.delete_endpoint_group),
+    # credentials
+    Route("/v3/credentials", "GET", credentials.list_),
+    Route("/v3/credentials", "POST", credentials.create),
+    Route("/v3/credentials/{credential_id}", "GET", credentials.get),
+    Route("/v3/credentials/{credential_id}", "PATCH", credentials.update),
+    Route("/v3/credentials/{credential_id}", "DELETE", credentials.delete),
+    # stored policy documents
+    Route("/v3/policies", "GET", policy_blobs.list_),
+    Route("/v3/policies", "POST", policy_blobs.create),
+    Route("/v3/policies/{policy_id}", "GET", policy_blobs.get),
+    Route("/v3/policies/{policy_id}", "PATCH", policy_blobs.update),
+    Route("/v3/policies/{policy_id}", "DELETE", policy_blobs.delete),
+    # OAuth 1.0a consumers (the registry only; the delegation flow is not implemented)
+    Route("/v3/OS-OAUTH1/consumers", "GET", oauth1.list_consumers),
+    Route("/v3/OS-OAUTH1/consumers", "POST", oauth1.create_consumer),
+    Route("/v3/OS-OAUTH1/consumers/{consumer_id}", "GET", oauth1.get_consumer),
+    Route("/v3/OS-OAUTH1/consumers/{consumer_id}", "PATCH", oauth1.update_consumer),
+    Route("/v3/OS-OAUTH1/consumers/{consumer_id}", "DELETE", oauth1.delete_consumer),
 ]

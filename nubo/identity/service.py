@@ -33,6 +33,10 @@ _COLUMNS = {
     m.Region: {"id", "description", "parent_region_id"},
     m.Service: {"type", "name", "description", "enabled"},
     m.Endpoint: {"service_id", "interface", "region_id", "url", "enabled"},
+    m.Credential: {"user_id", "project_id", "type"},
+    m.Policy: {"type", "blob"},
+    m.EndpointGroup: {"name", "description", "filters"},
+    m.OAuthConsumer: {"description"},
 }
 #: Keystone's `[assignment] prohibited_implied_role` default: no role may imply admin.
 PROHIBITED_IMPLIED_ROLES = frozenset({"admin"})
@@ -154,6 +158,7 @@ class IdentityService:
                 m.Project.domain_id == id_))).scalars().all()
             for pid in projects:
                 await s.execute(delete(m.Assignment).where(m.Assignment.target_id == pid))
+                await s.execute(delete(m.Credential).where(m.Credential.project_id == pid))
             # children before parents
             await s.execute(m.Project.__table__.update().where(
                 m.Project.domain_id == id_).values(parent_id=None))
@@ -331,6 +336,7 @@ class IdentityService:
             await s.execute(delete(m.ProjectTag).where(m.ProjectTag.project_id == id_))
             await s.execute(delete(m.ApplicationCredential).where(
                 m.ApplicationCredential.project_id == id_))
+            await s.execute(delete(m.Credential).where(m.Credential.project_id == id_))
             add_event(s, project_id=id_)
             await s.delete(p)
 
@@ -397,6 +403,7 @@ class IdentityService:
             await s.execute(delete(m.GroupMembership).where(m.GroupMembership.user_id == id_))
             await s.execute(delete(m.ApplicationCredential).where(
                 m.ApplicationCredential.user_id == id_))
+            await s.execute(delete(m.Credential).where(m.Credential.user_id == id_))
             add_event(s, user_id=id_)
             await s.delete(u)
 

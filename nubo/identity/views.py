@@ -88,6 +88,27 @@ class Views:
                 "interface": e.interface, "region_id": e.region_id, "region": e.region_id,
                 "url": e.url, "enabled": e.enabled, "links": self.link(f"endpoints/{e.id}")}
 
+    def credential(self, c: m.Credential, blob: str) -> dict[str, Any]:
+        return {**(c.extra or {}), "id": c.id, "user_id": c.user_id,
+                "project_id": c.project_id, "type": c.type, "blob": blob,
+                "links": self.link(f"credentials/{c.id}")}
+
+    def policy(self, p: m.Policy) -> dict[str, Any]:
+        return {**(p.extra or {}), "id": p.id, "type": p.type, "blob": p.blob,
+                "links": self.link(f"policies/{p.id}")}
+
+    def endpoint_group(self, g: m.EndpointGroup) -> dict[str, Any]:
+        return {"id": g.id, "name": g.name, "description": g.description,
+                "filters": g.filters or {},
+                "links": self.link(f"OS-EP-FILTER/endpoint_groups/{g.id}")}
+
+    def consumer(self, c: m.OAuthConsumer, secret: str | None = None) -> dict[str, Any]:
+        out = {**(c.extra or {}), "id": c.id, "description": c.description,
+               "links": self.link(f"OS-OAUTH1/consumers/{c.id}")}
+        if secret is not None:
+            out["secret"] = secret
+        return out
+
     def app_cred(self, c: m.ApplicationCredential, secret: str | None = None
                  ) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -125,3 +125,42 @@ async def delete_endpoint(request: Request) -> Response:
     a.enforce(context(request), "identity:delete_endpoint")
     await a.catalog.delete_endpoint(request.path_params["endpoint_id"])
     return no_content()
+
+
+async def list_endpoint_groups(request: Request) -> Response:
+    a = api(request)
+    a.enforce(context(request), "identity:list_endpoint_groups")
+    found = await a.catalog.list_endpoint_groups(request.query_params.get("name"))
+    return json_response(a.views.collection(
+        "endpoint_groups", [a.views.endpoint_group(g) for g in found],
+        "OS-EP-FILTER/endpoint_groups"))
+
+
+async def create_endpoint_group(request: Request) -> Response:
+    a = api(request)
+    data = (await body(request, schemas.ENDPOINT_GROUP_CREATE))["endpoint_group"]
+    a.enforce(context(request), "identity:create_endpoint_group")
+    g = await a.catalog.create_endpoint_group(data)
+    return json_response({"endpoint_group": a.views.endpoint_group(g)}, 201)
+
+
+async def get_endpoint_group(request: Request) -> Response:
+    a = api(request)
+    a.enforce(context(request), "identity:get_endpoint_group")
+    g = await a.catalog.get_endpoint_group(request.path_params["endpoint_group_id"])
+    return json_response({"endpoint_group": a.views.endpoint_group(g)})
+
+
+async def update_endpoint_group(request: Request) -> Response:
+    a = api(request)
+    data = (await body(request, schemas.ENDPOINT_GROUP_UPDATE))["endpoint_group"]
+    a.enforce(context(request), "identity:update_endpoint_group")
+    g = await a.catalog.update_endpoint_group(request.path_params["endpoint_group_id"], data)
+    return json_response({"endpoint_group": a.views.endpoint_group(g)})
+
+
+async def delete_endpoint_group(request: Request) -> Response:
+    a = api(request)
+    a.enforce(context(request), "identity:delete_endpoint_group")
+    await a.catalog.delete_endpoint_group(request.path_params["endpoint_group_id"])
+    return no_content()

@@ -107,6 +107,36 @@ APP_CRED_CREATE = wrap("application_credential", entity(
      "access_rules": {"type": "array", "maxItems": 0}},
     ["name"], extra=False))
 
+_credential = {"blob": {"type": "string", "minLength": 1, "maxLength": 65535},
+               "project_id": NULLABLE_ID, "type": {"type": "string", "minLength": 1,
+                                                   "maxLength": 255},
+               "user_id": ID}
+# An ec2 credential also needs a project_id; draft 4 has no if/then, the service checks it.
+CREDENTIAL_CREATE = wrap("credential", entity(_credential | {"id": ID},
+                                              ["blob", "type", "user_id"]))
+CREDENTIAL_UPDATE = wrap("credential", entity(_credential, min_props=1))
+
+_policy = {"blob": {"type": "string", "maxLength": 65535},
+           "type": {"type": "string", "maxLength": 255}}
+POLICY_CREATE = wrap("policy", entity(_policy, ["blob", "type"]))
+POLICY_UPDATE = wrap("policy", entity(_policy, min_props=1))
+
+# OS-EP-FILTER: a group filters endpoints on these attributes only (as Keystone checks).
+_endpoint_group = {
+    "name": NAME, "description": DESCRIPTION,
+    "filters": {"type": "object", "properties": {
+        "service_id": ID, "region_id": {"type": ["string", "null"], "maxLength": 255},
+        "interface": {"type": "string", "enum": ["public", "internal", "admin"]}},
+        "minProperties": 1, "additionalProperties": False}}
+ENDPOINT_GROUP_CREATE = wrap("endpoint_group", entity(_endpoint_group, ["name", "filters"],
+                                                      extra=False))
+ENDPOINT_GROUP_UPDATE = wrap("endpoint_group", entity(_endpoint_group, min_props=1,
+                                                      extra=False))
+
+# OS-OAUTH1 consumers: the secret is the server's to choose and cannot be updated.
+CONSUMER_CREATE = wrap("consumer", entity({"description": DESCRIPTION}))
+CONSUMER_UPDATE = wrap("consumer", entity({"description": DESCRIPTION}, min_props=1))
+
 IMPLIED_ROLE = None  # PUT /roles/{prior}/implies/{implied} has no body
 
 # ------------------------------------------------------------------------------- auth
