@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
 from oslo_config import cfg
 from oslo_policy import opts as oslo_opts
 from oslo_policy import policy as oslo_policy
@@ -21,8 +23,10 @@ class Policy:
                  policy_file: Path | None = None) -> None:
         conf = cfg.ConfigOpts()
         # Scope checks stay off, as in Keystone's and DevStack's defaults.
-        oslo_opts.set_defaults(conf, policy_file=str(policy_file or "/nonexistent/nubo-policy.yaml"),
-                               enforce_scope=False, enforce_new_defaults=True)
+        # Without an override file, point at one that cannot exist so only defaults apply.
+        path = str(policy_file or "/nonexistent/nubo-policy.yaml")
+        oslo_opts.set_defaults(conf, policy_file=path, enforce_scope=False,
+                               enforce_new_defaults=True)
         conf([], project="nubo", default_config_files=[], default_config_dirs=[])
         conf.set_override("policy_dirs", [], group="oslo_policy")
         self._enforcer = oslo_policy.Enforcer(conf, use_conf=True)

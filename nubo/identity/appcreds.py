@@ -54,8 +54,9 @@ class AppCreds:
                     role = (await s.execute(select(m.Role).where(
                         m.Role.name == ref["name"]))).scalars().first()
                 if role is None or role.id not in held:
-                    raise Forbidden(f"The user does not hold role {ref.get('id') or ref.get('name')} "
-                                    "on the token's project.")
+                    which = ref.get("id") or ref.get("name")
+                    raise Forbidden(f"The user does not hold role {which} on the token's "
+                                    "project.")
                 wanted.append({"id": role.id, "name": role.name})
         expires = parse_time(data["expires_at"]) if data.get("expires_at") else None
         if expires is not None and expires <= utcnow():

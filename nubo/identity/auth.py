@@ -335,8 +335,8 @@ class Auth:
             if "domain" in scope:
                 dom = await _find_domain(s, scope["domain"])
                 if dom is None:
-                    raise Unauthorized(f"Could not find domain: "
-                                       f"{scope['domain'].get('id') or scope['domain'].get('name')}.")
+                    which = scope["domain"].get("id") or scope["domain"].get("name")
+                    raise Unauthorized(f"Could not find domain: {which}.")
                 return "domain", dom.id
             if "project" in scope:
                 ref = scope["project"]

@@ -9,9 +9,9 @@ effect there within a second; one made here takes effect at once.
 from __future__ import annotations
 
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-import uuid
 from datetime import UTC as _UTC
 from datetime import timedelta
 
