@@ -14,7 +14,11 @@ from pathlib import Path
 from tests.e2e.conftest import Cloud, clients_bin
 
 #: test id fragment -> why it fails on Nubo today
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {
+    "test_domain_configuration.": "per-domain identity backends (LDAP settings under "
+                                  "/v3/domains/{id}/config) are not offered: Nubo keeps users "
+                                  "in its own database only",
+}
 
 CONF = """\
 [DEFAULT]
@@ -75,4 +79,4 @@ def test_tempest_identity(cloud: Cloud, tmp_path: Path) -> None:
     assert results, f"no test results parsed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     assert not unexpected, "unexpected Tempest failures:\n" + "\n".join(unexpected) + \
         f"\n(full output: {tmp_path / 'tempest.out'})"
-    assert len(passed) >= 90
+    assert len(passed) >= 110
