@@ -112,7 +112,7 @@ class Assignments:
 
     # ------------------------------------------------------------------ listing
 
-    async def list(self, *, user_id: str | None = None, group_id: str | None = None,
+    async def grants(self, *, user_id: str | None = None, group_id: str | None = None,
                    project_id: str | None = None, domain_id: str | None = None,
                    system: bool = False, role_id: str | None = None,
                    effective: bool = False) -> list[Grant]:

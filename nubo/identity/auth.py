@@ -219,7 +219,7 @@ class Auth:
         kind, target = await self._requested_scope(user_id, scope, cred)
         now = time.time()
         expires = now + self.settings.token_expiration
-        audit = (new_audit_id(),)
+        audit: tuple[str, ...] = (new_audit_id(),)
         if parent is not None:
             expires = min(expires, parent.payload.expires_at)
             audit = (audit[0], parent.payload.audit_ids[-1])

@@ -49,8 +49,8 @@ async def bootstrap(api: IdentityApi, admin_password: str | None) -> Credentials
                                    "description": "The default domain"})
     roles = {}
     for name in (*ROLE_CHAIN, "service"):
-        found = await ident.list_roles(name=name)
-        roles[name] = found[0] if found else await ident.create_role({"name": name})
+        found_roles = await ident.list_roles(name=name)
+        roles[name] = found_roles[0] if found_roles else await ident.create_role({"name": name})
     for prior, implied in zip(ROLE_CHAIN, ROLE_CHAIN[1:], strict=False):
         await ident.create_implied_role(roles[prior].id, roles[implied].id)
     projects = {}

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Base, Database, utcnow
@@ -159,8 +159,8 @@ class IdentityService:
             for pid in projects:
                 await s.execute(delete(m.Assignment).where(m.Assignment.target_id == pid))
                 await s.execute(delete(m.Credential).where(m.Credential.project_id == pid))
-            # children before parents
-            await s.execute(m.Project.__table__.update().where(
+            # unlink the hierarchy so the projects can go in one statement
+            await s.execute(update(m.Project).where(
                 m.Project.domain_id == id_).values(parent_id=None))
             await s.execute(delete(m.Project).where(m.Project.domain_id == id_))
             await s.execute(delete(m.Assignment).where(m.Assignment.target_id == id_))

@@ -121,7 +121,8 @@ class Views:
             out["secret"] = secret
         return out
 
-    def assignment(self, g: Grant, names: dict[str, Any] | None = None) -> dict[str, Any]:
+    def assignment(self, g: Grant, names: dict[tuple[str, str], dict[str, Any]] | None = None
+                   ) -> dict[str, Any]:
         names = names or {}
         scope_path = ("system" if g.target_kind == "system"
                       else f"{g.target_kind}s/{g.target_id}")

@@ -101,6 +101,6 @@ async def domains(request: Request) -> Response:
 async def system(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "identity:get_auth_system")
-    grants = await a.assignments.list(user_id=ctx.user_id, system=True, effective=True)
+    grants = await a.assignments.grants(user_id=ctx.user_id, system=True, effective=True)
     return json_response({"system": [{"all": True}] if grants else [],
                           "links": {"self": f"{a.views.base}/auth/system"}})

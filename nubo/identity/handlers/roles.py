@@ -161,7 +161,7 @@ async def role_assignments(request: Request) -> Response:
         raise BadRequest("scope.system accepts only 'all'.")
     a.enforce(context(request), "identity:list_role_assignments",
               {"target.domain_id": q.get("scope.domain.id")})
-    grants = await a.assignments.list(
+    grants = await a.assignments.grants(
         user_id=q.get("user.id"), group_id=q.get("group.id"),
         project_id=q.get("scope.project.id"), domain_id=q.get("scope.domain.id"),
         system="scope.system" in q, role_id=q.get("role.id"), effective=effective)
