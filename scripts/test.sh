@@ -15,5 +15,8 @@ venv_install "$ROOT/.venv-clients" "$ROOT/tests/clients-requirements.txt" -- \
 export NUBO_TEST_REQUIRE_DBS=1
 export NUBO_CLIENTS_VENV="$ROOT/.venv-clients"
 cd "$ROOT"
+log "ruff, mypy"
+"$ROOT/.venv/bin/ruff" check nubo tests bench
+"$ROOT/.venv/bin/mypy" nubo
 log "pytest"
 exec "$ROOT/.venv/bin/pytest" -p no:cacheprovider -q -ra "$@"
