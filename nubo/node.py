@@ -15,7 +15,13 @@ from nubo.core.app import Metrics, NuboApp
 from nubo.core.db import Database
 from nubo.core.http import ServiceApp
 from nubo.identity import api as identity_api
-from nubo.identity.bootstrap import CatalogEntry, Credentials, bootstrap, sync_catalog
+from nubo.identity.bootstrap import (
+    CatalogEntry,
+    Credentials,
+    bootstrap,
+    mark_bootstrapped,
+    sync_catalog,
+)
 from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 
 LOG = logging.getLogger("nubo.node")
@@ -50,6 +56,9 @@ class Node:
         self.identity.keys.setup()
         creds = await bootstrap(self.identity, self.settings.admin_password)
         self.credentials = creds
+        if creds is not None:
+            self.write_clouds_yaml(creds)
+            await mark_bootstrapped(self.identity)
         await sync_catalog(self.identity, CATALOG, self.settings.region)
         await self.identity.auth.revocations.refresh(force=True)
         self.app.ready = True

@@ -36,8 +36,7 @@ async def serve(settings: Settings) -> int:
         await started(sockets)  # type: ignore[arg-type]
         if server.should_exit:
             return
-        clouds = (node.write_clouds_yaml(result.credentials) if result.credentials
-                  else node.refresh_clouds_yaml())
+        clouds = node.refresh_clouds_yaml()
         _announce(node, clouds, result.credentials is not None)
     server.startup = startup  # type: ignore[method-assign]
     # Our own signal handling: uvicorn would re-raise SIGTERM after its shutdown and so

@@ -26,6 +26,7 @@ from nubo.core.http import ServiceApp, fault_response
 from nubo.core.logs import request_id_var
 
 ACCESS = logging.getLogger("nubo.access")
+_BUILTIN = ("/healthz", "/metrics")
 
 
 class Metrics:
@@ -80,7 +81,9 @@ class NuboApp:
         finally:
             elapsed = time.perf_counter() - start
             name = service.name if service else "nubo"
-            route = scope.get("nubo.route", path if service is None else "unmatched")
+            # Label by route template, never by raw path: random paths must not grow the
+            # metric's cardinality without bound.
+            route = scope.get("nubo.route") or (path if path in _BUILTIN else "unmatched")
             self.metrics.requests.labels(name, scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(name, scope["method"], route).observe(elapsed)
             ctx = scope.get("nubo.context")

@@ -59,22 +59,33 @@ async def bootstrap(api: IdentityApi, admin_password: str | None) -> Credentials
         found = await ident.list_projects(name=name, domain_id=DEFAULT_DOMAIN)
         projects[name] = found[0] if found else await ident.create_project(
             {"name": name, "domain_id": DEFAULT_DOMAIN, "description": desc})
-    admin = await ident.create_user({"name": "admin", "domain_id": DEFAULT_DOMAIN,
-                                     "password": creds.admin_password,
-                                     "default_project_id": projects["admin"].id})
-    demo = await ident.create_user({"name": "demo", "domain_id": DEFAULT_DOMAIN,
-                                    "password": creds.demo_password,
-                                    "default_project_id": projects["demo"].id})
+    admin = await _user(api, "admin", creds.admin_password, projects["admin"].id)
+    demo = await _user(api, "demo", creds.demo_password, projects["demo"].id)
     await api.assignments.grant("user", admin.id, "project", projects["admin"].id,
                                 roles["admin"].id)
     await api.assignments.grant("user", admin.id, "system", "system", roles["admin"].id)
     await api.assignments.grant("user", admin.id, "domain", DEFAULT_DOMAIN, roles["admin"].id)
     await api.assignments.grant("user", demo.id, "project", projects["demo"].id,
                                 roles["member"].id)
-    async with api.identity.db.write() as s:
-        s.add(Meta(key=BOOTSTRAP_KEY, value={"admin_user_id": admin.id}))
     LOG.info("bootstrapped identity: admin and demo users, projects admin/demo/service")
     return creds
+
+
+async def mark_bootstrapped(api: IdentityApi) -> None:
+    """Called once the passwords are safe in clouds.yaml: a start killed before this point
+    runs the bootstrap again (every step is idempotent) and writes new passwords."""
+    async with api.identity.db.write() as s:
+        if await s.get(Meta, BOOTSTRAP_KEY) is None:
+            s.add(Meta(key=BOOTSTRAP_KEY, value={"done": True}))
+
+
+async def _user(api: IdentityApi, name: str, password: str, project_id: str) -> m.User:
+    found = await api.identity.list_users(name=name, domain_id=DEFAULT_DOMAIN)
+    if found:   # left by a bootstrap that was cut short: its password was never shown
+        return await api.identity.update_user(found[0].id, {"password": password})
+    return await api.identity.create_user({"name": name, "domain_id": DEFAULT_DOMAIN,
+                                           "password": password,
+                                           "default_project_id": project_id})
 
 
 async def _exists(api: IdentityApi, model: type, id_: str) -> object | None:

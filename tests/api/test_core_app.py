@@ -51,3 +51,12 @@ async def test_head_answers_like_get_without_body(api: Api) -> None:
     pid = await api.project_id("demo")
     r = await api.req("HEAD", f"/v3/projects/{pid}")
     assert r.status_code == 200 and r.content == b""
+
+
+async def test_metrics_labels_do_not_grow_with_random_paths(api: Api) -> None:
+    for i in range(20):
+        await api.client.get(f"/random-{i}")
+        await api.client.get(f"/identity/v3/nothing-{i}")
+    m = (await api.client.get("/metrics")).text
+    assert "random-" not in m and "nothing-" not in m
+    assert 'route="unmatched"' in m

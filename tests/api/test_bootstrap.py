@@ -1,0 +1,53 @@
+"""First start: DevStack's defaults, once; a start cut short converges on the next one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import yaml
+
+from nubo.identity.bootstrap import bootstrap
+from nubo.node import Node
+from tests.conftest import BASE, Api, make_settings
+
+
+async def test_defaults(api: Api) -> None:
+    roles = {r["name"] for r in (await api.ok("GET", "/v3/roles"))["roles"]}
+    assert roles >= {"admin", "manager", "member", "reader", "service"}
+    projects = {p["name"] for p in (await api.ok("GET", "/v3/projects"))["projects"]}
+    assert projects >= {"admin", "demo", "service"}
+    demo_pw = api.node.credentials.demo_password  # type: ignore[union-attr]
+    tok = await api.token("demo", demo_pw, "demo")
+    body = await api.ok("GET", "/v3/auth/tokens", headers={"X-Subject-Token": tok})
+    assert {r["name"] for r in body["token"]["roles"]} == {"member", "reader"}
+    assert (await api.req("GET", "/v3/users", token=tok)).status_code == 403
+
+
+async def test_bootstrap_cut_short_converges(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "d", admin_password=None)
+    first = Node(settings)
+    await first.db.migrate()
+    first.identity.keys.setup()
+    lost = await bootstrap(first.identity, None)       # killed before clouds.yaml was written
+    assert lost is not None
+    await first.stop()
+
+    second = Node(settings)
+    result = await second.start()
+    try:
+        assert result.credentials is not None and result.credentials != lost
+        doc = yaml.safe_load((settings.data_dir / "clouds.yaml").read_text())
+        pw = doc["clouds"]["nubo"]["auth"]["password"]
+        assert pw == result.credentials.admin_password
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=second.app),
+                                     base_url=BASE) as c:
+            api = Api(c, second)
+            api.admin_token = await api.token("admin", pw, "admin")
+            users = (await api.ok("GET", "/v3/users?name=admin"))["users"]
+            assert len(users) == 1
+    finally:
+        await second.stop()
+    third = Node(settings)
+    assert (await third.start()).credentials is None    # done: never again
+    await third.stop()
