@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     #: oslo.policy overrides (YAML or JSON); default DATA_DIR/policy.yaml when it exists.
     policy_file: Path | None = None
 
+    # image
+    #: per project; 0 means unlimited
+    image_count_quota: int = 1000
+    image_size_quota_gb: int = 1024
+    image_property_quota: int = 128
+    image_tag_quota: int = 128
+    image_member_quota: int = 128
+    #: largest single image accepted
+    image_size_cap_gb: int = 1024
+
     @property
     def base_url(self) -> str:
         if self.public_url:

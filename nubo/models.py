@@ -3,3 +3,4 @@
 
 def load_all() -> None:
     import nubo.identity.models  # noqa: F401
+    import nubo.image.models  # noqa: F401

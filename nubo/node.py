@@ -23,11 +23,14 @@ from nubo.identity.bootstrap import (
     sync_catalog,
 )
 from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
+from nubo.image import api as image_api
+from nubo.image.routes import ROUTES as IMAGE_ROUTES
 
 LOG = logging.getLogger("nubo.node")
 
 #: What the catalog lists: only services that this node really serves.
-CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3")]
+CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
+           CatalogEntry("image", "glance", "/image")]
 
 
 @dataclass
@@ -46,8 +49,12 @@ class Node:
                            self.identity.auth.context_for, state=self.identity)
         ident.unauthorized_headers = {
             "WWW-Authenticate": f'Keystone uri="{self.identity.base_url}"'}
+        self.image = image_api.ImageApi(settings, self.db)
+        auth = self.identity.auth.context_for
+        image = ServiceApp("image", image_api.PREFIX, IMAGE_ROUTES, "glance", auth,
+                           state=self.image)
         self.metrics = Metrics()
-        self.app = NuboApp([ident], self.metrics)
+        self.app = NuboApp([ident, image], self.metrics)
         self.credentials: Credentials | None = None
 
     async def start(self) -> StartResult:
@@ -61,6 +68,9 @@ class Node:
             await mark_bootstrapped(self.identity)
         await sync_catalog(self.identity, CATALOG, self.settings.region)
         await self.identity.auth.revocations.refresh(force=True)
+        repaired = await self.image.start()
+        if any(repaired.values()):
+            LOG.info("image store reconciled: %s", repaired)
         self.app.ready = True
         return StartResult(time.perf_counter() - t0, creds)
 
