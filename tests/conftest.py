@@ -55,7 +55,9 @@ class Api:
                  **kw: Any) -> Any:
         r = await self.req(method, path, token, **kw)
         assert r.status_code == status, f"{method} {path}: {r.status_code} {r.text}"
-        return r.json() if r.content else None
+        if not r.content:
+            return None
+        return r.json() if "json" in r.headers.get("content-type", "") else r.text
 
     async def make_user(self, name: str, password: str = "pw", project: str | None = None,
                         role: str = "member") -> dict[str, Any]:

@@ -55,7 +55,9 @@ def inspect(path: Path, disk_format: str) -> Inspection:
         inspector.safety_check()
     except fi.SafetyCheckFailed as exc:
         raise ImageRejected(f"Image is unsafe and was refused: {exc}") from None
-    virtual = inspector.virtual_size or None
+    # The raw inspector only knows the bytes it looked at; a raw image is as big as its file.
+    virtual = path.stat().st_size if detected in ("raw", "gpt", "iso") else (
+        inspector.virtual_size or None)
     qemu_size = _qemu_img_check(path, disk_format)
     return Inspection(detected, virtual or qemu_size)
 

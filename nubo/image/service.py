@@ -30,7 +30,7 @@ CORE = {"id", "name", "status", "visibility", "protected", "os_hidden", "owner",
         "file", "schema", "locations", "direct_url", "stores"}
 READ_ONLY = {"status", "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value",
              "created_at", "updated_at", "self", "file", "schema", "direct_url", "locations",
-             "stores", "id"}
+             "stores"}
 SETTABLE = {"name", "visibility", "protected", "os_hidden", "disk_format", "container_format",
             "min_disk", "min_ram", "owner"}
 SORT_KEYS = {"name", "status", "container_format", "disk_format", "size", "id", "created_at",
@@ -198,7 +198,7 @@ class ImageService:
             view = await self._view(s, img)
             props, tags = dict(view.properties), list(view.tags)
             for op, attr, value in ops:
-                if attr in READ_ONLY:
+                if attr in READ_ONLY or attr == "id":
                     raise Forbidden(f"Attribute '{attr}' is read-only.")
                 if attr == "tags":
                     if op == "remove":

@@ -79,6 +79,8 @@ def _patch_ops(body: Any) -> list[tuple[str, str, Any]]:
             raise BadRequest(f"Invalid JSON pointer for this resource: '{item['path']}'")
         attr = parts[0].replace("~1", "/").replace("~0", "~")
         _refuse_reserved([attr])
+        if attr == "id":
+            raise Forbidden("Attribute 'id' is read-only.")
         if item["op"] == "remove":
             ops.append(("remove", attr, None))
             continue
