@@ -36,7 +36,7 @@ venv_install() {
 }
 
 # System packages the cloud itself needs (later services add theirs here).
-RUNTIME_PKGS=(python3 python3-venv python3-dev gcc ca-certificates)
+RUNTIME_PKGS=(python3 python3-venv python3-dev gcc ca-certificates qemu-utils qemu-system-x86 e2fsprogs kmod)
 
 install_runtime() {
   apt_install "${RUNTIME_PKGS[@]}"
