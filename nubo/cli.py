@@ -19,6 +19,8 @@ db_app = typer.Typer(help="Database schema.")
 keys_app = typer.Typer(help="Token encryption keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+image_app = typer.Typer(help="Guest images.")
+app.add_typer(image_app, name="image")
 
 DataDir = typer.Option(None, "--data-dir", help="Where Nubo keeps everything "
                        "[default: /var/lib/nubo as root, else ~/.local/share/nubo]")
@@ -77,6 +79,39 @@ def keys_rotate(data_dir: Path = DataDir) -> None:
     repo = KeyRepository(settings.data_dir / "keys" / "fernet")
     repo.setup()
     typer.echo(f"new primary key: {repo.rotate()}")
+
+
+@image_app.command("build-test")
+def image_build_test(
+        data_dir: Path = DataDir,
+        cache_dir: Path = typer.Option(None, "--cache-dir",
+                                       help="Where packages and images are cached "
+                                            "[default: DATA_DIR/cache/guest]")) -> None:
+    """Build the small test guest image from Debian packages (or reuse the cached one)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nubo.guest import GuestBuildError, build_test_image
+    cache = cache_dir or _settings(data_dir=data_dir).data_dir / "cache" / "guest"
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def progress(message: str, fraction: float) -> None:
+            bar.update(task, description=message, completed=fraction)
+        try:
+            result = build_test_image(cache, progress)
+        except GuestBuildError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from e
+    how = (f"{result.seconds:.2f} s (cached; built in {result.built_seconds:.1f} s)"
+           if result.cached else f"{result.seconds:.1f} s (built)")
+    typer.echo(f"{result.path}\n"
+               f"  size     {result.size / 2**20:.1f} MiB ({result.size} bytes, qcow2), "
+               f"virtual {result.virtual_size / 2**20:.0f} MiB\n"
+               f"  sha256   {result.sha256}\n"
+               f"  kernel   {result.kernel}\n"
+               f"  time     {how}")
 
 
 def main() -> None:
