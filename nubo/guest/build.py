@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import platform
 import shutil
 import tempfile
 import time
@@ -189,6 +190,10 @@ def build_test_image(cache_dir: Path, progress: Progress | None = None, *,
     """
     report = progress or _quiet
     t0 = time.monotonic()
+    if platform.machine() not in ("x86_64", "AMD64"):
+        raise GuestBuildError("the test image is x86-64 and its build runs x86-64 binaries "
+                              f"(busybox, ld.so): build it on an x86-64 host, not "
+                              f"{platform.machine()}")
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     images = cache_dir / "images"
@@ -204,6 +209,8 @@ def build_test_image(cache_dir: Path, progress: Progress | None = None, *,
         if not force and (hit := _cached(images, key, t0)):
             report("cached", 1.0)
             return hit
+        for stale in cache_dir.glob("build-*"):  # left by a killed build; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
         missing = packages.missing_debs(pkgs, debs_dir)
         if missing:
             report(f"downloading {len(missing)} packages", 0.05)
