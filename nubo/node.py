@@ -53,6 +53,7 @@ class Node:
         auth = self.identity.auth.context_for
         image = ServiceApp("image", image_api.PREFIX, IMAGE_ROUTES, "glance", auth,
                            state=self.image)
+        image.strict_slashes = True
         self.metrics = Metrics()
         self.app = NuboApp([ident, image], self.metrics)
         self.credentials: Credentials | None = None

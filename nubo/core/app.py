@@ -53,8 +53,12 @@ class NuboApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        if len(path) > 1 and path.endswith("/"):
-            # Keystone and Nova accept a trailing slash on every path.
+        prefix = "/" + path.split("/", 2)[1]
+        service = self.services.get(prefix)
+        if len(path) > 1 and path.endswith("/") and (
+                service is None or not service.strict_slashes or path.count("/") <= 3):
+            # Keystone and Nova accept a trailing slash on every path; strict services
+            # only on their roots (/image/, /image/v2/).
             scope["path"] = path = path.rstrip("/") or "/"
         rid = "req-" + str(uuid.uuid4())
         scope["nubo.request_id"] = rid
@@ -71,8 +75,6 @@ class NuboApp:
                 message["headers"] = headers
             await send(message)
 
-        prefix = "/" + path.split("/", 2)[1]
-        service = self.services.get(prefix)
         try:
             if service is not None:
                 await service(scope, receive, send_wrapper)

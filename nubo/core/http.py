@@ -152,6 +152,9 @@ class ServiceApp:
         self.authenticator = authenticator
         self.state = state
         self.unauthorized_headers: dict[str, str] = {}
+        #: Glance is strict: /v2/images/ is not /v2/images (an empty id is a 404). A strict
+        #: service still accepts a trailing slash on its version documents.
+        self.strict_slashes = False
         by_path: dict[str, _Path] = {}
         explicit: set[tuple[str, str]] = set()
         for r in routes:

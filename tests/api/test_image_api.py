@@ -333,3 +333,15 @@ async def test_crash_recovery(api: Api) -> None:
     got = await api.ok("GET", f"/image/v2/images/{staged['id']}")
     assert got["status"] == "active" and got["size"] == 9
     assert [p.name for p in store_files(api)] == [staged["id"]]
+
+
+async def test_legacy_patch_form_and_strict_slashes(api: Api) -> None:
+    img = await make(api)
+    got = await api.ok("PATCH", f"/image/v2/images/{img['id']}", headers=PATCH,
+                       json=[{"replace": "/name", "value": "old-style"}])
+    assert got["name"] == "old-style"
+    # an empty id is not the collection: Glance answers 404
+    assert (await api.req("GET", "/image/v2/images/")).status_code == 404
+    assert (await api.req("DELETE", "/image/v2/images/")).status_code == 404
+    assert (await api.client.get("/image/")).status_code == 300
+    assert (await api.client.get("/image/v2/")).status_code == 200

@@ -68,7 +68,21 @@ async def show(request: Request) -> Response:
     return json_response(views.image(await a.images.get(ctx, request.path_params["image_id"])))
 
 
+def _normalize(item: Any) -> Any:
+    """Glance also takes the older form {"replace": "/name", "value": ...}."""
+    if isinstance(item, dict) and "op" not in item:
+        ops = [k for k in ("add", "remove", "replace") if k in item]
+        if len(ops) == 1:
+            out = {"op": ops[0], "path": item[ops[0]]}
+            if "value" in item:
+                out["value"] = item["value"]
+            return out
+    return item
+
+
 def _patch_ops(body: Any) -> list[tuple[str, str, Any]]:
+    if isinstance(body, list):
+        body = [_normalize(i) for i in body]
     validate(schemas.PATCH, body)
     ops = []
     for item in body:
