@@ -44,7 +44,10 @@ def up(data_dir: Path = DataDir,
                                                "[generated]"),
        public_url: str = typer.Option(None, "--public-url",
                                       help="Base URL clients use, for the catalog"),
-       log_level: str = typer.Option(None, "--log-level")) -> None:
+       log_level: str = typer.Option(None, "--log-level"),
+       test_image: bool = typer.Option(None, "--test-image/--no-test-image",
+                                       help="Build and register the nubo-test guest image "
+                                            "[on]")) -> None:
     """Run the whole cloud in this process, in the foreground."""
     if virt not in (None, "auto", "libvirt", "fake"):
         raise typer.BadParameter("--virt must be auto, libvirt or fake")
@@ -52,7 +55,7 @@ def up(data_dir: Path = DataDir,
         raise typer.BadParameter("--network must be auto, linux or noop")
     settings = _settings(data_dir=data_dir, host=host, port=port, virt=virt, network=network,
                          database_url=database_url, admin_password=admin_password,
-                         public_url=public_url, log_level=log_level)
+                         public_url=public_url, log_level=log_level, test_image=test_image)
     from nubo.server import serve
     sys.exit(asyncio.run(serve(settings)))
 

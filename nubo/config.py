@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     image_member_quota: int = 128
     #: largest single image accepted
     image_size_cap_gb: int = 1024
+    #: build and register the `nubo-test` guest image on start (in the background)
+    test_image: bool = True
+    #: where the guest builder caches packages and images (default DATA_DIR/cache/guest)
+    guest_cache_dir: Path | None = None
 
     @property
     def base_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -25,6 +26,7 @@ from nubo.identity.bootstrap import (
 from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 from nubo.image import api as image_api
 from nubo.image.routes import ROUTES as IMAGE_ROUTES
+from nubo.image.testimage import ensure_test_image
 
 LOG = logging.getLogger("nubo.node")
 
@@ -57,6 +59,7 @@ class Node:
         self.metrics = Metrics()
         self.app = NuboApp([ident, image], self.metrics)
         self.credentials: Credentials | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> StartResult:
         t0 = time.perf_counter()
@@ -72,10 +75,26 @@ class Node:
         repaired = await self.image.start()
         if any(repaired.values()):
             LOG.info("image store reconciled: %s", repaired)
+        if self.settings.test_image:
+            self._background.add(asyncio.create_task(self._test_image()))
         self.app.ready = True
         return StartResult(time.perf_counter() - t0, creds)
 
+    async def _test_image(self) -> None:
+        projects = await self.identity.identity.list_projects(name="admin",
+                                                              domain_id="default")
+        if not projects:
+            return
+        cache = self.settings.guest_cache_dir or self.settings.data_dir / "cache" / "guest"
+        try:
+            await ensure_test_image(self.image, cache, projects[0].id)
+        except Exception:  # noqa: BLE001 - the cloud runs on without its test image
+            LOG.exception("registering the test image failed")
+
     async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         self.app.ready = False
         await self.db.dispose()
 

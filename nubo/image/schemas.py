@@ -88,9 +88,10 @@ PATCH = {"type": "array", "items": {
 MEMBER_CREATE = {"type": "object", "properties": {"member": {"type": "string", "minLength": 1,
                                                              "maxLength": 255}},
                  "required": ["member"], "additionalProperties": False}
-MEMBER_UPDATE = {"type": "object", "properties": {"status": {
-    "type": "string", "enum": ["pending", "accepted", "rejected"]}},
-    "required": ["status"], "additionalProperties": False}
+#: clients (openstacksdk) send the member back whole; only `status` may change
+MEMBER_UPDATE = {"type": "object", "properties": {**MEMBER["properties"], "member": {
+    "type": "string"}, "id": {"type": "string"}}, "required": ["status"],
+    "additionalProperties": False}
 IMPORT = {"type": "object", "properties": {
     "method": {"type": "object", "properties": {"name": {"type": "string"},
                                                 "uri": {"type": "string"}},
