@@ -11,6 +11,11 @@ from nubo.image import schemas
 from nubo.image.api import api
 
 
+class ImageFileResponse(FileResponse):
+    #: bigger reads than Starlette's 64 KiB: fewer event-loop round trips per GiB
+    chunk_size = 1024 * 1024
+
+
 def _length(request: Request) -> int | None:
     value = request.headers.get("content-length")
     if value is None:
@@ -68,7 +73,7 @@ async def download(request: Request) -> Response:
     if path is None:
         return no_content()
     headers = {"Content-MD5": img.checksum or ""}
-    return FileResponse(path, media_type="application/octet-stream", headers=headers)
+    return ImageFileResponse(path, media_type="application/octet-stream", headers=headers)
 
 
 async def info_import(request: Request) -> Response:
