@@ -241,9 +241,7 @@ class ImageService:
             self._must_own(ctx, img, "delete")
             if img.protected:
                 raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
-            if img.status in ("saving", "importing"):
-                # the upload notices the row is gone and removes what it wrote
-                pass
+            # An upload still running notices the row is gone and removes what it wrote.
             await s.delete(img)
         self._on_delete(img)
 

@@ -55,11 +55,18 @@ async def ensure_test_image(image: ImageApi, cache_dir: Path, admin_project: str
             m.ImageProperty.name == SHA_PROPERTY, m.ImageProperty.value == built.sha256,
             m.Image.status == "active"))).scalars().first()
         older = list((await s.execute(select(m.Image).where(
-            m.Image.name == NAME, m.Image.os_hidden.is_(False)))).scalars())
+            m.Image.name == NAME, m.Image.os_hidden.is_(False),
+            m.Image.status == "active"))).scalars())
+        # a registration cut short by a crash left an image without data: remove it
+        leftovers = list((await s.execute(select(m.Image.id).join(
+            m.ImageProperty, m.ImageProperty.image_id == m.Image.id).where(
+            m.ImageProperty.name == SHA_PROPERTY, m.Image.status != "active"))).scalars())
     if existing:
         return existing
     ctx = RequestContext(request_id="req-nubo-test-image", user_id="nubo",
                          project_id=admin_project, roles=("admin", "member", "reader"))
+    for leftover in leftovers:
+        await image.images.delete(ctx, leftover)
     view = await image.images.create(ctx, {
         "name": NAME, "disk_format": "qcow2", "container_format": "bare",
         "visibility": "public", "min_disk": 1, "min_ram": 64, "os_distro": "nubo-test",
