@@ -59,7 +59,7 @@ IMAGES = {
     "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
               {"rel": "describedby", "href": "{schema}"}],
 }
-MEMBER = {
+MEMBER: dict[str, Any] = {
     "name": "member",
     "properties": {
         "image_id": {"type": "string", "pattern": UUID_PATTERN},
