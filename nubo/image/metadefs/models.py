@@ -14,7 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from nubo.core.db import Base, Timestamp, utcnow
 
 NAME = String(80)
-NS_FK = ForeignKey("metadef_namespace.id", ondelete="CASCADE")
+
+
+def _namespace_id(**kw: Any) -> Mapped[int]:
+    """The owning namespace; its rows go with it."""
+    return mapped_column(Integer, ForeignKey("metadef_namespace.id", ondelete="CASCADE"), **kw)
 
 
 class MetadefNamespace(Base):
@@ -32,9 +36,10 @@ class MetadefNamespace(Base):
 
 class MetadefObject(Base):
     __tablename__ = "metadef_object"
-    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    __table_args__ = (UniqueConstraint("namespace_id", "name",
+                                       name="uq_metadef_object_namespace_id_name"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    namespace_id: Mapped[int] = mapped_column(Integer, NS_FK)
+    namespace_id: Mapped[int] = _namespace_id()
     name: Mapped[str] = mapped_column(NAME)
     description: Mapped[str | None] = mapped_column(Text)
     #: names of the object's properties that must be set (a JSON list), or null
@@ -47,9 +52,10 @@ class MetadefObject(Base):
 
 class MetadefProperty(Base):
     __tablename__ = "metadef_property"
-    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    __table_args__ = (UniqueConstraint("namespace_id", "name",
+                                       name="uq_metadef_property_namespace_id_name"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    namespace_id: Mapped[int] = mapped_column(Integer, NS_FK)
+    namespace_id: Mapped[int] = _namespace_id()
     name: Mapped[str] = mapped_column(NAME)
     #: the property definition (title, type, enum, ...) without its name
     definition: Mapped[Any] = mapped_column(JSON)
@@ -59,9 +65,10 @@ class MetadefProperty(Base):
 
 class MetadefTag(Base):
     __tablename__ = "metadef_tag"
-    __table_args__ = (UniqueConstraint("namespace_id", "name"),)
+    __table_args__ = (UniqueConstraint("namespace_id", "name",
+                                       name="uq_metadef_tag_namespace_id_name"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    namespace_id: Mapped[int] = mapped_column(Integer, NS_FK)
+    namespace_id: Mapped[int] = _namespace_id()
     name: Mapped[str] = mapped_column(NAME)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
@@ -82,7 +89,7 @@ class MetadefNamespaceResourceType(Base):
     (`hw_` on images, `hw:` on flavors) and a target (Cinder's `image` metadata)."""
 
     __tablename__ = "metadef_namespace_resource_type"
-    namespace_id: Mapped[int] = mapped_column(Integer, NS_FK, primary_key=True)
+    namespace_id: Mapped[int] = _namespace_id(primary_key=True)
     resource_type_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("metadef_resource_type.id"), primary_key=True, index=True)
     prefix: Mapped[str | None] = mapped_column(NAME)
