@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from oslo_policy.policy import RuleDefault
 
+from nubo.image.metadefs.policies import RULES as METADEF_RULES
+
 ADMIN = "role:admin"
 MEMBER = "role:admin or (role:member and project_id:%(project_id)s)"
 READER = "role:admin or role:reader"
@@ -30,3 +32,4 @@ RULES = [RuleDefault(name, check) for name, check in (
     ("image:modify_member", "role:admin or (role:member and project_id:%(member_id)s)"),
     ("image:import", MEMBER),
 )]
+RULES += METADEF_RULES

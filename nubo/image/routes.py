@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nubo.core.http import Route
 from nubo.image.handlers import data, discovery, images, members
+from nubo.image.metadefs.routes import ROUTES as METADEFS
 
 I = "/v2/images/{image_id}"  # noqa: E741
 
@@ -34,4 +35,5 @@ ROUTES: list[Route] = [
     Route(f"{I}/members/{{member_id}}", "GET", members.show),
     Route(f"{I}/members/{{member_id}}", "PUT", members.update),
     Route(f"{I}/members/{{member_id}}", "DELETE", members.delete),
+    *METADEFS,
 ]

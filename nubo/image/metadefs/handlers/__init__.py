@@ -1,0 +1,1 @@
+"""HTTP handlers of the metadef API: context, policy, validation, service call, view."""

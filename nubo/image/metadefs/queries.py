@@ -1,0 +1,88 @@
+"""Query parameters of the metadef lists (namespaces, tags), validated up front, and the
+keyset condition that continues a sorted list after its marker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, false, or_
+
+from nubo.core.errors import BadRequest
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 1000
+NAMESPACE_SORT_KEYS = ("namespace", "display_name", "visibility", "protected", "owner",
+                       "created_at", "updated_at")
+TAG_SORT_KEYS = ("name", "created_at", "updated_at")
+
+
+def _limit(params: Mapping[str, str], default: int | None) -> int | None:
+    raw = params.get("limit")
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"limit param must be an integer, not {raw!r}.") from None
+    if value < 0:
+        raise BadRequest("limit param must be positive.")
+    return min(value, MAX_LIMIT)
+
+
+def _sort(params: Mapping[str, str], keys: Sequence[str]) -> tuple[str, bool]:
+    key = params.get("sort_key", "created_at")
+    if key not in keys:
+        raise BadRequest(f"Invalid sort key: {key!r}; use one of {', '.join(keys)}.")
+    direction = params.get("sort_dir", "desc")
+    if direction not in ("asc", "desc"):
+        raise BadRequest(f"Invalid sort direction: {direction!r}; use asc or desc.")
+    return key, direction == "desc"
+
+
+@dataclass
+class NamespaceQuery:
+    limit: int | None = DEFAULT_LIMIT
+    marker: str | None = None
+    sort_key: str = "created_at"
+    desc: bool = True
+    visibility: str | None = None
+    resource_types: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> NamespaceQuery:
+        visibility = params.get("visibility") or None
+        if visibility not in (None, "public", "private"):
+            raise BadRequest(f"Invalid visibility value: {visibility!r}; use public or "
+                             "private.")
+        key, desc = _sort(params, NAMESPACE_SORT_KEYS)
+        types = [t.strip() for t in (params.get("resource_types") or "").split(",")]
+        return cls(limit=_limit(params, DEFAULT_LIMIT), marker=params.get("marker") or None,
+                   sort_key=key, desc=desc, visibility=visibility,
+                   resource_types=[t for t in types if t])
+
+
+@dataclass
+class TagQuery:
+    limit: int | None = None
+    marker: str | None = None
+    sort_key: str = "created_at"
+    desc: bool = True
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> TagQuery:
+        key, desc = _sort(params, TAG_SORT_KEYS)
+        return cls(limit=_limit(params, None), marker=params.get("marker") or None,
+                   sort_key=key, desc=desc)
+
+
+def after(columns: Sequence[Any], values: Sequence[Any], desc: bool) -> Any:
+    """Rows strictly after the marker whose sort columns hold `values`, in the list's order
+    (columns are non-null, the last one unique)."""
+    clauses = []
+    for i, (col, value) in enumerate(zip(columns, values, strict=True)):
+        beyond = col < value if desc else col > value
+        clauses.append(and_(*[c == v for c, v in zip(columns[:i], values[:i], strict=True)],
+                            beyond))
+    return or_(false(), *clauses)
