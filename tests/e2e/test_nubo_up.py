@@ -49,7 +49,7 @@ def test_sigterm_then_restart_continues(tmp_path: Path) -> None:
                       headers={"X-Auth-Token": tok, "X-Subject-Token": tok})
         assert r.status_code == 200                # keys and users survived
         urls = {e["url"] for c in r.json()["token"]["catalog"] for e in c["endpoints"]}
-        assert urls == {f"{second.url}/identity/v3"}
+        assert urls == {f"{second.url}/identity/v3", f"{second.url}/image"}
         users = httpx.get(f"{second.url}/identity/v3/users?name=admin",
                           headers={"X-Auth-Token": tok}).json()["users"]
         assert len(users) == 1                     # not bootstrapped twice
