@@ -11,6 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from nubo.compute import api as compute_api
+from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
+from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
 from nubo.core.db import Database
@@ -32,7 +35,8 @@ LOG = logging.getLogger("nubo.node")
 
 #: What the catalog lists: only services that this node really serves.
 CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
-           CatalogEntry("image", "glance", "/image")]
+           CatalogEntry("image", "glance", "/image"),
+           CatalogEntry("compute", "nova", "/compute/v2.1")]
 
 
 @dataclass
@@ -56,8 +60,11 @@ class Node:
         image = ServiceApp("image", image_api.PREFIX, IMAGE_ROUTES, "glance", auth,
                            state=self.image)
         image.strict_slashes = True
+        self.compute = compute_api.ComputeApi(settings, self.db)
+        compute = ServiceApp("compute", compute_api.PREFIX, COMPUTE_ROUTES, "nova", auth,
+                             state=self.compute, versions=COMPUTE_VERSIONS)
         self.metrics = Metrics()
-        self.app = NuboApp([ident, image], self.metrics)
+        self.app = NuboApp([ident, image, compute], self.metrics)
         self.credentials: Credentials | None = None
         self._background: set[asyncio.Task[None]] = set()
 
@@ -75,6 +82,7 @@ class Node:
         repaired = await self.image.start()
         if any(repaired.values()):
             LOG.info("image store reconciled: %s", repaired)
+        await self.compute.start()
         if self.settings.test_image:
             self._background.add(asyncio.create_task(self._test_image()))
         self.app.ready = True

@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from nubo.core import errors
 from nubo.core.context import RequestContext, anonymous
+from nubo.core.microversion import APIVersion, VersionRange
 from nubo.core.validation import validate
 
 LOG = logging.getLogger("nubo.http")
@@ -123,16 +124,25 @@ def context(request: Request) -> RequestContext:
     return ctx
 
 
+def version(request: Request) -> APIVersion:
+    """The microversion negotiated for this request (services with microversions only)."""
+    v: APIVersion = request.scope["nubo.version"]
+    return v
+
+
 # ---------------------------------------------------------------------------------- routing
 
 @dataclass(frozen=True)
 class Route:
-    """One API operation. `auth=False` for the few public ones (version documents, login)."""
+    """One API operation. `auth=False` for the few public ones (version documents, login).
+    `min_version`/`max_version`: the microversions the operation exists in (else 404)."""
 
     path: str
     method: str
     handler: Handler
     auth: bool = True
+    min_version: str | None = None
+    max_version: str | None = None
 
 
 @dataclass
@@ -147,10 +157,12 @@ class ServiceApp:
     """Dispatch for one service: match path and method, authenticate, render faults."""
 
     def __init__(self, name: str, prefix: str, routes: Iterable[Route], style: FaultStyle,
-                 authenticator: Authenticator | None, state: Any = None) -> None:
+                 authenticator: Authenticator | None, state: Any = None,
+                 versions: VersionRange | None = None) -> None:
         self.name, self.prefix, self.style = name, prefix, style
         self.authenticator = authenticator
         self.state = state
+        self.versions = versions
         self.unauthorized_headers: dict[str, str] = {}
         #: Glance is strict: /v2/images/ is not /v2/images (an empty id is a 404). A strict
         #: service still accepts a trailing slash on its version documents.
@@ -192,8 +204,17 @@ class ServiceApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid: str = scope["nubo.request_id"]
         scope["nubo.state"] = self.state
+        if self.versions is not None:
+            send = self._with_version_headers(scope, send)
         try:
+            if self.versions is not None:
+                headers = {k.decode("latin-1"): v.decode("latin-1")
+                           for k, v in scope["headers"]}
+                scope["nubo.version"] = self.versions.negotiate(headers)
             route, params, template = self.match(scope["path"], scope["method"])
+            if (route.min_version or route.max_version) and not scope["nubo.version"].matches(
+                    route.min_version, route.max_version):
+                raise errors.NotFound("The resource could not be found.")
             scope["nubo.route"] = template
             scope["path_params"] = params
             request = Request(scope, receive)
@@ -218,3 +239,16 @@ class ServiceApp:
             response = fault_response(self.style, errors.NuboError(
                 "An unexpected error prevented the server from fulfilling your request."), rid)
         await response(scope, receive, send)
+
+    def _with_version_headers(self, scope: Scope, send: Send) -> Send:
+        assert self.versions is not None
+        versions = self.versions
+
+        async def wrapped(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                v = scope.get("nubo.version", versions.minimum)
+                extra = [(k.lower().encode(), val.encode())
+                         for k, val in versions.response_headers(v).items()]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+        return wrapped

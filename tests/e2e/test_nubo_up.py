@@ -49,7 +49,8 @@ def test_sigterm_then_restart_continues(tmp_path: Path) -> None:
                       headers={"X-Auth-Token": tok, "X-Subject-Token": tok})
         assert r.status_code == 200                # keys and users survived
         urls = {e["url"] for c in r.json()["token"]["catalog"] for e in c["endpoints"]}
-        assert urls == {f"{second.url}/identity/v3", f"{second.url}/image"}
+        assert f"{second.url}/identity/v3" in urls
+        assert all(u.startswith(second.url + "/") for u in urls), urls
         users = httpx.get(f"{second.url}/identity/v3/users?name=admin",
                           headers={"X-Auth-Token": tok}).json()["users"]
         assert len(users) == 1                     # not bootstrapped twice

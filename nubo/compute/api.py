@@ -1,0 +1,37 @@
+"""Wiring of the compute service: the objects its handlers use, built once per process.
+Areas (flavors, keypairs, servers...) hang their service objects here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from nubo.compute.policies import RULES
+from nubo.config import Settings
+from nubo.core.context import RequestContext
+from nubo.core.db import Database
+from nubo.core.policy import Policy
+
+PREFIX = "/compute"
+
+
+class ComputeApi:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.base_url = settings.base_url + PREFIX
+        self.policy = Policy(RULES, settings.effective_policy_file)
+        self.max_body = max(settings.max_request_body_size, 1024 * 1024)
+
+    async def start(self) -> None:
+        """Called once the database is migrated, before the API serves."""
+
+    def enforce(self, ctx: RequestContext, action: str,
+                target: dict[str, Any] | None = None) -> None:
+        self.policy.enforce(ctx, action, target)
+
+
+def api(request: Request) -> ComputeApi:
+    state: ComputeApi = request.scope["nubo.state"]
+    return state
