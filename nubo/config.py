@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     network: Literal["auto", "linux", "noop"] = "auto"
     admin_password: str | None = None
     region: str = "RegionOne"
+    #: compute availability zones, comma-separated (Nova's default zone is "nova")
+    availability_zones: str = "nova"
     log_level: str = "INFO"
 
     # identity
@@ -44,6 +46,11 @@ class Settings(BaseSettings):
     max_request_body_size: int = 114688
     #: oslo.policy overrides (YAML or JSON); default DATA_DIR/policy.yaml when it exists.
     policy_file: Path | None = None
+
+    # compute
+    #: simulated hosts for --virt fake (each its own placement provider)
+    fake_hosts: int = Field(default=1, ge=1, le=10000)
+    scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
 
     # image
     #: per project; 0 means unlimited

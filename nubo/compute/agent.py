@@ -1,0 +1,61 @@
+"""The compute agent on a hypervisor host: runs the virt driver for the controller.
+
+It holds no database credentials; the controller reaches it over the bus and it answers with
+plain values. `down` simulates (or, for real drivers, reports) a host that stopped answering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from nubo.compute.virt.base import InstanceSpec, VirtDriver
+from nubo.core.bus import HostUnreachable
+
+
+class ComputeAgent:
+    RPC_METHODS = frozenset({"report", "spawn", "destroy", "power_off", "power_on", "reboot",
+                             "power_state", "list_instances"})
+
+    def __init__(self, host: str, driver: VirtDriver, availability_zone: str = "nova") -> None:
+        self.host = host
+        self.driver = driver
+        self.availability_zone = availability_zone
+        self.down = False
+
+    def _alive(self) -> None:
+        if self.down:
+            raise HostUnreachable(f"host {self.host} is down")
+
+    async def report(self) -> dict[str, Any]:
+        self._alive()
+        inv = await self.driver.inventory()
+        return {"host": self.host, "availability_zone": self.availability_zone, **asdict(inv)}
+
+    async def spawn(self, spec: dict[str, Any]) -> int:
+        self._alive()
+        return await self.driver.spawn(InstanceSpec(**spec))
+
+    async def destroy(self, instance_id: str) -> None:
+        self._alive()
+        await self.driver.destroy(instance_id)
+
+    async def power_off(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.power_off(instance_id)
+
+    async def power_on(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.power_on(instance_id)
+
+    async def reboot(self, instance_id: str, hard: bool) -> int:
+        self._alive()
+        return await self.driver.reboot(instance_id, hard)
+
+    async def power_state(self, instance_id: str) -> int | None:
+        self._alive()
+        return await self.driver.power_state(instance_id)
+
+    async def list_instances(self) -> list[str]:
+        self._alive()
+        return await self.driver.list_instances()

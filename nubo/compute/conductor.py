@@ -1,0 +1,368 @@
+"""The conductor: carries each server operation from the API to a host and back, durably.
+
+The instance row is the record of where an operation stands (vm_state, task_state, host,
+request_spec with the hosts already tried). Every step is idempotent and is taken only if
+the row is still in the state the step expects (conditional UPDATEs), so that a delete racing
+a build, or a restart after `kill -9` re-running a step, converges instead of corrupting.
+`reconcile` runs on start and then periodically: it resumes what was cut off and fails what
+has been stuck longer than its state's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from nubo.compute import states
+from nubo.compute.models import (
+    ComputeHost,
+    Instance,
+    InstanceAction,
+    InstanceActionEvent,
+    InstanceMetadata,
+)
+from nubo.compute.virt.base import SpawnFailed
+from nubo.core.bus import Bus, HostUnreachable
+from nubo.core.db import Database, utcnow
+from nubo.placement.service import PlacementService
+from nubo.scheduler.filters import HostState, RequestSpec
+from nubo.scheduler.scheduler import NoValidHost, Scheduler
+
+LOG = logging.getLogger("nubo.compute.conductor")
+HOST_DOWN_AFTER = timedelta(seconds=60)
+
+ImageLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+
+
+class Conductor:
+    def __init__(self, db: Database, bus: Bus, placement: PlacementService,
+                 scheduler: Scheduler, image_lookup: ImageLookup,
+                 max_attempts: int = 3) -> None:
+        self.db = db
+        self.bus = bus
+        self.placement = placement
+        self.scheduler = scheduler
+        self.image_lookup = image_lookup
+        self.max_attempts = max_attempts
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: one operation at a time per instance; the next one waits its turn
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # ------------------------------------------------------------------ hosts
+
+    async def register_host(self, report: dict[str, Any]) -> None:
+        """An agent reported itself: record the host and its inventory in placement."""
+        name = report["host"]
+        async with self.db.write() as s:
+            host = await s.get(ComputeHost, name)
+            if host is None:
+                host = ComputeHost(name=name, provider_uuid=str(uuid.uuid5(
+                    uuid.NAMESPACE_DNS, f"nubo-compute-{name}")))
+                s.add(host)
+            host.hypervisor_type = report["hypervisor_type"]
+            host.vcpus, host.memory_mb = report["vcpus"], report["memory_mb"]
+            host.local_gb = report["local_gb"]
+            host.availability_zone = report.get("availability_zone") or "nova"
+            host.last_seen = utcnow()
+            provider = host.provider_uuid
+        await self.placement.ensure_provider(provider, name, {
+            "VCPU": {"total": report["vcpus"],
+                     "allocation_ratio": report["cpu_allocation_ratio"]},
+            "MEMORY_MB": {"total": report["memory_mb"],
+                          "reserved": report["reserved_memory_mb"],
+                          "allocation_ratio": report["ram_allocation_ratio"]},
+            "DISK_GB": {"total": report["local_gb"],
+                        "allocation_ratio": report["disk_allocation_ratio"]}},
+            traits=["COMPUTE_NODE"])
+
+    async def heartbeat(self, host: str) -> bool:
+        try:
+            report = await self.bus.call(host, "report", timeout=10)
+        except HostUnreachable:
+            return False
+        async with self.db.write() as s:
+            await s.execute(update(ComputeHost).where(ComputeHost.name == host).values(
+                last_seen=utcnow(), vcpus=report["vcpus"], memory_mb=report["memory_mb"],
+                local_gb=report["local_gb"]))
+        return True
+
+    async def host_states(self) -> list[HostState]:
+        now = utcnow()
+        async with self.db.read() as s:
+            hosts = list((await s.execute(select(ComputeHost))).scalars())
+        return [HostState(h.name, h.provider_uuid, h.availability_zone, h.hypervisor_type,
+                          disabled=h.disabled,
+                          down=h.forced_down or now - h.last_seen > HOST_DOWN_AFTER)
+                for h in hosts]
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    async def _event(self, instance_id: str, event: str, host: str | None = None,
+                     result: str | None = None, tb: str | None = None,
+                     event_id: int | None = None) -> int:
+        async with self.db.write() as s:
+            if event_id is not None:
+                await s.execute(update(InstanceActionEvent).where(
+                    InstanceActionEvent.id == event_id).values(
+                    finish_time=utcnow(), result=result, traceback=tb))
+                return event_id
+            action = (await s.execute(select(InstanceAction).where(
+                InstanceAction.instance_id == instance_id).order_by(
+                InstanceAction.id.desc()).limit(1))).scalars().first()
+            if action is None:
+                return 0
+            ev = InstanceActionEvent(action_id=action.id, event=event, host=host,
+                                     start_time=utcnow())
+            s.add(ev)
+            await s.flush()
+            return ev.id
+
+    async def _finish_action(self, instance_id: str, message: str | None = None) -> None:
+        async with self.db.write() as s:
+            action = (await s.execute(select(InstanceAction).where(
+                InstanceAction.instance_id == instance_id).order_by(
+                InstanceAction.id.desc()).limit(1))).scalars().first()
+            if action is not None and action.finish_time is None:
+                action.finish_time = utcnow()
+                action.updated_at = utcnow()
+                if message:
+                    action.message = message
+
+    async def _set(self, instance_id: str, expect: dict[str, Any], **values: Any) -> bool:
+        """Conditional update: only if the row still has the `expect`ed values."""
+        q = update(Instance).where(Instance.id == instance_id, Instance.deleted.is_(False))
+        for k, v in expect.items():
+            col = getattr(Instance, k)
+            q = q.where(col.is_(None) if v is None else col == v)
+        values.setdefault("updated_at", utcnow())
+        async with self.db.write() as s:
+            res = await s.execute(q.values(**values))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def spawn_task(self, instance_id: str, work: Callable[[str], Awaitable[None]]) -> None:
+        lock = self._locks.setdefault(instance_id, asyncio.Lock())
+
+        async def run() -> None:
+            async with lock:
+                try:
+                    await work(instance_id)
+                except Exception:  # noqa: BLE001 - the reconciler will pick it up again
+                    LOG.exception("operation on instance %s failed", instance_id)
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def busy(self, instance_id: str) -> bool:
+        lock = self._locks.get(instance_id)
+        return lock is not None and lock.locked()
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # ------------------------------------------------------------------ build
+
+    async def build(self, instance_id: str) -> None:
+        while True:
+            async with self.db.read() as s:
+                inst = await s.get(Instance, instance_id)
+            if inst is None or inst.deleted or inst.vm_state != states.BUILDING:
+                return
+            if inst.task_state == states.DELETING:
+                return await self.delete(instance_id)
+            if inst.host and inst.task_state == states.SPAWNING:
+                await self._spawn(inst)       # resumed after a restart: spawn is idempotent
+                return
+            if not await self._schedule(inst):
+                return
+
+    async def _schedule(self, inst: Instance) -> bool:
+        spec_doc = dict(inst.request_spec or {})
+        tried: list[str] = list(spec_doc.get("tried", []))
+        image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
+        flavor = inst.flavor
+        spec = RequestSpec(
+            instance_id=inst.id, project_id=inst.project_id, user_id=inst.user_id,
+            resources={"VCPU": flavor["vcpus"], "MEMORY_MB": flavor["ram"],
+                       **({"DISK_GB": flavor["disk"] + flavor.get("ephemeral", 0)}
+                          if flavor["disk"] + flavor.get("ephemeral", 0) else {})},
+            availability_zone=inst.availability_zone,
+            image_properties=(image or {}).get("properties", {}),
+            flavor_extra_specs=flavor.get("extra_specs", {}), ignore_hosts=tried,
+            group_policy=spec_doc.get("group_policy"),
+            group_hosts=spec_doc.get("group_hosts", []))
+        ev = await self._event(inst.id, "conductor_schedule_and_build_instances")
+        try:
+            selection = await self.scheduler.select(spec, await self.host_states())
+        except NoValidHost as exc:
+            await self._event(inst.id, "", result="Error", tb=str(exc), event_id=ev)
+            await self._fail(inst.id, str(exc), code=500, expect_task=states.SCHEDULING)
+            return False
+        await self._event(inst.id, "", result="Success", event_id=ev)
+        if not await self._set(inst.id, {"vm_state": states.BUILDING,
+                                         "task_state": states.SCHEDULING},
+                               host=selection.host, task_state=states.SPAWNING,
+                               task_started_at=utcnow()):
+            await self.placement.delete_allocations(inst.id)   # deleted meanwhile
+            async with self.db.read() as s:
+                current = await s.get(Instance, inst.id)
+            if current is not None and current.task_state == states.DELETING:
+                await self.delete(inst.id)
+            return False
+        inst.host = selection.host
+        return await self._spawn(inst)
+
+    async def _spawn(self, inst: Instance) -> bool:
+        image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
+        async with self.db.read() as s:
+            meta = {m.key: m.value for m in (await s.execute(select(InstanceMetadata).where(
+                InstanceMetadata.instance_id == inst.id))).scalars()}
+        spec = {"id": inst.id, "name": f"instance-{inst.seq:08x}", "display_name": inst.name,
+                "flavor": inst.flavor, "image": image or {}, "user_data": inst.user_data,
+                "key_data": inst.key_data, "config_drive": inst.config_drive,
+                "metadata": meta}
+        host = inst.host or ""
+        ev = await self._event(inst.id, "compute__do_build_and_run_instance", host=host)
+        try:
+            power = await self.bus.call(host, "spawn", spec=spec, timeout=900)
+        except (SpawnFailed, HostUnreachable) as exc:
+            await self._event(inst.id, "", result="Error", tb=str(exc), event_id=ev)
+            return await self._reschedule(inst, host, str(exc))
+        await self._event(inst.id, "", result="Success", event_id=ev)
+        done = await self._set(inst.id, {"task_state": states.SPAWNING, "host": host},
+                               vm_state=states.ACTIVE, task_state=None, power_state=power,
+                               launched_at=utcnow(), progress=100, task_started_at=None)
+        if done:
+            await self._finish_action(inst.id)
+            return False
+        async with self.db.read() as s:            # deleted while spawning: clean the host
+            current = await s.get(Instance, inst.id)
+        if current is None or current.deleted or current.task_state == states.DELETING:
+            await self.delete(inst.id)
+        return False
+
+    async def _reschedule(self, inst: Instance, host: str, reason: str) -> bool:
+        await self._destroy_on(host, inst.id)
+        await self.placement.delete_allocations(inst.id)
+        doc = dict(inst.request_spec or {})
+        tried = list(doc.get("tried", [])) + [host]
+        doc["tried"], doc["last_error"] = tried, reason
+        if len(tried) >= self.max_attempts:
+            await self._set(inst.id, {"task_state": states.SPAWNING}, request_spec=doc)
+            await self._fail(inst.id, f"Exceeded maximum number of retries. Exhausted all "
+                             f"hosts available for retrying build failures for instance "
+                             f"{inst.id}. Last error: {reason}", code=500,
+                             expect_task=states.SPAWNING)
+            return False
+        return await self._set(inst.id, {"task_state": states.SPAWNING}, host=None,
+                               task_state=states.SCHEDULING, request_spec=doc,
+                               task_started_at=utcnow())
+
+    async def _fail(self, instance_id: str, message: str, code: int,
+                    expect_task: str | None) -> None:
+        fault = {"code": code, "message": message[:255], "details": message,
+                 "created": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
+        expect: dict[str, Any] = {"task_state": expect_task} if expect_task else {}
+        if await self._set(instance_id, expect, vm_state=states.ERROR, task_state=None,
+                           fault=fault, task_started_at=None):
+            await self._finish_action(instance_id, "Error")
+
+    # ------------------------------------------------------------------ delete
+
+    async def _destroy_on(self, host: str | None, instance_id: str) -> bool:
+        if not host:
+            return True
+        try:
+            await self.bus.call(host, "destroy", instance_id=instance_id, timeout=300)
+            return True
+        except HostUnreachable as exc:
+            LOG.warning("destroy of %s on %s deferred: %s", instance_id, host, exc)
+            return False
+
+    async def delete(self, instance_id: str) -> None:
+        async with self.db.read() as s:
+            inst = await s.get(Instance, instance_id)
+        if inst is None or inst.deleted:
+            return
+        ev = await self._event(instance_id, "compute_terminate_instance", host=inst.host)
+        # A host that does not answer keeps its copy; the record still goes (Nova's
+        # local delete), and the host's own reconcile reports the orphan when it returns.
+        await self._destroy_on(inst.host, instance_id)
+        await self.placement.delete_allocations(instance_id)
+        async with self.db.write() as s:
+            await s.execute(update(Instance).where(Instance.id == instance_id).values(
+                deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
+                vm_state=states.DELETED, task_state=None, power_state=states.NOSTATE,
+                updated_at=utcnow()))
+        await self._event(instance_id, "", result="Success", event_id=ev)
+        await self._finish_action(instance_id)
+        self._locks.pop(instance_id, None)  # a deleted instance runs nothing any more
+
+    # ------------------------------------------------------------------ power
+
+    async def power(self, instance_id: str) -> None:
+        """Carry out the power task the API recorded (powering-off/on, rebooting)."""
+        async with self.db.read() as s:
+            inst = await s.get(Instance, instance_id)
+        if inst is None or inst.deleted or not inst.host:
+            return
+        task = inst.task_state
+        call, args, done_state = {
+            states.POWERING_OFF: ("power_off", {}, states.STOPPED),
+            states.POWERING_ON: ("power_on", {}, states.ACTIVE),
+            states.REBOOTING: ("reboot", {"hard": False}, states.ACTIVE),
+            states.REBOOTING_HARD: ("reboot", {"hard": True}, states.ACTIVE),
+        }.get(task or "", (None, {}, None))
+        if call is None:
+            return
+        ev = await self._event(instance_id, f"compute_{call}_instance", host=inst.host)
+        try:
+            power = await self.bus.call(inst.host, call, instance_id=instance_id, **args)
+        except (SpawnFailed, HostUnreachable) as exc:
+            await self._event(instance_id, "", result="Error", tb=str(exc), event_id=ev)
+            # the instance stays as it was; the task is cleared so the user can retry
+            await self._set(instance_id, {"task_state": task}, task_state=None,
+                            task_started_at=None)
+            await self._finish_action(instance_id, "Error")
+            return
+        await self._event(instance_id, "", result="Success", event_id=ev)
+        await self._set(instance_id, {"task_state": task}, vm_state=done_state,
+                        task_state=None, power_state=power, task_started_at=None)
+        await self._finish_action(instance_id)
+
+    # ------------------------------------------------------------------ reconcile
+
+    async def reconcile(self) -> dict[str, int]:
+        """Resume every operation a restart cut off; fail the ones stuck past timeout."""
+        counts = {"resumed": 0, "timed_out": 0}
+        now = utcnow()
+        async with self.db.read() as s:
+            rows = list((await s.execute(select(Instance).where(
+                Instance.deleted.is_(False), Instance.task_state.is_not(None)))).scalars())
+        for inst in rows:
+            if self.busy(inst.id):
+                continue
+            limit = states.TIMEOUTS.get(inst.task_state or "")
+            started = inst.task_started_at or inst.updated_at
+            if limit and now - started > limit and inst.task_state != states.DELETING:
+                await self._fail(inst.id, f"Timed out in task state {inst.task_state} after "
+                                 f"{limit}; the operation was abandoned.", code=500,
+                                 expect_task=inst.task_state)
+                counts["timed_out"] += 1
+                continue
+            work = self.delete if inst.task_state == states.DELETING else (
+                self.build if inst.vm_state == states.BUILDING else self.power)
+            self.spawn_task(inst.id, work)
+            counts["resumed"] += 1
+        return counts

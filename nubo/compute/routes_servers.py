@@ -1,0 +1,26 @@
+"""The servers part of the compute route table."""
+
+from __future__ import annotations
+
+from nubo.compute.handlers import servers
+from nubo.core.http import Route
+
+S = "/v2.1/servers/{server_id}"
+
+SERVER_ROUTES: list[Route] = [
+    Route("/v2.1/servers", "GET", servers.list_),
+    Route("/v2.1/servers", "POST", servers.create),
+    Route("/v2.1/servers/detail", "GET", servers.detail),
+    Route(S, "GET", servers.show),
+    Route(S, "PUT", servers.update),
+    Route(S, "DELETE", servers.delete),
+    Route(f"{S}/action", "POST", servers.action),
+    Route(f"{S}/metadata", "GET", servers.get_metadata),
+    Route(f"{S}/metadata", "PUT", servers.replace_metadata),
+    Route(f"{S}/metadata", "POST", servers.update_metadata),
+    Route(f"{S}/metadata/{{key}}", "GET", servers.get_meta_item),
+    Route(f"{S}/metadata/{{key}}", "PUT", servers.put_meta_item),
+    Route(f"{S}/metadata/{{key}}", "DELETE", servers.delete_meta_item),
+    Route(f"{S}/os-instance-actions", "GET", servers.list_actions),
+    Route(f"{S}/os-instance-actions/{{request_id}}", "GET", servers.show_action),
+]

@@ -1,0 +1,77 @@
+"""The running parts of compute in this process: the bus, the agents with their drivers
+(one per simulated host for `--virt fake`), the scheduler and the conductor, plus the
+periodic work (host heartbeats, the reconcile that converges stuck operations)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from typing import Any
+
+from nubo.compute.agent import ComputeAgent
+from nubo.compute.conductor import Conductor
+from nubo.compute.servers import ServerService
+from nubo.compute.views_servers import ServerViews
+from nubo.compute.virt.fake import FakeDriver
+from nubo.config import Settings
+from nubo.core.bus import InProcessBus
+from nubo.core.db import Database
+from nubo.placement.service import PlacementService
+from nubo.scheduler.scheduler import Scheduler
+
+LOG = logging.getLogger("nubo.compute")
+PERIOD = 10.0
+
+
+class ComputeRuntime:
+    def __init__(self, settings: Settings, db: Database, compute: Any, images: Any,
+                 placement: PlacementService) -> None:
+        self.settings = settings
+        self.bus = InProcessBus()
+        self.agents: list[ComputeAgent] = []
+        for name in self._host_names():
+            driver = FakeDriver(host=name, state_file=settings.data_dir / "fake-hosts" /
+                                f"{name}.json")
+            agent = ComputeAgent(name, driver)
+            self.agents.append(agent)
+            self.bus.register(name, agent)
+        self.scheduler = Scheduler(placement)
+        self.servers = ServerService(db, None, compute, images)  # type: ignore[arg-type]
+        self.conductor = Conductor(db, self.bus, placement, self.scheduler,
+                                   self.servers.image_props,
+                                   max_attempts=settings.scheduler_max_attempts)
+        self.servers.conductor = self.conductor
+        self.views = ServerViews(settings.base_url + "/compute")
+        self._periodic: asyncio.Task[None] | None = None
+
+    def _host_names(self) -> list[str]:
+        n = max(self.settings.fake_hosts, 1)
+        base = socket.gethostname().split(".")[0] or "nubo"
+        return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
+
+    async def start(self) -> None:
+        for agent in self.agents:
+            await self.conductor.register_host(await agent.report())
+        counts = await self.conductor.reconcile()
+        if any(counts.values()):
+            LOG.info("compute reconciled on start: %s", counts)
+        self._periodic = asyncio.create_task(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(PERIOD)
+            try:
+                for agent in self.agents:
+                    await self.conductor.heartbeat(agent.host)
+                await self.conductor.reconcile()
+            except Exception:  # noqa: BLE001 - next round tries again
+                LOG.exception("compute periodic tasks failed")
+
+    async def stop(self) -> None:
+        if self._periodic is not None:
+            self._periodic.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._periodic
+        await self.conductor.stop()

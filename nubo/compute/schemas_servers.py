@@ -1,0 +1,93 @@
+"""Request bodies of the servers API (v2.1), after Nova's schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": r"^(?! )[^\x00-\x1f]*(?<! )$"}
+UUID = {"type": "string", "format": "uuid"}
+REF = {"type": ["string", "integer"], "minLength": 1, "maxLength": 255}
+METADATA = {"type": "object", "patternProperties": {
+    r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string", "maxLength": 255}},
+    "additionalProperties": False, "maxProperties": 128}
+IPV4 = {"type": "string", "format": "ipv4"}
+IPV6 = {"type": "string", "format": "ipv6"}
+
+_bdm = {"type": "object", "properties": {
+    "source_type": {"type": "string", "enum": ["volume", "image", "snapshot", "blank"]},
+    "destination_type": {"type": "string", "enum": ["local", "volume"]},
+    "uuid": {"type": "string", "maxLength": 255}, "boot_index": {"type": ["integer", "string",
+                                                                          "null"]},
+    "volume_size": {"type": ["integer", "string", "null"]},
+    "delete_on_termination": {"type": ["boolean", "string"]},
+    "device_name": {"type": ["string", "null"]}, "device_type": {"type": ["string", "null"]},
+    "disk_bus": {"type": ["string", "null"]}, "guest_format": {"type": ["string", "null"]},
+    "no_device": {}}, "additionalProperties": False}
+
+SERVER_CREATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "server": {
+            "type": "object",
+            "properties": {
+                "name": NAME,
+                "imageRef": {"type": "string", "maxLength": 255},
+                "flavorRef": REF,
+                "adminPass": {"type": "string"},
+                "metadata": METADATA,
+                "networks": {"type": "array", "items": {"type": "object", "properties": {
+                    "uuid": {"type": "string"}, "port": {"type": ["string", "null"]},
+                    "fixed_ip": {"type": "string"}, "tag": {"type": "string"}},
+                    "additionalProperties": False}},
+                "key_name": {"type": "string", "minLength": 1, "maxLength": 255},
+                "user_data": {"type": "string", "format": "base64", "maxLength": 65535},
+                "availability_zone": {"type": "string", "minLength": 1, "maxLength": 255},
+                "security_groups": {"type": "array", "items": {
+                    "type": "object", "properties": {"name": {"type": "string",
+                                                              "minLength": 1,
+                                                              "maxLength": 255}},
+                    "additionalProperties": False}},
+                "config_drive": {"type": ["boolean", "string"]},
+                "min_count": {"type": ["integer", "string"], "pattern": "^[0-9]*$",
+                              "minimum": 1, "minLength": 1},
+                "max_count": {"type": ["integer", "string"], "pattern": "^[0-9]*$",
+                              "minimum": 1, "minLength": 1},
+                "return_reservation_id": {"type": ["boolean", "string"]},
+                "block_device_mapping_v2": {"type": "array", "items": _bdm},
+                "accessIPv4": IPV4, "accessIPv6": IPV6,
+                "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                "personality": {"type": "array", "maxItems": 0},
+            },
+            "required": ["name", "flavorRef"],
+            "additionalProperties": False,
+        },
+        "os:scheduler_hints": {"type": "object"},
+        "OS-SCH-HNT:scheduler_hints": {"type": "object"},
+    },
+    "required": ["server"],
+    "additionalProperties": False,
+}
+
+SERVER_UPDATE = {"type": "object", "properties": {"server": {
+    "type": "object", "properties": {"name": NAME, "accessIPv4": IPV4, "accessIPv6": IPV6,
+                                     "OS-DCF:diskConfig": {"type": "string",
+                                                           "enum": ["AUTO", "MANUAL"]}},
+    "additionalProperties": False}}, "required": ["server"], "additionalProperties": False}
+
+METADATA_BODY = {"type": "object", "properties": {"metadata": METADATA},
+                 "required": ["metadata"], "additionalProperties": False}
+META_ITEM = {"type": "object", "properties": {"meta": {
+    "type": "object", "patternProperties": {r"^[a-zA-Z0-9-_:. ]{1,255}$": {
+        "type": "string", "maxLength": 255}},
+    "minProperties": 1, "maxProperties": 1, "additionalProperties": False}},
+    "required": ["meta"], "additionalProperties": False}
+
+ACTIONS: dict[str, Any] = {
+    "os-start": {"type": "null"}, "os-stop": {"type": "null"},
+    "reboot": {"type": "object", "properties": {"type": {
+        "type": "string", "enum": ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]}},
+        "required": ["type"], "additionalProperties": False},
+    "lock": {"type": ["object", "null"]}, "unlock": {"type": "null"},
+    "forceDelete": {"type": "null"},
+}

@@ -1,0 +1,492 @@
+"""Servers: create, list, show, update, delete, power actions, lock, metadata, actions log.
+
+The API checks (flavor, image, key, quota, zone), writes the instance rows and the `create`
+action in one transaction, and hands the rest to the conductor; a server is never half
+created: it exists in BUILD or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from nubo.compute import states
+from nubo.compute.conductor import Conductor
+from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
+from nubo.core.context import RequestContext
+from nubo.core.db import Database, utcnow
+from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
+
+
+@dataclass
+class ServerView:
+    instance: Instance
+    metadata: dict[str, str]
+
+
+def _bad_image(image_ref: str) -> BadRequest:
+    return BadRequest(f"Image {image_ref} could not be found.")
+
+
+class ServerService:
+    def __init__(self, db: Database, conductor: Conductor, compute: Any, images: Any) -> None:
+        self.db = db
+        self.conductor = conductor
+        self.compute = compute          # ComputeApi: flavors, keypairs, quotas
+        self.images = images            # ImageApi
+
+    # ------------------------------------------------------------------ lookups
+
+    async def _load(self, s: Any, ctx: RequestContext, server_id: str) -> Instance:
+        inst = await s.get(Instance, server_id) if _is_uuid(server_id) else None
+        if inst is None or inst.deleted or (not ctx.is_admin
+                                            and inst.project_id != ctx.project_id):
+            raise NotFound(f"Instance {server_id} could not be found.")
+        return inst
+
+    async def get(self, ctx: RequestContext, server_id: str) -> ServerView:
+        async with self.db.read() as s:
+            inst = await self._load(s, ctx, server_id)
+            meta = await _metadata_map(s, [inst.id])
+            return ServerView(inst, meta.get(inst.id, {}))
+
+    async def image_props(self, image_ref: str) -> dict[str, Any] | None:
+        """An image's id and properties, for the scheduler and the driver (admin view)."""
+        ctx = RequestContext(request_id="req-conductor", roles=("admin",))
+        try:
+            view = await self.images.images.get(ctx, image_ref)
+        except NotFound:
+            return None
+        return {"id": view.image.id, "name": view.image.name,
+                "disk_format": view.image.disk_format, "min_ram": view.image.min_ram,
+                "min_disk": view.image.min_disk, "size": view.image.size,
+                "properties": dict(view.properties)}
+
+    # ------------------------------------------------------------------ create
+
+    async def create(self, ctx: RequestContext, body: dict[str, Any]) -> list[ServerView]:
+        srv = body["server"]
+        flavor = await self.compute.flavors.get_for(ctx, str(srv["flavorRef"]))
+        image_ref = srv.get("imageRef") or _bdm_image(srv.get("block_device_mapping_v2"))
+        if not image_ref:
+            raise BadRequest("Missing imageRef attribute")
+        image = await self._check_image(ctx, image_ref, flavor)
+        key_data = None
+        if srv.get("key_name"):
+            key_data = (await self.compute.keypairs.get_for(ctx, srv["key_name"])).public_key
+        if srv.get("networks"):
+            net = srv["networks"][0]
+            raise BadRequest(f"Network {net.get('uuid') or net.get('port')} could not be "
+                             "found.")
+        user_data = srv.get("user_data")
+        if user_data is not None:
+            try:
+                base64.b64decode(user_data, validate=True)
+            except (binascii.Error, ValueError):
+                raise BadRequest("User data needs to be valid base 64.") from None
+        zone = srv.get("availability_zone")
+        if zone:
+            zone = await self._check_zone(ctx, zone)
+        min_count, max_count = _counts(srv)
+        count = await self._quota_count(ctx, flavor, min_count, max_count)
+        config_drive = str(srv.get("config_drive", "")).lower() in ("true", "1", "yes", "on")
+        hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
+        reservation = f"r-{secrets.token_hex(4)}"
+        flavor_doc = {"id": flavor.id, "name": flavor.name, "vcpus": flavor.vcpus,
+                      "ram": flavor.memory_mb, "disk": flavor.root_gb,
+                      "ephemeral": flavor.ephemeral_gb, "swap": flavor.swap,
+                      "extra_specs": dict(flavor.extra_specs)}
+        created: list[ServerView] = []
+        now = utcnow()
+        for attempt in range(5):      # the seq number is unique: retry a lost race
+            try:
+                created = []
+                async with self.db.write() as s:
+                    seq = int((await s.execute(select(func.coalesce(func.max(Instance.seq),
+                                                                    0)))).scalar_one())
+                    for i in range(count):
+                        name = srv["name"] if count == 1 else f"{srv['name']}-{i + 1}"
+                        inst = Instance(
+                            id=str(uuid.uuid4()), seq=seq + i + 1, name=name,
+                            project_id=ctx.project_id or "", user_id=ctx.user_id or "",
+                            flavor=flavor_doc, image_ref=image["id"],
+                            key_name=srv.get("key_name"), key_data=key_data,
+                            user_data=user_data, config_drive=config_drive,
+                            availability_zone=zone, vm_state=states.BUILDING,
+                            task_state=states.SCHEDULING, power_state=states.NOSTATE,
+                            reservation_id=reservation, launch_index=i,
+                            access_ipv4=srv.get("accessIPv4"),
+                            access_ipv6=srv.get("accessIPv6"),
+                            security_groups=[g["name"] for g in srv.get("security_groups")
+                                             or [{"name": "default"}]],
+                            request_spec={"hints": hints, "tried": []}, created_at=now,
+                            updated_at=now, task_started_at=now)
+                        s.add(inst)
+                        for k, v in (srv.get("metadata") or {}).items():
+                            s.add(InstanceMetadata(instance_id=inst.id, key=k, value=v))
+                        s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
+                                             action="create", project_id=inst.project_id,
+                                             user_id=inst.user_id, start_time=now,
+                                             updated_at=now))
+                        created.append(ServerView(inst, dict(srv.get("metadata") or {})))
+                break
+            except Conflict:
+                if attempt == 4:
+                    raise
+        for view in created:
+            self.conductor.spawn_task(view.instance.id, self.conductor.build)
+        return created
+
+    async def _check_image(self, ctx: RequestContext, image_ref: str, flavor: Any
+                           ) -> dict[str, Any]:
+        if not _is_uuid(image_ref):
+            raise _bad_image(image_ref)
+        try:
+            view = await self.images.images.get(ctx, image_ref)
+        except NotFound:
+            raise _bad_image(image_ref) from None
+        img = view.image
+        if img.status != "active":
+            raise BadRequest(f"Image {image_ref} is not active.")
+        if img.min_ram and flavor.memory_mb < img.min_ram:
+            raise BadRequest("Flavor's memory is too small for requested image.")
+        if flavor.root_gb:
+            if img.min_disk and flavor.root_gb < img.min_disk:
+                raise BadRequest("Flavor's disk is too small for requested image. Flavor "
+                                 f"disk is {flavor.root_gb * 1024**3} bytes, minimum "
+                                 f"requested disk is {img.min_disk * 1024**3} bytes.")
+            if img.size and img.size > flavor.root_gb * 1024**3:
+                raise BadRequest("Flavor's disk is too small for requested image. Flavor "
+                                 f"disk is {flavor.root_gb * 1024**3} bytes, image is "
+                                 f"{img.size} bytes.")
+        return {"id": img.id}
+
+    async def _check_zone(self, ctx: RequestContext, zone: str) -> str:
+        name, _, host = zone.partition(":")
+        hosts = await self.conductor.host_states()
+        zones = {h.availability_zone for h in hosts} | {"nova"}
+        if name and name not in zones:
+            raise BadRequest("The requested availability zone is not available")
+        if host and not ctx.is_admin:
+            raise Forbidden("Only an admin may request a host with availability_zone "
+                            "zone:host.")
+        return name or "nova"
+
+    async def _quota_count(self, ctx: RequestContext, flavor: Any, lo: int, hi: int) -> int:
+        """As many servers as the quota allows between min_count and max_count."""
+        for count in (hi, lo) if hi != lo else (hi,):
+            try:
+                await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
+                    "instances": count, "cores": count * flavor.vcpus,
+                    "ram": count * flavor.memory_mb})
+                return count
+            except NuboError:
+                if count == lo:
+                    raise
+        return lo
+
+    # ------------------------------------------------------------------ list
+
+    async def list(self, ctx: RequestContext, q: dict[str, Any]) -> list[ServerView]:
+        stmt = select(Instance)
+        all_tenants = ctx.is_admin and _truthy(q.get("all_tenants"))
+        if not all_tenants:
+            stmt = stmt.where(Instance.project_id == ctx.project_id)
+        elif q.get("project_id") or q.get("tenant_id"):
+            stmt = stmt.where(Instance.project_id == (q.get("project_id") or q.get("tenant_id")))
+        changes_since = q.get("changes-since")
+        if changes_since:
+            stmt = stmt.where(Instance.updated_at >= _parse_time(changes_since))
+        elif not (ctx.is_admin and _truthy(q.get("deleted"))):
+            stmt = stmt.where(Instance.deleted.is_(False))
+        elif ctx.is_admin and _truthy(q.get("deleted")):
+            stmt = stmt.where(Instance.deleted.is_(True))
+        if q.get("status"):
+            vm, tasks = states.statuses_to_states(q["status"])
+            if not vm:
+                return []
+            stmt = stmt.where(Instance.vm_state.in_(vm))
+            if tasks == [None]:
+                stmt = stmt.where(Instance.task_state.is_(None))
+            elif tasks:
+                stmt = stmt.where(Instance.task_state.in_(tasks))
+        if q.get("image"):
+            stmt = stmt.where(Instance.image_ref == q["image"].rsplit("/", 1)[-1])
+        if ctx.is_admin and q.get("host"):
+            stmt = stmt.where(Instance.host == q["host"])
+        if q.get("reservation_id"):
+            stmt = stmt.where(Instance.reservation_id == q["reservation_id"])
+        key = q.get("sort_key") or "created_at"
+        if key not in ("created_at", "updated_at", "display_name", "name", "uuid", "id",
+                       "vm_state", "task_state", "launched_at", "host"):
+            raise BadRequest(f"Invalid sort key {key}.")
+        col = {"display_name": Instance.name, "name": Instance.name, "uuid": Instance.id,
+               "id": Instance.id}.get(key, getattr(Instance, key, Instance.created_at))
+        direction = q.get("sort_dir") or "desc"
+        if direction not in ("asc", "desc"):
+            raise BadRequest(f"Invalid sort direction {direction}.")
+        stmt = stmt.order_by(col.asc() if direction == "asc" else col.desc(),
+                             Instance.id.asc() if direction == "asc" else Instance.id.desc())
+        async with self.db.read() as s:
+            rows = list((await s.execute(stmt)).scalars())
+            rows = _python_filters(rows, q)
+            rows = _page(rows, q)
+            meta = await _metadata_map(s, [r.id for r in rows])
+        return [ServerView(r, meta.get(r.id, {})) for r in rows]
+
+    # ------------------------------------------------------------------ changes
+
+    async def update(self, ctx: RequestContext, server_id: str, data: dict[str, Any]
+                     ) -> ServerView:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            if "name" in data:
+                inst.name = data["name"]
+            if "accessIPv4" in data:
+                inst.access_ipv4 = data["accessIPv4"]
+            if "accessIPv6" in data:
+                inst.access_ipv6 = data["accessIPv6"]
+            inst.updated_at = utcnow()
+            meta = await _metadata_map(s, [inst.id])
+        return ServerView(inst, meta.get(inst.id, {}))
+
+    async def _begin(self, ctx: RequestContext, server_id: str, action: str,
+                     allowed_vm: tuple[str, ...], task: str | None,
+                     allowed_task: tuple[str | None, ...] = (None,)) -> Instance:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            if inst.locked and not ctx.is_admin:
+                raise Conflict(f"Instance {inst.id} is locked")
+            if inst.vm_state not in allowed_vm or inst.task_state not in allowed_task:
+                what = ("task_state " + str(inst.task_state)) if inst.task_state not in \
+                    allowed_task else f"vm_state {inst.vm_state}"
+                raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
+            if task is not None:
+                inst.task_state, inst.task_started_at = task, utcnow()
+                inst.updated_at = utcnow()
+                s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
+                                     action=action, project_id=inst.project_id,
+                                     user_id=ctx.user_id or "", start_time=utcnow(),
+                                     updated_at=utcnow()))
+            return inst
+
+    async def delete(self, ctx: RequestContext, server_id: str) -> None:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            if inst.locked and not ctx.is_admin:
+                raise Conflict(f"Instance {inst.id} is locked")
+            if inst.task_state != states.DELETING:
+                inst.task_state, inst.task_started_at = states.DELETING, utcnow()
+                inst.updated_at = utcnow()
+                s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
+                                     action="delete", project_id=inst.project_id,
+                                     user_id=ctx.user_id or "", start_time=utcnow(),
+                                     updated_at=utcnow()))
+            building = inst.vm_state == states.BUILDING
+        # Runs after any operation in flight on the instance; a build still running sees
+        # DELETING at its next step and stops early.
+        del building
+        self.conductor.spawn_task(inst.id, self.conductor.delete)
+
+    async def start(self, ctx: RequestContext, server_id: str) -> None:
+        await self._begin(ctx, server_id, "start", (states.STOPPED,), states.POWERING_ON)
+        self.conductor.spawn_task(server_id, self.conductor.power)
+
+    async def stop(self, ctx: RequestContext, server_id: str) -> None:
+        await self._begin(ctx, server_id, "stop", (states.ACTIVE, states.ERROR),
+                          states.POWERING_OFF)
+        self.conductor.spawn_task(server_id, self.conductor.power)
+
+    async def reboot(self, ctx: RequestContext, server_id: str, hard: bool) -> None:
+        if hard:
+            await self._begin(ctx, server_id, "reboot", (states.ACTIVE, states.STOPPED,
+                                                         states.ERROR),
+                              states.REBOOTING_HARD, (None, states.REBOOTING))
+        else:
+            await self._begin(ctx, server_id, "reboot", (states.ACTIVE,), states.REBOOTING)
+        self.conductor.spawn_task(server_id, self.conductor.power)
+
+    async def lock(self, ctx: RequestContext, server_id: str, locked: bool,
+                   reason: str | None = None) -> None:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            inst.locked, inst.locked_reason = locked, reason if locked else None
+            inst.updated_at = utcnow()
+            s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
+                                 action="lock" if locked else "unlock",
+                                 project_id=inst.project_id, user_id=ctx.user_id or "",
+                                 start_time=utcnow(), finish_time=utcnow(),
+                                 updated_at=utcnow()))
+
+    # ------------------------------------------------------------------ metadata
+
+    async def set_metadata(self, ctx: RequestContext, server_id: str, items: dict[str, str],
+                           replace: bool) -> dict[str, str]:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            if inst.locked and not ctx.is_admin:
+                raise Conflict(f"Instance {inst.id} is locked")
+            current = (await _metadata_map(s, [inst.id])).get(inst.id, {})
+            merged = dict(items) if replace else {**current, **items}
+            if len(merged) > 128:
+                raise Forbidden("Quota exceeded for metadata_items: Requested "
+                                f"{len(merged)}, but already used 0 of 128 metadata_items")
+            for row in (await s.execute(select(InstanceMetadata).where(
+                    InstanceMetadata.instance_id == inst.id))).scalars():
+                await s.delete(row)
+            await s.flush()
+            for k, v in merged.items():
+                s.add(InstanceMetadata(instance_id=inst.id, key=k, value=v))
+            inst.updated_at = utcnow()
+            return merged
+
+    async def delete_metadata(self, ctx: RequestContext, server_id: str, key: str) -> None:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            row = await s.get(InstanceMetadata, (inst.id, key))
+            if row is None:
+                raise NotFound("Metadata item was not found")
+            await s.delete(row)
+
+    # ------------------------------------------------------------------ actions log
+
+    async def actions(self, ctx: RequestContext, server_id: str) -> list[InstanceAction]:
+        async with self.db.read() as s:
+            inst = await s.get(Instance, server_id) if _is_uuid(server_id) else None
+            if inst is None or (not ctx.is_admin and inst.project_id != ctx.project_id):
+                raise NotFound(f"Instance {server_id} could not be found.")
+            return list((await s.execute(select(InstanceAction).where(
+                InstanceAction.instance_id == server_id).order_by(
+                InstanceAction.start_time.desc(), InstanceAction.id.desc()))).scalars())
+
+    async def action(self, ctx: RequestContext, server_id: str, request_id: str
+                     ) -> tuple[InstanceAction, list[InstanceActionEvent]]:
+        for a in await self.actions(ctx, server_id):
+            if a.request_id == request_id:
+                async with self.db.read() as s:
+                    events = list((await s.execute(select(InstanceActionEvent).where(
+                        InstanceActionEvent.action_id == a.id).order_by(
+                        InstanceActionEvent.id))).scalars())
+                return a, events
+        raise NotFound(f"Action for request_id {request_id} on instance {server_id} not "
+                       "found")
+
+    # ------------------------------------------------------------------ quota counters
+
+    async def count(self, project_id: str, user_id: str | None, what: str) -> int:
+        col = {"instances": func.count(Instance.id)}.get(what)
+        async with self.db.read() as s:
+            q = select(Instance.flavor).where(Instance.project_id == project_id,
+                                              Instance.deleted.is_(False))
+            if user_id:
+                q = q.where(Instance.user_id == user_id)
+            if col is not None:
+                q = select(col).where(Instance.project_id == project_id,
+                                      Instance.deleted.is_(False))
+                if user_id:
+                    q = q.where(Instance.user_id == user_id)
+                return int((await s.execute(q)).scalar_one())
+            flavors = (await s.execute(q)).scalars().all()
+        key = {"cores": "vcpus", "ram": "ram"}[what]
+        return sum(int(f.get(key, 0)) for f in flavors)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _truthy(v: Any) -> bool:
+    """Nova's flags: present with no value, or a true-ish value."""
+    return v is not None and str(v).lower() in ("1", "true", "yes", "on", "")
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"Invalid changes-since value {value!r}") from None
+    if dt.tzinfo:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return dt
+
+
+def _counts(srv: dict[str, Any]) -> tuple[int, int]:
+    lo = int(srv.get("min_count", 1))
+    hi = int(srv.get("max_count", lo))
+    if lo < 1 or hi < 1:
+        raise BadRequest("min_count and max_count must be at least 1")
+    if lo > hi:
+        raise BadRequest("min_count must be <= max_count")
+    return lo, hi
+
+
+def _bdm_image(bdms: list[dict[str, Any]] | None) -> str | None:
+    for b in bdms or []:
+        if b.get("source_type") == "image" and str(b.get("boot_index", "0")) in ("0", "None"):
+            if b.get("destination_type", "local") != "local":
+                raise BadRequest("Block Device Mapping is Invalid: volume-backed servers "
+                                 "are not available on this cloud yet.")
+            return str(b.get("uuid"))
+        if b.get("source_type") in ("volume", "snapshot") or b.get("destination_type") == \
+                "volume":
+            raise BadRequest("Block Device Mapping is Invalid: volume-backed servers are not "
+                             "available on this cloud yet.")
+    return None
+
+
+def _python_filters(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
+    if q.get("name"):
+        try:
+            rx = re.compile(q["name"])
+        except re.error:
+            raise BadRequest(f"Invalid name filter {q['name']!r}: not a regular "
+                             "expression.") from None
+        rows = [r for r in rows if rx.search(r.name)]
+    if q.get("flavor"):
+        want = q["flavor"].rsplit("/", 1)[-1]
+        rows = [r for r in rows if str(r.flavor.get("id")) == want]
+    return rows
+
+
+def _page(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
+    marker = q.get("marker")
+    if marker:
+        ids = [r.id for r in rows]
+        if marker not in ids:
+            raise BadRequest(f"marker [{marker}] not found")
+        rows = rows[ids.index(marker) + 1:]
+    if q.get("limit") is not None:
+        try:
+            limit = int(q["limit"])
+        except ValueError:
+            raise BadRequest("limit param must be an integer") from None
+        if limit < 0:
+            raise BadRequest("limit param must be positive")
+        rows = rows[:min(limit, 1000)]
+    else:
+        rows = rows[:1000]
+    return rows
+
+
+async def _metadata_map(s: Any, ids: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    if not ids:
+        return out
+    for chunk in range(0, len(ids), 500):
+        for m in (await s.execute(select(InstanceMetadata).where(
+                InstanceMetadata.instance_id.in_(ids[chunk:chunk + 500])))).scalars():
+            out.setdefault(m.instance_id, {})[m.key] = m.value
+    return out
+

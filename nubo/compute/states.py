@@ -1,0 +1,52 @@
+"""Nova's instance states and how they show in the API's `status` field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+# vm_state
+ACTIVE, BUILDING, STOPPED, ERROR, DELETED = "active", "building", "stopped", "error", "deleted"
+PAUSED, SUSPENDED, SOFT_DELETED = "paused", "suspended", "soft-delete"
+# task_state
+SCHEDULING, SPAWNING, NETWORKING, BLOCK_DEVICE_MAPPING = (
+    "scheduling", "spawning", "networking", "block_device_mapping")
+DELETING, POWERING_OFF, POWERING_ON = "deleting", "powering-off", "powering-on"
+REBOOTING, REBOOTING_HARD = "rebooting", "rebooting_hard"
+REBOOT_PENDING, REBOOT_STARTED = "reboot_pending", "reboot_started"
+# power_state
+NOSTATE, RUNNING, PAUSED_POWER, SHUTDOWN, CRASHED, SUSPENDED_POWER = 0, 1, 3, 4, 6, 7
+
+#: how long a transitional task may run before the reconciler calls it stuck
+TIMEOUTS = {SCHEDULING: timedelta(minutes=5), SPAWNING: timedelta(minutes=15),
+            DELETING: timedelta(minutes=10), POWERING_OFF: timedelta(minutes=5),
+            POWERING_ON: timedelta(minutes=5), REBOOTING: timedelta(minutes=5),
+            REBOOTING_HARD: timedelta(minutes=5)}
+
+
+def status(vm_state: str, task_state: str | None) -> str:
+    """The API `status` of an instance (Nova's state -> status mapping)."""
+    if vm_state == BUILDING:
+        return "BUILD"
+    if vm_state == ACTIVE:
+        if task_state in (REBOOTING, REBOOT_PENDING, REBOOT_STARTED):
+            return "REBOOT"
+        if task_state in (REBOOTING_HARD,):
+            return "HARD_REBOOT"
+        return "ACTIVE"
+    return {STOPPED: "SHUTOFF", ERROR: "ERROR", DELETED: "DELETED", PAUSED: "PAUSED",
+            SUSPENDED: "SUSPENDED", SOFT_DELETED: "SOFT_DELETED"}.get(vm_state, "UNKNOWN")
+
+
+def statuses_to_states(value: str) -> tuple[list[str], list[str | None] | None]:
+    """The vm_states (and task_states, if narrowed) a `?status=` filter means."""
+    v = value.upper()
+    table: dict[str, tuple[list[str], list[str | None] | None]] = {
+        "BUILD": ([BUILDING], None), "ACTIVE": ([ACTIVE], [None]),
+        "SHUTOFF": ([STOPPED], None), "ERROR": ([ERROR], None), "DELETED": ([DELETED], None),
+        "PAUSED": ([PAUSED], None), "SUSPENDED": ([SUSPENDED], None),
+        "REBOOT": ([ACTIVE], [REBOOTING, REBOOT_PENDING, REBOOT_STARTED]),
+        "HARD_REBOOT": ([ACTIVE], [REBOOTING_HARD]),
+        "SOFT_DELETED": ([SOFT_DELETED], None)}
+    if v not in table:
+        return [], None
+    return table[v]

@@ -1,0 +1,65 @@
+"""The contract between the compute agent and a hypervisor driver.
+
+Every call is idempotent: spawning an instance that already runs, or destroying one that is
+gone, succeeds. `spawn` either fully succeeds or leaves nothing behind (as Nova's spawn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """What a driver needs to know to run an instance."""
+
+    id: str
+    name: str                       # instance-0000000a
+    display_name: str
+    flavor: dict[str, Any]          # vcpus, ram, disk, ephemeral, swap, extra_specs
+    image: dict[str, Any] = field(default_factory=dict)   # id + properties
+    user_data: str | None = None
+    key_data: str | None = None
+    config_drive: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostInventory:
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    hypervisor_type: str
+    cpu_allocation_ratio: float = 16.0
+    ram_allocation_ratio: float = 1.5
+    disk_allocation_ratio: float = 1.0
+    reserved_memory_mb: int = 512
+
+
+class SpawnFailed(Exception):
+    """The driver could not start the instance; nothing of it is left on the host."""
+
+
+class VirtDriver(Protocol):
+    async def inventory(self) -> HostInventory: ...
+
+    async def spawn(self, spec: InstanceSpec) -> int:
+        """Start the instance (may exist: then succeed); returns its power state."""
+        ...
+
+    async def destroy(self, instance_id: str) -> None:
+        """Remove the instance and everything it used on the host (if_exists)."""
+        ...
+
+    async def power_off(self, instance_id: str) -> int: ...
+
+    async def power_on(self, instance_id: str) -> int: ...
+
+    async def reboot(self, instance_id: str, hard: bool) -> int: ...
+
+    async def power_state(self, instance_id: str) -> int | None:
+        """The instance's power state, None when the host does not have it."""
+        ...
+
+    async def list_instances(self) -> list[str]: ...

@@ -1,0 +1,104 @@
+"""The fake hypervisor: instances live in memory, with realistic transitions and faults.
+
+Fault injection (for testing your own automation's error handling) is set by an admin, on a
+flavor extra spec or an image property, `nubo_fake:spawn`:
+  `fail`          every spawn fails (the server ends in ERROR after its reschedules)
+  `fail_once`     the first spawn of each instance fails (a reschedule then succeeds)
+  `slow=<secs>`   spawning takes that long
+or at run time on the driver (`FakeDriver.faults`), and a whole host can be marked down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nubo.compute import states
+from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed
+
+FAULT_KEY = "nubo_fake:spawn"
+
+
+@dataclass
+class FakeDriver:
+    host: str
+    vcpus: int = 32
+    memory_mb: int = 65536
+    local_gb: int = 1024
+    spawn_seconds: float = 0.0
+    instances: dict[str, int] = field(default_factory=dict)
+    failed_once: set[str] = field(default_factory=set)
+    #: run-time faults: "spawn" -> "fail" | "fail_once" | "slow=<s>"; "down" -> any
+    faults: dict[str, str] = field(default_factory=dict)
+    #: where the host keeps its instances, so that they outlive a restart of `nubo up`
+    #: (as a real hypervisor's guests outlive a restart of the agent)
+    state_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.state_file is not None and self.state_file.exists():
+            self.instances.update(json.loads(self.state_file.read_text()))
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.instances))
+        os.replace(tmp, self.state_file)
+
+    async def inventory(self) -> HostInventory:
+        return HostInventory(self.vcpus, self.memory_mb, self.local_gb, "fake")
+
+    def _fault(self, spec: InstanceSpec) -> str | None:
+        return (self.faults.get("spawn") or spec.flavor.get("extra_specs", {}).get(FAULT_KEY)
+                or spec.image.get("properties", {}).get(FAULT_KEY))
+
+    async def spawn(self, spec: InstanceSpec) -> int:
+        if spec.id in self.instances:
+            return self.instances[spec.id]
+        fault = self._fault(spec)
+        delay = self.spawn_seconds
+        if fault == "fail":
+            raise SpawnFailed(f"fake driver: spawn of {spec.id} fails (fault injected)")
+        if fault == "fail_once" and spec.id not in self.failed_once:
+            self.failed_once.add(spec.id)
+            raise SpawnFailed(f"fake driver: first spawn of {spec.id} fails (fault injected)")
+        if fault and fault.startswith("slow="):
+            try:
+                delay = float(fault.split("=", 1)[1])
+            except ValueError:
+                delay = self.spawn_seconds
+        if delay:
+            await asyncio.sleep(delay)
+        self.instances[spec.id] = states.RUNNING
+        self._save()
+        return states.RUNNING
+
+    async def destroy(self, instance_id: str) -> None:
+        if self.instances.pop(instance_id, None) is not None:
+            self._save()
+
+    async def power_off(self, instance_id: str) -> int:
+        return self._set(instance_id, states.SHUTDOWN)
+
+    async def power_on(self, instance_id: str) -> int:
+        return self._set(instance_id, states.RUNNING)
+
+    async def reboot(self, instance_id: str, hard: bool) -> int:
+        return self._set(instance_id, states.RUNNING)
+
+    def _set(self, instance_id: str, state: int) -> int:
+        if instance_id not in self.instances:
+            raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
+        self.instances[instance_id] = state
+        self._save()
+        return state
+
+    async def power_state(self, instance_id: str) -> int | None:
+        return self.instances.get(instance_id)
+
+    async def list_instances(self) -> list[str]:
+        return sorted(self.instances)
