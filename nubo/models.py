@@ -2,6 +2,9 @@
 
 
 def load_all() -> None:
+    import nubo.compute.models_flavors  # noqa: F401
+    import nubo.compute.models_keypairs  # noqa: F401
+    import nubo.compute.models_quotas  # noqa: F401
     import nubo.identity.models  # noqa: F401
     import nubo.image.metadefs.models  # noqa: F401
     import nubo.image.models  # noqa: F401
