@@ -7,10 +7,15 @@ from typing import Any
 
 from starlette.requests import Request
 
+from nubo.compute.availability_zones import AvailabilityZones
+from nubo.compute.flavors import FlavorService
+from nubo.compute.keypairs import KeypairService
 from nubo.compute.policies import RULES
+from nubo.compute.quotas import QuotaService
 from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
+from nubo.core.errors import BadRequest
 from nubo.core.policy import Policy
 
 PREFIX = "/compute"
@@ -23,9 +28,23 @@ class ComputeApi:
         self.base_url = settings.base_url + PREFIX
         self.policy = Policy(RULES, settings.effective_policy_file)
         self.max_body = max(settings.max_request_body_size, 1024 * 1024)
+        self.flavors = FlavorService(db)
+        self.quotas = QuotaService(db)
+        self.keypairs = KeypairService(db, self.quotas)
+        self.availability_zones = AvailabilityZones(
+            [z.strip() for z in settings.availability_zones.split(",") if z.strip()])
 
     async def start(self) -> None:
         """Called once the database is migrated, before the API serves."""
+        await self.flavors.ensure_defaults()
+
+    async def verify_project(self, project_id: str) -> None:
+        """A 400 for a project Keystone does not know (Nova asks Keystone the same)."""
+        from nubo.identity.models import Project
+
+        async with self.db.read() as s:
+            if await s.get(Project, project_id) is None:
+                raise BadRequest(f"Project ID {project_id} is not a valid project.")
 
     def enforce(self, ctx: RequestContext, action: str,
                 target: dict[str, Any] | None = None) -> None:

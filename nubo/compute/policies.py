@@ -20,3 +20,33 @@ RULES: list[RuleDefault] = [RuleDefault(name, check) for name, check in (
     ("project_member_or_admin", "rule:project_member_api or rule:context_is_admin"),
     ("project_reader_or_admin", "rule:project_reader_api or rule:context_is_admin"),
 )]
+
+_KEYPAIR_OWNER = f"({ADMIN}) or user_id:%(user_id)s"
+RULES += [RuleDefault(name, check) for name, check in (
+    ("os_compute_api:os-flavor-manage:create", ADMIN),
+    ("os_compute_api:os-flavor-manage:update", ADMIN),
+    ("os_compute_api:os-flavor-manage:delete", ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:index", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:create", ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:update", ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:delete", ADMIN),
+    ("os_compute_api:os-flavor-access", ADMIN),
+    ("os_compute_api:os-flavor-access:add_tenant_access", ADMIN),
+    ("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN),
+    ("os_compute_api:os-keypairs:index", _KEYPAIR_OWNER),
+    ("os_compute_api:os-keypairs:create", _KEYPAIR_OWNER),
+    ("os_compute_api:os-keypairs:show", _KEYPAIR_OWNER),
+    ("os_compute_api:os-keypairs:delete", _KEYPAIR_OWNER),
+    ("os_compute_api:os-quota-sets:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-quota-sets:detail", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-quota-sets:defaults", ANY),
+    ("os_compute_api:os-quota-sets:update", ADMIN),
+    ("os_compute_api:os-quota-sets:delete", ADMIN),
+    ("os_compute_api:os-quota-class-sets:show", ADMIN),
+    ("os_compute_api:os-quota-class-sets:update", ADMIN),
+    ("os_compute_api:limits", ANY),
+    ("os_compute_api:limits:other_project", ADMIN),
+    ("os_compute_api:os-availability-zone:list", ANY),
+    ("os_compute_api:os-availability-zone:detail", ADMIN),
+)]
