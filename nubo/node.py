@@ -30,13 +30,17 @@ from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 from nubo.image import api as image_api
 from nubo.image.routes import ROUTES as IMAGE_ROUTES
 from nubo.image.testimage import ensure_test_image
+from nubo.placement import api as placement_api
+from nubo.placement.routes import ROUTES as PLACEMENT_ROUTES
+from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
 
 LOG = logging.getLogger("nubo.node")
 
 #: What the catalog lists: only services that this node really serves.
 CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
            CatalogEntry("image", "glance", "/image"),
-           CatalogEntry("compute", "nova", "/compute/v2.1")]
+           CatalogEntry("compute", "nova", "/compute/v2.1"),
+           CatalogEntry("placement", "placement", "/placement")]
 
 
 @dataclass
@@ -63,8 +67,11 @@ class Node:
         self.compute = compute_api.ComputeApi(settings, self.db)
         compute = ServiceApp("compute", compute_api.PREFIX, COMPUTE_ROUTES, "nova", auth,
                              state=self.compute, versions=COMPUTE_VERSIONS)
+        self.placement = placement_api.PlacementApi(settings, self.db)
+        placement = ServiceApp("placement", placement_api.PREFIX, PLACEMENT_ROUTES, "placement",
+                               auth, state=self.placement, versions=PLACEMENT_VERSIONS)
         self.metrics = Metrics()
-        self.app = NuboApp([ident, image, compute], self.metrics)
+        self.app = NuboApp([ident, image, compute, placement], self.metrics)
         self.credentials: Credentials | None = None
         self._background: set[asyncio.Task[None]] = set()
 

@@ -1,0 +1,401 @@
+"""The placement service: what handlers call, and the in-process interface the scheduler and
+compute hosts use (`ensure_provider`, `candidates`, `claim`, ...), on the same code paths.
+
+Services never see a request: they take values and raise typed errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid as uuidlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nubo.core.db import Database
+from nubo.placement import allocations as allocs
+from nubo.placement import catalog, names, txn
+from nubo.placement import models as m
+from nubo.placement import providers as rps
+from nubo.placement.candidates import (
+    AggregateFilter,
+    Group,
+    Inventory,
+    Match,
+    Node,
+    Query,
+    TraitFilter,
+    World,
+    find,
+)
+from nubo.placement.errors import (
+    BadRequest,
+    CapacityExceeded,
+    Conflict,
+    ConstraintsViolated,
+    NotFound,
+)
+from nubo.placement.providers import Provider
+from nubo.placement.query import ProviderFilters
+
+__all__ = ["Candidate", "ConsumerWrite", "Inventory", "PlacementService", "Provider"]
+ConsumerWrite = allocs.ConsumerWrite
+INVENTORY_FIELDS = ("total", "reserved", "min_unit", "max_unit", "step_size",
+                    "allocation_ratio")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    root_uuid: str                                   # the compute node's provider
+    allocations: dict[str, dict[str, int]]           # rp_uuid -> {resource_class: amount}
+    # per provider: {"resources": {rc: {"capacity": int, "used": int}}, "traits": [...],
+    # plus "name", "parent_provider_uuid", "aggregates"}
+    summaries: dict[str, dict[str, Any]]
+
+
+def inventory(data: Mapping[str, Any]) -> Inventory:
+    """An Inventory from a dict with Placement's defaults for what is left out."""
+    unknown = set(data) - set(INVENTORY_FIELDS)
+    if unknown or "total" not in data:
+        raise BadRequest(f"Bad inventory {dict(data)}: 'total' is required; known fields are "
+                         f"{', '.join(INVENTORY_FIELDS)}.")
+    return Inventory(**{k: data[k] for k in INVENTORY_FIELDS if k in data})
+
+
+def summary(node: Node, world: World, all_classes: bool = True,
+            wanted: Iterable[str] = ()) -> dict[str, Any]:
+    wanted = set(wanted)
+    res = {rc: {"capacity": inv.capacity, "used": node.used.get(rc, 0)}
+           for rc, inv in sorted(node.inventories.items()) if all_classes or rc in wanted}
+    parent = world.nodes.get(node.parent_id) if node.parent_id is not None else None
+    return {"resources": res, "traits": sorted(node.traits), "name": node.name,
+            "parent_provider_uuid": parent.uuid if parent else None,
+            "root_provider_uuid": world.nodes[node.root_id].uuid,
+            "aggregates": sorted(node.aggregates)}
+
+
+class PlacementService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ================================================================ providers
+
+    async def create_provider(self, name: str, uuid: str | None = None,
+                              parent_uuid: str | None = None) -> Provider:
+        new = uuid or str(uuidlib.uuid4())
+        return await txn.write(self.db, lambda s: rps.create(s, new, name, parent_uuid))
+
+    async def get_provider(self, uuid: str) -> Provider:
+        async with self.db.read() as s:
+            return await rps.get(s, uuid)
+
+    async def list_providers(self, f: ProviderFilters) -> list[Provider]:
+        async with self.db.read() as s:
+            await self._check_names(s, (rc for rc, _ in f.resources), f.traits.names())
+            return await rps.list_(s, f)
+
+    async def _check_names(self, s: AsyncSession, classes: Iterable[str],
+                           traits: Iterable[str]) -> None:
+        bad = await rps.unknown_classes(s, classes)
+        if bad:
+            raise BadRequest("Invalid resource class in resources parameter: No such resource "
+                             f"class {', '.join(sorted(bad))}.")
+        missing = await rps.unknown_traits(s, traits)
+        if missing:
+            raise BadRequest(f"No such trait(s): {', '.join(sorted(missing))}")
+
+    async def update_provider(self, uuid: str, name: str, parent_uuid: str | None = None,
+                              change_parent: bool = False,
+                              allow_reparent: bool = False) -> Provider:
+        return await txn.write(self.db, lambda s: rps.update_provider(
+            s, uuid, name, parent_uuid, change_parent, allow_reparent))
+
+    async def delete_provider(self, uuid: str, missing_ok: bool = True) -> None:
+        """Delete a provider (refused while it has children or allocations)."""
+        async def run(s: AsyncSession) -> None:
+            if missing_ok and await rps.find(s, uuid) is None:
+                return
+            await rps.delete_provider(s, uuid)
+        await txn.write(self.db, run)
+
+    # ================================================================ inventories
+
+    async def inventories(self, uuid: str) -> tuple[Provider, dict[str, Inventory]]:
+        async with self.db.read() as s:
+            p = await rps.get(s, uuid)
+            return p, {rc: inv for rc, (inv, _) in (await rps.inventories(s, p.id)).items()}
+
+    async def set_inventories(self, uuid: str, generation: int | None,
+                              wanted: Mapping[str, Inventory],
+                              reserved_may_equal: bool = True) -> int:
+        async def run(s: AsyncSession) -> int:
+            p = await rps.get(s, uuid)
+            return await rps.replace_inventories(s, p, wanted, generation, reserved_may_equal)
+        return await txn.write(self.db, run)
+
+    async def change_inventory(self, uuid: str, rc: str, inv: Inventory | None,
+                               generation: int | None, *, create: bool = False,
+                               reserved_may_equal: bool = True) -> int:
+        """Add (`create`), replace or (inv None) delete the inventory of one class."""
+        async def run(s: AsyncSession) -> int:
+            p = await rps.get(s, uuid)
+            rps.expect(p, generation)
+            current = {k: v for k, (v, _) in (await rps.inventories(s, p.id)).items()}
+            if create and rc in current:
+                raise Conflict(f"Unable to create inventory for resource provider "
+                                       f"{uuid}: Inventory for '{rc}' already exists.")
+            if not create and rc not in current:
+                if inv is None:
+                    raise NotFound(f"No inventory of class {rc} found for delete")
+                raise BadRequest(f"No inventory record with resource class {rc} for resource "
+                                 f"provider {uuid}")
+            if inv is None:
+                del current[rc]
+            else:
+                current[rc] = inv
+            return await rps.replace_inventories(s, p, current, generation, reserved_may_equal)
+        return await txn.write(self.db, run)
+
+    # ================================================================ traits, aggregates
+
+    async def provider_traits(self, uuid: str) -> tuple[Provider, list[str]]:
+        async with self.db.read() as s:
+            p = await rps.get(s, uuid)
+            return p, await rps.traits(s, p.id)
+
+    async def set_provider_traits(self, uuid: str, generation: int | None,
+                                  traits: Iterable[str]) -> int:
+        wanted = list(traits)
+
+        async def run(s: AsyncSession) -> int:
+            return await rps.replace_traits(s, await rps.get(s, uuid), wanted, generation)
+        return await txn.write(self.db, run)
+
+    async def provider_aggregates(self, uuid: str) -> tuple[Provider, list[str]]:
+        async with self.db.read() as s:
+            p = await rps.get(s, uuid)
+            return p, await rps.aggregates(s, p.id)
+
+    async def set_provider_aggregates(self, uuid: str, generation: int | None,
+                                      aggregates: Iterable[str]) -> int:
+        wanted = list(aggregates)
+
+        async def run(s: AsyncSession) -> int:
+            return await rps.replace_aggregates(s, await rps.get(s, uuid), wanted, generation)
+        return await txn.write(self.db, run)
+
+    # ================================================================ classes and traits
+
+    async def resource_classes(self) -> list[str]:
+        async with self.db.read() as s:
+            return await catalog.list_classes(s)
+
+    async def get_resource_class(self, name: str) -> None:
+        async with self.db.read() as s:
+            await catalog.get_class(s, name)
+
+    async def create_resource_class(self, name: str) -> None:
+        await txn.write(self.db, lambda s: catalog.create_class(s, name))
+
+    async def ensure_resource_class(self, name: str) -> bool:
+        return await txn.write(self.db, lambda s: catalog.ensure_class(s, name))
+
+    async def rename_resource_class(self, old: str, new: str) -> None:
+        await txn.write(self.db, lambda s: catalog.rename_class(s, old, new))
+
+    async def delete_resource_class(self, name: str) -> None:
+        await txn.write(self.db, lambda s: catalog.delete_class(s, name))
+
+    async def traits(self, name_filter: str | None = None,
+                     associated: bool | None = None) -> list[str]:
+        async with self.db.read() as s:
+            return await catalog.list_traits(s, name_filter, associated)
+
+    async def trait_exists(self, name: str) -> bool:
+        async with self.db.read() as s:
+            return await catalog.trait_exists(s, name)
+
+    async def ensure_trait(self, name: str) -> bool:
+        return await txn.write(self.db, lambda s: catalog.ensure_trait(s, name))
+
+    async def delete_trait(self, name: str) -> None:
+        await txn.write(self.db, lambda s: catalog.delete_trait(s, name))
+
+    # ================================================================ allocations, usages
+
+    async def provider_usages(self, uuid: str) -> tuple[Provider, dict[str, int]]:
+        async with self.db.read() as s:
+            p = await rps.get(s, uuid)
+            used = await rps.usages(s, p.id)
+            invs = await rps.inventories(s, p.id)
+            return p, {rc: used.get(rc, 0) for rc in sorted(set(invs) | set(used))}
+
+    async def provider_allocations(
+            self, uuid: str) -> tuple[Provider, dict[str, tuple[dict[str, int], int | None]]]:
+        async with self.db.read() as s:
+            p = await rps.get(s, uuid)
+            return p, await allocs.for_provider(s, p.id)
+
+    async def consumer_allocations(self, consumer_uuid: str) -> allocs.ConsumerAllocations:
+        async with self.db.read() as s:
+            return await allocs.for_consumer(s, consumer_uuid)
+
+    async def replace_allocations(self, writes: Sequence[ConsumerWrite]) -> None:
+        """Set the allocations of every consumer in `writes` in one transaction."""
+        await txn.write(self.db, lambda s: allocs.replace(s, writes))
+
+    async def remove_allocations(self, consumer_uuid: str) -> None:
+        """DELETE /allocations/{consumer}: a 404 when it has none."""
+        async def run(s: AsyncSession) -> None:
+            have = await allocs.for_consumer(s, consumer_uuid)
+            if not have.allocations:
+                raise NotFound(f"No allocations for consumer '{consumer_uuid}'")
+            await allocs.replace(s, [ConsumerWrite(consumer_uuid, {}, "", "")])
+        await txn.write(self.db, run)
+
+    async def project_usages(self, project_id: str, user_id: str | None = None,
+                             consumer_type: str | None = None,
+                             by_type: bool = False) -> dict[str, Any]:
+        async with self.db.read() as s:
+            if by_type:
+                return await allocs.usages_by_type(s, project_id, user_id, consumer_type)
+            return await allocs.usages(s, project_id, user_id)
+
+    async def reshape(self, inventories: Mapping[str, tuple[int, Mapping[str, Inventory]]],
+                      writes: Sequence[ConsumerWrite]) -> None:
+        """POST /reshaper: move inventory and the allocations against it, atomically.
+        Inventories first grow to old + new, allocations move, then old inventory goes."""
+        async def run(s: AsyncSession) -> None:
+            for rp_uuid, (gen, wanted) in sorted(inventories.items()):
+                p = await rps.get(s, rp_uuid)
+                rps.expect(p, gen)
+                await self._check_names(s, wanted, ())
+                current = {k: v for k, (v, _) in (await rps.inventories(s, p.id)).items()}
+                await rps.replace_inventories(s, p, {**current, **wanted}, None)
+            await allocs.replace(s, writes)
+            for rp_uuid, (_gen, wanted) in sorted(inventories.items()):
+                await rps.replace_inventories(s, await rps.get(s, rp_uuid), wanted, None)
+        await txn.write(self.db, run)
+
+    # ================================================================ candidates
+
+    async def world(self) -> World:
+        """A snapshot of every provider with its inventories, usages, traits, aggregates."""
+        P, I_, A = m.ResourceProvider, m.Inventory, m.Allocation
+        async with self.db.read() as s:
+            nodes = {i: Node(i, u, n, g, parent, root or i) for i, u, n, g, parent, root in (
+                await s.execute(select(P.id, P.uuid, P.name, P.generation,
+                                       P.parent_provider_id, P.root_provider_id))).tuples()}
+            for r in (await s.execute(select(I_))).scalars():
+                if r.resource_provider_id in nodes:
+                    nodes[r.resource_provider_id].inventories[r.resource_class] = Inventory(
+                        r.total, r.reserved, r.min_unit, r.max_unit, r.step_size,
+                        r.allocation_ratio)
+            for rp, rc, n in (await s.execute(
+                    select(A.resource_provider_id, A.resource_class, func.sum(A.used))
+                    .group_by(A.resource_provider_id, A.resource_class))).tuples():
+                if rp in nodes:
+                    nodes[rp].used[rc] = int(n)
+            for rp, t in (await s.execute(select(m.ProviderTrait.resource_provider_id,
+                                                 m.ProviderTrait.trait))).tuples():
+                if rp in nodes:
+                    nodes[rp].traits.add(t)
+            for rp, agg in (await s.execute(
+                    select(m.ProviderAggregate.resource_provider_id,
+                           m.ProviderAggregate.aggregate_uuid))).tuples():
+                if rp in nodes:
+                    nodes[rp].aggregates.add(agg)
+        return World(nodes)
+
+    async def allocation_candidates(self, q: Query) -> tuple[list[Match], World]:
+        """GET /allocation_candidates: unknown classes and traits are a 400, as in Placement."""
+        async with self.db.read() as s:
+            await self._check_names(
+                s, {rc for g in q.groups for rc, _ in g.resources},
+                set().union(q.root_traits.names(), *(g.traits.names() for g in q.groups)))
+        world = await self.world()
+        return find(world, q), world
+
+    # ================================================================ in-process interface
+
+    async def ensure_provider(self, uuid: str, name: str,
+                              inventories: dict[str, dict[str, Any]],
+                              traits: Iterable[str] = (), aggregates: Iterable[str] = (),
+                              parent_uuid: str | None = None) -> None:
+        """Create or update a provider so that it has exactly these inventories/traits/
+        aggregates (idempotent; how a compute host reports itself on start). Custom classes
+        and traits are created as needed."""
+        wanted_inv = {rc: inventory(d) for rc, d in inventories.items()}
+        wanted_traits, wanted_aggs = set(traits), set(aggregates)
+
+        async def run(s: AsyncSession) -> None:
+            p = await rps.find(s, uuid)
+            if p is None:
+                p = await rps.create(s, uuid, name, parent_uuid)
+            elif p.name != name or p.parent_uuid != parent_uuid:
+                p = await rps.update_provider(s, uuid, name, parent_uuid, True, True)
+            for rc in wanted_inv:
+                await catalog.ensure_class(s, rc)
+            for t in wanted_traits:
+                if t not in names.STANDARD_TRAITS:
+                    await catalog.ensure_trait(s, t)
+            current = {k: v for k, (v, _) in (await rps.inventories(s, p.id)).items()}
+            if current != wanted_inv:
+                gen = await rps.replace_inventories(s, p, wanted_inv, None)
+                p = dataclasses.replace(p, generation=gen)
+            if set(await rps.traits(s, p.id)) != wanted_traits:
+                gen = await rps.replace_traits(s, p, wanted_traits, None)
+                p = dataclasses.replace(p, generation=gen)
+            if set(await rps.aggregates(s, p.id)) != wanted_aggs:
+                await rps.replace_aggregates(s, p, wanted_aggs, None)
+        await txn.write(self.db, run)
+
+    async def candidates(self, resources: dict[str, int], required: Iterable[str] = (),
+                         forbidden: Iterable[str] = (),
+                         member_of: Sequence[Iterable[str]] = (),
+                         in_tree: str | None = None,
+                         limit: int | None = None) -> list[Candidate]:
+        """Where `resources` fit now: one candidate per way of placing them in a provider tree
+        (the unnumbered group of GET /allocation_candidates). `member_of`: each entry is a
+        set of aggregates of which the provider (or its root) must be in at least one."""
+        group = Group(resources=tuple(resources.items()),
+                      traits=TraitFilter(tuple(frozenset([t]) for t in required),
+                                         frozenset(forbidden)),
+                      aggregates=AggregateFilter(tuple(frozenset(a) for a in member_of)),
+                      in_tree=in_tree)
+        world = await self.world()
+        out = []
+        for match in find(world, Query(groups=(group,), limit=limit)):
+            tree = world.trees[match.root_id]
+            out.append(Candidate(
+                root_uuid=world.nodes[match.root_id].uuid,
+                allocations={world.nodes[nid].uuid: dict(res)
+                             for nid, res in match.allocations.items()},
+                summaries={n.uuid: summary(n, world) for n in tree}))
+        return out
+
+    async def claim(self, consumer_uuid: str, allocations: dict[str, dict[str, int]],
+                    project_id: str, user_id: str) -> bool:
+        """Atomically replace the consumer's allocations if every provider still has room
+        (capacity = (total - reserved) * allocation_ratio, and min/max_unit/step_size hold);
+        False when it does not fit any more (the caller picks another candidate)."""
+        write = ConsumerWrite(consumer_uuid, allocations, project_id, user_id)
+        try:
+            await self.replace_allocations([write])
+        except (CapacityExceeded, ConstraintsViolated):
+            return False
+        return True
+
+    async def allocations(self, consumer_uuid: str) -> dict[str, dict[str, int]]:
+        have = await self.consumer_allocations(consumer_uuid)
+        return {rp: dict(res) for rp, (_gen, res) in have.allocations.items()}
+
+    async def delete_allocations(self, consumer_uuid: str) -> None:
+        """Remove every allocation of the consumer (nothing to do if it has none)."""
+        await self.replace_allocations([ConsumerWrite(consumer_uuid, {}, "", "")])
+
+    async def usages(self, project_id: str, user_id: str | None = None) -> dict[str, int]:
+        return await self.project_usages(project_id, user_id)
