@@ -64,7 +64,7 @@ async def for_consumer(s: AsyncSession, consumer_uuid: str) -> ConsumerAllocatio
     rows = await s.execute(select(P.uuid, P.generation, A.resource_class, A.used)
                            .join(P, P.id == A.resource_provider_id)
                            .where(A.consumer_id == consumer_uuid).order_by(A.id))
-    for uuid, gen, rc, used in rows.tuples():
+    for uuid, gen, rc, used in rows:
         out.allocations.setdefault(uuid, (gen, {}))[1][rc] = used
     return out
 
@@ -76,7 +76,7 @@ async def for_provider(s: AsyncSession,
                            .outerjoin(C, C.uuid == A.consumer_id)
                            .where(A.resource_provider_id == provider_id).order_by(A.id))
     out: dict[str, tuple[dict[str, int], int | None]] = {}
-    for consumer, rc, used, gen in rows.tuples():
+    for consumer, rc, used, gen in rows:
         out.setdefault(consumer, ({}, gen))[0][rc] = used
     return out
 
@@ -90,7 +90,7 @@ async def usages(s: AsyncSession, project_id: str, user_id: str | None) -> dict[
     q = (select(A.resource_class, func.sum(A.used)).join(C, C.uuid == A.consumer_id)
          .group_by(A.resource_class))
     rows = await s.execute(_scope(q, project_id, user_id))
-    return {rc: int(n) for rc, n in rows.tuples()}
+    return {rc: int(n) for rc, n in rows}
 
 
 async def usages_by_type(s: AsyncSession, project_id: str, user_id: str | None,
@@ -105,8 +105,8 @@ async def usages_by_type(s: AsyncSession, project_id: str, user_id: str | None,
     if consumer_type not in (None, "all"):
         q = q.where(kind == consumer_type)
         counts_q = counts_q.where(kind == consumer_type)
-    rows = (await s.execute(_scope(q, project_id, user_id))).tuples().all()
-    counts = dict((await s.execute(_scope(counts_q, project_id, user_id))).tuples().all())
+    rows = (await s.execute(_scope(q, project_id, user_id))).all()
+    counts = dict((await s.execute(_scope(counts_q, project_id, user_id))).all())
     out: dict[str, dict[str, int]] = {}
     if consumer_type == "all":
         if rows:
@@ -127,7 +127,7 @@ async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> None:
     provs: dict[str, tuple[int, int]] = {}
     if wanted_rps:
         rows = await s.execute(select(P.uuid, P.id, P.generation).where(P.uuid.in_(wanted_rps)))
-        provs = {u: (i, g) for u, i, g in rows.tuples()}
+        provs = {u: (i, g) for u, i, g in rows}
     for rp in wanted_rps:
         if rp not in provs:
             raise ConstraintsViolated(f"Allocation for resource provider '{rp}' that does not "
@@ -176,7 +176,7 @@ async def _check_capacity(s: AsyncSession, writes: Sequence[ConsumerWrite],
                              .where(A.resource_provider_id.in_(ids),
                                     A.consumer_id.not_in(consumers))
                              .group_by(A.resource_provider_id, A.resource_class))
-    used = {(rp, rc): int(n) for rp, rc, n in others.tuples()}
+    used = {(rp, rc): int(n) for rp, rc, n in others}
     wanted: dict[tuple[int, str], int] = {}
     for w in writes:
         for rp, res in w.allocations.items():

@@ -219,7 +219,7 @@ async def usages(s: AsyncSession, provider_id: int) -> dict[str, int]:
     rows = await s.execute(select(A.resource_class, func.sum(A.used))
                            .where(A.resource_provider_id == provider_id)
                            .group_by(A.resource_class))
-    return {rc: int(n) for rc, n in rows.tuples()}
+    return {rc: int(n) for rc, n in rows}
 
 
 def check_inventory(uuid: str, rc: str, inv: Inventory, reserved_may_equal: bool) -> None:

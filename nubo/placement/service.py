@@ -288,7 +288,7 @@ class PlacementService:
         async with self.db.read() as s:
             nodes = {i: Node(i, u, n, g, parent, root or i) for i, u, n, g, parent, root in (
                 await s.execute(select(P.id, P.uuid, P.name, P.generation,
-                                       P.parent_provider_id, P.root_provider_id))).tuples()}
+                                       P.parent_provider_id, P.root_provider_id)))}
             for r in (await s.execute(select(I_))).scalars():
                 if r.resource_provider_id in nodes:
                     nodes[r.resource_provider_id].inventories[r.resource_class] = Inventory(
@@ -296,16 +296,16 @@ class PlacementService:
                         r.allocation_ratio)
             for rp, rc, n in (await s.execute(
                     select(A.resource_provider_id, A.resource_class, func.sum(A.used))
-                    .group_by(A.resource_provider_id, A.resource_class))).tuples():
+                    .group_by(A.resource_provider_id, A.resource_class))):
                 if rp in nodes:
                     nodes[rp].used[rc] = int(n)
             for rp, t in (await s.execute(select(m.ProviderTrait.resource_provider_id,
-                                                 m.ProviderTrait.trait))).tuples():
+                                                 m.ProviderTrait.trait))):
                 if rp in nodes:
                     nodes[rp].traits.add(t)
             for rp, agg in (await s.execute(
                     select(m.ProviderAggregate.resource_provider_id,
-                           m.ProviderAggregate.aggregate_uuid))).tuples():
+                           m.ProviderAggregate.aggregate_uuid))):
                 if rp in nodes:
                     nodes[rp].aggregates.add(agg)
         return World(nodes)
