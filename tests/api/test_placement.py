@@ -224,14 +224,16 @@ async def test_traits(api: Api) -> None:
                    "resource_provider_generation": 1}
     await error(api, "PUT", f"{RPS}/{rp}/traits", 400, json={
         "traits": ["CUSTOM_UNKNOWN"], "resource_provider_generation": 1})
-    assert (await api.ok("GET", f"{PL}/traits?associated=true", headers=mv()))["traits"] == [
-        "CUSTOM_FAST", "HW_CPU_X86_AVX"]
+    associated = (await api.ok("GET", f"{PL}/traits?associated=true", headers=mv()))["traits"]
+    assert {"CUSTOM_FAST", "HW_CPU_X86_AVX"} <= set(associated)
+    unused = (await api.ok("GET", f"{PL}/traits?associated=false", headers=mv()))["traits"]
+    assert "CUSTOM_FAST" not in unused and "HW_CPU_X86_SSE42" in unused
     await error(api, "DELETE", f"{PL}/traits/CUSTOM_FAST", 409)
     await error(api, "DELETE", f"{PL}/traits/HW_CPU_X86_AVX", 400)
     found = await api.ok("GET", f"{RPS}?required=CUSTOM_FAST", headers=mv())
     assert [p["uuid"] for p in found["resource_providers"]] == [rp]
     found = await api.ok("GET", f"{RPS}?required=!CUSTOM_FAST", headers=mv())
-    assert found["resource_providers"] == []
+    assert rp not in [p["uuid"] for p in found["resource_providers"]]
     found = await api.ok("GET", f"{RPS}?required=in:CUSTOM_FAST,HW_CPU_X86_SSE", headers=mv())
     assert len(found["resource_providers"]) == 1
     await api.ok("DELETE", f"{RPS}/{rp}/traits", 204, headers=mv())
@@ -254,7 +256,8 @@ async def test_aggregates_generation_from_1_19(api: Api) -> None:
     found = await api.ok("GET", f"{RPS}?member_of={agg1}", headers=mv())
     assert [p["uuid"] for p in found["resource_providers"]] == [rp]
     found = await api.ok("GET", f"{RPS}?member_of=!{agg1}", headers=mv())
-    assert [p["uuid"] for p in found["resource_providers"]] == [other]
+    assert other in [p["uuid"] for p in found["resource_providers"]]
+    assert rp not in [p["uuid"] for p in found["resource_providers"]]
     found = await api.ok("GET", f"{RPS}?member_of=in:{agg2},{uuid.uuid4()}", headers=mv())
     assert len(found["resource_providers"]) == 1
 
