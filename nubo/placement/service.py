@@ -283,29 +283,30 @@ class PlacementService:
     # ================================================================ candidates
 
     async def world(self) -> World:
-        """A snapshot of every provider with its inventories, usages, traits, aggregates."""
+        """A snapshot of every provider with its inventories, usages, traits, aggregates.
+        Plain rows, not ORM objects: this runs for every scheduling decision."""
         P, I_, A = m.ResourceProvider, m.Inventory, m.Allocation
+        T, G = m.ProviderTrait, m.ProviderAggregate
         async with self.db.read() as s:
+            conn = await s.connection()
             nodes = {i: Node(i, u, n, g, parent, root or i) for i, u, n, g, parent, root in (
-                await s.execute(select(P.id, P.uuid, P.name, P.generation,
-                                       P.parent_provider_id, P.root_provider_id)))}
-            for r in (await s.execute(select(I_))).scalars():
-                if r.resource_provider_id in nodes:
-                    nodes[r.resource_provider_id].inventories[r.resource_class] = Inventory(
-                        r.total, r.reserved, r.min_unit, r.max_unit, r.step_size,
-                        r.allocation_ratio)
-            for rp, rc, n in (await s.execute(
+                await conn.execute(select(P.id, P.uuid, P.name, P.generation,
+                                          P.parent_provider_id, P.root_provider_id)))}
+            for rp, rc, *fields in await conn.execute(select(
+                    I_.resource_provider_id, I_.resource_class, I_.total, I_.reserved,
+                    I_.min_unit, I_.max_unit, I_.step_size, I_.allocation_ratio)):
+                if rp in nodes:
+                    nodes[rp].inventories[rc] = Inventory(*fields)  # type: ignore[arg-type]
+            for rp, rc, n in await conn.execute(
                     select(A.resource_provider_id, A.resource_class, func.sum(A.used))
-                    .group_by(A.resource_provider_id, A.resource_class))):
+                    .group_by(A.resource_provider_id, A.resource_class)):
                 if rp in nodes:
                     nodes[rp].used[rc] = int(n)
-            for rp, t in (await s.execute(select(m.ProviderTrait.resource_provider_id,
-                                                 m.ProviderTrait.trait))):
+            for rp, t in await conn.execute(select(T.resource_provider_id, T.trait)):
                 if rp in nodes:
                     nodes[rp].traits.add(t)
-            for rp, agg in (await s.execute(
-                    select(m.ProviderAggregate.resource_provider_id,
-                           m.ProviderAggregate.aggregate_uuid))):
+            for rp, agg in await conn.execute(select(G.resource_provider_id,
+                                                     G.aggregate_uuid)):
                 if rp in nodes:
                     nodes[rp].aggregates.add(agg)
         return World(nodes)
