@@ -2,6 +2,7 @@
 
 
 def load_all() -> None:
+    import nubo.compute.models  # noqa: F401
     import nubo.compute.models_flavors  # noqa: F401
     import nubo.compute.models_keypairs  # noqa: F401
     import nubo.compute.models_quotas  # noqa: F401

@@ -13,6 +13,7 @@ import yaml
 
 from nubo.compute import api as compute_api
 from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
+from nubo.compute.runtime import ComputeRuntime
 from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
@@ -70,6 +71,12 @@ class Node:
         self.placement = placement_api.PlacementApi(settings, self.db)
         placement = ServiceApp("placement", placement_api.PREFIX, PLACEMENT_ROUTES, "placement",
                                auth, state=self.placement, versions=PLACEMENT_VERSIONS)
+        if settings.virt == "libvirt":
+            raise ValueError("--virt libvirt: the libvirt driver is not built yet; use "
+                             "--virt fake (or auto, which picks fake for now)")
+        self.runtime = ComputeRuntime(settings, self.db, self.compute, self.image,
+                                      self.placement.service)
+        self.compute.attach_runtime(self.runtime)
         self.metrics = Metrics()
         self.app = NuboApp([ident, image, compute, placement], self.metrics)
         self.credentials: Credentials | None = None
@@ -90,6 +97,7 @@ class Node:
         if any(repaired.values()):
             LOG.info("image store reconciled: %s", repaired)
         await self.compute.start()
+        await self.runtime.start()
         if self.settings.test_image:
             self._background.add(asyncio.create_task(self._test_image()))
         self.app.ready = True
@@ -110,6 +118,7 @@ class Node:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.runtime.stop()
         self.app.ready = False
         await self.db.dispose()
 

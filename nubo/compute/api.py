@@ -33,6 +33,19 @@ class ComputeApi:
         self.keypairs = KeypairService(db, self.quotas)
         self.availability_zones = AvailabilityZones(
             [z.strip() for z in settings.availability_zones.split(",") if z.strip()])
+        # servers: set by attach_runtime() once placement and images exist
+        self.runtime: Any = None
+        self.servers: Any = None
+        self.server_views: Any = None
+
+    def attach_runtime(self, runtime: Any) -> None:
+        """Hang the servers machinery (conductor, scheduler, agents) on the API and make
+        the quota counters count real servers."""
+        self.runtime = runtime
+        self.servers = runtime.servers
+        self.server_views = runtime.views
+        for what in ("instances", "cores", "ram"):
+            self.quotas.register_counter(what, _counter(runtime.servers, what))
 
     async def start(self) -> None:
         """Called once the database is migrated, before the API serves."""
@@ -49,6 +62,12 @@ class ComputeApi:
     def enforce(self, ctx: RequestContext, action: str,
                 target: dict[str, Any] | None = None) -> None:
         self.policy.enforce(ctx, action, target)
+
+
+def _counter(servers: Any, what: str) -> Any:
+    async def count(project_id: str, user_id: str | None) -> int:
+        return int(await servers.count(project_id, user_id, what))
+    return count
 
 
 def api(request: Request) -> ComputeApi:

@@ -207,7 +207,12 @@ class Conductor:
             selection = await self.scheduler.select(spec, await self.host_states())
         except NoValidHost as exc:
             await self._event(inst.id, "", result="Error", tb=str(exc), event_id=ev)
-            await self._fail(inst.id, str(exc), code=500, expect_task=states.SCHEDULING)
+            message = str(exc)
+            if tried:   # every host left was tried already: say what failed there
+                message = (f"Exceeded maximum number of retries. Exhausted all hosts "
+                           f"available for retrying build failures for instance {inst.id}. "
+                           f"Last error: {spec_doc.get('last_error')}. {exc}")
+            await self._fail(inst.id, message, code=500, expect_task=states.SCHEDULING)
             return False
         await self._event(inst.id, "", result="Success", event_id=ev)
         if not await self._set(inst.id, {"vm_state": states.BUILDING,

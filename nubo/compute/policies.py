@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from oslo_policy.policy import RuleDefault
 
+from nubo.compute.policies_servers import SERVER_RULES
+
 ADMIN = "rule:context_is_admin"
 PROJECT_MEMBER = "rule:project_member_api"
 PROJECT_READER = "rule:project_reader_api"
@@ -50,3 +52,4 @@ RULES += [RuleDefault(name, check) for name, check in (
     ("os_compute_api:os-availability-zone:list", ANY),
     ("os_compute_api:os-availability-zone:detail", ADMIN),
 )]
+RULES += SERVER_RULES

@@ -141,9 +141,28 @@ class ServerService:
             except Conflict:
                 if attempt == 4:
                     raise
+        await self._recheck_quota(ctx, [v.instance.id for v in created])
         for view in created:
             self.conductor.spawn_task(view.instance.id, self.conductor.build)
         return created
+
+    async def _recheck_quota(self, ctx: RequestContext, ids: list[str]) -> None:
+        """Nova's quota recheck: two creates racing past the first check cannot both stay
+        over the limit; the one that finds usage over it removes its rows and says so."""
+        try:
+            await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
+                "instances": 0, "cores": 0, "ram": 0})
+        except NuboError:
+            async with self.db.write() as s:
+                for iid in ids:
+                    for model in (InstanceMetadata, InstanceAction):
+                        for child in (await s.execute(select(model).where(
+                                model.instance_id == iid))).scalars():
+                            await s.delete(child)
+                    inst = await s.get(Instance, iid)
+                    if inst is not None:
+                        await s.delete(inst)
+            raise
 
     async def _check_image(self, ctx: RequestContext, image_ref: str, flavor: Any
                            ) -> dict[str, Any]:
@@ -195,7 +214,7 @@ class ServerService:
 
     # ------------------------------------------------------------------ list
 
-    async def list(self, ctx: RequestContext, q: dict[str, Any]) -> list[ServerView]:
+    async def list_servers(self, ctx: RequestContext, q: dict[str, Any]) -> list[ServerView]:
         stmt = select(Instance)
         all_tenants = ctx.is_admin and _truthy(q.get("all_tenants"))
         if not all_tenants:

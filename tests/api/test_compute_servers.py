@@ -196,6 +196,9 @@ async def test_huge_user_data_body_is_refused(env: tuple[Api, str, str]) -> None
 
 async def test_no_valid_host_explains_why(env: tuple[Api, str, str]) -> None:
     api, img, _ = env
+    admin_project = await api.project_id("admin")
+    await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{admin_project}", json={
+        "quota_set": {"ram": -1}})
     huge = await make_flavor(api, "huge", ram=10_000_000)
     sid = (await create(api, img, huge))["server"]["id"]
     got = await wait(api, sid, "ERROR")
@@ -214,6 +217,8 @@ async def two_hosts(tmp_path: Path) -> AsyncIterator[Api]:
                                      base_url=BASE) as c:
             api = Api(c, node)
             api.admin_token = await api.token("admin", "admin-secret", "admin")
+            await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{await api.project_id('admin')}",
+                         json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
             yield api
     finally:
         await node.stop()
@@ -302,3 +307,19 @@ async def test_restart_converges_cut_off_operations(tmp_path: Path) -> None:
             assert await second.placement.service.allocations(ids[0]) != {}
     finally:
         await second.stop()
+
+
+async def test_quota_holds_under_concurrent_creates(env: tuple[Api, str, str]) -> None:
+    api, img, flv = env
+    pid = await api.project_id("admin")
+    await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{pid}", json={
+        "quota_set": {"instances": 3}})
+    results = await asyncio.gather(*(api.req("POST", S, json={"server": {
+        "name": f"q{i}", "imageRef": img, "flavorRef": flv}}) for i in range(8)))
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(202) <= 3 and set(codes) <= {202, 403}
+    for r in results:
+        if r.status_code == 403:
+            assert "Quota exceeded for instances" in r.json()["forbidden"]["message"]
+    servers = (await api.ok("GET", S))["servers"]
+    assert len(servers) == codes.count(202) <= 3

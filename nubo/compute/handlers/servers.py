@@ -52,7 +52,7 @@ async def _list(request: Request, detail: bool) -> Response:
     q = _query(request)
     if q.get("all_tenants") is not None and not ctx.is_admin:
         q.pop("all_tenants")      # Nova ignores it for non-admins (policy default)
-    found = await a.servers.list(ctx, q)
+    found = await a.servers.list_servers(ctx, q)
     render = (lambda v: a.server_views.detail(v, ctx)) if detail else a.server_views.brief
     body: dict[str, Any] = {"servers": [render(v) for v in found]}
     if q.get("limit") and len(found) == int(q["limit"]) and found:

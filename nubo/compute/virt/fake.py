@@ -20,6 +20,8 @@ from nubo.compute import states
 from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed
 
 FAULT_KEY = "nubo_fake:spawn"
+#: instances whose one injected failure happened, on whichever simulated host
+_FAILED_ONCE: set[str] = set()
 
 
 @dataclass
@@ -30,7 +32,6 @@ class FakeDriver:
     local_gb: int = 1024
     spawn_seconds: float = 0.0
     instances: dict[str, int] = field(default_factory=dict)
-    failed_once: set[str] = field(default_factory=set)
     #: run-time faults: "spawn" -> "fail" | "fail_once" | "slow=<s>"; "down" -> any
     faults: dict[str, str] = field(default_factory=dict)
     #: where the host keeps its instances, so that they outlive a restart of `nubo up`
@@ -63,8 +64,8 @@ class FakeDriver:
         delay = self.spawn_seconds
         if fault == "fail":
             raise SpawnFailed(f"fake driver: spawn of {spec.id} fails (fault injected)")
-        if fault == "fail_once" and spec.id not in self.failed_once:
-            self.failed_once.add(spec.id)
+        if fault == "fail_once" and spec.id not in _FAILED_ONCE:
+            _FAILED_ONCE.add(spec.id)
             raise SpawnFailed(f"fake driver: first spawn of {spec.id} fails (fault injected)")
         if fault and fault.startswith("slow="):
             try:
