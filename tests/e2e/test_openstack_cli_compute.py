@@ -1,0 +1,55 @@
+"""The real python-openstackclient against `nubo up` on the fake hypervisor: flavors,
+keypairs, servers and their power actions, isolation, and an explained failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.conftest import Cloud
+from tests.e2e.test_openstack_cli import osc, osc_json
+
+
+def test_compute_workflow(shared_cloud: Cloud, tmp_path: Path) -> None:
+    c = shared_cloud
+    disk = tmp_path / "disk.raw"
+    disk.write_bytes(b"\0" * 1024 * 1024)
+    osc(c, "image", "create", "--file", str(disk), "--disk-format", "raw",
+        "--container-format", "bare", "--public", "cli-img")
+    flavor = osc_json(c, "flavor", "create", "--ram", "256", "--disk", "1", "--vcpus", "1",
+                      "cli.small")
+    assert flavor["ram"] == 256 and flavor["os-flavor-access:is_public"] is True
+    key = tmp_path / "id.pub"
+    key.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKy5n6Un3ZkWJv0Z0f0Z0f0Z0f0Z0f0Z0f0Z0f0"
+                   "Z0f0Z e2e@test\n")
+    kp = osc_json(c, "keypair", "create", "--public-key", str(key), "cli-key")
+    assert kp["name"] == "cli-key" and kp["fingerprint"]
+
+    srv = osc_json(c, "server", "create", "--image", "cli-img", "--flavor", "cli.small",
+                   "--key-name", "cli-key", "--property", "tier=web", "--wait", "vm1")
+    assert srv["status"] == "ACTIVE" and srv["key_name"] == "cli-key"
+    listed = osc_json(c, "server", "list")
+    assert [(s["Name"], s["Status"]) for s in listed] == [("vm1", "ACTIVE")]
+    shown = osc_json(c, "server", "show", "vm1")
+    assert shown["OS-EXT-STS:power_state"] in ("Running", 1)
+    osc(c, "server", "stop", "vm1")
+    osc(c, "server", "start", "vm1")
+    osc(c, "server", "reboot", "--hard", "--wait", "vm1")
+    actions = osc_json(c, "server", "event", "list", "vm1")
+    assert {a["Action"] for a in actions} >= {"create", "stop", "start", "reboot"}
+
+    # the demo user sees nothing of the admin's server
+    assert osc_json(c, "server", "list", cloud_name="nubo-demo") == []
+    r = osc(c, "server", "show", shown["id"], cloud_name="nubo-demo", check=False)
+    assert r.returncode != 0
+
+    # a boot that cannot fit fails and says why
+    osc(c, "quota", "set", "--ram", "-1", "admin")
+    osc(c, "flavor", "create", "--ram", "99999999", "--disk", "1", "--vcpus", "1", "cli.huge")
+    r = osc(c, "server", "create", "--image", "cli-img", "--flavor", "cli.huge", "--wait",
+            "vm-huge", check=False)
+    assert r.returncode != 0
+    fault = osc_json(c, "server", "show", "vm-huge")["fault"]
+    assert "No valid host" in fault["message"]
+
+    osc(c, "server", "delete", "--wait", "vm1", "vm-huge")
+    assert osc_json(c, "server", "list") == []
