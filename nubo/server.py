@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -26,6 +27,10 @@ async def serve(settings: Settings) -> int:
         LOG.exception("start failed: %s", exc)
         await node.stop()
         return 1
+    # Everything loaded at start lives as long as the process: keep the cyclic garbage
+    # collector from walking it again and again (it showed as 100 ms p95 spikes).
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(node.app, host=settings.host, port=settings.port,
                             log_config=None, access_log=False, lifespan="off",
                             server_header=False, timeout_graceful_shutdown=10)

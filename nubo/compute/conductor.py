@@ -53,6 +53,7 @@ class Conductor:
         self._tasks: set[asyncio.Task[None]] = set()
         #: one operation at a time per instance; the next one waits its turn
         self._locks: dict[str, asyncio.Lock] = {}
+        self._hosts_cache: tuple[Any, list[HostState]] | None = None
 
     # ------------------------------------------------------------------ hosts
 
@@ -93,13 +94,19 @@ class Conductor:
         return True
 
     async def host_states(self) -> list[HostState]:
+        """All hosts as the scheduler sees them; read at most once a second (a host's
+        enabled/up state may lag that long; placement's claim keeps capacity exact)."""
         now = utcnow()
+        if self._hosts_cache is not None and now - self._hosts_cache[0] < timedelta(seconds=1):
+            return self._hosts_cache[1]
         async with self.db.read() as s:
             hosts = list((await s.execute(select(ComputeHost))).scalars())
-        return [HostState(h.name, h.provider_uuid, h.availability_zone, h.hypervisor_type,
-                          disabled=h.disabled,
-                          down=h.forced_down or now - h.last_seen > HOST_DOWN_AFTER)
-                for h in hosts]
+        result = [HostState(h.name, h.provider_uuid, h.availability_zone, h.hypervisor_type,
+                            disabled=h.disabled,
+                            down=h.forced_down or now - h.last_seen > HOST_DOWN_AFTER)
+                  for h in hosts]
+        self._hosts_cache = (now, result)
+        return result
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -133,6 +140,33 @@ class Conductor:
                 action.updated_at = utcnow()
                 if message:
                     action.message = message
+
+    async def _commit(self, instance_id: str, expect: dict[str, Any],
+                      events: list[tuple[str, Any, str | None, str, str | None]],
+                      finish: bool = False, message: str | None = None,
+                      **values: Any) -> bool:
+        """One transaction: the conditional state change, the finished events
+        (name, start, host, result, traceback) and, if asked, the action's end."""
+        values.setdefault("updated_at", utcnow())
+        q = update(Instance).where(Instance.id == instance_id, Instance.deleted.is_(False))
+        for k, v in expect.items():
+            col = getattr(Instance, k)
+            q = q.where(col.is_(None) if v is None else col == v)
+        async with self.db.write() as s:
+            ok = bool((await s.execute(q.values(**values))).rowcount)  # type: ignore[attr-defined]
+            action = (await s.execute(select(InstanceAction).where(
+                InstanceAction.instance_id == instance_id).order_by(
+                InstanceAction.id.desc()).limit(1))).scalars().first()
+            if action is not None:
+                for name, start, host, result, tb in events:
+                    s.add(InstanceActionEvent(action_id=action.id, event=name, host=host,
+                                              start_time=start, finish_time=utcnow(),
+                                              result=result, traceback=tb))
+                if ok and finish and action.finish_time is None:
+                    action.finish_time = action.updated_at = utcnow()
+                    if message:
+                        action.message = message
+            return ok
 
     async def _set(self, instance_id: str, expect: dict[str, Any], **values: Any) -> bool:
         """Conditional update: only if the row still has the `expect`ed values."""
@@ -191,6 +225,7 @@ class Conductor:
         spec_doc = dict(inst.request_spec or {})
         tried: list[str] = list(spec_doc.get("tried", []))
         image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
+        started = utcnow()
         flavor = inst.flavor
         spec = RequestSpec(
             instance_id=inst.id, project_id=inst.project_id, user_id=inst.user_id,
@@ -202,23 +237,23 @@ class Conductor:
             flavor_extra_specs=flavor.get("extra_specs", {}), ignore_hosts=tried,
             group_policy=spec_doc.get("group_policy"),
             group_hosts=spec_doc.get("group_hosts", []))
-        ev = await self._event(inst.id, "conductor_schedule_and_build_instances")
+        event = "conductor_schedule_and_build_instances"
         try:
             selection = await self.scheduler.select(spec, await self.host_states())
         except NoValidHost as exc:
-            await self._event(inst.id, "", result="Error", tb=str(exc), event_id=ev)
             message = str(exc)
             if tried:   # every host left was tried already: say what failed there
                 message = (f"Exceeded maximum number of retries. Exhausted all hosts "
                            f"available for retrying build failures for instance {inst.id}. "
                            f"Last error: {spec_doc.get('last_error')}. {exc}")
-            await self._fail(inst.id, message, code=500, expect_task=states.SCHEDULING)
+            await self._fail(inst.id, message, code=500, expect_task=states.SCHEDULING,
+                             events=[(event, started, None, "Error", str(exc))])
             return False
-        await self._event(inst.id, "", result="Success", event_id=ev)
-        if not await self._set(inst.id, {"vm_state": states.BUILDING,
-                                         "task_state": states.SCHEDULING},
-                               host=selection.host, task_state=states.SPAWNING,
-                               task_started_at=utcnow()):
+        if not await self._commit(inst.id, {"vm_state": states.BUILDING,
+                                            "task_state": states.SCHEDULING},
+                                  [(event, started, None, "Success", None)],
+                                  host=selection.host, task_state=states.SPAWNING,
+                                  task_started_at=utcnow()):
             await self.placement.delete_allocations(inst.id)   # deleted meanwhile
             async with self.db.read() as s:
                 current = await s.get(Instance, inst.id)
@@ -226,10 +261,11 @@ class Conductor:
                 await self.delete(inst.id)
             return False
         inst.host = selection.host
-        return await self._spawn(inst)
+        return await self._spawn(inst, image)
 
-    async def _spawn(self, inst: Instance) -> bool:
-        image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
+    async def _spawn(self, inst: Instance, image: dict[str, Any] | None = None) -> bool:
+        if image is None and inst.image_ref:
+            image = await self.image_lookup(inst.image_ref)
         async with self.db.read() as s:
             meta = {m.key: m.value for m in (await s.execute(select(InstanceMetadata).where(
                 InstanceMetadata.instance_id == inst.id))).scalars()}
@@ -238,18 +274,16 @@ class Conductor:
                 "key_data": inst.key_data, "config_drive": inst.config_drive,
                 "metadata": meta}
         host = inst.host or ""
-        ev = await self._event(inst.id, "compute__do_build_and_run_instance", host=host)
+        event, started = "compute__do_build_and_run_instance", utcnow()
         try:
             power = await self.bus.call(host, "spawn", spec=spec, timeout=900)
         except (SpawnFailed, HostUnreachable) as exc:
-            await self._event(inst.id, "", result="Error", tb=str(exc), event_id=ev)
-            return await self._reschedule(inst, host, str(exc))
-        await self._event(inst.id, "", result="Success", event_id=ev)
-        done = await self._set(inst.id, {"task_state": states.SPAWNING, "host": host},
-                               vm_state=states.ACTIVE, task_state=None, power_state=power,
-                               launched_at=utcnow(), progress=100, task_started_at=None)
-        if done:
-            await self._finish_action(inst.id)
+            return await self._reschedule(inst, host, str(exc),
+                                          (event, started, host, "Error", str(exc)))
+        if await self._commit(inst.id, {"task_state": states.SPAWNING, "host": host},
+                              [(event, started, host, "Success", None)], finish=True,
+                              vm_state=states.ACTIVE, task_state=None, power_state=power,
+                              launched_at=utcnow(), progress=100, task_started_at=None):
             return False
         async with self.db.read() as s:            # deleted while spawning: clean the host
             current = await s.get(Instance, inst.id)
@@ -257,7 +291,8 @@ class Conductor:
             await self.delete(inst.id)
         return False
 
-    async def _reschedule(self, inst: Instance, host: str, reason: str) -> bool:
+    async def _reschedule(self, inst: Instance, host: str, reason: str,
+                          event: tuple[str, Any, str | None, str, str | None]) -> bool:
         await self._destroy_on(host, inst.id)
         await self.placement.delete_allocations(inst.id)
         doc = dict(inst.request_spec or {})
@@ -268,20 +303,22 @@ class Conductor:
             await self._fail(inst.id, f"Exceeded maximum number of retries. Exhausted all "
                              f"hosts available for retrying build failures for instance "
                              f"{inst.id}. Last error: {reason}", code=500,
-                             expect_task=states.SPAWNING)
+                             expect_task=states.SPAWNING, events=[event])
             return False
-        return await self._set(inst.id, {"task_state": states.SPAWNING}, host=None,
-                               task_state=states.SCHEDULING, request_spec=doc,
-                               task_started_at=utcnow())
+        return await self._commit(inst.id, {"task_state": states.SPAWNING}, [event],
+                                  host=None, task_state=states.SCHEDULING, request_spec=doc,
+                                  task_started_at=utcnow())
 
     async def _fail(self, instance_id: str, message: str, code: int,
-                    expect_task: str | None) -> None:
+                    expect_task: str | None,
+                    events: list[tuple[str, Any, str | None, str, str | None]] | None = None
+                    ) -> None:
         fault = {"code": code, "message": message[:255], "details": message,
                  "created": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
         expect: dict[str, Any] = {"task_state": expect_task} if expect_task else {}
-        if await self._set(instance_id, expect, vm_state=states.ERROR, task_state=None,
-                           fault=fault, task_started_at=None):
-            await self._finish_action(instance_id, "Error")
+        await self._commit(instance_id, expect, events or [], finish=True, message="Error",
+                           vm_state=states.ERROR, task_state=None, fault=fault,
+                           task_started_at=None)
 
     # ------------------------------------------------------------------ delete
 
