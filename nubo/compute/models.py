@@ -27,6 +27,9 @@ class Instance(Base):
     user_id: Mapped[str] = mapped_column(ID)
     #: the flavor as it was at create time (Nova keeps a copy too)
     flavor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the flavor's size, as columns so that quota usage is one SUM
+    vcpus: Mapped[int] = mapped_column(Integer, default=0)
+    memory_mb: Mapped[int] = mapped_column(Integer, default=0)
     image_ref: Mapped[str | None] = mapped_column(String(36))
     key_name: Mapped[str | None] = mapped_column(String(255))
     key_data: Mapped[str | None] = mapped_column(Text)

@@ -118,6 +118,7 @@ class ServerService:
                             id=str(uuid.uuid4()), seq=seq + i + 1, name=name,
                             project_id=ctx.project_id or "", user_id=ctx.user_id or "",
                             flavor=flavor_doc, image_ref=image["id"],
+                            vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                             key_name=srv.get("key_name"), key_data=key_data,
                             user_data=user_data, config_drive=config_drive,
                             availability_zone=zone, vm_state=states.BUILDING,
@@ -401,21 +402,13 @@ class ServerService:
     # ------------------------------------------------------------------ quota counters
 
     async def count(self, project_id: str, user_id: str | None, what: str) -> int:
-        col = {"instances": func.count(Instance.id)}.get(what)
+        col = {"instances": func.count(Instance.id), "cores": func.sum(Instance.vcpus),
+               "ram": func.sum(Instance.memory_mb)}[what]
+        q = select(col).where(Instance.project_id == project_id, Instance.deleted.is_(False))
+        if user_id:
+            q = q.where(Instance.user_id == user_id)
         async with self.db.read() as s:
-            q = select(Instance.flavor).where(Instance.project_id == project_id,
-                                              Instance.deleted.is_(False))
-            if user_id:
-                q = q.where(Instance.user_id == user_id)
-            if col is not None:
-                q = select(col).where(Instance.project_id == project_id,
-                                      Instance.deleted.is_(False))
-                if user_id:
-                    q = q.where(Instance.user_id == user_id)
-                return int((await s.execute(q)).scalar_one())
-            flavors = (await s.execute(q)).scalars().all()
-        key = {"cores": "vcpus", "ram": "ram"}[what]
-        return sum(int(f.get(key, 0)) for f in flavors)
+            return int((await s.execute(q)).scalar_one() or 0)
 
 
 def _is_uuid(value: str) -> bool:

@@ -40,6 +40,8 @@ def upgrade() -> None:
     sa.Column('project_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
     sa.Column('flavor', sa.JSON(), nullable=False),
+    sa.Column('vcpus', sa.Integer(), nullable=False),
+    sa.Column('memory_mb', sa.Integer(), nullable=False),
     sa.Column('image_ref', sa.String(length=36), nullable=True),
     sa.Column('key_name', sa.String(length=255), nullable=True),
     sa.Column('key_data', sa.Text(), nullable=True),
