@@ -138,7 +138,11 @@ def main() -> None:
                        **asyncio.run(run(base, token, args.servers, args.clients))}
         finally:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
+            try:
+                proc.wait(120)
+            except subprocess.TimeoutExpired:
+                subprocess.run(["py-spy", "dump", "-p", str(proc.pid)], check=False)
+                raise
     width = max(map(len, figures))
     for k, v in figures.items():
         print(f"{k:<{width}}  {v:10.2f}")

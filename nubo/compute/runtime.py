@@ -63,8 +63,9 @@ class ComputeRuntime:
         while True:
             await asyncio.sleep(PERIOD)
             try:
-                for agent in self.agents:
-                    await self.conductor.heartbeat(agent.host)
+                silent = await self.conductor.heartbeat([a.host for a in self.agents])
+                if silent:
+                    LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
                 await self.conductor.reconcile()
             except Exception:  # noqa: BLE001 - next round tries again
                 LOG.exception("compute periodic tasks failed")

@@ -34,22 +34,25 @@ class Selection:
 class Scheduler:
     def __init__(self, placement: PlacementService,
                  filters: Sequence[HostFilter] = tuple(DEFAULT_FILTERS),
-                 weights: dict[str, float] | None = None) -> None:
+                 weights: dict[str, float] | None = None,
+                 max_placement_results: int = 100) -> None:
         self.placement = placement
+        #: as Nova's [scheduler] max_placement_results: enough hosts to filter and weigh,
+        #: without summarising every provider of a large cloud on every boot
+        self.max_placement_results = max_placement_results
         self.filters = list(filters)
         #: multipliers: positive spreads (prefers free capacity), negative packs
         self.weights = weights or {"MEMORY_MB": 1.0, "VCPU": 0.5, "DISK_GB": 0.25}
 
     async def select(self, spec: RequestSpec, hosts: Sequence[HostState]) -> Selection:
         by_provider = {h.provider_uuid: h for h in hosts}
-        candidates = await self.placement.candidates(spec.resources)
+        candidates = await self.placement.candidates(spec.resources,
+                                                     limit=self.max_placement_results)
         found: dict[str, Candidate] = {}
         for c in candidates:
             if c.root_uuid in by_provider and c.root_uuid not in found:
                 found[c.root_uuid] = c
         steps: list[str] = []
-        if len(found) < len(by_provider):
-            steps.append(await self._placement_story(spec, by_provider, set(found)))
         alive = [by_provider[u] for u in found]
         for f in self.filters:
             before = len(alive)
@@ -59,6 +62,9 @@ class Scheduler:
             if not alive:
                 break
         if not alive:
+            # Only now, on failure, find out what placement turned away and why.
+            if len(found) < len(by_provider):
+                steps.insert(0, await self._placement_story(spec, by_provider, set(found)))
             raise NoValidHost(f"{len(by_provider)} hosts; " + "; ".join(steps) + "."
                               if steps else f"{len(by_provider)} hosts.")
         for host in sorted(alive, key=lambda h: self._weight(h, spec, found), reverse=True):
