@@ -52,7 +52,7 @@ async def create(api: Api, image: str, flavor: str, token: str | None = None,
 
 
 async def wait(api: Api, sid: str, want: str | tuple[str, ...], token: str | None = None,
-               timeout: float = 10) -> dict[str, Any]:
+               timeout: float = 60) -> dict[str, Any]:
     want = (want,) if isinstance(want, str) else want
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
