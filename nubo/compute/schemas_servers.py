@@ -8,9 +8,11 @@ NAME = {"type": "string", "minLength": 1, "maxLength": 255,
         "pattern": r"^(?! )[^\x00-\x1f]*(?<! )$"}
 UUID = {"type": "string", "format": "uuid"}
 REF = {"type": ["string", "integer"], "minLength": 1, "maxLength": 255}
+#: how many items is a quota (metadata_items, a 403), not a schema rule
 METADATA = {"type": "object", "patternProperties": {
     r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string", "maxLength": 255}},
-    "additionalProperties": False, "maxProperties": 128}
+    "additionalProperties": False}
+MAX_METADATA = 128
 IPV4 = {"type": "string", "format": "ipv4"}
 IPV6 = {"type": "string", "format": "ipv6"}
 
@@ -84,10 +86,13 @@ META_ITEM = {"type": "object", "properties": {"meta": {
     "required": ["meta"], "additionalProperties": False}
 
 ACTIONS: dict[str, Any] = {
-    "os-start": {"type": "null"}, "os-stop": {"type": "null"},
+    # Nova takes null or an empty object for the argument-less actions
+    "os-start": {"type": ["null", "object"], "maxProperties": 0},
+    "os-stop": {"type": ["null", "object"], "maxProperties": 0},
     "reboot": {"type": "object", "properties": {"type": {
         "type": "string", "enum": ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]}},
         "required": ["type"], "additionalProperties": False},
-    "lock": {"type": ["object", "null"]}, "unlock": {"type": "null"},
-    "forceDelete": {"type": "null"},
+    "lock": {"type": ["object", "null"]},
+    "unlock": {"type": ["null", "object"], "maxProperties": 0},
+    "forceDelete": {"type": ["null", "object"], "maxProperties": 0},
 }

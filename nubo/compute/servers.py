@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 import secrets
 import uuid
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from nubo.compute import states
 from nubo.compute.conductor import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
+from nubo.compute.schemas_servers import MAX_METADATA
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
@@ -92,6 +94,10 @@ class ServerService:
                 base64.b64decode(user_data, validate=True)
             except (binascii.Error, ValueError):
                 raise BadRequest("User data needs to be valid base 64.") from None
+        if len(srv.get("metadata") or {}) > MAX_METADATA:
+            raise Forbidden(f"Quota exceeded for metadata_items: Requested "
+                            f"{len(srv['metadata'])}, but already used 0 of {MAX_METADATA} "
+                            "metadata_items")
         zone = srv.get("availability_zone")
         if zone:
             zone = await self._check_zone(ctx, zone)
@@ -125,7 +131,7 @@ class ServerService:
                             task_state=states.SCHEDULING, power_state=states.NOSTATE,
                             reservation_id=reservation, launch_index=i,
                             access_ipv4=srv.get("accessIPv4"),
-                            access_ipv6=srv.get("accessIPv6"),
+                            access_ipv6=_ipv6(srv.get("accessIPv6")),
                             security_groups=[g["name"] for g in srv.get("security_groups")
                                              or [{"name": "default"}]],
                             request_spec={"hints": hints, "tried": []}, created_at=now,
@@ -273,7 +279,7 @@ class ServerService:
             if "accessIPv4" in data:
                 inst.access_ipv4 = data["accessIPv4"]
             if "accessIPv6" in data:
-                inst.access_ipv6 = data["accessIPv6"]
+                inst.access_ipv6 = _ipv6(data["accessIPv6"])
             inst.updated_at = utcnow()
             meta = await _metadata_map(s, [inst.id])
         return ServerView(inst, meta.get(inst.id, {}))
@@ -356,9 +362,10 @@ class ServerService:
                 raise Conflict(f"Instance {inst.id} is locked")
             current = (await _metadata_map(s, [inst.id])).get(inst.id, {})
             merged = dict(items) if replace else {**current, **items}
-            if len(merged) > 128:
+            if len(merged) > MAX_METADATA:
                 raise Forbidden("Quota exceeded for metadata_items: Requested "
-                                f"{len(merged)}, but already used 0 of 128 metadata_items")
+                                f"{len(merged)}, but already used 0 of {MAX_METADATA} "
+                                "metadata_items")
             for row in (await s.execute(select(InstanceMetadata).where(
                     InstanceMetadata.instance_id == inst.id))).scalars():
                 await s.delete(row)
@@ -409,6 +416,11 @@ class ServerService:
             q = q.where(Instance.user_id == user_id)
         async with self.db.read() as s:
             return int((await s.execute(q)).scalar_one() or 0)
+
+
+def _ipv6(value: str | None) -> str | None:
+    """Nova keeps an IPv6 address in its compressed form."""
+    return None if not value else ipaddress.ip_address(value).compressed
 
 
 def _is_uuid(value: str) -> bool:

@@ -323,3 +323,17 @@ async def test_quota_holds_under_concurrent_creates(env: tuple[Api, str, str]) -
             assert "Quota exceeded for instances" in r.json()["forbidden"]["message"]
     servers = (await api.ok("GET", S))["servers"]
     assert len(servers) == codes.count(202) <= 3
+
+
+async def test_nova_argument_forms_and_metadata_quota(env: tuple[Api, str, str]) -> None:
+    api, img, flv = env
+    sid = (await create(api, img, flv, accessIPv6="0:0:0:0:0:babe:220.12.22.2"))["server"]["id"]
+    got = await wait(api, sid, "ACTIVE")
+    assert got["accessIPv6"] == "::babe:dc0c:1602"
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"os-stop": {}})
+    await wait(api, sid, "SHUTOFF")
+    await api.ok("POST", f"{S}/{sid}/action", 400, json={"os-start": {"x": 1}})
+    r = await api.req("POST", S, json={"server": {
+        "name": "meta", "imageRef": img, "flavorRef": flv,
+        "metadata": {str(i): "v" for i in range(129)}}})
+    assert r.status_code == 403 and "metadata_items" in r.json()["forbidden"]["message"]
