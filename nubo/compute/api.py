@@ -37,6 +37,7 @@ class ComputeApi:
         self.runtime: Any = None
         self.servers: Any = None
         self.server_views: Any = None
+        self.groups: Any = None
 
     def attach_runtime(self, runtime: Any) -> None:
         """Hang the servers machinery (conductor, scheduler, agents) on the API and make
@@ -44,8 +45,10 @@ class ComputeApi:
         self.runtime = runtime
         self.servers = runtime.servers
         self.server_views = runtime.views
+        self.groups = runtime.groups
         for what in ("instances", "cores", "ram"):
             self.quotas.register_counter(what, _counter(runtime.servers, what))
+        self.quotas.register_counter("server_groups", runtime.groups.count)
 
     async def start(self) -> None:
         """Called once the database is migrated, before the API serves."""

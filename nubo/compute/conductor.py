@@ -11,6 +11,7 @@ has been stuck longer than its state's timeout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -38,18 +39,23 @@ LOG = logging.getLogger("nubo.compute.conductor")
 HOST_DOWN_AFTER = timedelta(seconds=60)
 
 ImageLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+#: (group id, instance id) -> (policy, hosts of the group's other live members)
+GroupLookup = Callable[[str, str], Awaitable[tuple[str | None, list[str]]]]
 
 
 class Conductor:
     def __init__(self, db: Database, bus: Bus, placement: PlacementService,
                  scheduler: Scheduler, image_lookup: ImageLookup,
-                 max_attempts: int = 3) -> None:
+                 max_attempts: int = 3, group_lookup: GroupLookup | None = None) -> None:
         self.db = db
         self.bus = bus
         self.placement = placement
         self.scheduler = scheduler
         self.image_lookup = image_lookup
         self.max_attempts = max_attempts
+        self.group_lookup = group_lookup
+        #: boots into one server group are scheduled one at a time
+        self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: one operation at a time per instance; the next one waits its turn
         self._locks: dict[str, asyncio.Lock] = {}
@@ -244,6 +250,16 @@ class Conductor:
             group_policy=spec_doc.get("group_policy"),
             group_hosts=spec_doc.get("group_hosts", []))
         event = "conductor_schedule_and_build_instances"
+        group = spec_doc.get("group")
+        lock = self._group_locks.setdefault(group, asyncio.Lock()) if group else None
+        async with lock or contextlib.nullcontext():
+            return await self._place(inst, spec, spec_doc, tried, image, started, event, group)
+
+    async def _place(self, inst: Instance, spec: RequestSpec, spec_doc: dict[str, Any],
+                     tried: list[str], image: dict[str, Any] | None, started: Any,
+                     event: str, group: str | None) -> bool:
+        if group and self.group_lookup is not None:
+            spec.group_policy, spec.group_hosts = await self.group_lookup(group, inst.id)
         try:
             selection = await self.scheduler.select(spec, await self.host_states())
         except NoValidHost as exc:

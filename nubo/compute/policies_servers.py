@@ -28,4 +28,8 @@ SERVER_RULES = [RuleDefault(name, check) for name, check in (
     ("os_compute_api:os-instance-actions:list", _READER),
     ("os_compute_api:os-instance-actions:show", _READER),
     ("os_compute_api:os-instance-actions:events", _ADMIN),
+    ("os_compute_api:os-server-groups:create", "rule:project_member_api"),
+    ("os_compute_api:os-server-groups:index", _READER),
+    ("os_compute_api:os-server-groups:show", _READER),
+    ("os_compute_api:os-server-groups:delete", _MEMBER),
 )]

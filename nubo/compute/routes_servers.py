@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nubo.compute.handlers import servers
+from nubo.compute.handlers import groups, servers
 from nubo.core.http import Route
 
 S = "/v2.1/servers/{server_id}"
@@ -23,4 +23,8 @@ SERVER_ROUTES: list[Route] = [
     Route(f"{S}/metadata/{{key}}", "DELETE", servers.delete_meta_item),
     Route(f"{S}/os-instance-actions", "GET", servers.list_actions),
     Route(f"{S}/os-instance-actions/{{request_id}}", "GET", servers.show_action),
+    Route("/v2.1/os-server-groups", "GET", groups.list_),
+    Route("/v2.1/os-server-groups", "POST", groups.create),
+    Route("/v2.1/os-server-groups/{group_id}", "GET", groups.show),
+    Route("/v2.1/os-server-groups/{group_id}", "DELETE", groups.delete),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from nubo.compute.agent import ComputeAgent
 from nubo.compute.conductor import Conductor
+from nubo.compute.groups import GroupService
 from nubo.compute.servers import ServerService
 from nubo.compute.views_servers import ServerViews
 from nubo.compute.virt.fake import FakeDriver
@@ -38,10 +39,12 @@ class ComputeRuntime:
             self.agents.append(agent)
             self.bus.register(name, agent)
         self.scheduler = Scheduler(placement)
+        self.groups = GroupService(db)
         self.servers = ServerService(db, None, compute, images)  # type: ignore[arg-type]
         self.conductor = Conductor(db, self.bus, placement, self.scheduler,
                                    self.servers.image_props,
-                                   max_attempts=settings.scheduler_max_attempts)
+                                   max_attempts=settings.scheduler_max_attempts,
+                                   group_lookup=self.groups.placement_of)
         self.servers.conductor = self.conductor
         self.views = ServerViews(settings.base_url + "/compute")
         self._periodic: asyncio.Task[None] | None = None

@@ -105,6 +105,16 @@ class ServerService:
         count = await self._quota_count(ctx, flavor, min_count, max_count)
         config_drive = str(srv.get("config_drive", "")).lower() in ("true", "1", "yes", "on")
         hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
+        group = hints.get("group")
+        if group is not None:
+            if not isinstance(group, str) or not _is_uuid(group):
+                raise BadRequest(f"Invalid input for field/attribute group. Value: {group}. "
+                                 "It is not a server group UUID.")
+            try:
+                await self.compute.groups.get(ctx, group)
+            except NotFound:
+                raise BadRequest(f"Invalid server group {group}: it could not be "
+                                 "found.") from None
         reservation = f"r-{secrets.token_hex(4)}"
         flavor_doc = {"id": flavor.id, "name": flavor.name, "vcpus": flavor.vcpus,
                       "ram": flavor.memory_mb, "disk": flavor.root_gb,
@@ -134,7 +144,8 @@ class ServerService:
                             access_ipv6=_ipv6(srv.get("accessIPv6")),
                             security_groups=[g["name"] for g in srv.get("security_groups")
                                              or [{"name": "default"}]],
-                            request_spec={"hints": hints, "tried": []}, created_at=now,
+                            request_spec={"hints": hints, "tried": [], "group": group},
+                            created_at=now,
                             updated_at=now, task_started_at=now)
                         s.add(inst)
                         for k, v in (srv.get("metadata") or {}).items():
@@ -144,6 +155,9 @@ class ServerService:
                                              user_id=inst.user_id, start_time=now,
                                              updated_at=now))
                         created.append(ServerView(inst, dict(srv.get("metadata") or {})))
+                    if group:
+                        await self.compute.groups.add_members(
+                            s, group, [v.instance.id for v in created])
                 break
             except Conflict:
                 if attempt == 4:

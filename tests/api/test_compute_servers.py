@@ -337,3 +337,40 @@ async def test_nova_argument_forms_and_metadata_quota(env: tuple[Api, str, str])
         "name": "meta", "imageRef": img, "flavorRef": flv,
         "metadata": {str(i): "v" for i in range(129)}}})
     assert r.status_code == 403 and "metadata_items" in r.json()["forbidden"]["message"]
+
+
+async def test_server_groups_anti_affinity_and_affinity(two_hosts: Api) -> None:
+    api = two_hosts
+    img, flv = await image_id(api), await flavor_id(api)
+    anti = (await api.ok("POST", "/compute/v2.1/os-server-groups", json={"server_group": {
+        "name": "apart", "policies": ["anti-affinity"]}}))["server_group"]
+    assert anti["policies"] == ["anti-affinity"] and anti["members"] == []
+    hint = {"group": anti["id"]}
+    bodies = await asyncio.gather(*(api.ok("POST", S, 202, json={
+        "server": {"name": f"a{i}", "imageRef": img, "flavorRef": flv},
+        "OS-SCH-HNT:scheduler_hints": hint}) for i in range(3)))
+    finals = [await wait(api, b["server"]["id"], ("ACTIVE", "ERROR")) for b in bodies]
+    active = [f for f in finals if f["status"] == "ACTIVE"]
+    assert len(active) == 2            # two hosts: the third cannot go anywhere
+    assert len({f["OS-EXT-SRV-ATTR:host"] for f in active}) == 2
+    failed = [f for f in finals if f["status"] == "ERROR"]
+    assert "ServerGroupAntiAffinityFilter removed 2" in failed[0]["fault"]["details"]
+    group = (await api.ok("GET", f"/compute/v2.1/os-server-groups/{anti['id']}"))[
+        "server_group"]
+    assert len(group["members"]) == 3
+    together = (await api.ok("POST", "/compute/v2.1/os-server-groups", json={"server_group": {
+        "name": "close", "policies": ["affinity"]}}))["server_group"]
+    ids = []
+    for i in range(3):
+        ids.append((await api.ok("POST", S, 202, json={
+            "server": {"name": f"t{i}", "imageRef": img, "flavorRef": flv},
+            "OS-SCH-HNT:scheduler_hints": {"group": together["id"]}}))["server"]["id"])
+    hosts = {(await wait(api, sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] for sid in ids}
+    assert len(hosts) == 1
+    await api.ok("POST", S, 400, json={
+        "server": {"name": "x", "imageRef": img, "flavorRef": flv},
+        "OS-SCH-HNT:scheduler_hints": {"group": "00000000-0000-0000-0000-000000000000"}})
+    await api.ok("POST", "/compute/v2.1/os-server-groups", 400, json={"server_group": {
+        "name": "bad", "policies": ["together-ish"]}})
+    await api.ok("DELETE", f"/compute/v2.1/os-server-groups/{together['id']}", 204)
+    await api.ok("GET", f"/compute/v2.1/os-server-groups/{together['id']}", 404)
