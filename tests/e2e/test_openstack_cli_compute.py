@@ -53,3 +53,31 @@ def test_compute_workflow(shared_cloud: Cloud, tmp_path: Path) -> None:
 
     osc(c, "server", "delete", "--wait", "vm1", "vm-huge")
     assert osc_json(c, "server", "list") == []
+
+
+def test_anti_affinity_across_two_fake_hosts(tmp_path: Path) -> None:
+    import os
+
+    from tests.e2e.conftest import free_port, start_nubo, stop_nubo
+    os.environ["NUBO_FAKE_HOSTS"] = "2"
+    try:
+        c = start_nubo(tmp_path / "data", free_port())
+    finally:
+        del os.environ["NUBO_FAKE_HOSTS"]
+    try:
+        disk = tmp_path / "disk.raw"
+        disk.write_bytes(b"\0" * 65536)
+        osc(c, "image", "create", "--file", str(disk), "--disk-format", "raw",
+            "--container-format", "bare", "img")
+        group = osc_json(c, "server", "group", "create", "--policy", "anti-affinity", "apart")
+        hosts = set()
+        for name in ("g1", "g2"):
+            srv = osc_json(c, "server", "create", "--image", "img", "--flavor", "m1.nano",
+                           "--hint", f"group={group['id']}", "--wait", name)
+            hosts.add(osc_json(c, "server", "show", name)["OS-EXT-SRV-ATTR:host"])
+            assert srv["status"] == "ACTIVE"
+        assert len(hosts) == 2
+        members = osc_json(c, "server", "group", "show", "apart")["members"]
+        assert len(members) == 2
+    finally:
+        stop_nubo(c)
