@@ -1,7 +1,7 @@
 """compute server groups
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 from nubo.core.db import Timestamp
 
 revision = '0009'
-down_revision = '0007'  # re-pointed to 0008 once aggregates land
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
