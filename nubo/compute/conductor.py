@@ -28,6 +28,7 @@ from nubo.compute.models import (
     InstanceActionEvent,
     InstanceMetadata,
 )
+from nubo.compute.resize import Resizer
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
@@ -54,6 +55,7 @@ class Conductor:
         self.image_lookup = image_lookup
         self.max_attempts = max_attempts
         self.group_lookup = group_lookup
+        self.resizer = Resizer(self)
         #: boots into one server group are scheduled one at a time
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -285,16 +287,21 @@ class Conductor:
         inst.host = selection.host
         return await self._spawn(inst, image)
 
-    async def _spawn(self, inst: Instance, image: dict[str, Any] | None = None) -> bool:
+    async def instance_spec(self, inst: Instance, image: dict[str, Any] | None = None,
+                            flavor: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the agent needs to run the instance (an InstanceSpec as plain values)."""
         if image is None and inst.image_ref:
             image = await self.image_lookup(inst.image_ref)
         async with self.db.read() as s:
             meta = {m.key: m.value for m in (await s.execute(select(InstanceMetadata).where(
                 InstanceMetadata.instance_id == inst.id))).scalars()}
-        spec = {"id": inst.id, "name": f"instance-{inst.seq:08x}", "display_name": inst.name,
-                "flavor": inst.flavor, "image": image or {}, "user_data": inst.user_data,
-                "key_data": inst.key_data, "config_drive": inst.config_drive,
-                "metadata": meta}
+        return {"id": inst.id, "name": f"instance-{inst.seq:08x}", "display_name": inst.name,
+                "flavor": flavor or inst.flavor, "image": image or {},
+                "user_data": inst.user_data, "key_data": inst.key_data,
+                "config_drive": inst.config_drive, "metadata": meta}
+
+    async def _spawn(self, inst: Instance, image: dict[str, Any] | None = None) -> bool:
+        spec = await self.instance_spec(inst, image)
         host = inst.host or ""
         event, started = "compute__do_build_and_run_instance", utcnow()
         try:
@@ -405,6 +412,21 @@ class Conductor:
                         task_state=None, power_state=power, task_started_at=None)
         await self._finish_action(instance_id)
 
+    def work_for(self, inst: Instance) -> Callable[[str], Awaitable[None]]:
+        """The step that carries the instance's current task forward."""
+        task = inst.task_state
+        if task == states.DELETING:
+            return self.delete
+        if inst.vm_state == states.BUILDING:
+            return self.build
+        if task in states.RESIZE_TASKS:
+            return self.resizer.resize
+        if task == states.RESIZE_CONFIRMING:
+            return self.resizer.confirm
+        if task == states.RESIZE_REVERTING:
+            return self.resizer.revert
+        return self.power
+
     # ------------------------------------------------------------------ reconcile
 
     async def reconcile(self) -> dict[str, int]:
@@ -425,8 +447,7 @@ class Conductor:
                                  expect_task=inst.task_state)
                 counts["timed_out"] += 1
                 continue
-            work = self.delete if inst.task_state == states.DELETING else (
-                self.build if inst.vm_state == states.BUILDING else self.power)
+            work = self.work_for(inst)
             self.spawn_task(inst.id, work)
             counts["resumed"] += 1
         return counts

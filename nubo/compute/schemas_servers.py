@@ -93,6 +93,12 @@ ACTIONS: dict[str, Any] = {
         "type": "string", "enum": ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]}},
         "required": ["type"], "additionalProperties": False},
     "lock": {"type": ["object", "null"]},
+    "resize": {"type": "object", "properties": {
+        "flavorRef": {"type": ["string", "integer"], "minLength": 1},
+        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
+        "required": ["flavorRef"], "additionalProperties": False},
+    "confirmResize": {"type": ["null", "object"], "maxProperties": 0},
+    "revertResize": {"type": ["null", "object"], "maxProperties": 0},
     "unlock": {"type": ["null", "object"], "maxProperties": 0},
     "forceDelete": {"type": ["null", "object"], "maxProperties": 0},
 }

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from nubo.compute import states
 from nubo.compute.conductor import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
+from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
@@ -300,7 +301,10 @@ class ServerService:
 
     async def _begin(self, ctx: RequestContext, server_id: str, action: str,
                      allowed_vm: tuple[str, ...], task: str | None,
-                     allowed_task: tuple[str | None, ...] = (None,)) -> Instance:
+                     allowed_task: tuple[str | None, ...] = (None,),
+                     plan: Any = None) -> Instance:
+        """Start an action: check the state, set the task, log the action; `plan(inst)`
+        returns request_spec entries to store in the same transaction."""
         async with self.db.write() as s:
             inst = await self._load(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
@@ -309,6 +313,8 @@ class ServerService:
                 what = ("task_state " + str(inst.task_state)) if inst.task_state not in \
                     allowed_task else f"vm_state {inst.vm_state}"
                 raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
+            if plan is not None:
+                inst.request_spec = {**(inst.request_spec or {}), **plan(inst)}
             if task is not None:
                 inst.task_state, inst.task_started_at = task, utcnow()
                 inst.updated_at = utcnow()
@@ -353,6 +359,38 @@ class ServerService:
         else:
             await self._begin(ctx, server_id, "reboot", (states.ACTIVE,), states.REBOOTING)
         self.conductor.spawn_task(server_id, self.conductor.power)
+
+    async def resize(self, ctx: RequestContext, server_id: str, flavor_ref: str) -> None:
+        flavor = await self.compute.flavors.get_for(ctx, flavor_ref)
+        current = (await self.get(ctx, server_id)).instance
+        old = current.flavor
+        if str(flavor.id) == str(old["id"]):
+            raise BadRequest("When resizing, instances must change flavor!")
+        if flavor.root_gb < old["disk"]:
+            raise BadRequest("Resizing to a smaller disk flavor is not allowed.")
+        if current.image_ref:
+            await self._check_image(ctx, current.image_ref, flavor)
+        grow = {"cores": max(flavor.vcpus - old["vcpus"], 0),
+                "ram": max(flavor.memory_mb - old["ram"], 0)}
+        if any(grow.values()):
+            await self.compute.quotas.check(ctx, current.project_id, current.user_id, grow)
+        new = {"id": flavor.id, "name": flavor.name, "vcpus": flavor.vcpus,
+               "ram": flavor.memory_mb, "disk": flavor.root_gb,
+               "ephemeral": flavor.ephemeral_gb, "swap": flavor.swap,
+               "extra_specs": dict(flavor.extra_specs)}
+        await self._begin(ctx, server_id, "resize", (states.ACTIVE, states.STOPPED),
+                          states.RESIZE_PREP, plan=lambda i: {"resize": resize_plan(i, new)})
+        self.conductor.spawn_task(server_id, self.conductor.resizer.resize)
+
+    async def confirm_resize(self, ctx: RequestContext, server_id: str) -> None:
+        await self._begin(ctx, server_id, "confirmResize", (states.RESIZED,),
+                          states.RESIZE_CONFIRMING)
+        self.conductor.spawn_task(server_id, self.conductor.resizer.confirm)
+
+    async def revert_resize(self, ctx: RequestContext, server_id: str) -> None:
+        await self._begin(ctx, server_id, "revertResize", (states.RESIZED,),
+                          states.RESIZE_REVERTING)
+        self.conductor.spawn_task(server_id, self.conductor.resizer.revert)
 
     async def lock(self, ctx: RequestContext, server_id: str, locked: bool,
                    reason: str | None = None) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 # vm_state
 ACTIVE, BUILDING, STOPPED, ERROR, DELETED = "active", "building", "stopped", "error", "deleted"
+RESIZED = "resized"
 PAUSED, SUSPENDED, SOFT_DELETED = "paused", "suspended", "soft-delete"
 # task_state
 SCHEDULING, SPAWNING, NETWORKING, BLOCK_DEVICE_MAPPING = (
@@ -13,6 +14,9 @@ SCHEDULING, SPAWNING, NETWORKING, BLOCK_DEVICE_MAPPING = (
 DELETING, POWERING_OFF, POWERING_ON = "deleting", "powering-off", "powering-on"
 REBOOTING, REBOOTING_HARD = "rebooting", "rebooting_hard"
 REBOOT_PENDING, REBOOT_STARTED = "reboot_pending", "reboot_started"
+RESIZE_PREP, RESIZE_MIGRATING, RESIZE_FINISH = "resize_prep", "resize_migrating", "resize_finish"
+RESIZE_REVERTING, RESIZE_CONFIRMING = "resize_reverting", "resize_confirming"
+RESIZE_TASKS = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_FINISH)
 # power_state
 NOSTATE, RUNNING, PAUSED_POWER, SHUTDOWN, CRASHED, SUSPENDED_POWER = 0, 1, 3, 4, 6, 7
 
@@ -20,13 +24,19 @@ NOSTATE, RUNNING, PAUSED_POWER, SHUTDOWN, CRASHED, SUSPENDED_POWER = 0, 1, 3, 4,
 TIMEOUTS = {SCHEDULING: timedelta(minutes=5), SPAWNING: timedelta(minutes=15),
             DELETING: timedelta(minutes=10), POWERING_OFF: timedelta(minutes=5),
             POWERING_ON: timedelta(minutes=5), REBOOTING: timedelta(minutes=5),
-            REBOOTING_HARD: timedelta(minutes=5)}
+            REBOOTING_HARD: timedelta(minutes=5), RESIZE_PREP: timedelta(minutes=10),
+            RESIZE_MIGRATING: timedelta(minutes=30), RESIZE_FINISH: timedelta(minutes=10),
+            RESIZE_REVERTING: timedelta(minutes=10), RESIZE_CONFIRMING: timedelta(minutes=10)}
 
 
 def status(vm_state: str, task_state: str | None) -> str:
     """The API `status` of an instance (Nova's state -> status mapping)."""
     if vm_state == BUILDING:
         return "BUILD"
+    if vm_state in (ACTIVE, STOPPED) and task_state in RESIZE_TASKS:
+        return "RESIZE"
+    if vm_state == RESIZED:
+        return "REVERT_RESIZE" if task_state == RESIZE_REVERTING else "VERIFY_RESIZE"
     if vm_state == ACTIVE:
         if task_state in (REBOOTING, REBOOT_PENDING, REBOOT_STARTED):
             return "REBOOT"
@@ -46,7 +56,8 @@ def statuses_to_states(value: str) -> tuple[list[str], list[str | None] | None]:
         "PAUSED": ([PAUSED], None), "SUSPENDED": ([SUSPENDED], None),
         "REBOOT": ([ACTIVE], [REBOOTING, REBOOT_PENDING, REBOOT_STARTED]),
         "HARD_REBOOT": ([ACTIVE], [REBOOTING_HARD]),
-        "SOFT_DELETED": ([SOFT_DELETED], None)}
+        "SOFT_DELETED": ([SOFT_DELETED], None),
+        "VERIFY_RESIZE": ([RESIZED], None), "RESIZE": ([ACTIVE, STOPPED], list(RESIZE_TASKS))}
     if v not in table:
         return [], None
     return table[v]

@@ -374,3 +374,41 @@ async def test_server_groups_anti_affinity_and_affinity(two_hosts: Api) -> None:
         "name": "bad", "policies": ["together-ish"]}})
     await api.ok("DELETE", f"/compute/v2.1/os-server-groups/{together['id']}", 204)
     await api.ok("GET", f"/compute/v2.1/os-server-groups/{together['id']}", 404)
+
+
+async def test_resize_confirm_and_revert(two_hosts: Api) -> None:
+    api = two_hosts
+    img, small = await image_id(api), await flavor_id(api, "m1.nano")
+    bigger = await flavor_id(api, "m1.micro")
+    sid = (await create(api, img, small))["server"]["id"]
+    await wait(api, sid, "ACTIVE")
+    placement = api.node.placement.service
+
+    async def ram() -> int:
+        return sum(a.get("MEMORY_MB", 0) for a in (await placement.allocations(sid)).values())
+    await api.ok("POST", f"{S}/{sid}/action", 400, json={"resize": {"flavorRef": small}})
+    await api.ok("POST", f"{S}/{sid}/action", 409, json={"confirmResize": None})
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"resize": {"flavorRef": bigger}})
+    got = await wait(api, sid, "VERIFY_RESIZE")
+    assert got["flavor"]["id"] == bigger and await ram() == 192
+    await api.ok("POST", f"{S}/{sid}/action", 204, json={"confirmResize": None})
+    got = await wait(api, sid, "ACTIVE")
+    assert got["flavor"]["id"] == bigger and await ram() == 192
+    # and back, then revert: the old flavor, host and allocation come back
+    host = got["OS-EXT-SRV-ATTR:host"]
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"resize": {"flavorRef": small}})
+    await api.ok("POST", f"{S}/{sid}/action", 400, json={"resize": {"flavorRef": "nope"}})
+    r = await api.req("POST", f"{S}/{sid}/action", json={"resize": {"flavorRef": small}})
+    assert r.status_code in (400, 409)
+    await wait(api, sid, "VERIFY_RESIZE")
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"revertResize": None})
+    got = await wait(api, sid, "ACTIVE")
+    assert got["flavor"]["id"] == bigger and got["OS-EXT-SRV-ATTR:host"] == host
+    assert await ram() == 192
+    # nothing is left held by a migration
+    used = sum(u.get("MEMORY_MB", 0) for u in [
+        await placement.usages(await api.project_id("admin"))])
+    assert used == 192
+    actions = [a["action"] for a in (await api.ok(
+        "GET", f"{S}/{sid}/os-instance-actions"))["instanceActions"]]
+    assert actions[:3] == ["revertResize", "resize", "confirmResize"]

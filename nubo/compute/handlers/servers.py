@@ -113,6 +113,16 @@ async def action(request: Request) -> Response:
     elif name in ("lock", "unlock"):
         a.enforce(ctx, f"os_compute_api:os-lock-server:{name}", target)
         await s.lock(ctx, sid, name == "lock")
+    elif name == "resize":
+        a.enforce(ctx, "os_compute_api:servers:resize", target)
+        await s.resize(ctx, sid, str(arg["flavorRef"]))
+    elif name == "confirmResize":
+        a.enforce(ctx, "os_compute_api:servers:confirm_resize", target)
+        await s.confirm_resize(ctx, sid)
+        return no_content(204)
+    elif name == "revertResize":
+        a.enforce(ctx, "os_compute_api:servers:revert_resize", target)
+        await s.revert_resize(ctx, sid)
     elif name == "forceDelete":
         a.enforce(ctx, "os_compute_api:os-deferred-delete:force", target)
         await s.delete(ctx, sid)

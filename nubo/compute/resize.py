@@ -1,0 +1,137 @@
+"""Resize (cold, same host allowed) with confirm and revert, carried out by the conductor.
+
+While a resize waits for confirmation, the old flavor's allocation is held by a migration
+consumer and the new one by the instance, as Nova does, so that a revert always has room to
+go back and a confirm only has to drop the old. Every step resumes after a crash: the plan
+lives in the instance's request_spec["resize"].
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from nubo.compute import states
+from nubo.compute.models import Instance
+from nubo.compute.virt.base import SpawnFailed
+from nubo.core.bus import HostUnreachable
+from nubo.core.db import utcnow
+from nubo.placement.allocations import ConsumerWrite
+from nubo.scheduler.filters import RequestSpec
+from nubo.scheduler.scheduler import NoValidHost
+
+if TYPE_CHECKING:
+    from nubo.compute.conductor import Conductor
+
+
+def plan(inst: Instance, new_flavor: dict[str, Any]) -> dict[str, Any]:
+    return {"old_flavor": inst.flavor, "new_flavor": new_flavor, "old_host": inst.host,
+            "migration": str(uuid.uuid4()), "old_vm_state": inst.vm_state}
+
+
+class Resizer:
+    def __init__(self, conductor: Conductor) -> None:
+        self.c = conductor
+        self.placement = conductor.placement
+
+    async def _load(self, instance_id: str) -> Instance | None:
+        async with self.c.db.read() as s:
+            return await s.get(Instance, instance_id)
+
+    async def _move(self, inst: Instance, to_instance: dict[str, dict[str, int]],
+                    to_migration: dict[str, dict[str, int]], migration: str) -> None:
+        await self.placement.replace_allocations([
+            ConsumerWrite(inst.id, to_instance, inst.project_id, inst.user_id),
+            ConsumerWrite(migration, to_migration, inst.project_id, inst.user_id)])
+
+    async def resize(self, instance_id: str) -> None:
+        inst = await self._load(instance_id)
+        if inst is None or inst.deleted or inst.task_state not in states.RESIZE_TASKS:
+            return
+        rs = dict(inst.request_spec.get("resize") or {})
+        migration = rs["migration"]
+        if not await self.placement.allocations(migration):   # not moved yet
+            await self._move(inst, {}, await self.placement.allocations(inst.id), migration)
+        started, event = utcnow(), "conductor_migrate_server"
+        new = rs["new_flavor"]
+        spec = RequestSpec(instance_id=inst.id, project_id=inst.project_id,
+                           user_id=inst.user_id,
+                           resources={"VCPU": new["vcpus"], "MEMORY_MB": new["ram"],
+                                      **({"DISK_GB": new["disk"] + new.get("ephemeral", 0)}
+                                         if new["disk"] + new.get("ephemeral", 0) else {})},
+                           availability_zone=inst.availability_zone,
+                           flavor_extra_specs=new.get("extra_specs", {}))
+        try:
+            selection = await self.c.scheduler.select(spec, await self.c.host_states())
+        except NoValidHost as exc:
+            await self._undo(inst, rs, [(event, started, None, "Error", str(exc))])
+            return
+        rs["new_host"] = selection.host
+        host_spec = await self.c.instance_spec(inst, flavor=new)
+        try:
+            power = await self.c.bus.call(selection.host, "spawn", spec=host_spec, timeout=900)
+        except (SpawnFailed, HostUnreachable) as exc:
+            if selection.host != rs["old_host"]:
+                await self.c._destroy_on(selection.host, inst.id)
+            await self._undo(inst, rs, [(event, started, selection.host, "Error", str(exc))])
+            return
+        await self.c._commit(inst.id, {"task_state": inst.task_state},
+                             [(event, started, selection.host, "Success", None)], finish=True,
+                             vm_state=states.RESIZED, task_state=None, host=selection.host,
+                             flavor=new, vcpus=new["vcpus"], memory_mb=new["ram"],
+                             power_state=power, task_started_at=None,
+                             request_spec={**inst.request_spec, "resize": rs})
+
+    async def _undo(self, inst: Instance, rs: dict[str, Any],
+                    events: list[tuple[str, Any, str | None, str, str | None]]) -> None:
+        """The resize could not happen: the instance keeps its flavor, host and state."""
+        old = await self.placement.allocations(rs["migration"])
+        if old:
+            await self._move(inst, old, {}, rs["migration"])
+        spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
+        await self.c._commit(inst.id, {"task_state": inst.task_state}, events, finish=True,
+                             message="Error", task_state=None, task_started_at=None,
+                             request_spec=spec)
+
+    async def confirm(self, instance_id: str) -> None:
+        inst = await self._load(instance_id)
+        if inst is None or inst.deleted or inst.task_state != states.RESIZE_CONFIRMING:
+            return
+        rs = dict(inst.request_spec.get("resize") or {})
+        started = utcnow()
+        if rs.get("old_host") and rs["old_host"] != inst.host:
+            await self.c._destroy_on(rs["old_host"], inst.id)
+        await self.placement.delete_allocations(rs["migration"])
+        back = states.STOPPED if rs.get("old_vm_state") == states.STOPPED else states.ACTIVE
+        spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
+        await self.c._commit(inst.id, {"task_state": states.RESIZE_CONFIRMING},
+                             [("compute_confirm_resize", started, rs.get("old_host"),
+                               "Success", None)], finish=True, vm_state=back,
+                             task_state=None, task_started_at=None, request_spec=spec)
+
+    async def revert(self, instance_id: str) -> None:
+        inst = await self._load(instance_id)
+        if inst is None or inst.deleted or inst.task_state != states.RESIZE_REVERTING:
+            return
+        rs = dict(inst.request_spec.get("resize") or {})
+        started = utcnow()
+        old_host, old = rs["old_host"], rs["old_flavor"]
+        if inst.host != old_host:
+            await self.c._destroy_on(inst.host, inst.id)
+        held = await self.placement.allocations(rs["migration"])
+        if held:
+            await self._move(inst, held, {}, rs["migration"])
+        power = states.RUNNING
+        try:
+            power = await self.c.bus.call(old_host, "spawn",
+                                          spec=await self.c.instance_spec(inst, flavor=old))
+        except (SpawnFailed, HostUnreachable):
+            power = states.NOSTATE
+        back = states.STOPPED if rs.get("old_vm_state") == states.STOPPED else states.ACTIVE
+        spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
+        await self.c._commit(inst.id, {"task_state": states.RESIZE_REVERTING},
+                             [("compute_revert_resize", started, old_host, "Success", None)],
+                             finish=True, vm_state=back, task_state=None, host=old_host,
+                             flavor=old, vcpus=old["vcpus"], memory_mb=old["ram"],
+                             power_state=power, task_started_at=None, request_spec=spec)
+
