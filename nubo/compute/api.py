@@ -7,11 +7,15 @@ from typing import Any
 
 from starlette.requests import Request
 
+from nubo.compute.aggregates import AggregateService
 from nubo.compute.availability_zones import AvailabilityZones
 from nubo.compute.flavors import FlavorService
+from nubo.compute.hypervisors import HypervisorService, host_ip
 from nubo.compute.keypairs import KeypairService
 from nubo.compute.policies import RULES
 from nubo.compute.quotas import QuotaService
+from nubo.compute.services import ServiceRegistry
+from nubo.compute.usage import UsageService
 from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
@@ -33,6 +37,16 @@ class ComputeApi:
         self.keypairs = KeypairService(db, self.quotas)
         self.availability_zones = AvailabilityZones(
             [z.strip() for z in settings.availability_zones.split(",") if z.strip()])
+        # admin areas: services, hypervisors, aggregates, usage
+        self.aggregates = AggregateService(
+            db, lambda: self.runtime.conductor.placement if self.runtime else None,
+            self._hosts_changed)
+        self.services = ServiceRegistry(db, self.aggregates.host_zones, self._hosts_changed)
+        self.hypervisors = HypervisorService(
+            db, self.services, host_ip(settings.host),
+            lambda: {a.host for a in self.runtime.agents} if self.runtime else set())
+        self.usage = UsageService(db)
+        self.availability_zones.register_hosts(self.services.zones_hosts)
         # servers: set by attach_runtime() once placement and images exist
         self.runtime: Any = None
         self.servers: Any = None
@@ -49,6 +63,10 @@ class ComputeApi:
         for what in ("instances", "cores", "ram"):
             self.quotas.register_counter(what, _counter(runtime.servers, what))
         self.quotas.register_counter("server_groups", runtime.groups.count)
+
+    def _hosts_changed(self) -> None:
+        if self.runtime is not None:
+            self.runtime.conductor.invalidate_hosts()
 
     async def start(self) -> None:
         """Called once the database is migrated, before the API serves."""

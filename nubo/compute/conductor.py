@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from nubo.compute import states
+from nubo.compute.aggregates import host_aggregate_info
 from nubo.compute.models import (
     ComputeHost,
     Instance,
@@ -115,12 +116,19 @@ class Conductor:
             return self._hosts_cache[1]
         async with self.db.read() as s:
             hosts = list((await s.execute(select(ComputeHost))).scalars())
-        result = [HostState(h.name, h.provider_uuid, h.availability_zone, h.hypervisor_type,
-                            disabled=h.disabled,
-                            down=h.forced_down or now - h.last_seen > HOST_DOWN_AFTER)
+            # an aggregate's availability_zone puts its hosts in that zone
+            zones, agg_meta = await host_aggregate_info(s)
+        result = [HostState(h.name, h.provider_uuid, zones.get(h.name, h.availability_zone),
+                            h.hypervisor_type, disabled=h.disabled,
+                            down=h.forced_down or now - h.last_seen > HOST_DOWN_AFTER,
+                            aggregate_metadata=agg_meta.get(h.name, {}))
                   for h in hosts]
         self._hosts_cache = (now, result)
         return result
+
+    def invalidate_hosts(self) -> None:
+        """Hosts changed (enabled, disabled, aggregates): the next read sees it at once."""
+        self._hosts_cache = None
 
     # ------------------------------------------------------------------ bookkeeping
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from oslo_policy.policy import RuleDefault
 
 from nubo.compute.policies_servers import SERVER_RULES
+from nubo.compute.services_policies import ADMIN_AREA_RULES
 
 ADMIN = "rule:context_is_admin"
 PROJECT_MEMBER = "rule:project_member_api"
@@ -53,3 +54,4 @@ RULES += [RuleDefault(name, check) for name, check in (
     ("os_compute_api:os-availability-zone:detail", ADMIN),
 )]
 RULES += SERVER_RULES
+RULES += ADMIN_AREA_RULES

@@ -1,0 +1,55 @@
+"""/os-services (2.1): list with host/binary filters; PUT enable, disable,
+disable-log-reason."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nubo.compute import services_schemas as schemas
+from nubo.compute import services_views as views
+from nubo.compute.api import api
+from nubo.compute.validation import read_body
+from nubo.core.errors import BadRequest, NotFound
+from nubo.core.http import context, json_response, version
+
+P = "os_compute_api:os-services:"
+
+
+async def list_(request: Request) -> Response:
+    a, ctx = api(request), context(request)
+    a.enforce(ctx, P + "list")
+    q = request.query_params
+    found = await a.services.find(q.get("host") or None, q.get("binary") or None)
+    return json_response({"services": [views.service(s) for s in found]})
+
+
+async def update(request: Request) -> Response:
+    a, ctx = api(request), context(request)
+    a.enforce(ctx, P + "update")
+    action = request.path_params["action"]
+    forced = action == "force-down" and version(request).matches("2.11")
+    if action not in ("enable", "disable", "disable-log-reason") and not forced:
+        raise NotFound("Unknown action")
+    body = await read_body(request, schemas.SERVICE_UPDATE, a.max_body)
+    host, binary = body["host"], body["binary"]
+    if forced:
+        if "forced_down" not in body:
+            raise BadRequest("Missing forced_down field")
+        await a.services.update(host, binary, forced_down=bool(body["forced_down"]))
+        return json_response({"service": {"host": host, "binary": binary,
+                                          "forced_down": bool(body["forced_down"])}})
+    if action == "enable":
+        await a.services.update(host, binary, disabled=False, disabled_reason=None)
+        return json_response({"service": {"host": host, "binary": binary,
+                                          "status": "enabled"}})
+    reason = None
+    if action == "disable-log-reason":
+        if "disabled_reason" not in body:
+            raise BadRequest("Missing disabled reason field")
+        reason = body["disabled_reason"]
+    await a.services.update(host, binary, disabled=True, disabled_reason=reason)
+    out = {"host": host, "binary": binary, "status": "disabled"}
+    if reason:
+        out["disabled_reason"] = reason
+    return json_response({"service": out})
