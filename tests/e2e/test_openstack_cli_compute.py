@@ -34,8 +34,22 @@ def test_compute_workflow(shared_cloud: Cloud, tmp_path: Path) -> None:
     osc(c, "server", "stop", "vm1")
     osc(c, "server", "start", "vm1")
     osc(c, "server", "reboot", "--hard", "--wait", "vm1")
+    osc(c, "flavor", "create", "--ram", "512", "--disk", "1", "--vcpus", "2", "cli.medium")
+    osc(c, "server", "resize", "--flavor", "cli.medium", "--wait", "vm1")
+    assert osc_json(c, "server", "show", "vm1")["status"] == "VERIFY_RESIZE"
+    osc(c, "server", "resize", "confirm", "vm1")
+    shown = osc_json(c, "server", "show", "vm1")
+    assert shown["flavor"].startswith("cli.medium") or "cli.medium" in str(shown["flavor"])
+    osc(c, "server", "resize", "--flavor", "cli.small", "--wait", "vm1")
+    osc(c, "server", "resize", "revert", "vm1")
+    for _ in range(100):
+        shown = osc_json(c, "server", "show", "vm1")
+        if shown["status"] == "ACTIVE":
+            break
+    assert shown["status"] == "ACTIVE" and "cli.medium" in str(shown["flavor"])
     actions = osc_json(c, "server", "event", "list", "vm1")
-    assert {a["Action"] for a in actions} >= {"create", "stop", "start", "reboot"}
+    assert {a["Action"] for a in actions} >= {"create", "stop", "start", "reboot", "resize",
+                                             "confirmResize", "revertResize"}
 
     # the demo user sees nothing of the admin's server
     assert osc_json(c, "server", "list", cloud_name="nubo-demo") == []
