@@ -249,6 +249,7 @@ async def test_simple_tenant_usage(api: Api) -> None:
     assert u["server_usages"][0]["state"] == "terminated"
     empty = await api.ok("GET", f"{C}/os-simple-tenant-usage/other?{period}")
     assert empty == {"tenant_usage": {}}
+    assert (await api.req("GET", f"{C}/os-simple-tenant-usage/?{period}")).status_code == 404
     swapped = f"start={_q(now + timedelta(days=1))}&end={_q(now - timedelta(days=1))}"
     r = await api.req("GET", f"{C}/os-simple-tenant-usage/{pid}?{swapped}")
     assert r.status_code == 400 and "cannot occur after the end time" in r.text

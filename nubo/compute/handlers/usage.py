@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from nubo.compute.api import api
 from nubo.compute.usage import parse_period
+from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response
 
 P = "os_compute_api:os-simple-tenant-usage:"
@@ -14,6 +15,9 @@ P = "os_compute_api:os-simple-tenant-usage:"
 
 async def list_(request: Request) -> Response:
     a, ctx = api(request), context(request)
+    if request.scope.get("raw_path", b"").split(b"?")[0].endswith(b"/"):
+        # `/os-simple-tenant-usage/` is a show of the empty project id: Nova has no route
+        raise NotFound("The resource could not be found.")
     a.enforce(ctx, P + "list")
     start, stop, detailed = parse_period(request.query_params)
     return json_response({"tenant_usages": await a.usage.usages(start, stop,
