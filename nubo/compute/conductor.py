@@ -57,6 +57,7 @@ class Conductor:
         self.max_attempts = max_attempts
         self.group_lookup = group_lookup
         self.resizer = Resizer(self)
+        self.snapshotter: Any = None     # set by the runtime (needs the image service)
         #: boots into one server group are scheduled one at a time
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -433,6 +434,8 @@ class Conductor:
             return self.resizer.confirm
         if task == states.RESIZE_REVERTING:
             return self.resizer.revert
+        if task == states.IMAGE_SNAPSHOT and self.snapshotter is not None:
+            return self.snapshotter.snapshot
         return self.power
 
     # ------------------------------------------------------------------ reconcile

@@ -14,6 +14,7 @@ from nubo.compute.agent import ComputeAgent
 from nubo.compute.conductor import Conductor
 from nubo.compute.groups import GroupService
 from nubo.compute.servers import ServerService
+from nubo.compute.snapshot import Snapshotter
 from nubo.compute.views_servers import ServerViews
 from nubo.compute.virt.fake import FakeDriver
 from nubo.config import Settings
@@ -46,6 +47,7 @@ class ComputeRuntime:
                                    max_attempts=settings.scheduler_max_attempts,
                                    group_lookup=self.groups.placement_of)
         self.servers.conductor = self.conductor
+        self.conductor.snapshotter = Snapshotter(self.conductor, images)
         self.views = ServerViews(settings.base_url + "/compute")
         self._periodic: asyncio.Task[None] | None = None
 

@@ -98,6 +98,11 @@ ACTIONS: dict[str, Any] = {
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
         "required": ["flavorRef"], "additionalProperties": False},
     "confirmResize": {"type": ["null", "object"], "maxProperties": 0},
+    "createImage": {"type": "object", "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "metadata": {"type": "object", "additionalProperties": {"type": "string",
+                                                                 "maxLength": 255}}},
+        "required": ["name"], "additionalProperties": False},
     "revertResize": {"type": ["null", "object"], "maxProperties": 0},
     "unlock": {"type": ["null", "object"], "maxProperties": 0},
     "forceDelete": {"type": ["null", "object"], "maxProperties": 0},

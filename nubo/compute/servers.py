@@ -24,6 +24,8 @@ from nubo.compute.conductor import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
 from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
+from nubo.compute.snapshot import create_record as create_snapshot_record
+from nubo.compute.snapshot import owner_context
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
@@ -381,6 +383,27 @@ class ServerService:
         await self._begin(ctx, server_id, "resize", (states.ACTIVE, states.STOPPED),
                           states.RESIZE_PREP, plan=lambda i: {"resize": resize_plan(i, new)})
         self.conductor.spawn_task(server_id, self.conductor.resizer.resize)
+
+    async def create_image(self, ctx: RequestContext, server_id: str, name: str,
+                           metadata: dict[str, str]) -> str:
+        current = (await self.get(ctx, server_id)).instance
+        if current.locked and not ctx.is_admin:
+            raise Conflict(f"Instance {current.id} is locked")
+        if current.vm_state not in (states.ACTIVE, states.STOPPED, states.PAUSED,
+                                    states.SUSPENDED) or current.task_state is not None:
+            raise Conflict(f"Cannot 'createImage' instance {current.id} while it is in "
+                           f"vm_state {current.vm_state}")
+        image_id = await create_snapshot_record(self.images, ctx, current, name, metadata)
+        try:
+            await self._begin(ctx, server_id, "createImage",
+                              (states.ACTIVE, states.STOPPED, states.PAUSED,
+                               states.SUSPENDED), states.IMAGE_SNAPSHOT,
+                              plan=lambda i: {"snapshot": {"image_id": image_id}})
+        except NuboError:
+            await self.images.images.delete(owner_context(current), image_id)
+            raise
+        self.conductor.spawn_task(server_id, self.conductor.snapshotter.snapshot)
+        return image_id
 
     async def confirm_resize(self, ctx: RequestContext, server_id: str) -> None:
         await self._begin(ctx, server_id, "confirmResize", (states.RESIZED,),

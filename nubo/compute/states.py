@@ -17,6 +17,7 @@ REBOOT_PENDING, REBOOT_STARTED = "reboot_pending", "reboot_started"
 RESIZE_PREP, RESIZE_MIGRATING, RESIZE_FINISH = "resize_prep", "resize_migrating", "resize_finish"
 RESIZE_REVERTING, RESIZE_CONFIRMING = "resize_reverting", "resize_confirming"
 RESIZE_TASKS = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_FINISH)
+IMAGE_SNAPSHOT = "image_snapshot"
 # power_state
 NOSTATE, RUNNING, PAUSED_POWER, SHUTDOWN, CRASHED, SUSPENDED_POWER = 0, 1, 3, 4, 6, 7
 
@@ -26,7 +27,8 @@ TIMEOUTS = {SCHEDULING: timedelta(minutes=5), SPAWNING: timedelta(minutes=15),
             POWERING_ON: timedelta(minutes=5), REBOOTING: timedelta(minutes=5),
             REBOOTING_HARD: timedelta(minutes=5), RESIZE_PREP: timedelta(minutes=10),
             RESIZE_MIGRATING: timedelta(minutes=30), RESIZE_FINISH: timedelta(minutes=10),
-            RESIZE_REVERTING: timedelta(minutes=10), RESIZE_CONFIRMING: timedelta(minutes=10)}
+            RESIZE_REVERTING: timedelta(minutes=10), RESIZE_CONFIRMING: timedelta(minutes=10),
+            IMAGE_SNAPSHOT: timedelta(minutes=30)}
 
 
 def status(vm_state: str, task_state: str | None) -> str:

@@ -412,3 +412,25 @@ async def test_resize_confirm_and_revert(two_hosts: Api) -> None:
     actions = [a["action"] for a in (await api.ok(
         "GET", f"{S}/{sid}/os-instance-actions"))["instanceActions"]]
     assert actions[:3] == ["revertResize", "resize", "confirmResize"]
+
+
+async def test_create_image_and_boot_from_it(env: tuple[Api, str, str]) -> None:
+    api, img, flv = env
+    sid = (await create(api, img, flv))["server"]["id"]
+    await wait(api, sid, "ACTIVE")
+    r = await api.req("POST", f"{S}/{sid}/action", json={"createImage": {
+        "name": "snap", "metadata": {"purpose": "backup"}}})
+    assert r.status_code == 202
+    snap_id = r.headers["location"].rsplit("/", 1)[-1]
+    await wait(api, sid, "ACTIVE")
+    snap = await api.ok("GET", f"/image/v2/images/{snap_id}")
+    assert snap["status"] == "active" and snap["image_type"] == "snapshot"
+    assert snap["instance_uuid"] == sid and snap["purpose"] == "backup"
+    assert snap["base_image_ref"] == img and snap["visibility"] == "private"
+    source = await api.ok("GET", f"/image/v2/images/{img}")
+    assert snap["checksum"] == source["checksum"]
+    other = (await create(api, snap_id, flv, name="from-snap"))["server"]["id"]
+    assert (await wait(api, other, "ACTIVE"))["image"]["id"] == snap_id
+    events = (await api.ok("GET", f"{S}/{sid}/os-instance-actions"))["instanceActions"]
+    assert events[0]["action"] == "createImage"
+    await api.ok("POST", f"{S}/{sid}/action", 400, json={"createImage": {}})

@@ -116,6 +116,10 @@ async def action(request: Request) -> Response:
     elif name == "resize":
         a.enforce(ctx, "os_compute_api:servers:resize", target)
         await s.resize(ctx, sid, str(arg["flavorRef"]))
+    elif name == "createImage":
+        a.enforce(ctx, "os_compute_api:servers:create_image", target)
+        image_id = await s.create_image(ctx, sid, arg["name"], arg.get("metadata") or {})
+        return no_content(202, {"Location": f"{a.base_url}/v2.1/images/{image_id}"})
     elif name == "confirmResize":
         a.enforce(ctx, "os_compute_api:servers:confirm_resize", target)
         await s.confirm_resize(ctx, sid)

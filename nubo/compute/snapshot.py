@@ -1,0 +1,97 @@
+"""createImage: a server's disk saved as a new image in the image service.
+
+The image record is made first (queued, owned by the server's project), then the conductor
+fills it. With the fake hypervisor a disk never changes, so its snapshot is the data of the
+image it booted from; the libvirt driver will hand over the real disk (qemu-img convert).
+A failure deletes the half-made image; a restart resumes from request_spec["snapshot"].
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nubo.compute import states
+from nubo.compute.models import Instance
+from nubo.core.context import RequestContext
+from nubo.core.db import utcnow
+from nubo.core.errors import NotFound, NuboError
+
+if TYPE_CHECKING:
+    from nubo.compute.conductor import Conductor
+
+#: image properties a snapshot inherits from the image the server booted from
+INHERIT = ("hw_", "os_", "img_", "hypervisor_type", "architecture")
+
+
+async def _chunks(path: Path) -> AsyncIterator[bytes]:
+    f = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(f.read, 1024 * 1024):
+            yield chunk
+    finally:
+        f.close()
+
+
+def owner_context(inst: Instance) -> RequestContext:
+    return RequestContext(request_id="req-snapshot", user_id=inst.user_id,
+                          project_id=inst.project_id, roles=("admin", "member", "reader"))
+
+
+async def create_record(images: Any, ctx: RequestContext, inst: Instance, name: str,
+                        metadata: dict[str, str]) -> str:
+    """The new image's record, queued; its properties say where it came from."""
+    src: dict[str, Any] = {}
+    props: dict[str, str] = {}
+    if inst.image_ref:
+        try:
+            view = await images.images.get(owner_context(inst), inst.image_ref)
+            src = {"disk_format": view.image.disk_format, "min_ram": view.image.min_ram}
+            props = {k: v for k, v in view.properties.items() if k.startswith(INHERIT)}
+        except NotFound:
+            pass
+    body = {**props, **metadata, "name": name,
+            "disk_format": src.get("disk_format") or "qcow2", "container_format": "bare",
+            "visibility": "private", "min_disk": inst.flavor.get("disk", 0),
+            "min_ram": src.get("min_ram") or 0, "instance_uuid": inst.id,
+            "image_type": "snapshot", "base_image_ref": inst.image_ref or "",
+            "user_id": inst.user_id}
+    view = await images.images.create(owner_context(inst), body)
+    return str(view.image.id)
+
+
+class Snapshotter:
+    def __init__(self, conductor: Conductor, images: Any) -> None:
+        self.c = conductor
+        self.images = images
+
+    async def snapshot(self, instance_id: str) -> None:
+        async with self.c.db.read() as s:
+            inst = await s.get(Instance, instance_id)
+        if inst is None or inst.deleted or inst.task_state != states.IMAGE_SNAPSHOT:
+            return
+        image_id = (inst.request_spec.get("snapshot") or {}).get("image_id")
+        started = utcnow()
+        ctx = owner_context(inst)
+        try:
+            new = await self.images.images.get(ctx, image_id)
+            if new.image.status == "queued":
+                source = await self.images.images.get(ctx, inst.image_ref)
+                if not source.image.location:
+                    raise NotFound(f"image {inst.image_ref} has no data to copy")
+                path = self.images.store.path(source.image.location)
+                await self.images.data.upload(ctx, image_id, _chunks(path), source.image.size)
+            result, tb = "Success", None
+        except (NuboError, OSError) as exc:
+            result, tb = "Error", str(exc)
+            try:
+                await self.images.images.delete(ctx, image_id)
+            except NuboError:
+                pass
+        spec = {k: v for k, v in inst.request_spec.items() if k != "snapshot"}
+        await self.c._commit(inst.id, {"task_state": states.IMAGE_SNAPSHOT},
+                             [("compute_snapshot_instance", started, inst.host, result, tb)],
+                             finish=True, message="Error" if tb else None, task_state=None,
+                             task_started_at=None, request_spec=spec)
