@@ -47,6 +47,9 @@ def test_compute_workflow(shared_cloud: Cloud, tmp_path: Path) -> None:
         if shown["status"] == "ACTIVE":
             break
     assert shown["status"] == "ACTIVE" and "cli.medium" in str(shown["flavor"])
+    snap = osc_json(c, "server", "image", "create", "--name", "vm1-snap", "--wait", "vm1")
+    assert snap["name"] == "vm1-snap"
+    assert osc_json(c, "image", "show", "vm1-snap")["status"] == "active"
     actions = osc_json(c, "server", "event", "list", "vm1")
     assert {a["Action"] for a in actions} >= {"create", "stop", "start", "reboot", "resize",
                                              "confirmResize", "revertResize"}
