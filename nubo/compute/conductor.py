@@ -33,6 +33,7 @@ from nubo.compute.resize import Resizer
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
+from nubo.core.errors import NuboError
 from nubo.placement.service import PlacementService
 from nubo.scheduler.filters import HostState, RequestSpec
 from nubo.scheduler.scheduler import NoValidHost, Scheduler
@@ -82,6 +83,10 @@ class Conductor:
             host.availability_zone = report.get("availability_zone") or "nova"
             host.last_seen = utcnow()
             provider = host.provider_uuid
+        try:    # keep the host aggregates os-aggregates mirrored into placement
+            _, aggregates = await self.placement.provider_aggregates(provider)
+        except NuboError:
+            aggregates = []
         await self.placement.ensure_provider(provider, name, {
             "VCPU": {"total": report["vcpus"],
                      "allocation_ratio": report["cpu_allocation_ratio"]},
@@ -90,7 +95,7 @@ class Conductor:
                           "allocation_ratio": report["ram_allocation_ratio"]},
             "DISK_GB": {"total": report["local_gb"],
                         "allocation_ratio": report["disk_allocation_ratio"]}},
-            traits=["COMPUTE_NODE"])
+            traits=["COMPUTE_NODE"], aggregates=aggregates)
 
     async def heartbeat(self, hosts: list[str]) -> list[str]:
         """Ask every host for its report; mark the ones that answered as seen, in one

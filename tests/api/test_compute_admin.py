@@ -260,3 +260,31 @@ async def test_simple_tenant_usage(api: Api) -> None:
     await api.ok("GET", f"{C}/os-simple-tenant-usage/{demo}?{period}", token=tok)
     r = await api.req("GET", f"{C}/os-simple-tenant-usage/{pid}?{period}", token=tok)
     assert r.status_code == 403
+
+
+async def test_host_aggregates_in_placement_survive_a_restart(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "d")
+    node = Node(settings)
+    await node.start()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
+                                     base_url=BASE) as c:
+            api = Api(c, node)
+            api.admin_token = await api.token("admin", "admin-secret", "admin")
+            host = (await compute_hosts(api))[0]
+            agg = (await api.ok("POST", f"{C}/os-aggregates", json={"aggregate": {
+                "name": "fast"}}))["aggregate"]
+            await api.ok("POST", f"{C}/os-aggregates/{agg['id']}/action",
+                         json={"add_host": {"host": host}})
+            provider = (await node.runtime.conductor.host_states())[0]
+            _, before = await node.placement.service.provider_aggregates(provider.provider_uuid)
+            assert before
+    finally:
+        await node.stop()
+    again = Node(settings)
+    await again.start()
+    try:
+        _, after = await again.placement.service.provider_aggregates(provider.provider_uuid)
+        assert set(after) == set(before)
+    finally:
+        await again.stop()
