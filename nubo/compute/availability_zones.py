@@ -18,9 +18,14 @@ class AvailabilityZones:
     def register_hosts(self, fn: HostsFn) -> None:
         self._hosts = fn
 
-    def summary(self) -> list[dict[str, Any]]:
+    async def summary(self) -> list[dict[str, Any]]:
+        """Zones users can boot into: configured ones and those host aggregates define
+        (Nova lists a zone once a host is in it; `internal` is for services, not shown)."""
+        hosts = await self._hosts() if self._hosts is not None else {}
+        names = list(self.zones) + [z for z in hosts if z not in self.zones
+                                    and z != "internal"]
         return [{"zoneName": z, "zoneState": {"available": True}, "hosts": None}
-                for z in self.zones]
+                for z in names]
 
     async def detail(self) -> list[dict[str, Any]]:
         hosts = await self._hosts() if self._hosts is not None else {}

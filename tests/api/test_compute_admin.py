@@ -288,3 +288,17 @@ async def test_host_aggregates_in_placement_survive_a_restart(tmp_path: Path) ->
         assert set(after) == set(before)
     finally:
         await again.stop()
+
+
+async def test_zone_from_an_aggregate_is_listed(api: Api) -> None:
+    host = (await compute_hosts(api))[0]
+    agg = (await api.ok("POST", f"{C}/os-aggregates", json={"aggregate": {
+        "name": "b", "availability_zone": "zone-b"}}))["aggregate"]
+    names = [z["zoneName"] for z in (await api.ok(
+        "GET", f"{C}/os-availability-zone"))["availabilityZoneInfo"]]
+    assert "zone-b" not in names            # no host in it yet
+    await api.ok("POST", f"{C}/os-aggregates/{agg['id']}/action",
+                 json={"add_host": {"host": host}})
+    names = [z["zoneName"] for z in (await api.ok(
+        "GET", f"{C}/os-availability-zone"))["availabilityZoneInfo"]]
+    assert "zone-b" in names and "internal" not in names

@@ -96,7 +96,7 @@ async def limits(request: Request) -> Response:
 async def zones(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "os_compute_api:os-availability-zone:list")
-    return json_response({"availabilityZoneInfo": a.availability_zones.summary()})
+    return json_response({"availabilityZoneInfo": await a.availability_zones.summary()})
 
 
 async def zones_detail(request: Request) -> Response:
