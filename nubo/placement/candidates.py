@@ -49,7 +49,8 @@ class Inventory:
 
 @dataclass
 class Node:
-    """One provider in the snapshot."""
+    """One provider in the snapshot. Read-only once built: `snapshot.ProviderCache` shares
+    the inventories, traits and aggregates of unchanged providers between snapshots."""
 
     id: int
     uuid: str
@@ -59,8 +60,8 @@ class Node:
     root_id: int
     inventories: dict[str, Inventory] = field(default_factory=dict)
     used: dict[str, int] = field(default_factory=dict)
-    traits: set[str] = field(default_factory=set)
-    aggregates: set[str] = field(default_factory=set)
+    traits: frozenset[str] = frozenset()
+    aggregates: frozenset[str] = frozenset()
 
     def fits(self, rc: str, amount: int) -> bool:
         inv = self.inventories.get(rc)
@@ -75,10 +76,12 @@ class World:
     trees: dict[int, list[Node]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_uuid = {n.uuid: n for n in self.nodes.values()}
-        self.trees = {}
-        for n in sorted(self.nodes.values(), key=lambda n: n.id):
-            self.trees.setdefault(n.root_id, []).append(n)
+        # Both indexes may be handed in already built (snapshot.py builds them as it goes).
+        if len(self.by_uuid) != len(self.nodes):
+            self.by_uuid = {n.uuid: n for n in self.nodes.values()}
+            self.trees = {}
+            for n in sorted(self.nodes.values(), key=lambda n: n.id):
+                self.trees.setdefault(n.root_id, []).append(n)
 
     def ancestors(self, node_id: int) -> list[int]:
         """node_id and its ancestors, nearest first."""

@@ -12,13 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
 from nubo.placement import allocations as allocs
 from nubo.placement import catalog, names, txn
-from nubo.placement import models as m
 from nubo.placement import providers as rps
 from nubo.placement.candidates import (
     AggregateFilter,
@@ -40,6 +38,7 @@ from nubo.placement.errors import (
 )
 from nubo.placement.providers import Provider
 from nubo.placement.query import ProviderFilters
+from nubo.placement.snapshot import ProviderCache
 
 __all__ = ["Candidate", "ConsumerWrite", "Inventory", "PlacementService", "Provider"]
 ConsumerWrite = allocs.ConsumerWrite
@@ -80,6 +79,8 @@ def summary(node: Node, world: World, all_classes: bool = True,
 class PlacementService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: providers, inventories, traits, aggregates between candidate requests
+        self._providers = ProviderCache()
 
     # ================================================================ providers
 
@@ -283,33 +284,10 @@ class PlacementService:
     # ================================================================ candidates
 
     async def world(self) -> World:
-        """A snapshot of every provider with its inventories, usages, traits, aggregates.
-        Plain rows, not ORM objects: this runs for every scheduling decision."""
-        P, I_, A = m.ResourceProvider, m.Inventory, m.Allocation
-        T, G = m.ProviderTrait, m.ProviderAggregate
+        """A snapshot of every provider with its inventories, usages, traits, aggregates,
+        as of now: cached parts are re-validated against the database (`snapshot.py`)."""
         async with self.db.read() as s:
-            conn = await s.connection()
-            nodes = {i: Node(i, u, n, g, parent, root or i) for i, u, n, g, parent, root in (
-                await conn.execute(select(P.id, P.uuid, P.name, P.generation,
-                                          P.parent_provider_id, P.root_provider_id)))}
-            for rp, rc, *fields in await conn.execute(select(
-                    I_.resource_provider_id, I_.resource_class, I_.total, I_.reserved,
-                    I_.min_unit, I_.max_unit, I_.step_size, I_.allocation_ratio)):
-                if rp in nodes:
-                    nodes[rp].inventories[rc] = Inventory(*fields)  # type: ignore[arg-type]
-            for rp, rc, n in await conn.execute(
-                    select(A.resource_provider_id, A.resource_class, func.sum(A.used))
-                    .group_by(A.resource_provider_id, A.resource_class)):
-                if rp in nodes:
-                    nodes[rp].used[rc] = int(n)
-            for rp, t in await conn.execute(select(T.resource_provider_id, T.trait)):
-                if rp in nodes:
-                    nodes[rp].traits.add(t)
-            for rp, agg in await conn.execute(select(G.resource_provider_id,
-                                                     G.aggregate_uuid)):
-                if rp in nodes:
-                    nodes[rp].aggregates.add(agg)
-        return World(nodes)
+            return await self._providers.world(await s.connection())
 
     async def allocation_candidates(self, q: Query) -> tuple[list[Match], World]:
         """GET /allocation_candidates: unknown classes and traits are a 400, as in Placement."""
@@ -317,7 +295,7 @@ class PlacementService:
             await self._check_names(
                 s, {rc for g in q.groups for rc, _ in g.resources},
                 set().union(q.root_traits.names(), *(g.traits.names() for g in q.groups)))
-        world = await self.world()
+            world = await self._providers.world(await s.connection())
         return find(world, q), world
 
     # ================================================================ in-process interface
