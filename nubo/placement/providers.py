@@ -194,6 +194,10 @@ async def delete_provider(s: AsyncSession, uuid: str) -> None:
     if (await s.execute(select(A.id).where(A.resource_provider_id == p.id).limit(1))).first():
         raise ProviderInUse(f"Unable to delete resource provider {uuid}: Resource provider "
                             "has allocations.")
+    # A root refers to itself; MariaDB (InnoDB) refuses to delete a row its own foreign key
+    # points to, so let go of that reference first.
+    await s.execute(update(P).where(P.id == p.id, P.root_provider_id == p.id)
+                    .values(root_provider_id=None))
     r = await s.execute(delete(P).where(P.id == p.id, P.generation == p.generation))
     if r.rowcount != 1:  # type: ignore[attr-defined]
         # Someone allocated or changed it meanwhile: look again from the start.
