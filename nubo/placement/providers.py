@@ -52,12 +52,15 @@ class Provider:
     updated_at: datetime
 
 
+_PARENT, _ROOT = aliased(P), aliased(P)
+# Built once: making the aliases anew for every query cost more than running it.
+_SELECT: Select[Any] = (select(P, _PARENT.uuid, _ROOT.uuid)  # type: ignore[assignment]
+                        .outerjoin(_PARENT, P.parent_provider_id == _PARENT.id)
+                        .outerjoin(_ROOT, P.root_provider_id == _ROOT.id))
+
+
 def _select() -> Select[Any]:
-    parent, root = aliased(P), aliased(P)
-    q: Select[Any] = (select(P, parent.uuid, root.uuid)  # type: ignore[assignment]
-            .outerjoin(parent, P.parent_provider_id == parent.id)
-            .outerjoin(root, P.root_provider_id == root.id))
-    return q
+    return _SELECT
 
 
 def _provider(row: Any) -> Provider:
@@ -147,6 +150,43 @@ async def create(s: AsyncSession, uuid: str, name: str, parent_uuid: str | None)
     if parent is None:
         await s.execute(update(P).where(P.id == new_id).values(root_provider_id=new_id))
     return await get(s, uuid)
+
+
+async def create_with(s: AsyncSession, uuid: str, name: str, parent_uuid: str | None,
+                      invs: Mapping[str, Inventory], traits: Iterable[str],
+                      aggregates: Iterable[str]) -> None:
+    """A new provider with its inventories, traits and aggregates, in a few statements: the
+    rows and the generation (one swap per non-empty part) that `create` followed by the
+    `replace_*` functions would leave. The caller has checked that `uuid` is free (a racing
+    creator makes the insert fail, and the transaction runs again) and that custom classes
+    and traits exist."""
+    traits, aggregates = set(traits), set(aggregates)
+    await _check_name(s, name)
+    parent = None
+    if parent_uuid is not None:
+        parent = await find(s, parent_uuid)
+        if parent is None:
+            raise BadRequest(f"parent provider UUID {parent_uuid} does not exist.")
+    for rc, inv in invs.items():
+        check_inventory(uuid, rc, inv, True)
+    now = utcnow()
+    r = await s.execute(insert(P).values(
+        uuid=uuid, name=name, generation=sum(1 for part in (invs, traits, aggregates) if part),
+        created_at=now, updated_at=now, parent_provider_id=parent.id if parent else None,
+        root_provider_id=parent.root_id if parent else None))
+    new_id = r.inserted_primary_key[0]  # type: ignore[attr-defined]
+    if parent is None:
+        await s.execute(update(P).where(P.id == new_id).values(root_provider_id=new_id))
+    if invs:
+        await s.execute(insert(I), [{"resource_provider_id": new_id, "resource_class": rc,
+                                     "created_at": now, "updated_at": now, **inv.as_dict()}
+                                    for rc, inv in invs.items()])
+    if traits:
+        await s.execute(insert(m.ProviderTrait), [
+            {"resource_provider_id": new_id, "trait": t} for t in sorted(traits)])
+    if aggregates:
+        await s.execute(insert(m.ProviderAggregate), [
+            {"resource_provider_id": new_id, "aggregate_uuid": a} for a in sorted(aggregates)])
 
 
 async def _subtree(s: AsyncSession, provider_id: int) -> list[int]:

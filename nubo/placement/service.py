@@ -308,19 +308,26 @@ class PlacementService:
         aggregates (idempotent; how a compute host reports itself on start). Custom classes
         and traits are created as needed."""
         wanted_inv = {rc: inventory(d) for rc, d in inventories.items()}
-        wanted_traits, wanted_aggs = set(traits), set(aggregates)
+        wanted_traits, wanted_aggs = frozenset(traits), frozenset(aggregates)
+        # Every host reports itself on every start: when nothing changed, one read and no
+        # write transaction (SQLite has one writer at a time).
+        if await self._provider_is(uuid, name, parent_uuid, wanted_inv, wanted_traits,
+                                   wanted_aggs):
+            return
 
         async def run(s: AsyncSession) -> None:
-            p = await rps.find(s, uuid)
-            if p is None:
-                p = await rps.create(s, uuid, name, parent_uuid)
-            elif p.name != name or p.parent_uuid != parent_uuid:
-                p = await rps.update_provider(s, uuid, name, parent_uuid, True, True)
             for rc in wanted_inv:
                 await catalog.ensure_class(s, rc)
             for t in wanted_traits:
                 if t not in names.STANDARD_TRAITS:
                     await catalog.ensure_trait(s, t)
+            p = await rps.find(s, uuid)
+            if p is None:
+                await rps.create_with(s, uuid, name, parent_uuid, wanted_inv, wanted_traits,
+                                      wanted_aggs)
+                return
+            if p.name != name or p.parent_uuid != parent_uuid:
+                p = await rps.update_provider(s, uuid, name, parent_uuid, True, True)
             current = {k: v for k, (v, _) in (await rps.inventories(s, p.id)).items()}
             if current != wanted_inv:
                 gen = await rps.replace_inventories(s, p, wanted_inv, None)
@@ -331,6 +338,26 @@ class PlacementService:
             if set(await rps.aggregates(s, p.id)) != wanted_aggs:
                 await rps.replace_aggregates(s, p, wanted_aggs, None)
         await txn.write(self.db, run)
+
+    async def _provider_is(self, uuid: str, name: str, parent_uuid: str | None,
+                           invs: dict[str, Inventory], traits: frozenset[str],
+                           aggregates: frozenset[str]) -> bool:
+        """The provider exists with exactly this name, parent, inventories, traits and
+        aggregates (then custom classes and traits it names exist too: they are in use).
+        One query when the provider cache holds it at the generation read."""
+        if not self._providers.loaded:
+            await self.world()      # one load for all the hosts that report themselves
+        async with self.db.read() as s:
+            p = await rps.find(s, uuid)
+            if p is None or p.name != name or p.parent_uuid != parent_uuid:
+                return False
+            e = self._providers.entry(p.id, (p.uuid, p.created_at, p.generation))
+            if e is not None:
+                return (e.inventories == invs and e.traits == traits
+                        and e.aggregates == aggregates)
+            return ({k: v for k, (v, _) in (await rps.inventories(s, p.id)).items()} == invs
+                    and set(await rps.traits(s, p.id)) == traits
+                    and set(await rps.aggregates(s, p.id)) == aggregates)
 
     async def candidates(self, resources: dict[str, int], required: Iterable[str] = (),
                          forbidden: Iterable[str] = (),

@@ -79,8 +79,15 @@ class ProviderCache:
         #: for the benchmark and tests: how many providers the last refresh reloaded
         self.reloaded = 0
 
-    def clear(self) -> None:
-        self._snap = None
+    @property
+    def loaded(self) -> bool:
+        return self._snap is not None
+
+    def entry(self, provider_id: int, key: tuple[str, Any, int]) -> _Entry | None:
+        """The cached inventories, traits and aggregates of a provider if they are those of
+        `key` (uuid, created_at, generation), just read from the database."""
+        e = self._snap.entries.get(provider_id) if self._snap is not None else None
+        return e if e is not None and e.key == key else None
 
     async def world(self, conn: AsyncConnection) -> World:
         rows = (await conn.execute(select(
