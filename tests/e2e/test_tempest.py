@@ -1,18 +1,22 @@
-"""Tempest's identity and image API tests against a running `nubo up`.
+"""Tempest's identity, image and compute API tests against a running `nubo up`.
 
 Tempest is OpenStack's own conformance suite. Every test must pass or be skipped by Tempest
 itself for a feature we declare off (trusts, EC2 credentials, inherited roles, access rules,
-security compliance; image import from the web, multiple stores and locations); the few
-known gaps below are listed with their reason.
+security compliance; image import from the web, multiple stores and locations; Neutron,
+Cinder, microversions above 2.1); the known gaps below are listed with their reason, and a
+floor of passing tests per area catches silent regressions.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
-from tests.e2e.conftest import Cloud, clients_bin
+import httpx
+
+from tests.e2e.conftest import Cloud, clients_bin, free_port, start_nubo, stop_nubo
 
 #: test id fragment -> why it fails on Nubo today
 KNOWN_GAPS: dict[str, str] = {
@@ -21,11 +25,33 @@ KNOWN_GAPS: dict[str, str] = {
                                   "in its own database only",
     "test_image_task.": "Glance's tasks API (deprecated there) is not offered; its one test "
                         "imports an image from an internet URL",
+    # compute: areas of issue 4 not built yet
+    "admin.test_hosts": "os-hosts (deprecated since 2.43) is not offered",
+    "test_instance_usage_audit_log": "os-instance_usage_audit_log is not offered yet",
+    "admin.test_migrations.": "os-migrations is not offered yet",
+    "admin.test_networks.": "the nova-network proxy APIs (deprecated) are not offered",
+    "compute.test_networks.": "the nova-network proxy APIs (deprecated) are not offered",
+    "test_server_diagnostics": "server diagnostics are not offered yet",
+    "test_server_external_events": "os-server-external-events comes with networking",
+    "test_migrate_non_existent_server": "the migrate action is not offered yet",
+    "test_reset_state_server": "the os-resetState action is not offered yet",
+    "test_restore_server_invalid_state": "soft delete/restore is not offered yet",
+    "test_delete_server_while_in_error_state": "needs os-resetState",
+    "compute.images.test_image_metadata": "the /images proxy API (deprecated in 2.36) is "
+                                          "not offered",
+    "compute.images.test_list_image": "the /images proxy API (deprecated in 2.36) is not "
+                                      "offered",
+    "test_rebuild_server": "rebuild is not offered yet",
+    "test_remove_server_all_security_groups": "security groups need Neutron",
+    "test_create_backup": "createBackup is not offered yet",
+    "compute.test_extensions.": "/extensions (deprecated) is not offered",
+    "test_versions.TestVersions.test_list_api_versions": "the legacy v2.0 API is not served",
 }
 #: the least that must pass, per area (a drop is a regression even without a failure)
-FLOORS = {"tempest.api.identity.": 110, "tempest.api.image.": 46}
+FLOORS = {"tempest.api.identity.": 110, "tempest.api.image.": 46,
+          "tempest.api.compute.": 155}
 
-CONF = """\
+BASE_CONF = """\
 [DEFAULT]
 log_dir = {ws}/logs
 log_file = tempest.log
@@ -51,30 +77,56 @@ disk_formats = raw,qcow2
 [image-feature-enabled]
 import_image = false
 os_glance_reserved = false
+[validation]
+run_validation = false
 [service_available]
-nova = false
+nova = {nova}
 neutron = false
 glance = true
 cinder = false
 swift = false
 horizon = false
 """
+COMPUTE_CONF = """\
+[compute]
+image_ref = {image}
+image_ref_alt = {image}
+flavor_ref = 42
+flavor_ref_alt = 1
+build_timeout = 300
+[compute-feature-enabled]
+resize = true
+snapshot = true
+cold_migration = false
+live_migration = false
+pause = false
+suspend = false
+shelve = false
+rescue = false
+console_output = false
+interface_attach = false
+config_drive = false
+disk_config = false
+attach_encrypted_volume = false
+ide_bus = false
+"""
 
 LINE = re.compile(r"^(?:\{\d+\} )?(.+?)(?: \[[\d.]+s\])? \.\.\. (ok|FAILED|SKIPPED)")
 TOTAL_FAILED = re.compile(r"^ - Failed: (\d+)", re.M)
 
 
-def test_tempest_identity_and_image(cloud: Cloud, tmp_path: Path) -> None:
+def run_tempest(cloud: Cloud, tmp_path: Path, regex: str, extra_conf: str = "",
+                nova: bool = False) -> None:
     tempest = clients_bin("tempest")
     ws = tmp_path / "ws"
     subprocess.run([tempest, "init", "--workspace-path", str(tmp_path / "workspaces.yaml"),
                     str(ws)], check=True, capture_output=True, timeout=120)
     conf = ws / "etc" / "tempest.conf"
-    conf.write_text(CONF.format(ws=ws, pw=cloud.password(), url=cloud.url))
+    conf.write_text(BASE_CONF.format(ws=ws, pw=cloud.password(), url=cloud.url,
+                                      nova=str(nova).lower()) + extra_conf)
     r = subprocess.run([tempest, "run", "--config-file", str(conf), "--concurrency", "1",
-                        "--regex", r"^tempest\.api\.(identity|image)\."], cwd=ws,
-                        capture_output=True,
-                       text=True, timeout=900)
+                        "--regex", regex], cwd=ws, capture_output=True, text=True,
+                       timeout=1500)
     (tmp_path / "tempest.out").write_text(r.stdout + r.stderr)
     results: dict[str, str] = {}
     for line in r.stdout.splitlines():
@@ -84,13 +136,41 @@ def test_tempest_identity_and_image(cloud: Cloud, tmp_path: Path) -> None:
     passed = [t for t, s in results.items() if s == "ok"]
     failed = [t for t, s in results.items() if s == "FAILED"]
     unexpected = [t for t in failed if not any(k in t for k in KNOWN_GAPS)]
-    print(f"tempest identity+image: {len(passed)} passed, {len(failed)} failed, "
+    print(f"tempest {regex}: {len(passed)} passed, {len(failed)} failed, "
           f"{sum(s == 'SKIPPED' for s in results.values())} skipped")
     total = TOTAL_FAILED.search(r.stdout)
-    assert total and int(total.group(1)) == len(failed), "could not account for every failure"
     assert results, f"no test results parsed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    assert (total is None and not failed) or (total and int(total.group(1)) == len(failed)), \
+        "could not account for every failure"
     assert not unexpected, "unexpected Tempest failures:\n" + "\n".join(unexpected) + \
         f"\n(full output: {tmp_path / 'tempest.out'})"
     for area, floor in FLOORS.items():
-        got = sum(t.startswith(area) for t in passed)
-        assert got >= floor, f"{area}: {got} passed, expected at least {floor}"
+        if re.match(regex, area + "x"):
+            got = sum(t.startswith(area) for t in passed)
+            assert got >= floor, f"{area}: {got} passed, expected at least {floor}"
+
+
+def test_tempest_identity_and_image(cloud: Cloud, tmp_path: Path) -> None:
+    run_tempest(cloud, tmp_path, r"^tempest\.api\.(identity|image)\.")
+
+
+def test_tempest_compute(tmp_path: Path) -> None:
+    cloud = start_nubo(tmp_path / "data", free_port(), test_image=True)
+    try:
+        tok = httpx.post(f"{cloud.url}/identity/v3/auth/tokens", json={"auth": {"identity": {
+            "methods": ["password"], "password": {"user": {
+                "name": "admin", "password": cloud.password(), "domain": {"id": "default"}}}},
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+        ).headers["x-subject-token"]
+        image = ""
+        deadline = time.monotonic() + 300
+        while not image and time.monotonic() < deadline:
+            found = httpx.get(f"{cloud.url}/image/v2/images?name=nubo-test&status=active",
+                              headers={"X-Auth-Token": tok}).json()["images"]
+            image = found[0]["id"] if found else ""
+            time.sleep(0 if image else 1)
+        assert image, cloud.log.read_text()[-3000:]
+        run_tempest(cloud, tmp_path, r"^tempest\.api\.compute\.",
+                    COMPUTE_CONF.format(image=image), nova=True)
+    finally:
+        stop_nubo(cloud)
