@@ -59,19 +59,21 @@ class Node:
     parent_id: int | None
     root_id: int
     inventories: dict[str, Inventory] = field(default_factory=dict)
-    used: dict[str, int] = field(default_factory=dict)
     traits: frozenset[str] = frozenset()
     aggregates: frozenset[str] = frozenset()
 
-    def fits(self, rc: str, amount: int) -> bool:
-        inv = self.inventories.get(rc)
-        return (inv is not None and inv.allows(amount)
-                and self.used.get(rc, 0) + amount <= inv.capacity)
+
+NOTHING: dict[str, int] = {}
 
 
 @dataclass
 class World:
+    """The providers (which change slowly: `snapshot.py` shares them between worlds) and what
+    is used of them (read for every world)."""
+
     nodes: dict[int, Node]
+    #: provider id -> {class: amount allocated}
+    usage: dict[int, dict[str, int]] = field(default_factory=dict)
     by_uuid: dict[str, Node] = field(default_factory=dict)
     trees: dict[int, list[Node]] = field(default_factory=dict)
 
@@ -82,6 +84,14 @@ class World:
             self.trees = {}
             for n in sorted(self.nodes.values(), key=lambda n: n.id):
                 self.trees.setdefault(n.root_id, []).append(n)
+
+    def used(self, node_id: int) -> dict[str, int]:
+        return self.usage.get(node_id, NOTHING)
+
+    def fits(self, n: Node, rc: str, amount: int) -> bool:
+        inv = n.inventories.get(rc)
+        return (inv is not None and inv.allows(amount)
+                and self.usage.get(n.id, NOTHING).get(rc, 0) + amount <= inv.capacity)
 
     def ancestors(self, node_id: int) -> list[int]:
         """node_id and its ancestors, nearest first."""
@@ -166,21 +176,22 @@ def _agg_ok(g: Group, node: Node, root: Node) -> bool:
     return g.aggregates.ok(node.aggregates | root.aggregates)
 
 
-def _single_options(tree: list[Node], root: Node, g: Group) -> list[_Option]:
+def _single_options(world: World, tree: list[Node], root: Node, g: Group) -> list[_Option]:
     out = []
     for n in tree:
         if not (_agg_ok(g, n, root) and g.traits.ok(n.traits)):
             continue
-        if all(n.fits(rc, amt) for rc, amt in g.resources):
+        if all(world.fits(n, rc, amt) for rc, amt in g.resources):
             alloc = {n.id: dict(g.resources)} if g.resources else {}
             out.append(_Option(g, alloc, (n.id,)))
     return out
 
 
-def _spread_options(tree: list[Node], root: Node, g: Group, nested: bool) -> list[_Option]:
+def _spread_options(world: World, tree: list[Node], root: Node, g: Group,
+                    nested: bool) -> list[_Option]:
     per_class: list[list[Node]] = []
     for rc, amt in g.resources:
-        fit = [n for n in tree if n.fits(rc, amt) and _agg_ok(g, n, root)]
+        fit = [n for n in tree if world.fits(n, rc, amt) and _agg_ok(g, n, root)]
         if not fit:
             return []
         per_class.append(fit)
@@ -219,7 +230,7 @@ def _combine(world: World, root_id: int, q: Query,
         node = world.nodes[nid]
         for rc, amt in res.items():
             inv = node.inventories[rc]
-            if amt > inv.max_unit or node.used.get(rc, 0) + amt > inv.capacity:
+            if amt > inv.max_unit or world.used(nid).get(rc, 0) + amt > inv.capacity:
                 return None
     if tree_wide:
         traits = set().union(*(world.nodes[nid].traits for nid in merged))
@@ -250,8 +261,8 @@ def _tree_matches(world: World, root_id: int, q: Query,
             anchor = world.by_uuid.get(g.in_tree)
             if anchor is None or anchor.root_id != root_id:
                 return
-        opts = (_single_options(tree, root, g) if g.same_provider
-                else _spread_options(tree, root, g, q.nested))
+        opts = (_single_options(world, tree, root, g) if g.same_provider
+                else _spread_options(world, tree, root, g, q.nested))
         if not opts:
             return
         options.append(opts)

@@ -67,7 +67,8 @@ def inventory(data: Mapping[str, Any]) -> Inventory:
 def summary(node: Node, world: World, all_classes: bool = True,
             wanted: Iterable[str] = ()) -> dict[str, Any]:
     wanted = set(wanted)
-    res = {rc: {"capacity": inv.capacity, "used": node.used.get(rc, 0)}
+    used = world.used(node.id)
+    res = {rc: {"capacity": inv.capacity, "used": used.get(rc, 0)}
            for rc, inv in sorted(node.inventories.items()) if all_classes or rc in wanted}
     parent = world.nodes.get(node.parent_id) if node.parent_id is not None else None
     return {"resources": res, "traits": sorted(node.traits), "name": node.name,

@@ -68,7 +68,12 @@ class _Entry:
 @dataclass(frozen=True)
 class _Snapshot:
     classes: frozenset[str]
+    #: provider id -> (id, uuid, name, generation, parent id, root id, created_at)
+    rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     entries: dict[int, _Entry] = field(default_factory=dict)
+    nodes: dict[int, Node] = field(default_factory=dict)
+    by_uuid: dict[str, Node] = field(default_factory=dict)
+    trees: dict[int, list[Node]] = field(default_factory=dict)
 
 
 class ProviderCache:
@@ -76,8 +81,6 @@ class ProviderCache:
 
     def __init__(self) -> None:
         self._snap: _Snapshot | None = None
-        #: for the benchmark and tests: how many providers the last refresh reloaded
-        self.reloaded = 0
 
     @property
     def loaded(self) -> bool:
@@ -90,48 +93,77 @@ class ProviderCache:
         return e if e is not None and e.key == key else None
 
     async def world(self, conn: AsyncConnection) -> World:
-        rows = (await conn.execute(select(
+        result = await conn.execute(select(
             P.id, P.uuid, P.name, P.generation, P.parent_provider_id, P.root_provider_id,
-            P.created_at).order_by(P.id))).all()
+            P.created_at).order_by(P.id))
+        rows = {r[0]: tuple(r) for r in result}
         classes = frozenset((await conn.execute(select(RC.name))).scalars())
-        old = self._snap
-        if old is None or old.classes != classes:
-            old = _Snapshot(classes)
-        keys = {r[0]: (r[1], r[6], r[3]) for r in rows}
-        stale = [i for i, k in keys.items()
-                 if (e := old.entries.get(i)) is None or e.key != k]
-        entries = {i: e for i, e in old.entries.items() if i in keys}
-        if stale:
-            entries.update(await _load(conn, stale if len(stale) <= MAX_IN else None, keys))
-        self._snap = _Snapshot(classes, entries)
-        self.reloaded = len(stale)
-        used: dict[int, dict[str, int]] = {}
+        snap = self._snap
+        if snap is None or snap.classes != classes:
+            snap = _Snapshot(classes)
+        if rows != snap.rows:
+            snap = await _refresh(conn, snap, rows)
+            self._snap = snap
+        usage: dict[int, dict[str, int]] = {}
         for rp, rc, n in await conn.execute(
                 select(A.resource_provider_id, A.resource_class, func.sum(A.used))
                 .group_by(A.resource_provider_id, A.resource_class)):
-            used.setdefault(rp, {})[rc] = int(n)
-        nodes: dict[int, Node] = {}
-        by_uuid: dict[str, Node] = {}
-        trees: dict[int, list[Node]] = {}
-        for i, uuid, name, gen, parent, root, _created in rows:     # in id order
-            e = entries[i]
-            node = nodes[i] = by_uuid[uuid] = Node(i, uuid, name, gen, parent, root or i,
-                                                   e.inventories, used.get(i, {}), e.traits,
-                                                   e.aggregates)
-            if (tree := trees.get(node.root_id)) is None:
-                trees[node.root_id] = [node]
+            if (u := usage.get(rp)) is None:
+                usage[rp] = {rc: int(n)}
             else:
-                tree.append(node)
-        return World(nodes, by_uuid, trees)
+                u[rc] = int(n)
+        return World(snap.nodes, usage, snap.by_uuid, snap.trees)
+
+
+def _key(row: tuple[Any, ...]) -> tuple[str, Any, int]:
+    return (row[1], row[6], row[3])
+
+
+async def _refresh(conn: AsyncConnection, old: _Snapshot,
+                   rows: dict[int, tuple[Any, ...]]) -> _Snapshot:
+    """A new snapshot for `rows` (in id order); `old` and what it holds stay as they are."""
+    changed = [i for i, r in rows.items() if old.rows.get(i) != r]
+    stale = [i for i in changed
+             if (e := old.entries.get(i)) is None or e.key != _key(rows[i])]
+    entries = {i: e for i, e in old.entries.items() if i in rows}
+    if stale:
+        entries.update(await _load(conn, stale if len(stale) <= MAX_IN else None, rows))
+
+    def node(r: tuple[Any, ...]) -> Node:
+        e = entries[r[0]]
+        return Node(r[0], r[1], r[2], r[3], r[4], r[5] or r[0], e.inventories, e.traits,
+                    e.aggregates)
+
+    # Only generations or names changed (every claim swaps one): swap those nodes in.
+    same_shape = len(rows) == len(old.rows) and all(
+        (o := old.rows.get(i)) is not None and o[1] == rows[i][1] and o[4:6] == rows[i][4:6]
+        for i in changed)
+    if same_shape:
+        nodes, by_uuid, trees = dict(old.nodes), dict(old.by_uuid), dict(old.trees)
+        roots = set()
+        for i in changed:
+            n = nodes[i] = by_uuid[rows[i][1]] = node(rows[i])
+            roots.add(n.root_id)
+        for root in roots:
+            trees[root] = [nodes[n.id] for n in old.trees[root]]
+        return _Snapshot(old.classes, rows, entries, nodes, by_uuid, trees)
+    nodes, by_uuid, trees = {}, {}, {}
+    for r in rows.values():                             # in id order
+        n = nodes[r[0]] = by_uuid[r[1]] = node(r)
+        if (tree := trees.get(n.root_id)) is None:
+            trees[n.root_id] = [n]
+        else:
+            tree.append(n)
+    return _Snapshot(old.classes, rows, entries, nodes, by_uuid, trees)
 
 
 async def _load(conn: AsyncConnection, ids: list[int] | None,
-                keys: dict[int, tuple[str, Any, int]]) -> dict[int, _Entry]:
-    """The entries of `ids` (None: of every provider in `keys`)."""
+                rows: dict[int, tuple[Any, ...]]) -> dict[int, _Entry]:
+    """The entries of `ids` (None: of every provider in `rows`)."""
     def where(q: Any, col: Any) -> Any:
         return q if ids is None else q.where(col.in_(ids))
 
-    wanted: Iterable[int] = keys if ids is None else ids
+    wanted: Iterable[int] = rows if ids is None else ids
     invs: dict[int, dict[str, Inventory]] = {i: {} for i in wanted}
     traits: dict[int, set[str]] = {i: set() for i in invs}
     aggs: dict[int, set[str]] = {i: set() for i in invs}
@@ -148,5 +180,5 @@ async def _load(conn: AsyncConnection, ids: list[int] | None,
                                             G.resource_provider_id)):
         if rp in aggs:
             aggs[rp].add(agg)
-    return {i: _Entry(keys[i], invs[i], frozenset(traits[i]), frozenset(aggs[i]))
+    return {i: _Entry(_key(rows[i]), invs[i], frozenset(traits[i]), frozenset(aggs[i]))
             for i in invs}
