@@ -394,6 +394,38 @@ class Conductor:
         await self._finish_action(instance_id)
         self._locks.pop(instance_id, None)  # a deleted instance runs nothing any more
 
+    # ------------------------------------------------------------------ rebuild
+
+    async def rebuild(self, instance_id: str) -> None:
+        """Same host, new disk from the image: destroy, then spawn again (both idempotent,
+        so a restart in the middle simply does them again)."""
+        async with self.db.read() as s:
+            inst = await s.get(Instance, instance_id)
+        if inst is None or inst.deleted or inst.task_state != states.REBUILDING:
+            return
+        plan = dict(inst.request_spec.get("rebuild") or {})
+        started, host = utcnow(), inst.host or ""
+        inst.image_ref = plan.get("image_ref") or inst.image_ref
+        try:
+            await self.bus.call(host, "destroy", instance_id=inst.id, timeout=300)
+            power = await self.bus.call(host, "spawn", spec=await self.instance_spec(inst),
+                                        timeout=900)
+            if plan.get("old_vm_state") == states.STOPPED:
+                power = await self.bus.call(host, "power_off", instance_id=inst.id)
+        except (SpawnFailed, HostUnreachable) as exc:
+            await self._fail(inst.id, f"Rebuild failed on {host}: {exc}", code=500,
+                             expect_task=states.REBUILDING,
+                             events=[("compute_rebuild_instance", started, host, "Error",
+                                      str(exc))])
+            return
+        back = states.STOPPED if plan.get("old_vm_state") == states.STOPPED else states.ACTIVE
+        spec = {k: v for k, v in inst.request_spec.items() if k != "rebuild"}
+        await self._commit(inst.id, {"task_state": states.REBUILDING},
+                           [("compute_rebuild_instance", started, host, "Success", None)],
+                           finish=True, vm_state=back, task_state=None, power_state=power,
+                           image_ref=inst.image_ref, fault=None, task_started_at=None,
+                           request_spec=spec)
+
     # ------------------------------------------------------------------ power
 
     async def power(self, instance_id: str) -> None:
@@ -439,6 +471,8 @@ class Conductor:
             return self.resizer.confirm
         if task == states.RESIZE_REVERTING:
             return self.resizer.revert
+        if task == states.REBUILDING:
+            return self.rebuild
         if task == states.IMAGE_SNAPSHOT and self.snapshotter is not None:
             return self.snapshotter.snapshot
         return self.power

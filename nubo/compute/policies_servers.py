@@ -20,6 +20,8 @@ SERVER_RULES = [RuleDefault(name, check) for name, check in (
     ("os_compute_api:servers:reboot", _MEMBER),
     ("os_compute_api:servers:resize", _MEMBER),
     ("os_compute_api:servers:create_image", _MEMBER),
+    ("os_compute_api:servers:rebuild", _MEMBER),
+    ("os_compute_api:os-admin-actions:reset_state", _ADMIN),
     ("os_compute_api:servers:confirm_resize", _MEMBER),
     ("os_compute_api:servers:revert_resize", _MEMBER),
     ("os_compute_api:os-lock-server:lock", _MEMBER),

@@ -98,6 +98,16 @@ ACTIONS: dict[str, Any] = {
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
         "required": ["flavorRef"], "additionalProperties": False},
     "confirmResize": {"type": ["null", "object"], "maxProperties": 0},
+    "rebuild": {"type": "object", "properties": {
+        "imageRef": {"type": "string", "minLength": 1, "maxLength": 255},
+        "name": NAME, "adminPass": {"type": "string"}, "metadata": METADATA,
+        "accessIPv4": IPV4, "accessIPv6": IPV6, "preserve_ephemeral": {"type": "boolean"},
+        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "personality": {"type": "array", "maxItems": 0}},
+        "required": ["imageRef"], "additionalProperties": False},
+    "os-resetState": {"type": "object", "properties": {"state": {
+        "type": "string", "enum": ["active", "error"]}}, "required": ["state"],
+        "additionalProperties": False},
     "createImage": {"type": "object", "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 255},
         "metadata": {"type": "object", "additionalProperties": {"type": "string",

@@ -15,6 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -404,6 +405,45 @@ class ServerService:
             raise
         self.conductor.spawn_task(server_id, self.conductor.snapshotter.snapshot)
         return image_id
+
+    async def rebuild(self, ctx: RequestContext, server_id: str, arg: dict[str, Any]
+                      ) -> ServerView:
+        """Rebuild on the same host from an image (the same or another one)."""
+        current = (await self.get(ctx, server_id)).instance
+        f = current.flavor
+        flavor = SimpleNamespace(memory_mb=f["ram"], root_gb=f["disk"])
+        image = await self._check_image(ctx, arg["imageRef"], flavor)
+        if len(arg.get("metadata") or {}) > MAX_METADATA:
+            raise Forbidden(f"Quota exceeded for metadata_items: Requested "
+                            f"{len(arg['metadata'])}, but already used 0 of {MAX_METADATA} "
+                            "metadata_items")
+
+        def plan(inst: Instance) -> dict[str, Any]:
+            if "name" in arg:
+                inst.name = arg["name"]
+            if "accessIPv4" in arg:
+                inst.access_ipv4 = arg["accessIPv4"]
+            if "accessIPv6" in arg:
+                inst.access_ipv6 = _ipv6(arg["accessIPv6"])
+            return {"rebuild": {"image_ref": image["id"], "old_vm_state": inst.vm_state}}
+        await self._begin(ctx, server_id, "rebuild", (states.ACTIVE, states.STOPPED,
+                                                      states.ERROR),
+                          states.REBUILDING, plan=plan)
+        if "metadata" in arg:
+            await self.set_metadata(ctx, server_id, arg["metadata"], replace=True)
+        self.conductor.spawn_task(server_id, self.conductor.rebuild)
+        return await self.get(ctx, server_id)
+
+    async def reset_state(self, ctx: RequestContext, server_id: str, state: str) -> None:
+        async with self.db.write() as s:
+            inst = await self._load(s, ctx, server_id)
+            inst.vm_state = states.ACTIVE if state == "active" else states.ERROR
+            inst.task_state, inst.task_started_at = None, None
+            inst.updated_at = utcnow()
+            s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
+                                 action="os-resetState", project_id=inst.project_id,
+                                 user_id=ctx.user_id or "", start_time=utcnow(),
+                                 finish_time=utcnow(), updated_at=utcnow()))
 
     async def confirm_resize(self, ctx: RequestContext, server_id: str) -> None:
         await self._begin(ctx, server_id, "confirmResize", (states.RESIZED,),

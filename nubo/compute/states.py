@@ -18,6 +18,7 @@ RESIZE_PREP, RESIZE_MIGRATING, RESIZE_FINISH = "resize_prep", "resize_migrating"
 RESIZE_REVERTING, RESIZE_CONFIRMING = "resize_reverting", "resize_confirming"
 RESIZE_TASKS = (RESIZE_PREP, RESIZE_MIGRATING, RESIZE_FINISH)
 IMAGE_SNAPSHOT = "image_snapshot"
+REBUILDING = "rebuilding"
 # power_state
 NOSTATE, RUNNING, PAUSED_POWER, SHUTDOWN, CRASHED, SUSPENDED_POWER = 0, 1, 3, 4, 6, 7
 
@@ -28,7 +29,7 @@ TIMEOUTS = {SCHEDULING: timedelta(minutes=5), SPAWNING: timedelta(minutes=15),
             REBOOTING_HARD: timedelta(minutes=5), RESIZE_PREP: timedelta(minutes=10),
             RESIZE_MIGRATING: timedelta(minutes=30), RESIZE_FINISH: timedelta(minutes=10),
             RESIZE_REVERTING: timedelta(minutes=10), RESIZE_CONFIRMING: timedelta(minutes=10),
-            IMAGE_SNAPSHOT: timedelta(minutes=30)}
+            IMAGE_SNAPSHOT: timedelta(minutes=30), REBUILDING: timedelta(minutes=15)}
 
 
 def status(vm_state: str, task_state: str | None) -> str:
@@ -44,6 +45,8 @@ def status(vm_state: str, task_state: str | None) -> str:
             return "REBOOT"
         if task_state in (REBOOTING_HARD,):
             return "HARD_REBOOT"
+        if task_state == REBUILDING:
+            return "REBUILD"
         return "ACTIVE"
     return {STOPPED: "SHUTOFF", ERROR: "ERROR", DELETED: "DELETED", PAUSED: "PAUSED",
             SUSPENDED: "SUSPENDED", SOFT_DELETED: "SOFT_DELETED"}.get(vm_state, "UNKNOWN")

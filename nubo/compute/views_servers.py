@@ -78,6 +78,15 @@ class ServerViews:
             out["OS-EXT-SRV-ATTR:instance_name"] = f"instance-{i.seq:08x}"
         return out
 
+    def rebuilt(self, v: ServerView, ctx: RequestContext) -> dict[str, Any]:
+        """The rebuild response at 2.1: the server without the extended attributes."""
+        body = self.detail(v, ctx)
+        for key in list(body):
+            if key.startswith(("OS-EXT-", "OS-SRV-USG:", "os-extended-volumes:")) or key in (
+                    "config_drive", "key_name", "security_groups"):
+                del body[key]
+        return body
+
     def action(self, a: InstanceAction) -> dict[str, Any]:
         return {"action": a.action, "instance_uuid": a.instance_id, "message": a.message,
                 "project_id": a.project_id, "request_id": a.request_id,

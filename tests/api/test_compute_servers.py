@@ -434,3 +434,31 @@ async def test_create_image_and_boot_from_it(env: tuple[Api, str, str]) -> None:
     events = (await api.ok("GET", f"{S}/{sid}/os-instance-actions"))["instanceActions"]
     assert events[0]["action"] == "createImage"
     await api.ok("POST", f"{S}/{sid}/action", 400, json={"createImage": {}})
+
+
+async def test_rebuild_and_reset_state(env: tuple[Api, str, str]) -> None:
+    api, img, flv = env
+    other = await image_id(api)
+    sid = (await create(api, img, flv, metadata={"a": "1"}))["server"]["id"]
+    await wait(api, sid, "ACTIVE")
+    r = await api.ok("POST", f"{S}/{sid}/action", 202, json={"rebuild": {
+        "imageRef": other, "name": "rebuilt", "metadata": {"b": "2"}}})
+    assert r["server"]["adminPass"] and r["server"]["name"] == "rebuilt"
+    got = await wait(api, sid, "ACTIVE")
+    assert got["image"]["id"] == other and got["metadata"] == {"b": "2"}
+    await api.ok("POST", f"{S}/{sid}/action", 400, json={"rebuild": {
+        "imageRef": "00000000-0000-0000-0000-000000000000"}})
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"os-stop": None})
+    await wait(api, sid, "SHUTOFF")
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"rebuild": {"imageRef": img}})
+    got = await wait(api, sid, "SHUTOFF")
+    assert got["image"]["id"] == img
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"os-resetState": {"state": "error"}})
+    assert (await api.ok("GET", f"{S}/{sid}"))["server"]["status"] == "ERROR"
+    await api.make_user("plain", "pw", project="demo")
+    tok = await api.token("plain", "pw", "demo")
+    mine = (await create(api, img, flv, token=tok))["server"]["id"]
+    await api.ok("POST", f"{S}/{mine}/action", 403, token=tok,
+                 json={"os-resetState": {"state": "active"}})
+    await api.ok("DELETE", f"{S}/{sid}", 204)      # an ERROR server can be deleted
+    await wait(api, sid, "DELETED")

@@ -116,6 +116,15 @@ async def action(request: Request) -> Response:
     elif name == "resize":
         a.enforce(ctx, "os_compute_api:servers:resize", target)
         await s.resize(ctx, sid, str(arg["flavorRef"]))
+    elif name == "rebuild":
+        a.enforce(ctx, "os_compute_api:servers:rebuild", target)
+        view = await s.rebuild(ctx, sid, arg)
+        body = a.server_views.rebuilt(view, ctx)
+        body["adminPass"] = arg.get("adminPass") or secrets.token_urlsafe(9)
+        return json_response({"server": body}, 202)
+    elif name == "os-resetState":
+        a.enforce(ctx, "os_compute_api:os-admin-actions:reset_state", target)
+        await s.reset_state(ctx, sid, arg["state"])
     elif name == "createImage":
         a.enforce(ctx, "os_compute_api:servers:create_image", target)
         image_id = await s.create_image(ctx, sid, arg["name"], arg.get("metadata") or {})
