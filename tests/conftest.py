@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,22 @@ class Api:
 
     async def role_id(self, name: str) -> str:
         return (await self.ok("GET", f"/v3/roles?name={name}"))["roles"][0]["id"]
+
+
+@asynccontextmanager
+async def api_on(settings: Any) -> AsyncIterator[Api]:
+    """A started node of its own (for settings the shared fixtures do not have), with a
+    client logged in as the admin."""
+    node = Node(settings)
+    await node.start()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
+                                     base_url=BASE) as client:
+            a = Api(client, node)
+            a.admin_token = await a.token("admin", "admin-secret", "admin")
+            yield a
+    finally:
+        await node.stop()
 
 
 @pytest.fixture

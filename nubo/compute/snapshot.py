@@ -8,9 +8,6 @@ A failure deletes the half-made image; a restart resumes from request_spec["snap
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nubo.compute import states
@@ -18,21 +15,13 @@ from nubo.compute.models import Instance
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import NotFound, NuboError
+from nubo.core.files import read_chunks
 
 if TYPE_CHECKING:
     from nubo.compute.conductor import Conductor
 
 #: image properties a snapshot inherits from the image the server booted from
 INHERIT = ("hw_", "os_", "img_", "hypervisor_type", "architecture")
-
-
-async def _chunks(path: Path) -> AsyncIterator[bytes]:
-    f = await asyncio.to_thread(path.open, "rb")
-    try:
-        while chunk := await asyncio.to_thread(f.read, 1024 * 1024):
-            yield chunk
-    finally:
-        f.close()
 
 
 def owner_context(inst: Instance) -> RequestContext:
@@ -82,7 +71,7 @@ class Snapshotter:
                 if not source.image.location:
                     raise NotFound(f"image {inst.image_ref} has no data to copy")
                 path = self.images.store.path(source.image.location)
-                await self.images.data.upload(ctx, image_id, _chunks(path), source.image.size)
+                await self.images.data.upload(ctx, image_id, read_chunks(path), source.image.size)
             result, tb = "Success", None
         except (NuboError, OSError) as exc:
             result, tb = "Error", str(exc)

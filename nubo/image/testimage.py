@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import select
 
 from nubo.core.context import RequestContext
+from nubo.core.files import read_chunks
 from nubo.image import models as m
 from nubo.image.api import ImageApi
 
 LOG = logging.getLogger("nubo.image.testimage")
 NAME = "nubo-test"
 SHA_PROPERTY = "nubo_guest_sha256"
-
-
-async def _chunks(path: Path, size: int = 1024 * 1024) -> AsyncIterator[bytes]:
-    f = await asyncio.to_thread(path.open, "rb")
-    try:
-        while chunk := await asyncio.to_thread(f.read, size):
-            yield chunk
-    finally:
-        f.close()
 
 
 async def ensure_test_image(image: ImageApi, cache_dir: Path, admin_project: str) -> str | None:
@@ -71,7 +62,7 @@ async def ensure_test_image(image: ImageApi, cache_dir: Path, admin_project: str
         "name": NAME, "disk_format": "qcow2", "container_format": "bare",
         "visibility": "public", "min_disk": 1, "min_ram": 64, "os_distro": "nubo-test",
         "hw_rng_model": "virtio", SHA_PROPERTY: built.sha256, "nubo_guest_kernel": built.kernel})
-    await image.data.upload(ctx, view.image.id, _chunks(built.path), built.size)
+    await image.data.upload(ctx, view.image.id, read_chunks(built.path), built.size)
     for old in older:
         await image.images.update(ctx, old.id, [("replace", "os_hidden", True)])
     LOG.info("registered test image %s (%s, %d bytes)", view.image.id, NAME, built.size)

@@ -12,23 +12,15 @@ import pytest
 
 from nubo.node import Node
 from tests.api.test_compute_servers import create, flavor_id, image_id, make_flavor, wait
-from tests.conftest import BASE, Api, make_settings
+from tests.conftest import BASE, Api, api_on, make_settings
 
 C = "/compute/v2.1"
 
 
 @pytest.fixture
 async def two_hosts(tmp_path: Path) -> AsyncIterator[Api]:
-    node = Node(make_settings(tmp_path / "d", fake_hosts=2))
-    await node.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
-                                     base_url=BASE) as c:
-            api = Api(c, node)
-            api.admin_token = await api.token("admin", "admin-secret", "admin")
-            yield api
-    finally:
-        await node.stop()
+    async with api_on(make_settings(tmp_path / "d", fake_hosts=2)) as api:
+        yield api
 
 
 async def member(api: Api) -> str:

@@ -14,7 +14,7 @@ import pytest
 from nubo.compute import states
 from nubo.compute.models import Instance
 from nubo.node import Node
-from tests.conftest import BASE, Api, make_settings
+from tests.conftest import BASE, Api, api_on, make_settings
 
 S = "/compute/v2.1/servers"
 
@@ -210,18 +210,10 @@ async def test_no_valid_host_explains_why(env: tuple[Api, str, str]) -> None:
 
 @pytest.fixture
 async def two_hosts(tmp_path: Path) -> AsyncIterator[Api]:
-    node = Node(make_settings(tmp_path / "d", fake_hosts=2))
-    await node.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
-                                     base_url=BASE) as c:
-            api = Api(c, node)
-            api.admin_token = await api.token("admin", "admin-secret", "admin")
-            await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{await api.project_id('admin')}",
-                         json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
-            yield api
-    finally:
-        await node.stop()
+    async with api_on(make_settings(tmp_path / "d", fake_hosts=2)) as api:
+        await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{await api.project_id('admin')}",
+                     json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
+        yield api
 
 
 async def test_fault_injection_reschedules_then_gives_up(two_hosts: Api) -> None:

@@ -287,23 +287,13 @@ async def test_import_glance_direct(api: Api) -> None:
 
 
 async def test_quotas(tmp_path: Path) -> None:
-    import httpx
-
-    from nubo.node import Node
-    from tests.conftest import BASE, make_settings
-    node = Node(make_settings(tmp_path / "d", image_count_quota=2, image_size_quota_gb=1))
-    await node.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
-                                     base_url=BASE) as c:
-            api = Api(c, node)
-            api.admin_token = await api.token("admin", "admin-secret", "admin")
-            await make(api)
-            await make(api)
-            r = await api.req("POST", "/image/v2/images", json={"name": "third"})
-            assert r.status_code == 413 and "Quota" in r.text
-    finally:
-        await node.stop()
+    from tests.conftest import api_on, make_settings
+    async with api_on(make_settings(tmp_path / "d", image_count_quota=2,
+                                    image_size_quota_gb=1)) as api:
+        await make(api)
+        await make(api)
+        r = await api.req("POST", "/image/v2/images", json={"name": "third"})
+        assert r.status_code == 413 and "Quota" in r.text
 
 
 async def test_schemas_and_discovery(api: Api) -> None:
