@@ -138,37 +138,6 @@ class Conductor:
 
     # ------------------------------------------------------------------ bookkeeping
 
-    async def _event(self, instance_id: str, event: str, host: str | None = None,
-                     result: str | None = None, tb: str | None = None,
-                     event_id: int | None = None) -> int:
-        async with self.db.write() as s:
-            if event_id is not None:
-                await s.execute(update(InstanceActionEvent).where(
-                    InstanceActionEvent.id == event_id).values(
-                    finish_time=utcnow(), result=result, traceback=tb))
-                return event_id
-            action = (await s.execute(select(InstanceAction).where(
-                InstanceAction.instance_id == instance_id).order_by(
-                InstanceAction.id.desc()).limit(1))).scalars().first()
-            if action is None:
-                return 0
-            ev = InstanceActionEvent(action_id=action.id, event=event, host=host,
-                                     start_time=utcnow())
-            s.add(ev)
-            await s.flush()
-            return ev.id
-
-    async def _finish_action(self, instance_id: str, message: str | None = None) -> None:
-        async with self.db.write() as s:
-            action = (await s.execute(select(InstanceAction).where(
-                InstanceAction.instance_id == instance_id).order_by(
-                InstanceAction.id.desc()).limit(1))).scalars().first()
-            if action is not None and action.finish_time is None:
-                action.finish_time = utcnow()
-                action.updated_at = utcnow()
-                if message:
-                    action.message = message
-
     async def _commit(self, instance_id: str, expect: dict[str, Any],
                       events: list[tuple[str, Any, str | None, str, str | None]],
                       finish: bool = False, message: str | None = None,
@@ -380,18 +349,16 @@ class Conductor:
             inst = await s.get(Instance, instance_id)
         if inst is None or inst.deleted:
             return
-        ev = await self._event(instance_id, "compute_terminate_instance", host=inst.host)
+        started = utcnow()
         # A host that does not answer keeps its copy; the record still goes (Nova's
         # local delete), and the host's own reconcile reports the orphan when it returns.
         await self._destroy_on(inst.host, instance_id)
         await self.placement.delete_allocations(instance_id)
-        async with self.db.write() as s:
-            await s.execute(update(Instance).where(Instance.id == instance_id).values(
-                deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
-                vm_state=states.DELETED, task_state=None, power_state=states.NOSTATE,
-                updated_at=utcnow()))
-        await self._event(instance_id, "", result="Success", event_id=ev)
-        await self._finish_action(instance_id)
+        await self._commit(instance_id, {}, [("compute_terminate_instance", started,
+                                              inst.host, "Success", None)], finish=True,
+                           deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
+                           vm_state=states.DELETED, task_state=None,
+                           power_state=states.NOSTATE, task_started_at=None)
         self._locks.pop(instance_id, None)  # a deleted instance runs nothing any more
 
     # ------------------------------------------------------------------ rebuild
@@ -443,20 +410,20 @@ class Conductor:
         }.get(task or "", (None, {}, None))
         if call is None:
             return
-        ev = await self._event(instance_id, f"compute_{call}_instance", host=inst.host)
+        event, started = f"compute_{call}_instance", utcnow()
         try:
             power = await self.bus.call(inst.host, call, instance_id=instance_id, **args)
         except (SpawnFailed, HostUnreachable) as exc:
-            await self._event(instance_id, "", result="Error", tb=str(exc), event_id=ev)
             # the instance stays as it was; the task is cleared so the user can retry
-            await self._set(instance_id, {"task_state": task}, task_state=None,
-                            task_started_at=None)
-            await self._finish_action(instance_id, "Error")
+            await self._commit(instance_id, {"task_state": task},
+                               [(event, started, inst.host, "Error", str(exc))],
+                               finish=True, message="Error", task_state=None,
+                               task_started_at=None)
             return
-        await self._event(instance_id, "", result="Success", event_id=ev)
-        await self._set(instance_id, {"task_state": task}, vm_state=done_state,
-                        task_state=None, power_state=power, task_started_at=None)
-        await self._finish_action(instance_id)
+        await self._commit(instance_id, {"task_state": task},
+                           [(event, started, inst.host, "Success", None)], finish=True,
+                           vm_state=done_state, task_state=None, power_state=power,
+                           task_started_at=None)
 
     def work_for(self, inst: Instance) -> Callable[[str], Awaitable[None]]:
         """The step that carries the instance's current task forward."""
