@@ -159,3 +159,13 @@ async def test_application_credentials(api: Api) -> None:
                  204, token=tok)
     assert (await api.req("GET", "/v3/auth/projects", token=app_tok)).status_code == 401
     del member
+
+
+async def test_unicode_tag_location_is_percent_encoded(api: Api) -> None:
+    """Found by the fuzzer: a tag outside latin-1 made the Location header raise (500)."""
+    p = await api.make_project("tagged")
+    tag = "f\u00c3\u00eeW\U000ffcd1X"
+    r = await api.req("PUT", f"/v3/projects/{p['id']}/tags/{tag}")
+    assert r.status_code == 201
+    assert r.headers["location"].endswith("/tags/f%C3%83%C3%AEW%F3%BF%B3%91X")
+    assert tag in (await api.ok("GET", f"/v3/projects/{p['id']}/tags"))["tags"]

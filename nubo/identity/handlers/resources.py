@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -164,7 +166,9 @@ async def add_project_tag(request: Request) -> Response:
     a.enforce(context(request), "identity:update_project_tags",
               await _project_target(request))
     await a.identity.add_project_tag(pid, tag)
-    return no_content(201, {"Location": f"{a.views.base}/projects/{pid}/tags/{tag}"})
+    # a tag may be any unicode text; a header carries only latin-1: percent-encode it
+    return no_content(201, {"Location": f"{a.views.base}/projects/{pid}/tags/"
+                                        f"{quote(tag, safe='')}"})
 
 
 async def delete_project_tag(request: Request) -> Response:
