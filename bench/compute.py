@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,20 +22,12 @@ from pathlib import Path
 
 import httpx
 import yaml
+from common import free_port, pct, report  # bench/ is on sys.path
 
 NUBO = str(Path(sys.executable).parent / "nubo")
 S = "/compute/v2.1/servers"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
 async def wait_active(c: httpx.AsyncClient, sid: str, poll: float = 0.005) -> str:
@@ -143,10 +133,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 subprocess.run(["py-spy", "dump", "-p", str(proc.pid)], check=False)
                 raise
-    width = max(map(len, figures))
-    for k, v in figures.items():
-        print(f"{k:<{width}}  {v:10.2f}")
-    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+    report(figures)
 
 
 if __name__ == "__main__":

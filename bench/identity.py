@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,14 +22,10 @@ from pathlib import Path
 
 import httpx
 import yaml
+from common import free_port, pct, report  # bench/ is on sys.path
 
 NUBO = str(Path(sys.executable).parent / "nubo")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(data: Path, port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], float]:
@@ -56,10 +50,6 @@ def rss_mb(pid: int) -> float:
             return int(line.split()[1]) / 1024
     return float("nan")
 
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
 async def timed(n: int, conc: int, fn) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
@@ -140,10 +130,7 @@ def main() -> None:
             proc.wait(30)
     figures = {"ready_first_start_s": first, "ready_restart_s": again, "idle_rss_mb": idle,
                "rss_after_load_mb": after, **figures}
-    width = max(map(len, figures))
-    for k, v in figures.items():
-        print(f"{k:<{width}}  {v:10.2f}")
-    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+    report(figures)
 
 
 if __name__ == "__main__":

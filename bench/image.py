@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,15 +23,11 @@ from pathlib import Path
 
 import httpx
 import yaml
+from common import free_port, pct, report  # bench/ is on sys.path
 
 NUBO = str(Path(sys.executable).parent / "nubo")
 MIB = 1024 * 1024
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(data: Path, port: int) -> subprocess.Popen[bytes]:
@@ -76,10 +70,6 @@ def chunks(path: Path) -> Iterator[bytes]:
         while chunk := f.read(MIB):
             yield chunk
 
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
 async def many_images(base: str, h: dict[str, str], n: int) -> dict[str, float]:
@@ -168,10 +158,7 @@ def main() -> None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
     figures.update(guest_build())
-    width = max(map(len, figures))
-    for k, v in figures.items():
-        print(f"{k:<{width}}  {v:10.2f}")
-    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+    report(figures)
 
 
 if __name__ == "__main__":
