@@ -15,7 +15,9 @@ from nubo.core.bus import HostUnreachable
 
 class ComputeAgent:
     RPC_METHODS = frozenset({"report", "spawn", "destroy", "power_off", "power_on", "reboot",
-                             "power_state", "list_instances"})
+                             "power_state", "list_instances", "pause", "unpause", "suspend",
+                             "resume", "rescue", "unrescue", "console_output", "snapshot",
+                             "console"})
 
     def __init__(self, host: str, driver: VirtDriver, availability_zone: str = "nova") -> None:
         self.host = host
@@ -59,3 +61,39 @@ class ComputeAgent:
     async def list_instances(self) -> list[str]:
         self._alive()
         return await self.driver.list_instances()
+
+    async def pause(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.pause(instance_id)
+
+    async def unpause(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.unpause(instance_id)
+
+    async def suspend(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.suspend(instance_id)
+
+    async def resume(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.resume(instance_id)
+
+    async def rescue(self, spec: dict[str, Any], rescue_image: dict[str, Any]) -> int:
+        self._alive()
+        return await self.driver.rescue(InstanceSpec(**spec), rescue_image)
+
+    async def unrescue(self, instance_id: str) -> int:
+        self._alive()
+        return await self.driver.unrescue(instance_id)
+
+    async def console_output(self, instance_id: str, length: int | None = None) -> str:
+        self._alive()
+        return await self.driver.console_output(instance_id, length)
+
+    async def snapshot(self, instance_id: str, target: str) -> bool:
+        self._alive()
+        return await self.driver.snapshot(instance_id, target)
+
+    async def console(self, instance_id: str, kind: str) -> dict[str, Any] | None:
+        self._alive()
+        return await self.driver.console(instance_id, kind)

@@ -63,3 +63,36 @@ class VirtDriver(Protocol):
         ...
 
     async def list_instances(self) -> list[str]: ...
+
+    # Each of the following returns the power state after the call, like power_off.
+    async def pause(self, instance_id: str) -> int: ...
+
+    async def unpause(self, instance_id: str) -> int: ...
+
+    async def suspend(self, instance_id: str) -> int:
+        """Save the guest's memory to disk and stop it (libvirt's managed save)."""
+        ...
+
+    async def resume(self, instance_id: str) -> int: ...
+
+    async def rescue(self, spec: InstanceSpec, rescue_image: dict[str, Any]) -> int:
+        """Boot the instance from `rescue_image` (id + properties) with its own disk attached
+        as the second disk; the instance's own disk is kept untouched."""
+        ...
+
+    async def unrescue(self, instance_id: str) -> int: ...
+
+    async def console_output(self, instance_id: str, length: int | None = None) -> str:
+        """The serial console log, its last `length` lines when given ('' when none)."""
+        ...
+
+    async def snapshot(self, instance_id: str, target: str) -> bool:
+        """Write the instance's root disk as one standalone qcow2 file at `target`. False when
+        the driver keeps no disk of its own (the fake): the caller then uses the image the
+        instance booted from."""
+        ...
+
+    async def console(self, instance_id: str, kind: str) -> dict[str, Any] | None:
+        """Where a remote console of `kind` ("novnc", "serial") is reachable on this host:
+        {"host": ..., "port": ...}, or None when this driver has none."""
+        ...

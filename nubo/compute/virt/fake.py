@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nubo.compute import states
 from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed
@@ -103,3 +104,33 @@ class FakeDriver:
 
     async def list_instances(self) -> list[str]:
         return sorted(self.instances)
+
+    async def pause(self, instance_id: str) -> int:
+        return self._set(instance_id, states.PAUSED_POWER)
+
+    async def unpause(self, instance_id: str) -> int:
+        return self._set(instance_id, states.RUNNING)
+
+    async def suspend(self, instance_id: str) -> int:
+        return self._set(instance_id, states.SHUTDOWN)
+
+    async def resume(self, instance_id: str) -> int:
+        return self._set(instance_id, states.RUNNING)
+
+    async def rescue(self, spec: InstanceSpec, rescue_image: dict[str, Any]) -> int:
+        return self._set(spec.id, states.RUNNING)
+
+    async def unrescue(self, instance_id: str) -> int:
+        return self._set(instance_id, states.RUNNING)
+
+    async def console_output(self, instance_id: str, length: int | None = None) -> str:
+        if instance_id not in self.instances:
+            raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
+        lines = [f"fake console of {instance_id} on {self.host}", "login:"]
+        return "\n".join(lines[-length:] if length else lines) + "\n"
+
+    async def snapshot(self, instance_id: str, target: str) -> bool:
+        return False
+
+    async def console(self, instance_id: str, kind: str) -> dict[str, Any] | None:
+        return None
