@@ -36,7 +36,11 @@ venv_install() {
 }
 
 # System packages the cloud itself needs (later services add theirs here).
-RUNTIME_PKGS=(python3 python3-venv python3-dev gcc ca-certificates qemu-utils qemu-system-x86 e2fsprogs kmod)
+RUNTIME_PKGS=(python3 python3-venv python3-dev gcc ca-certificates qemu-utils qemu-system-x86 e2fsprogs kmod
+  # the libvirt driver (libvirt-python builds against libvirt-dev) and its browser console
+  libvirt-daemon-system libvirt-clients libvirt-dev pkg-config novnc
+  # the Linux network dataplane: bridges and namespaces, DHCP, security groups and NAT
+  iproute2 dnsmasq-base nftables busybox iputils-ping)
 
 install_runtime() {
   apt_install "${RUNTIME_PKGS[@]}"
