@@ -1,0 +1,1 @@
+L3_ROUTES: list = []

@@ -1,0 +1,1 @@
+SG_ROUTES: list = []
