@@ -1,0 +1,1 @@
+"""Nova's metadata service (OpenStack and EC2 formats) for guests and config drives."""
