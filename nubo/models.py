@@ -11,4 +11,5 @@ def load_all() -> None:
     import nubo.identity.models  # noqa: F401
     import nubo.image.metadefs.models  # noqa: F401
     import nubo.image.models  # noqa: F401
+    import nubo.network.models  # noqa: F401
     import nubo.placement.models  # noqa: F401

@@ -1,0 +1,73 @@
+"""The JSON shape of networks, subnets and ports, as Neutron renders them (attribute names from
+neutron-lib's API definitions). Admin-only attributes are left out for other callers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nubo.network import models as m
+from nubo.network.attrs import standard
+
+ZONE = "nova"
+
+
+def network(n: m.Network, seg: m.NetworkSegment | None, subnets: list[str], tags: list[str],
+            admin: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": n.id, "name": n.name, "project_id": n.project_id, "tenant_id": n.project_id,
+        "status": n.status, "admin_state_up": n.admin_state_up, "shared": n.shared,
+        "router:external": n.external, "mtu": n.mtu,
+        "port_security_enabled": n.port_security_enabled, "subnets": sorted(subnets),
+        "availability_zone_hints": list(n.availability_zone_hints or []),
+        "availability_zones": [ZONE], "ipv4_address_scope": None,
+        "ipv6_address_scope": None, "dns_domain": n.dns_domain, "l2_adjacency": True,
+        "is_default": False, "qos_policy_id": None,
+        **standard(n, tags)}
+    if admin:
+        out["provider:network_type"] = seg.network_type if seg else "local"
+        out["provider:physical_network"] = (seg.physical_network or None) if seg else None
+        out["provider:segmentation_id"] = (seg.segmentation_id or None) if seg and \
+            seg.network_type in ("vlan", "vxlan", "gre", "geneve") else None
+    return out
+
+
+def subnet(s: m.Subnet, tags: list[str]) -> dict[str, Any]:
+    return {
+        "id": s.id, "name": s.name, "network_id": s.network_id, "project_id": s.project_id,
+        "tenant_id": s.project_id, "ip_version": s.ip_version, "cidr": s.cidr,
+        "gateway_ip": s.gateway_ip, "enable_dhcp": s.enable_dhcp,
+        "allocation_pools": [dict(p) for p in s.allocation_pools],
+        "dns_nameservers": list(s.dns_nameservers), "host_routes": [dict(r) for r in
+                                                                    s.host_routes],
+        "ipv6_ra_mode": s.ipv6_ra_mode, "ipv6_address_mode": s.ipv6_address_mode,
+        "subnetpool_id": None, "segment_id": None, "service_types": [],
+        "dns_publish_fixed_ip": False,
+        **standard(s, tags)}
+
+
+def port(p: m.Port, ips: list[tuple[str, str]], groups: list[str], tags: list[str],
+         admin: bool, dns_domain: str = "") -> dict[str, Any]:
+    fixed = [{"subnet_id": sid, "ip_address": ip} for sid, ip in ips]
+    hostname = p.dns_name or ("host-" + ips[0][1].replace(".", "-").replace(":", "-")
+                              if ips else "")
+    out: dict[str, Any] = {
+        "id": p.id, "name": p.name, "network_id": p.network_id, "project_id": p.project_id,
+        "tenant_id": p.project_id, "mac_address": p.mac_address,
+        "admin_state_up": p.admin_state_up, "status": p.status, "device_id": p.device_id,
+        "device_owner": p.device_owner, "fixed_ips": fixed,
+        "allowed_address_pairs": [dict(a) for a in p.allowed_address_pairs],
+        "extra_dhcp_opts": [], "security_groups": sorted(groups),
+        "port_security_enabled": p.port_security_enabled, "dns_name": p.dns_name,
+        "dns_assignment": [{"hostname": hostname, "ip_address": ip,
+                            "fqdn": f"{hostname}.{dns_domain or 'openstacklocal.'}"}
+                           for _, ip in ips],
+        "ip_allocation": "immediate", "propagate_uplink_status": False,
+        "qos_policy_id": None, "qos_network_policy_id": None,
+        "binding:vnic_type": p.binding_vnic_type,
+        **standard(p, tags)}
+    if admin:
+        out["binding:host_id"] = p.binding_host_id
+        out["binding:profile"] = dict(p.binding_profile or {})
+        out["binding:vif_type"] = p.binding_vif_type
+        out["binding:vif_details"] = dict(p.binding_vif_details or {})
+    return out
