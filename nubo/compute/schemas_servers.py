@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from nubo.core.microversion import APIVersion
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 255,
         "pattern": r"^(?! )[^\x00-\x1f]*(?<! )$"}
@@ -117,3 +120,106 @@ ACTIONS: dict[str, Any] = {
     "unlock": {"type": ["null", "object"], "maxProperties": 0},
     "forceDelete": {"type": ["null", "object"], "maxProperties": 0},
 }
+
+
+# ------------------------------------------------------------------ later microversions
+
+#: a server or device tag (2.26 server tags, 2.32/2.42 device tags)
+TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}
+DESCRIPTION = {"type": ["string", "null"], "minLength": 0, "maxLength": 255,
+               "pattern": r"^[^\x00-\x1f\x7f]*$"}
+TRUSTED_CERTS = {"type": ["array", "null"], "minItems": 1, "maxItems": 50,
+                 "uniqueItems": True, "items": {"type": "string", "minLength": 1}}
+#: 2.90: a hostname (one label); 2.94 allows a fully qualified domain name
+HOSTNAME = {"type": "string", "minLength": 2, "maxLength": 63,
+            "pattern": r"^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$"}
+FQDN = {"type": "string", "minLength": 2, "maxLength": 255,
+        "pattern": r"^[a-zA-Z0-9]+[a-zA-Z0-9-.]*[a-zA-Z0-9]+$"}
+USER_DATA = {"type": ["string", "null"], "format": "base64", "maxLength": 65535}
+
+
+def _copy(schema: dict[str, Any]) -> dict[str, Any]:
+    import copy
+    out: dict[str, Any] = copy.deepcopy(schema)
+    return out
+
+
+def _hostname(ver: APIVersion) -> dict[str, Any]:
+    return FQDN if ver >= APIVersion(2, 94) else HOSTNAME
+
+
+@cache   # one object per version: validators are cached by id
+def create_schema(ver: APIVersion) -> dict[str, Any]:
+    """POST /servers at `ver` (Nova's create schemas, 2.1 .. MAX)."""
+    schema = _copy(SERVER_CREATE)
+    srv = schema["properties"]["server"]
+    props = srv["properties"]
+    device_tags = ver == APIVersion(2, 32) or ver >= APIVersion(2, 42)
+    if not device_tags:
+        del props["networks"]["items"]["properties"]["tag"]
+    else:
+        props["networks"]["items"]["properties"]["tag"] = TAG
+        props["block_device_mapping_v2"]["items"]["properties"]["tag"] = TAG
+    if ver >= APIVersion(2, 19):
+        props["description"] = DESCRIPTION
+    if ver >= APIVersion(2, 37):
+        # a list of networks, or "auto"/"none"; and one of them must be said
+        props["networks"] = {"oneOf": [props["networks"],
+                                       {"type": "string", "enum": ["none", "auto"]}]}
+        srv["required"] = [*srv["required"], "networks"]
+    if ver >= APIVersion(2, 52):
+        props["tags"] = {"type": "array", "items": TAG, "maxItems": 50}
+    if ver >= APIVersion(2, 57):
+        del props["personality"]
+    if ver >= APIVersion(2, 63):
+        props["trusted_image_certificates"] = TRUSTED_CERTS
+    if ver >= APIVersion(2, 67):
+        props["block_device_mapping_v2"]["items"]["properties"]["volume_type"] = {
+            "type": ["string", "null"], "minLength": 0, "maxLength": 255}
+    if ver >= APIVersion(2, 74):
+        props["host"] = {"type": "string", "minLength": 1, "maxLength": 255}
+        props["hypervisor_hostname"] = {"type": "string", "minLength": 1, "maxLength": 255}
+    if ver >= APIVersion(2, 90):
+        props["hostname"] = _hostname(ver)
+    return schema
+
+
+@cache   # one object per version: validators are cached by id
+def update_schema(ver: APIVersion) -> dict[str, Any]:
+    schema = _copy(SERVER_UPDATE)
+    props = schema["properties"]["server"]["properties"]
+    if ver >= APIVersion(2, 19):
+        props["description"] = DESCRIPTION
+    if ver >= APIVersion(2, 90):
+        props["hostname"] = _hostname(ver)
+    return schema
+
+
+@cache   # one object per version: validators are cached by id
+def action_schema(name: str, ver: APIVersion) -> dict[str, Any] | None:
+    """The argument schema of a server action at `ver` (None: not an action of ours)."""
+    if name == "lock" and ver >= APIVersion(2, 73):
+        return {"type": ["object", "null"], "properties": {"locked_reason": {
+            "type": "string", "minLength": 1, "maxLength": 255}},
+            "additionalProperties": False}
+    if name != "rebuild":
+        return ACTIONS.get(name)
+    schema = _copy(ACTIONS["rebuild"])
+    props = schema["properties"]
+    if ver >= APIVersion(2, 19):
+        props["description"] = DESCRIPTION
+    if ver >= APIVersion(2, 54):
+        props["key_name"] = {"type": ["string", "null"], "minLength": 1, "maxLength": 255}
+    if ver >= APIVersion(2, 57):
+        del props["personality"]
+        props["user_data"] = USER_DATA
+    if ver >= APIVersion(2, 63):
+        props["trusted_image_certificates"] = TRUSTED_CERTS
+    if ver >= APIVersion(2, 90):
+        props["hostname"] = _hostname(ver)
+    return schema
+
+
+@cache   # one object per version: validators are cached by id
+def action_body_schema(name: str, ver: APIVersion) -> dict[str, Any]:
+    return {"type": "object", "properties": {name: action_schema(name, ver)}}

@@ -36,6 +36,10 @@ from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboErro
 class ServerView:
     instance: Instance
     metadata: dict[str, str]
+    #: the server's tags (2.26) and its host's status (2.16, admins), where filled in
+    #: (None: not read here; the view falls back to the tags given at create)
+    tags: list[str] | None = None
+    host_status: str | None = None
 
 
 def _bad_image(image_ref: str) -> BadRequest:
@@ -88,16 +92,12 @@ class ServerService:
         key_data = None
         if srv.get("key_name"):
             key_data = (await self.compute.keypairs.get_for(ctx, srv["key_name"])).public_key
-        if srv.get("networks"):
+        if isinstance(srv.get("networks"), list) and srv["networks"]:  # 2.37: or auto/none
             net = srv["networks"][0]
             raise BadRequest(f"Network {net.get('uuid') or net.get('port')} could not be "
                              "found.")
         user_data = srv.get("user_data")
-        if user_data is not None:
-            try:
-                base64.b64decode(user_data, validate=True)
-            except (binascii.Error, ValueError):
-                raise BadRequest("User data needs to be valid base 64.") from None
+        _check_user_data(user_data)
         if len(srv.get("metadata") or {}) > MAX_METADATA:
             raise Forbidden(f"Quota exceeded for metadata_items: Requested "
                             f"{len(srv['metadata'])}, but already used 0 of {MAX_METADATA} "
@@ -106,6 +106,9 @@ class ServerService:
         if zone:
             zone = await self._check_zone(ctx, zone)
         min_count, max_count = _counts(srv)
+        if srv.get("hostname") and max_count > 1:
+            raise BadRequest("Unable to set 'hostname' when creating more than one "
+                             "instance; each would get the same hostname.")
         count = await self._quota_count(ctx, flavor, min_count, max_count)
         config_drive = str(srv.get("config_drive", "")).lower() in ("true", "1", "yes", "on")
         hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
@@ -148,7 +151,9 @@ class ServerService:
                             access_ipv6=_ipv6(srv.get("accessIPv6")),
                             security_groups=[g["name"] for g in srv.get("security_groups")
                                              or [{"name": "default"}]],
-                            request_spec={"hints": hints, "tried": [], "group": group},
+                            description=srv.get("description"),
+                            request_spec={"hints": hints, "tried": [], "group": group,
+                                          **_later_fields(srv)},
                             created_at=now,
                             updated_at=now, task_started_at=now)
                         s.add(inst)
@@ -246,9 +251,13 @@ class ServerService:
             stmt = stmt.where(Instance.project_id == ctx.project_id)
         elif q.get("project_id") or q.get("tenant_id"):
             stmt = stmt.where(Instance.project_id == (q.get("project_id") or q.get("tenant_id")))
-        changes_since = q.get("changes-since")
+        changes_since, changes_before = q.get("changes-since"), q.get("changes-before")
         if changes_since:
             stmt = stmt.where(Instance.updated_at >= _parse_time(changes_since))
+        if changes_before:       # 2.66; like changes-since it includes deleted servers
+            stmt = stmt.where(Instance.updated_at <= _parse_time(changes_before))
+        if changes_since or changes_before:
+            pass                 # these list deleted servers too, as Nova does
         elif not (ctx.is_admin and _truthy(q.get("deleted"))):
             stmt = stmt.where(Instance.deleted.is_(False))
         elif ctx.is_admin and _truthy(q.get("deleted")):
@@ -298,6 +307,7 @@ class ServerService:
                 inst.access_ipv4 = data["accessIPv4"]
             if "accessIPv6" in data:
                 inst.access_ipv6 = _ipv6(data["accessIPv6"])
+            _set_later_fields(inst, data)
             inst.updated_at = utcnow()
             meta = await _metadata_map(s, [inst.id])
         return ServerView(inst, meta.get(inst.id, {}))
@@ -418,6 +428,11 @@ class ServerService:
                             f"{len(arg['metadata'])}, but already used 0 of {MAX_METADATA} "
                             "metadata_items")
 
+        _check_user_data(arg.get("user_data"))
+        key_data = None
+        if arg.get("key_name"):      # 2.54: a new key pair (null removes it)
+            key_data = (await self.compute.keypairs.get_for(ctx, arg["key_name"])).public_key
+
         def plan(inst: Instance) -> dict[str, Any]:
             if "name" in arg:
                 inst.name = arg["name"]
@@ -425,6 +440,7 @@ class ServerService:
                 inst.access_ipv4 = arg["accessIPv4"]
             if "accessIPv6" in arg:
                 inst.access_ipv6 = _ipv6(arg["accessIPv6"])
+            _set_later_fields(inst, arg, key_data)
             return {"rebuild": {"image_ref": image["id"], "old_vm_state": inst.vm_state}}
         await self._begin(ctx, server_id, "rebuild", (states.ACTIVE, states.STOPPED,
                                                       states.ERROR),
@@ -533,6 +549,43 @@ class ServerService:
             return int((await s.execute(q)).scalar_one() or 0)
 
 
+def _check_user_data(user_data: str | None) -> None:
+    if user_data is not None:
+        try:
+            base64.b64decode(user_data, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("User data needs to be valid base 64.") from None
+
+
+def _set_later_fields(inst: Instance, data: dict[str, Any], key_data: str | None = None
+                      ) -> None:
+    """Update/rebuild of the fields later microversions let one change: description
+    (2.19), key pair (2.54), user data (2.57), trusted certificates (2.63), hostname
+    (2.90); the schema of the request's version admits only its own."""
+    if "description" in data:
+        inst.description = data["description"]
+    if "key_name" in data:
+        inst.key_name, inst.key_data = data["key_name"], key_data
+    if "user_data" in data:
+        inst.user_data = data["user_data"]
+    spec = dict(inst.request_spec or {})
+    for key in ("trusted_image_certificates", "hostname"):
+        if key in data:
+            spec[key] = data[key]
+    inst.request_spec = spec
+
+
+def _later_fields(srv: dict[str, Any]) -> dict[str, Any]:
+    """What later microversions add to a create that Nubo keeps with the request (as Nova
+    keeps the requested zone in its RequestSpec): the zone asked for (2.96's pinned zone),
+    trusted certificates (2.63), the hostname (2.90) and the tags given at create (2.52)."""
+    keys = ("tags", "trusted_image_certificates", "hostname")
+    out = {k: srv[k] for k in keys if srv.get(k) is not None}
+    if srv.get("availability_zone"):
+        out["availability_zone"] = srv["availability_zone"].partition(":")[0] or None
+    return out
+
+
 def _ipv6(value: str | None) -> str | None:
     """Nova keeps an IPv6 address in its compressed form."""
     return None if not value else ipaddress.ip_address(value).compressed
@@ -596,7 +649,8 @@ def _python_filters(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
     if q.get("flavor"):
         want = q["flavor"].rsplit("/", 1)[-1]
         rows = [r for r in rows if str(r.flavor.get("id")) == want]
-    return rows
+    from nubo.compute.servers_query import more_filters
+    return more_filters(rows, q)
 
 
 def _page(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:

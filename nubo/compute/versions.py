@@ -6,5 +6,5 @@ from __future__ import annotations
 from nubo.core.microversion import APIVersion, VersionRange
 
 MIN = APIVersion(2, 1)
-MAX = APIVersion(2, 1)
+MAX = APIVersion(2, 96)
 VERSIONS = VersionRange("compute", MIN, MAX, legacy_header="X-OpenStack-Nova-API-Version")

@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.compute import schemas_servers as schemas
+from nubo.compute import servers_query
 from nubo.compute.api import api
 from nubo.core.errors import BadRequest, NotFound
-from nubo.core.http import context, json_response, no_content, read_json
+from nubo.core.http import context, json_response, no_content, read_json, version
+from nubo.core.microversion import APIVersion
 from nubo.core.validation import validate
 
 
@@ -21,7 +23,7 @@ def _target(project_id: str | None) -> dict[str, Any]:
 
 async def create(request: Request) -> Response:
     a, ctx = api(request), context(request)
-    body = await read_json(request, schemas.SERVER_CREATE, a.max_body)
+    body = await read_json(request, schemas.create_schema(version(request)), a.max_body)
     a.enforce(ctx, "os_compute_api:servers:create", _target(ctx.project_id))
     created = await a.servers.create(ctx, body)
     admin_pass = body["server"].get("adminPass") or secrets.token_urlsafe(9)
@@ -49,11 +51,15 @@ async def _list(request: Request, detail: bool) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "os_compute_api:servers:detail" if detail else "os_compute_api:servers:index",
               _target(ctx.project_id))
-    q = _query(request)
+    q, ver = _query(request), version(request)
     if q.get("all_tenants") is not None and not ctx.is_admin:
         q.pop("all_tenants")      # Nova ignores it for non-admins (policy default)
+    q = servers_query.prepare(q, ctx, ver)
     found = await a.servers.list_servers(ctx, q)
-    render = (lambda v: a.server_views.detail(v, ctx)) if detail else a.server_views.brief
+    if detail:
+        await servers_query.fill_host_status(found, a.services, ctx, ver)
+    render = (lambda v: a.server_views.detail(v, ctx, ver)) if detail else \
+        a.server_views.brief
     body: dict[str, Any] = {"servers": [render(v) for v in found]}
     if q.get("limit") and len(found) == int(q["limit"]) and found:
         path = "servers/detail" if detail else "servers"
@@ -67,17 +73,21 @@ async def show(request: Request) -> Response:
     a, ctx = api(request), context(request)
     view = await a.servers.get(ctx, request.path_params["server_id"])
     a.enforce(ctx, "os_compute_api:servers:show", _target(view.instance.project_id))
-    return json_response({"server": a.server_views.detail(view, ctx)})
+    ver = version(request)
+    await servers_query.fill_host_status([view], a.services, ctx, ver)
+    return json_response({"server": a.server_views.detail(view, ctx, ver, show=True)})
 
 
 async def update(request: Request) -> Response:
     a, ctx = api(request), context(request)
-    body = await read_json(request, schemas.SERVER_UPDATE, a.max_body)
+    ver = version(request)
+    body = await read_json(request, schemas.update_schema(ver), a.max_body)
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
     a.enforce(ctx, "os_compute_api:servers:update", _target(current.instance.project_id))
     view = await a.servers.update(ctx, sid, body["server"])
-    return json_response({"server": a.server_views.detail(view, ctx)})
+    await servers_query.fill_host_status([view], a.services, ctx, ver)
+    return json_response({"server": a.server_views.updated(view, ctx, ver)})
 
 
 async def delete(request: Request) -> Response:
@@ -94,9 +104,11 @@ async def action(request: Request) -> Response:
     body = await read_json(request, {"type": "object", "minProperties": 1,
                                      "maxProperties": 1}, a.max_body)
     (name, arg), = body.items()
-    if name not in schemas.ACTIONS:
+    ver = version(request)
+    arg_schema = schemas.action_schema(name, ver)
+    if arg_schema is None:
         raise BadRequest(f"There is no such action: {name}")
-    validate({"type": "object", "properties": {name: schemas.ACTIONS[name]}}, body)
+    validate(schemas.action_body_schema(name, ver), body)
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
     target = _target(current.instance.project_id)
@@ -112,14 +124,15 @@ async def action(request: Request) -> Response:
         await s.reboot(ctx, sid, arg["type"].upper() == "HARD")
     elif name in ("lock", "unlock"):
         a.enforce(ctx, f"os_compute_api:os-lock-server:{name}", target)
-        await s.lock(ctx, sid, name == "lock")
+        await s.lock(ctx, sid, name == "lock", (arg or {}).get("locked_reason"))
     elif name == "resize":
         a.enforce(ctx, "os_compute_api:servers:resize", target)
         await s.resize(ctx, sid, str(arg["flavorRef"]))
     elif name == "rebuild":
         a.enforce(ctx, "os_compute_api:servers:rebuild", target)
         view = await s.rebuild(ctx, sid, arg)
-        body = a.server_views.rebuilt(view, ctx)
+        await servers_query.fill_host_status([view], a.services, ctx, ver)
+        body = a.server_views.rebuilt(view, ctx, ver)
         body["adminPass"] = arg.get("adminPass") or secrets.token_urlsafe(9)
         return json_response({"server": body}, 202)
     elif name == "os-resetState":
@@ -128,6 +141,8 @@ async def action(request: Request) -> Response:
     elif name == "createImage":
         a.enforce(ctx, "os_compute_api:servers:create_image", target)
         image_id = await s.create_image(ctx, sid, arg["name"], arg.get("metadata") or {})
+        if ver >= APIVersion(2, 45):     # the id in the body, no Location header
+            return json_response({"image_id": image_id}, 202)
         return no_content(202, {"Location": f"{a.base_url}/v2.1/images/{image_id}"})
     elif name == "confirmResize":
         a.enforce(ctx, "os_compute_api:servers:confirm_resize", target)
@@ -209,7 +224,8 @@ async def list_actions(request: Request) -> Response:
     found = await a.servers.actions(ctx, sid)
     a.enforce(ctx, "os_compute_api:os-instance-actions:list",
               _target(found[0].project_id if found else ctx.project_id))
-    return json_response({"instanceActions": [a.server_views.action(x) for x in found]})
+    ver = version(request)
+    return json_response({"instanceActions": [a.server_views.action(x, ver) for x in found]})
 
 
 async def show_action(request: Request) -> Response:
@@ -217,8 +233,11 @@ async def show_action(request: Request) -> Response:
     p = request.path_params
     act, events = await a.servers.action(ctx, p["server_id"], p["request_id"])
     a.enforce(ctx, "os_compute_api:os-instance-actions:show", _target(act.project_id))
-    body = a.server_views.action(act)
-    if a.policy.allowed(ctx, "os_compute_api:os-instance-actions:events", _target(
-            act.project_id)):
-        body["events"] = [a.server_views.event(e, ctx.is_admin) for e in events]
+    ver = version(request)
+    body = a.server_views.action(act, ver)
+    if ver >= APIVersion(2, 51) or a.policy.allowed(
+            ctx, "os_compute_api:os-instance-actions:events", _target(act.project_id)):
+        # 2.51: everybody sees the events (without tracebacks)
+        body["events"] = [a.server_views.event(e, ctx.is_admin, ver, act.project_id)
+                          for e in events]
     return json_response({"instanceAction": body})
