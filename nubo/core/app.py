@@ -19,7 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nubo.core import errors
 from nubo.core.http import ServiceApp, fault_response
@@ -41,8 +41,11 @@ class Metrics:
 
 
 class NuboApp:
-    def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None) -> None:
+    def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None,
+                 mounts: dict[str, ASGIApp] | None = None) -> None:
         self.services = {s.prefix: s for s in services}
+        # Raw ASGI apps by prefix that are not OpenStack services (/vnc: pages + WebSocket).
+        self.mounts = dict(mounts or {})
         self.metrics = metrics or Metrics()
         self.ready = False
 
@@ -50,10 +53,16 @@ class NuboApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        if scope["type"] != "http":
-            return
         path: str = scope["path"]
         prefix = "/" + path.split("/", 2)[1]
+        if prefix in self.mounts:
+            await self.mounts[prefix](scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})   # 403: nothing here
+            return
+        if scope["type"] != "http":
+            return
         service = self.services.get(prefix)
         if len(path) > 1 and path.endswith("/") and (
                 service is None or not service.strict_slashes or path.count("/") <= 3):
