@@ -1,0 +1,208 @@
+"""The contract between the Network API and a host dataplane.
+
+The API side turns its rows into these plain frozen specs and calls a `Dataplane`; the dataplane
+never sees the API's models. Every method is idempotent: ensuring what exists changes nothing,
+deleting what is gone succeeds. On failure a method leaves nothing half-made that `reconcile`
+would not remove. Names on the host derive from resource ids (see linux/names.py), so a
+dataplane can tell what it owns after a restart without any state of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+SegmentationType = Literal["flat", "vlan", "vxlan", "local"]
+Direction = Literal["ingress", "egress"]
+Ethertype = Literal["IPv4", "IPv6"]
+
+DHCP_OWNER = "network:dhcp"
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface")
+METADATA_IP = "169.254.169.254"
+
+
+class DataplaneError(Exception):
+    """The host could not be brought to the desired state (the message says what failed)."""
+
+
+@dataclass(frozen=True)
+class HostRoute:
+    destination: str                # CIDR
+    nexthop: str
+
+
+@dataclass(frozen=True)
+class SubnetSpec:
+    id: str
+    cidr: str
+    gateway_ip: str | None = None
+    enable_dhcp: bool = True
+    dns_nameservers: tuple[str, ...] = ()
+    host_routes: tuple[HostRoute, ...] = ()
+    ip_version: int = 4
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    id: str
+    segmentation_type: SegmentationType = "vxlan"
+    segmentation_id: int | None = None      # VLAN id or VNI
+    physical_network: str | None = None     # flat / vlan
+    mtu: int = 1450
+    subnets: tuple[SubnetSpec, ...] = ()
+    external: bool = False                  # router:external (its gateway lives on br-ex)
+
+
+@dataclass(frozen=True)
+class FixedIp:
+    subnet_id: str
+    ip_address: str
+
+
+@dataclass(frozen=True)
+class AddressPair:
+    ip_address: str                 # an address or a CIDR
+    mac_address: str | None = None  # None: the port's own MAC
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    id: str
+    network_id: str
+    mac_address: str
+    fixed_ips: tuple[FixedIp, ...] = ()
+    device_owner: str = ""
+    security_group_ids: tuple[str, ...] = ()
+    port_security_enabled: bool = True
+    allowed_address_pairs: tuple[AddressPair, ...] = ()
+    binding_host: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityGroupRuleSpec:
+    id: str
+    direction: Direction
+    ethertype: Ethertype = "IPv4"
+    protocol: str | None = None     # tcp, udp, icmp, ipv6-icmp, a number, or None for any
+    port_range_min: int | None = None   # for ICMP: the type
+    port_range_max: int | None = None   # for ICMP: the code
+    remote_ip_prefix: str | None = None
+    remote_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityGroupSpec:
+    id: str
+    rules: tuple[SecurityGroupRuleSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouterInterfaceSpec:
+    port_id: str
+    network_id: str
+    subnet_cidr: str
+    ip_address: str
+    mac_address: str | None = None
+
+
+@dataclass(frozen=True)
+class RouterGatewaySpec:
+    port_id: str
+    network_id: str
+    subnet_cidr: str                # the external subnet
+    ip_address: str                 # the router's address on it
+    gateway_ip: str | None          # the external subnet's gateway (default route)
+    enable_snat: bool = True
+    mac_address: str | None = None
+
+
+@dataclass(frozen=True)
+class RouterSpec:
+    id: str
+    gateway: RouterGatewaySpec | None = None
+    interfaces: tuple[RouterInterfaceSpec, ...] = ()
+    routes: tuple[HostRoute, ...] = ()
+
+
+@dataclass(frozen=True)
+class FloatingSpec:
+    floating_ip: str
+    fixed_ip: str
+    router_id: str
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """Another host carrying VXLAN networks: its tunnel endpoint."""
+
+    name: str
+    vtep_ip: str
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    networks: tuple[NetworkSpec, ...] = ()
+    ports: tuple[PortSpec, ...] = ()        # the ports bound to this host, DHCP and router ports
+    security_groups: tuple[SecurityGroupSpec, ...] = ()
+    routers: tuple[RouterSpec, ...] = ()
+    floating_ips: tuple[FloatingSpec, ...] = ()
+    hosts: tuple[HostSpec, ...] = ()
+
+
+@dataclass
+class ReconcileReport:
+    """What `reconcile` changed: names of things created/repaired and of leftovers removed."""
+
+    repaired: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Dataplane(Protocol):
+    async def set_hosts(self, hosts: Sequence[HostSpec]) -> None:
+        """The remote VTEPs VXLAN networks flood to (replaces the previous list)."""
+        ...
+
+    async def ensure_network(self, net: NetworkSpec) -> None:
+        """The network's bridge and segment device exist and are up (may_exist)."""
+        ...
+
+    async def delete_network(self, network_id: str) -> None:
+        """Remove the bridge, segment device, DHCP server and namespace (if_exists)."""
+        ...
+
+    async def plug_port(self, port: PortSpec) -> str:
+        """Attach the port's device to its network's bridge, creating a tap when none exists
+        (a VM's tap from libvirt or a test's veth is reused); returns the device name."""
+        ...
+
+    async def unplug_port(self, port_id: str) -> None:
+        """Detach and remove the port's device (if_exists)."""
+        ...
+
+    async def apply_security_groups(self, ports: Sequence[PortSpec],
+                                    groups: Sequence[SecurityGroupSpec]) -> None:
+        """Replace the whole filtering ruleset with the one for these ports in one transaction."""
+        ...
+
+    async def ensure_dhcp(self, net: NetworkSpec, ports: Sequence[PortSpec]) -> None:
+        """Serve DHCP on the network from its `network:dhcp` port to `ports` (the addresses the
+        API shows); starts the server, or reloads it when only hosts/options changed."""
+        ...
+
+    async def ensure_router(self, router: RouterSpec) -> None:
+        """The router's namespace, interfaces, routes, SNAT and metadata proxy (may_exist)."""
+        ...
+
+    async def delete_router(self, router_id: str) -> None:
+        ...
+
+    async def set_floating_ips(self, router_id: str, floats: Sequence[FloatingSpec]) -> None:
+        """Replace the router's floating IPs (addresses on qg-, DNAT and SNAT) atomically."""
+        ...
+
+    async def reconcile(self, desired: DesiredState) -> ReconcileReport:
+        """Bring the host to `desired`: repair drift, remove what it owns that is not desired."""
+        ...

@@ -1,0 +1,241 @@
+"""Applies rendered link operations with pyroute2 (netlink), `bridge` for VXLAN FDB entries
+and `ip netns exec sysctl` for per-namespace sysctls. Blocking: call it in a worker thread.
+
+Every operation checks what exists first, so re-applying a list is cheap and changes nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from pyroute2 import IPRoute, NetNS, netns
+
+from nubo.network.dataplane.base import DataplaneError
+from nubo.network.dataplane.linux.render_links import (
+    Addresses,
+    Bridge,
+    DeleteLink,
+    DeleteNetns,
+    Fdb,
+    Master,
+    Netns,
+    Op,
+    Routes,
+    Sysctl,
+    Tap,
+    Up,
+    Veth,
+    Vlan,
+    Vxlan,
+)
+
+ZERO_MAC = "00:00:00:00:00:00"
+
+
+def run(cmd: Sequence[str], netns_name: str | None = None, input: str | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command, inside a namespace when given; a failure raises DataplaneError."""
+    full = ["ip", "netns", "exec", netns_name, *cmd] if netns_name else list(cmd)
+    res = subprocess.run(full, input=input, capture_output=True, text=True, timeout=60)
+    if check and res.returncode != 0:
+        raise DataplaneError(f"{' '.join(full[:8])} failed: {res.stderr.strip()[:500]}")
+    return res
+
+
+def netns_exists(name: str) -> bool:
+    return os.path.exists(f"/run/netns/{name}") or os.path.exists(f"/var/run/netns/{name}")
+
+
+class LinkApplier:
+    """Applies operations; `host_netns` names the namespace standing in for the host (None:
+    the real host)."""
+
+    def __init__(self, host_netns: str | None = None) -> None:
+        self.host_netns = host_netns
+        self.changes: list[str] = []    # what applying actually changed (for reconcile)
+
+    @contextmanager
+    def _ipr(self, ns: str | None) -> Iterator[Any]:
+        ns = ns or self.host_netns
+        ipr: Any = NetNS(ns) if ns else IPRoute()
+        try:
+            yield ipr
+        finally:
+            ipr.close()
+
+    def apply(self, ops: Sequence[Op]) -> None:
+        for op in ops:
+            try:
+                self._apply(op)
+            except DataplaneError:
+                raise
+            except Exception as e:      # pyroute2's NetlinkError and OSError alike
+                raise DataplaneError(f"{op}: {e}") from e
+
+    def _apply(self, op: Op) -> None:
+        match op:
+            case Netns(name):
+                if not netns_exists(name):
+                    netns.create(name)
+                    self.changes.append(f"netns {name}")
+            case DeleteNetns(name):
+                if netns_exists(name):
+                    netns.remove(name)
+                    self.changes.append(f"deleted netns {name}")
+            case Bridge() | Vxlan() | Vlan() | Tap() | Veth():
+                self._ensure_link(op)
+            case Master(ifname, master):
+                with self._ipr(None) as ipr:
+                    idx, midx = _index(ipr, ifname), _index(ipr, master)
+                    if idx is None or midx is None:
+                        raise DataplaneError(f"cannot put {ifname} into {master}: missing")
+                    if ipr.get_links(idx)[0].get("master") != midx:
+                        ipr.link("set", index=idx, master=midx)
+                        self.changes.append(f"{ifname} into {master}")
+            case Up(ifname, ns):
+                with self._ipr(ns) as ipr:
+                    idx = _index(ipr, ifname)
+                    if idx is None:
+                        raise DataplaneError(f"no interface {ifname} to bring up")
+                    if not ipr.get_links(idx)[0]["flags"] & 1:     # IFF_UP
+                        ipr.link("set", index=idx, state="up")
+                        self.changes.append(f"{ifname} up")
+            case Addresses():
+                self._addresses(op)
+            case Fdb():
+                self._fdb(op)
+            case Routes():
+                self._routes(op)
+            case Sysctl(ns, key, value):
+                run(["sysctl", "-q", "-w", f"{key}={value}"], ns)
+            case DeleteLink(ifname, ns):
+                if ns and not netns_exists(ns):
+                    return
+                with self._ipr(ns) as ipr:
+                    idx = _index(ipr, ifname)
+                    if idx is not None:
+                        ipr.link("del", index=idx)
+                        self.changes.append(f"deleted {ifname}")
+
+    def _ensure_link(self, op: Bridge | Vxlan | Vlan | Tap | Veth) -> None:
+        with self._ipr(None) as ipr:
+            if _index(ipr, op.name) is None:
+                ipr.link("add", **self._link_args(ipr, op))
+                self.changes.append(f"link {op.name}")
+                if isinstance(op, Veth):
+                    self._move_peer(ipr, op)
+            elif isinstance(op, Veth) and op.peer_netns:
+                with self._ipr(op.peer_netns) as nsr:
+                    if _index(nsr, op.peer) is None:
+                        # A half-made veth (peer lost with its namespace): make it again.
+                        ipr.link("del", index=_index(ipr, op.name))
+                        ipr.link("add", **self._link_args(ipr, op))
+                        self._move_peer(ipr, op)
+            idx = _index(ipr, op.name)
+            if op.mtu and ipr.get_links(idx)[0].get("mtu") != op.mtu:
+                ipr.link("set", index=idx, mtu=op.mtu)
+
+    def _link_args(self, ipr: Any, op: Bridge | Vxlan | Vlan | Tap | Veth) -> dict[str, Any]:
+        match op:
+            case Bridge(name):
+                return {"ifname": name, "kind": "bridge", "br_stp_state": 0}
+            case Vxlan(name, vni, local, dev, _mtu, port):
+                args: dict[str, Any] = {"ifname": name, "kind": "vxlan", "vxlan_id": vni,
+                                        "vxlan_learning": 0, "vxlan_port": port}
+                if local:
+                    args["vxlan_local"] = local
+                if dev:
+                    args["vxlan_link"] = _index(ipr, dev)
+                return args
+            case Vlan(name, parent, vlan_id):
+                return {"ifname": name, "kind": "vlan", "link": _index(ipr, parent),
+                        "vlan_id": vlan_id}
+            case Tap(name):
+                return {"ifname": name, "kind": "tuntap", "mode": "tap"}
+            case Veth(name, peer):
+                return {"ifname": name, "kind": "veth", "peer": peer}
+        raise AssertionError(op)
+
+    def _move_peer(self, ipr: Any, op: Veth) -> None:
+        idx = _index(ipr, op.peer)
+        ipr.link("set", index=idx, net_ns_fd=op.peer_netns)
+        with self._ipr(op.peer_netns) as nsr:
+            pidx = _index(nsr, op.peer)
+            if op.peer_mac:
+                nsr.link("set", index=pidx, address=op.peer_mac)
+            if op.mtu:
+                nsr.link("set", index=pidx, mtu=op.mtu)
+
+    def _addresses(self, op: Addresses) -> None:
+        with self._ipr(op.netns) as ipr:
+            idx = _index(ipr, op.ifname)
+            if idx is None:
+                raise DataplaneError(f"no interface {op.ifname} for addresses")
+            have = {f"{a.get('address')}/{a['prefixlen']}" for a in ipr.get_addr(index=idx)
+                    if not _keep_address(a.get("address"))}
+            want = {_norm(c) for c in op.cidrs}
+            for cidr in sorted(have - want):
+                ip, plen = cidr.split("/")
+                ipr.addr("del", index=idx, address=ip, prefixlen=int(plen))
+                self.changes.append(f"removed {cidr} from {op.ifname}")
+            for cidr in sorted(want - have):
+                ip, plen = cidr.split("/")
+                ipr.addr("add", index=idx, address=ip, prefixlen=int(plen))
+                self.changes.append(f"{cidr} on {op.ifname}")
+
+    def _fdb(self, op: Fdb) -> None:
+        ns = self.host_netns
+        out = run(["bridge", "-j", "fdb", "show", "dev", op.ifname], ns).stdout or "[]"
+        have = {e.get("dst") for e in json.loads(out) if e.get("mac") == ZERO_MAC}
+        for dst in sorted(have - set(op.remotes)):
+            run(["bridge", "fdb", "del", ZERO_MAC, "dev", op.ifname, "dst", str(dst)], ns)
+        for dst in sorted(set(op.remotes) - have):
+            run(["bridge", "fdb", "append", ZERO_MAC, "dev", op.ifname, "dst", dst], ns)
+            self.changes.append(f"fdb {op.ifname} {dst}")
+
+    def _routes(self, op: Routes) -> None:
+        with self._ipr(op.netns) as ipr:
+            have = {(f"{r.get('dst') or '0.0.0.0'}/{r['dst_len']}", r.get("gateway"))
+                    for r in ipr.get_routes(family=2, table=254) if r.get("gateway")}
+            want = {(str(ipaddress.ip_network(d, strict=False)), gw) for d, gw in op.routes}
+            for dst, gw in sorted(have - want, key=str):
+                ipr.route("del", dst=dst, gateway=gw)
+            for dst, gw in sorted(want - have):
+                ipr.route("replace", dst=dst, gateway=gw)
+                self.changes.append(f"route {dst} via {gw} in {op.netns}")
+
+
+def _index(ipr: Any, ifname: str) -> int | None:
+    found = ipr.link_lookup(ifname=ifname)
+    return int(found[0]) if found else None
+
+
+def _keep_address(address: str | None) -> bool:
+    """Addresses the kernel manages itself (IPv6 link-local, loopback's own) are left alone."""
+    if not address:
+        return True
+    ip = ipaddress.ip_address(address)
+    return ip.is_link_local and ip.version == 6 or ip.is_loopback
+
+
+def _norm(cidr: str) -> str:
+    iface = ipaddress.ip_interface(cidr)
+    return f"{iface.ip}/{iface.network.prefixlen}"
+
+
+def list_links(host_netns: str | None = None) -> dict[str, str | None]:
+    """Interface name -> the name of its master (bridge), for the host namespace."""
+    with (NetNS(host_netns) if host_netns else IPRoute()) as ipr:
+        links = ipr.get_links()
+        by_index = {link["index"]: str(link.get("ifname")) for link in links}
+        return {str(link.get("ifname")): by_index.get(link.get("master")) for link in links}
+
+
+def list_netns() -> list[str]:
+    return list(netns.listnetns())
