@@ -163,60 +163,6 @@ def upgrade() -> None:
     with op.batch_alter_table('port_security_group', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_port_security_group_security_group_id'), ['security_group_id'], unique=False)
 
-    op.drop_table('compute_instance_metadata')
-    op.drop_table('identity_region')
-    op.drop_table('compute_aggregate_metadata')
-    with op.batch_alter_table('identity_credential', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_credential_project_id'))
-        batch_op.drop_index(batch_op.f('ix_identity_credential_user_id'))
-
-    op.drop_table('identity_credential')
-    op.drop_table('identity_implied_role')
-    with op.batch_alter_table('image', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_image_created_at'))
-        batch_op.drop_index(batch_op.f('ix_image_name'))
-        batch_op.drop_index(batch_op.f('ix_image_owner_visibility'))
-        batch_op.drop_index(batch_op.f('ix_image_status'))
-
-    op.drop_table('image')
-    op.drop_table('identity_policy')
-    with op.batch_alter_table('identity_assignment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_assignment_actor'))
-        batch_op.drop_index(batch_op.f('ix_identity_assignment_target'))
-
-    op.drop_table('identity_assignment')
-    op.drop_table('compute_host')
-    op.drop_table('identity_service')
-    with op.batch_alter_table('metadef_namespace', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_metadef_namespace_owner'))
-
-    op.drop_table('metadef_namespace')
-    op.drop_table('compute_flavor_extra_spec')
-    op.drop_table('compute_flavor')
-    with op.batch_alter_table('compute_instance', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_compute_instance_host'))
-        batch_op.drop_index(batch_op.f('ix_compute_instance_project_deleted'))
-        batch_op.drop_index(batch_op.f('ix_compute_instance_updated_at'))
-
-    op.drop_table('compute_instance')
-    op.drop_table('image_tag')
-    with op.batch_alter_table('identity_revocation_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_identity_revocation_event_revoked_at'))
-
-    op.drop_table('identity_revocation_event')
-    with op.batch_alter_table('compute_aggregate_host', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_compute_aggregate_host_host'))
-
-    op.drop_table('compute_aggregate_host')
-    op.drop_table('metadef_tag')
-    op.drop_table('metadef_property')
-    with op.batch_alter_table('compute_keypair', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_compute_keypair_user_id'))
-
-    op.drop_table('compute_keypair')
-    op.drop_table('compute_quota')
-    op.drop_table('compute_quota_class')
-
 
 def downgrade() -> None:
     for name in TABLES:
