@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 
 from nubo.metadata.app import MetadataApp, sign
 from nubo.metadata.content import InstanceFacts
+from nubo.metadata.serve import SOCKET_NAME, UnixServer, shared_secret
 from nubo.metadata.source import InstanceSource
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import Api
@@ -111,3 +113,29 @@ async def test_json_documents_are_json(path: str) -> None:
         r = await c.get(path, headers={"X-Instance-ID": "u2",
                                        "X-Instance-ID-Signature": sign(SECRET, "u2")})
         assert r.status_code == 404
+
+
+async def test_unix_socket_is_root_only_and_trusted(api: Api, tmp_path: Path) -> None:
+    sid = await boot(api)
+
+    async def resolve(ip: str, net: str | None, router: str | None) -> str | None:
+        return sid if ip == "10.0.0.5" else None
+
+    secret = shared_secret(tmp_path)
+    assert shared_secret(tmp_path) == secret and len(secret) == 64
+    assert (tmp_path / "keys" / "metadata_secret").stat().st_mode & 0o777 == 0o600
+    path = tmp_path / SOCKET_NAME
+    path.write_text("left by a killed process")
+    server = UnixServer(MetadataApp(InstanceSource(api.node.db).load, resolve, secret,
+                                    trusted=True), path)
+    await server.start()
+    try:
+        assert path.stat().st_mode & 0o777 == 0o600
+        async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=str(path)),
+                                     base_url="http://metadata") as c:
+            r = await c.get("/openstack/latest/meta_data.json",
+                            headers={"X-Forwarded-For": "10.0.0.5"})
+            assert r.status_code == 200 and r.json()["uuid"] == sid
+    finally:
+        await server.stop()
+    assert not path.exists()
