@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     fake_hosts: int = Field(default=1, ge=1, le=10000)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
 
+    # network
+    #: VXLAN VNIs handed to tenant networks (DevStack's vni_ranges 1:1000)
+    network_vni_min: int = Field(default=1, ge=1, le=16777215)
+    network_vni_max: int = Field(default=1000, ge=1, le=16777215)
+    #: the bootstrap's external network `public` (DevStack's FLOATING_RANGE)
+    public_cidr: str = "172.24.4.0/24"
+    #: the demo project's `private` network (DevStack's FIXED_RANGE)
+    private_cidr: str = "10.0.0.0/26"
+
     # image
     #: per project; 0 means unlimited
     image_count_quota: int = 1000

@@ -31,6 +31,10 @@ from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 from nubo.image import api as image_api
 from nubo.image.routes import ROUTES as IMAGE_ROUTES
 from nubo.image.testimage import ensure_test_image
+from nubo.network import agents as network_agents
+from nubo.network import api as network_api
+from nubo.network import bootstrap as network_bootstrap
+from nubo.network.routes import ROUTES as NETWORK_ROUTES
 from nubo.placement import api as placement_api
 from nubo.placement.routes import ROUTES as PLACEMENT_ROUTES
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
@@ -41,7 +45,8 @@ LOG = logging.getLogger("nubo.node")
 CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
            CatalogEntry("image", "glance", "/image"),
            CatalogEntry("compute", "nova", "/compute/v2.1"),
-           CatalogEntry("placement", "placement", "/placement")]
+           CatalogEntry("placement", "placement", "/placement"),
+           CatalogEntry("network", "neutron", "/networking")]
 
 
 @dataclass
@@ -77,8 +82,11 @@ class Node:
         self.runtime = ComputeRuntime(settings, self.db, self.compute, self.image,
                                       self.placement.service)
         self.compute.attach_runtime(self.runtime)
+        self.network = network_api.NetworkApi(settings, self.db)
+        network = ServiceApp("network", network_api.PREFIX, NETWORK_ROUTES, "neutron", auth,
+                             state=self.network)
         self.metrics = Metrics()
-        self.app = NuboApp([ident, image, compute, placement], self.metrics)
+        self.app = NuboApp([ident, image, compute, placement, network], self.metrics)
         self.credentials: Credentials | None = None
         self._background: set[asyncio.Task[None]] = set()
 
@@ -98,6 +106,8 @@ class Node:
             LOG.info("image store reconciled: %s", repaired)
         await self.compute.start()
         await self.runtime.start()
+        await network_agents.ensure_agents(self.db, self.network.hostname)
+        await network_bootstrap.bootstrap(self.db, self.settings)
         if self.settings.test_image:
             self._background.add(asyncio.create_task(self._test_image()))
         self.app.ready = True

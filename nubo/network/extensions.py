@@ -1,0 +1,101 @@
+"""Discovery: the version documents and /v2.0/extensions. Every extension alias either
+network engineer implements is listed here (N2 adds routers', floating IPs' and security
+groups' aliases to L3_AND_SG); clients such as Tempest and openstackclient decide what to call
+from this list."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nubo.core.errors import NotFound
+from nubo.core.http import json_response
+from nubo.network.api import api
+
+UPDATED = "2024-01-01T00:00:00-00:00"
+
+#: (alias, name, description) of the core area (N1)
+CORE: list[tuple[str, str, str]] = [
+    ("agent", "agent", "The agent management extension."),
+    ("availability_zone", "Availability Zone", "The availability zone extension."),
+    ("network_availability_zone", "Network Availability Zone",
+     "Availability zone support for network."),
+    ("binding", "Port Binding", "Expose port bindings of a virtual port to external "
+     "application"),
+    ("external-net", "Neutron external network", "Adds external network attribute to network "
+     "resource."),
+    ("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
+    ("quotas", "Quota management support", "Expose functions for quotas management per "
+     "project"),
+    ("quota_details", "Quota details management support", "Expose functions for quotas usage "
+     "statistics per project"),
+    ("port-security", "Port Security", "Provides port security"),
+    ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+    ("standard-attr-description", "standard-attr-description",
+     "Extension to add descriptions to standard attributes"),
+    ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields "
+     "to all Neutron resources that have Neutron standard attributes."),
+    ("standard-attr-revisions", "Resource revision numbers", "This extension will display the "
+     "revision number of neutron resources."),
+    ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, "
+     "trunk, network_segment_range, router, network, policy, subnetpool, port, "
+     "security_group, floatingip", "Enables to set tag on resources with standard attribute."),
+    ("revision-if-match", "If-Match constraints based on revision_number",
+     "Extension indicating that If-Match based on revision_number is supported."),
+    ("project-id", "project_id field enabled", "Extension that indicates that project_id "
+     "field is enabled."),
+    ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
+    ("net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a "
+     "network resource."),
+    ("network-ip-availability", "Network IP Availability", "Provides IP availability data for "
+     "each network and subnet."),
+    ("pagination", "Pagination support", "Extension that indicates that pagination is "
+     "enabled."),
+    ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
+    ("filter-validation", "Filter parameters validation", "Provides validation on filter "
+     "parameters."),
+    ("ip_allocation", "IP Allocation", "IP allocation extension."),
+]
+#: (alias, name, description) of routers, floating IPs and security groups (N2)
+L3_AND_SG: list[tuple[str, str, str]] = []
+
+
+def _all() -> list[dict[str, object]]:
+    return [{"alias": a, "name": n, "description": d, "updated": UPDATED, "links": []}
+            for a, n, d in CORE + L3_AND_SG]
+
+
+def aliases() -> list[str]:
+    return [a for a, _, _ in CORE + L3_AND_SG]
+
+
+async def list_(request: Request) -> Response:
+    return json_response({"extensions": _all()})
+
+
+async def show(request: Request) -> Response:
+    alias = request.path_params["alias"]
+    for e in _all():
+        if e["alias"] == alias:
+            return json_response({"extension": e})
+    raise NotFound(f"Extension with alias {alias} does not exist", code="HTTPNotFound")
+
+
+async def versions(request: Request) -> Response:
+    base = api(request).base_url
+    return json_response({"versions": [{"id": "v2.0", "status": "CURRENT", "links": [
+        {"href": f"{base}/v2.0/", "rel": "self"}]}]})
+
+
+COLLECTIONS = ("network", "subnet", "port", "subnetpool", "router", "floatingip",
+               "security_group", "security_group_rule", "quota", "agent")
+
+
+async def v2(request: Request) -> Response:
+    base = api(request).base_url
+    res = []
+    for name in COLLECTIONS:
+        coll = name.replace("_", "-") + ("s" if name != "quota" else "s")
+        res.append({"name": name, "collection": coll.replace("-", "_") if name == "quota"
+                    else coll, "links": [{"href": f"{base}/v2.0/{coll}", "rel": "self"}]})
+    return json_response({"resources": res})

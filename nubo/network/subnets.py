@@ -1,0 +1,413 @@
+"""Subnets: CIDR, gateway and allocation pools checked with Neutron's messages; the network's
+DHCP port (device_owner network:dhcp) holds one address on every DHCP-enabled subnet, as
+Neutron's DHCP agent makes it (the dataplane serves DHCP from that address)."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nubo.core.context import RequestContext
+from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.http import context, json_response, no_content
+from nubo.network import attrs, body, errors, ipam, listing, ports, quotas, views
+from nubo.network import models as m
+from nubo.network.api import api, get_network, visible_network_ids
+
+CREATE = ("name", "description", "network_id", "ip_version", "cidr", "gateway_ip",
+          "enable_dhcp", "allocation_pools", "dns_nameservers", "host_routes",
+          "ipv6_ra_mode", "ipv6_address_mode", "project_id", "tenant_id", "subnetpool_id",
+          "prefixlen", "segment_id", "tags", "service_types", "use_default_subnetpool",
+          "dns_publish_fixed_ip")
+UPDATE = ("name", "description", "gateway_ip", "enable_dhcp", "allocation_pools",
+          "dns_nameservers", "host_routes", "segment_id", "service_types",
+          "dns_publish_fixed_ip")
+READ_ONLY = ("cidr", "ip_version", "network_id", "ipv6_ra_mode", "ipv6_address_mode",
+             "subnetpool_id", "prefixlen", "project_id", "tenant_id", "id")
+V6_MODES = (None, "slaac", "dhcpv6-stateful", "dhcpv6-stateless")
+MAX_DNS = 5
+MAX_ROUTES = 20
+Net = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _rng(p: dict[str, str]) -> str:
+    return f"{p['start']}-{p['end']}"
+
+
+def parse_cidr(cidr: Any, version: Any) -> Net:
+    if version not in (4, 6):
+        raise errors.bad_request(f"Invalid input for ip_version. Reason: {version} is not in "
+                                 "[4, 6].")
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except (ValueError, TypeError):
+        raise errors.bad_request(f"Invalid input for cidr. Reason: '{cidr}' is not a valid IP "
+                                 "subnet.") from None
+    if str(net) != str(cidr) and "/" in str(cidr):
+        raise errors.bad_request(f"Invalid input for cidr. Reason: '{cidr}' isn't a "
+                                 f"recommended CIDR, use '{net}' instead.")
+    if net.version != version:
+        raise errors.invalid_input(f"Cidr {cidr} does not match the ip_version {version}")
+    if net.prefixlen == 0 or net.prefixlen >= net.max_prefixlen:
+        raise errors.invalid_input(f"Invalid CIDR {cidr} for IP version {version}")
+    return net
+
+
+def _ip(v: Any, field: str, net: Net | None = None) -> str:
+    try:
+        a = ipaddress.ip_address(v)
+    except (ValueError, TypeError):
+        raise errors.bad_request(f"Invalid input for {field}. Reason: '{v}' is not a valid IP "
+                                 "address.") from None
+    if net is not None and a.version != net.version:
+        raise errors.invalid_input(f"{field} {v} does not match the ip_version of the subnet")
+    return str(a)
+
+
+def default_gateway(net: Net) -> str:
+    return str(net.network_address + 1)
+
+
+def default_pools(net: Net, gateway: str | None) -> list[dict[str, str]]:
+    """The whole CIDR minus network address, (v4) broadcast address and gateway."""
+    first = int(net.network_address) + 1
+    last = int(net.broadcast_address) - (1 if net.version == 4 else 0)
+    gw = int(ipaddress.ip_address(gateway)) if gateway else None
+    spans = [(first, last)]
+    if gw is not None and first <= gw <= last:
+        spans = [(first, gw - 1), (gw + 1, last)]
+    ip = ipaddress.ip_address
+    return [{"start": str(ip(a)), "end": str(ip(b))} for a, b in spans if a <= b]
+
+
+def check_pools(net: Net, pools: Any, gateway: str | None) -> list[dict[str, str]]:
+    if not isinstance(pools, list):
+        raise errors.bad_request("Invalid input for allocation_pools. Reason: not a list.")
+    out: list[dict[str, str]] = []
+    spans: list[tuple[int, int]] = []
+    for p in pools:
+        if not isinstance(p, dict) or set(p) != {"start", "end"}:
+            raise errors.bad_request(f"Invalid input for allocation_pools. Reason: {p} is not "
+                                     "a valid pool ('start' and 'end' are needed).")
+        start, end = _ip(p["start"], "allocation_pools"), _ip(p["end"], "allocation_pools")
+        pool = {"start": start, "end": end}
+        va, vb = ipaddress.ip_address(start), ipaddress.ip_address(end)
+        a, b = int(va), int(vb)
+        if va.version != net.version or vb.version != net.version or a > b:
+            raise BadRequest(f"The allocation pool {_rng(pool)} is not valid.",
+                             code="InvalidAllocationPool")
+        lo = int(net.network_address) + (1 if net.version == 4 else 0)
+        hi = int(net.broadcast_address) - (1 if net.version == 4 else 0)
+        if not (lo <= a and b <= hi):
+            raise BadRequest(f"The allocation pool {_rng(pool)} spans beyond the subnet cidr "
+                             f"{net}.", code="OutOfBoundsAllocationPool")
+        for other, (oa, ob) in zip(out, spans, strict=True):
+            if a <= ob and oa <= b:
+                raise Conflict(f"Found overlapping allocation pools: {_rng(other)} and "
+                               f"{_rng(pool)} for subnet {net}.",
+                               code="OverlappingAllocationPools")
+        out.append(pool)
+        spans.append((a, b))
+    if gateway:
+        g = int(ipaddress.ip_address(gateway))
+        for pool, (a, b) in zip(out, spans, strict=True):
+            if a <= g <= b:
+                raise Conflict(f"Gateway ip {gateway} conflicts with allocation pool "
+                               f"{_rng(pool)}.", code="GatewayConflictWithAllocationPools")
+    return out
+
+
+def _gateway(net: Net, a: dict[str, Any], current: str | None = None) -> str | None:
+    if "gateway_ip" not in a:
+        return current if current is not None else default_gateway(net)
+    gw = a["gateway_ip"]
+    if gw is None:
+        return None
+    gw = _ip(gw, "gateway_ip", net)
+    g = ipaddress.ip_address(gw)
+    if g not in net or (net.version == 4 and g in (net.network_address,
+                                                   net.broadcast_address)):
+        raise errors.invalid_input("Gateway is not valid on subnet")
+    return gw
+
+
+def _dns(v: Any, net: Net) -> list[str]:
+    if not isinstance(v, list):
+        raise errors.bad_request("Invalid input for dns_nameservers. Reason: not a list.")
+    out = [_ip(x, "dns_nameservers") for x in v]
+    if len(set(out)) != len(out):
+        raise errors.bad_request(f"Invalid input for dns_nameservers. Reason: Duplicate "
+                                 f"nameserver '{next(x for x in out if out.count(x) > 1)}'.")
+    if len(out) > MAX_DNS:
+        raise BadRequest(f"Number of DNS nameservers exceeds the limit {MAX_DNS}.",
+                         code="DNSNameServersExhausted")
+    return out
+
+
+def _routes(v: Any, net: Net) -> list[dict[str, str]]:
+    if not isinstance(v, list):
+        raise errors.bad_request("Invalid input for host_routes. Reason: not a list.")
+    out = []
+    for r in v:
+        if not isinstance(r, dict) or set(r) != {"destination", "nexthop"}:
+            raise errors.bad_request(f"Invalid input for host_routes. Reason: {r} is not a "
+                                     "valid route ('destination' and 'nexthop').")
+        try:
+            dest = str(ipaddress.ip_network(r["destination"]))
+        except (ValueError, TypeError):
+            raise errors.bad_request(f"Invalid input for host_routes. Reason: "
+                                     f"'{r['destination']}' is not a valid IP subnet.") \
+                from None
+        out.append({"destination": dest, "nexthop": _ip(r["nexthop"], "host_routes")})
+    if len(out) > MAX_ROUTES:
+        raise BadRequest(f"Unable to complete operation for {net}. The number of host routes "
+                         f"exceeds the limit {MAX_ROUTES}.", code="HostRoutesExhausted")
+    return out
+
+
+def _check_common(a: dict[str, Any]) -> None:
+    for k in ("name", "description"):
+        body.string(a, k)
+    body.boolean(a, "enable_dhcp")
+    body.boolean(a, "dns_publish_fixed_ip")
+    if a.get("segment_id") is not None:
+        raise errors.bad_request("Invalid input for segment_id: segments are not supported.")
+    if a.get("service_types"):
+        raise errors.bad_request("Invalid input for service_types: not supported.")
+
+
+async def _overlaps(session: AsyncSession, network_id: str, net: Net) -> None:
+    for other in (await session.execute(select(m.Subnet.cidr).where(
+            m.Subnet.network_id == network_id))).scalars():
+        o = ipaddress.ip_network(other)
+        if o.version == net.version and o.overlaps(net):  # type: ignore[arg-type]
+            raise errors.invalid_input(f"Requested subnet with cidr: {net} for network: "
+                                       f"{network_id} overlaps with another subnet")
+
+
+async def create_subnet(session: AsyncSession, ctx: RequestContext, a: dict[str, Any]
+                        ) -> m.Subnet:
+    """A subnet from a body whose network exists and whose policy is enforced."""
+    if a.get("subnetpool_id") or a.get("use_default_subnetpool") or "cidr" not in a:
+        raise errors.bad_request("Subnet pools are not supported: a cidr is required.")
+    version = a.get("ip_version", 4)
+    net = parse_cidr(a["cidr"], version)
+    ra, mode = a.get("ipv6_ra_mode"), a.get("ipv6_address_mode")
+    if ra not in V6_MODES or mode not in V6_MODES:
+        raise errors.bad_request(f"Invalid input for ipv6 modes: {ra}/{mode}")
+    if version == 4 and (ra or mode):
+        raise errors.invalid_input("ipv6_ra_mode or ipv6_address_mode cannot be set when "
+                                   "enable_dhcp is set to False or ip_version is 4")
+    if ra and mode and ra != mode:
+        raise errors.invalid_input(f"ipv6_ra_mode set to '{ra}' with ipv6_address_mode set "
+                                   f"to '{mode}' is not valid. If both attributes are set, "
+                                   "they must be the same value")
+    gateway = _gateway(net, a)
+    pools = check_pools(net, a["allocation_pools"], gateway) \
+        if a.get("allocation_pools") is not None else default_pools(net, gateway)
+    await _overlaps(session, a["network_id"], net)
+    project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
+    await quotas.check(session, project, "subnet", 1)
+    sub = m.Subnet(id=str(uuid.uuid4()), network_id=a["network_id"], project_id=project,
+                   name=a.get("name") or "", description=a.get("description") or "",
+                   ip_version=version, cidr=str(net), gateway_ip=gateway,
+                   enable_dhcp=a.get("enable_dhcp", True), ipv6_ra_mode=ra,
+                   ipv6_address_mode=mode, allocation_pools=pools,
+                   dns_nameservers=_dns(a.get("dns_nameservers") or [], net),
+                   host_routes=_routes(a.get("host_routes") or [], net), revision_number=0)
+    session.add(sub)
+    await session.flush()
+    if a.get("tags"):
+        await attrs.set_tags(session, "subnets", sub.id, a["tags"])
+    if sub.enable_dhcp:
+        await ensure_dhcp(session, ctx, sub)
+    return sub
+
+
+async def _dhcp_port(session: AsyncSession, network_id: str) -> m.Port | None:
+    return (await session.execute(select(m.Port).where(
+        m.Port.network_id == network_id, m.Port.device_owner == ports.DHCP_OWNER).limit(1))
+    ).scalars().first()
+
+
+async def ensure_dhcp(session: AsyncSession, ctx: RequestContext, sub: m.Subnet) -> None:
+    """Give the network's DHCP port an address on `sub` (creating the port if needed); a
+    subnet without a free address simply gets no DHCP address, as with Neutron's agent."""
+    port = await _dhcp_port(session, sub.network_id)
+    net = await session.get(m.Network, sub.network_id)
+    assert net is not None
+    try:
+        if port is None:
+            await ports.create_port(session, ctx, {
+                "network_id": sub.network_id, "project_id": net.project_id,
+                "device_owner": ports.DHCP_OWNER, "device_id": f"dhcp-{sub.network_id}",
+                "fixed_ips": [{"subnet_id": sub.id}], "port_security_enabled": False,
+                "security_groups": []})
+        else:
+            await ipam.allocate(session, sub.network_id, sub.id, port_id=port.id,
+                                mac=port.mac_address)
+    except Conflict:
+        pass
+
+
+async def drop_dhcp(session: AsyncSession, sub: m.Subnet) -> None:
+    """Take the DHCP port's address on `sub` back; the port goes with its last address."""
+    port = await _dhcp_port(session, sub.network_id)
+    if port is None:
+        return
+    await ipam.release(session, port.id, subnet_id=sub.id)
+    await session.flush()
+    if not (await ports.ips_of(session, [port.id]))[port.id]:
+        await ports.delete_port(session, port.id)
+
+
+async def render(session: AsyncSession, subs: Sequence[m.Subnet]) -> list[dict[str, Any]]:
+    tags = await attrs.tags_of(session, "subnets", [s.id for s in subs])
+    return [views.subnet(s, tags[s.id]) for s in subs]
+
+
+async def get_subnet(session: AsyncSession, ctx: RequestContext, sid: str) -> m.Subnet:
+    sub = await session.get(m.Subnet, sid)
+    if sub is None:
+        raise errors.not_found("Subnet", sid)
+    try:
+        await get_network(session, ctx, sub.network_id)
+    except NotFound:
+        raise errors.not_found("Subnet", sid) from None
+    return sub
+
+
+# ---------------------------------------------------------------------------------- handlers
+
+def _enforce(request: Request, action: str, net: m.Network) -> None:
+    api(request).enforce(context(request), action, {
+        "project_id": net.project_id, "network:project_id": net.project_id})
+
+
+async def create(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    a = await body.resource(request, "subnet", CREATE, required=("network_id",))
+    _check_common(a)
+    body.uuid_or_none(a, "network_id")
+    for t in a.get("tags") or []:
+        attrs.valid_tag(t)
+    if "ip_version" in a and isinstance(a["ip_version"], str) and a["ip_version"].isdigit():
+        a["ip_version"] = int(a["ip_version"])
+    async with na.db.write() as s:
+        net = await get_network(s, ctx, a["network_id"])
+        _enforce(request, "create_subnet", net)
+        project = a.get("project_id") or a.get("tenant_id")
+        if project and project != ctx.project_id:
+            na.enforce(ctx, "admin_only")
+        sub = await create_subnet(s, ctx, a)
+        attrs.touch(net)
+        view = (await render(s, [sub]))[0]
+    return json_response({"subnet": view}, 201)
+
+
+async def list_(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.read() as s:
+        q = select(m.Subnet)
+        nets = await visible_network_ids(s, ctx)
+        if nets is not None:
+            q = q.where(m.Subnet.network_id.in_(nets))
+        items = await render(s, (await s.execute(q)).scalars().all())
+    return listing.respond(request, "subnets", items)
+
+
+async def show(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.read() as s:
+        sub = await get_subnet(s, ctx, request.path_params["subnet_id"])
+        view = (await render(s, [sub]))[0]
+    fields = listing.multi(request).get("fields", [])
+    return json_response({"subnet": listing.project_fields(view, fields)})
+
+
+async def update(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    a = await body.resource(request, "subnet", (*UPDATE, *READ_ONLY))
+    for k in READ_ONLY:
+        if k in a:
+            raise errors.bad_request(f"Cannot update read-only attribute {k}")
+    _check_common(a)
+    async with na.db.write() as s:
+        sub = await get_subnet(s, ctx, request.path_params["subnet_id"])
+        net = await s.get(m.Network, sub.network_id)
+        assert net is not None
+        _enforce(request, "update_subnet", net)
+        attrs.check_if_match(request, sub)
+        await _apply_update(s, ctx, sub, a)
+        attrs.touch(sub)
+        await s.flush()
+        view = (await render(s, [sub]))[0]
+    return json_response({"subnet": view})
+
+
+async def _apply_update(s: AsyncSession, ctx: RequestContext, sub: m.Subnet,
+                        a: dict[str, Any]) -> None:
+    net = ipaddress.ip_network(sub.cidr)
+    for k in ("name", "description"):
+        if k in a:
+            setattr(sub, k, a[k] or "")
+    gateway = _gateway(net, a, sub.gateway_ip) if "gateway_ip" in a else sub.gateway_ip
+    pools = a["allocation_pools"] if "allocation_pools" in a else sub.allocation_pools
+    sub.allocation_pools = check_pools(net, pools, gateway)
+    if gateway != sub.gateway_ip and gateway is not None:
+        taken = (await s.execute(select(m.IPAllocation.port_id).where(
+            m.IPAllocation.subnet_id == sub.id, m.IPAllocation.ip_address == gateway))).first()
+        if taken is not None:
+            raise Conflict(f"Gateway ip {gateway} conflicts with an allocated address.",
+                           code="GatewayIpInUse")
+    sub.gateway_ip = gateway
+    if "dns_nameservers" in a:
+        sub.dns_nameservers = _dns(a["dns_nameservers"] or [], net)
+    if "host_routes" in a:
+        sub.host_routes = _routes(a["host_routes"] or [], net)
+    if "enable_dhcp" in a and a["enable_dhcp"] != sub.enable_dhcp:
+        sub.enable_dhcp = a["enable_dhcp"]
+        await s.flush()
+        await (ensure_dhcp(s, ctx, sub) if sub.enable_dhcp else drop_dhcp(s, sub))
+
+
+async def delete_subnet(s: AsyncSession, sub: m.Subnet) -> None:
+    """Delete a subnet whose addresses only auto-deleted (DHCP) ports hold; else SubnetInUse."""
+    held = (await s.execute(select(m.Port.device_owner).join(
+        m.IPAllocation, m.IPAllocation.port_id == m.Port.id).where(
+        m.IPAllocation.subnet_id == sub.id))).scalars().all()
+    if any(owner not in ports.AUTO_DELETE_OWNERS for owner in held):
+        raise errors.subnet_in_use(sub.id)
+    await drop_dhcp(s, sub)
+    await attrs.drop_tags(s, "subnets", sub.id)
+    net = await s.get(m.Network, sub.network_id)
+    await s.delete(sub)
+    if net is not None:
+        attrs.touch(net)
+
+
+async def delete(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.write() as s:
+        sub = await get_subnet(s, ctx, request.path_params["subnet_id"])
+        net = await s.get(m.Network, sub.network_id)
+        assert net is not None
+        _enforce(request, "delete_subnet", net)
+        attrs.check_if_match(request, sub)
+        await delete_subnet(s, sub)
+    return no_content()
+
+
+async def access(session: AsyncSession, ctx: RequestContext, rid: str, write: bool) -> None:
+    """Who may see and tag a subnet (attrs.TAGGABLE)."""
+    sub = await get_subnet(session, ctx, rid)
+    if write and not (ctx.is_admin or sub.project_id == ctx.project_id):
+        from nubo.core.errors import PolicyNotAuthorized
+        raise PolicyNotAuthorized("update_subnet")
