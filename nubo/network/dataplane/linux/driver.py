@@ -24,7 +24,7 @@ from nubo.network.dataplane.base import (
     SecurityGroupSpec,
 )
 from nubo.network.dataplane.linux import names
-from nubo.network.dataplane.linux.apply_links import LinkApplier, netns_exists
+from nubo.network.dataplane.linux.apply_links import LinkApplier, netns_exists, run
 from nubo.network.dataplane.linux.procs import (
     Dnsmasq,
     MetadataProxy,
@@ -133,7 +133,13 @@ class LinuxDataplane:
             if dev:
                 uplinks[dev] = net.id
         doc = render_filter(ports, groups, uplinks, self.cfg.nft_table)
+        await self._run(self._bridge_netfilter)
         await self._run(apply_nft, doc, self.cfg.host_netns)
+
+    def _bridge_netfilter(self) -> None:
+        """Bridged IP traffic must pass the inet hooks, where the stateful filter lives."""
+        run(["sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=1",
+             "net.bridge.bridge-nf-call-ip6tables=1"], self.cfg.host_netns)
 
     # -- DHCP and metadata ----------------------------------------------------------------
 

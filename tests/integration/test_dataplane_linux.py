@@ -1,0 +1,375 @@
+"""The Linux dataplane on the real kernel: bridges, veths, VXLAN, namespaces, nftables,
+dnsmasq and the metadata proxy.
+
+Every test runs its dataplane with `host_netns` set to a fresh namespace standing in for the
+host, so the machine's own links and nft tables are never touched. Guests are namespaces with
+a veth whose host end is the port's tap. Names carry a random tag; the `lab` fixture removes
+every namespace with that tag or made by the dataplane, and every process it started, even
+when the test fails.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import secrets
+import shutil
+import socketserver
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+
+from nubo.network.dataplane.base import (
+    DHCP_OWNER,
+    AddressPair,
+    DesiredState,
+    FixedIp,
+    FloatingSpec,
+    HostSpec,
+    NetworkSpec,
+    PortSpec,
+    RouterGatewaySpec,
+    RouterInterfaceSpec,
+    RouterSpec,
+    SecurityGroupRuleSpec,
+    SecurityGroupSpec,
+    SubnetSpec,
+)
+from nubo.network.dataplane.linux import names
+from nubo.network.dataplane.linux.apply_links import list_netns
+from nubo.network.dataplane.linux.driver import LinuxConfig, LinuxDataplane
+from nubo.network.dataplane.linux.procs import read_pid
+
+TOOLS = ("ip", "bridge", "nft", "dnsmasq", "busybox", "ping", "setsid")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0,
+                       reason="needs root: creates namespaces, bridges and nft tables"),
+    pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                       reason=f"needs {', '.join(TOOLS)} (scripts/lib.sh RUNTIME_PKGS)"),
+]
+
+UDHCPC_SCRIPT = """#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/$mask" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+    echo "$ip" > "$LEASE_OUT"
+    ;;
+esac
+exit 0
+"""
+
+
+def sh(*cmd: str, ns: str | None = None, check: bool = True,
+       timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    full = ["ip", "netns", "exec", ns, *cmd] if ns else list(cmd)
+    res = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+    if check and res.returncode != 0:
+        raise AssertionError(f"{full} failed: {res.stdout}{res.stderr}")
+    return res
+
+
+def pings(src_ns: str, dst: str, count: int = 2) -> bool:
+    return sh("ping", "-c", str(count), "-i", "0.2", "-W", "1", dst, ns=src_ns,
+              check=False).returncode == 0
+
+
+@dataclass
+class Lab:
+    tag: str
+    dir: Path
+    dataplanes: list[LinuxDataplane] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+
+    def id(self, kind: str) -> str:
+        """A resource id whose first 11 characters are unique to this run and kind."""
+        return f"{kind[:2]}{self.tag}{secrets.token_hex(14)}"
+
+    def netns(self, role: str) -> str:
+        name = f"nt{self.tag}-{role}"
+        sh("ip", "netns", "add", name)
+        self.namespaces.append(name)
+        sh("ip", "link", "set", "lo", "up", ns=name)
+        return name
+
+    def dataplane(self, host: str, **kw: object) -> LinuxDataplane:
+        cfg = LinuxConfig(data_dir=self.dir / host, host_netns=host,
+                          metadata_url=f"unix:{self.dir / 'metadata.sock'}", **kw)  # type: ignore[arg-type]
+        dp = LinuxDataplane(cfg)
+        self.dataplanes.append(dp)
+        return dp
+
+    def guest(self, host: str, port: PortSpec, role: str,
+              address: str | None = None, gateway: str | None = None) -> str:
+        """A namespace standing in for a VM: eth0 with the port's MAC, its peer the tap."""
+        ns = self.netns(role)
+        tap = names.tap_name(port.id)
+        sh("ip", "-n", host, "link", "add", tap, "type", "veth", "peer", "name", "eth0",
+           "netns", ns)
+        sh("ip", "link", "set", "eth0", "address", port.mac_address, "up", ns=ns)
+        if address:
+            sh("ip", "addr", "add", address, "dev", "eth0", ns=ns)
+        if gateway:
+            sh("ip", "route", "add", "default", "via", gateway, ns=ns)
+        return ns
+
+    def dhcp(self, ns: str) -> str:
+        """Run busybox udhcpc in the guest; returns the address it was given."""
+        script = self.dir / "udhcpc.sh"
+        script.write_text(UDHCPC_SCRIPT)
+        script.chmod(0o755)
+        out = self.dir / f"lease-{ns}"
+        sh("env", f"LEASE_OUT={out}", "busybox", "udhcpc", "-i", "eth0", "-q", "-n",
+           "-t", "6", "-T", "1", "-s", str(script), ns=ns, timeout=30)
+        return out.read_text().strip()
+
+    def cleanup(self) -> None:
+        for dp in self.dataplanes:
+            for pid_file in [*dp.cfg.data_dir.glob("metadata/*.pid"),
+                             *dp.cfg.data_dir.glob("dhcp/*/pid")]:
+                pid = read_pid(pid_file, str(pid_file.parent.parent.parent))
+                if pid:
+                    os.kill(pid, 9)
+            self.namespaces += sorted(dp.namespaces)
+        for ns in set(self.namespaces) | {n for n in list_netns() if self.tag in n}:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    tag = secrets.token_hex(3)
+    d = Path("/tmp") / f"nubo-dp-{tag}"     # short: Unix socket paths hold 107 bytes
+    d.mkdir()
+    os.chmod(d, 0o755)
+    lab = Lab(tag, d)
+    try:
+        yield lab
+    finally:
+        lab.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def mac(n: int) -> str:
+    return f"fa:16:3e:00:{n // 256:02x}:{n % 256:02x}"
+
+
+def local_net(lab: Lab, cidr: str, gateway: str | None = None) -> tuple[NetworkSpec, str]:
+    sid = lab.id("su")
+    net = NetworkSpec(lab.id("ne"), "local", mtu=1500,
+                      subnets=(SubnetSpec(sid, cidr, gateway, True, ("192.0.2.53",)),))
+    return net, sid
+
+
+ALLOW_EGRESS = (SecurityGroupRuleSpec("e4", "egress", "IPv4"),)
+ICMP_IN = SecurityGroupRuleSpec("icmp", "ingress", "IPv4", "icmp")
+
+
+async def test_dhcp_ping_security_groups_and_spoofing(lab: Lab) -> None:
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    net, sid = local_net(lab, "10.20.0.0/24")
+    sg = lab.id("sg")
+    dhcp = PortSpec(lab.id("dh"), net.id, mac(1), (FixedIp(sid, "10.20.0.2"),), DHCP_OWNER)
+    a = PortSpec(lab.id("pa"), net.id, mac(2), (FixedIp(sid, "10.20.0.11"),),
+                 "compute:nova", (sg,))
+    b = PortSpec(lab.id("pb"), net.id, mac(3), (FixedIp(sid, "10.20.0.12"),),
+                 "compute:nova", (sg,))
+    ports = [dhcp, a, b]
+    await dp.ensure_network(net)
+    await dp.apply_security_groups(ports, [SecurityGroupSpec(sg, ALLOW_EGRESS)])
+    await dp.ensure_dhcp(net, ports)
+    ga, gb = lab.guest(host, a, "a"), lab.guest(host, b, "b")
+    assert await dp.plug_port(a) == names.tap_name(a.id)
+    await dp.plug_port(b)
+
+    assert lab.dhcp(ga) == "10.20.0.11"         # the address the API shows, from dnsmasq
+    assert lab.dhcp(gb) == "10.20.0.12"
+    assert not pings(ga, "10.20.0.12")          # no ICMP ingress rule: blocked
+
+    await dp.apply_security_groups(ports, [SecurityGroupSpec(sg, (*ALLOW_EGRESS, ICMP_IN))])
+    assert pings(ga, "10.20.0.12")
+    assert pings(gb, "10.20.0.11")
+
+    # A source address that is not the port's is dropped (IP and ARP alike) until it becomes
+    # an allowed address pair of the port.
+    sh("ip", "addr", "flush", "dev", "eth0", ns=ga)
+    sh("ip", "addr", "add", "10.20.0.99/24", "dev", "eth0", ns=ga)
+    assert "10.20.0.99/24" in sh("ip", "-br", "addr", "show", "eth0", ns=ga).stdout
+    assert not pings(ga, "10.20.0.12")
+    a_pair = replace(a, allowed_address_pairs=(AddressPair("10.20.0.99"),))
+    await dp.apply_security_groups([dhcp, a_pair, b],
+                                   [SecurityGroupSpec(sg, (*ALLOW_EGRESS, ICMP_IN))])
+    assert pings(ga, "10.20.0.12")
+
+    # dnsmasq serves what it is told: a changed hosts file is reloaded, not restarted.
+    dns_dir = dp.cfg.data_dir / "dhcp" / net.id
+    pid = read_pid(dns_dir / "pid", str(dns_dir))
+    c = PortSpec(lab.id("pc"), net.id, mac(4), (FixedIp(sid, "10.20.0.13"),), "compute:nova")
+    await dp.ensure_dhcp(net, [*ports, c])
+    assert read_pid(dns_dir / "pid", str(dns_dir)) == pid
+    assert "10.20.0.13" in (dns_dir / "host").read_text()
+
+
+async def test_two_networks_with_the_same_cidr_are_isolated(lab: Lab) -> None:
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    (n1, s1), (n2, s2) = local_net(lab, "10.30.0.0/24"), local_net(lab, "10.30.0.0/24")
+    p1 = PortSpec(lab.id("p1"), n1.id, mac(1), (FixedIp(s1, "10.30.0.5"),),
+                  port_security_enabled=False)
+    p2 = PortSpec(lab.id("p2"), n2.id, mac(2), (FixedIp(s2, "10.30.0.6"),),
+                  port_security_enabled=False)
+    p3 = PortSpec(lab.id("p3"), n1.id, mac(3), (FixedIp(s1, "10.30.0.7"),),
+                  port_security_enabled=False)
+    for n in (n1, n2):
+        await dp.ensure_network(n)
+    guests = {}
+    for p, role in ((p1, "a"), (p2, "b"), (p3, "c")):
+        guests[role] = lab.guest(host, p, role, f"{p.fixed_ips[0].ip_address}/24")
+        await dp.plug_port(p)
+    await dp.apply_security_groups([p1, p2, p3], [])
+    assert pings(guests["a"], "10.30.0.7")      # same network: reachable
+    assert not pings(guests["a"], "10.30.0.6")  # same CIDR on another network: not
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """The stand-in metadata service: answers with the headers the proxy added."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({k: v for k, v in self.headers.items()
+                           if k.lower().startswith(("x-", "host"))}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def address_string(self) -> str:
+        return "unix"
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+@pytest.fixture
+def metadata_service(lab: Lab) -> Iterator[Path]:
+    sock = lab.dir / "metadata.sock"
+    server = _UnixServer(str(sock), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sock
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_router_snat_floating_ip_and_metadata(lab: Lab, metadata_service: Path) -> None:
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    ext_sid = lab.id("su")
+    ext = NetworkSpec(lab.id("ex"), "flat", None, "public", 1500,
+                      (SubnetSpec(ext_sid, "172.24.4.0/24", "172.24.4.1", False),),
+                      external=True)
+    net, sid = local_net(lab, "10.40.0.0/24", "10.40.0.1")
+    vm = PortSpec(lab.id("vm"), net.id, mac(5), (FixedIp(sid, "10.40.0.5"),),
+                  port_security_enabled=False)
+    rid = lab.id("ro")
+    router = RouterSpec(rid, RouterGatewaySpec(lab.id("gw"), ext.id, "172.24.4.0/24",
+                                               "172.24.4.10", "172.24.4.1"),
+                        (RouterInterfaceSpec(lab.id("qr"), net.id, "10.40.0.0/24", "10.40.0.1",
+                                             mac(6)),))
+    await dp.ensure_network(ext)
+    await dp.ensure_network(net)
+    guest = lab.guest(host, vm, "vm", "10.40.0.5/24", "10.40.0.1")
+    await dp.plug_port(vm)
+    # "outside": on br-ex with no route back to 10.40.0.0/24, so only SNAT gets replies home
+    outside = lab.netns("out")
+    sh("ip", "-n", host, "link", "add", "vout", "type", "veth", "peer", "name", "eth0",
+       "netns", outside)
+    sh("ip", "-n", host, "link", "set", "vout", "master", "br-ex", "up")
+    sh("ip", "addr", "add", "172.24.4.100/24", "dev", "eth0", ns=outside)
+    sh("ip", "link", "set", "eth0", "up", ns=outside)
+    await dp.ensure_router(router)
+    assert sh("ip", "-br", "addr", "show", "br-ex", ns=host).stdout.count("172.24.4.1/24")
+
+    assert pings(guest, "172.24.4.100")             # SNAT to the gateway address
+    assert not pings(outside, "172.24.4.20")        # no floating IP yet
+    await dp.set_floating_ips(rid, [FloatingSpec("172.24.4.20", "10.40.0.5", rid)])
+    assert pings(outside, "172.24.4.20")            # DNAT to the guest
+    assert pings(host, "172.24.4.20")               # the host reaches it through br-ex
+
+    got = sh("busybox", "wget", "-q", "-O", "-", "http://169.254.169.254/latest/meta-data/",
+             ns=guest).stdout
+    headers = {k.lower(): v for k, v in json.loads(got).items()}
+    assert headers["x-forwarded-for"] == "10.40.0.5"
+    assert headers["x-neutron-router-id"] == rid
+
+    await dp.set_floating_ips(rid, [])
+    assert not pings(outside, "172.24.4.20")
+    await dp.delete_router(rid)
+    assert names.router_ns(rid) not in list_netns()
+
+
+async def test_vxlan_between_two_hosts(lab: Lab) -> None:
+    ha, hb = lab.netns("ha"), lab.netns("hb")
+    sh("ip", "-n", ha, "link", "add", "under", "type", "veth", "peer", "name", "under",
+       "netns", hb)
+    for h, ip in ((ha, "192.168.77.1/24"), (hb, "192.168.77.2/24")):
+        sh("ip", "addr", "add", ip, "dev", "under", ns=h)
+        sh("ip", "link", "set", "under", "up", ns=h)
+    dpa = lab.dataplane(ha, vtep_ip="192.168.77.1", vtep_dev="under")
+    dpb = lab.dataplane(hb, vtep_ip="192.168.77.2", vtep_dev="under")
+    hosts = [HostSpec("a", "192.168.77.1"), HostSpec("b", "192.168.77.2")]
+    net = NetworkSpec(lab.id("ne"), "vxlan", 4000 + secrets.randbelow(10000), mtu=1450)
+    pa = PortSpec(lab.id("pa"), net.id, mac(1), port_security_enabled=False)
+    pb = PortSpec(lab.id("pb"), net.id, mac(2), port_security_enabled=False)
+    guests = []
+    for dp, h, p, ip in ((dpa, ha, pa, "10.50.0.1/24"), (dpb, hb, pb, "10.50.0.2/24")):
+        await dp.set_hosts(hosts)
+        await dp.ensure_network(net)
+        guests.append(lab.guest(h, p, h[-2:] + "g", ip))
+        await dp.plug_port(p)
+    fdb = sh("bridge", "fdb", "show", "dev", names.vxlan_name(net.segmentation_id or 0),
+             ns=ha).stdout
+    assert "00:00:00:00:00:00 dst 192.168.77.2" in fdb
+    assert "192.168.77.1" not in fdb                # never floods to itself
+    assert pings(guests[0], "10.50.0.2")
+
+
+async def test_reconcile_repairs_drift_and_removes_leftovers(lab: Lab) -> None:
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    net, sid = local_net(lab, "10.60.0.0/24")
+    dhcp = PortSpec(lab.id("dh"), net.id, mac(1), (FixedIp(sid, "10.60.0.2"),), DHCP_OWNER)
+    vm = PortSpec(lab.id("vm"), net.id, mac(2), (FixedIp(sid, "10.60.0.3"),), "compute:nova")
+    desired = DesiredState(networks=(net,), ports=(dhcp, vm))
+    first = await dp.reconcile(desired)
+    assert not first.errors, first.errors
+    assert first.repaired
+    again = await dp.reconcile(desired)
+    assert (again.repaired, again.removed, again.errors) == ([], [], [])
+
+    bridge, tap = names.bridge_name(net.id), names.tap_name(vm.id)
+    sh("ip", "link", "set", tap, "down", ns=host)           # drift
+    dns_dir = dp.cfg.data_dir / "dhcp" / net.id
+    os.kill(read_pid(dns_dir / "pid", str(dns_dir)) or 0, 9)
+    fixed = await dp.reconcile(desired)
+    assert f"{tap} up" in fixed.repaired
+    assert any("dnsmasq" in r or "started" in r for r in fixed.repaired), fixed.repaired
+    assert read_pid(dns_dir / "pid", str(dns_dir))
+
+    gone = await dp.reconcile(DesiredState())
+    assert bridge in gone.removed and tap in gone.removed
+    assert names.dhcp_ns(net.id) not in list_netns()
+    assert read_pid(dns_dir / "pid", str(dns_dir)) is None
+    links = sh("ip", "-br", "link", ns=host).stdout
+    assert bridge not in links and tap not in links
