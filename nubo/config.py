@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     #: simulated hosts for --virt fake (each its own placement provider)
     fake_hosts: int = Field(default=1, ge=1, le=10000)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
+    #: seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed;
+    #: 0 deletes at once (Nova's reclaim_instance_interval)
+    reclaim_instance_interval: int = Field(default=0, ge=0)
+    #: seconds a SHELVED server keeps its host before it is offloaded; 0 at once, -1 never
+    shelved_offload_time: int = Field(default=0, ge=-1)
+    #: how long a remote console URL's token stays valid, in seconds
+    console_token_ttl: int = Field(default=600, ge=1)
 
     # network
     #: VXLAN VNIs handed to tenant networks (DevStack's vni_ranges 1:1000)

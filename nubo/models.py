@@ -3,6 +3,7 @@
 
 def load_all() -> None:
     import nubo.compute.models  # noqa: F401
+    import nubo.compute.models_actions  # noqa: F401
     import nubo.compute.models_aggregates  # noqa: F401
     import nubo.compute.models_flavors  # noqa: F401
     import nubo.compute.models_groups  # noqa: F401

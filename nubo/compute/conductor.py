@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from nubo.compute import states
 from nubo.compute.aggregates import host_aggregate_info
+from nubo.compute.external_events import EventWaiters
 from nubo.compute.models import (
     ComputeHost,
     Instance,
@@ -59,6 +60,8 @@ class Conductor:
         self.group_lookup = group_lookup
         self.resizer = Resizer(self)
         self.snapshotter: Any = None     # set by the runtime (needs the image service)
+        self.actions: Any = None         # actions_work.ActionWorker, set by the runtime
+        self.events = EventWaiters()
         #: boots into one server group are scheduled one at a time
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -432,6 +435,9 @@ class Conductor:
             return self.delete
         if inst.vm_state == states.BUILDING:
             return self.build
+        extra = self.actions.work_for(inst) if self.actions is not None else None
+        if extra is not None:       # pause, shelve, migrate, evacuate ... (actions_work.py)
+            return extra  # type: ignore[no-any-return]
         if task in states.RESIZE_TASKS:
             return self.resizer.resize
         if task == states.RESIZE_CONFIRMING:
@@ -467,4 +473,12 @@ class Conductor:
             work = self.work_for(inst)
             self.spawn_task(inst.id, work)
             counts["resumed"] += 1
+        if self.actions is not None:    # reclaim soft-deleted, offload shelved servers
+            counts.update(await self.actions.periodic())
         return counts
+
+    async def wait_event(self, instance_id: str, name: str, tag: str | None,
+                         timeout: float) -> str:
+        """Wait for an os-server-external-events event (e.g. network-vif-plugged with the
+        port id as tag); its status, or TimeoutError."""
+        return await self.events.wait(instance_id, name, tag, timeout)

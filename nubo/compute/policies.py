@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from oslo_policy.policy import RuleDefault
 
+from nubo.compute.policies_actions import ACTION_RULES
 from nubo.compute.policies_servers import SERVER_RULES
 from nubo.compute.services_policies import ADMIN_AREA_RULES
 
@@ -54,4 +55,5 @@ RULES += [RuleDefault(name, check) for name, check in (
     ("os_compute_api:os-availability-zone:detail", ADMIN),
 )]
 RULES += SERVER_RULES
+RULES += ACTION_RULES
 RULES += ADMIN_AREA_RULES

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from nubo.compute import migration_records as records
 from nubo.compute import states
 from nubo.compute.models import Instance
 from nubo.compute.virt.base import SpawnFailed
@@ -50,6 +51,10 @@ class Resizer:
             return
         rs = dict(inst.request_spec.get("resize") or {})
         migration = rs["migration"]
+        # a cold migration is a resize to the same flavor onto another host
+        kind = "migration" if rs.get("migrate") else "resize"
+        await records.record(self.c.db, migration, inst, kind, "pre-migrating",
+                             rs["old_host"], rs.get("host"), rs["new_flavor"])
         if not await self.placement.allocations(migration):   # not moved yet
             await self._move(inst, {}, await self.placement.allocations(inst.id), migration)
         started, event = utcnow(), "conductor_migrate_server"
@@ -60,13 +65,17 @@ class Resizer:
                                       **({"DISK_GB": new["disk"] + new.get("ephemeral", 0)}
                                          if new["disk"] + new.get("ephemeral", 0) else {})},
                            availability_zone=inst.availability_zone,
-                           flavor_extra_specs=new.get("extra_specs", {}))
+                           flavor_extra_specs=new.get("extra_specs", {}),
+                           ignore_hosts=[rs["old_host"]] if rs.get("migrate") else [],
+                           force_host=rs.get("host"))
         try:
             selection = await self.c.scheduler.select(spec, await self.c.host_states())
         except NoValidHost as exc:
             await self._undo(inst, rs, [(event, started, None, "Error", str(exc))])
             return
         rs["new_host"] = selection.host
+        await records.set_status(self.c.db, migration, "migrating",
+                                 dest_compute=selection.host)
         host_spec = await self.c.instance_spec(inst, flavor=new)
         try:
             power = await self.c.bus.call(selection.host, "spawn", spec=host_spec, timeout=900)
@@ -81,6 +90,7 @@ class Resizer:
                              flavor=new, vcpus=new["vcpus"], memory_mb=new["ram"],
                              power_state=power, task_started_at=None,
                              request_spec={**inst.request_spec, "resize": rs})
+        await records.set_status(self.c.db, migration, "finished")
 
     async def _undo(self, inst: Instance, rs: dict[str, Any],
                     events: list[tuple[str, Any, str | None, str, str | None]]) -> None:
@@ -89,6 +99,7 @@ class Resizer:
         if old:
             await self._move(inst, old, {}, rs["migration"])
         spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
+        await records.set_status(self.c.db, rs["migration"], "error")
         await self.c._commit(inst.id, {"task_state": inst.task_state}, events, finish=True,
                              message="Error", task_state=None, task_started_at=None,
                              request_spec=spec)
@@ -108,6 +119,7 @@ class Resizer:
                              [("compute_confirm_resize", started, rs.get("old_host"),
                                "Success", None)], finish=True, vm_state=back,
                              task_state=None, task_started_at=None, request_spec=spec)
+        await records.set_status(self.c.db, rs["migration"], "confirmed")
 
     async def revert(self, instance_id: str) -> None:
         inst = await self._load(instance_id)
@@ -134,4 +146,5 @@ class Resizer:
                              finish=True, vm_state=back, task_state=None, host=old_host,
                              flavor=old, vcpus=old["vcpus"], memory_mb=old["ram"],
                              power_state=power, task_started_at=None, request_spec=spec)
+        await records.set_status(self.c.db, rs["migration"], "reverted")
 

@@ -10,11 +10,15 @@ import logging
 import socket
 from typing import Any
 
+from nubo.compute.actions import ServerActions
+from nubo.compute.actions_work import ActionWorker
 from nubo.compute.agent import ComputeAgent
 from nubo.compute.conductor import Conductor
+from nubo.compute.consoles import ConsoleService
 from nubo.compute.groups import GroupService
 from nubo.compute.servers import ServerService
 from nubo.compute.snapshot import Snapshotter
+from nubo.compute.tags import TagService
 from nubo.compute.views_servers import ServerViews
 from nubo.compute.virt.fake import FakeDriver
 from nubo.config import Settings
@@ -48,6 +52,14 @@ class ComputeRuntime:
                                    group_lookup=self.groups.placement_of)
         self.servers.conductor = self.conductor
         self.conductor.snapshotter = Snapshotter(self.conductor, images)
+        # pause, shelve, migrate ... (actions.py asks, actions_work.py carries out)
+        self.conductor.actions = ActionWorker(self.conductor, settings.reclaim_instance_interval,
+                                              settings.shelved_offload_time)
+        self.actions = ServerActions(self.servers, settings.reclaim_instance_interval)
+        self.consoles = ConsoleService(db, self.bus, settings.base_url,
+                                       settings.console_token_ttl)
+        self.consoles.register()
+        self.tags = TagService(db)
         self.views = ServerViews(settings.base_url + "/compute")
         self._periodic: asyncio.Task[None] | None = None
 

@@ -27,6 +27,7 @@ from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
 from nubo.compute.snapshot import create_record as create_snapshot_record
 from nubo.compute.snapshot import owner_context
+from nubo.compute.tags import filter_by_tags, tag_map
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
@@ -66,7 +67,8 @@ class ServerService:
         async with self.db.read() as s:
             inst = await self._load(s, ctx, server_id)
             meta = await _metadata_map(s, [inst.id])
-            return ServerView(inst, meta.get(inst.id, {}))
+            return ServerView(inst, meta.get(inst.id, {}),
+                              tags=(await tag_map(s, [inst]))[inst.id])
 
     async def image_props(self, image_ref: str) -> dict[str, Any] | None:
         """An image's id and properties, for the scheduler and the driver (admin view)."""
@@ -291,9 +293,11 @@ class ServerService:
         async with self.db.read() as s:
             rows = list((await s.execute(stmt)).scalars())
             rows = _python_filters(rows, q)
+            rows = await filter_by_tags(s, rows, q)
             rows = _page(rows, q)
             meta = await _metadata_map(s, [r.id for r in rows])
-        return [ServerView(r, meta.get(r.id, {})) for r in rows]
+            tags = await tag_map(s, rows)
+        return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id]) for r in rows]
 
     # ------------------------------------------------------------------ changes
 

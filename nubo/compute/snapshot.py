@@ -16,6 +16,7 @@ from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import NotFound, NuboError
 from nubo.core.files import read_chunks
+from nubo.image.listing import ListQuery
 
 if TYPE_CHECKING:
     from nubo.compute.conductor import Conductor
@@ -30,7 +31,7 @@ def owner_context(inst: Instance) -> RequestContext:
 
 
 async def create_record(images: Any, ctx: RequestContext, inst: Instance, name: str,
-                        metadata: dict[str, str]) -> str:
+                        metadata: dict[str, str], image_type: str = "snapshot") -> str:
     """The new image's record, queued; its properties say where it came from."""
     src: dict[str, Any] = {}
     props: dict[str, str] = {}
@@ -45,7 +46,7 @@ async def create_record(images: Any, ctx: RequestContext, inst: Instance, name: 
             "disk_format": src.get("disk_format") or "qcow2", "container_format": "bare",
             "visibility": "private", "min_disk": inst.flavor.get("disk", 0),
             "min_ram": src.get("min_ram") or 0, "instance_uuid": inst.id,
-            "image_type": "snapshot", "base_image_ref": inst.image_ref or "",
+            "image_type": image_type, "base_image_ref": inst.image_ref or "",
             "user_id": inst.user_id}
     view = await images.images.create(owner_context(inst), body)
     return str(view.image.id)
@@ -57,30 +58,61 @@ class Snapshotter:
         self.images = images
 
     async def snapshot(self, instance_id: str) -> None:
+        """createImage (IMAGE_SNAPSHOT) and createBackup (IMAGE_BACKUP, then rotation)."""
         async with self.c.db.read() as s:
             inst = await s.get(Instance, instance_id)
-        if inst is None or inst.deleted or inst.task_state != states.IMAGE_SNAPSHOT:
+        if inst is None or inst.deleted or inst.task_state not in (states.IMAGE_SNAPSHOT,
+                                                                   states.IMAGE_BACKUP):
             return
-        image_id = (inst.request_spec.get("snapshot") or {}).get("image_id")
+        task = inst.task_state
+        plan = inst.request_spec.get("snapshot") or {}
         started = utcnow()
+        tb = await self.copy(inst, plan.get("image_id"))
+        if tb is None and task == states.IMAGE_BACKUP:
+            await self.rotate(inst, plan.get("backup_type", ""), int(plan.get("rotation", 1)))
+        event = "compute_backup_instance" if task == states.IMAGE_BACKUP else \
+            "compute_snapshot_instance"
+        spec = {k: v for k, v in inst.request_spec.items() if k != "snapshot"}
+        await self.c._commit(inst.id, {"task_state": task},
+                             [(event, started, inst.host, "Error" if tb else "Success", tb)],
+                             finish=True, message="Error" if tb else None, task_state=None,
+                             task_started_at=None, request_spec=spec)
+
+    async def copy(self, inst: Instance, image_id: str | None) -> str | None:
+        """Fill the queued image `image_id` with the instance's disk; None when done, else
+        why not (the half-made image is then deleted)."""
         ctx = owner_context(inst)
         try:
             new = await self.images.images.get(ctx, image_id)
             if new.image.status == "queued":
+                # the driver writes the disk when it has one of its own; the fake does not
+                # (False), and then the disk is the image the instance booted from
                 source = await self.images.images.get(ctx, inst.image_ref)
                 if not source.image.location:
                     raise NotFound(f"image {inst.image_ref} has no data to copy")
                 path = self.images.store.path(source.image.location)
                 await self.images.data.upload(ctx, image_id, read_chunks(path), source.image.size)
-            result, tb = "Success", None
+            return None
         except (NuboError, OSError) as exc:
-            result, tb = "Error", str(exc)
             try:
                 await self.images.images.delete(ctx, image_id)
             except NuboError:
                 pass
-        spec = {k: v for k, v in inst.request_spec.items() if k != "snapshot"}
-        await self.c._commit(inst.id, {"task_state": states.IMAGE_SNAPSHOT},
-                             [("compute_snapshot_instance", started, inst.host, result, tb)],
-                             finish=True, message="Error" if tb else None, task_state=None,
-                             task_started_at=None, request_spec=spec)
+            return str(exc)
+
+    async def rotate(self, inst: Instance, backup_type: str, rotation: int) -> list[str]:
+        """Keep the newest `rotation` backups of this type of the instance; delete the rest."""
+        ctx = owner_context(inst)
+        found = await self.images.images.list_images(ctx, ListQuery({"limit": "1000"}))
+        mine = [v for v in found if v.properties.get("instance_uuid") == inst.id
+                and v.properties.get("image_type") == "backup"
+                and v.properties.get("backup_type") == backup_type]
+        backups = sorted(mine, key=lambda v: (v.image.created_at, v.image.id), reverse=True)
+        gone: list[str] = []
+        for view in backups[rotation:]:
+            try:
+                await self.images.images.delete(ctx, view.image.id)
+                gone.append(str(view.image.id))
+            except NuboError:
+                pass
+        return gone

@@ -1,0 +1,52 @@
+"""The migration rows os-migrations shows: one per resize, cold migration, live migration
+and evacuation. The row's uuid is also the placement consumer that holds the source host's
+allocation while the move runs (Nova's migration-based allocations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from nubo.compute.models import Instance
+from nubo.compute.models_actions import Migration
+from nubo.core.db import Database, utcnow
+
+#: statuses in which a live migration may still be forced to complete or aborted
+LIVE_RUNNING = ("queued", "preparing", "running")
+#: statuses that end a migration
+FINAL = ("confirmed", "reverted", "completed", "done", "failed", "error", "cancelled")
+
+
+async def record(db: Database, uuid: str, inst: Instance, migration_type: str, status: str,
+                 source: str | None, dest: str | None = None,
+                 new_flavor: dict[str, Any] | None = None) -> None:
+    """Create the row if it is not there yet (a resumed step calls this again)."""
+    async with db.write() as s:
+        found = (await s.execute(select(Migration.id).where(Migration.uuid == uuid))).first()
+        if found is not None:
+            return
+        now = utcnow()
+        s.add(Migration(uuid=uuid, instance_uuid=inst.id, migration_type=migration_type,
+                        status=status, source_compute=source, dest_compute=dest,
+                        old_flavor_id=str(inst.flavor.get("id")),
+                        new_flavor_id=str((new_flavor or inst.flavor).get("id")),
+                        project_id=inst.project_id, user_id=inst.user_id,
+                        created_at=now, updated_at=now))
+
+
+async def set_status(db: Database, uuid: str, status: str, expect: tuple[str, ...] = (),
+                     **values: Any) -> bool:
+    """Move the row to `status` (only from one of `expect`, when given)."""
+    q = update(Migration).where(Migration.uuid == uuid)
+    if expect:
+        q = q.where(Migration.status.in_(expect))
+    async with db.write() as s:
+        res = await s.execute(q.values(status=status, updated_at=utcnow(), **values))
+        return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+async def status_of(db: Database, uuid: str) -> str | None:
+    async with db.read() as s:
+        return (await s.execute(select(Migration.status).where(
+            Migration.uuid == uuid))).scalar_one_or_none()
