@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     #: simulated hosts for --virt fake (each its own placement provider)
     fake_hosts: int = Field(default=1, ge=1, le=10000)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
+    # libvirt driver (--virt libvirt)
+    libvirt_uri: str = "qemu:///system"
+    #: auto: KVM when a real probe boots a kernel under it, else QEMU TCG; or kvm / qemu
+    libvirt_virt_type: Literal["auto", "kvm", "qemu"] = "auto"
+    #: seconds a guest gets to power off on ACPI before it is destroyed (stop, soft reboot)
+    shutdown_timeout: int = Field(default=60, ge=0, le=3600)
+    #: every instance gets a config drive, asked for or not (Nova's force_config_drive)
+    force_config_drive: bool = False
+    #: convert cached base images to raw (Nova's force_raw_images); qcow2 is kept otherwise
+    force_raw_images: bool = False
+    #: seconds an unused base image stays in DATA_DIR/instances/_base
+    image_cache_max_unused_age: int = Field(default=86400, ge=0)
+    #: address the guests' VNC consoles listen on
+    vnc_listen: str = "127.0.0.1"
     #: seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed;
     #: 0 deletes at once (Nova's reclaim_instance_interval)
     reclaim_instance_interval: int = Field(default=0, ge=0)

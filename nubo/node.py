@@ -76,9 +76,6 @@ class Node:
         self.placement = placement_api.PlacementApi(settings, self.db)
         placement = ServiceApp("placement", placement_api.PREFIX, PLACEMENT_ROUTES, "placement",
                                auth, state=self.placement, versions=PLACEMENT_VERSIONS)
-        if settings.virt == "libvirt":
-            raise ValueError("--virt libvirt: the libvirt driver is not built yet; use "
-                             "--virt fake (or auto, which picks fake for now)")
         self.runtime = ComputeRuntime(settings, self.db, self.compute, self.image,
                                       self.placement.service)
         self.compute.attach_runtime(self.runtime)

@@ -21,6 +21,7 @@ def make_settings(data_dir: Path, **kw: Any) -> Settings:
     kw.setdefault("password_hash_rounds", 4)
     kw.setdefault("admin_password", "admin-secret")
     kw.setdefault("test_image", False)
+    kw.setdefault("virt", "fake")     # auto would start libvirtd where it can
     return Settings(data_dir=data_dir, host="127.0.0.1", port=8880, **kw)
 
 

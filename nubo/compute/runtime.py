@@ -16,11 +16,13 @@ from nubo.compute.agent import ComputeAgent
 from nubo.compute.conductor import Conductor
 from nubo.compute.consoles import ConsoleService
 from nubo.compute.groups import GroupService
+from nubo.compute.powersync import PowerSync
 from nubo.compute.servers import ServerService
 from nubo.compute.snapshot import Snapshotter
 from nubo.compute.tags import TagService
 from nubo.compute.views_servers import ServerViews
 from nubo.compute.virt.fake import FakeDriver
+from nubo.compute.virt.libvirt.wiring import build_driver, resolve_virt
 from nubo.config import Settings
 from nubo.core.bus import InProcessBus
 from nubo.core.db import Database
@@ -37,9 +39,13 @@ class ComputeRuntime:
         self.settings = settings
         self.bus = InProcessBus()
         self.agents: list[ComputeAgent] = []
+        self.virt = resolve_virt(settings)
+        self.libvirt: Any = None    # the LibvirtDriver of this host with --virt libvirt
         for name in self._host_names():
-            driver = FakeDriver(host=name, state_file=settings.data_dir / "fake-hosts" /
-                                f"{name}.json")
+            driver: Any = FakeDriver(host=name, state_file=settings.data_dir /
+                                     "fake-hosts" / f"{name}.json")
+            if self.virt == "libvirt":
+                driver = self.libvirt = build_driver(settings, name, images)
             agent = ComputeAgent(name, driver)
             self.agents.append(agent)
             self.bus.register(name, agent)
@@ -52,6 +58,9 @@ class ComputeRuntime:
                                    group_lookup=self.groups.placement_of)
         self.servers.conductor = self.conductor
         self.conductor.snapshotter = Snapshotter(self.conductor, images)
+        self.power_sync = PowerSync(self.conductor)
+        if self.libvirt is not None:
+            self.libvirt.on_event = self.power_sync.on_event
         # pause, shelve, migrate ... (actions.py asks, actions_work.py carries out)
         self.conductor.actions = ActionWorker(self.conductor, settings.reclaim_instance_interval,
                                               settings.shelved_offload_time)
@@ -64,11 +73,13 @@ class ComputeRuntime:
         self._periodic: asyncio.Task[None] | None = None
 
     def _host_names(self) -> list[str]:
-        n = max(self.settings.fake_hosts, 1)
+        n = 1 if self.virt == "libvirt" else max(self.settings.fake_hosts, 1)
         base = socket.gethostname().split(".")[0] or "nubo"
         return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
 
     async def start(self) -> None:
+        if self.libvirt is not None:
+            await self.libvirt.start()
         for agent in self.agents:
             await self.conductor.register_host(await agent.report())
         counts = await self.conductor.reconcile()
@@ -84,6 +95,9 @@ class ComputeRuntime:
                 if silent:
                     LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
                 await self.conductor.reconcile()
+                if self.libvirt is not None:
+                    await self.power_sync.sync(self.libvirt.host, self.libvirt)
+                    await asyncio.to_thread(self.libvirt.cleanup_images)
             except Exception:  # noqa: BLE001 - next round tries again
                 LOG.exception("compute periodic tasks failed")
 
@@ -93,3 +107,5 @@ class ComputeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._periodic
         await self.conductor.stop()
+        if self.libvirt is not None:
+            await self.libvirt.stop()
