@@ -89,7 +89,7 @@ async def router_for(session: AsyncSession, port: m.Port, subnet_id: str,
          .where(RouterPort.port_type == INTERFACE, m.IPAllocation.subnet_id == subnet_id,
                 RouterPort.router_id.in_(gw_port))
          .order_by(RouterPort.router_id))
-    rows = list((await session.execute(q)).tuples())
+    rows = [(r[0], r[1]) for r in await session.execute(q)]
     subnet = await session.get(m.Subnet, subnet_id)
     for router_id, ip in rows:
         if subnet is not None and ip == subnet.gateway_ip:

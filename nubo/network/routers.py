@@ -53,7 +53,7 @@ async def attached(session: AsyncSession, router_id: str) -> list[tuple[RouterPo
     rows = await session.execute(select(RouterPort, m.Port).join(
         m.Port, m.Port.id == RouterPort.port_id).where(RouterPort.router_id == router_id)
         .order_by(m.Port.created_at, m.Port.id))
-    return [(rp, p) for rp, p in rows.tuples()]
+    return [(rp, p) for rp, p in rows]
 
 
 async def _subnet(session: AsyncSession, subnet_id: str) -> m.Subnet:
