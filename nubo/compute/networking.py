@@ -1,0 +1,254 @@
+"""Compute's side of networking: which networks a server asks for, its ports, its addresses.
+
+What Nova does through Neutron's API (nova/network/neutron.py) we do on the network service's
+tables in this process: the request is checked when the API accepts the server (404 for an
+unknown network, 409 for a port in use, 400 for an address outside the network), the ports are
+made once the host is chosen (bound to it), and removed with the server. Ports the user handed
+in are only unbound on delete, as in Nova; the ones we made are deleted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nubo.core.context import RequestContext
+from nubo.core.db import Database
+from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.metadata.content import PortFacts
+from nubo.network import models as nm
+from nubo.network import ports as nports
+from nubo.network.models_l3 import FloatingIP, RouterPort
+
+#: device_owner of the ports compute makes (Neutron: "compute:<availability zone>")
+OWNER_PREFIX = "compute:"
+
+
+@dataclass(frozen=True)
+class NetRequest:
+    network_id: str | None = None
+    port_id: str | None = None
+    fixed_ip: str | None = None
+    tag: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def _visible(ctx: RequestContext, net: nm.Network) -> bool:
+    return ctx.is_admin or net.shared or net.project_id == ctx.project_id
+
+
+class ComputeNetworking:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ at the API
+
+    async def check(self, ctx: RequestContext, networks: Any) -> list[NetRequest]:
+        """The server's requested networks, checked; `networks` is the API's value:
+        None (no networks key), "auto", "none", or a list of {uuid|port, fixed_ip, tag}."""
+        if networks == "none":
+            return []
+        async with self.db.read() as s:
+            if networks is None or networks == "auto":
+                return await self._default(s, ctx, networks == "auto")
+            out = []
+            for req in networks:
+                out.append(await self._check_one(s, ctx, req))
+        ports = [r.port_id for r in out if r.port_id]
+        if len(ports) != len(set(ports)):
+            raise BadRequest("Invalid input for field/attribute networks. Duplicate port ids")
+        return out
+
+    async def _default(self, s: AsyncSession, ctx: RequestContext,
+                       auto: bool) -> list[NetRequest]:
+        nets = (await s.execute(select(nm.Network).where(
+            nm.Network.external.is_(False)))).scalars().all()
+        mine = [n for n in nets if n.project_id == ctx.project_id or n.shared]
+        if len(mine) > 1:
+            raise Conflict("Multiple possible networks found, use a Network ID to be more "
+                           "specific.")
+        if not mine:
+            if auto:
+                raise BadRequest(f"Unable to automatically allocate a network for project "
+                                 f"{ctx.project_id}")
+            return []
+        return [NetRequest(network_id=mine[0].id)]
+
+    async def _check_one(self, s: AsyncSession, ctx: RequestContext,
+                         req: dict[str, Any]) -> NetRequest:
+        tag = req.get("tag")
+        if req.get("port"):
+            port = await s.get(nm.Port, req["port"])
+            if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
+                raise NotFound(f"Port id {req['port']} could not be found.")
+            if port.device_id:
+                raise Conflict(f"Port {port.id} is still in use.")
+            return NetRequest(port_id=port.id, network_id=port.network_id, tag=tag)
+        net = await s.get(nm.Network, req.get("uuid") or "")
+        if net is None or not _visible(ctx, net):
+            raise NotFound(f"Network {req.get('uuid')} could not be found.")
+        fixed = req.get("fixed_ip")
+        if fixed:
+            subnets = (await s.execute(select(nm.Subnet).where(
+                nm.Subnet.network_id == net.id))).scalars().all()
+            addr = ipaddress.ip_address(fixed)
+            if not any(addr in ipaddress.ip_network(sn.cidr) for sn in subnets):
+                raise BadRequest(f"Fixed IP address {fixed} is not in a subnet of network "
+                                 f"{net.id}.")
+            taken = (await s.execute(select(nm.IPAllocation).where(
+                nm.IPAllocation.network_id == net.id,
+                nm.IPAllocation.ip_address == addr.compressed))).first()
+            if taken is not None:
+                raise Conflict(f"Fixed IP address {fixed} is already in use on instance "
+                               f"{net.id}.")
+        return NetRequest(network_id=net.id, fixed_ip=fixed, tag=tag)
+
+    # ------------------------------------------------------------------ on the host
+
+    async def allocate(self, ctx: RequestContext, instance_id: str, host: str,
+                       availability_zone: str | None, requested: Sequence[dict[str, Any]],
+                       security_groups: Sequence[str]) -> list[str]:
+        """Make (or take over) and bind the server's ports; idempotent: a second call after a
+        crash finds the ports it made by their device_id and makes no more."""
+        owner = OWNER_PREFIX + (availability_zone or "nova")
+        async with self.db.write() as s:
+            have = {p.network_id: p for p in (await s.execute(select(nm.Port).where(
+                nm.Port.device_id == instance_id))).scalars()}
+            groups = await self._group_ids(s, ctx, security_groups)
+            ids = []
+            for req in requested:
+                if req.get("port_id"):
+                    port = await s.get(nm.Port, req["port_id"])
+                    if port is None:
+                        raise NotFound(f"Port id {req['port_id']} could not be found.")
+                    await nports.update_port(s, ctx, port, {
+                        "device_id": instance_id, "device_owner": owner,
+                        "binding:host_id": host})
+                elif req["network_id"] in have:
+                    port = have.pop(req["network_id"])
+                else:
+                    body: dict[str, Any] = {
+                        "network_id": req["network_id"], "device_id": instance_id,
+                        "device_owner": owner, "binding:host_id": host,
+                        "project_id": ctx.project_id, "security_groups": groups}
+                    if req.get("fixed_ip"):
+                        body["fixed_ips"] = [{"ip_address": req["fixed_ip"]}]
+                    net = await s.get(nm.Network, req["network_id"])
+                    if net is not None and not net.port_security_enabled:
+                        body.pop("security_groups")
+                    port = await nports.create_port(s, ctx, body)
+                ids.append(port.id)
+            return ids
+
+    async def _group_ids(self, s: AsyncSession, ctx: RequestContext,
+                         names: Sequence[str]) -> list[str]:
+        from nubo.network import secgroups
+        from nubo.network.models_secgroups import SecurityGroup
+        out = []
+        for name in names or ["default"]:
+            if name == "default":
+                out.append(await secgroups.ensure_default_group(s, ctx.project_id or ""))
+                continue
+            found = (await s.execute(select(SecurityGroup).where(
+                SecurityGroup.project_id == ctx.project_id,
+                (SecurityGroup.name == name) | (SecurityGroup.id == name)))).scalars().first()
+            if found is None:
+                raise BadRequest(f"Security group {name} not found for project "
+                                 f"{ctx.project_id}.")
+            out.append(found.id)
+        return out
+
+    async def deallocate(self, instance_id: str, given: Sequence[str] = ()) -> None:
+        """Delete the ports we made for the server; unbind the ones the user gave us."""
+        async with self.db.write() as s:
+            ports = (await s.execute(select(nm.Port).where(
+                nm.Port.device_id == instance_id))).scalars().all()
+            for port in ports:
+                if port.id in given:
+                    port.device_id, port.device_owner = "", ""
+                    port.binding_host_id, port.binding_vif_type = "", "unbound"
+                    port.status = "DOWN"
+                else:
+                    await nports.delete_port(s, port.id)
+
+    # ------------------------------------------------------------------ views
+
+    async def addresses(self, instance_ids: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+        """Nova's `addresses` per server: {network name: [{version, addr, OS-EXT-IPS:type,
+        OS-EXT-IPS-MAC:mac_addr}]}, fixed addresses first, then their floating ones."""
+        out: dict[str, dict[str, list[Any]]] = {i: {} for i in instance_ids}
+        if not instance_ids:
+            return out
+        async with self.db.read() as s:
+            rows = (await s.execute(
+                select(nm.Port, nm.Network.name, nm.IPAllocation.ip_address)
+                .join(nm.Network, nm.Network.id == nm.Port.network_id)
+                .join(nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id)
+                .where(nm.Port.device_id.in_(list(instance_ids)))
+                .order_by(nm.Port.created_at, nm.IPAllocation.ip_address))).all()
+            port_ids = list({p.id for p, _, _ in rows})
+            floats = (await s.execute(select(FloatingIP).where(
+                FloatingIP.fixed_port_id.in_(port_ids)))).scalars().all() if port_ids else []
+        by_fixed = {(f.fixed_port_id, f.fixed_ip_address): f.floating_ip_address
+                    for f in floats}
+        for port, net_name, ip in rows:
+            entries = out[port.device_id].setdefault(net_name, [])
+            version = ipaddress.ip_address(ip).version
+            entries.append({"version": version, "addr": ip, "OS-EXT-IPS:type": "fixed",
+                            "OS-EXT-IPS-MAC:mac_addr": port.mac_address})
+            if (port.id, ip) in by_fixed:
+                entries.append({"version": version, "addr": by_fixed[(port.id, ip)],
+                                "OS-EXT-IPS:type": "floating",
+                                "OS-EXT-IPS-MAC:mac_addr": port.mac_address})
+        return out
+
+    async def port_facts(self, instance_id: str) -> tuple[PortFacts, ...]:
+        """The server's ports as its metadata and config drive describe them."""
+        async with self.db.read() as s:
+            ports = (await s.execute(select(nm.Port).where(
+                nm.Port.device_id == instance_id).order_by(nm.Port.created_at))).scalars().all()
+            out = []
+            for port in ports:
+                net = await s.get(nm.Network, port.network_id)
+                allocs = (await s.execute(select(nm.IPAllocation, nm.Subnet).join(
+                    nm.Subnet, nm.Subnet.id == nm.IPAllocation.subnet_id).where(
+                    nm.IPAllocation.port_id == port.id))).all()
+                floats = (await s.execute(select(FloatingIP.floating_ip_address).where(
+                    FloatingIP.fixed_port_id == port.id))).scalars().all()
+                first = allocs[0][1] if allocs else None
+                out.append(PortFacts(
+                    id=port.id, network_id=port.network_id, mac=port.mac_address,
+                    fixed_ips=tuple((a.ip_address, sn.cidr) for a, sn in allocs),
+                    mtu=net.mtu if net else 1500,
+                    gateway=first.gateway_ip if first else None,
+                    dns_servers=tuple(first.dns_nameservers or ()) if first else (),
+                    dhcp=bool(first.enable_dhcp) if first else True,
+                    floating_ips=tuple(floats),
+                    host_routes=tuple((r["destination"], r["nexthop"])
+                                      for r in (first.host_routes or ())) if first else ()))
+            return tuple(out)
+
+    async def resolve(self, ip: str, network_id: str | None,
+                      router_id: str | None) -> str | None:
+        """Which instance asks the metadata service: the compute port holding `ip` on the
+        given network, or on a network the given router has an interface on."""
+        async with self.db.read() as s:
+            nets: list[str] = [network_id] if network_id else []
+            if router_id:
+                nets += list((await s.execute(select(nm.Port.network_id).join(
+                    RouterPort, RouterPort.port_id == nm.Port.id).where(
+                    RouterPort.router_id == router_id))).scalars())
+            if not nets:
+                return None
+            row = (await s.execute(select(nm.Port.device_id).join(
+                nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id).where(
+                nm.IPAllocation.ip_address == ip, nm.IPAllocation.network_id.in_(nets),
+                nm.Port.device_owner.startswith(OWNER_PREFIX)))).first()
+            return str(row[0]) if row else None
