@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from nubo.compute import states
 from nubo.compute.models import Instance
+from nubo.compute.virt.base import SpawnFailed
+from nubo.core.bus import HostUnreachable
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import NotFound, NuboError
@@ -84,6 +86,8 @@ class Snapshotter:
         ctx = owner_context(inst)
         try:
             new = await self.images.images.get(ctx, image_id)
+            if new.image.status == "queued" and await self._from_host(ctx, inst, str(image_id)):
+                return None
             if new.image.status == "queued":
                 # the driver writes the disk when it has one of its own; the fake does not
                 # (False), and then the disk is the image the instance booted from
@@ -99,6 +103,21 @@ class Snapshotter:
             except NuboError:
                 pass
             return str(exc)
+
+    async def _from_host(self, ctx: RequestContext, inst: Instance, image_id: str) -> bool:
+        """Ask the instance's host to write its disk (qemu-img convert) and upload that;
+        False when the driver keeps no disk of its own (the fake)."""
+        tmp = self.images.store.tmp / f"snapshot-{image_id}.qcow2"
+        try:
+            if not await self.c.bus.call(inst.host or "", "snapshot", instance_id=inst.id,
+                                         target=str(tmp), timeout=3600):
+                return False
+            await self.images.data.upload(ctx, image_id, read_chunks(tmp), tmp.stat().st_size)
+            return True
+        except (SpawnFailed, HostUnreachable) as exc:
+            raise OSError(f"snapshot on {inst.host} failed: {exc}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
 
     async def rotate(self, inst: Instance, backup_type: str, rotation: int) -> list[str]:
         """Keep the newest `rotation` backups of this type of the instance; delete the rest."""
