@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from nubo.compute import api as compute_api
+from nubo.compute import consoles, novnc
 from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
 from nubo.compute.runtime import ComputeRuntime
 from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
@@ -83,7 +84,9 @@ class Node:
         network = ServiceApp("network", network_api.PREFIX, NETWORK_ROUTES, "neutron", auth,
                              state=self.network)
         self.metrics = Metrics()
-        self.app = NuboApp([ident, image, compute, placement, network], self.metrics)
+        vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
+        self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
+                           mounts={novnc.PREFIX: vnc})
         self.credentials: Credentials | None = None
         self._background: set[asyncio.Task[None]] = set()
 
