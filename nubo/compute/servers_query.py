@@ -65,17 +65,9 @@ async def fill_host_status(views: list[ServerView], services: Any, ctx: RequestC
         v.host_status = host_status(by_host.get(host)) if host else ""
 
 
-def _tags(i: Any) -> set[str]:
-    return set((i.request_spec or {}).get("tags") or [])
-
-
-def _csv(value: str) -> set[str]:
-    return {t for t in value.split(",") if t}
-
-
 def more_filters(rows: list[Any], q: dict[str, Any]) -> list[Any]:
-    """Exact-match filters (admins at any version, everybody from 2.83) and the tag
-    filters of 2.26, on instances already read."""
+    """Exact-match filters (admins at any version, everybody from 2.83), on instances
+    already read."""
     for key, attr in (("user_id", "user_id"), ("key_name", "key_name"),
                       ("vm_state", "vm_state"), ("task_state", "task_state"),
                       ("availability_zone", "availability_zone")):
@@ -86,12 +78,5 @@ def more_filters(rows: list[Any], q: dict[str, Any]) -> list[Any]:
     if q.get("config_drive") not in (None, ""):
         want = str(q["config_drive"]).lower() in ("1", "true", "yes", "on")
         rows = [r for r in rows if bool(r.config_drive) == want]
-    if q.get("tags"):
-        rows = [r for r in rows if _csv(q["tags"]) <= _tags(r)]
-    if q.get("tags-any"):
-        rows = [r for r in rows if _csv(q["tags-any"]) & _tags(r)]
-    if q.get("not-tags"):
-        rows = [r for r in rows if not _csv(q["not-tags"]) <= _tags(r)]
-    if q.get("not-tags-any"):
-        rows = [r for r in rows if not _csv(q["not-tags-any"]) & _tags(r)]
+    # the tag filters (2.26) read the tags table: tags.filter_by_tags
     return rows
