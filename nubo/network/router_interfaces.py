@@ -179,3 +179,15 @@ async def remove(session: AsyncSession, ctx: RequestContext, router: Router,
     attrs.touch(router)
     await session.flush()
     return out
+
+
+async def devstack_router1(session: AsyncSession, ctx: RequestContext, public: m.Network,
+                           private_subnet: m.Subnet) -> Router:
+    """DevStack's `router1` for the project of `ctx`: gateway on `public`, an interface on
+    `private_subnet` (network bootstrap, inside its transaction)."""
+    from nubo.network import routers
+
+    router = await routers.create_router(session, ctx, {
+        "name": "router1", "external_gateway_info": {"network_id": public.id}})
+    await add(session, ctx, router, {"subnet_id": private_subnet.id})
+    return router

@@ -206,7 +206,8 @@ async def test_only_admin_picks_addresses(api: Api) -> None:
         "external_gateway_info": {"network_id": ext, "external_fixed_ips": [
             {"subnet_id": ext_sub, "ip_address": "172.24.4.60"}]}}})
     assert r.status_code == 403, r.text
-    assert (await api.ok("GET", f"{N}/routers", token=demo))["routers"] == []
+    assert [x["name"] for x in (await api.ok("GET", f"{N}/routers", token=demo))[
+        "routers"]] == ["router1"]      # DevStack's, made by the bootstrap
     fip = (await api.ok("POST", f"{N}/floatingips", 201, json={"floatingip": {
         "floating_network_id": ext, "floating_ip_address": "172.24.4.50"}}))["floatingip"]
     assert fip["floating_ip_address"] == "172.24.4.50"
@@ -215,3 +216,16 @@ async def test_only_admin_picks_addresses(api: Api) -> None:
     assert r["external_gateway_info"]["external_fixed_ips"][0]["ip_address"] == "172.24.4.60"
     fault(await api.req("GET", f"{N}/floatingips/{fip['id']}", token=demo), 404,
           "FloatingIPNotFound")
+
+
+async def test_bootstrap_router1(api: Api) -> None:
+    """DevStack's router1: the demo project's, gateway on public, interface on private-subnet."""
+    [r1] = (await api.ok("GET", f"{N}/routers?name=router1"))["routers"]
+    assert r1["project_id"] == await api.project_id("demo")
+    [public] = (await api.ok("GET", f"{N}/networks?name=public"))["networks"]
+    [private_subnet] = (await api.ok("GET", f"{N}/subnets?name=private-subnet"))["subnets"]
+    assert r1["external_gateway_info"]["network_id"] == public["id"]
+    owners = {p["device_owner"]: p for p in await ports_of(api, r1["id"])}
+    assert set(owners) == {"network:router_gateway", "network:router_interface"}
+    assert owners["network:router_interface"]["fixed_ips"] == [
+        {"subnet_id": private_subnet["id"], "ip_address": private_subnet["gateway_ip"]}]
