@@ -28,6 +28,9 @@ async def router1(session: AsyncSession, ctx: RequestContext, public: m.Network,
                   private_subnet: m.Subnet) -> None:
     """N2: create `router1` (demo project) with its gateway on `public` and an interface on
     `private_subnet`, in this same transaction."""
+    from nubo.network.router_interfaces import devstack_router1
+
+    await devstack_router1(session, ctx, public, private_subnet)
 
 
 async def _project(session: AsyncSession, name: str) -> str | None:

@@ -57,7 +57,25 @@ CORE: list[tuple[str, str, str]] = [
     ("ip_allocation", "IP Allocation", "IP allocation extension."),
 ]
 #: (alias, name, description) of routers, floating IPs and security groups (N2)
-L3_AND_SG: list[tuple[str, str, str]] = []
+L3_AND_SG: list[tuple[str, str, str]] = [
+    ("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 "
+     "Neutron networks and access to external networks via a NAT gateway."),
+    ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the "
+     "router abstraction for specifying whether SNAT should occur on the external gateway"),
+    ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+    ("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a "
+     "router on server side by atomically adding/removing extra routes"),
+    ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute "
+     "to Floating IP resource"),
+    ("security-group", "security-group", "The security groups extension."),
+    ("stateful-security-group", "Stateful security group", "Indicates if the security group "
+     "is stateful or not"),
+    ("security-groups-normalized-cidr", "Security Group Rule normalized CIDR", "Add new "
+     "field with normalized remote_ip_prefix cidr in SG rule"),
+    ("security-groups-rules-belongs-to-default-sg", "Security group rule belongs to the "
+     "project's default security group", "Flag to determine if the security group rule "
+     "belongs to the project's default security group"),
+]
 
 
 def _all() -> list[dict[str, object]]:
