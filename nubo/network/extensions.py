@@ -55,6 +55,8 @@ CORE: list[tuple[str, str, str]] = [
     ("filter-validation", "Filter parameters validation", "Provides validation on filter "
      "parameters."),
     ("ip_allocation", "IP Allocation", "IP allocation extension."),
+    ("subnet-external-network", "Subnet External Network", "Informs if the subnet is "
+     "associated to an external network."),
 ]
 #: (alias, name, description) of routers, floating IPs and security groups (N2)
 L3_AND_SG: list[tuple[str, str, str]] = [

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import Conflict, PolicyNotAuthorized, ServiceUnavailable
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, errors, listing, ports, views
+from nubo.network import attrs, body, bulk, errors, listing, ports, views
 from nubo.network import models as m
 from nubo.network.api import api, get_network, visible_networks_clause
 
@@ -191,15 +191,18 @@ async def render(session: AsyncSession, ctx: RequestContext, nets: Sequence[m.Ne
 
 async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "network", CREATE)
-    _check(a)
-    project = a.get("project_id") or a.get("tenant_id") or ctx.project_id
-    _enforce_attrs(request, "create", a, {"project_id": project})
+    items, is_bulk = await bulk.resources(request, "network", CREATE)
+    for a in items:
+        _check(a)
+        project = a.get("project_id") or a.get("tenant_id") or ctx.project_id
+        _enforce_attrs(request, "create", a, {"project_id": project})
     vni = (na.settings.network_vni_min, na.settings.network_vni_max)
     async with na.db.write() as s:
-        n = await create_network(s, ctx, a, vni)
-        view = (await render(s, ctx, [n]))[0]
-    return json_response({"network": view}, 201)
+        made = [await create_network(s, ctx, a, vni) for a in items]
+        views_ = await render(s, ctx, made)
+    if is_bulk:
+        return json_response({"networks": views_}, 201)
+    return json_response({"network": views_[0]}, 201)
 
 
 async def list_(request: Request) -> Response:

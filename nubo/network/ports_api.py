@@ -13,7 +13,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, errors, listing, ports
+from nubo.network import attrs, body, bulk, errors, listing, ports
 from nubo.network import models as m
 from nubo.network.api import api, get_network
 
@@ -106,18 +106,23 @@ async def _visible(session: AsyncSession, ctx: RequestContext, p: m.Port) -> boo
 
 async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "port", CREATE, required=("network_id",))
-    _check(a)
-    body.uuid_or_none(a, "network_id")
+    items, is_bulk = await bulk.resources(request, "port", CREATE, required=("network_id",))
+    for a in items:
+        _check(a)
+        body.uuid_or_none(a, "network_id")
+    made = []
     async with na.db.write() as s:
-        net = await get_network(s, ctx, a["network_id"])
-        project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
-        _enforce(request, "create", a, project, net)
-        if project != ctx.project_id:
-            na.enforce(ctx, "admin_only")
-        port = await ports.create_port(s, ctx, a)
-        view = (await ports.render(s, ctx, [port]))[0]
-    return json_response({"port": view}, 201)
+        for a in items:
+            net = await get_network(s, ctx, a["network_id"])
+            project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
+            _enforce(request, "create", a, project, net)
+            if project != ctx.project_id:
+                na.enforce(ctx, "admin_only")
+            made.append(await ports.create_port(s, ctx, a))
+        views_ = await ports.render(s, ctx, made)
+    if is_bulk:
+        return json_response({"ports": views_}, 201)
+    return json_response({"port": views_[0]}, 201)
 
 
 async def list_(request: Request) -> Response:

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, errors, ipam, listing, ports, quotas, views
+from nubo.network import attrs, body, bulk, errors, ipam, listing, ports, quotas, views
 from nubo.network import models as m
 from nubo.network.api import api, get_network, visible_network_ids
 
@@ -291,25 +291,34 @@ def _enforce(request: Request, action: str, net: m.Network) -> None:
         "project_id": net.project_id, "network:project_id": net.project_id})
 
 
-async def create(request: Request) -> Response:
-    na, ctx = api(request), context(request)
-    a = await body.resource(request, "subnet", CREATE, required=("network_id",))
+def _check_create(a: dict[str, Any]) -> None:
     _check_common(a)
     body.uuid_or_none(a, "network_id")
     for t in a.get("tags") or []:
         attrs.valid_tag(t)
     if "ip_version" in a and isinstance(a["ip_version"], str) and a["ip_version"].isdigit():
         a["ip_version"] = int(a["ip_version"])
+
+
+async def create(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    items, is_bulk = await bulk.resources(request, "subnet", CREATE, required=("network_id",))
+    for a in items:
+        _check_create(a)
+    made = []
     async with na.db.write() as s:
-        net = await get_network(s, ctx, a["network_id"])
-        _enforce(request, "create_subnet", net)
-        project = a.get("project_id") or a.get("tenant_id")
-        if project and project != ctx.project_id:
-            na.enforce(ctx, "admin_only")
-        sub = await create_subnet(s, ctx, a)
-        attrs.touch(net)
-        view = (await render(s, [sub]))[0]
-    return json_response({"subnet": view}, 201)
+        for a in items:
+            net = await get_network(s, ctx, a["network_id"])
+            _enforce(request, "create_subnet", net)
+            project = a.get("project_id") or a.get("tenant_id")
+            if project and project != ctx.project_id:
+                na.enforce(ctx, "admin_only")
+            made.append(await create_subnet(s, ctx, a))
+            attrs.touch(net)
+        views_ = await render(s, made)
+    if is_bulk:
+        return json_response({"subnets": views_}, 201)
+    return json_response({"subnet": views_[0]}, 201)
 
 
 async def list_(request: Request) -> Response:

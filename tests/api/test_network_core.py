@@ -286,3 +286,21 @@ async def test_tags_fields_sort_and_pages(api: Api) -> None:
         url = nxt[0].replace("http://127.0.0.1:8880", "") if nxt else ""
     assert got == sorted(got) and len(got) == len(set(got)) >= 7
     fault(await api.req("GET", f"{NET}/networks?bogus=1"), 400, "HTTPBadRequest")
+
+
+async def test_bulk_create_is_all_or_nothing(api: Api) -> None:
+    made = (await api.ok("POST", f"{NET}/networks", 201, json={"networks": [
+        {"name": "bulk1"}, {"name": "bulk2"}]}))["networks"]
+    assert [n["name"] for n in made] == ["bulk1", "bulk2"]
+    r = await api.req("POST", f"{NET}/subnets", json={"subnets": [
+        {"network_id": made[0]["id"], "cidr": "10.30.0.0/24", "ip_version": 4},
+        {"network_id": made[0]["id"], "cidr": "10.30.0.0/25", "ip_version": 4}]})
+    fault(r, 400, "InvalidInput")
+    assert (await api.ok("GET", f"{NET}/subnets?network_id={made[0]['id']}"))["subnets"] == []
+    agents = (await api.ok("GET", f"{NET}/agents", token=await _member(api)))["agents"]
+    assert agents == []
+
+
+async def _member(api: Api) -> str:
+    await api.make_user("carol", "pw", "demo")
+    return await api.token("carol", "pw", "demo")
