@@ -241,9 +241,18 @@ class FlavorService:
             if (await s.execute(select(m.Flavor.id).where(m.Flavor.name == name))).first():
                 raise Conflict(f"Flavor with name {name} already exists.")
             row = m.Flavor(flavorid=flavor_id, name=name, rxtx_factor=rxtx,
-                           is_public=is_public, disabled=False, **values)
+                           is_public=is_public, disabled=False,
+                           description=body.get("description"), **values)
             s.add(row)
         return _dto(row)
+
+    async def set_description(self, ctx: RequestContext, flavor_id: str,
+                              description: str | None) -> Flavor:
+        """PUT /flavors/{id} (2.55): the description is the one thing that may change."""
+        async with self.db.write() as s:
+            row = await self._row(s, ctx, flavor_id)
+            row.description, row.updated_at = description, utcnow()
+        return await self.get(ctx, flavor_id)
 
     async def delete(self, ctx: RequestContext, flavor_id: str) -> None:
         async with self.db.write() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from nubo.compute.keypairs_schemas import NAME
@@ -59,3 +60,14 @@ ADD_TENANT_ACCESS: dict[str, Any] = {
 REMOVE_TENANT_ACCESS: dict[str, Any] = {
     "type": "object", "properties": {"removeTenantAccess": _TENANT},
     "required": ["removeTenantAccess"], "additionalProperties": False}
+
+#: 2.55: a flavor's description (create and PUT /flavors/{id})
+DESCRIPTION = {"type": ["string", "null"], "minLength": 0, "maxLength": 65535,
+               "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
+CREATE_255: dict[str, Any] = copy.deepcopy(CREATE)
+CREATE_255["properties"]["flavor"]["properties"]["description"] = DESCRIPTION
+UPDATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"flavor": {"type": "object", "properties": {"description": DESCRIPTION},
+                              "required": ["description"], "additionalProperties": False}},
+    "required": ["flavor"], "additionalProperties": False}

@@ -1,4 +1,5 @@
-"""Render flavors as Nova does at 2.1."""
+"""Render flavors as Nova does: 2.55 adds `description`, 2.61 `extra_specs` (detail views),
+2.75 gives `swap` 0 rather than "" for no swap."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from nubo.compute.flavors import Flavor
+from nubo.compute.versions import MIN
+from nubo.core.microversion import APIVersion
 
 
 def links(base: str, flavor_id: str) -> list[dict[str, str]]:
@@ -13,16 +16,28 @@ def links(base: str, flavor_id: str) -> list[dict[str, str]]:
             {"rel": "bookmark", "href": f"{base}/flavors/{flavor_id}"}]
 
 
-def brief(f: Flavor, base: str) -> dict[str, Any]:
-    return {"id": f.id, "name": f.name, "links": links(base, f.id)}
+def brief(f: Flavor, base: str, ver: APIVersion = MIN) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": f.id, "name": f.name, "links": links(base, f.id)}
+    if ver >= APIVersion(2, 55):
+        out["description"] = f.description
+    return out
 
 
-def detail(f: Flavor, base: str) -> dict[str, Any]:
-    return {"id": f.id, "name": f.name, "ram": f.memory_mb, "disk": f.root_gb,
-            "swap": f.swap or "", "OS-FLV-EXT-DATA:ephemeral": f.ephemeral_gb,
-            "OS-FLV-DISABLED:disabled": f.disabled, "vcpus": f.vcpus,
-            "os-flavor-access:is_public": f.is_public, "rxtx_factor": f.rxtx_factor or "",
-            "links": links(base, f.id)}
+def detail(f: Flavor, base: str, ver: APIVersion = MIN, specs: bool = True
+           ) -> dict[str, Any]:
+    """`specs`: whether the caller may read extra specs (the policy), shown from 2.61."""
+    out: dict[str, Any] = {
+        "id": f.id, "name": f.name, "ram": f.memory_mb, "disk": f.root_gb,
+        "swap": f.swap if ver >= APIVersion(2, 75) else (f.swap or ""),
+        "OS-FLV-EXT-DATA:ephemeral": f.ephemeral_gb,
+        "OS-FLV-DISABLED:disabled": f.disabled, "vcpus": f.vcpus,
+        "os-flavor-access:is_public": f.is_public, "rxtx_factor": f.rxtx_factor or "",
+        "links": links(base, f.id)}
+    if ver >= APIVersion(2, 55):
+        out["description"] = f.description
+    if ver >= APIVersion(2, 61) and specs:
+        out["extra_specs"] = dict(f.extra_specs)
+    return out
 
 
 def collection(items: list[dict[str, Any]], flavors: list[Flavor], base: str, path: str,

@@ -71,7 +71,13 @@ class HypervisorService:
                 hv.servers = (hv.servers or []) + [(f"instance-{seq:08x}", iid)]
         return list(found.values())
 
-    async def get(self, raw_id: str) -> Hypervisor:
+    async def get(self, raw_id: str, by_uuid: bool = False) -> Hypervisor:
+        """By the integer id, or from 2.53 by the compute node's uuid (its provider's)."""
+        if by_uuid:
+            for hv in await self.all():
+                if hv.host.provider_uuid == raw_id:
+                    return hv
+            raise not_found(raw_id)
         try:
             wanted = int(raw_id)
         except ValueError:

@@ -7,10 +7,12 @@ import asyncio
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from nubo.compute import models_keypairs as m
@@ -62,6 +64,34 @@ def generate() -> tuple[str, str, str]:
     return private, public, fingerprint(public)
 
 
+def x509_fingerprint(pem: str) -> str:
+    """Nova's x509 fingerprint: SHA-1 of the DER certificate, colon-separated."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode("utf-8"))
+    except Exception:  # noqa: BLE001 - anything unparsable is the same user error
+        raise BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
+    raw = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER),
+                       usedforsecurity=False).hexdigest()
+    return ":".join(a + b for a, b in zip(raw[::2], raw[1::2], strict=True))
+
+
+def generate_x509() -> tuple[str, str, str]:
+    """(private key PEM, self-signed certificate PEM, fingerprint), as Nova makes an x509
+    key pair when none is given."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Nova")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + timedelta(days=3650))
+            .sign(key, hashes.SHA256()))
+    private = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    public = cert.public_bytes(serialization.Encoding.PEM).decode()
+    return private, public, x509_fingerprint(public)
+
+
 class KeypairService:
     def __init__(self, db: Database, quotas: QuotaService) -> None:
         self.db = db
@@ -80,29 +110,41 @@ class KeypairService:
             raise Forbidden("Quota exceeded, too many key pairs.") from None
 
     async def create(self, ctx: RequestContext, user_id: str, name: str,
-                     public_key: str | None) -> Keypair:
-        """Import `public_key`, or generate a pair (the private key is returned once)."""
+                     public_key: str | None, key_type: str = "ssh") -> Keypair:
+        """Import `public_key`, or generate a pair (the private key is returned once).
+        `key_type` (2.2): "ssh", or "x509" for a PEM certificate."""
         await self._check_quota(ctx, user_id)
         private = None
         if public_key is None:
-            private, public_key, fp = await asyncio.to_thread(generate)
+            private, public_key, fp = await asyncio.to_thread(
+                generate_x509 if key_type == "x509" else generate)
         else:
-            fp = fingerprint(public_key)
+            fp = x509_fingerprint(public_key) if key_type == "x509" else \
+                fingerprint(public_key)
         async with self.db.write() as s:
             exists = (await s.execute(select(m.KeyPair.id).where(
                 m.KeyPair.user_id == user_id, m.KeyPair.name == name))).first()
             if exists:
                 raise Conflict(f"Key pair '{name}' already exists.")
             row = m.KeyPair(user_id=user_id, name=name, fingerprint=fp,
-                            public_key=public_key, type="ssh")
+                            public_key=public_key, type=key_type)
             s.add(row)
         return _dto(row, private)
 
-    async def of_user(self, user_id: str) -> list[Keypair]:
+    async def of_user(self, user_id: str, limit: int | None = None,
+                      marker: str | None = None) -> list[Keypair]:
+        """A user's key pairs by name; a page after the key pair named `marker` (2.35)."""
         async with self.db.read() as s:
-            rows = (await s.execute(select(m.KeyPair).where(
-                m.KeyPair.user_id == user_id).order_by(m.KeyPair.name))).scalars()
-            return [_dto(r) for r in rows]
+            rows = list((await s.execute(select(m.KeyPair).where(
+                m.KeyPair.user_id == user_id).order_by(m.KeyPair.name))).scalars())
+        if marker is not None:
+            names = [r.name for r in rows]
+            if marker not in names:
+                raise BadRequest(f"Marker keypair {marker} could not be found.")
+            rows = rows[names.index(marker) + 1:]
+        if limit is not None:
+            rows = rows[:limit]
+        return [_dto(r) for r in rows]
 
     async def get(self, user_id: str, name: str) -> Keypair:
         async with self.db.read() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from nubo.compute.flavors_schemas import BOOLEAN
@@ -26,3 +27,23 @@ CLASS_UPDATE: dict[str, Any] = {
     "required": ["quota_class_set"],
     "additionalProperties": False,
 }
+
+
+@cache   # one object per version: validators are cached by id
+def update_schema(hidden: tuple[str, ...]) -> dict[str, Any]:
+    """UPDATE without the resources a version dropped (2.36 network, 2.57 files)."""
+    props = {r: QUOTA for r in RESOURCES if r not in hidden}
+    return {"type": "object",
+            "properties": {"quota_set": {"type": "object",
+                                         "properties": {**props, "force": BOOLEAN},
+                                         "additionalProperties": False}},
+            "required": ["quota_set"], "additionalProperties": False}
+
+
+@cache
+def class_update_schema(hidden: tuple[str, ...]) -> dict[str, Any]:
+    props = {r: QUOTA for r in RESOURCES if r not in hidden}
+    return {"type": "object",
+            "properties": {"quota_class_set": {"type": "object", "properties": props,
+                                               "additionalProperties": False}},
+            "required": ["quota_class_set"], "additionalProperties": False}

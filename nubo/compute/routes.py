@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from nubo.compute.handlers import discovery, flavors, keypairs, quotas
-from nubo.compute.routes_actions import ACTION_ROUTES
 from nubo.compute.routes_servers import SERVER_ROUTES
 from nubo.compute.services_routes import ADMIN_AREA_ROUTES
 from nubo.core.http import Route
@@ -19,6 +18,7 @@ ROUTES: list[Route] = [
     Route("/v2.1/flavors/detail", "GET", flavors.detail),
     Route(F, "GET", flavors.show),
     Route(F, "DELETE", flavors.delete),
+    Route(F, "PUT", flavors.update, min_version="2.55"),
     Route(f"{F}/action", "POST", flavors.action),
     Route(f"{F}/os-flavor-access", "GET", flavors.access_list),
     Route(f"{F}/os-extra_specs", "GET", flavors.specs_list),
@@ -42,5 +42,4 @@ ROUTES: list[Route] = [
     Route("/v2.1/os-availability-zone/detail", "GET", quotas.zones_detail),
 ]
 ROUTES += SERVER_ROUTES
-ROUTES += ACTION_ROUTES
 ROUTES += ADMIN_AREA_ROUTES

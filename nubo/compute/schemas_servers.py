@@ -176,9 +176,6 @@ def create_schema(ver: APIVersion) -> dict[str, Any]:
     if ver >= APIVersion(2, 67):
         props["block_device_mapping_v2"]["items"]["properties"]["volume_type"] = {
             "type": ["string", "null"], "minLength": 0, "maxLength": 255}
-    if ver >= APIVersion(2, 74):
-        props["host"] = {"type": "string", "minLength": 1, "maxLength": 255}
-        props["hypervisor_hostname"] = {"type": "string", "minLength": 1, "maxLength": 255}
     if ver >= APIVersion(2, 90):
         props["hostname"] = _hostname(ver)
     return schema

@@ -17,8 +17,9 @@ ADMIN_AREA_ROUTES: list[Route] = [
     Route(f"{H}/statistics", "GET", hypervisors.statistics),
     Route(f"{H}/{{hypervisor_id}}", "GET", hypervisors.show),
     Route(f"{H}/{{hypervisor_id}}/uptime", "GET", hypervisors.uptime),
-    Route(f"{H}/{{pattern}}/search", "GET", hypervisors.search),
-    Route(f"{H}/{{pattern}}/servers", "GET", hypervisors.servers),
+    # replaced by ?hypervisor_hostname_pattern= and ?with_servers= in 2.53
+    Route(f"{H}/{{pattern}}/search", "GET", hypervisors.search, max_version="2.52"),
+    Route(f"{H}/{{pattern}}/servers", "GET", hypervisors.servers, max_version="2.52"),
     Route("/v2.1/os-aggregates", "GET", aggregates.list_),
     Route("/v2.1/os-aggregates", "POST", aggregates.create),
     Route(A, "GET", aggregates.show),

@@ -11,7 +11,7 @@ from nubo.compute.aggregates import parse_id
 from nubo.compute.api import api
 from nubo.compute.validation import read_body, validate
 from nubo.core.errors import BadRequest
-from nubo.core.http import context, json_response, no_content
+from nubo.core.http import context, json_response, no_content, version
 
 P = "os_compute_api:os-aggregates:"
 ACTIONS = {"add_host": schemas.ADD_HOST, "remove_host": schemas.REMOVE_HOST,
@@ -21,7 +21,7 @@ ACTIONS = {"add_host": schemas.ADD_HOST, "remove_host": schemas.REMOVE_HOST,
 async def list_(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, P + "index")
-    return json_response({"aggregates": [views.aggregate(x)
+    return json_response({"aggregates": [views.aggregate(x, ver=version(request))
                                          for x in await a.aggregates.all()]})
 
 
@@ -31,14 +31,14 @@ async def create(request: Request) -> Response:
     body = (await read_body(request, schemas.AGGREGATE_CREATE, a.max_body))["aggregate"]
     zone = body.get("availability_zone")
     agg = await a.aggregates.create(body["name"].strip(), zone.strip() if zone else None)
-    return json_response({"aggregate": views.aggregate(agg, full=False)})
+    return json_response({"aggregate": views.aggregate(agg, full=False, ver=version(request))})
 
 
 async def show(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, P + "show")
     agg = await a.aggregates.get(parse_id(request.path_params["aggregate_id"]))
-    return json_response({"aggregate": views.aggregate(agg)})
+    return json_response({"aggregate": views.aggregate(agg, ver=version(request))})
 
 
 async def update(request: Request) -> Response:
@@ -49,7 +49,7 @@ async def update(request: Request) -> Response:
     name = body["name"].strip() if "name" in body else None
     zone = body["availability_zone"] if "availability_zone" in body else ...
     agg = await a.aggregates.update(agg_id, name, zone)
-    return json_response({"aggregate": views.aggregate(agg)})
+    return json_response({"aggregate": views.aggregate(agg, ver=version(request))})
 
 
 async def delete(request: Request) -> Response:
@@ -75,4 +75,4 @@ async def action(request: Request) -> Response:
         agg = await a.aggregates.remove_host(agg_id, args["host"])
     else:
         agg = await a.aggregates.set_metadata(agg_id, args["metadata"])
-    return json_response({"aggregate": views.aggregate(agg)})
+    return json_response({"aggregate": views.aggregate(agg, ver=version(request))})

@@ -13,7 +13,8 @@ from nubo.compute.api import api
 from nubo.compute.flavors import FlavorQuery, parse_bool
 from nubo.compute.validation import query_int, read_body, validate
 from nubo.core.errors import BadRequest, NotFound
-from nubo.core.http import context, json_response, no_content
+from nubo.core.http import context, json_response, no_content, version
+from nubo.core.microversion import APIVersion
 
 MAX_LIMIT = 1000
 FM = "os_compute_api:os-flavor-manage:"
@@ -55,10 +56,11 @@ def _query(request: Request) -> FlavorQuery:
 
 
 async def _list(request: Request, detailed: bool) -> Response:
-    a, q = api(request), _query(request)
+    a, q, ver = api(request), _query(request), version(request)
     found = await a.flavors.find(context(request), q)
-    render = views.detail if detailed else views.brief
-    items = [render(f, a.base_url) for f in found]
+    specs = _may_read_specs(request)
+    items = [views.detail(f, a.base_url, ver, specs) if detailed else
+             views.brief(f, a.base_url, ver) for f in found]
     path = "flavors/detail" if detailed else "flavors"
     return json_response(views.collection(items, found, a.base_url, path,
                                           dict(request.query_params), q.limit, MAX_LIMIT))
@@ -72,18 +74,40 @@ async def detail(request: Request) -> Response:
     return await _list(request, detailed=True)
 
 
-async def show(request: Request) -> Response:
+def _may_read_specs(request: Request) -> bool:
+    """2.61 shows extra specs in flavor views to whom the extra specs policy allows."""
+    ctx = context(request)
+    return bool(api(request).policy.allowed(ctx, ES + "index", {"project_id": ctx.project_id}))
+
+
+def _one(request: Request, f: Any) -> Response:
     a = api(request)
-    f = await a.flavors.get(context(request), request.path_params["flavor_id"])
-    return json_response({"flavor": views.detail(f, a.base_url)})
+    return json_response({"flavor": views.detail(f, a.base_url, version(request),
+                                                 _may_read_specs(request))})
+
+
+async def show(request: Request) -> Response:
+    f = await api(request).flavors.get(context(request), request.path_params["flavor_id"])
+    return _one(request, f)
 
 
 async def create(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, FM + "create")
-    body = await read_body(request, schemas.CREATE, a.max_body)
+    schema = schemas.CREATE_255 if version(request) >= APIVersion(2, 55) else schemas.CREATE
+    body = await read_body(request, schema, a.max_body)
     f = await a.flavors.create(body["flavor"])
-    return json_response({"flavor": views.detail(f, a.base_url)})
+    return _one(request, f)
+
+
+async def update(request: Request) -> Response:
+    """PUT /flavors/{id} (2.55): change the description."""
+    a, ctx = api(request), context(request)
+    a.enforce(ctx, FM + "update")
+    body = await read_body(request, schemas.UPDATE, a.max_body)
+    f = await a.flavors.set_description(ctx, request.path_params["flavor_id"],
+                                        body["flavor"]["description"])
+    return _one(request, f)
 
 
 async def delete(request: Request) -> Response:

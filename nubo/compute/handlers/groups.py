@@ -1,4 +1,5 @@
-"""/os-server-groups (2.1 forms)."""
+"""/os-server-groups: 2.13 shows project_id and user_id, 2.15 allows the soft policies,
+2.64 takes one `policy` plus `rules` instead of a `policies` list."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from starlette.responses import Response
 
 from nubo.compute.api import api
 from nubo.compute.models_groups import ServerGroup
-from nubo.core.http import context, json_response, no_content, read_json
+from nubo.core.errors import BadRequest
+from nubo.core.http import context, json_response, no_content, read_json, version
+from nubo.core.microversion import APIVersion
+from nubo.core.validation import validate
 
 CREATE = {"type": "object", "properties": {"server_group": {
     "type": "object", "properties": {
@@ -21,18 +25,54 @@ CREATE = {"type": "object", "properties": {"server_group": {
     "required": ["server_group"], "additionalProperties": False}
 
 
-def _view(g: ServerGroup, members: list[str]) -> dict[str, Any]:
-    return {"id": g.id, "name": g.name, "policies": [g.policy], "members": members,
-            "metadata": {}}
+CREATE_264 = {"type": "object", "properties": {"server_group": {
+    "type": "object", "properties": {
+        "name": CREATE["properties"]["server_group"]["properties"]["name"],  # type: ignore
+        "policy": {"type": "string", "enum": ["anti-affinity", "affinity",
+                                              "soft-anti-affinity", "soft-affinity"]},
+        "rules": {"type": "object", "properties": {"max_server_per_host": {
+            "type": ["integer", "string"], "pattern": "^[0-9]*$", "minimum": 1}},
+            "additionalProperties": False}},
+    "required": ["name", "policy"], "additionalProperties": False}},
+    "required": ["server_group"], "additionalProperties": False}
+
+
+def _view(g: ServerGroup, members: list[str], ver: APIVersion) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": g.id, "name": g.name, "members": members}
+    if ver >= APIVersion(2, 64):
+        out.update({"policy": g.policy, "rules": {}})
+    else:
+        out.update({"policies": [g.policy], "metadata": {}})
+    if ver >= APIVersion(2, 13):
+        out.update({"project_id": g.project_id, "user_id": g.user_id})
+    return out
+
+
+def _policies(body: dict[str, Any], ver: APIVersion) -> list[str]:
+    if ver < APIVersion(2, 64):
+        if ver < APIVersion(2, 15) and body["policies"][0].startswith("soft-"):
+            raise BadRequest(f"Invalid input for field/attribute policies. Value: "
+                             f"{body['policies']}. The soft policies come with 2.15")
+        return list(body["policies"])
+    rules = body.get("rules") or {}
+    if rules and body["policy"] != "anti-affinity":
+        raise BadRequest("Only anti-affinity policy supports rules.")
+    if rules:
+        # Nubo's scheduler keeps anti-affinity strict: one member per host
+        raise BadRequest("The max_server_per_host rule is not supported by this cloud.")
+    return [body["policy"]]
 
 
 async def create(request: Request) -> Response:
-    a, ctx = api(request), context(request)
-    body = (await read_json(request, CREATE, a.max_body))["server_group"]
+    a, ctx, ver = api(request), context(request), version(request)
+    raw = await read_json(request, None, a.max_body)
+    validate(CREATE_264 if ver >= APIVersion(2, 64) else CREATE, raw)
+    body = raw["server_group"]
     a.enforce(ctx, "os_compute_api:os-server-groups:create", {"project_id": ctx.project_id})
+    policies = _policies(body, ver)
     await a.quotas.check(ctx, ctx.project_id or "", ctx.user_id, {"server_groups": 1})
-    g = await a.groups.create(ctx, body["name"], body["policies"])
-    return json_response({"server_group": _view(g, [])})
+    g = await a.groups.create(ctx, body["name"], policies)
+    return json_response({"server_group": _view(g, [], ver)})
 
 
 async def list_(request: Request) -> Response:
@@ -41,14 +81,16 @@ async def list_(request: Request) -> Response:
     everyone = "all_projects" in request.query_params
     groups = await a.groups.list_groups(ctx, everyone)
     members = await a.groups.members([g.id for g in groups])
-    return json_response({"server_groups": [_view(g, members[g.id]) for g in groups]})
+    ver = version(request)
+    return json_response({"server_groups": [_view(g, members[g.id], ver) for g in groups]})
 
 
 async def show(request: Request) -> Response:
     a, ctx = api(request), context(request)
     g = await a.groups.get(ctx, request.path_params["group_id"])
     a.enforce(ctx, "os_compute_api:os-server-groups:show", {"project_id": g.project_id})
-    return json_response({"server_group": _view(g, (await a.groups.members([g.id]))[g.id])})
+    return json_response({"server_group": _view(g, (await a.groups.members([g.id]))[g.id],
+                                                version(request))})
 
 
 async def delete(request: Request) -> Response:

@@ -11,7 +11,7 @@ from nubo.compute.api import api
 from nubo.compute.flavors import parse_bool
 from nubo.compute.validation import read_body
 from nubo.core.errors import BadRequest
-from nubo.core.http import context, json_response, no_content
+from nubo.core.http import context, json_response, no_content, version
 
 QS = "os_compute_api:os-quota-sets:"
 QC = "os_compute_api:os-quota-class-sets:"
@@ -23,7 +23,7 @@ async def show(request: Request) -> Response:
     a.enforce(ctx, QS + "show", {"project_id": project_id})
     await a.verify_project(project_id)
     values = await a.quotas.limits(project_id, request.query_params.get("user_id"))
-    return json_response(views.quota_set(values, project_id))
+    return json_response(views.quota_set(values, project_id, version(request)))
 
 
 async def detail(request: Request) -> Response:
@@ -32,7 +32,7 @@ async def detail(request: Request) -> Response:
     a.enforce(ctx, QS + "detail", {"project_id": project_id})
     await a.verify_project(project_id)
     usages = await a.quotas.usages(project_id, request.query_params.get("user_id"))
-    return json_response(views.quota_detail(usages, project_id))
+    return json_response(views.quota_detail(usages, project_id, version(request)))
 
 
 async def defaults(request: Request) -> Response:
@@ -40,20 +40,23 @@ async def defaults(request: Request) -> Response:
     project_id = request.path_params["project_id"]
     a.enforce(ctx, QS + "defaults", {"project_id": project_id})
     await a.verify_project(project_id)
-    return json_response(views.quota_set(await a.quotas.class_limits(), project_id))
+    return json_response(views.quota_set(await a.quotas.class_limits(), project_id,
+                                         version(request)))
 
 
 async def update(request: Request) -> Response:
     a, ctx = api(request), context(request)
     project_id = request.path_params["project_id"]
     a.enforce(ctx, QS + "update", {"project_id": project_id})
-    body = (await read_body(request, schemas.UPDATE, a.max_body))["quota_set"]
+    schema = schemas.update_schema(views.hidden(version(request)))
+    body = (await read_body(request, schema, a.max_body))["quota_set"]
     await a.verify_project(project_id)
     user_id = request.query_params.get("user_id")
     force = bool(parse_bool(body.get("force", False)))
     values = {k: int(v) for k, v in body.items() if k != "force"}
     await a.quotas.update(project_id, user_id, values, force)
-    return json_response(views.quota_set(await a.quotas.limits(project_id, user_id)))
+    return json_response(views.quota_set(await a.quotas.limits(project_id, user_id),
+                                         ver=version(request)))
 
 
 async def delete(request: Request) -> Response:
@@ -68,7 +71,8 @@ async def class_show(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, QC + "show")
     name = request.path_params["class_name"]
-    return json_response(views.quota_class(await a.quotas.class_limits(name), name))
+    return json_response(views.quota_class(await a.quotas.class_limits(name), name,
+                                           version(request)))
 
 
 async def class_update(request: Request) -> Response:
@@ -78,9 +82,11 @@ async def class_update(request: Request) -> Response:
     if not 1 <= len(name) <= 255:
         raise BadRequest("Invalid input received: quota_class_name has more than 255 "
                          "characters.")
-    body = (await read_body(request, schemas.CLASS_UPDATE, a.max_body))["quota_class_set"]
+    schema = schemas.class_update_schema(views.hidden(version(request)))
+    body = (await read_body(request, schema, a.max_body))["quota_class_set"]
     await a.quotas.update_class(name, {k: int(v) for k, v in body.items()})
-    return json_response(views.quota_class(await a.quotas.class_limits(name)))
+    return json_response(views.quota_class(await a.quotas.class_limits(name),
+                                           ver=version(request)))
 
 
 async def limits(request: Request) -> Response:
@@ -90,7 +96,7 @@ async def limits(request: Request) -> Response:
     if "tenant_id" in request.query_params:
         project_id = request.query_params["tenant_id"]
         a.enforce(ctx, "os_compute_api:limits:other_project")
-    return json_response(views.limits(await a.quotas.usages(project_id)))
+    return json_response(views.limits(await a.quotas.usages(project_id), version(request)))
 
 
 async def zones(request: Request) -> Response:

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from nubo.compute import schemas_servers as schemas
 from nubo.compute import servers_query
 from nubo.compute.api import api
-from nubo.compute.handlers import server_actions
 from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
@@ -96,7 +95,7 @@ async def delete(request: Request) -> Response:
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
     a.enforce(ctx, "os_compute_api:servers:delete", _target(current.instance.project_id))
-    await a.runtime.actions.delete(ctx, sid)     # soft when reclaim_instance_interval > 0
+    await a.servers.delete(ctx, sid)
     return no_content()
 
 
@@ -105,9 +104,6 @@ async def action(request: Request) -> Response:
     body = await read_json(request, {"type": "object", "minProperties": 1,
                                      "maxProperties": 1}, a.max_body)
     (name, arg), = body.items()
-    if name in server_actions.ACTIONS:      # pause, shelve, migrate ... (actions.py)
-        return await server_actions.dispatch(request, a, ctx, request.path_params[
-            "server_id"], name, arg)
     ver = version(request)
     arg_schema = schemas.action_schema(name, ver)
     if arg_schema is None:
@@ -128,7 +124,9 @@ async def action(request: Request) -> Response:
         await s.reboot(ctx, sid, arg["type"].upper() == "HARD")
     elif name in ("lock", "unlock"):
         a.enforce(ctx, f"os_compute_api:os-lock-server:{name}", target)
-        await s.lock(ctx, sid, name == "lock", (arg or {}).get("locked_reason"))
+        # a reason exists from 2.73; Nova ignores the body of lock before that
+        reason = (arg or {}).get("locked_reason") if ver >= APIVersion(2, 73) else None
+        await s.lock(ctx, sid, name == "lock", reason)
     elif name == "resize":
         a.enforce(ctx, "os_compute_api:servers:resize", target)
         await s.resize(ctx, sid, str(arg["flavorRef"]))

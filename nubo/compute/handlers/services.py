@@ -12,6 +12,7 @@ from nubo.compute.api import api
 from nubo.compute.validation import read_body
 from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, version
+from nubo.core.microversion import APIVersion
 
 P = "os_compute_api:os-services:"
 
@@ -21,13 +22,16 @@ async def list_(request: Request) -> Response:
     a.enforce(ctx, P + "list")
     q = request.query_params
     found = await a.services.find(q.get("host") or None, q.get("binary") or None)
-    return json_response({"services": [views.service(s) for s in found]})
+    ver = version(request)
+    return json_response({"services": [views.service(s, ver) for s in found]})
 
 
 async def update(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, P + "update")
     action = request.path_params["action"]
+    if version(request) >= APIVersion(2, 53):
+        return await _update_by_uuid(request, action)
     forced = action == "force-down" and version(request).matches("2.11")
     if action not in ("enable", "disable", "disable-log-reason") and not forced:
         raise NotFound("Unknown action")
@@ -53,3 +57,34 @@ async def update(request: Request) -> Response:
     if reason:
         out["disabled_reason"] = reason
     return json_response({"service": out})
+
+
+UPDATE_253 = {"type": "object", "properties": {
+    "status": {"type": "string", "enum": ["enabled", "disabled"]},
+    "disabled_reason": {"type": "string", "minLength": 1, "maxLength": 255},
+    "forced_down": {"type": "boolean"}}, "additionalProperties": False}
+
+
+async def _update_by_uuid(request: Request, service_id: str) -> Response:
+    """PUT /os-services/{uuid} (2.53): status, disabled_reason and forced_down in one body;
+    the answer is the whole service."""
+    a = api(request)
+    body = await read_body(request, UPDATE_253, a.max_body)
+    found = next((s for s in await a.services.find()
+                  if views.service_uuid(s.id) == service_id), None)
+    if found is None:
+        raise NotFound(f"Service {service_id} could not be found.")
+    if not body:
+        raise BadRequest("At least one of status or forced_down must be specified.")
+    if "disabled_reason" in body and body.get("status") != "disabled":
+        raise BadRequest("Specifying 'disabled_reason' with status 'enabled' is invalid.")
+    values: dict[str, object] = {}
+    if "status" in body:
+        values["disabled"] = body["status"] == "disabled"
+        values["disabled_reason"] = body.get("disabled_reason")
+    if "forced_down" in body:
+        values["forced_down"] = body["forced_down"]
+    await a.services.update(found.host, found.binary, **values)
+    ver = version(request)
+    fresh = next(s for s in await a.services.find() if s.id == found.id)
+    return json_response({"service": views.service(fresh, ver)})
