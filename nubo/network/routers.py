@@ -255,3 +255,11 @@ async def remove_routes(session: AsyncSession, router: Router, routes: Any) -> R
     router.routes = [r for r in router.routes if (r["destination"], r["nexthop"]) not in gone]
     attrs.touch(router)
     return router
+
+
+def check_port_deletable(port: m.Port) -> None:
+    """Neutron's prevent_l3_port_deletion for DELETE /v2.0/ports/{id}: router and floating IP
+    ports go with their router interface, gateway or floating IP, not directly."""
+    if port.device_owner in (GATEWAY, INTERFACE, "network:floatingip") and port.device_id:
+        raise Conflict(f"Port {port.id} cannot be deleted directly via the port API: has "
+                       f"device owner {port.device_owner}.", code="ServicePortInUse")
