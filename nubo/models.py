@@ -13,4 +13,6 @@ def load_all() -> None:
     import nubo.image.metadefs.models  # noqa: F401
     import nubo.image.models  # noqa: F401
     import nubo.network.models  # noqa: F401
+    import nubo.network.models_l3  # noqa: F401
+    import nubo.network.models_secgroups  # noqa: F401
     import nubo.placement.models  # noqa: F401
