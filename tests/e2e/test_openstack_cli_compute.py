@@ -3,6 +3,7 @@ keypairs, servers and their power actions, isolation, and an explained failure."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.e2e.conftest import Cloud
@@ -96,5 +97,59 @@ def test_anti_affinity_across_two_fake_hosts(tmp_path: Path) -> None:
         assert len(hosts) == 2
         members = osc_json(c, "server", "group", "show", "apart")["members"]
         assert len(members) == 2
+    finally:
+        stop_nubo(c)
+
+
+def _wait_status(c: Cloud, name: str, status: str) -> dict[str, object]:
+    shown: dict[str, object] = {}
+    for _ in range(200):
+        shown = osc_json(c, "server", "show", name)
+        if shown["status"] == status and not shown.get("OS-EXT-STS:task_state"):
+            return shown
+        time.sleep(0.1)
+    raise AssertionError(f"{name} is {shown.get('status')}, wanted {status}")
+
+
+def test_server_actions_on_two_fake_hosts(tmp_path: Path) -> None:
+    """pause, suspend, rescue, shelve, console log and an admin's cold migration."""
+    import os
+
+    from tests.e2e.conftest import free_port, start_nubo, stop_nubo
+    os.environ["NUBO_FAKE_HOSTS"] = "2"
+    try:
+        c = start_nubo(tmp_path / "data", free_port())
+    finally:
+        del os.environ["NUBO_FAKE_HOSTS"]
+    try:
+        disk = tmp_path / "disk.raw"
+        disk.write_bytes(b"\0" * 65536)
+        osc(c, "image", "create", "--file", str(disk), "--disk-format", "raw",
+            "--container-format", "bare", "img")
+        osc_json(c, "server", "create", "--image", "img", "--flavor", "m1.nano", "--wait",
+                 "act")
+        for verb, status in (("pause", "PAUSED"), ("unpause", "ACTIVE"),
+                             ("suspend", "SUSPENDED"), ("resume", "ACTIVE"),
+                             ("rescue", "RESCUE"), ("unrescue", "ACTIVE")):
+            osc(c, "server", verb, "act")
+            _wait_status(c, "act", status)
+        osc(c, "server", "shelve", "--wait", "act")
+        assert _wait_status(c, "act", "SHELVED_OFFLOADED")["OS-EXT-SRV-ATTR:host"] in (
+            None, "", "None")
+        osc(c, "server", "unshelve", "act")
+        _wait_status(c, "act", "ACTIVE")
+        log = osc(c, "console", "log", "show", "act").stdout
+        assert "login:" in log
+        host = _wait_status(c, "act", "ACTIVE")["OS-EXT-SRV-ATTR:host"]
+        osc(c, "server", "migrate", "--wait", "act")
+        moved = _wait_status(c, "act", "VERIFY_RESIZE")
+        assert moved["OS-EXT-SRV-ATTR:host"] != host
+        osc(c, "server", "resize", "confirm", "act")
+        _wait_status(c, "act", "ACTIVE")
+        migrations = osc_json(c, "server", "migration", "list", "--server", "act")
+        assert [m["Status"] for m in migrations] == ["confirmed"]
+        actions = {a["Action"] for a in osc_json(c, "server", "event", "list", "act")}
+        assert actions >= {"pause", "unpause", "suspend", "resume", "rescue", "unrescue",
+                           "shelve", "unshelve", "migrate", "confirmResize"}
     finally:
         stop_nubo(c)
