@@ -86,10 +86,12 @@ def test_port_chains_are_stateful_and_default_deny() -> None:
     assert ingress[0][0]["match"]["right"] == ["established", "related"]
     assert ingress[0][1] == {"accept": None}
     assert ingress[-1] == [{"drop": None}]
-    ssh = [r for r in ingress if {"match": {"op": "==", "left": {"payload": {
-        "protocol": "tcp", "field": "dport"}}, "right": 22}} in r]
+    assert ingress[-2:] == [[{"jump": {"target": f"i-sg-{SG}"}}], [{"drop": None}]]
+    ssh = [r for r in rules(doc, "inet", f"i-sg-{SG}") if {"match": {"op": "==", "left": {
+        "payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}} in r]
     assert len(ssh) == 1 and ssh[0][-1] == {"accept": None}
-    assert rules(doc, "inet", "e-p1")[-1] == [{"drop": None}]   # no egress rule: deny
+    assert rules(doc, "inet", f"e-sg-{SG}") == []               # no egress rule
+    assert rules(doc, "inet", "e-p1")[-1] == [{"drop": None}]   # so egress is denied
 
 
 def test_rule_matches() -> None:
@@ -100,13 +102,13 @@ def test_rule_matches() -> None:
         SecurityGroupRuleSpec("d", "ingress", "IPv4", None, None, None, "2001:db8::/64"),
     ))
     doc = render_filter([port("p1", "10.0.0.5", security_group_ids=(SG,))], [sg])
-    flat = [str(r) for r in rules(doc, "inet", "i-p1")]
+    flat = [str(r) for r in rules(doc, "inet", f"i-sg-{SG}")]
     assert any("'range': [1000, 2000]" in r and "192.0.2.0" in r and "'len': 24" in r
                for r in flat)
     assert any("'field': 'type'}}, 'right': 8" in r and "'field': 'code'}}, 'right': 0" in r
                for r in flat)
     assert not any("2001:db8::" in r for r in flat)     # an IPv6 prefix on an IPv4 rule
-    assert any("'l4proto'}}, 'right': 58" in str(r) for r in rules(doc, "inet", "e-p1"))
+    assert any("'l4proto'}}, 'right': 58" in str(r) for r in rules(doc, "inet", f"e-sg-{SG}"))
 
 
 def test_unknown_protocol_is_an_error() -> None:
@@ -125,7 +127,7 @@ def test_remote_group_expands_to_member_addresses() -> None:
     doc = render_filter(members, [sg])
     elems = sets(doc, "inet")[f"g4-{SG}"]["elem"]
     assert elems == ["10.0.0.5", "10.0.0.6", {"prefix": {"addr": "10.9.0.0", "len": 24}}]
-    assert any(f"'@g4-{SG}'" in str(r) for r in rules(doc, "inet", "i-p1"))
+    assert any(f"'@g4-{SG}'" in str(r) for r in rules(doc, "inet", f"i-sg-{SG}"))
 
 
 def test_anti_spoofing_sets_and_untrusted_ports_only() -> None:

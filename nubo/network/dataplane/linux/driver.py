@@ -218,9 +218,11 @@ class LinuxDataplane:
                      and p.device_owner == DHCP_OWNER), None)
 
     async def close(self) -> None:
-        """Remove the filter tables (used by tests and `nubo` with a throwaway host)."""
+        """Remove the filter tables and let go of the netlink socket (tests, throwaway hosts);
+        bridges, namespaces and processes stay for the next start to reconcile."""
         for family in ("bridge", "inet"):
             await self._run(delete_nft_table, family, self.cfg.nft_table, self.cfg.host_netns)
+        await self._run(self.links.close)
 
 
 __all__ = ["Bridge", "LinuxConfig", "LinuxDataplane", "netns_exists"]

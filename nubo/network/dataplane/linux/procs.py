@@ -76,6 +76,16 @@ def _wait_pid(pid_file: Path, must_contain: str, what: str, log: Path | None = N
     raise DataplaneError(f"{what} did not start {detail}".strip())
 
 
+def _check_traversable(path: Path) -> None:
+    """dnsmasq drops root for `nobody` and re-reads its hosts file on SIGHUP as that user:
+    a data dir others cannot enter would make every reload fail silently."""
+    for p in [path, *path.resolve().parents]:
+        if not p.stat().st_mode & 0o001:
+            raise DataplaneError(f"{p} is not searchable by others (mode "
+                                 f"{oct(p.stat().st_mode & 0o777)}); dnsmasq runs as nobody and "
+                                 f"reads {path} (chmod o+x {p})")
+
+
 class Dnsmasq:
     """One dnsmasq per network, in its qdhcp namespace, files under `dir`."""
 
@@ -86,7 +96,8 @@ class Dnsmasq:
     def ensure(self, args: Sequence[str], hosts: str, opts: str) -> str:
         """Start, reload (SIGHUP) or restart (changed command line); returns what it did."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.dir, 0o755)   # dnsmasq re-reads the files after dropping privileges
+        os.chmod(self.dir, 0o755)
+        _check_traversable(self.dir)
         changed = write_atomic(self.dir / "host", hosts) | write_atomic(self.dir / "opts", opts)
         cmdline = "\n".join(args) + "\n"
         same_args = write_atomic(self.dir / "cmdline", cmdline) is False

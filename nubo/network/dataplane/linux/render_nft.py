@@ -10,7 +10,9 @@ filter is split over two tables named after the dataplane (`nubo` by default):
 - `inet nubo` (seen through bridge netfilter): a conntrack zone per network (two networks with
   the same CIDR never share connection entries), per port an egress chain dispatched on the
   input tap in prerouting and an ingress chain dispatched on the mark in forward. Both are
-  stateful (established/related accepted, invalid dropped) and end in drop.
+  stateful (established/related accepted, invalid dropped), jump to one chain per security
+  group and direction (a group's rules are written once however many ports use it) and end
+  in drop.
 
 Each document replaces its tables whole: `add table` (so the next step cannot fail), `delete
 table`, then everything, in one transaction: either the new ruleset is in force or the old one.
@@ -210,14 +212,21 @@ def _port_chains(doc: _Doc, port: PortSpec, groups: Mapping[str, SecurityGroupSp
             doc.rule(chain, [_m(_pl("udp", "sport"), 67), _m(_pl("udp", "dport"), 68), ACCEPT])
             doc.rule(chain, [_m(_pl("icmpv6", "type"), {"set": [130, 134, 135, 136]}), ACCEPT])
         for sg_id in port.security_group_ids:
-            sg = groups.get(sg_id)
-            for rule in sg.rules if sg else ():
-                if rule.direction != direction:
-                    continue
+            if sg_id in groups:     # a group's rules live once, in its own chain
+                doc.rule(chain, [{"jump": {"target": f"{direction[0]}-sg-{sg_id}"}}])
+        doc.rule(chain, [DROP])
+
+
+def _group_chains(doc: _Doc, group: SecurityGroupSpec) -> None:
+    """The group's rules: a match accepts; falling off the end returns to the port's drop."""
+    for direction in ("ingress", "egress"):
+        chain = f"{direction[0]}-sg-{group.id}"
+        doc.chain(chain)
+        for rule in group.rules:
+            if rule.direction == direction:
                 match = _rule_expr(rule)
                 if match is not None:
                     doc.rule(chain, [*match, ACCEPT])
-        doc.rule(chain, [DROP])
 
 
 def _group_sets(doc: _Doc, ports: Sequence[PortSpec], groups: Iterable[SecurityGroupSpec]) -> None:
@@ -256,6 +265,10 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
     _group_sets(inet, ports, groups)
     spoof = [(tap_name(p.id), _spoof_chain(br, p)) for p in filtered]
     marks = [(tap_name(p.id), MARK_BASE | n) for n, p in enumerate(filtered, 1)]
+    used = {g for p in filtered for g in p.security_group_ids}
+    for group in groups:
+        if group.id in used:
+            _group_chains(inet, group)
     for p in filtered:
         _port_chains(inet, p, by_id)
     zones = [(tap_name(p.id), zone_of(p.network_id)) for p in ports]
