@@ -59,6 +59,8 @@ case "$1" in
     ip addr flush dev "$interface"
     ip addr add "$ip/$mask" dev "$interface"
     [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+    set -- $staticroutes            # option 121: "dest/len gateway" pairs
+    while [ $# -ge 2 ]; do ip route replace "$1" via "$2" dev "$interface"; shift 2; done
     echo "$ip" > "$LEASE_OUT"
     ;;
 esac
@@ -78,6 +80,13 @@ def sh(*cmd: str, ns: str | None = None, check: bool = True,
 def pings(src_ns: str, dst: str, count: int = 2) -> bool:
     return sh("ping", "-c", str(count), "-i", "0.2", "-W", "1", dst, ns=src_ns,
               check=False).returncode == 0
+
+
+def fetch_metadata(guest: str) -> dict[str, str]:
+    """GET the metadata URL from a guest: the stand-in service answers with its headers."""
+    got = sh("busybox", "wget", "-q", "-O", "-", "http://169.254.169.254/latest/meta-data/",
+             ns=guest).stdout
+    return {k.lower(): v for k, v in json.loads(got).items()}
 
 
 @dataclass
@@ -125,7 +134,7 @@ class Lab:
         script.write_text(UDHCPC_SCRIPT)
         script.chmod(0o755)
         out = self.dir / f"lease-{ns}"
-        sh("env", f"LEASE_OUT={out}", "busybox", "udhcpc", "-i", "eth0", "-q", "-n",
+        sh("env", f"LEASE_OUT={out}", "busybox", "udhcpc", "-i", "eth0", "-q", "-n", "-O", "121",
            "-t", "6", "-T", "1", "-s", str(script), ns=ns, timeout=30)
         return out.read_text().strip()
 
@@ -170,7 +179,7 @@ ALLOW_EGRESS = (SecurityGroupRuleSpec("e4", "egress", "IPv4"),)
 ICMP_IN = SecurityGroupRuleSpec("icmp", "ingress", "IPv4", "icmp")
 
 
-async def test_dhcp_ping_security_groups_and_spoofing(lab: Lab) -> None:
+async def test_dhcp_ping_security_groups_and_spoofing(lab: Lab, metadata_service: Path) -> None:
     host = lab.netns("host")
     dp = lab.dataplane(host)
     net, sid = local_net(lab, "10.20.0.0/24")
@@ -191,6 +200,13 @@ async def test_dhcp_ping_security_groups_and_spoofing(lab: Lab) -> None:
     assert lab.dhcp(ga) == "10.20.0.11"         # the address the API shows, from dnsmasq
     assert lab.dhcp(gb) == "10.20.0.12"
     assert not pings(ga, "10.20.0.12")          # no ICMP ingress rule: blocked
+
+    # No router: option 121 routes 169.254.169.254 via the DHCP port, whose namespace runs
+    # the metadata proxy, naming the network.
+    assert "169.254.169.254 via 10.20.0.2" in sh("ip", "route", ns=ga).stdout
+    headers = fetch_metadata(ga)
+    assert headers["x-forwarded-for"] == "10.20.0.11"
+    assert headers["x-neutron-network-id"] == net.id
 
     await dp.apply_security_groups(ports, [SecurityGroupSpec(sg, (*ALLOW_EGRESS, ICMP_IN))])
     assert pings(ga, "10.20.0.12")
@@ -307,9 +323,7 @@ async def test_router_snat_floating_ip_and_metadata(lab: Lab, metadata_service: 
     assert pings(outside, "172.24.4.20")            # DNAT to the guest
     assert pings(host, "172.24.4.20")               # the host reaches it through br-ex
 
-    got = sh("busybox", "wget", "-q", "-O", "-", "http://169.254.169.254/latest/meta-data/",
-             ns=guest).stdout
-    headers = {k.lower(): v for k, v in json.loads(got).items()}
+    headers = fetch_metadata(guest)
     assert headers["x-forwarded-for"] == "10.40.0.5"
     assert headers["x-neutron-router-id"] == rid
 
