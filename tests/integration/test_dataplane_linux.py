@@ -376,14 +376,19 @@ async def test_reconcile_repairs_drift_and_removes_leftovers(lab: Lab) -> None:
     sh("ip", "link", "set", tap, "down", ns=host)           # drift
     dns_dir = dp.cfg.data_dir / "dhcp" / net.id
     os.kill(read_pid(dns_dir / "pid", str(dns_dir)) or 0, 9)
+    proxy_pid = dp.cfg.data_dir / "metadata" / f"network-{net.id}.pid"
+    proxy_tag = f"--pid-file={proxy_pid}"
+    os.kill(read_pid(proxy_pid, proxy_tag) or 0, 9)
     fixed = await dp.reconcile(desired)
     assert f"{tap} up" in fixed.repaired
-    assert any("dnsmasq" in r or "started" in r for r in fixed.repaired), fixed.repaired
+    assert f"dhcp {net.id}: started started" in fixed.repaired, fixed.repaired
     assert read_pid(dns_dir / "pid", str(dns_dir))
+    assert read_pid(proxy_pid, proxy_tag)
 
     gone = await dp.reconcile(DesiredState())
     assert bridge in gone.removed and tap in gone.removed
     assert names.dhcp_ns(net.id) not in list_netns()
     assert read_pid(dns_dir / "pid", str(dns_dir)) is None
+    assert read_pid(proxy_pid, proxy_tag) is None
     links = sh("ip", "-br", "link", ns=host).stdout
     assert bridge not in links and tap not in links
