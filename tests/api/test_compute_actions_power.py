@@ -285,3 +285,30 @@ async def test_diagnostics(env: tuple[Api, str, str]) -> None:
     await api.make_user("member", "pw", project="admin")
     tok = await api.token("member", "pw", "admin")
     await api.ok("GET", f"{S}/{sid}/diagnostics", 403, token=tok)
+
+
+async def test_odd_arguments_get_a_4xx_never_a_500(env: tuple[Api, str, str]) -> None:
+    from nubo.compute.schemas_actions import ACTIONS
+    api, img, flv = env
+    sid = (await create(api, img, flv))["server"]["id"]
+    await wait(api, sid, "ACTIVE")
+    odd: list[Any] = [1, "x", [], {"x": 1}, {"host": 5}, {"length": "abc"},
+                      {"type": "vnc"}, {"rotation": "x", "name": "", "backup_type": 1},
+                      {"availability_zone": ""}, {"host": None, "block_migration": "x"}]
+    for name in ACTIONS:
+        for arg in odd:
+            for headers in ({}, V):
+                r = await api.req("POST", f"{S}/{sid}/action", json={name: arg},
+                                  headers=headers)
+                assert 400 <= r.status_code < 500, (name, arg, r.status_code, r.text)
+        await wait(api, sid, ("ACTIVE", "VERIFY_RESIZE", "SHUTOFF", "PAUSED", "SUSPENDED",
+                              "RESCUE", "SHELVED_OFFLOADED", "SOFT_DELETED"))
+    for path, method, body in ((f"{S}/{sid}/tags", "PUT", {"tags": "x"}),
+                               (f"{S}/{sid}/remote-consoles", "POST", {"remote_console": 1}),
+                               (f"{S}/{sid}/migrations/abc/action", "POST", {}),
+                               ("/compute/v2.1/os-server-external-events", "POST",
+                                {"events": [{"name": "network-changed"}]})):
+        r = await api.req(method, path, json=body, headers=V)
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+    r = await api.req("DELETE", f"{S}/{sid}/migrations/abc", headers=V)
+    assert r.status_code in (404, 409)
