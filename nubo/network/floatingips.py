@@ -212,3 +212,13 @@ async def _count_routers(session: AsyncSession, project_id: str) -> int:
 
 quotas.register_counter("floatingip", _count_fips)
 quotas.register_counter("router", _count_routers)
+
+
+async def delete_disassociated(session: AsyncSession, network_id: str) -> None:
+    """Neutron's delete_disassociated_floatingips, for deleting an external network: its
+    unassociated floating IPs (and their ports) go first; associated ones keep it in use."""
+    rows = (await session.execute(select(FloatingIP).where(
+        FloatingIP.floating_network_id == network_id,
+        FloatingIP.fixed_port_id.is_(None)))).scalars().all()
+    for fip in rows:
+        await delete_fip(session, fip)

@@ -80,7 +80,8 @@ async def list_routers(request: Request) -> Response:
     ctx = context(request)
     async with _db(request).read() as s:
         items = await _render_routers(s, ctx, await routers.list_routers(s, ctx))
-    return listing.respond(request, "routers", items)
+    return listing.respond(request, "routers", items, ROUTER_ATTRS + (
+        "routes", "ha", "distributed", "flavor_id", "availability_zones"))
 
 
 async def create_router(request: Request) -> Response:
@@ -201,7 +202,8 @@ async def list_fips(request: Request) -> Response:
     ctx = context(request)
     async with _db(request).read() as s:
         items = await _render_fips(s, await floatingips.list_fips(s, ctx))
-    return listing.respond(request, "floatingips", items)
+    return listing.respond(request, "floatingips", items, FIP_ATTRS + (
+        "router_id", "status", "port_details", "dns_name", "dns_domain"))
 
 
 async def create_fip(request: Request) -> Response:

@@ -21,6 +21,9 @@ GROUP_ATTRS = ("name", "description", "stateful", "project_id", "tenant_id")
 RULE_ATTRS = ("security_group_id", "direction", "ethertype", "protocol", "port_range_min",
               "port_range_max", "remote_ip_prefix", "remote_group_id", "description",
               "project_id", "tenant_id", "remote_address_group_id")
+#: attributes a list may filter on even when no item is there to show them
+GROUP_FILTERS = ("stateful", "shared", "security_group_rules")
+RULE_FILTERS = RULE_ATTRS + ("normalized_cidr", "belongs_to_default_sg")
 
 
 def _db(request: Request) -> Any:
@@ -67,7 +70,7 @@ async def list_groups(request: Request) -> Response:
         if ctx.project_id:
             await sgs.ensure_default_group(s, ctx.project_id)
         items = await _render_groups(s, await sgs.list_groups(s, ctx))
-    return listing.respond(request, "security_groups", items)
+    return listing.respond(request, "security_groups", items, GROUP_FILTERS)
 
 
 async def create_group(request: Request) -> Response:
@@ -117,7 +120,7 @@ async def list_rules(request: Request) -> Response:
         if ctx.project_id:
             await sgs.ensure_default_group(s, ctx.project_id)
         items = await _render_rules(s, await sgs.list_rules(s, ctx))
-    return listing.respond(request, "security_group_rules", items)
+    return listing.respond(request, "security_group_rules", items, RULE_FILTERS)
 
 
 async def create_rule(request: Request) -> Response:
@@ -126,7 +129,7 @@ async def create_rule(request: Request) -> Response:
                             required=("security_group_id", "direction"))
     body.string(a, "security_group_id")
     body.string(a, "description", nullable=True)
-    body.uuid_or_none(a, "remote_group_id")
+    body.string(a, "remote_group_id", nullable=True)   # no UUID check: a 404 as in Neutron
     async with _db(request).write() as s:
         r = await sgs.create_rule(s, ctx, a)
         out = (await _render_rules(s, [r]))[0]

@@ -159,6 +159,8 @@ async def test_floating_ips(api: Api) -> None:
         f"Bad floatingip request: Network {internal} is not a valid external network.")
     vm = (await api.ok("POST", f"{N}/ports", 201, json={"port": {
         "network_id": net, "device_owner": "compute:nova", "device_id": "vm1"}}))["port"]
+    # a filter on an attribute is valid whether or not any item shows it
+    assert (await api.ok("GET", f"{N}/floatingips?port_id={vm['id']}"))["floatingips"] == []
     fip = (await api.ok("POST", f"{N}/floatingips", 201, json={"floatingip": {
         "floating_network_id": ext}}))["floatingip"]
     assert fip["status"] == "DOWN" and fip["port_id"] is None and fip["router_id"] is None

@@ -157,6 +157,8 @@ async def test_rule_forms_duplicates_and_remote_groups(api: Api) -> None:
     fault(await add_rule(api, g["id"], remote_group_id=missing), 404,
           "SecurityGroupNotFound")
     fault(await add_rule(api, missing), 404, "SecurityGroupNotFound")
+    fault(await add_rule(api, g["id"], remote_group_id="bad_group_id"), 404,
+          "SecurityGroupNotFound")     # no UUID check in Neutron: simply not found
     fault(await add_rule(api, g["id"], remote_group_id=g["id"], remote_ip_prefix="10.0.0.0/8"),
           400, "SecurityGroupMultipleRemoteEntites")
     other = await make_group(api, "db")
