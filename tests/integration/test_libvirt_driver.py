@@ -72,8 +72,8 @@ async def driver(tmp_path: Path) -> AsyncIterator[object]:
     try:
         yield drv
     finally:
+        await asyncio.to_thread(_cleanup, tmp_path)   # before a libvirtd we started stops
         await drv.stop()
-        await asyncio.to_thread(_cleanup, tmp_path)
 
 
 async def test_operations_on_one_domain(driver: object, tmp_path: Path) -> None:
