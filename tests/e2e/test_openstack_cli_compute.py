@@ -40,7 +40,7 @@ def test_compute_workflow(shared_cloud: Cloud, tmp_path: Path) -> None:
     assert osc_json(c, "server", "show", "vm1")["status"] == "VERIFY_RESIZE"
     osc(c, "server", "resize", "confirm", "vm1")
     shown = osc_json(c, "server", "show", "vm1")
-    assert shown["flavor"].startswith("cli.medium") or "cli.medium" in str(shown["flavor"])
+    assert "cli.medium" in str(shown["flavor"])     # a name (2.1) or a dict (2.47)
     osc(c, "server", "resize", "--flavor", "cli.small", "--wait", "vm1")
     osc(c, "server", "resize", "revert", "vm1")
     for _ in range(100):
