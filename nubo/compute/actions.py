@@ -140,6 +140,13 @@ class ServerActions:
                 if "locked" in str(exc):
                     raise
         await self.servers.delete(ctx, sid)
+        shelved = (current.request_spec or {}).get("shelve") or {}
+        if shelved.get("image_id"):       # the shelved image goes with the server (Nova)
+            try:
+                await self.servers.images.images.delete(owner_context(current),
+                                                        shelved["image_id"])
+            except NuboError:
+                pass
 
     async def restore(self, ctx: RequestContext, sid: str) -> None:
         await self._simple(ctx, sid, "restore", (states.SOFT_DELETED,), states.RESTORING)

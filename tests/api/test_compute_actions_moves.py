@@ -93,6 +93,11 @@ async def test_shelve_without_offload_keeps_the_host(two_hosts: Api) -> None:
     await act(api, sid, {"shelveOffload": None})
     await wait(api, sid, "SHELVED_OFFLOADED")
     assert await api.node.placement.service.allocations(sid) == {}
+    # deleting a shelved server deletes its shelved image too
+    await api.ok("DELETE", f"{S}/{sid}", 204)
+    await wait(api, sid, "DELETED")
+    images = (await api.ok("GET", "/image/v2/images"))["images"]
+    assert not [i for i in images if i["name"] == "vm-shelved"]
 
 
 async def test_cold_migrate_confirm_revert_and_records(two_hosts: Api) -> None:
