@@ -32,6 +32,9 @@ from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 from nubo.image import api as image_api
 from nubo.image.routes import ROUTES as IMAGE_ROUTES
 from nubo.image.testimage import ensure_test_image
+from nubo.metadata.app import MetadataApp
+from nubo.metadata.serve import UnixServer, shared_secret, socket_path
+from nubo.metadata.source import InstanceSource
 from nubo.network import agents as network_agents
 from nubo.network import api as network_api
 from nubo.network import bootstrap as network_bootstrap
@@ -80,6 +83,7 @@ class Node:
         self.runtime = ComputeRuntime(settings, self.db, self.compute, self.image,
                                       self.placement.service)
         self.compute.attach_runtime(self.runtime)
+        self.metadata = self._metadata_server()
         self.network = network_api.NetworkApi(settings, self.db)
         network = ServiceApp("network", network_api.PREFIX, NETWORK_ROUTES, "neutron", auth,
                              state=self.network)
@@ -89,6 +93,13 @@ class Node:
                            mounts={novnc.PREFIX: vnc})
         self.credentials: Credentials | None = None
         self._background: set[asyncio.Task[None]] = set()
+
+    def _metadata_server(self) -> UnixServer:
+        """The metadata service for the guests' proxies, on a root-only Unix socket."""
+        glue = self.runtime.servers.networking
+        app = MetadataApp(InstanceSource(self.db, glue.port_facts).load, glue.resolve,
+                          shared_secret(self.settings.data_dir), trusted=True)
+        return UnixServer(app, socket_path(self.settings.data_dir))
 
     async def start(self) -> StartResult:
         t0 = time.perf_counter()
@@ -107,6 +118,7 @@ class Node:
         await self.compute.start()
         await self.runtime.start()
         await network_agents.ensure_agents(self.db, self.network.hostname)
+        await self.metadata.start()
         await network_bootstrap.bootstrap(self.db, self.settings)
         if self.settings.test_image:
             self._background.add(asyncio.create_task(self._test_image()))
@@ -129,6 +141,7 @@ class Node:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.runtime.stop()
+        await self.metadata.stop()
         self.app.ready = False
         await self.db.dispose()
 

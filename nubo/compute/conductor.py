@@ -60,6 +60,7 @@ class Conductor:
         self.group_lookup = group_lookup
         self.resizer = Resizer(self)
         self.snapshotter: Any = None     # set by the runtime (needs the image service)
+        self.networking: Any = None      # ComputeNetworking, set by the runtime
         self.actions: Any = None         # actions_work.ActionWorker, set by the runtime
         self.events = EventWaiters()
         #: boots into one server group are scheduled one at a time
@@ -290,6 +291,8 @@ class Conductor:
         spec = await self.instance_spec(inst, image)
         host = inst.host or ""
         event, started = "compute__do_build_and_run_instance", utcnow()
+        if not await self._plug_networks(inst, host, event, started):
+            return False
         try:
             power = await self.bus.call(host, "spawn", spec=spec, timeout=900)
         except (SpawnFailed, HostUnreachable) as exc:
@@ -324,6 +327,34 @@ class Conductor:
                                   host=None, task_state=states.SCHEDULING, request_spec=doc,
                                   task_started_at=utcnow())
 
+    async def _plug_networks(self, inst: Instance, host: str, event: str,
+                             started: Any) -> bool:
+        """Make and bind the server's ports on its host (before the driver plugs them). A
+        network that cannot give an address fails the build: another host would not help."""
+        nets = inst.request_spec.get("networks") or []
+        if not nets or self.networking is None:
+            return True
+        from nubo.compute.snapshot import owner_context
+        try:
+            await self.networking.allocate(owner_context(inst), inst.id, host,
+                                           inst.availability_zone, nets,
+                                           inst.security_groups or [])
+        except NuboError as exc:
+            await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failed to "
+                             f"allocate the network(s): {exc}", code=500,
+                             expect_task=states.SPAWNING,
+                             events=[(event, started, host, "Error", str(exc))])
+            await self.placement.delete_allocations(inst.id)
+            return False
+        return True
+
+    async def _unplug_networks(self, inst: Instance) -> None:
+        if self.networking is None:
+            return
+        nets = inst.request_spec.get("networks") or []
+        await self.networking.deallocate(inst.id, [n["port_id"] for n in nets
+                                                   if n.get("port_id")])
+
     async def _fail(self, instance_id: str, message: str, code: int,
                     expect_task: str | None,
                     events: list[tuple[str, Any, str | None, str, str | None]] | None = None
@@ -356,6 +387,7 @@ class Conductor:
         # A host that does not answer keeps its copy; the record still goes (Nova's
         # local delete), and the host's own reconcile reports the orphan when it returns.
         await self._destroy_on(inst.host, instance_id)
+        await self._unplug_networks(inst)
         await self.placement.delete_allocations(instance_id)
         await self._commit(instance_id, {}, [("compute_terminate_instance", started,
                                               inst.host, "Success", None)], finish=True,

@@ -1,8 +1,8 @@
 """Compute's side of networking: which networks a server asks for, its ports, its addresses.
 
 What Nova does through Neutron's API (nova/network/neutron.py) we do on the network service's
-tables in this process: the request is checked when the API accepts the server (404 for an
-unknown network, 409 for a port in use, 400 for an address outside the network), the ports are
+tables in this process: the request is checked when the API accepts the server (Nova's 400 for an
+unknown network or port or a taken address, 409 for a port in use), the ports are
 made once the host is chosen (bound to it), and removed with the server. Ports the user handed
 in are only unbound on delete, as in Nova; the ones we made are deleted.
 """
@@ -87,13 +87,13 @@ class ComputeNetworking:
         if req.get("port"):
             port = await s.get(nm.Port, req["port"])
             if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
-                raise NotFound(f"Port id {req['port']} could not be found.")
+                raise BadRequest(f"Port id {req['port']} could not be found.")
             if port.device_id:
                 raise Conflict(f"Port {port.id} is still in use.")
             return NetRequest(port_id=port.id, network_id=port.network_id, tag=tag)
         net = await s.get(nm.Network, req.get("uuid") or "")
         if net is None or not _visible(ctx, net):
-            raise NotFound(f"Network {req.get('uuid')} could not be found.")
+            raise BadRequest(f"Network {req.get('uuid')} could not be found.")
         fixed = req.get("fixed_ip")
         if fixed:
             subnets = (await s.execute(select(nm.Subnet).where(
@@ -106,7 +106,7 @@ class ComputeNetworking:
                 nm.IPAllocation.network_id == net.id,
                 nm.IPAllocation.ip_address == addr.compressed))).first()
             if taken is not None:
-                raise Conflict(f"Fixed IP address {fixed} is already in use on instance "
+                raise BadRequest(f"Fixed IP address {fixed} is already in use on instance "
                                f"{net.id}.")
         return NetRequest(network_id=net.id, fixed_ip=fixed, tag=tag)
 
@@ -133,6 +133,8 @@ class ComputeNetworking:
                         "binding:host_id": host})
                 elif req["network_id"] in have:
                     port = have.pop(req["network_id"])
+                    if port.binding_host_id != host:     # rescheduled to another host
+                        await nports.update_port(s, ctx, port, {"binding:host_id": host})
                 else:
                     body: dict[str, Any] = {
                         "network_id": req["network_id"], "device_id": instance_id,

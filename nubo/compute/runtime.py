@@ -57,6 +57,7 @@ class ComputeRuntime:
                                    max_attempts=settings.scheduler_max_attempts,
                                    group_lookup=self.groups.placement_of)
         self.servers.conductor = self.conductor
+        self.conductor.networking = self.servers.networking
         self.conductor.snapshotter = Snapshotter(self.conductor, images)
         self.power_sync = PowerSync(self.conductor)
         if self.libvirt is not None:

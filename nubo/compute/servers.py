@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from nubo.compute import states
 from nubo.compute.conductor import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
+from nubo.compute.networking import ComputeNetworking
 from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
 from nubo.compute.snapshot import create_record as create_snapshot_record
@@ -41,6 +42,8 @@ class ServerView:
     #: (None: not read here; the view falls back to the tags given at create)
     tags: list[str] | None = None
     host_status: str | None = None
+    #: Nova's `addresses`: {network name: [{version, addr, OS-EXT-IPS:type, ...}]}
+    addresses: dict[str, Any] | None = None
 
 
 def _bad_image(image_ref: str) -> BadRequest:
@@ -53,6 +56,7 @@ class ServerService:
         self.conductor = conductor
         self.compute = compute          # ComputeApi: flavors, keypairs, quotas
         self.images = images            # ImageApi
+        self.networking = ComputeNetworking(db)
 
     # ------------------------------------------------------------------ lookups
 
@@ -67,8 +71,9 @@ class ServerService:
         async with self.db.read() as s:
             inst = await self._load(s, ctx, server_id)
             meta = await _metadata_map(s, [inst.id])
-            return ServerView(inst, meta.get(inst.id, {}),
-                              tags=(await tag_map(s, [inst]))[inst.id])
+            tags = (await tag_map(s, [inst]))[inst.id]
+        addresses = (await self.networking.addresses([inst.id]))[inst.id]
+        return ServerView(inst, meta.get(inst.id, {}), tags=tags, addresses=addresses)
 
     async def image_props(self, image_ref: str) -> dict[str, Any] | None:
         """An image's id and properties, for the scheduler and the driver (admin view)."""
@@ -94,10 +99,7 @@ class ServerService:
         key_data = None
         if srv.get("key_name"):
             key_data = (await self.compute.keypairs.get_for(ctx, srv["key_name"])).public_key
-        if isinstance(srv.get("networks"), list) and srv["networks"]:  # 2.37: or auto/none
-            net = srv["networks"][0]
-            raise BadRequest(f"Network {net.get('uuid') or net.get('port')} could not be "
-                             "found.")
+        requested = await self.networking.check(ctx, srv.get("networks"))
         user_data = srv.get("user_data")
         _check_user_data(user_data)
         if len(srv.get("metadata") or {}) > MAX_METADATA:
@@ -111,6 +113,13 @@ class ServerService:
         if srv.get("hostname") and max_count > 1:
             raise BadRequest("Unable to set 'hostname' when creating more than one "
                              "instance; each would get the same hostname.")
+        if max_count > 1 and any(r.port_id for r in requested):
+            raise BadRequest("Unable to launch multiple instances with a single configured "
+                             "port ID. Please launch your instance one by one with different "
+                             "ports.")
+        if max_count > 1 and any(r.fixed_ip for r in requested):
+            raise BadRequest("max_count cannot be greater than 1 if an fixed_ip is "
+                             "specified.")
         count = await self._quota_count(ctx, flavor, min_count, max_count)
         config_drive = str(srv.get("config_drive", "")).lower() in ("true", "1", "yes", "on")
         hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
@@ -155,6 +164,7 @@ class ServerService:
                                              or [{"name": "default"}]],
                             description=srv.get("description"),
                             request_spec={"hints": hints, "tried": [], "group": group,
+                                          "networks": [r.as_dict() for r in requested],
                                           **_later_fields(srv)},
                             created_at=now,
                             updated_at=now, task_started_at=now)
@@ -297,7 +307,9 @@ class ServerService:
             rows = _page(rows, q)
             meta = await _metadata_map(s, [r.id for r in rows])
             tags = await tag_map(s, rows)
-        return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id]) for r in rows]
+        addresses = await self.networking.addresses([r.id for r in rows])
+        return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id], addresses=addresses[r.id])
+                for r in rows]
 
     # ------------------------------------------------------------------ changes
 

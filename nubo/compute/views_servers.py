@@ -66,7 +66,8 @@ class ServerViews:
             if i.image_ref else "",
             "flavor": {"id": str(i.flavor["id"]), "links": [
                 {"rel": "bookmark", "href": f"{self.base}/flavors/{i.flavor['id']}"}]},
-            "created": ts(i.created_at), "updated": ts(i.updated_at), "addresses": {},
+            "created": ts(i.created_at), "updated": ts(i.updated_at),
+            "addresses": v.addresses or {},
             "accessIPv4": i.access_ipv4 or "", "accessIPv6": i.access_ipv6 or "",
             "links": self.links("servers", i.id), "OS-DCF:diskConfig": "MANUAL",
             "progress": i.progress if i.vm_state == states.BUILDING else (

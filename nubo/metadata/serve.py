@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -18,6 +20,16 @@ import uvicorn
 from nubo.metadata.app import MetadataApp
 
 SOCKET_NAME = "metadata.sock"
+#: sun_path holds 108 bytes; a deeper data dir gets its socket in the temp dir
+_MAX_SOCKET_PATH = 100
+
+
+def socket_path(data_dir: Path) -> Path:
+    path = data_dir / SOCKET_NAME
+    if len(str(path)) <= _MAX_SOCKET_PATH:
+        return path
+    digest = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"nubo-metadata-{digest}.sock"
 
 
 def shared_secret(data_dir: Path) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 
 from nubo.compute.networking import ComputeNetworking
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.errors import BadRequest, Conflict
 from tests.conftest import Api
 
 N = "/networking/v2.0"
@@ -42,9 +42,9 @@ async def test_requested_networks_are_checked(api: Api) -> None:
     private = (await api.ok("GET", f"{N}/networks?name=private"))["networks"][0]
     assert req.network_id == private["id"]
     net, _ = await network(api, "n1", "192.168.50.0/24")
-    with pytest.raises(NotFound):
+    with pytest.raises(BadRequest, match="could not be found"):
         await glue.check(admin, [{"uuid": "5a4b7a52-0000-4000-8000-000000000000"}])
-    with pytest.raises(NotFound):                # the admin's network is not demo's
+    with pytest.raises(BadRequest, match="could not be found"):  # admin's, not demo's
         await glue.check(demo, [{"uuid": net}])
     with pytest.raises(BadRequest):
         await glue.check(admin, [{"uuid": net, "fixed_ip": "10.9.9.9"}])
@@ -100,3 +100,31 @@ async def test_port_in_use_is_refused(api: Api) -> None:
         "network_id": net}}))["port"]
     with pytest.raises(BadRequest):
         await glue.check(admin, [{"uuid": net}, {"port": free["id"]}, {"port": free["id"]}])
+
+
+async def test_servers_get_ports_addresses_and_lose_them(api: Api) -> None:
+    from tests.api.test_compute_servers import create, flavor_id, image_id, wait
+    img, flv = await image_id(api), await flavor_id(api)
+    net, sub = await network(api, "srvnet", "192.168.80.0/24")
+    srv = (await create(api, img, flv, networks=[{"uuid": net,
+                                                   "fixed_ip": "192.168.80.44"}]))["server"]
+    shown = await wait(api, srv["id"], "ACTIVE")
+    [addr] = shown["addresses"]["srvnet"]
+    assert addr["addr"] == "192.168.80.44" and addr["OS-EXT-IPS:type"] == "fixed"
+    listed = (await api.ok("GET", "/compute/v2.1/servers/detail"))["servers"]
+    assert next(s for s in listed if s["id"] == srv["id"])["addresses"] == shown["addresses"]
+    [port] = (await api.ok("GET", f"{N}/ports?device_id={srv['id']}"))["ports"]
+    assert port["binding:host_id"] == shown["OS-EXT-SRV-ATTR:host"]
+    assert port["device_owner"].startswith("compute:")
+    # the address is taken now: a second server asking for it is refused at the API
+    r = await api.req("POST", "/compute/v2.1/servers", json={"server": {
+        "name": "b", "imageRef": img, "flavorRef": flv,
+        "networks": [{"uuid": net, "fixed_ip": "192.168.80.44"}]}})
+    assert r.status_code == 400 and "already in use" in r.text, r.text
+    r = await api.req("POST", "/compute/v2.1/servers", json={"server": {
+        "name": "c", "imageRef": img, "flavorRef": flv, "max_count": 2,
+        "networks": [{"uuid": net, "fixed_ip": "192.168.80.45"}]}})
+    assert r.status_code == 400, r.text
+    await api.ok("DELETE", f"/compute/v2.1/servers/{srv['id']}", 204)
+    await wait(api, srv["id"], "DELETED")
+    assert (await api.ok("GET", f"{N}/ports?device_id={srv['id']}"))["ports"] == []

@@ -11,7 +11,7 @@ import pytest
 
 from nubo.metadata.app import MetadataApp, sign
 from nubo.metadata.content import InstanceFacts
-from nubo.metadata.serve import SOCKET_NAME, UnixServer, shared_secret
+from nubo.metadata.serve import UnixServer, shared_secret, socket_path
 from nubo.metadata.source import InstanceSource
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import Api
@@ -124,7 +124,8 @@ async def test_unix_socket_is_root_only_and_trusted(api: Api, tmp_path: Path) ->
     secret = shared_secret(tmp_path)
     assert shared_secret(tmp_path) == secret and len(secret) == 64
     assert (tmp_path / "keys" / "metadata_secret").stat().st_mode & 0o777 == 0o600
-    path = tmp_path / SOCKET_NAME
+    path = socket_path(tmp_path)
+    assert socket_path(tmp_path / ('x' * 120)).name.startswith('nubo-metadata-')
     path.write_text("left by a killed process")
     server = UnixServer(MetadataApp(InstanceSource(api.node.db).load, resolve, secret,
                                     trusted=True), path)
