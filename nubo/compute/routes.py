@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nubo.compute.handlers import discovery, flavors, keypairs, quotas
+from nubo.compute.routes_actions import ACTION_ROUTES
 from nubo.compute.routes_servers import SERVER_ROUTES
 from nubo.compute.services_routes import ADMIN_AREA_ROUTES
 from nubo.core.http import Route
@@ -42,4 +43,5 @@ ROUTES: list[Route] = [
     Route("/v2.1/os-availability-zone/detail", "GET", quotas.zones_detail),
 ]
 ROUTES += SERVER_ROUTES
+ROUTES += ACTION_ROUTES
 ROUTES += ADMIN_AREA_ROUTES

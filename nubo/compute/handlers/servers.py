@@ -11,6 +11,7 @@ from starlette.responses import Response
 from nubo.compute import schemas_servers as schemas
 from nubo.compute import servers_query
 from nubo.compute.api import api
+from nubo.compute.handlers import server_actions
 from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
@@ -95,7 +96,7 @@ async def delete(request: Request) -> Response:
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
     a.enforce(ctx, "os_compute_api:servers:delete", _target(current.instance.project_id))
-    await a.servers.delete(ctx, sid)
+    await a.runtime.actions.delete(ctx, sid)     # soft when reclaim_instance_interval > 0
     return no_content()
 
 
@@ -104,6 +105,9 @@ async def action(request: Request) -> Response:
     body = await read_json(request, {"type": "object", "minProperties": 1,
                                      "maxProperties": 1}, a.max_body)
     (name, arg), = body.items()
+    if name in server_actions.ACTIONS:      # pause, shelve, migrate ... (actions.py)
+        return await server_actions.dispatch(request, a, ctx, request.path_params[
+            "server_id"], name, arg)
     ver = version(request)
     arg_schema = schemas.action_schema(name, ver)
     if arg_schema is None:
