@@ -13,7 +13,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, bulk, errors, listing, ports
+from nubo.network import attrs, body, bulk, errors, listing, ports, routers
 from nubo.network import models as m
 from nubo.network.api import api, get_network
 
@@ -174,6 +174,7 @@ async def delete(request: Request) -> Response:
         assert net is not None
         _enforce(request, "delete", {}, p.project_id, net)
         attrs.check_if_match(request, p)
+        routers.check_port_deletable(p)
         await ports.delete_port(s, p.id)
     return no_content()
 

@@ -55,6 +55,10 @@ async def test_router_gateway_interfaces_and_delete(api: Api) -> None:
     assert port["device_owner"] == "network:router_interface"
     assert port["device_id"] == r["id"]
     assert port["fixed_ips"] == [{"subnet_id": sub, "ip_address": "10.0.0.1"}]
+    # a router's ports go with the router interface, never through the port API
+    fault(await api.req("DELETE", f"{N}/ports/{added['port_id']}"), 409, "ServicePortInUse",
+          f"Port {added['port_id']} cannot be deleted directly via the port API: has device "
+          "owner network:router_interface.")
     fault(await api.req("DELETE", f"{N}/routers/{r['id']}"), 409, "RouterInUse",
           f"Router {r['id']} has ports still attached: {added['port_id']}")
     fault(await api.req("PUT", f"{N}/routers/{r['id']}/add_router_interface",
