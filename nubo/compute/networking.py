@@ -57,7 +57,7 @@ class ComputeNetworking:
             return []
         async with self.db.read() as s:
             if networks is None or networks == "auto":
-                return await self._default(s, ctx, networks == "auto")
+                return await self._default(s, ctx)
             out = []
             for req in networks:
                 out.append(await self._check_one(s, ctx, req))
@@ -66,8 +66,7 @@ class ComputeNetworking:
             raise BadRequest("Invalid input for field/attribute networks. Duplicate port ids")
         return out
 
-    async def _default(self, s: AsyncSession, ctx: RequestContext,
-                       auto: bool) -> list[NetRequest]:
+    async def _default(self, s: AsyncSession, ctx: RequestContext) -> list[NetRequest]:
         nets = (await s.execute(select(nm.Network).where(
             nm.Network.external.is_(False)))).scalars().all()
         mine = [n for n in nets if n.project_id == ctx.project_id or n.shared]
@@ -75,9 +74,8 @@ class ComputeNetworking:
             raise Conflict("Multiple possible networks found, use a Network ID to be more "
                            "specific.")
         if not mine:
-            if auto:
-                raise BadRequest(f"Unable to automatically allocate a network for project "
-                                 f"{ctx.project_id}")
+            # Nova would try to auto-allocate a topology for "auto" (get-me-a-network);
+            # we have none to offer, so the server boots without a network, as with "none"
             return []
         return [NetRequest(network_id=mine[0].id)]
 
