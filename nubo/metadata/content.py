@@ -209,11 +209,3 @@ def config_drive_documents(facts: InstanceFacts) -> dict[str, Any]:
     return {"meta_data": meta_data(facts), "user_data": user_data(facts),
             "network_data": network_data(facts), "vendor_data": {}}
 
-
-def sanitize_hostname(name: str, default: str = "server") -> str:
-    """A display name as a hostname, the way Nova derives one (utils.sanitize_hostname):
-    lower case, spaces and underscores to '-', other characters dropped, at most 63."""
-    host = name.lower().replace(" ", "-").replace("_", "-")
-    host = "".join(c for c in host if c.isascii() and (c.isalnum() or c in "-."))
-    host = host.strip(".-")[:63].strip(".-")
-    return host or default

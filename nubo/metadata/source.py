@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 
 from nubo.compute.models import Instance, InstanceMetadata
+from nubo.compute.views_servers import hostname_of
 from nubo.core.db import Database
-from nubo.metadata.content import InstanceFacts, PortFacts, sanitize_hostname
+from nubo.metadata.content import InstanceFacts, PortFacts
 
 #: instance id -> its ports with addresses (from the network service, when there is one)
 PortsLookup = Callable[[str], Awaitable[tuple[PortFacts, ...]]]
@@ -32,9 +33,8 @@ class InstanceSource:
 
 def facts_of(inst: Instance, meta: dict[str, str],
              ports: tuple[PortFacts, ...] = ()) -> InstanceFacts:
-    hostname = getattr(inst, "hostname", None) or sanitize_hostname(inst.name)
     return InstanceFacts(
-        uuid=inst.id, seq=inst.seq, name=inst.name, hostname=hostname,
+        uuid=inst.id, seq=inst.seq, name=inst.name, hostname=hostname_of(inst),
         project_id=inst.project_id, availability_zone=inst.availability_zone,
         launch_index=inst.launch_index, reservation_id=inst.reservation_id,
         key_name=inst.key_name, key_data=inst.key_data, user_data=inst.user_data,

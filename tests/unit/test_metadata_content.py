@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from nubo.compute.views_servers import sanitize_hostname
 from nubo.metadata.content import (
     InstanceFacts,
     PortFacts,
@@ -15,7 +16,6 @@ from nubo.metadata.content import (
     network_data,
     openstack_file,
     random_seed,
-    sanitize_hostname,
 )
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST k@nubo"
