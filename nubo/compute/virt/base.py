@@ -11,6 +11,18 @@ from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
+class VifSpec:
+    """One NIC of an instance: a network port that the host's dataplane has plugged as a tap
+    device on its network's bridge; the driver hands that device to the guest."""
+
+    port_id: str
+    mac: str
+    network_id: str
+    mtu: int = 1500
+    dev: str = ""                   # the host device; "" = the dataplane's tap_name(port_id)
+
+
+@dataclass(frozen=True)
 class InstanceSpec:
     """What a driver needs to know to run an instance."""
 
@@ -23,6 +35,7 @@ class InstanceSpec:
     key_data: str | None = None
     config_drive: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
+    vifs: tuple[VifSpec, ...] = ()  # in the order the guest sees them (eth0 first)
 
 
 @dataclass(frozen=True)
