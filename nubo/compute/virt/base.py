@@ -109,3 +109,12 @@ class VirtDriver(Protocol):
         """Where a remote console of `kind` ("novnc", "serial") is reachable on this host:
         {"host": ..., "port": ...}, or None when this driver has none."""
         ...
+
+    async def attach_interface(self, instance_id: str, vif: VifSpec) -> None:
+        """Hot-plug a NIC on the dataplane's tap `vif.dev` (if_not_exists: attaching a port the
+        guest has already succeeds); a stopped guest gets it on its next start."""
+        ...
+
+    async def detach_interface(self, instance_id: str, port_id: str) -> None:
+        """Hot-unplug the port's NIC (if_exists)."""
+        ...
