@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nubo.core.db import Base, Timestamp, utcnow
@@ -17,6 +18,8 @@ class ServerGroup(Base):
     project_id: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[str] = mapped_column(String(64))
     policy: Mapped[str] = mapped_column(String(32))
+    #: 2.64 rules: {"max_server_per_host": n} for anti-affinity (None: no rules)
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
