@@ -15,4 +15,5 @@ def load_all() -> None:
     import nubo.network.models  # noqa: F401
     import nubo.network.models_l3  # noqa: F401
     import nubo.network.models_secgroups  # noqa: F401
+    import nubo.network.models_subnetpools  # noqa: F401
     import nubo.placement.models  # noqa: F401

@@ -85,6 +85,9 @@ class Subnet(StandardAttrs, Base):
     dns_nameservers: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: [{"destination": cidr, "nexthop": ip}, ...]
     host_routes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    #: the subnet pool its CIDR came from (models_subnetpools; no foreign key, so that a
+    #: pool's delete check, not the database, says why it is refused)
+    subnetpool_id: Mapped[str | None] = mapped_column(UUID, index=True)
 
 
 class Port(StandardAttrs, Base):
