@@ -1,4 +1,5 @@
-"""Server groups: affinity, anti-affinity and their soft variants (os-server-groups, 2.1).
+"""Server groups: affinity, anti-affinity and their soft variants (os-server-groups, 2.1),
+and anti-affinity's `max_server_per_host` rule (2.64).
 
 A boot with the scheduler hint `group` joins the group; the scheduler then sees the hosts
 the group's other members run on. Boots into one group are scheduled one at a time (a lock
@@ -25,14 +26,17 @@ class GroupService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, ctx: RequestContext, name: str, policies: list[str]) -> ServerGroup:
+    async def create(self, ctx: RequestContext, name: str, policies: list[str],
+                     rules: dict[str, Any] | None = None) -> ServerGroup:
         if len(policies) != 1 or policies[0] not in POLICIES:
             raise BadRequest(f"Invalid input for field/attribute policies. Value: {policies}. "
                              f"It must be a list with one of {', '.join(POLICIES)}")
+        if rules and policies[0] != "anti-affinity":
+            raise BadRequest("Only anti-affinity policy supports rules.")
         async with self.db.write() as s:
             g = ServerGroup(id=str(uuid.uuid4()), name=name, project_id=ctx.project_id or "",
                             user_id=ctx.user_id or "", policy=policies[0],
-                            created_at=utcnow())
+                            rules=dict(rules) if rules else None, created_at=utcnow())
             s.add(g)
             return g
 
@@ -86,7 +90,10 @@ class GroupService:
             return int((await s.execute(q)).scalar_one())
 
     async def placement_of(self, group_id: str, exclude: str) -> tuple[str | None, list[str]]:
-        """The group's policy and the hosts its other live members are on."""
+        """The group's policy and the hosts its other live members are on (one entry per
+        member). For anti-affinity, the hosts that have reached the group's
+        max_server_per_host (1 without the rule): the ones the scheduler's
+        ServerGroupAntiAffinityFilter removes, as Nova's filter counts members per host."""
         async with self.db.read() as s:
             g = await s.get(ServerGroup, group_id)
             if g is None:
@@ -95,4 +102,20 @@ class GroupService:
                 ServerGroupMember, ServerGroupMember.instance_id == Instance.id).where(
                 ServerGroupMember.group_id == group_id, Instance.id != exclude,
                 Instance.deleted.is_(False), Instance.host.is_not(None)))).scalars().all()
-        return g.policy, [h for h in hosts if h]
+        found = [h for h in hosts if h]
+        if g.policy == "anti-affinity":
+            limit = max_per_host(g)
+            return g.policy, sorted({h for h in found if found.count(h) >= limit})
+        return g.policy, found
+
+
+def max_per_host(g: ServerGroup) -> int:
+    """Anti-affinity's members allowed on one host (the 2.64 rule; 1 by default)."""
+    return int((g.rules or {}).get("max_server_per_host") or 1)
+
+
+def rules_view(g: ServerGroup) -> dict[str, Any]:
+    """The 2.64 `rules` as Nova shows them (the number as an integer)."""
+    if g.rules and "max_server_per_host" in g.rules:
+        return {"max_server_per_host": int(g.rules["max_server_per_host"])}
+    return {}

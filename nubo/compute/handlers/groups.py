@@ -1,5 +1,6 @@
 """/os-server-groups: 2.13 shows project_id and user_id, 2.15 allows the soft policies,
-2.64 takes one `policy` plus `rules` instead of a `policies` list."""
+2.64 takes one `policy` plus `rules` (anti-affinity's max_server_per_host) instead of a
+`policies` list."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.compute.api import api
+from nubo.compute.groups import rules_view
 from nubo.compute.models_groups import ServerGroup
 from nubo.core.errors import BadRequest
 from nubo.core.http import context, json_response, no_content, read_json, version
@@ -31,7 +33,8 @@ CREATE_264 = {"type": "object", "properties": {"server_group": {
         "policy": {"type": "string", "enum": ["anti-affinity", "affinity",
                                               "soft-anti-affinity", "soft-affinity"]},
         "rules": {"type": "object", "properties": {"max_server_per_host": {
-            "type": ["integer", "string"], "pattern": "^[0-9]*$", "minimum": 1}},
+            "type": ["integer", "string"], "pattern": "^[0-9]*$", "minimum": 1,
+            "minLength": 1}},
             "additionalProperties": False}},
     "required": ["name", "policy"], "additionalProperties": False}},
     "required": ["server_group"], "additionalProperties": False}
@@ -40,7 +43,7 @@ CREATE_264 = {"type": "object", "properties": {"server_group": {
 def _view(g: ServerGroup, members: list[str], ver: APIVersion) -> dict[str, Any]:
     out: dict[str, Any] = {"id": g.id, "name": g.name, "members": members}
     if ver >= APIVersion(2, 64):
-        out.update({"policy": g.policy, "rules": {}})
+        out.update({"policy": g.policy, "rules": rules_view(g)})
     else:
         out.update({"policies": [g.policy], "metadata": {}})
     if ver >= APIVersion(2, 13):
@@ -48,19 +51,23 @@ def _view(g: ServerGroup, members: list[str], ver: APIVersion) -> dict[str, Any]
     return out
 
 
-def _policies(body: dict[str, Any], ver: APIVersion) -> list[str]:
+def _policies(body: dict[str, Any], ver: APIVersion) -> tuple[list[str], dict[str, int]]:
     if ver < APIVersion(2, 64):
         if ver < APIVersion(2, 15) and body["policies"][0].startswith("soft-"):
             raise BadRequest(f"Invalid input for field/attribute policies. Value: "
                              f"{body['policies']}. The soft policies come with 2.15")
-        return list(body["policies"])
+        return list(body["policies"]), {}
     rules = body.get("rules") or {}
     if rules and body["policy"] != "anti-affinity":
         raise BadRequest("Only anti-affinity policy supports rules.")
-    if rules:
-        # Nubo's scheduler keeps anti-affinity strict: one member per host
-        raise BadRequest("The max_server_per_host rule is not supported by this cloud.")
-    return [body["policy"]]
+    if "max_server_per_host" in rules:
+        n = int(rules["max_server_per_host"])
+        if n < 1:   # "0" passes Nova's schema (minimum binds integers only)
+            raise BadRequest("Invalid input for field/attribute max_server_per_host. "
+                             f"Value: {rules['max_server_per_host']}. 0 is less than the "
+                             "minimum of 1")
+        return [body["policy"]], {"max_server_per_host": n}
+    return [body["policy"]], {}
 
 
 async def create(request: Request) -> Response:
@@ -69,9 +76,9 @@ async def create(request: Request) -> Response:
     validate(CREATE_264 if ver >= APIVersion(2, 64) else CREATE, raw)
     body = raw["server_group"]
     a.enforce(ctx, "os_compute_api:os-server-groups:create", {"project_id": ctx.project_id})
-    policies = _policies(body, ver)
+    policies, rules = _policies(body, ver)
     await a.quotas.check(ctx, ctx.project_id or "", ctx.user_id, {"server_groups": 1})
-    g = await a.groups.create(ctx, body["name"], policies)
+    g = await a.groups.create(ctx, body["name"], policies, rules)
     return json_response({"server_group": _view(g, [], ver)})
 
 
