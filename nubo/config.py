@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     shelved_offload_time: int = Field(default=0, ge=-1)
     #: how long a remote console URL's token stays valid, in seconds
     console_token_ttl: int = Field(default=600, ge=1)
+    #: seconds a boot or move waits for the network dataplane's network-vif-plugged events
+    #: before the guest starts; 0 does not wait (Nova's vif_plugging_timeout)
+    vif_plugging_timeout: int = Field(default=300, ge=0)
+    #: a missing or failed network-vif-plugged fails the boot or move; off: log and go on
+    #: (Nova's vif_plugging_is_fatal)
+    vif_plugging_is_fatal: bool = True
 
     # network
     #: VXLAN VNIs handed to tenant networks (DevStack's vni_ranges 1:1000)

@@ -36,7 +36,7 @@ class ComputeAgent:
 
     async def spawn(self, spec: dict[str, Any]) -> int:
         self._alive()
-        return await self.driver.spawn(InstanceSpec(**spec))
+        return await self.driver.spawn(InstanceSpec.from_dict(spec))
 
     async def destroy(self, instance_id: str) -> None:
         self._alive()
@@ -80,7 +80,7 @@ class ComputeAgent:
 
     async def rescue(self, spec: dict[str, Any], rescue_image: dict[str, Any]) -> int:
         self._alive()
-        return await self.driver.rescue(InstanceSpec(**spec), rescue_image)
+        return await self.driver.rescue(InstanceSpec.from_dict(spec), rescue_image)
 
     async def unrescue(self, instance_id: str) -> int:
         self._alive()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,7 @@ from nubo.compute.models import (
     InstanceMetadata,
 )
 from nubo.compute.resize import Resizer
+from nubo.compute.vifplug import VifPlugAbandoned, VifPlugFailed, VifPlugging
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
@@ -63,6 +65,8 @@ class Conductor:
         self.networking: Any = None      # ComputeNetworking, set by the runtime
         self.actions: Any = None         # actions_work.ActionWorker, set by the runtime
         self.events = EventWaiters()
+        #: binding ports to hosts and waiting for network-vif-plugged (timeouts: runtime)
+        self.vifs = VifPlugging(self)
         #: boots into one server group are scheduled one at a time
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -282,17 +286,20 @@ class Conductor:
         async with self.db.read() as s:
             meta = {m.key: m.value for m in (await s.execute(select(InstanceMetadata).where(
                 InstanceMetadata.instance_id == inst.id))).scalars()}
+        vifs = [] if self.networking is None else await self.networking.vifs(
+            inst.id, (inst.request_spec or {}).get("networks") or [])
         return {"id": inst.id, "name": f"instance-{inst.seq:08x}", "display_name": inst.name,
                 "flavor": flavor or inst.flavor, "image": image or {},
                 "user_data": inst.user_data, "key_data": inst.key_data,
-                "config_drive": inst.config_drive, "metadata": meta}
+                "config_drive": inst.config_drive, "metadata": meta,
+                "vifs": [dataclasses.asdict(v) for v in vifs]}
 
     async def _spawn(self, inst: Instance, image: dict[str, Any] | None = None) -> bool:
-        spec = await self.instance_spec(inst, image)
         host = inst.host or ""
         event, started = "compute__do_build_and_run_instance", utcnow()
         if not await self._plug_networks(inst, host, event, started):
             return False
+        spec = await self.instance_spec(inst, image)    # with the ports as NICs
         try:
             power = await self.bus.call(host, "spawn", spec=spec, timeout=900)
         except (SpawnFailed, HostUnreachable) as exc:
@@ -329,12 +336,14 @@ class Conductor:
 
     async def _plug_networks(self, inst: Instance, host: str, event: str,
                              started: Any) -> bool:
-        """Make and bind the server's ports on its host (before the driver plugs them). A
-        network that cannot give an address fails the build: another host would not help."""
+        """Make and bind the server's ports on its host, then wait until the host's dataplane
+        has plugged them (network-vif-plugged). A network that cannot give an address, or a
+        port that is not plugged in time, fails the build: another host would not help."""
         nets = inst.request_spec.get("networks") or []
         if not nets or self.networking is None:
             return True
         from nubo.compute.snapshot import owner_context
+        self.vifs.prepare(inst.id)
         try:
             await self.networking.allocate(owner_context(inst), inst.id, host,
                                            inst.availability_zone, nets,
@@ -346,7 +355,26 @@ class Conductor:
                              events=[(event, started, host, "Error", str(exc))])
             await self.placement.delete_allocations(inst.id)
             return False
+        try:
+            await self.vifs.wait(inst.id, host, abandon=lambda: self._deleting(inst.id))
+        except VifPlugAbandoned:
+            return False            # deleted meanwhile: the delete queued behind us cleans up
+        except VifPlugFailed as exc:
+            # Nova's BuildAbortException for a VirtualInterfaceCreateException: no reschedule
+            await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failed to "
+                             f"allocate the network(s), not rescheduling.", code=500,
+                             expect_task=states.SPAWNING, details=str(exc),
+                             events=[(event, started, host, "Error", str(exc))])
+            await self._destroy_on(host, inst.id)    # a resumed build may have spawned
+            await self._unplug_networks(inst)
+            await self.placement.delete_allocations(inst.id)
+            return False
         return True
+
+    async def _deleting(self, instance_id: str) -> bool:
+        async with self.db.read() as s:
+            inst = await s.get(Instance, instance_id)
+        return inst is None or inst.deleted or inst.task_state == states.DELETING
 
     async def _unplug_networks(self, inst: Instance) -> None:
         if self.networking is None:
@@ -357,9 +385,9 @@ class Conductor:
 
     async def _fail(self, instance_id: str, message: str, code: int,
                     expect_task: str | None,
-                    events: list[tuple[str, Any, str | None, str, str | None]] | None = None
-                    ) -> None:
-        fault = {"code": code, "message": message[:255], "details": message,
+                    events: list[tuple[str, Any, str | None, str, str | None]] | None = None,
+                    details: str | None = None) -> None:
+        fault = {"code": code, "message": message[:255], "details": details or message,
                  "created": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
         expect: dict[str, Any] = {"task_state": expect_task} if expect_task else {}
         await self._commit(instance_id, expect, events or [], finish=True, message="Error",

@@ -47,6 +47,12 @@ class EventWaiters:
             if not waiters:
                 self._waiting.pop(key, None)
 
+    def discard(self, instance_id: str, name: str) -> None:
+        """Forget events of `name` for the instance that nobody waited for: called before
+        an operation that will cause new ones, so that a stale one cannot answer for it."""
+        for key in [k for k in self._arrived if k[0] == instance_id and k[1] == name]:
+            del self._arrived[key]
+
     def deliver(self, instance_id: str, name: str, tag: str | None, status: str) -> bool:
         """Wake the waiters of this event; True when there was one."""
         key = (instance_id, name, tag)

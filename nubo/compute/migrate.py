@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nubo.compute import migration_records as records
 from nubo.compute import states
 from nubo.compute.models import Instance
+from nubo.compute.vifplug import VifPlugFailed
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import HostUnreachable
 from nubo.core.db import utcnow
@@ -106,12 +107,15 @@ class Migrator:
                                (event, started, dest, "Error", "aborted"), "cancelled")
             return
         try:
+            # the ports move first: the destination's dataplane must have the taps ready
+            await self.c.vifs.bind(inst.id, dest)
             power = await self.c.bus.call(dest, "spawn", spec=await self.c.instance_spec(inst),
                                           timeout=900)
             if inst.vm_state == states.PAUSED:
                 power = await self.c.bus.call(dest, "pause", instance_id=inst.id)
-        except (SpawnFailed, HostUnreachable) as exc:
+        except (SpawnFailed, HostUnreachable, VifPlugFailed) as exc:
             await self.c._destroy_on(dest, inst.id)
+            await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)
             await self._failed(inst, plan, states.MIGRATING, "live",
                                (event, started, dest, "Error", str(exc)))
@@ -142,12 +146,14 @@ class Migrator:
             return
         await records.set_status(self.c.db, mig, "rebuilding", dest_compute=dest)
         try:
+            await self.c.vifs.bind(inst.id, dest)       # the ports follow to the new host
             power = await self.c.bus.call(dest, "spawn", spec=await self.c.instance_spec(inst),
                                           timeout=900)
             if plan.get("old_vm_state") == states.STOPPED:
                 power = await self.c.bus.call(dest, "power_off", instance_id=inst.id)
-        except (SpawnFailed, HostUnreachable) as exc:
+        except (SpawnFailed, HostUnreachable, VifPlugFailed) as exc:
             await self.c._destroy_on(dest, inst.id)
+            await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)
             await self._failed(inst, plan, states.REBUILDING, "evacuate",
                                (event, started, dest, "Error", str(exc)))

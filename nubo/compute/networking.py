@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute.virt.base import VifSpec
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.metadata.content import PortFacts
 from nubo.network import models as nm
 from nubo.network import ports as nports
+from nubo.network.dataplane.linux.names import tap_name
 from nubo.network.models_l3 import FloatingIP, RouterPort
 
 #: device_owner of the ports compute makes (Neutron: "compute:<availability zone>")
@@ -40,6 +42,13 @@ class NetRequest:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+def _answers(req: dict[str, Any], port: nm.Port) -> bool:
+    """Whether `port` is the one made (or given) for requested network entry `req`."""
+    if req.get("port_id"):
+        return port.id == req["port_id"]
+    return port.network_id == req.get("network_id")
+
+
 def _visible(ctx: RequestContext, net: nm.Network) -> bool:
     return ctx.is_admin or net.shared or net.project_id == ctx.project_id
 
@@ -47,6 +56,9 @@ def _visible(ctx: RequestContext, net: nm.Network) -> bool:
 class ComputeNetworking:
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: whether this host's dataplane reports plugged ports with network-vif-plugged
+        #: events (the Linux dataplane does; with noop nothing is plugged, nothing reports)
+        self.vif_events: bool = False
 
     # ------------------------------------------------------------------ at the API
 
@@ -126,13 +138,17 @@ class ComputeNetworking:
                     port = await s.get(nm.Port, req["port_id"])
                     if port is None:
                         raise NotFound(f"Port id {req['port_id']} could not be found.")
+                    moved = port.binding_host_id != host
                     await nports.update_port(s, ctx, port, {
                         "device_id": instance_id, "device_owner": owner,
                         "binding:host_id": host})
+                    if moved:
+                        self._await_plug(port)
                 elif req["network_id"] in have:
                     port = have.pop(req["network_id"])
                     if port.binding_host_id != host:     # rescheduled to another host
                         await nports.update_port(s, ctx, port, {"binding:host_id": host})
+                        self._await_plug(port)
                 else:
                     body: dict[str, Any] = {
                         "network_id": req["network_id"], "device_id": instance_id,
@@ -144,8 +160,59 @@ class ComputeNetworking:
                     if net is not None and not net.port_security_enabled:
                         body.pop("security_groups")
                     port = await nports.create_port(s, ctx, body)
+                    self._await_plug(port)
                 ids.append(port.id)
             return ids
+
+    def _await_plug(self, port: nm.Port) -> None:
+        """A port just bound to a host is DOWN until that host's dataplane has plugged it
+        (and says so with network-vif-plugged), as Neutron shows it until its agent reports
+        the device up. Without such a dataplane binding is all there is: it stays ACTIVE."""
+        if self.vif_events and port.admin_state_up:
+            port.status = "DOWN"
+
+    async def bind_host(self, instance_id: str, host: str) -> list[str]:
+        """Bind every port of the server to `host` (a move: the old host's dataplane unplugs
+        them, the new one plugs them); the ids of the ports whose binding changed."""
+        ctx = RequestContext(request_id="req-compute-bind", roles=("admin",))
+        async with self.db.write() as s:
+            ports = (await s.execute(select(nm.Port).where(
+                nm.Port.device_id == instance_id).order_by(nm.Port.created_at))).scalars()
+            changed = []
+            for port in ports:
+                if port.binding_host_id != host:
+                    await nports.update_port(s, ctx, port, {"binding:host_id": host})
+                    self._await_plug(port)
+                    changed.append(port.id)
+            return changed
+
+    async def port_states(self, instance_id: str) -> dict[str, tuple[str, str]]:
+        """port id -> (status, binding host) of each of the server's ports."""
+        async with self.db.read() as s:
+            rows = (await s.execute(select(nm.Port.id, nm.Port.status,
+                                           nm.Port.binding_host_id).where(
+                nm.Port.device_id == instance_id))).all()
+        return {pid: (status, host or "") for pid, status, host in rows}
+
+    async def vifs(self, instance_id: str,
+                   requested: Sequence[dict[str, Any]] = ()) -> list[VifSpec]:
+        """The server's NICs for its driver: in the order the networks were requested
+        (eth0 first), then any attached later, by creation time."""
+        async with self.db.read() as s:
+            rows = list((await s.execute(select(nm.Port, nm.Network.mtu).join(
+                nm.Network, nm.Network.id == nm.Port.network_id).where(
+                nm.Port.device_id == instance_id).order_by(
+                nm.Port.created_at, nm.Port.id))).all())
+        left = [(port, mtu) for port, mtu in rows]
+        ordered = []
+        for req in requested:
+            match = next((pm for pm in left if _answers(req, pm[0])), None)
+            if match is not None:
+                left.remove(match)
+                ordered.append(match)
+        return [VifSpec(port_id=port.id, mac=port.mac_address, network_id=port.network_id,
+                        mtu=int(mtu or 1500), dev=tap_name(port.id))
+                for port, mtu in ordered + left]
 
     async def _group_ids(self, s: AsyncSession, ctx: RequestContext,
                          names: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nubo.compute import migration_records as records
 from nubo.compute import states
 from nubo.compute.models import Instance
+from nubo.compute.vifplug import VifPlugFailed
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import HostUnreachable
 from nubo.core.db import utcnow
@@ -77,11 +78,15 @@ class Resizer:
         await records.set_status(self.c.db, migration, "migrating",
                                  dest_compute=selection.host)
         host_spec = await self.c.instance_spec(inst, flavor=new)
+        moved = selection.host != rs["old_host"]
         try:
+            if moved:       # the ports follow: the new host's dataplane plugs them first
+                await self.c.vifs.bind(inst.id, selection.host)
             power = await self.c.bus.call(selection.host, "spawn", spec=host_spec, timeout=900)
-        except (SpawnFailed, HostUnreachable) as exc:
-            if selection.host != rs["old_host"]:
+        except (SpawnFailed, HostUnreachable, VifPlugFailed) as exc:
+            if moved:
                 await self.c._destroy_on(selection.host, inst.id)
+                await self.c.vifs.restore(inst.id, rs["old_host"])
             await self._undo(inst, rs, [(event, started, selection.host, "Error", str(exc))])
             return
         await self.c._commit(inst.id, {"task_state": inst.task_state},
@@ -133,6 +138,8 @@ class Resizer:
         held = await self.placement.allocations(rs["migration"])
         if held:
             await self._move(inst, held, {}, rs["migration"])
+        if inst.host != old_host:   # the ports go back with it (logged if not plugged)
+            await self.c.vifs.restore(inst.id, old_host)
         power = states.RUNNING
         try:
             power = await self.c.bus.call(old_host, "spawn",

@@ -58,6 +58,8 @@ class ComputeRuntime:
                                    group_lookup=self.groups.placement_of)
         self.servers.conductor = self.conductor
         self.conductor.networking = self.servers.networking
+        self.conductor.vifs.timeout = float(settings.vif_plugging_timeout)
+        self.conductor.vifs.is_fatal = settings.vif_plugging_is_fatal
         self.conductor.snapshotter = Snapshotter(self.conductor, images)
         self.power_sync = PowerSync(self.conductor)
         if self.libvirt is not None:

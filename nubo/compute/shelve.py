@@ -3,8 +3,9 @@
 Shelving powers the guest off and saves its disk as the image "<name>-shelved" (through the
 Snapshotter, as createImage does); offloading then frees the host and the placement
 allocation (at once with shelved_offload_time=0, as Nova's default). Unshelving an offloaded
-server schedules it again and spawns it from that image, which is deleted once it runs.
-The plan (image id, zone asked for) lives in request_spec["shelve"]: every step resumes.
+server schedules it again (in the zone, or on the host, asked for) and spawns it from that
+image, which is deleted once it runs. The plan (image id, zone and host asked for) lives in
+request_spec["shelve"]: every step resumes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from nubo.compute import states
 from nubo.compute.migrate import spec_for
 from nubo.compute.models import Instance
 from nubo.compute.snapshot import owner_context
+from nubo.compute.vifplug import VifPlugFailed
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import HostUnreachable
 from nubo.core.db import utcnow
@@ -76,6 +78,7 @@ class Shelver:
             return
         started = utcnow()
         await self.c._destroy_on(inst.host, inst.id)
+        await self.c.vifs.bind(inst.id, "")     # unbound: the host's dataplane unplugs them
         await self.c.placement.delete_allocations(inst.id)
         await self.c._commit(inst.id, {"task_state": states.SHELVING_OFFLOADING},
                              [("compute_shelve_offload_instance", started, inst.host,
@@ -90,23 +93,28 @@ class Shelver:
         plan = dict(inst.request_spec.get("shelve") or {})
         started, event = utcnow(), "compute_unshelve_instance"
         image = await self.c.image_lookup(plan["image_id"]) if plan.get("image_id") else None
-        zone = plan.get("availability_zone") or inst.availability_zone
+        # a zone given at unshelve replaces the server's (None: unpinned, 2.91)
+        zone = plan["availability_zone"] if "availability_zone" in plan \
+            else inst.availability_zone
         host = inst.host
         try:
             if inst.vm_state == states.SHELVED and host:     # still on its host: power on
                 power = await self.c.bus.call(host, "power_on", instance_id=inst.id)
-            else:
+            else:   # an admin's host (2.91) through the scheduler's force-host path
                 host = (await self.c.scheduler.select(
-                    spec_for(inst, inst.flavor, image, availability_zone=zone),
+                    spec_for(inst, inst.flavor, image, availability_zone=zone,
+                             force_host=plan.get("host")),
                     await self.c.host_states())).host
                 spec = await self.c.instance_spec(inst, image)
                 try:
+                    await self.c.vifs.bind(inst.id, host)   # plugged there before it runs
                     power = await self.c.bus.call(host, "spawn", spec=spec, timeout=900)
-                except (SpawnFailed, HostUnreachable):
+                except (SpawnFailed, HostUnreachable, VifPlugFailed):
                     await self.c._destroy_on(host, inst.id)
+                    await self.c.vifs.restore(inst.id, "")
                     await self.c.placement.delete_allocations(inst.id)
                     raise
-        except (SpawnFailed, HostUnreachable, NoValidHost) as exc:
+        except (SpawnFailed, HostUnreachable, NoValidHost, VifPlugFailed) as exc:
             # it stays shelved (offloaded or not), the user may try again
             await self.c._commit(inst.id, {"task_state": states.UNSHELVING},
                                  [(event, started, host, "Error", str(exc))], finish=True,

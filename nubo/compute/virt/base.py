@@ -21,6 +21,14 @@ class VifSpec:
     mtu: int = 1500
     dev: str = ""                   # the host device; "" = the dataplane's tap_name(port_id)
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> VifSpec:
+        """From the plain values the bus carries (unknown keys are ignored: a newer
+        controller may send more than this agent knows)."""
+        return cls(port_id=str(doc["port_id"]), mac=str(doc["mac"]),
+                   network_id=str(doc.get("network_id") or ""),
+                   mtu=int(doc.get("mtu") or 1500), dev=str(doc.get("dev") or ""))
+
 
 @dataclass(frozen=True)
 class InstanceSpec:
@@ -36,6 +44,16 @@ class InstanceSpec:
     config_drive: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     vifs: tuple[VifSpec, ...] = ()  # in the order the guest sees them (eth0 first)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> InstanceSpec:
+        """From the plain values the bus carries (`vifs` as a list of dicts); unknown keys
+        are ignored."""
+        known = {f for f in cls.__dataclass_fields__ if f != "vifs"}
+        values = {k: v for k, v in doc.items() if k in known}
+        vifs = tuple(v if isinstance(v, VifSpec) else VifSpec.from_dict(v)
+                     for v in doc.get("vifs") or ())
+        return cls(**values, vifs=vifs)
 
 
 @dataclass(frozen=True)
