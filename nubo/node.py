@@ -13,11 +13,13 @@ import yaml
 
 from nubo.compute import api as compute_api
 from nubo.compute import consoles, novnc
+from nubo.compute.external_events import record_events
 from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
 from nubo.compute.runtime import ComputeRuntime
 from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
+from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.http import ServiceApp
 from nubo.identity import api as identity_api
@@ -39,6 +41,7 @@ from nubo.network import agents as network_agents
 from nubo.network import api as network_api
 from nubo.network import bootstrap as network_bootstrap
 from nubo.network.routes import ROUTES as NETWORK_ROUTES
+from nubo.network.sync.wiring import build_dataplane, build_sync, resolve_network
 from nubo.placement import api as placement_api
 from nubo.placement.routes import ROUTES as PLACEMENT_ROUTES
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
@@ -87,6 +90,14 @@ class Node:
         self.network = network_api.NetworkApi(settings, self.db)
         network = ServiceApp("network", network_api.PREFIX, NETWORK_ROUTES, "neutron", auth,
                              state=self.network)
+        # The host dataplane, driven from the network tables (nubo/network/sync).
+        self.network_kind = resolve_network(settings, self.runtime.virt)
+        self.dataplane = build_dataplane(self.network_kind, settings,
+                                         socket_path(settings.data_dir))
+        self.network_sync = build_sync(self.db, self.dataplane, self.network_kind,
+                                       [a.host for a in self.runtime.agents],
+                                       self.network.hostname, self._vif_event)
+        self.runtime.servers.networking.vif_events = self.network_sync.events_enabled
         self.metrics = Metrics()
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
@@ -120,10 +131,18 @@ class Node:
         await network_agents.ensure_agents(self.db, self.network.hostname)
         await self.metadata.start()
         await network_bootstrap.bootstrap(self.db, self.settings)
+        await self.network_sync.start()
         if self.settings.test_image:
             self._background.add(asyncio.create_task(self._test_image()))
         self.app.ready = True
         return StartResult(time.perf_counter() - t0, creds)
+
+    async def _vif_event(self, instance_id: str, port_id: str, status: str) -> None:
+        """The dataplane plugged a server's port: Neutron's notice to Nova."""
+        ctx = RequestContext(request_id="req-network-sync", roles=("admin",))
+        await record_events(self.db, self.runtime.conductor.events, ctx, [{
+            "name": "network-vif-plugged", "server_uuid": instance_id, "tag": port_id,
+            "status": status}])
 
     async def _test_image(self) -> None:
         projects = await self.identity.identity.list_projects(name="admin",
@@ -140,6 +159,7 @@ class Node:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.network_sync.stop()      # the host keeps its state for the next start
         await self.runtime.stop()
         await self.metadata.stop()
         self.app.ready = False

@@ -1,0 +1,204 @@
+"""The Network API's rows turned into the `DesiredState` of one host.
+
+What a host carries, as Neutron's agents on a single node would: the ports bound to it
+(binding:host_id), the DHCP ports bound to it, every router's ports (this node runs the one
+L3 agent), the networks of those ports (so every network with a DHCP port here, and the
+external network of a router gateway), the security groups of those ports, the routers that
+have a port, and the floating IPs associated through those routers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from typing import cast
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nubo.core.db import Database
+from nubo.network import models as m
+from nubo.network.dataplane.base import (
+    DHCP_OWNER,
+    AddressPair,
+    DesiredState,
+    FixedIp,
+    FloatingSpec,
+    HostRoute,
+    NetworkSpec,
+    PortSpec,
+    RouterGatewaySpec,
+    RouterInterfaceSpec,
+    RouterSpec,
+    SecurityGroupRuleSpec,
+    SecurityGroupSpec,
+    SegmentationType,
+    SubnetSpec,
+)
+from nubo.network.models_l3 import FloatingIP, Router, RouterPort
+from nubo.network.models_secgroups import SecurityGroupRule
+
+LOG = logging.getLogger("nubo.network.sync")
+SEGMENT_TYPES: frozenset[str] = frozenset({"flat", "vlan", "vxlan", "local"})
+GATEWAY_OWNER = "network:router_gateway"
+
+
+def _ip_key(ip: str) -> tuple[int, int]:
+    a = ipaddress.ip_address(ip)
+    return a.version, int(a)
+
+
+def _subnet(s: m.Subnet) -> SubnetSpec:
+    routes = tuple(HostRoute(r["destination"], r["nexthop"]) for r in s.host_routes or [])
+    return SubnetSpec(id=s.id, cidr=s.cidr, gateway_ip=s.gateway_ip,
+                      enable_dhcp=bool(s.enable_dhcp),
+                      dns_nameservers=tuple(s.dns_nameservers or ()), host_routes=routes,
+                      ip_version=s.ip_version)
+
+
+def network_spec(net: m.Network, seg: m.NetworkSegment | None,
+                 subnets: Iterable[m.Subnet]) -> NetworkSpec | None:
+    """None for a segment type this dataplane cannot carry (it is logged)."""
+    ntype = seg.network_type if seg is not None else "local"
+    if ntype not in SEGMENT_TYPES:
+        LOG.warning("network %s: %s segments are not supported here", net.id, ntype)
+        return None
+    return NetworkSpec(
+        id=net.id, segmentation_type=cast(SegmentationType, ntype),
+        segmentation_id=(seg.segmentation_id or None) if seg and ntype in ("vlan", "vxlan")
+        else None,
+        physical_network=(seg.physical_network or None) if seg else None,
+        mtu=net.mtu, external=bool(net.external),
+        subnets=tuple(_subnet(s) for s in sorted(subnets, key=lambda s: s.id)))
+
+
+def port_spec(p: m.Port, ips: Sequence[tuple[str, str]], groups: Sequence[str]) -> PortSpec:
+    pairs = tuple(AddressPair(a["ip_address"], a.get("mac_address") or None)
+                  for a in p.allowed_address_pairs or [])
+    return PortSpec(id=p.id, network_id=p.network_id, mac_address=p.mac_address.lower(),
+                    fixed_ips=tuple(FixedIp(sid, ip) for sid, ip in ips),
+                    device_owner=p.device_owner or "",
+                    security_group_ids=tuple(sorted(groups)),
+                    port_security_enabled=bool(p.port_security_enabled),
+                    allowed_address_pairs=pairs, binding_host=p.binding_host_id or None)
+
+
+def rule_spec(r: SecurityGroupRule) -> SecurityGroupRuleSpec:
+    return SecurityGroupRuleSpec(
+        id=r.id, direction="egress" if r.direction == "egress" else "ingress",
+        ethertype="IPv6" if r.ethertype == "IPv6" else "IPv4", protocol=r.protocol,
+        port_range_min=r.port_range_min, port_range_max=r.port_range_max,
+        remote_ip_prefix=r.remote_ip_prefix, remote_group_id=r.remote_group_id)
+
+
+async def build_desired(db: Database, hosts: Collection[str]) -> DesiredState:
+    async with db.read() as s:
+        return await desired_in(s, hosts)
+
+
+async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
+    routers = {r.id: r for r in (await s.execute(select(Router).where(
+        Router.admin_state_up.is_(True)))).scalars()}
+    router_ports = {rp.port_id: rp for rp in (await s.execute(select(RouterPort).where(
+        RouterPort.router_id.in_(list(routers))))).scalars()}
+    gw_ids = {r.gw_port_id for r in routers.values() if r.gw_port_id}
+    rows = (await s.execute(select(m.Port).where(or_(
+        m.Port.binding_host_id.in_(list(hosts)), m.Port.id.in_(list(router_ports)),
+        m.Port.id.in_(list(gw_ids)))))).scalars().all()
+    # A DHCP port bound elsewhere is another host's DHCP server.
+    rows = [p for p in rows if p.device_owner != DHCP_OWNER or p.binding_host_id in hosts]
+    net_ids = sorted({p.network_id for p in rows})
+    nets = {n.id: n for n in (await s.execute(select(m.Network).where(
+        m.Network.id.in_(net_ids)))).scalars()}
+    segs = {g.network_id: g for g in (await s.execute(select(m.NetworkSegment).where(
+        m.NetworkSegment.network_id.in_(net_ids)))).scalars()}
+    subnets = (await s.execute(select(m.Subnet).where(
+        m.Subnet.network_id.in_(net_ids)))).scalars().all()
+    net_specs = {}
+    for nid in net_ids:
+        if nid in nets and (spec := network_spec(nets[nid], segs.get(nid), [
+                x for x in subnets if x.network_id == nid])):
+            net_specs[nid] = spec
+    rows = [p for p in rows if p.network_id in net_specs]
+    ips, groups = await _ips_and_groups(s, [p.id for p in rows])
+    ports = {p.id: port_spec(p, ips.get(p.id, []), groups.get(p.id, [])) for p in rows}
+    cidrs = {x.id: x for x in subnets}
+    router_specs = _routers(routers, router_ports, ports, cidrs)
+    floats = await _floats(s, {r.id for r in router_specs if r.gateway})
+    sgs = await _groups(s, {g for p in ports.values() for g in p.security_group_ids})
+    return DesiredState(networks=tuple(net_specs[n] for n in sorted(net_specs)),
+                        ports=tuple(ports[p] for p in sorted(ports)),
+                        security_groups=sgs, routers=router_specs, floating_ips=floats)
+
+
+async def _ips_and_groups(s: AsyncSession, port_ids: list[str]
+                          ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
+    ips: dict[str, list[tuple[str, str]]] = {}
+    groups: dict[str, list[str]] = {}
+    if not port_ids:
+        return ips, groups
+    for a in (await s.execute(select(m.IPAllocation).where(
+            m.IPAllocation.port_id.in_(port_ids)))).scalars():
+        ips.setdefault(a.port_id, []).append((a.subnet_id, a.ip_address))
+    for v in ips.values():
+        v.sort(key=lambda t: _ip_key(t[1]))
+    for g in (await s.execute(select(m.PortSecurityGroup).where(
+            m.PortSecurityGroup.port_id.in_(port_ids)))).scalars():
+        groups.setdefault(g.port_id, []).append(g.security_group_id)
+    return ips, groups
+
+
+def _routers(routers: dict[str, Router], router_ports: dict[str, RouterPort],
+             ports: dict[str, PortSpec], subnets: dict[str, m.Subnet]) -> tuple[RouterSpec, ...]:
+    out = []
+    for rid in sorted(routers):
+        r = routers[rid]
+        gw = None
+        gp = ports.get(r.gw_port_id or "")
+        if gp is not None:
+            v4 = [f for f in gp.fixed_ips if ipaddress.ip_address(f.ip_address).version == 4]
+            if v4 and v4[0].subnet_id in subnets:
+                sub = subnets[v4[0].subnet_id]
+                gw = RouterGatewaySpec(port_id=gp.id, network_id=gp.network_id,
+                                       subnet_cidr=sub.cidr, ip_address=v4[0].ip_address,
+                                       gateway_ip=sub.gateway_ip,
+                                       enable_snat=bool(r.enable_snat),
+                                       mac_address=gp.mac_address)
+        itfs = []
+        for pid in sorted(p for p, rp in router_ports.items()
+                          if rp.router_id == rid and rp.port_type != GATEWAY_OWNER):
+            port = ports.get(pid)
+            for f in port.fixed_ips if port else ():
+                if port is not None and f.subnet_id in subnets:
+                    itfs.append(RouterInterfaceSpec(
+                        port_id=pid, network_id=port.network_id,
+                        subnet_cidr=subnets[f.subnet_id].cidr, ip_address=f.ip_address,
+                        mac_address=port.mac_address))
+        if gw is None and not itfs:
+            continue        # a router with no port has nothing on a host
+        routes = tuple(HostRoute(x["destination"], x["nexthop"]) for x in r.routes or [])
+        out.append(RouterSpec(id=rid, gateway=gw, interfaces=tuple(itfs), routes=routes))
+    return tuple(out)
+
+
+async def _floats(s: AsyncSession, router_ids: set[str]) -> tuple[FloatingSpec, ...]:
+    if not router_ids:
+        return ()
+    rows = (await s.execute(select(FloatingIP).where(
+        FloatingIP.router_id.in_(sorted(router_ids)), FloatingIP.fixed_port_id.is_not(None),
+        FloatingIP.fixed_ip_address.is_not(None)))).scalars().all()
+    return tuple(sorted((FloatingSpec(f.floating_ip_address, f.fixed_ip_address or "",
+                                      f.router_id or "") for f in rows),
+                        key=lambda f: (f.router_id, _ip_key(f.floating_ip))))
+
+
+async def _groups(s: AsyncSession, ids: set[str]) -> tuple[SecurityGroupSpec, ...]:
+    if not ids:
+        return ()
+    rules: dict[str, list[SecurityGroupRuleSpec]] = {g: [] for g in ids}
+    for r in (await s.execute(select(SecurityGroupRule).where(
+            SecurityGroupRule.security_group_id.in_(sorted(ids))))).scalars():
+        rules[r.security_group_id].append(rule_spec(r))
+    return tuple(SecurityGroupSpec(g, tuple(sorted(rules[g], key=lambda r: r.id)))
+                 for g in sorted(ids))
