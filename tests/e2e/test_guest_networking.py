@@ -1,0 +1,374 @@
+"""Real guests on the Linux dataplane: `nubo up --virt libvirt --network linux` and the real
+openstack CLI, as the demo user and as admin. The checks share one cloud and run in file
+order: two guests on the demo `private` network get their addresses by DHCP and their keys
+from the metadata service (over HTTP, not a config drive), reach each other, are filtered by
+security groups, one is reached from the host through a floating IP, and a guest on another
+project's network with the same CIDR cannot reach them.
+
+Guests are entered with ssh from the network's qdhcp- namespace (the host is not on tenant
+networks) or through the floating IP, with the key pair's key and the host key pinned from
+the guest's `hostkey=` console marker.
+
+Skipped when libvirt is unusable (as tests/e2e/test_libvirt_boot.py) or a host tool is
+missing. The host is cleaned at the end even on failure: this cloud's domains, namespaces,
+bridges, VXLAN links and taps (named from the API's ids with the dataplane's names module),
+dnsmasq and metadata proxy processes started under its data dir, and br-ex and the nft
+tables if they were not there before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nubo.network.dataplane.linux import names
+from tests.e2e.conftest import Cloud, free_port, start_nubo, stop_nubo
+from tests.e2e.test_libvirt_boot import _cleanup_domains, _usable
+from tests.e2e.test_openstack_cli import osc, osc_json
+
+WAIT = 240.0          # a ceiling for slow shared machines, not a timed assertion
+DEMO = "nubo-demo"
+TOOLS = ("ip", "nft", "dnsmasq", "ssh", "ssh-keygen", "ping", "virsh")
+READY = re.compile(r"nubo-guest: (ready|degraded)\b.*")
+HOSTKEY = re.compile(r"nubo-guest: sshd ok port=22 hostkey=(ssh-\S+ \S+)")
+
+
+# -- host state: what was there before, and removing what this cloud made ------------------
+
+def _run(*cmd: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout)
+
+
+def host_links() -> set[str]:
+    return {ln.split()[0].split("@")[0] for ln in _run("ip", "-br", "link").stdout.splitlines()
+            if ln.strip()}
+
+
+def host_netns() -> set[str]:
+    return {ln.split()[0] for ln in _run("ip", "netns", "list").stdout.splitlines() if ln.strip()}
+
+
+def nft_tables() -> set[str]:
+    return {ln.removeprefix("table ").strip()
+            for ln in _run("nft", "list", "tables").stdout.splitlines() if ln.strip()}
+
+
+@dataclass
+class HostBefore:
+    links: set[str] = field(default_factory=host_links)
+    netns: set[str] = field(default_factory=host_netns)
+    tables: set[str] = field(default_factory=nft_tables)
+
+
+@dataclass
+class Made:
+    """What the cloud's API says exists (ids), read before the cloud stops."""
+    networks: dict[str, int | None] = field(default_factory=dict)    # id -> VXLAN VNI
+    routers: list[str] = field(default_factory=list)
+    ports: list[str] = field(default_factory=list)
+
+
+def _what_was_made(c: Cloud) -> Made | None:
+    try:
+        made = Made()
+        for n in osc_json(c, "network", "list", "--long"):
+            shown = osc_json(c, "network", "show", n["ID"])
+            vni = shown.get("provider:segmentation_id")
+            made.networks[n["ID"]] = vni if shown.get("provider:network_type") == "vxlan" \
+                else None
+        made.routers = [r["ID"] for r in osc_json(c, "router", "list")]
+        made.ports = [p["ID"] for p in osc_json(c, "port", "list")]
+        return made
+    except Exception:       # the API is gone: fall back to "new since the start"
+        return None
+
+
+def _kill_processes_under(path: Path) -> None:
+    """dnsmasq and metadata proxies the dataplane started (setsid: not our process group)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in cmd and int(proc.name) != os.getpid():
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def clean_host(data_dir: Path, before: HostBefore, made: Made | None) -> None:
+    _cleanup_domains(data_dir)
+    _kill_processes_under(data_dir)
+    if made is not None:
+        spaces = {names.dhcp_ns(n) for n in made.networks} | \
+            {names.router_ns(r) for r in made.routers}
+        links = {names.bridge_name(n) for n in made.networks} | \
+            {names.vxlan_name(v) for v in made.networks.values() if v is not None} | \
+            {names.tap_name(p) for p in made.ports}
+    else:
+        prefixes = (names.DHCP_NS_PREFIX, names.ROUTER_NS_PREFIX)
+        spaces = {n for n in host_netns() - before.netns if n.startswith(prefixes)}
+        prefixes = (names.BRIDGE_PREFIX, names.VXLAN_PREFIX, names.TAP_PREFIX)
+        links = {n for n in host_links() - before.links if n.startswith(prefixes)}
+    if "br-ex" not in before.links:
+        links.add("br-ex")
+    for ns in spaces & host_netns():
+        _run("ip", "netns", "del", ns)
+    for link in links & host_links():
+        _run("ip", "link", "del", link)
+    for table in nft_tables() - before.tables:
+        if "nubo" in table:
+            _run("nft", "delete", "table", *table.split())
+
+
+# -- the cloud ---------------------------------------------------------------------------
+
+@dataclass
+class Net:
+    cloud: Cloud
+    key: Path
+    known_hosts: Path
+    ips: dict[str, str] = field(default_factory=dict)        # server name -> fixed IP
+    consoles: dict[str, str] = field(default_factory=dict)   # server name -> console log
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+    why = _usable()
+    if why:
+        pytest.skip(f"libvirt not usable: {why}")
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+    tmp = tmp_path_factory.mktemp("guestnet")
+    data = tmp / "data"
+    before = HostBefore()
+    c: Cloud | None = None
+    made: Made | None = None
+    try:
+        c = start_nubo(data, free_port(), "--virt", "libvirt", "--network", "linux",
+                       test_image=True, timeout=120)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:     # the test image registers in the background
+            images = osc_json(c, "image", "list", "--name", "nubo-test")
+            if images and images[0]["Status"] == "active":
+                break
+            time.sleep(2)
+        key = tmp / "id_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                       check=True)
+        yield Net(c, key, tmp / "known_hosts")
+    finally:
+        if c is not None:
+            made = _what_was_made(c)
+            stop_nubo(c)
+        clean_host(data, before, made)
+
+
+def wait_for(fn: Callable[[], Any], what: str, wait: float = WAIT, every: float = 1) -> Any:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def fixed_ip(c: Cloud, server: str, network: str, cloud_name: str = DEMO) -> str:
+    addrs = osc_json(c, "server", "show", server, cloud_name=cloud_name)["addresses"]
+    if isinstance(addrs, str):                     # older clients: "private=10.0.0.5, ..."
+        found = re.search(rf"{network}=([\d.]+)", addrs)
+        assert found, addrs
+        return found.group(1)
+    return str(addrs[network][0])
+
+
+def console_ready(c: Cloud, server: str, cloud_name: str = DEMO) -> str:
+    def check() -> str | None:
+        out = osc(c, "console", "log", "show", server, cloud_name=cloud_name).stdout
+        return out if READY.search(out) else None
+    out = str(wait_for(check, f"{server}'s ready marker", every=2))
+    assert "nubo-guest: ready" in out, f"{server} came up degraded:\n{out}"
+    return out
+
+
+def boot(n: Net, name: str, *args: str, cloud_name: str = DEMO) -> None:
+    srv = osc_json(n.cloud, "server", "create", "--image", "nubo-test", "--flavor", "m1.nano",
+                   "--key-name", "k", *args, "--wait", name, cloud_name=cloud_name)
+    assert srv["status"] == "ACTIVE", srv.get("fault")
+
+
+def pin_host_key(n: Net, name: str, console: str) -> None:
+    found = HOSTKEY.search(console)
+    assert found, f"no hostkey marker on {name}'s console:\n{console}"
+    with open(n.known_hosts, "a") as f:
+        f.write(f"{name} {found.group(1)}\n")
+
+
+def ssh(n: Net, alias: str, address: str, command: str, netns: str | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a guest as root; the host key must be the pinned one for `alias`."""
+    cmd = ["ssh", "-i", str(n.key), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+           "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={n.known_hosts}",
+           "-o", f"HostKeyAlias={alias}", "-o", "LogLevel=ERROR", f"root@{address}", command]
+    if netns:
+        cmd = ["ip", "netns", "exec", netns, *cmd]
+    r = _run(*cmd, timeout=60)
+    for _ in range(5):            # 255: ssh itself failed (connection): sshd may be starting
+        if r.returncode != 255:
+            break
+        time.sleep(2)
+        r = _run(*cmd, timeout=60)
+    if check and r.returncode != 0:
+        raise AssertionError(f"ssh {alias} ({address}) {command!r} -> {r.returncode}\n"
+                             f"{r.stdout}{r.stderr}")
+    return r
+
+
+def received(ping_output: str) -> int:
+    """Replies counted by busybox or iputils ping ("3 packets received" / "3 received")."""
+    found = re.search(r"(\d+) (?:packets )?received", ping_output)
+    assert found, f"unexpected ping output: {ping_output}"
+    return int(found.group(1))
+
+
+def guest_ping(n: Net, alias: str, address: str, target: str, netns: str) -> int:
+    r = ssh(n, alias, address, f"ping -c 3 -W 1 -w 4 {target}", netns=netns, check=False)
+    assert r.returncode in (0, 1), f"ssh failed: {r.returncode} {r.stderr}"
+    return received(r.stdout)
+
+
+def network_id(c: Cloud, name: str) -> str:
+    return str(osc_json(c, "network", "show", name, "-c", "id")["id"])
+
+
+# -- the checks, in order ------------------------------------------------------------------
+
+def test_two_guests_get_dhcp_and_http_metadata(net: Net) -> None:
+    c = net.cloud
+    osc(c, "keypair", "create", "--public-key", f"{net.key}.pub", "k", cloud_name=DEMO)
+    # ssh from the qdhcp namespace and from the host (through the floating IP later)
+    osc(c, "security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+        "default", cloud_name=DEMO)
+    with ThreadPoolExecutor(2) as pool:           # two TCG boots at once: ~half the wait
+        list(pool.map(lambda name: boot(net, name, "--network", "private"), ("vm1", "vm2")))
+    for name in ("vm1", "vm2"):
+        ip = fixed_ip(c, name, "private")
+        log = console_ready(c, name)
+        assert f"nubo-guest: dhcp ok {ip} " in log, log
+        meta = re.search(r"nubo-guest: metadata ok (.*)", log)
+        assert meta, log
+        assert "source=http " in meta.group(1) and f"hostname={name} " in meta.group(1) \
+            and "keys=1" in meta.group(1), meta.group(0)
+        pin_host_key(net, name, log)
+        net.ips[name], net.consoles[name] = ip, log
+    assert net.ips["vm1"] != net.ips["vm2"]
+
+
+def test_guest_pings_guest(net: Net) -> None:
+    ns = names.dhcp_ns(network_id(net.cloud, "private"))
+    assert ssh(net, "vm1", net.ips["vm1"], "hostname", netns=ns).stdout.strip() == "vm1"
+    assert guest_ping(net, "vm1", net.ips["vm1"], net.ips["vm2"], ns) == 3
+
+
+def _set_only_group(c: Cloud, server: str, group: str, old: str) -> None:
+    """Replace the server's security group: Nova's add/removeSecurityGroup if the API has it,
+    else the same change on its port through Neutron (what Nova does underneath)."""
+    added = osc(c, "server", "add", "security", "group", server, group, cloud_name=DEMO,
+                check=False)
+    if added.returncode == 0:
+        osc(c, "server", "remove", "security", "group", server, old, cloud_name=DEMO)
+        return
+    port = osc_json(c, "port", "list", "--server", server, cloud_name=DEMO)[0]["ID"]
+    osc(c, "port", "set", "--no-security-group", "--security-group", group, port,
+        cloud_name=DEMO)
+
+
+def test_security_group_without_icmp_blocks_ping_until_a_rule_allows_it(net: Net) -> None:
+    c = net.cloud
+    ns = names.dhcp_ns(network_id(c, "private"))
+    osc(c, "security", "group", "create", "no-icmp", cloud_name=DEMO)
+    osc(c, "security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+        "no-icmp", cloud_name=DEMO)
+    _set_only_group(c, "vm2", "no-icmp", "default")
+    groups = osc_json(c, "port", "list", "--server", "vm2", "--long", cloud_name=DEMO)[0][
+        "Security Groups"]
+    assert len(groups) == 1
+    wait_for(lambda: guest_ping(net, "vm1", net.ips["vm1"], net.ips["vm2"], ns) == 0,
+             "vm2 to stop answering vm1's ping", wait=30, every=0)
+    assert guest_ping(net, "vm1", net.ips["vm1"], net.ips["vm2"], ns) == 0    # and it stays
+    osc(c, "security", "group", "rule", "create", "--protocol", "icmp", "no-icmp",
+        cloud_name=DEMO)
+    wait_for(lambda: guest_ping(net, "vm1", net.ips["vm1"], net.ips["vm2"], ns) > 0,
+             "the icmp rule to let vm1's ping through", wait=30, every=0)
+
+
+def test_floating_ip_reaches_the_guest_from_the_host(net: Net) -> None:
+    c = net.cloud
+    osc(c, "security", "group", "rule", "create", "--protocol", "icmp", "--remote-ip",
+        "172.24.4.0/24", "default", cloud_name=DEMO)
+    fip = osc_json(c, "floating", "ip", "create", "public", cloud_name=DEMO)[
+        "floating_ip_address"]
+    osc(c, "server", "add", "floating", "ip", "vm1", fip, cloud_name=DEMO)
+
+    def pings() -> bool:
+        return received(_run("ping", "-c", "2", "-W", "1", fip).stdout) > 0
+    wait_for(pings, f"the floating IP {fip} to answer", wait=30)
+    assert received(_run("ping", "-c", "3", "-W", "1", fip).stdout) == 3
+    assert ssh(net, "vm1", fip, "hostname").stdout.strip() == "vm1"   # the metadata hostname
+    addrs = osc_json(c, "server", "show", "vm1", cloud_name=DEMO)["addresses"]
+    assert fip in str(addrs)
+
+
+def test_same_cidr_in_another_project_is_isolated(net: Net) -> None:
+    """admin's own network with private's CIDR; its guest takes vm2's very address."""
+    c = net.cloud
+    osc(c, "keypair", "create", "--public-key", f"{net.key}.pub", "k")
+    osc(c, "network", "create", "iso")
+    osc(c, "subnet", "create", "--network", "iso", "--subnet-range", "10.0.0.0/26", "iso-sub")
+    own = osc_json(c, "security", "group", "list", "--project", "admin")
+    sg = next(g["ID"] for g in own if g["Name"] == "default")
+    for proto in ("icmp", "tcp"):
+        args = ["--dst-port", "22"] if proto == "tcp" else []
+        osc(c, "security", "group", "rule", "create", "--protocol", proto, *args, sg)
+    # vm1 answers pings from anywhere in 10.0.0.0/26: only the network can keep vm3 out
+    osc(c, "security", "group", "rule", "create", "--protocol", "icmp", "--remote-ip",
+        "10.0.0.0/26", "default", cloud_name=DEMO)
+    iso = network_id(c, "iso")
+    boot(net, "vm3", "--security-group", sg, "--nic",
+         f"net-id={iso},v4-fixed-ip={net.ips['vm2']}", cloud_name="nubo")
+    log = console_ready(c, "vm3", cloud_name="nubo")
+    assert f"nubo-guest: dhcp ok {net.ips['vm2']} " in log, log
+    pin_host_key(net, "vm3", log)
+    ns_iso, ns_priv = names.dhcp_ns(iso), names.dhcp_ns(network_id(c, "private"))
+    assert ns_iso != ns_priv
+    # vm3 is alive and pings its own network's DHCP port; vm1 is reachable on private
+    dhcp_ip = next(p["Fixed IP Addresses"] for p in osc_json(
+        c, "port", "list", "--network", iso, "--device-owner", "network:dhcp"))
+    dhcp_ip = re.search(r"10\.0\.0\.\d+", str(dhcp_ip)).group(0)   # type: ignore[union-attr]
+    assert guest_ping(net, "vm3", net.ips["vm2"], dhcp_ip, ns_iso) == 3
+    assert received(_run("ip", "netns", "exec", ns_priv, "ping", "-c", "2", "-W", "1",
+                         net.ips["vm1"]).stdout) == 2
+    # ... but vm3 cannot reach vm1's address, and vm1 does not reach vm3 at vm2's address
+    assert guest_ping(net, "vm3", net.ips["vm2"], net.ips["vm1"], ns_iso) == 0
+    vm1_sees = ssh(net, "vm1", net.ips["vm1"], "ping -c 2 -W 1 -w 3 " + net.ips["vm2"] +
+                   " >/dev/null; cat /proc/net/arp", netns=ns_priv).stdout
+    vm2_mac = osc_json(c, "port", "list", "--server", "vm2", cloud_name=DEMO)[0]["MAC Address"]
+    vm3_mac = osc_json(c, "port", "list", "--server", "vm3")[0]["MAC Address"]
+    assert vm3_mac.lower() not in vm1_sees.lower() and vm2_mac.lower() in vm1_sees.lower(), \
+        vm1_sees
