@@ -6,6 +6,7 @@ and records in one transaction (ServerService._begin) and hands the rest to the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from nubo.compute import migration_records as records
@@ -75,23 +76,42 @@ class ServerActions:
         await self._simple(ctx, sid, "shelveOffload", (states.SHELVED,),
                            states.SHELVING_OFFLOADING)
 
-    async def unshelve(self, ctx: RequestContext, sid: str, zone: str | None) -> None:
-        if zone is not None:
-            current = (await self.servers.get(ctx, sid)).instance
-            if current.vm_state != states.SHELVED_OFFLOADED:
-                raise Conflict(f"Specifying an availability zone or a host when unshelving "
-                               f"server {current.id} with status "
-                               f"{states.status(current.vm_state, None)} is not supported. "
-                               "The server status must be SHELVED_OFFLOADED.")
-            zone = await self.servers._check_zone(ctx, zone)
+    async def unshelve(self, ctx: RequestContext, sid: str, zone: str | None = None,
+                       zone_given: bool | None = None, host: str | None = None,
+                       authorize_host: Callable[[Instance], None] | None = None) -> None:
+        """Nova's unshelve rules: a zone (2.77; None unpins it, 2.91) or a host (2.91,
+        admins: `authorize_host` raises otherwise) only for a SHELVED_OFFLOADED server; the
+        zone must be available, the host must exist and lie in the zone the server will be
+        pinned to. The pinned zone is saved at once (as Nova saves its RequestSpec)."""
+        given = zone is not None if zone_given is None else zone_given
+        allowed = (states.SHELVED, states.SHELVED_OFFLOADED)
+        current = await self._check(ctx, sid, "unshelve", allowed)
+        if (given or host) and current.vm_state != states.SHELVED_OFFLOADED:
+            raise Conflict(f"Specifying an availability zone or a host when unshelving "
+                           f"server \"{current.id}\" with status \"{current.vm_state}\" is "
+                           "not supported. The server status must be SHELVED_OFFLOADED.")
+        hosts = await self._host_names()
+        if given and zone and zone not in {h.availability_zone for h in hosts.values()
+                                           if not h.disabled}:
+            raise BadRequest("The requested availability zone is not available")
+        pinned = zone if given else (current.request_spec or {}).get("availability_zone")
+        if host:
+            if authorize_host is not None:
+                authorize_host(current)
+            if host not in hosts:
+                raise BadRequest(f"Compute host {host} could not be found.")
+            if pinned is not None and hosts[host].availability_zone != pinned:
+                raise Conflict(f'Host "{host}" is not in the availability zone "{pinned}".')
 
         def plan(i: Instance) -> dict[str, Any]:
-            doc = dict(i.request_spec.get("shelve") or {})
-            if zone is not None:
+            doc = {k: v for k, v in (i.request_spec.get("shelve") or {}).items()
+                   if k not in ("availability_zone", "host")}
+            if given:
                 doc["availability_zone"] = zone
-            return {"shelve": doc}
-        await self._simple(ctx, sid, "unshelve", (states.SHELVED, states.SHELVED_OFFLOADED),
-                           states.UNSHELVING, plan=plan)
+            if host:
+                doc["host"] = host
+            return {"shelve": doc, "availability_zone": pinned}
+        await self._simple(ctx, sid, "unshelve", allowed, states.UNSHELVING, plan=plan)
 
     async def _check(self, ctx: RequestContext, sid: str, action: str,
                      allowed: tuple[str, ...]) -> Instance:

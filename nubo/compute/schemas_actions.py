@@ -51,6 +51,15 @@ ACTIONS: dict[str, Any] = {
         "type": {"enum": ["serial"]}}, "required": ["type"], "additionalProperties": False},
 }
 
+#: unshelve's own forms by version (checked after ACTIONS["unshelve"]): from 2.77 a zone is
+#: required when a body is given; from 2.91 the zone may be null (unpin) and a host named
+UNSHELVE_277 = {"type": ["null", "object"], "properties": {
+    "availability_zone": {"type": "string", "minLength": 1, "maxLength": 255}},
+    "required": ["availability_zone"], "additionalProperties": False}
+UNSHELVE_291 = {"type": ["null", "object"], "properties": {
+    "availability_zone": {"type": ["string", "null"]}, "host": {"type": "string"}},
+    "additionalProperties": False}
+
 REMOTE_CONSOLE = {"type": "object", "properties": {"remote_console": {
     "type": "object", "properties": {
         "protocol": {"enum": ["vnc", "spice", "rdp", "serial", "mks"]},

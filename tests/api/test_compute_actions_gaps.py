@@ -58,3 +58,75 @@ async def test_anti_affinity_max_server_per_host(two_hosts: Api) -> None:
         for i in range(3)]
     states = [(await wait(api, sid, ("ACTIVE", "ERROR")))["status"] for sid in ids]
     assert sorted(states) == ["ACTIVE", "ACTIVE", "ERROR"]
+
+
+async def shelve_offloaded(api: Api, sid: str) -> None:
+    await act(api, sid, {"shelve": None})
+    await wait(api, sid, "SHELVED_OFFLOADED")
+
+
+async def test_unshelve_to_a_host(two_hosts: Api) -> None:
+    api = two_hosts
+    sid, host, _ = await boot(api)
+    other = other_host(api, host)
+    v291 = mv("2.91")
+    # only for an offloaded server (Nova's 409), and only from 2.91
+    runtime = api.node.compute.runtime
+    runtime.conductor.actions.shelver.offload_time = -1
+    await act(api, sid, {"shelve": None})
+    await wait(api, sid, "SHELVED")
+    r = await api.req("POST", f"{S}/{sid}/action", json={"unshelve": {"host": other}},
+                      headers=v291)
+    assert r.status_code == 409 and r.json()["conflictingRequest"]["message"] == (
+        f'Specifying an availability zone or a host when unshelving server "{sid}" with '
+        'status "shelved" is not supported. The server status must be SHELVED_OFFLOADED.')
+    await act(api, sid, {"shelveOffload": None})
+    await wait(api, sid, "SHELVED_OFFLOADED")
+    runtime.conductor.actions.shelver.offload_time = 0
+    await act(api, sid, {"unshelve": {"host": other}}, 400, headers=mv("2.90"))
+    await act(api, sid, {"unshelve": {"availability_zone": None}}, 400, headers=mv("2.90"))
+    await act(api, sid, {"unshelve": {}}, 400, headers=mv("2.77"))
+    await act(api, sid, {"unshelve": {"host": other, "x": 1}}, 400, headers=v291)
+    r = await api.req("POST", f"{S}/{sid}/action", json={"unshelve": {"host": "nope"}},
+                      headers=v291)
+    assert r.status_code == 400 and "Compute host nope could not be found." in r.text
+    await api.make_user("member", "pw", project="admin")
+    tok = await api.token("member", "pw", "admin")
+    await act(api, sid, {"unshelve": {"host": other}}, 403, token=tok, headers=v291)
+    # a host outside the zone the server is pinned to is a 409
+    agg = (await api.ok("POST", "/compute/v2.1/os-aggregates", json={"aggregate": {
+        "name": "far", "availability_zone": "az2"}}))["aggregate"]
+    await api.ok("POST", f"/compute/v2.1/os-aggregates/{agg['id']}/action",
+                 json={"add_host": {"host": other}})
+    r = await api.req("POST", f"{S}/{sid}/action", headers=v291, json={
+        "unshelve": {"availability_zone": "nova", "host": other}})
+    assert r.status_code == 409 and r.json()["conflictingRequest"]["message"] == (
+        f'Host "{other}" is not in the availability zone "nova".')
+    # to the named host, in its zone; then back to the first host with the zone unpinned
+    await act(api, sid, {"unshelve": {"availability_zone": "az2", "host": other}},
+              headers=v291)
+    got = await wait(api, sid, "ACTIVE")
+    assert got["OS-EXT-SRV-ATTR:host"] == other and sid in on_host(api, other)
+    assert (await api.ok("GET", f"{S}/{sid}", headers=mv("2.96")))["server"][
+        "pinned_availability_zone"] == "az2"
+    await shelve_offloaded(api, sid)
+    await act(api, sid, {"unshelve": {"host": host}}, 409, headers=v291)   # pinned to az2
+    await act(api, sid, {"unshelve": {"availability_zone": None, "host": host}},
+              headers=v291)
+    got = await wait(api, sid, "ACTIVE")
+    assert got["OS-EXT-SRV-ATTR:host"] == host and sid in on_host(api, host)
+    assert (await api.ok("GET", f"{S}/{sid}", headers=mv("2.96")))["server"][
+        "pinned_availability_zone"] is None
+    # a disabled host exists (no 400) but the scheduler turns it away: it stays offloaded
+    await shelve_offloaded(api, sid)
+    services = (await api.ok("GET", f"/compute/v2.1/os-services?host={other}",
+                             headers=mv("2.53")))["services"]
+    await api.ok("PUT", f"/compute/v2.1/os-services/{services[0]['id']}",
+                 headers=mv("2.53"), json={"status": "disabled"})
+    await act(api, sid, {"unshelve": {"host": other}}, headers=v291)
+    got = await wait(api, sid, "SHELVED_OFFLOADED")
+    acts = (await api.ok("GET", f"{S}/{sid}/os-instance-actions"))["instanceActions"]
+    assert acts[0]["action"] == "unshelve" and acts[0]["message"] == "Error"
+    # an unshelve without a host afterwards goes where there is room
+    await act(api, sid, {"unshelve": None}, headers=v291)
+    assert (await wait(api, sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == host

@@ -48,15 +48,24 @@ async def _rescue(request: Request, a: ComputeApi, ctx: RequestContext, sid: str
 async def _unshelve(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
                     arg: Any) -> Response:
     await _enforce(a, ctx, sid, "os_compute_api:os-shelve:unshelve")
-    arg = arg or {}
     v = version(request)
-    if "availability_zone" in arg and not v.matches("2.77"):
+    if v.matches("2.91"):
+        validate({"type": "object", "properties": {"unshelve": schemas.UNSHELVE_291}},
+                 {"unshelve": arg})
+    elif v.matches("2.77"):
+        validate({"type": "object", "properties": {"unshelve": schemas.UNSHELVE_277}},
+                 {"unshelve": arg})
+    elif arg and ("availability_zone" in arg or "host" in arg):
         raise BadRequest("Invalid input for field/attribute unshelve. Value: "
                          f"{arg}. Additional properties are not allowed")
-    if "host" in arg:
-        raise BadRequest("Unshelving to a given host is not available on this cloud.")
-    zone = arg.get("availability_zone")
-    await a.runtime.actions.unshelve(ctx, sid, zone)
+    arg = arg or {}
+
+    def authorize_host(inst: Any) -> None:
+        a.enforce(ctx, "os_compute_api:os-shelve:unshelve_to_host",
+                  {"user_id": inst.user_id, "project_id": inst.project_id})
+    await a.runtime.actions.unshelve(ctx, sid, arg.get("availability_zone"),
+                                     zone_given="availability_zone" in arg,
+                                     host=arg.get("host"), authorize_host=authorize_host)
     return no_content(202)
 
 
