@@ -22,6 +22,7 @@ from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.network import errors
 from nubo.network import models as m
+from nubo.network.models_subnetpools import SubnetPool
 
 #: collection -> (resource type stored in the tag table, access check). The check gets the
 #: session, the caller and the id; it raises the resource's 404 when the caller cannot see
@@ -109,7 +110,8 @@ def _db(request: Request) -> Any:
 
 async def _bump(session: AsyncSession, kind: str, rid: str) -> None:
     """A tag change is a change of the resource (Neutron bumps its revision)."""
-    model = {"networks": m.Network, "subnets": m.Subnet, "ports": m.Port}.get(kind)
+    model = {"networks": m.Network, "subnets": m.Subnet, "ports": m.Port,
+             "subnetpools": SubnetPool}.get(kind)
     if model is not None:
         row = await session.get(model, rid)
         if row is not None:

@@ -57,6 +57,12 @@ CORE: list[tuple[str, str, str]] = [
     ("ip_allocation", "IP Allocation", "IP allocation extension."),
     ("subnet-external-network", "Subnet External Network", "Informs if the subnet is "
      "associated to an external network."),
+    ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet "
+     "pool"),
+    ("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a "
+     "subnetpool as the default."),
+    ("subnetpool-prefix-ops", "Subnet Pool Prefix Operations", "Provides support for "
+     "adjusting the prefix list of subnet pools"),
 ]
 #: (alias, name, description) of routers, floating IPs and security groups (N2)
 L3_AND_SG: list[tuple[str, str, str]] = [

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import Conflict, PolicyNotAuthorized, ServiceUnavailable
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, bulk, errors, listing, ports, views
+from nubo.network import attrs, body, bulk, errors, floatingips, listing, ports, views
 from nubo.network import models as m
 from nubo.network.api import api, get_network, visible_networks_clause
 
@@ -272,6 +272,8 @@ async def delete(request: Request) -> Response:
         n = await get_network(s, ctx, request.path_params["network_id"])
         na.enforce(ctx, "delete_network", {"project_id": n.project_id})
         attrs.check_if_match(request, n)
+        if n.external:   # Neutron deletes its unassociated floating IPs with it
+            await floatingips.delete_disassociated(s, n.id)
         await delete_network(s, n.id)
     return no_content()
 

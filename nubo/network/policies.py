@@ -31,6 +31,8 @@ RULES: list[RuleDefault] = [RuleDefault(name, check) for name, check in (
     ("get_quota", MEMBER), ("update_quota", ADMIN), ("delete_quota", ADMIN),
     ("get_agent", ADMIN), ("update_agent", ADMIN), ("delete_agent", ADMIN),
     ("get_network_ip_availability", ADMIN),
+    ("create_subnetpool", MEMBER), ("create_subnetpool:shared", ADMIN),
+    ("create_subnetpool:is_default", ADMIN), ("update_subnetpool:is_default", ADMIN),
 )]
 for _verb in ("create", "update"):
     RULES += [RuleDefault(f"{_verb}_network:{a}", ADMIN) for a in _ADMIN_ATTRS]

@@ -8,6 +8,7 @@ from nubo.network import (
     agents,
     attrs,
     extensions,
+    handlers_subnetpools,
     networks,
     ports_api,
     quotas_api,
@@ -21,6 +22,7 @@ S = "/v2.0/subnets/{subnet_id}"
 P = "/v2.0/ports/{port_id}"
 Q = "/v2.0/quotas/{project_id}"
 A = "/v2.0/agents/{agent_id}"
+SP = "/v2.0/subnetpools/{id}"
 T = "/v2.0/{collection}/{rid}/tags"
 
 ROUTES: list[Route] = [
@@ -38,6 +40,13 @@ ROUTES: list[Route] = [
     Route(S, "GET", subnets.show),
     Route(S, "PUT", subnets.update),
     Route(S, "DELETE", subnets.delete),
+    Route("/v2.0/subnetpools", "GET", handlers_subnetpools.list_),
+    Route("/v2.0/subnetpools", "POST", handlers_subnetpools.create),
+    Route(SP, "GET", handlers_subnetpools.show),
+    Route(SP, "PUT", handlers_subnetpools.update),
+    Route(SP, "DELETE", handlers_subnetpools.delete),
+    Route(f"{SP}/add_prefixes", "PUT", handlers_subnetpools.add_prefixes),
+    Route(f"{SP}/remove_prefixes", "PUT", handlers_subnetpools.remove_prefixes),
     Route("/v2.0/ports", "GET", ports_api.list_),
     Route("/v2.0/ports", "POST", ports_api.create),
     Route(P, "GET", ports_api.show),
@@ -68,4 +77,5 @@ ROUTES: list[Route] = [
 
 attrs.TAGGABLE.update({"networks": ("networks", networks.access),
                        "subnets": ("subnets", subnets.access),
-                       "ports": ("ports", ports_api.access)})
+                       "ports": ("ports", ports_api.access),
+                       "subnetpools": ("subnetpools", handlers_subnetpools.access)})

@@ -17,9 +17,21 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, bulk, errors, ipam, listing, ports, quotas, views
+from nubo.network import (
+    attrs,
+    body,
+    bulk,
+    errors,
+    ipam,
+    listing,
+    ports,
+    quotas,
+    subnetpools,
+    views,
+)
 from nubo.network import models as m
 from nubo.network.api import api, get_network, visible_network_ids
+from nubo.network.models_subnetpools import SubnetPool
 
 CREATE = ("name", "description", "network_id", "ip_version", "cidr", "gateway_ip",
           "enable_dhcp", "allocation_pools", "dns_nameservers", "host_routes",
@@ -132,8 +144,10 @@ def _gateway(net: Net, a: dict[str, Any], current: str | None = None) -> str | N
         return None
     gw = _ip(gw, "gateway_ip", net)
     g = ipaddress.ip_address(gw)
-    if g not in net or (net.version == 4 and g in (net.network_address,
-                                                   net.broadcast_address)):
+    # Neutron takes a gateway outside the CIDR; Nubo does not: its dataplane puts the
+    # gateway on the router's interface and in DHCP's routes, which need it on-link
+    if g not in net or g == net.network_address or (net.version == 4 and
+                                                    g == net.broadcast_address):
         raise errors.invalid_input("Gateway is not valid on subnet")
     return gw
 
@@ -192,13 +206,85 @@ async def _overlaps(session: AsyncSession, network_id: str, net: Net) -> None:
                                        f"{network_id} overlaps with another subnet")
 
 
+async def _pool(session: AsyncSession, ctx: RequestContext, a: dict[str, Any]
+                ) -> SubnetPool | None:
+    """The subnet pool the body names, or the default one it asks for (Neutron's
+    _get_subnetpool_id)."""
+    pid, use_default = a.get("subnetpool_id"), a.get("use_default_subnetpool")
+    if use_default and pid:
+        raise subnetpools.bad_subnets("subnetpool_id and use_default_subnetpool cannot both "
+                                      "be specified")
+    if pid:
+        return await subnetpools.get_pool(session, ctx, pid)
+    if not use_default:
+        return None
+    version = a.get("ip_version")
+    if a.get("cidr") is not None:
+        version = parse_cidr(a["cidr"], a.get("ip_version", _version_of(a["cidr"]))).version
+    if version is None:
+        raise subnetpools.bad_subnets("ip_version must be specified in the absence of cidr "
+                                      "and subnetpool_id")
+    pool = await subnetpools.default_pool(session, version)
+    if pool is None or not subnetpools.can_see(ctx, pool):
+        raise subnetpools.bad_subnets(f"No default subnetpool found for IPv{version}")
+    return pool
+
+
+def _version_of(cidr: Any) -> Any:
+    try:
+        return ipaddress.ip_network(cidr, strict=False).version
+    except (ValueError, TypeError):
+        return 4
+
+
+async def _cidr(session: AsyncSession, ctx: RequestContext, a: dict[str, Any],
+                project: str) -> tuple[Net, str | None]:
+    """The subnet's CIDR (given, or allocated from its pool) and the pool's id."""
+    if a.get("cidr") is not None and a.get("prefixlen") is not None:
+        raise subnetpools.bad_subnets("cidr and prefixlen must not be supplied together")
+    pool = await _pool(session, ctx, a)
+    if pool is None:
+        if a.get("cidr") is None:
+            raise subnetpools.bad_subnets("a subnetpool must be specified in the absence of "
+                                          "a cidr")
+        return parse_cidr(a["cidr"], a.get("ip_version", 4)), None
+    cidr = None
+    if a.get("cidr") is not None:
+        cidr = parse_cidr(a["cidr"], a.get("ip_version", _version_of(a["cidr"])))
+    elif a.get("allocation_pools") is not None:
+        raise subnetpools.bad_subnets("allocation_pools allowed only for specific subnet "
+                                      "requests")
+    await _same_pool(session, a["network_id"], pool)
+    net = await subnetpools.allocate(session, pool, project, a.get("ip_version"), cidr,
+                                     a.get("prefixlen"))
+    return net, pool.id
+
+
+async def _same_pool(session: AsyncSession, network_id: str, pool: SubnetPool) -> None:
+    """Subnets of one IP version on a network come from one pool (or none)."""
+    rows = await session.execute(select(m.Subnet.subnetpool_id).where(
+        m.Subnet.network_id == network_id, m.Subnet.ip_version == pool.ip_version))
+    if any(sp != pool.id for sp in rows.scalars()):
+        raise BadRequest("Subnets hosted on the same network must be allocated from the same "
+                         "subnet pool.", code="NetworkSubnetPoolAffinityError")
+
+
+async def _not_from_pool(session: AsyncSession, network_id: str, version: int) -> None:
+    rows = await session.execute(select(m.Subnet.subnetpool_id).where(
+        m.Subnet.network_id == network_id, m.Subnet.ip_version == version))
+    if any(sp is not None for sp in rows.scalars()):
+        raise BadRequest("Subnets hosted on the same network must be allocated from the same "
+                         "subnet pool.", code="NetworkSubnetPoolAffinityError")
+
+
 async def create_subnet(session: AsyncSession, ctx: RequestContext, a: dict[str, Any]
                         ) -> m.Subnet:
     """A subnet from a body whose network exists and whose policy is enforced."""
-    if a.get("subnetpool_id") or a.get("use_default_subnetpool") or "cidr" not in a:
-        raise errors.bad_request("Subnet pools are not supported: a cidr is required.")
-    version = a.get("ip_version", 4)
-    net = parse_cidr(a["cidr"], version)
+    project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
+    net, pool_id = await _cidr(session, ctx, a, project)
+    version = net.version
+    if pool_id is None:
+        await _not_from_pool(session, a["network_id"], version)
     ra, mode = a.get("ipv6_ra_mode"), a.get("ipv6_address_mode")
     if ra not in V6_MODES or mode not in V6_MODES:
         raise errors.bad_request(f"Invalid input for ipv6 modes: {ra}/{mode}")
@@ -213,9 +299,9 @@ async def create_subnet(session: AsyncSession, ctx: RequestContext, a: dict[str,
     pools = check_pools(net, a["allocation_pools"], gateway) \
         if a.get("allocation_pools") is not None else default_pools(net, gateway)
     await _overlaps(session, a["network_id"], net)
-    project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
     await quotas.check(session, project, "subnet", 1)
     sub = m.Subnet(id=str(uuid.uuid4()), network_id=a["network_id"], project_id=project,
+                   subnetpool_id=pool_id,
                    name=a.get("name") or "", description=a.get("description") or "",
                    ip_version=version, cidr=str(net), gateway_ip=gateway,
                    enable_dhcp=a.get("enable_dhcp", True), ipv6_ra_mode=ra,
@@ -294,6 +380,9 @@ def _enforce(request: Request, action: str, net: m.Network) -> None:
 def _check_create(a: dict[str, Any]) -> None:
     _check_common(a)
     body.uuid_or_none(a, "network_id")
+    body.uuid_or_none(a, "subnetpool_id")
+    body.boolean(a, "use_default_subnetpool")
+    subnetpools.int_attr(a, "prefixlen")
     for t in a.get("tags") or []:
         attrs.valid_tag(t)
     if "ip_version" in a and isinstance(a["ip_version"], str) and a["ip_version"].isdigit():

@@ -7,6 +7,7 @@ from typing import Any
 
 from nubo.network import models as m
 from nubo.network.attrs import standard
+from nubo.network.models_subnetpools import SubnetPool
 
 ZONE = "nova"
 
@@ -40,7 +41,7 @@ def subnet(s: m.Subnet, tags: list[str]) -> dict[str, Any]:
         "dns_nameservers": list(s.dns_nameservers), "host_routes": [dict(r) for r in
                                                                     s.host_routes],
         "ipv6_ra_mode": s.ipv6_ra_mode, "ipv6_address_mode": s.ipv6_address_mode,
-        "subnetpool_id": None, "segment_id": None, "service_types": [],
+        "subnetpool_id": s.subnetpool_id, "segment_id": None, "service_types": [],
         "dns_publish_fixed_ip": False,
         **standard(s, tags)}
 
@@ -71,3 +72,14 @@ def port(p: m.Port, ips: list[tuple[str, str]], groups: list[str], tags: list[st
         out["binding:vif_type"] = p.binding_vif_type
         out["binding:vif_details"] = dict(p.binding_vif_details or {})
     return out
+
+
+def subnetpool(p: SubnetPool, prefixes: list[str], tags: list[str]) -> dict[str, Any]:
+    """Neutron renders the prefix lengths as strings (_make_subnetpool_dict)."""
+    return {
+        "id": p.id, "name": p.name, "project_id": p.project_id, "tenant_id": p.project_id,
+        "prefixes": list(prefixes), "ip_version": p.ip_version,
+        "default_prefixlen": str(p.default_prefixlen), "min_prefixlen": str(p.min_prefixlen),
+        "max_prefixlen": str(p.max_prefixlen), "is_default": p.is_default,
+        "shared": p.shared, "default_quota": p.default_quota, "address_scope_id": None,
+        **standard(p, tags)}
