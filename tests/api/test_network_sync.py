@@ -73,8 +73,9 @@ async def test_linux_binds_dhcp_ports_here_and_drives_the_dataplane(
     # the first round reconciles the bootstrap's networks and router1 onto the host
     assert rec.calls[0] == ("reconcile", "")
     router1 = (await api.ok("GET", f"{N}/routers?name=router1"))["routers"][0]["id"]
-    assert router1 in {r.id for r in api.node.network_sync.applied.routers.values()}
-    assert {private, public} <= set(api.node.network_sync.applied.networks)
+    applied = api.node.network_sync.applied
+    assert applied is not None and router1 in applied.routers
+    assert {private, public} <= set(applied.networks)
     rec.calls.clear()
 
     nid, sid = await net_with_subnet(api, "10.44.0.0/24")
