@@ -14,7 +14,10 @@ from nubo.compute import states
 from nubo.compute.models import Instance
 from nubo.compute.resize import plan as resize_plan
 from nubo.compute.snapshot import create_record, owner_context
+from nubo.compute.virt.base import SpawnFailed
+from nubo.core.bus import HostUnreachable
 from nubo.core.context import RequestContext
+from nubo.core.db import utcnow
 from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
 
 A, S = states.ACTIVE, states.STOPPED
@@ -223,6 +226,37 @@ class ServerActions:
         await records.record(self.servers.db, mig, inst, "evacuation", "accepted",
                              inst.host, host)
         self.c.spawn_task(inst.id, self.c.work_for(inst))
+
+
+    async def force_complete(self, ctx: RequestContext, sid: str, migration_id: str) -> None:
+        """os-migrations/{id}/action forceComplete (2.22) with Nova's checks: 409 when
+        locked or not ACTIVE/migrating, 400 when the migration is not this server's or not
+        running. As Nova's libvirt driver, the guest is paused on the source so that the
+        copy converges; it runs again on the destination (or on the source, should the
+        move fail). The event joins the live migration's own instance action."""
+        current: Instance = (await self.servers.get(ctx, sid)).instance
+        if current.locked and not ctx.is_admin:
+            raise Conflict(f"Instance {current.id} is locked")
+        for attr, value, allowed in (("vm_state", current.vm_state, A),
+                                     ("task_state", current.task_state, states.MIGRATING)):
+            if value != allowed:
+                raise Conflict(f"Cannot 'force_complete' instance {current.id} while it is "
+                               f"in {attr} {value}")
+        m = await records.by_id(self.servers.db, migration_id, current.id)
+        if m is None:
+            raise BadRequest(f"Migration {migration_id} not found for instance {current.id}")
+        if m.status != "running":
+            raise BadRequest(f"Migration {migration_id} state of instance {current.id} is "
+                             f"{m.status}. Cannot force complete while the migration is in "
+                             "this state.")
+        started, source = utcnow(), m.source_compute
+        try:
+            await self.c.bus.call(source, "pause", instance_id=current.id)
+            result, tb = "Success", None
+        except (SpawnFailed, HostUnreachable) as exc:
+            result, tb = "Error", str(exc)
+        await self.c._commit(current.id, {"task_state": states.MIGRATING}, [(
+            "compute_live_migration_force_complete", started, source, result, tb)])
 
 
 class _Flavor:

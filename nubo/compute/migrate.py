@@ -117,6 +117,7 @@ class Migrator:
             await self.c._destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)
+            await self._unpause_forced(inst, plan["source"])
             await self._failed(inst, plan, states.MIGRATING, "live",
                                (event, started, dest, "Error", str(exc)))
             return
@@ -128,6 +129,18 @@ class Migrator:
                              host=dest, task_state=None, power_state=power,
                              task_started_at=None, request_spec=spec)
         await records.set_status(self.c.db, mig, "completed")
+
+    async def _unpause_forced(self, inst: Instance, source: str) -> None:
+        """An active server's guest that force_complete paused on the source runs again
+        there when the move fails."""
+        if inst.vm_state != states.ACTIVE:
+            return
+        try:
+            if await self.c.bus.call(source, "power_state", instance_id=inst.id) == \
+                    states.PAUSED_POWER:
+                await self.c.bus.call(source, "unpause", instance_id=inst.id)
+        except (SpawnFailed, HostUnreachable):
+            pass
 
     async def evacuate(self, instance_id: str) -> None:
         """The source host is down: build the instance again on another host."""

@@ -50,3 +50,13 @@ async def status_of(db: Database, uuid: str) -> str | None:
     async with db.read() as s:
         return (await s.execute(select(Migration.status).where(
             Migration.uuid == uuid))).scalar_one_or_none()
+
+
+async def by_id(db: Database, migration_id: str, instance_uuid: str) -> Migration | None:
+    """The row with this (integer) id if it is the instance's (Nova's
+    get_by_id_and_instance); None for anything else."""
+    if not migration_id.isdigit():
+        return None
+    async with db.read() as s:
+        m = await s.get(Migration, int(migration_id))
+    return m if m is not None and m.instance_uuid == instance_uuid else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from nubo.compute.virt.base import SpawnFailed
 from tests.api.test_compute_actions_moves import boot, force_down, on_host, other_host
 from tests.api.test_compute_actions_power import act
 from tests.api.test_compute_servers import S, flavor_id, image_id, two_hosts, wait
@@ -130,3 +131,91 @@ async def test_unshelve_to_a_host(two_hosts: Api) -> None:
     # an unshelve without a host afterwards goes where there is room
     await act(api, sid, {"unshelve": None}, headers=v291)
     assert (await wait(api, sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == host
+
+
+def driver_of(api: Api, host: str) -> Any:
+    return next(a.driver for a in api.node.compute.runtime.agents if a.host == host)
+
+
+async def running_migration(api: Api, sid: str) -> int:
+    """Wait until the server's live migration copies (the fake's slow spawn)."""
+    for _ in range(500):
+        migs = (await api.ok("GET", f"{S}/{sid}/migrations", headers=mv("2.96")))["migrations"]
+        if migs and migs[0]["status"] == "running":
+            return int(migs[0]["id"])
+        await asyncio.sleep(0.01)
+    raise AssertionError("the live migration never ran")
+
+
+async def test_force_complete_pauses_the_source_guest(two_hosts: Api) -> None:
+    api = two_hosts
+    sid, host, _ = await boot(api)
+    other = other_host(api, host)
+    await act(api, sid, {"migrate": None})
+    await wait(api, sid, "VERIFY_RESIZE")
+    await act(api, sid, {"confirmResize": None}, 204)
+    await wait(api, sid, "ACTIVE")
+    cold = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}"))[
+        "migrations"][0]["id"]
+    host, other = other, host          # it now runs on the other host
+    path = f"{S}/{sid}/migrations/{{}}/action"
+    body = {"force_complete": None}
+    # not migrating: 409 with Nova's message
+    r = await api.req("POST", path.format(cold), json=body, headers=mv("2.22"))
+    assert r.status_code == 409 and r.json()["conflictingRequest"]["message"] == (
+        f"Cannot 'force_complete' instance {sid} while it is in task_state None")
+    driver_of(api, other).faults["spawn"] = "slow=3"       # the copy takes a while
+    await act(api, sid, {"os-migrateLive": {"host": None, "block_migration": "auto"}},
+              headers=mv("2.25"))
+    mid = await running_migration(api, sid)
+    r = await api.req("POST", path.format(999), json=body, headers=mv("2.22"))
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == (
+        f"Migration 999 not found for instance {sid}")
+    r = await api.req("POST", path.format(cold), json=body, headers=mv("2.22"))
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == (
+        f"Migration {cold} state of instance {sid} is confirmed. Cannot force complete "
+        "while the migration is in this state.")
+    await api.ok("POST", path.format(mid), 400, json={"force_complete": 1}, headers=mv("2.22"))
+    await api.ok("POST", path.format(mid), 404, json=body, headers=mv("2.21"))
+    await api.ok("POST", path.format(mid), 202, json=body, headers=mv("2.22"))
+    # the fake marks it as libvirt would: the guest is paused on the source
+    assert driver_of(api, host).instances[sid] == 3
+    got = await wait(api, sid, "ACTIVE")
+    assert got["OS-EXT-SRV-ATTR:host"] == other and got["OS-EXT-STS:power_state"] == 1
+    assert sid not in driver_of(api, host).instances
+    log = (await api.ok("GET", f"{S}/{sid}/os-instance-actions"))["instanceActions"]
+    detail = await api.ok("GET", f"{S}/{sid}/os-instance-actions/{log[0]['request_id']}")
+    assert log[0]["action"] == "live-migration" and [
+        e["event"] for e in detail["instanceAction"]["events"]] == [
+        "compute_live_migration_force_complete", "compute_live_migration"]
+    # a paused server being moved cannot be forced (Nova: vm_state must be active)
+    await act(api, sid, {"pause": None})
+    await wait(api, sid, "PAUSED")
+    driver_of(api, host).faults["spawn"] = "slow=2"
+    await act(api, sid, {"os-migrateLive": {"host": host, "block_migration": "auto"}},
+              headers=mv("2.25"))
+    mid = await running_migration(api, sid)
+    r = await api.req("POST", path.format(mid), json=body, headers=mv("2.22"))
+    assert r.status_code == 409 and r.json()["conflictingRequest"]["message"] == (
+        f"Cannot 'force_complete' instance {sid} while it is in vm_state paused")
+    assert (await wait(api, sid, "PAUSED"))["OS-EXT-SRV-ATTR:host"] == host
+
+
+async def test_force_completed_move_that_fails_runs_again_on_the_source(
+        two_hosts: Api) -> None:
+    api = two_hosts
+    sid, host, _ = await boot(api)
+    other = other_host(api, host)
+
+    async def copy_then_fail(spec: Any) -> int:
+        await asyncio.sleep(1)
+        raise SpawnFailed("the copy broke off")
+    driver_of(api, other).spawn = copy_then_fail
+    await act(api, sid, {"os-migrateLive": {"host": None, "block_migration": "auto"}},
+              headers=mv("2.25"))
+    mid = await running_migration(api, sid)
+    await api.ok("POST", f"{S}/{sid}/migrations/{mid}/action", 202,
+                 json={"force_complete": None}, headers=mv("2.22"))
+    assert driver_of(api, host).instances[sid] == 3
+    got = await wait(api, sid, "ACTIVE")
+    assert got["OS-EXT-SRV-ATTR:host"] == host and driver_of(api, host).instances[sid] == 1

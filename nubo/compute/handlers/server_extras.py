@@ -174,12 +174,9 @@ async def server_migration(request: Request) -> Response:
 
 async def _check_live(a: Any, inst: Any, mid: str, method: str,
                       allowed: tuple[str, ...]) -> Migration:
-    m = None
-    if mid.isdigit():
-        async with a.db.read() as s:
-            m = await s.get(Migration, int(mid))
-    if m is None or m.instance_uuid != inst.id:
-        raise NotFound(f"Migration {mid} could not be found.")
+    m = await records.by_id(a.db, mid, inst.id)
+    if m is None:
+        raise NotFound(f"Migration {mid} not found for instance {inst.id}")
     if m.migration_type != "live-migration":
         raise BadRequest(f"Migration {mid} for instance {inst.id} is not live migration")
     if m.status not in allowed:
@@ -189,16 +186,12 @@ async def _check_live(a: Any, inst: Any, mid: str, method: str,
 
 
 async def force_complete(request: Request) -> Response:
-    a = api(request)
+    a, ctx = api(request), context(request)
     await read_json(request, schemas.FORCE_COMPLETE, a.max_body)
-    _, inst, _ = await _server_migrations(request,
-                                          "os_compute_api:servers:migrations:force_complete")
-    if inst.task_state != states.MIGRATING:
-        raise Conflict(f"Cannot 'force_complete' instance {inst.id} while it is in "
-                       f"task_state {inst.task_state}")
-    # the fake and the libvirt driver copy memory until done; nothing is left to force
-    await _check_live(a, inst, request.path_params["migration_id"], "force_complete",
-                      ("running",))
+    await _enforce(a, ctx, request.path_params["server_id"],
+                   "os_compute_api:servers:migrations:force_complete")
+    await a.runtime.actions.force_complete(ctx, request.path_params["server_id"],
+                                           request.path_params["migration_id"])
     return no_content(202)
 
 
