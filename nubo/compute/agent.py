@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from nubo.compute.virt.base import InstanceSpec, VirtDriver
+from nubo.compute.virt.base import InstanceSpec, VifSpec, VirtDriver
 from nubo.core.bus import HostUnreachable
 
 
@@ -17,7 +17,7 @@ class ComputeAgent:
     RPC_METHODS = frozenset({"report", "spawn", "destroy", "power_off", "power_on", "reboot",
                              "power_state", "list_instances", "pause", "unpause", "suspend",
                              "resume", "rescue", "unrescue", "console_output", "snapshot",
-                             "console"})
+                             "console", "attach_interface", "detach_interface"})
 
     def __init__(self, host: str, driver: VirtDriver, availability_zone: str = "nova") -> None:
         self.host = host
@@ -97,3 +97,12 @@ class ComputeAgent:
     async def console(self, instance_id: str, kind: str) -> dict[str, Any] | None:
         self._alive()
         return await self.driver.console(instance_id, kind)
+
+    async def attach_interface(self, instance_id: str, vif: dict[str, Any]) -> None:
+        """Hot-plug a NIC; `vif` is a VifSpec as plain values (unknown keys ignored)."""
+        self._alive()
+        await self.driver.attach_interface(instance_id, VifSpec.from_dict(vif))
+
+    async def detach_interface(self, instance_id: str, port_id: str) -> None:
+        self._alive()
+        await self.driver.detach_interface(instance_id, port_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nubo.compute.handlers import groups, servers
+from nubo.compute.handlers import server_network as net
 from nubo.core.http import Route
 
 S = "/v2.1/servers/{server_id}"
@@ -23,6 +24,11 @@ SERVER_ROUTES: list[Route] = [
     Route(f"{S}/metadata/{{key}}", "DELETE", servers.delete_meta_item),
     Route(f"{S}/os-instance-actions", "GET", servers.list_actions),
     Route(f"{S}/os-instance-actions/{{request_id}}", "GET", servers.show_action),
+    Route(f"{S}/os-interface", "GET", net.interfaces_list),
+    Route(f"{S}/os-interface", "POST", net.interface_attach),
+    Route(f"{S}/os-interface/{{port_id}}", "GET", net.interface_show),
+    Route(f"{S}/os-interface/{{port_id}}", "DELETE", net.interface_detach),
+    Route(f"{S}/os-security-groups", "GET", net.security_groups_list),
     Route("/v2.1/os-server-groups", "GET", groups.list_),
     Route("/v2.1/os-server-groups", "POST", groups.create),
     Route("/v2.1/os-server-groups/{group_id}", "GET", groups.show),

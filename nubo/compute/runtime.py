@@ -16,7 +16,10 @@ from nubo.compute.agent import ComputeAgent
 from nubo.compute.conductor import Conductor
 from nubo.compute.consoles import ConsoleService
 from nubo.compute.groups import GroupService
+from nubo.compute.interfaces import InterfaceService
 from nubo.compute.powersync import PowerSync
+from nubo.compute.server_floating_ips import ServerFloatingIps
+from nubo.compute.server_secgroups import ServerSecurityGroups
 from nubo.compute.servers import ServerService
 from nubo.compute.snapshot import Snapshotter
 from nubo.compute.tags import TagService
@@ -72,6 +75,10 @@ class ComputeRuntime:
                                        settings.console_token_ttl)
         self.consoles.register()
         self.tags = TagService(db)
+        # os-interface, a server's security groups and floating IPs
+        self.interfaces = InterfaceService(self.servers, self.conductor, self.bus)
+        self.server_secgroups = ServerSecurityGroups(db, self.servers)
+        self.server_floating_ips = ServerFloatingIps(db, self.servers)
         self.views = ServerViews(settings.base_url + "/compute")
         self._periodic: asyncio.Task[None] | None = None
 

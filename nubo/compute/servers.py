@@ -26,6 +26,7 @@ from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, I
 from nubo.compute.networking import ComputeNetworking
 from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
+from nubo.compute.server_secgroups import names_by_server
 from nubo.compute.snapshot import create_record as create_snapshot_record
 from nubo.compute.snapshot import owner_context
 from nubo.compute.tags import filter_by_tags, tag_map
@@ -44,6 +45,9 @@ class ServerView:
     host_status: str | None = None
     #: Nova's `addresses`: {network name: [{version, addr, OS-EXT-IPS:type, ...}]}
     addresses: dict[str, Any] | None = None
+    #: the names of its ports' security groups (None: no ports; the view then shows the
+    #: names kept on the instance)
+    security_groups: list[str] | None = None
 
 
 def _bad_image(image_ref: str) -> BadRequest:
@@ -73,7 +77,9 @@ class ServerService:
             meta = await _metadata_map(s, [inst.id])
             tags = (await tag_map(s, [inst]))[inst.id]
         addresses = (await self.networking.addresses([inst.id]))[inst.id]
-        return ServerView(inst, meta.get(inst.id, {}), tags=tags, addresses=addresses)
+        groups = (await names_by_server(self.db, [inst.id])).get(inst.id)
+        return ServerView(inst, meta.get(inst.id, {}), tags=tags, addresses=addresses,
+                          security_groups=groups)
 
     async def image_props(self, image_ref: str) -> dict[str, Any] | None:
         """An image's id and properties, for the scheduler and the driver (admin view)."""
@@ -308,8 +314,9 @@ class ServerService:
             meta = await _metadata_map(s, [r.id for r in rows])
             tags = await tag_map(s, rows)
         addresses = await self.networking.addresses([r.id for r in rows])
-        return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id], addresses=addresses[r.id])
-                for r in rows]
+        groups = await names_by_server(self.db, [r.id for r in rows])
+        return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id], addresses=addresses[r.id],
+                           security_groups=groups.get(r.id)) for r in rows]
 
     # ------------------------------------------------------------------ changes
 

@@ -81,8 +81,9 @@ class ServerViews:
             "OS-EXT-STS:power_state": i.power_state,
             "os-extended-volumes:volumes_attached": [],
         }
-        if i.vm_state != states.DELETED:
-            out["security_groups"] = [{"name": n} for n in i.security_groups]
+        groups = v.security_groups if v.security_groups is not None else i.security_groups
+        if i.vm_state != states.DELETED and groups:     # none: Nova leaves the key out
+            out["security_groups"] = [{"name": n} for n in groups]
         if i.vm_state in (states.ERROR, states.DELETED) and i.fault:
             fault = {k: i.fault[k] for k in ("code", "message", "created")}
             if ctx.is_admin or i.fault.get("code") != 500:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from nubo.compute import schemas_servers as schemas
 from nubo.compute import servers_query
 from nubo.compute.api import api
-from nubo.compute.handlers import server_actions
+from nubo.compute.handlers import server_actions, server_network
 from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
@@ -107,6 +107,9 @@ async def action(request: Request) -> Response:
     (name, arg), = body.items()
     if name in server_actions.ACTIONS:      # pause, shelve, migrate ... (actions.py)
         return await server_actions.dispatch(request, a, ctx, request.path_params[
+            "server_id"], name, arg)
+    if name in server_network.ACTIONS:      # security groups, floating IPs
+        return await server_network.dispatch(request, a, ctx, request.path_params[
             "server_id"], name, arg)
     ver = version(request)
     arg_schema = schemas.action_schema(name, ver)

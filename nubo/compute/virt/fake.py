@@ -6,6 +6,10 @@ flavor extra spec or an image property, `nubo_fake:spawn`:
   `fail_once`     the first spawn of each instance fails (a reschedule then succeeds)
   `slow=<secs>`   spawning takes that long
 or at run time on the driver (`FakeDriver.faults`), and a whole host can be marked down.
+`faults["attach_interface"] = "fail"` makes NIC hot-plugs fail.
+
+Each instance's NICs (`nics`: the VifSpecs it was spawned with, then those attached and not
+detached since) are kept with it, so that tests can see what the guest would have.
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nubo.compute import states
-from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed
+from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed, VifSpec
 
 FAULT_KEY = "nubo_fake:spawn"
 #: instances whose one injected failure happened, on whichever simulated host
@@ -38,17 +42,24 @@ class FakeDriver:
     #: where the host keeps its instances, so that they outlive a restart of `nubo up`
     #: (as a real hypervisor's guests outlive a restart of the agent)
     state_file: Path | None = None
+    #: instance id -> its NICs (VifSpec as plain values), in the order the guest sees them
+    nics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.state_file is not None and self.state_file.exists():
-            self.instances.update(json.loads(self.state_file.read_text()))
+            doc = json.loads(self.state_file.read_text())
+            if isinstance(doc.get("instances"), dict):
+                self.instances.update(doc["instances"])
+                self.nics.update(doc.get("nics") or {})
+            else:               # the older file: instance id -> power state only
+                self.instances.update(doc)
 
     def _save(self) -> None:
         if self.state_file is None:
             return
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.instances))
+        tmp.write_text(json.dumps({"instances": self.instances, "nics": self.nics}))
         os.replace(tmp, self.state_file)
 
     async def inventory(self) -> HostInventory:
@@ -76,10 +87,12 @@ class FakeDriver:
         if delay:
             await asyncio.sleep(delay)
         self.instances[spec.id] = states.RUNNING
+        self.nics[spec.id] = [v if isinstance(v, dict) else asdict(v) for v in spec.vifs]
         self._save()
         return states.RUNNING
 
     async def destroy(self, instance_id: str) -> None:
+        self.nics.pop(instance_id, None)
         if self.instances.pop(instance_id, None) is not None:
             self._save()
 
@@ -134,3 +147,21 @@ class FakeDriver:
 
     async def console(self, instance_id: str, kind: str) -> dict[str, Any] | None:
         return None
+
+    async def attach_interface(self, instance_id: str, vif: VifSpec) -> None:
+        if instance_id not in self.instances:
+            raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
+        if self.faults.get("attach_interface") == "fail":
+            raise SpawnFailed(f"fake driver: attaching port {vif.port_id} to {instance_id} "
+                              "fails (fault injected)")
+        nics = self.nics.setdefault(instance_id, [])
+        if all(n["port_id"] != vif.port_id for n in nics):
+            nics.append(asdict(vif))
+            self._save()
+
+    async def detach_interface(self, instance_id: str, port_id: str) -> None:
+        nics = self.nics.get(instance_id, [])
+        kept = [n for n in nics if n["port_id"] != port_id]
+        if len(kept) != len(nics):
+            self.nics[instance_id] = kept
+            self._save()
