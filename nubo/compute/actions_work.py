@@ -101,8 +101,10 @@ class ActionWorker:
 
     async def periodic(self) -> dict[str, int]:
         """Reclaim soft-deleted servers past reclaim_instance_interval; offload shelved
-        ones past shelved_offload_time."""
-        counts = {"reclaimed": 0, "offloaded": 0}
+        ones past shelved_offload_time; destroy guests evacuated away from a host that
+        answers again."""
+        counts = {"reclaimed": 0, "offloaded": 0,
+                  "evacuated_destroyed": await self.migrator.destroy_evacuated()}
         now = utcnow()
         async with self.c.db.read() as s:
             rows = list((await s.execute(select(Instance).where(

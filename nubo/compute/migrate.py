@@ -4,16 +4,22 @@ resize to the same flavor: resize.py).
 Both hold the source host's allocation under the migration's own placement consumer while
 the move runs and claim the destination for the instance (one atomic swap, then the
 scheduler's claim), as Nova's migration-based allocations do; success drops the source's,
-failure swaps them back. The plan lives in request_spec["live"] / ["evacuate"].
+failure swaps them back. The plan lives in request_spec["live"] / ["evacuate"]. The guest
+an evacuation leaves on its down source is destroyed when that host answers again
+(`destroy_evacuated`, from the periodic reconcile).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from nubo.compute import migration_records as records
 from nubo.compute import states
 from nubo.compute.models import Instance
+from nubo.compute.models_actions import Migration
 from nubo.compute.vifplug import VifPlugFailed
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import HostUnreachable
@@ -26,6 +32,10 @@ if TYPE_CHECKING:
     from nubo.compute.conductor import Conductor
 
 Event = tuple[str, Any, str | None, str, str | None]
+LOG = logging.getLogger("nubo.compute.migrate")
+#: evacuation statuses whose source may still run the guest (Nova's, plus Nubo's
+#: 'rebuilding' step between pre-migrating and done)
+EVACUATED = ("accepted", "pre-migrating", "rebuilding", "done")
 
 
 def spec_for(inst: Instance, flavor: dict[str, Any], image: dict[str, Any] | None = None,
@@ -182,3 +192,37 @@ class Migrator:
                              host=dest, vm_state=back, task_state=None, power_state=power,
                              fault=None, task_started_at=None, request_spec=spec)
         await records.set_status(self.c.db, mig, "done")
+
+    async def destroy_evacuated(self) -> int:
+        """Nova's _destroy_evacuated_instances: a host that answers again still runs the
+        guests evacuated away while it was down; destroy them. An evacuation is done with
+        its source once the instance lives elsewhere (or is deleted): its record then goes
+        from 'done' to 'completed'. One read when there is nothing to do; a host that does
+        not answer is tried again next period. Returns the guests destroyed."""
+        async with self.c.db.read() as s:
+            rows = (await s.execute(select(Migration, Instance.host, Instance.deleted).join(
+                Instance, Instance.id == Migration.instance_uuid).where(
+                Migration.migration_type == "evacuation",
+                Migration.status.in_(EVACUATED)))).all()
+        by_source: dict[str, list[Migration]] = {}
+        for m, host, deleted in rows:
+            # still on its source (the evacuation under way or given up): not yet
+            if m.source_compute and (deleted or host != m.source_compute):
+                by_source.setdefault(m.source_compute, []).append(m)
+        destroyed = 0
+        for source, moved in by_source.items():
+            try:
+                local = set(await self.c.bus.call(source, "list_instances", timeout=10))
+                for m in moved:
+                    if m.instance_uuid in local:
+                        LOG.info("destroying instance %s on %s: it was evacuated from there",
+                                 m.instance_uuid, source)
+                        await self.c.bus.call(source, "destroy",
+                                              instance_id=m.instance_uuid, timeout=300)
+                        destroyed += 1
+            except (HostUnreachable, SpawnFailed):
+                continue
+            for m in moved:
+                if m.status == "done":
+                    await records.set_status(self.c.db, m.uuid, "completed", expect=("done",))
+        return destroyed

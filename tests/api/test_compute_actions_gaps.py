@@ -219,3 +219,30 @@ async def test_force_completed_move_that_fails_runs_again_on_the_source(
     assert driver_of(api, host).instances[sid] == 3
     got = await wait(api, sid, "ACTIVE")
     assert got["OS-EXT-SRV-ATTR:host"] == host and driver_of(api, host).instances[sid] == 1
+
+
+async def test_evacuated_guest_is_destroyed_when_its_host_comes_back(two_hosts: Api) -> None:
+    api = two_hosts
+    sid, host, _ = await boot(api)
+    other = other_host(api, host)
+    conductor = api.node.compute.runtime.conductor
+    agent = next(a for a in api.node.compute.runtime.agents if a.host == host)
+    agent.down = True
+    await force_down(api, host)
+    await act(api, sid, {"evacuate": {}}, 200, headers=mv("2.29"))
+    assert (await wait(api, sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == other
+    assert sid in on_host(api, host) and sid in on_host(api, other)  # the source is down
+    await conductor.reconcile()               # still down: nothing can be done yet
+    migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}"))[
+        "migrations"]
+    assert [m["status"] for m in migs] == ["done"]
+    agent.down = False                        # the host answers again
+    counts = await conductor.reconcile()
+    assert counts["evacuated_destroyed"] == 1
+    assert sid not in on_host(api, host) and sid in on_host(api, other)
+    migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}"))[
+        "migrations"]
+    assert [m["status"] for m in migs] == ["completed"]
+    assert (await conductor.reconcile())["evacuated_destroyed"] == 0
+    got = await api.ok("GET", f"{S}/{sid}")
+    assert got["server"]["status"] == "ACTIVE" and got["server"]["OS-EXT-SRV-ATTR:host"] == other
