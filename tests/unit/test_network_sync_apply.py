@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
+
+from nubo.config import Settings
 from nubo.network.dataplane.base import (
     DHCP_OWNER,
     DataplaneError,
@@ -22,6 +25,7 @@ from nubo.network.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
+from nubo.network.sync import wiring
 from nubo.network.sync.apply import Applied, apply_diff
 
 
@@ -200,3 +204,15 @@ async def test_a_failed_removal_is_kept_for_the_next_round() -> None:
     dp.calls.clear()
     a = await apply_diff(dp, a, BASE)
     assert dp.calls == [("unplug_port", VM.id)] and a.ports == {}
+
+
+def test_network_auto_is_linux_only_with_real_guests_and_tools(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wiring, "linux_unusable", lambda: None)
+    auto = Settings(network="auto")
+    assert wiring.resolve_network(auto, "fake") == "noop"       # fake hosts: no taps
+    assert wiring.resolve_network(auto, "libvirt") == "linux"
+    monkeypatch.setattr(wiring, "linux_unusable", lambda: "dnsmasq not found")
+    assert wiring.resolve_network(auto, "libvirt") == "noop"
+    assert wiring.resolve_network(Settings(network="linux"), "fake") == "linux"
+    assert wiring.resolve_network(Settings(network="noop"), "libvirt") == "noop"
