@@ -55,11 +55,13 @@ class DiskConfig:
 
 @dataclass(frozen=True)
 class NicConfig:
-    mac: str
+    mac: str                          # the guest's MAC (the port's)
     target_dev: str                   # the tap's name (tapXXXXXXXX-XX as Nova)
     bridge: str | None = None         # None: an unmanaged tap (type='ethernet')
     mtu: int | None = None
     model: NicModel = "virtio"
+    #: virtio's backend in the host kernel (/dev/vhost-net, KVM only); else QEMU's own
+    vhost: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nubo.compute import states
-from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed
+from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed, VifSpec
 from nubo.compute.virt.libvirt import caps as capsmod
 from nubo.compute.virt.libvirt import events, probe
 from nubo.compute.virt.libvirt.config import (
@@ -29,6 +29,7 @@ from nubo.compute.virt.libvirt.config import (
     DomainConfig,
     DomainConfigError,
     HostCapabilities,
+    NicConfig,
     NovaMetadata,
     SmbiosConfig,
     derive_guest_options,
@@ -37,6 +38,7 @@ from nubo.compute.virt.libvirt.config import (
 from nubo.compute.virt.libvirt.disks import DiskSet, InstanceDisks
 from nubo.compute.virt.libvirt.host import LibvirtHost
 from nubo.compute.virt.libvirt.imagecache import Fetch, ImageCache, run
+from nubo.compute.virt.libvirt.nics import InterfaceEditor, tap_missing, vif_dev
 from nubo.compute.virt.libvirt.xml import domain_xml
 
 LOG = logging.getLogger("nubo.compute.libvirt")
@@ -70,7 +72,8 @@ class LibvirtDriver:
         self.host_caps = HostCapabilities()
         self.cache_mode = "none"
         self.on_event: EventHandler | None = None
-        self.nics = False       # the network dataplane hands over taps (not yet)
+        self.vhost_net = False  # /dev/vhost-net exists (and KVM runs): virtio in the kernel
+        self.nics = InterfaceEditor(self)
         self._locks: dict[str, asyncio.Lock] = {}
         self._event_tasks: set[asyncio.Task[None]] = set()
 
@@ -92,6 +95,7 @@ class LibvirtDriver:
         except Exception:  # noqa: BLE001 - older libvirt: the defaults stand
             dom_xml = None
         self.host_caps = capsmod.host_capabilities(caps_xml, dom_xml, virt)  # type: ignore
+        self.vhost_net = virt == "kvm" and _has_vhost_net()
         self.instances_dir.mkdir(parents=True, exist_ok=True)
         self.cache_mode = "none" if _direct_io(self.instances_dir) else "writeback"
         events.watch(self.conn, asyncio.get_running_loop(), self._event)
@@ -181,6 +185,7 @@ class LibvirtDriver:
             name=spec.name, uuid=spec.id, display_name=spec.display_name,
             vcpus=int(f["vcpus"]), memory_mb=int(f["ram"]), virt_type=self.host_caps.virt_type,
             machine_type=opts.machine_type, cpu=opts.cpu, disks=tuple(disk_cfgs),
+            nics=tuple(self.nic_config(v, opts.nic_model) for v in spec.vifs),
             serial_log_path=str(self.disks.dir(spec.id) / "console.log"),
             vnc_listen=self.opts.vnc_listen, video_model=opts.video_model,
             rng_model=opts.rng_model, smbios=SmbiosConfig(serial=spec.id, uuid=spec.id),
@@ -193,6 +198,11 @@ class LibvirtDriver:
                 creation_time=time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
                 package="nubo", image_id=spec.image.get("id")),
             numa_cells=opts.numa_cells, pinning=opts.pinning, hugepage_kb=opts.hugepage_kb)
+
+    def nic_config(self, vif: VifSpec, model: str = "virtio") -> NicConfig:
+        """The guest's NIC on the tap the network dataplane made for the port."""
+        return NicConfig(mac=vif.mac, target_dev=vif_dev(vif), mtu=vif.mtu or None,
+                         model=model, vhost=self.vhost_net)  # type: ignore[arg-type]
 
     async def _free_cpus(self, instance_id: str) -> tuple[int, ...]:
         def read() -> list[str]:
@@ -207,9 +217,9 @@ class LibvirtDriver:
             if dom is not None:
                 return await self._respawn(spec, dom)
             base = await self.images.get(spec.image)
-            # No NIC yet (the network dataplane is not wired to this driver): the guest's
-            # only way to its metadata and key is a config drive, so it always gets one.
-            config_drive = spec.config_drive or self.opts.force_config_drive or not self.nics
+            # A guest with a NIC reads its metadata over HTTP (169.254.169.254) unless a
+            # config drive is asked for; one without has no other way to its key and data.
+            config_drive = spec.config_drive or self.opts.force_config_drive or not spec.vifs
             disks = await self.disks.create(spec, base, config_drive)
             try:
                 return await self._define_and_start(spec, disks)
@@ -224,6 +234,10 @@ class LibvirtDriver:
             cfg = self.domain_config(spec, disks, await self._free_cpus(spec.id), rescue)
         except DomainConfigError as exc:
             raise SpawnFailed(str(exc)) from exc
+        missing = tap_missing(cfg.nics)
+        if missing:     # libvirt would say "No such device" at start; say which port
+            raise SpawnFailed(f"the network dataplane has not plugged {missing} on "
+                              f"{self.host} (type='ethernet' NICs need the tap made first)")
         xml = domain_xml(cfg)
         (self.disks.dir(spec.id) / ("rescue.xml" if rescue else "domain.xml")).write_text(xml)
         dom = await self._libvirt("defining the domain", self.conn.defineXML, xml)
@@ -444,6 +458,18 @@ class LibvirtDriver:
                         await asyncio.to_thread(dom.resume)
             return True
 
+    # ------------------------------------------------------------------ interfaces
+
+    async def attach_interface(self, instance_id: str, vif: VifSpec) -> None:
+        async with self._lock(instance_id):
+            await self.nics.attach(await self._dom(instance_id), vif)
+
+    async def detach_interface(self, instance_id: str, port_id: str) -> None:
+        async with self._lock(instance_id):
+            dom = await asyncio.to_thread(self._lookup, instance_id)
+            if dom is not None:
+                await self.nics.detach(dom, port_id)
+
     # ------------------------------------------------------------------ periodic
 
     def cleanup_images(self) -> list[str]:
@@ -462,6 +488,11 @@ def _tail(path: Path, limit: int) -> bytes:
         size = f.tell()
         f.seek(max(0, size - limit))
         return f.read()
+
+
+def _has_vhost_net() -> bool:
+    """vhost-net moves virtio's packets in the host kernel; only KVM guests can use it."""
+    return Path("/dev/vhost-net").exists()
 
 
 def _direct_io(directory: Path) -> bool:

@@ -172,6 +172,13 @@ def _disk(devices: ET.Element, disk: DiskConfig) -> None:
         _sub(el, "boot", order=disk.boot_order)
 
 
+def interface_xml(nic: NicConfig) -> str:
+    """One <interface> on its own, for hot-plugging (attachDeviceFlags)."""
+    holder = ET.Element("devices")
+    _nic(holder, nic)
+    return ET.tostring(holder[0], encoding="unicode")
+
+
 def _nic(devices: ET.Element, nic: NicConfig) -> None:
     el = _sub(devices, "interface", type="ethernet" if nic.bridge is None else "bridge")
     _sub(el, "mac", address=nic.mac)
@@ -183,7 +190,8 @@ def _nic(devices: ET.Element, nic: NicConfig) -> None:
         _sub(el, "target", dev=nic.target_dev, managed="no")
     _sub(el, "model", type=nic.model)
     if nic.model == "virtio":
-        _sub(el, "driver", name="qemu")     # no vhost-net on our hosts
+        # Explicit, so libvirt never tries vhost-net where the host has none.
+        _sub(el, "driver", name="vhost" if nic.vhost else "qemu")
     if nic.mtu is not None:
         _sub(el, "mtu", size=nic.mtu)
 
