@@ -3,6 +3,7 @@ addSecurityGroup/removeSecurityGroup with os-security-groups, addFloatingIp/remo
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import jsonschema
@@ -284,3 +285,42 @@ async def test_floating_ip_actions(api: Api) -> None:
     assert r.status_code == 409 and "is not associated with instance" in r.text, r.text
     r = await api.req("POST", url, json={"removeFloatingIp": {"address": "203.0.113.99"}})
     assert r.status_code == 404, r.text
+
+
+async def test_attach_waits_for_vif_plugged(api: Api) -> None:
+    """With a dataplane that reports plugs, the attach answers once network-vif-plugged has
+    come for the new port; without it in time, the attach fails and leaves no port."""
+    net, _ = await network(api, "plugnet", "192.168.94.0/24")
+    srv = await server(api, net)
+    sid = srv["id"]
+    rt = api.node.compute.runtime
+    rt.servers.networking.vif_events = True
+    rt.interfaces.vif_plugging_timeout = 5.0
+    try:
+        call = asyncio.create_task(api.req("POST", f"{S}/{sid}/os-interface", json={
+            "interfaceAttachment": {"net_id": net}}))
+        new: dict[str, Any] = {}
+        for _ in range(200):
+            ports = (await api.ok("GET", f"{N}/ports?device_id={sid}"))["ports"]
+            new = next((p for p in ports if p["status"] == "DOWN"), {})
+            if new:
+                break
+            await asyncio.sleep(0.02)
+        assert new, "the new port is DOWN until its plug is reported"
+        assert not call.done()
+        await api.ok("POST", "/compute/v2.1/os-server-external-events", 200, json={
+            "events": [{"name": "network-vif-plugged", "server_uuid": sid,
+                        "tag": new["id"], "status": "completed"}]})
+        r = await asyncio.wait_for(call, 10)
+        assert r.status_code == 200, r.text
+        assert r.json()["interfaceAttachment"]["port_id"] == new["id"]
+        assert new["id"] in driver_nics(api, sid)
+
+        rt.interfaces.vif_plugging_timeout = 0.2      # no event comes this time
+        r = await api.req("POST", f"{S}/{sid}/os-interface", json={
+            "interfaceAttachment": {"net_id": net}})
+        assert r.status_code == 500, r.text
+        assert len((await api.ok("GET", f"{N}/ports?device_id={sid}"))["ports"]) == 2
+    finally:
+        rt.servers.networking.vif_events = False
+        rt.interfaces.vif_plugging_timeout = 300.0
