@@ -17,7 +17,8 @@ class ComputeAgent:
     RPC_METHODS = frozenset({"report", "spawn", "destroy", "power_off", "power_on", "reboot",
                              "power_state", "list_instances", "pause", "unpause", "suspend",
                              "resume", "rescue", "unrescue", "console_output", "snapshot",
-                             "console", "attach_interface", "detach_interface"})
+                             "console", "attach_interface", "detach_interface",
+                             "get_diagnostics"})
 
     def __init__(self, host: str, driver: VirtDriver, availability_zone: str = "nova") -> None:
         self.host = host
@@ -106,3 +107,7 @@ class ComputeAgent:
     async def detach_interface(self, instance_id: str, port_id: str) -> None:
         self._alive()
         await self.driver.detach_interface(instance_id, port_id)
+
+    async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
+        self._alive()
+        return await self.driver.get_diagnostics(instance_id)

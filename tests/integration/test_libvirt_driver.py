@@ -139,3 +139,28 @@ async def test_failed_spawn_leaves_nothing(driver: object, tmp_path: Path) -> No
         await d.spawn(s2)
     assert await d.list_instances() == []
     assert [p.name for p in (tmp_path / "instances").iterdir()] == ["_base"]
+
+
+async def test_diagnostics_of_a_running_domain(driver: object) -> None:
+    from nubo.compute.virt.libvirt.driver import LibvirtDriver
+    d: LibvirtDriver = driver  # type: ignore[assignment]
+    s = _spec()
+    assert await d.get_diagnostics(s.id) is None                # no such domain
+    assert await d.spawn(s) == states.RUNNING
+    diag: dict = {}
+    for _ in range(50):         # the guest reads its disk and spends CPU while it boots
+        diag = await d.get_diagnostics(s.id) or {}
+        if diag["cpu_details"][0]["time"] and diag["disk_details"][0]["read_bytes"]:
+            break
+        await asyncio.sleep(0.2)
+    assert diag["power_state"] == states.RUNNING and diag["driver"] == "libvirt"
+    assert diag["hypervisor"] in ("qemu", "kvm") and diag["hypervisor_os"] == "linux"
+    assert [c["id"] for c in diag["cpu_details"]] == [0] and diag["cpu_details"][0]["time"] > 0
+    assert diag["memory_details"]["maximum"] == 128
+    assert len(diag["disk_details"]) == 2                       # root disk + config drive
+    assert diag["disk_details"][0]["read_bytes"] > 0 and diag["nic_details"] == []
+    legacy = diag["legacy"]
+    assert legacy["memory"] == 128 * 1024 and legacy["cpu0_time"] > 0
+    assert legacy["vda_read"] == diag["disk_details"][0]["read_bytes"]
+    await d.destroy(s.id)
+    assert await d.get_diagnostics(s.id) is None

@@ -227,11 +227,6 @@ async def diagnostics(request: Request) -> Response:
     a, ctx = api(request), context(request)
     inst = await _enforce(a, ctx, request.path_params["server_id"],
                           "os_compute_api:os-server-diagnostics")
-    diag = await build_diagnostics(a.runtime.bus, inst)
-    if version(request).matches("2.48"):
-        return json_response(diag)
-    # before 2.48 the answer was the driver's own dictionary; this is libvirt's shape
-    flat: dict[str, Any] = {"memory": diag["memory_details"]["maximum"] * 1024}
-    for i, c in enumerate(diag["cpu_details"]):
-        flat[f"cpu{i}_time"] = c["time"]
-    return json_response(flat)
+    standard, flat = await build_diagnostics(a.runtime.bus, inst)
+    # before 2.48 the answer was the driver's own dictionary (libvirt's keys)
+    return json_response(standard if version(request).matches("2.48") else flat)

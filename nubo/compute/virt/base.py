@@ -136,3 +136,15 @@ class VirtDriver(Protocol):
     async def detach_interface(self, instance_id: str, port_id: str) -> None:
         """Hot-unplug the port's NIC (if_exists)."""
         ...
+
+    async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
+        """What the hypervisor measures of the instance (Nova's get_instance_diagnostics),
+        None when this host does not have it: {"power_state": int, "driver", "hypervisor",
+        "hypervisor_os", "cpu_details": [{"id", "time" (ns), "utilisation"}],
+        "nic_details": [{"mac_address", "rx_octets", "rx_errors", "rx_drop", "rx_packets",
+        "rx_rate", "tx_octets", "tx_errors", "tx_drop", "tx_packets", "tx_rate"}],
+        "disk_details": [{"read_bytes", "read_requests", "write_bytes", "write_requests",
+        "errors_count"}], "memory_details": {"maximum", "used"} (MiB), "legacy": the flat
+        pre-2.48 dictionary in the driver's own keys (Nova's get_diagnostics)}. Uptime and
+        config drive are the controller's to add."""
+        ...

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ class FakeDriver:
     state_file: Path | None = None
     #: instance id -> its NICs (VifSpec as plain values), in the order the guest sees them
     nics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: instance id -> vcpus, ram, disks it was spawned with, and when it last started
+    #: running (for diagnostics; not kept across restarts: then 1 vCPU, 512 MiB, 1 disk)
+    sizes: dict[str, dict[str, int]] = field(default_factory=dict)
+    since: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.state_file is not None and self.state_file.exists():
@@ -88,11 +93,18 @@ class FakeDriver:
             await asyncio.sleep(delay)
         self.instances[spec.id] = states.RUNNING
         self.nics[spec.id] = [v if isinstance(v, dict) else asdict(v) for v in spec.vifs]
+        f = spec.flavor
+        self.sizes[spec.id] = {"vcpus": int(f.get("vcpus") or 1), "ram": int(f.get("ram") or 512),
+                               "disks": 1 + bool(f.get("ephemeral")) + bool(f.get("swap"))
+                               + bool(spec.config_drive)}
+        self.since[spec.id] = time.time()
         self._save()
         return states.RUNNING
 
     async def destroy(self, instance_id: str) -> None:
         self.nics.pop(instance_id, None)
+        self.sizes.pop(instance_id, None)
+        self.since.pop(instance_id, None)
         if self.instances.pop(instance_id, None) is not None:
             self._save()
 
@@ -108,6 +120,8 @@ class FakeDriver:
     def _set(self, instance_id: str, state: int) -> int:
         if instance_id not in self.instances:
             raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
+        if state == states.RUNNING and self.instances[instance_id] != states.RUNNING:
+            self.since[instance_id] = time.time()
         self.instances[instance_id] = state
         self._save()
         return state
@@ -165,3 +179,40 @@ class FakeDriver:
         if len(kept) != len(nics):
             self.nics[instance_id] = kept
             self._save()
+
+    async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
+        """Plausible counters from what the fake knows: the flavor it was spawned with,
+        its NICs and how long it has been running (2% of each vCPU busy, a little disk and
+        network traffic per second). The driver is named "libvirt", the shape it imitates,
+        as Nova's own fake does (clients and Tempest know only the real drivers' names)."""
+        if instance_id not in self.instances:
+            return None
+        power = self.instances[instance_id]
+        size = self.sizes.get(instance_id, {"vcpus": 1, "ram": 512, "disks": 1})
+        t = time.time() - self.since.setdefault(instance_id, time.time()) \
+            if power == states.RUNNING else 0.0
+        cpus = [{"id": i, "time": int(t * 0.02 * 1e9), "utilisation": None}
+                for i in range(size["vcpus"])]
+        disks = [{"read_bytes": (1 << 20) + int(t) * 4096, "read_requests": 256 + int(t),
+                  "write_bytes": int(t) * 2048, "write_requests": int(t) // 2,
+                  "errors_count": 0} for _ in range(size["disks"])]
+        nics = [{"mac_address": n.get("mac", ""), "rx_octets": int(t) * 600,
+                 "rx_errors": 0, "rx_drop": 0, "rx_packets": int(t) * 5, "rx_rate": None,
+                 "tx_octets": int(t) * 300, "tx_errors": 0, "tx_drop": 0,
+                 "tx_packets": int(t) * 3, "tx_rate": None}
+                for n in self.nics.get(instance_id, [])]
+        legacy: dict[str, Any] = {f"cpu{c['id']}_time": c["time"] for c in cpus}
+        for i, d in enumerate(disks):
+            dev = "vd" + chr(ord("a") + i)
+            legacy.update({f"{dev}_read_req": d["read_requests"], f"{dev}_read": d["read_bytes"],
+                           f"{dev}_write_req": d["write_requests"],
+                           f"{dev}_write": d["write_bytes"], f"{dev}_errors": 0})
+        for i, n in enumerate(nics):
+            legacy.update({f"tap{i}_rx": n["rx_octets"], f"tap{i}_tx": n["tx_octets"]})
+        legacy["memory"] = size["ram"] * 1024
+        return {"power_state": power, "driver": "libvirt", "hypervisor": "fake",
+                "hypervisor_os": "linux", "cpu_details": cpus, "nic_details": nics,
+                "disk_details": disks,
+                "memory_details": {"maximum": size["ram"],
+                                   "used": size["ram"] if power == states.RUNNING else 0},
+                "legacy": legacy}
