@@ -472,6 +472,17 @@ class LibvirtDriver:
 
     # ------------------------------------------------------------------ periodic
 
+    async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
+        """Nova's get_instance_diagnostics (and the flat get_diagnostics as `legacy`):
+        domain info, vCPU times, block stats per disk, interface stats per NIC, memory
+        stats; None when the host has no such domain."""
+        from nubo.compute.virt.libvirt import diagnostics as diag
+        dom = await asyncio.to_thread(self._lookup, instance_id)
+        if dom is None:
+            return None
+        counters = await self._libvirt("reading diagnostics", diag.collect, dom)
+        return diag.shape(counters, self.host_caps.virt_type)
+
     def cleanup_images(self) -> list[str]:
         return self.images.cleanup()
 
