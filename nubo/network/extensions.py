@@ -57,6 +57,11 @@ CORE: list[tuple[str, str, str]] = [
     ("ip_allocation", "IP Allocation", "IP allocation extension."),
     ("subnet-external-network", "Subnet External Network", "Informs if the subnet is "
      "associated to an external network."),
+    ("ip-substring-filtering", "IP address substring filtering", "Provides IP address "
+     "substring filtering when listing ports"),
+    ("tag", "Tag support", "Enables to set tag on resources."),
+    ("service-type", "Neutron Service Type Management", "API for retrieving service "
+     "providers for Neutron advanced services"),
     ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet "
      "pool"),
     ("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a "
@@ -125,3 +130,8 @@ async def v2(request: Request) -> Response:
         res.append({"name": name, "collection": coll.replace("-", "_") if name == "quota"
                     else coll, "links": [{"href": f"{base}/v2.0/{coll}", "rel": "self"}]})
     return json_response({"resources": res})
+
+
+async def service_providers(request: Request) -> Response:
+    """service-type: no advanced service (VPN, load balancer, ...) has a provider here."""
+    return json_response({"service_providers": []})

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.core.errors import BadRequest
 from nubo.network import errors
 from nubo.network import models as m
 
@@ -94,8 +95,7 @@ def _find_subnet(subnets: Sequence[m.Subnet], network_id: str, subnet_id: str | 
             if s.id == subnet_id:
                 if ip is not None and ipaddress.ip_address(ip) not in ipaddress.ip_network(
                         s.cidr):
-                    raise errors.invalid_input(
-                        f"IP address {ip} is not a valid IP for the specified subnet")
+                    raise invalid_for_subnet(ip)
                 return s
         raise errors.invalid_input(f"Failed to create port on network {network_id}, because "
                                    f"fixed_ips included invalid subnet {subnet_id}")
@@ -104,8 +104,13 @@ def _find_subnet(subnets: Sequence[m.Subnet], network_id: str, subnet_id: str | 
     for s in subnets:
         if addr in ipaddress.ip_network(s.cidr):
             return s
-    raise errors.invalid_input(f"IP address {ip} is not a valid IP for any of the subnets on "
-                               "the specified network")
+    raise BadRequest(f"IP address {ip} is not a valid IP for any of the subnets on the "
+                     "specified network.", code="InvalidIpForNetwork")
+
+
+def invalid_for_subnet(ip: str) -> BadRequest:
+    return BadRequest(f"IP address {ip} is not a valid IP for the specified subnet.",
+                      code="InvalidIpForSubnet")
 
 
 def check_host_address(subnet: m.Subnet, ip: str) -> str:
@@ -114,9 +119,9 @@ def check_host_address(subnet: m.Subnet, ip: str) -> str:
     net = ipaddress.ip_network(subnet.cidr)
     if addr.version == 4 and net.prefixlen < 31 and addr in (net.network_address,
                                                              net.broadcast_address):
-        raise errors.invalid_input(f"IP address {ip} is not a valid IP for the specified subnet")
+        raise invalid_for_subnet(ip)
     if addr.version == 6 and addr == net.network_address:
-        raise errors.invalid_input(f"IP address {ip} is not a valid IP for the specified subnet")
+        raise invalid_for_subnet(ip)
     return str(addr)
 
 

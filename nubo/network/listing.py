@@ -33,7 +33,10 @@ def _matches(value: Any, wanted: list[str]) -> bool:
         if all(isinstance(x, dict) for x in value):   # fixed_ips=ip_address=10.0.0.5
             for w in wanted:
                 k, _, v = w.partition("=")
-                if any(_as_text(x.get(k)) == v for x in value):
+                if k == "ip_address_substr":      # the ip-substring-filtering extension
+                    if any(v in _as_text(x.get("ip_address")) for x in value):
+                        return True
+                elif any(_as_text(x.get(k)) == v for x in value):
                     return True
             return False
         return any(_as_text(x) in wanted for x in value)

@@ -30,6 +30,7 @@ ROUTES: list[Route] = [
     Route("/v2.0", "GET", extensions.v2),
     Route("/v2.0/extensions", "GET", extensions.list_),
     Route("/v2.0/extensions/{alias}", "GET", extensions.show),
+    Route("/v2.0/service-providers", "GET", extensions.service_providers),
     Route("/v2.0/networks", "GET", networks.list_),
     Route("/v2.0/networks", "POST", networks.create),
     Route(N, "GET", networks.show),

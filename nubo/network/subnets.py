@@ -46,6 +46,9 @@ READ_ONLY = ("cidr", "ip_version", "network_id", "ipv6_ra_mode", "ipv6_address_m
 V6_MODES = (None, "slaac", "dhcpv6-stateful", "dhcpv6-stateless")
 MAX_DNS = 5
 MAX_ROUTES = 20
+#: Neutron's ROUTER_INTERFACE_OWNERS
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface")
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -122,7 +125,7 @@ def check_pools(net: Net, pools: Any, gateway: str | None) -> list[dict[str, str
                              f"{net}.", code="OutOfBoundsAllocationPool")
         for other, (oa, ob) in zip(out, spans, strict=True):
             if a <= ob and oa <= b:
-                raise Conflict(f"Found overlapping allocation pools: {_rng(other)} and "
+                raise Conflict(f"Found overlapping allocation pools: {_rng(other)} "
                                f"{_rng(pool)} for subnet {net}.",
                                code="OverlappingAllocationPools")
         out.append(pool)
@@ -477,11 +480,22 @@ async def _apply_update(s: AsyncSession, ctx: RequestContext, sub: m.Subnet,
 
 
 async def delete_subnet(s: AsyncSession, sub: m.Subnet) -> None:
-    """Delete a subnet whose addresses only auto-deleted (DHCP) ports hold; else SubnetInUse."""
-    held = (await s.execute(select(m.Port.device_owner).join(
+    """Delete a subnet whose addresses only auto-deleted (DHCP) ports hold; else SubnetInUse.
+    On an IPv6 SLAAC or DHCPv6-stateless subnet, the addresses the ports made for themselves
+    go with the subnet (routers' interfaces still keep it), as in Neutron."""
+    held: list[tuple[str, str]] = [(r[0], r[1]) for r in await s.execute(select(
+        m.Port.id, m.Port.device_owner).join(
         m.IPAllocation, m.IPAllocation.port_id == m.Port.id).where(
-        m.IPAllocation.subnet_id == sub.id))).scalars().all()
-    if any(owner not in ports.AUTO_DELETE_OWNERS for owner in held):
+        m.IPAllocation.subnet_id == sub.id))]
+    if ipam.is_slaac(sub):
+        for pid, owner in held:
+            if owner not in ROUTER_INTERFACE_OWNERS:
+                await ipam.release(s, pid, subnet_id=sub.id)
+                port = await s.get(m.Port, pid)
+                if port is not None:
+                    attrs.touch(port)
+        held = [(pid, owner) for pid, owner in held if owner in ROUTER_INTERFACE_OWNERS]
+    if any(owner not in ports.AUTO_DELETE_OWNERS for _, owner in held):
         raise errors.subnet_in_use(sub.id)
     await drop_dhcp(s, sub)
     await attrs.drop_tags(s, "subnets", sub.id)
