@@ -6,7 +6,9 @@ free space is computed from its subnets, and the choice is claimed by rewriting 
 `hash` with a conditional UPDATE in the same transaction that inserts the subnet (Neutron's
 SubnetAllocator._lock_subnetpool). A transaction whose claim finds the hash changed lost the
 race: it reads the pool again and picks anew, up to MAX_RACES times, then answers Neutron's
-409 SubnetPoolInUse. On SQLite the write lock already serialises writers.
+409 SubnetPoolInUse. The pool row is read FOR UPDATE and its prefixes and subnets by locking
+reads, so on PostgreSQL and MariaDB (REPEATABLE READ) allocators queue and see each other's
+subnets instead of losing claims; on SQLite the write lock already serialises writers.
 """
 
 from __future__ import annotations
@@ -180,12 +182,15 @@ def check_owner(ctx: RequestContext, p: SubnetPool, action: str) -> None:
         raise Forbidden(f"({action}) is disallowed by policy", code="PolicyNotAuthorized")
 
 
-async def prefixes_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, list[str]]:
+async def prefixes_of(session: AsyncSession, ids: Sequence[str],
+                      lock: bool = False) -> dict[str, list[str]]:
+    """The pools' prefixes; `lock`: a locking read (the latest committed rows, also under
+    MariaDB's REPEATABLE READ)."""
     out: dict[str, list[str]] = {i: [] for i in ids}
     if ids:
-        for pid, cidr in await session.execute(select(
-                SubnetPoolPrefix.subnetpool_id, SubnetPoolPrefix.cidr).where(
-                SubnetPoolPrefix.subnetpool_id.in_(ids))):
+        q = select(SubnetPoolPrefix.subnetpool_id, SubnetPoolPrefix.cidr).where(
+            SubnetPoolPrefix.subnetpool_id.in_(ids))
+        for pid, cidr in await session.execute(q.with_for_update(read=True) if lock else q):
             out[pid].append(cidr)
     return {k: [str(n) for n in compact(ipaddress.ip_network(c) for c in v)]
             for k, v in out.items()}
@@ -278,6 +283,7 @@ async def remove_prefixes(session: AsyncSession, p: SubnetPool, gone: list[Net])
     left = subtract(have, gone)
     if not left:
         raise BadRequest("Empty subnet pool prefix list.", code="EmptySubnetPoolPrefixList")
+    p.hash = str(uuid.uuid4())   # an allocation that read the old prefixes loses its claim
     await _set_prefixes(session, p.id, left)
     attrs.touch(p)
     await session.flush()
@@ -297,7 +303,9 @@ async def delete_pool(session: AsyncSession, p: SubnetPool) -> None:
 
 async def allocated(session: AsyncSession, pool_id: str,
                     project_id: str | None = None) -> list[Net]:
-    q = select(m.Subnet.cidr).where(m.Subnet.subnetpool_id == pool_id)
+    """The CIDRs of the pool's subnets, by a locking read (see prefixes_of)."""
+    q = select(m.Subnet.cidr).where(m.Subnet.subnetpool_id == pool_id).with_for_update(
+        read=True)
     if project_id is not None:
         q = q.where(m.Subnet.project_id == project_id)
     return [ipaddress.ip_network(c) for c in (await session.execute(q)).scalars()]
@@ -359,12 +367,15 @@ async def allocate(session: AsyncSession, p: SubnetPool, project: str, version: 
                          f"allowed prefix is {p.min_prefixlen}.",
                          code="MinPrefixSubnetAllocationError")
     for _ in range(MAX_RACES):
+        # FOR UPDATE queues the pool's allocators on PostgreSQL and MariaDB (SQLite has its
+        # write lock); the hash claim below is what guarantees no overlap in any case
         seen = (await session.execute(select(SubnetPool.hash).where(
-            SubnetPool.id == p.id))).scalar_one_or_none()
+            SubnetPool.id == p.id).with_for_update())).scalar_one_or_none()
         if seen is None:
             raise not_found(p.id)
         await _check_quota(session, p, project, size)
-        prefixes = [ipaddress.ip_network(c) for c in (await prefixes_of(session, [p.id]))[p.id]]
+        prefixes = [ipaddress.ip_network(c) for c in
+                    (await prefixes_of(session, [p.id], lock=True))[p.id]]
         got = pick(subtract(prefixes, await allocated(session, p.id)), size, cidr)
         if await claim(session, p.id, seen):
             return got
