@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pyroute2 import IPRoute, NetlinkError, NetNS, netns
+from pyroute2 import config as pyroute2_config
 
 from nubo.network.dataplane.base import DataplaneError
 from nubo.network.dataplane.linux.render_links import (
@@ -35,6 +36,11 @@ from nubo.network.dataplane.linux.render_links import (
     Vlan,
     Vxlan,
 )
+
+# NetNS forks a child that inherits asyncio's signal wakeup fd and SIGTERM handler; closing
+# it sends it SIGTERM, whose byte then lands in the parent's loop: `nubo up` stopped itself.
+# With this the child resets SIGTERM to the default and just dies.
+pyroute2_config.disable_mp_signal = True
 
 ZERO_MAC = "00:00:00:00:00:00"
 
