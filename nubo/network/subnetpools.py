@@ -33,6 +33,7 @@ BITS = {4: 32, 6: 128}
 DEFAULT_MIN = {4: 8, 6: 64}
 QUOTA_UNIT = {4: 32, 6: 64}
 MAX_RACES = 10
+INT_MAX = 2**31 - 1
 BOUNDS = ("min_prefixlen", "max_prefixlen", "default_prefixlen")
 
 
@@ -125,6 +126,9 @@ def int_attr(a: dict[str, Any], k: str) -> None:
     if n < 0:
         raise errors.bad_request(f"Invalid input for {k}. Reason: '{n}' should be "
                                  "non-negative.")
+    if n > INT_MAX:      # what every database's INTEGER column holds
+        raise errors.bad_request(f"Invalid input for {k}. Reason: '{n}' is too large - must "
+                                 f"be no larger than '{INT_MAX}'.")
     a[k] = n
 
 

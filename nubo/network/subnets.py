@@ -227,6 +227,9 @@ async def _pool(session: AsyncSession, ctx: RequestContext, a: dict[str, Any]
     if version is None:
         raise subnetpools.bad_subnets("ip_version must be specified in the absence of cidr "
                                       "and subnetpool_id")
+    if version not in (4, 6):
+        raise errors.bad_request(f"Invalid input for ip_version. Reason: {version} is not in "
+                                 "[4, 6].")
     pool = await subnetpools.default_pool(session, version)
     if pool is None or not subnetpools.can_see(ctx, pool):
         raise subnetpools.bad_subnets(f"No default subnetpool found for IPv{version}")

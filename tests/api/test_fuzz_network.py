@@ -22,11 +22,13 @@ KEYS = ["network", "subnet", "port", "quota", "agent", "tags", "name", "network_
         "admin_state_up", "dns_nameservers", "host_routes", "destination", "nexthop",
         "enable_dhcp", "security_groups", "allowed_address_pairs", "binding:host_id",
         "binding:profile", "binding:vnic_type", "port_security_enabled", "mtu", "description",
-        "project_id", "device_owner", "ipv6_address_mode", "ipv6_ra_mode", "port", "subnet"]
+        "project_id", "device_owner", "ipv6_address_mode", "ipv6_ra_mode", "port", "subnet",
+        "subnetpool", "prefixes", "default_prefixlen", "min_prefixlen", "max_prefixlen",
+        "is_default", "default_quota", "subnetpool_id", "prefixlen", "use_default_subnetpool"]
 VALUES = json_values | st.sampled_from(
     ["10.0.0.0/24", "10.0.0.5", "fd00::/64", "vxlan", "flat", "vlan", "fa:16:3e:00:00:01",
-     "network:dhcp", "slaac"]) | st.lists(st.dictionaries(st.sampled_from(KEYS), json_values,
-                                                         max_size=3), max_size=3)
+     "network:dhcp", "slaac", ["10.0.0.0/8"], ["fd00::/48", "10.0.0.0/8"], 24, 2**40]
+) | st.lists(st.dictionaries(st.sampled_from(KEYS), json_values, max_size=3), max_size=3)
 bodies = json_values | st.dictionaries(
     st.sampled_from(KEYS), VALUES | st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=6),
     max_size=3)

@@ -215,6 +215,11 @@ async def test_default_pool(api: Api) -> None:
     fault(await subnet_req(api, network_id=n, use_default_subnetpool=True), 400, "BadRequest",
           "Bad subnets request: ip_version must be specified in the absence of cidr and "
           "subnetpool_id.")
+    fault(await subnet_req(api, network_id=n, use_default_subnetpool=True, ip_version="x"),
+          400, "HTTPBadRequest", "Invalid input for ip_version. Reason: x is not in [4, 6].")
+    fault(await subnet_req(api, network_id=n, subnetpool_id=p["id"], prefixlen=2**40), 400,
+          "HTTPBadRequest", f"Invalid input for prefixlen. Reason: '{2**40}' is too large - "
+          "must be no larger than '2147483647'.")
     s = (await api.ok("POST", f"{NET}/subnets", 201, json={"subnet": {
         "network_id": n, "use_default_subnetpool": True, "ip_version": 4}}))["subnet"]
     assert s["subnetpool_id"] == p["id"] and s["cidr"] == "10.60.0.0/24"
