@@ -286,8 +286,10 @@ class Conductor:
         async with self.db.read() as s:
             meta = {m.key: m.value for m in (await s.execute(select(InstanceMetadata).where(
                 InstanceMetadata.instance_id == inst.id))).scalars()}
-        vifs = [] if self.networking is None else await self.networking.vifs(
-            inst.id, (inst.request_spec or {}).get("networks") or [])
+        # NICs only where a dataplane plugs the ports as taps (the one that sends
+        # network-vif-plugged); with none (noop) there is no tap to give the guest
+        vifs = [] if self.networking is None or not self.networking.vif_events else \
+            await self.networking.vifs(inst.id, (inst.request_spec or {}).get("networks") or [])
         return {"id": inst.id, "name": f"instance-{inst.seq:08x}", "display_name": inst.name,
                 "flavor": flavor or inst.flavor, "image": image or {},
                 "user_data": inst.user_data, "key_data": inst.key_data,
@@ -360,7 +362,11 @@ class Conductor:
         except VifPlugAbandoned:
             return False            # deleted meanwhile: the delete queued behind us cleans up
         except VifPlugFailed as exc:
-            # Nova's BuildAbortException for a VirtualInterfaceCreateException: no reschedule
+            # Nova's BuildAbortException for a VirtualInterfaceCreateException: no
+            # reschedule; as Nova, the ports go before the instance shows ERROR
+            await self._destroy_on(host, inst.id)    # a resumed build may have spawned
+            await self._unplug_networks(inst)
+            await self.placement.delete_allocations(inst.id)
             await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failed to "
                              f"allocate the network(s), not rescheduling.", code=500,
                              expect_task=states.SPAWNING, details=str(exc),

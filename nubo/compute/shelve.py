@@ -107,12 +107,16 @@ class Shelver:
                     await self.c.host_states())).host
                 spec = await self.c.instance_spec(inst, image)
                 try:
-                    await self.c.vifs.bind(inst.id, host)   # plugged there before it runs
+                    # on its new host from now (Nova's claim sets it), so the dataplane's
+                    # events find it, and its ports are plugged there before it runs
+                    await self.c._set(inst.id, {"task_state": states.UNSHELVING}, host=host)
+                    await self.c.vifs.bind(inst.id, host)
                     power = await self.c.bus.call(host, "spawn", spec=spec, timeout=900)
                 except (SpawnFailed, HostUnreachable, VifPlugFailed):
                     await self.c._destroy_on(host, inst.id)
                     await self.c.vifs.restore(inst.id, "")
                     await self.c.placement.delete_allocations(inst.id)
+                    await self.c._set(inst.id, {"task_state": states.UNSHELVING}, host=None)
                     raise
         except (SpawnFailed, HostUnreachable, NoValidHost, VifPlugFailed) as exc:
             # it stays shelved (offloaded or not), the user may try again

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nubo.compute.conductor import Conductor
@@ -37,6 +37,12 @@ class VifPlugAbandoned(Exception):
 
 #: how often a wait checks whether its operation was called off
 POLL = 1.0
+
+
+def _retrieve(fut: asyncio.Future[Any]) -> None:
+    """A wait cut off (cancelled) leaves nothing unretrieved for asyncio to complain of."""
+    if not fut.cancelled():
+        fut.exception()
 
 
 class VifPlugging:
@@ -92,6 +98,7 @@ class VifPlugging:
         waiting = asyncio.ensure_future(asyncio.gather(
             *(self.c.events.wait(instance_id, VIF_PLUGGED, pid, self.timeout)
               for pid in pending), return_exceptions=True))
+        waiting.add_done_callback(_retrieve)
         try:
             while not waiting.done():
                 await asyncio.wait([waiting], timeout=POLL)
