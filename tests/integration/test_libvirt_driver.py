@@ -87,7 +87,7 @@ async def test_operations_on_one_domain(driver: object, tmp_path: Path) -> None:
     s = _spec()
     assert await d.spawn(s) == states.RUNNING
     assert await d.spawn(s) == states.RUNNING                  # idempotent
-    assert await d.list_instances() == [s.id]
+    assert s.id in await d.list_instances()     # (other clouds' domains may run too)
     vnc = await d.console(s.id, "novnc")
     assert vnc is not None and vnc["port"] >= 5900
     assert await d.pause(s.id) == states.PAUSED_POWER
@@ -122,7 +122,7 @@ async def test_operations_on_one_domain(driver: object, tmp_path: Path) -> None:
     assert await d.reboot(s.id, hard=True) == states.RUNNING
     await d.destroy(s.id)
     await d.destroy(s.id)                                       # idempotent
-    assert await d.list_instances() == []
+    assert s.id not in await d.list_instances()
     assert await d.power_state(s.id) is None
     assert [p.name for p in (tmp_path / "instances").iterdir()] == ["_base"]
 
@@ -137,7 +137,7 @@ async def test_failed_spawn_leaves_nothing(driver: object, tmp_path: Path) -> No
     s2 = _spec(ram=1 << 22)       # 4 TiB of RAM: libvirt/QEMU refuse to start it
     with pytest.raises(SpawnFailed):
         await d.spawn(s2)
-    assert await d.list_instances() == []
+    assert not {s.id, s2.id} & set(await d.list_instances())
     assert [p.name for p in (tmp_path / "instances").iterdir()] == ["_base"]
 
 
