@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -38,7 +41,8 @@ async def wait_active(c: httpx.AsyncClient, sid: str, poll: float = 0.005) -> st
         await asyncio.sleep(poll)
 
 
-async def run(base: str, token: str, n: int, clients: int) -> dict[str, float]:
+async def run(base: str, token: str, n: int, clients: int,
+              profile: Callable[[], Any] | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(base_url=base, headers={"X-Auth-Token": token},
@@ -65,9 +69,12 @@ async def run(base: str, token: str, n: int, clients: int) -> dict[str, float]:
             for _ in queue:
                 sid = (await c.post(S, json=body)).json()["server"]["id"]
                 statuses.append(await wait_active(c, sid, poll=0.1))
+        stop_profile = profile() if profile else None
         t = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - t
+        if stop_profile:
+            stop_profile()
         out["boots_per_s"] = len(statuses) / elapsed
         out["boots_active"] = statuses.count("ACTIVE")
         out["boots_error"] = statuses.count("ERROR")
@@ -90,15 +97,38 @@ async def run(base: str, token: str, n: int, clients: int) -> dict[str, float]:
     return out
 
 
+def py_spy(pid: int, out: str) -> Callable[[], Callable[[], None]]:
+    """Start recording `pid` now; the returned function stops and writes the profile."""
+    def start() -> Callable[[], None]:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        rec = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "250",
+                                "--format", "raw", "--output", out, "--nonblocking"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def stop() -> None:
+            rec.send_signal(signal.SIGINT)
+            rec.wait(60)
+        return stop
+    return start
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--hosts", type=int, default=1000)
     ap.add_argument("--servers", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=10)
+    ap.add_argument("--profile", metavar="FILE", help="py-spy record the server during the "
+                    "concurrent boots into FILE (collapsed stacks; py-spy must be installed)")
+    ap.add_argument("--database-url", default=os.environ.get("NUBO_DATABASE_URL"),
+                    help="run on this database (an empty PostgreSQL/MariaDB database) "
+                    "instead of SQLite in the data directory")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data, port = Path(tmp) / "data", free_port()
         env = {**os.environ, "NUBO_FAKE_HOSTS": str(args.hosts), "NUBO_PASSWORD_HASH_ROUNDS": "4"}
+        env.pop("NUBO_DATABASE_URL", None)
+        if args.database_url:
+            env["NUBO_DATABASE_URL"] = args.database_url
         t = time.perf_counter()
         proc = subprocess.Popen([NUBO, "up", "--data-dir", str(data), "--port", str(port),
                                  "--virt", "fake", "--no-test-image"], env=env,
@@ -125,7 +155,9 @@ def main() -> None:
                 "X-Auth-Token": token}, json={"quota_set": {
                     "instances": -1, "cores": -1, "ram": -1}})
             figures = {"hosts": float(args.hosts), "ready_with_hosts_s": ready,
-                       **asyncio.run(run(base, token, args.servers, args.clients))}
+                       **asyncio.run(run(base, token, args.servers, args.clients,
+                                         py_spy(proc.pid, args.profile)
+                                         if args.profile else None))}
         finally:
             proc.send_signal(signal.SIGTERM)
             try:

@@ -60,8 +60,7 @@ class ComputeApi:
         self.servers = runtime.servers
         self.server_views = runtime.views
         self.groups = runtime.groups
-        for what in ("instances", "cores", "ram"):
-            self.quotas.register_counter(what, _counter(runtime.servers, what))
+        self.quotas.register_counters(("instances", "cores", "ram"), runtime.servers.counts)
         self.quotas.register_counter("server_groups", runtime.groups.count)
 
     def _hosts_changed(self) -> None:
@@ -83,12 +82,6 @@ class ComputeApi:
     def enforce(self, ctx: RequestContext, action: str,
                 target: dict[str, Any] | None = None) -> None:
         self.policy.enforce(ctx, action, target)
-
-
-def _counter(servers: Any, what: str) -> Any:
-    async def count(project_id: str, user_id: str | None) -> int:
-        return int(await servers.count(project_id, user_id, what))
-    return count
 
 
 def api(request: Request) -> ComputeApi:

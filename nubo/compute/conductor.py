@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
 from nubo.compute.aggregates import host_aggregate_info
@@ -37,9 +38,9 @@ from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
-from nubo.placement.service import PlacementService
+from nubo.placement.service import ClaimAborted, PlacementService
 from nubo.scheduler.filters import HostState, RequestSpec
-from nubo.scheduler.scheduler import NoValidHost, Scheduler
+from nubo.scheduler.scheduler import NoValidHost, Scheduler, Selection
 
 LOG = logging.getLogger("nubo.compute.conductor")
 HOST_DOWN_AFTER = timedelta(seconds=60)
@@ -152,26 +153,34 @@ class Conductor:
                       **values: Any) -> bool:
         """One transaction: the conditional state change, the finished events
         (name, start, host, result, traceback) and, if asked, the action's end."""
+        async with self.db.write() as s:
+            return await self._commit_in(s, instance_id, expect, events, finish, message,
+                                         **values)
+
+    async def _commit_in(self, s: AsyncSession, instance_id: str, expect: dict[str, Any],
+                         events: list[tuple[str, Any, str | None, str, str | None]],
+                         finish: bool = False, message: str | None = None,
+                         **values: Any) -> bool:
+        """`_commit`'s work inside the caller's transaction `s`."""
         values.setdefault("updated_at", utcnow())
         q = update(Instance).where(Instance.id == instance_id, Instance.deleted.is_(False))
         for k, v in expect.items():
             col = getattr(Instance, k)
             q = q.where(col.is_(None) if v is None else col == v)
-        async with self.db.write() as s:
-            ok = bool((await s.execute(q.values(**values))).rowcount)  # type: ignore[attr-defined]
-            action = (await s.execute(select(InstanceAction).where(
-                InstanceAction.instance_id == instance_id).order_by(
-                InstanceAction.id.desc()).limit(1))).scalars().first()
-            if action is not None:
-                for name, start, host, result, tb in events:
-                    s.add(InstanceActionEvent(action_id=action.id, event=name, host=host,
-                                              start_time=start, finish_time=utcnow(),
-                                              result=result, traceback=tb))
-                if ok and finish and action.finish_time is None:
-                    action.finish_time = action.updated_at = utcnow()
-                    if message:
-                        action.message = message
-            return ok
+        ok = bool((await s.execute(q.values(**values))).rowcount)  # type: ignore[attr-defined]
+        action = (await s.execute(select(InstanceAction).where(
+            InstanceAction.instance_id == instance_id).order_by(
+            InstanceAction.id.desc()).limit(1))).scalars().first()
+        if action is not None:
+            for name, start, host, result, tb in events:
+                s.add(InstanceActionEvent(action_id=action.id, event=name, host=host,
+                                          start_time=start, finish_time=utcnow(),
+                                          result=result, traceback=tb))
+            if ok and finish and action.finish_time is None:
+                action.finish_time = action.updated_at = utcnow()
+                if message:
+                    action.message = message
+        return ok
 
     async def _set(self, instance_id: str, expect: dict[str, Any], **values: Any) -> bool:
         """Conditional update: only if the row still has the `expect`ed values."""
@@ -229,7 +238,9 @@ class Conductor:
     async def _schedule(self, inst: Instance) -> bool:
         spec_doc = dict(inst.request_spec or {})
         tried: list[str] = list(spec_doc.get("tried", []))
-        image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
+        image = spec_doc.get("image")     # as the API checked it at create
+        if not image or image.get("id") != inst.image_ref:
+            image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
         started = utcnow()
         flavor = inst.flavor
         spec = RequestSpec(
@@ -253,8 +264,15 @@ class Conductor:
                      event: str, group: str | None) -> bool:
         if group and self.group_lookup is not None:
             spec.group_policy, spec.group_hosts = await self.group_lookup(group, inst.id)
+        async def record(s: AsyncSession, selection: Selection) -> bool:
+            # the host and the scheduling event, in the claim's own transaction: a build
+            # deleted (or changed) meanwhile gets no allocation at all
+            return await self._commit_in(
+                s, inst.id, {"vm_state": states.BUILDING, "task_state": states.SCHEDULING},
+                [(event, started, None, "Success", None)], host=selection.host,
+                task_state=states.SPAWNING, task_started_at=utcnow())
         try:
-            selection = await self.scheduler.select(spec, await self.host_states())
+            selection = await self.scheduler.select(spec, await self.host_states(), record)
         except NoValidHost as exc:
             message = str(exc)
             if tried:   # every host left was tried already: say what failed there
@@ -264,12 +282,8 @@ class Conductor:
             await self._fail(inst.id, message, code=500, expect_task=states.SCHEDULING,
                              events=[(event, started, None, "Error", str(exc))])
             return False
-        if not await self._commit(inst.id, {"vm_state": states.BUILDING,
-                                            "task_state": states.SCHEDULING},
-                                  [(event, started, None, "Success", None)],
-                                  host=selection.host, task_state=states.SPAWNING,
-                                  task_started_at=utcnow()):
-            await self.placement.delete_allocations(inst.id)   # deleted meanwhile
+        except ClaimAborted:
+            await self.placement.delete_allocations(inst.id)   # one claimed before a crash
             async with self.db.read() as s:
                 current = await s.get(Instance, inst.id)
             if current is not None and current.task_state == states.DELETING:
@@ -371,9 +385,6 @@ class Conductor:
                              f"allocate the network(s), not rescheduling.", code=500,
                              expect_task=states.SPAWNING, details=str(exc),
                              events=[(event, started, host, "Error", str(exc))])
-            await self._destroy_on(host, inst.id)    # a resumed build may have spawned
-            await self._unplug_networks(inst)
-            await self.placement.delete_allocations(inst.id)
             return False
         return True
 

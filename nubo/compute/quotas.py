@@ -2,7 +2,11 @@
 class, per-project and per-user overrides); usage is never stored but counted from the
 resources themselves when checked. Areas that own a countable resource register a counter:
 `quotas.register_counter("instances", fn)` with `async fn(project_id, user_id) -> int`
-(`user_id` None: the whole project)."""
+(`user_id` None: the whole project). Resources counted by one query together register
+`quotas.register_counters(("instances", "cores", "ram"), fn)` with `fn` returning a dict.
+
+A check reads the limits in one query and counts only what has a limit (an unlimited
+resource can never be exceeded), every resource of a counter group in one query."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Forbidden
 
 Counter = Callable[[str, str | None], Awaitable[int]]
+GroupCounter = Callable[[str, str | None], Awaitable[dict[str, int]]]
 UNLIMITED = -1
 MAX_INT = 0x7FFFFFFF
 
@@ -66,15 +71,39 @@ class QuotaService:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._counters: dict[str, Counter] = {}
+        self._groups: dict[str, GroupCounter] = {}
 
     def register_counter(self, resource: str, counter: Counter) -> None:
         if resource not in DEFAULTS:
             raise ValueError(f"unknown quota resource {resource}")
         self._counters[resource] = counter
+        self._groups.pop(resource, None)        # the latest registration counts
+
+    def register_counters(self, resources: tuple[str, ...], counter: GroupCounter) -> None:
+        """One counter for several resources (one query instead of one per resource)."""
+        for resource in resources:
+            if resource not in DEFAULTS:
+                raise ValueError(f"unknown quota resource {resource}")
+            self._groups[resource] = counter
+            self._counters.pop(resource, None)
 
     async def count(self, resource: str, project_id: str, user_id: str | None) -> int:
-        counter = self._counters.get(resource)
-        return 0 if counter is None else await counter(project_id, user_id)
+        return (await self.counts([resource], project_id, user_id))[resource]
+
+    async def counts(self, resources: list[str], project_id: str,
+                     user_id: str | None) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in resources:
+            if r in out:
+                continue
+            group = self._groups.get(r)
+            if group is not None:
+                out.update({k: v for k, v in (await group(project_id, user_id)).items()
+                            if self._groups.get(k) is group})
+            else:
+                counter = self._counters.get(r)
+                out[r] = 0 if counter is None else await counter(project_id, user_id)
+        return {r: out[r] for r in resources}
 
     # ------------------------------------------------------------------ limits
 
@@ -87,6 +116,20 @@ class QuotaService:
             defaults = await self.class_limits("default")
             return {r: found.get(r, defaults[r]) for r in RESOURCES}
         return {r: found.get(r, DEFAULTS[r]) for r in RESOURCES}
+
+    async def _limits_and_user(self, project_id: str, user_id: str | None
+                               ) -> tuple[dict[str, int], dict[str, int]]:
+        """The project's limits in force and the user's own overrides, in one session."""
+        async with self.db.read() as s:
+            classes = (await s.execute(select(m.QuotaClass.resource, m.QuotaClass.hard_limit)
+                                       .where(m.QuotaClass.class_name == "default"))).all()
+            rows = (await s.execute(select(
+                m.QuotaLimit.user_id, m.QuotaLimit.resource, m.QuotaLimit.hard_limit).where(
+                m.QuotaLimit.project_id == project_id,
+                m.QuotaLimit.user_id.in_(["", user_id] if user_id else [""])))).all()
+        project = {**DEFAULTS, **{r: limit for r, limit in classes}}
+        project.update({r: limit for u, r, limit in rows if u == ""})
+        return project, {r: limit for u, r, limit in rows if u != ""}
 
     async def _overrides(self, project_id: str, user_id: str = "") -> dict[str, int]:
         async with self.db.read() as s:
@@ -107,8 +150,8 @@ class QuotaService:
         """Limits with what is in use, as quota details and /limits show them."""
         limits = await self.limits(project_id, user_id)
         out = {r: Usage(limit) for r, limit in limits.items()}
-        for r in COUNTED:
-            out[r].in_use = await self.count(r, project_id, user_id or None)
+        for r, n in (await self.counts(list(COUNTED), project_id, user_id or None)).items():
+            out[r].in_use = n
         return out
 
     # ------------------------------------------------------------------ checks
@@ -117,27 +160,32 @@ class QuotaService:
                            deltas: dict[str, int]) -> None:
         """Raise QuotaExceeded when usage plus `deltas` would pass a limit (a delta of 0
         re-checks after the fact, as Nova's recheck does)."""
-        project = await self.limits(project_id)
-        user = await self._overrides(project_id, user_id) if user_id else {}
-        overs: list[str] = []
-        quotas: dict[str, int] = {}
-        usages: dict[str, int] = {}
+        project, user = await self._limits_and_user(project_id, user_id)
+        #: (resource, delta, limit, whose usage: None for the project's) in checking order
+        plan: list[tuple[str, int, int, str | None]] = []
         for res, delta in deltas.items():
             if res not in DEFAULTS:
                 raise ValueError(f"unknown quota resource {res}")
-            scopes: list[tuple[int, str | None]] = []
             if res in PER_USER:
-                scopes.append((user.get(res, project[res]), user_id))
+                plan.append((res, delta, user.get(res, project[res]), user_id))
             else:
-                scopes.append((project[res], None))
+                plan.append((res, delta, project[res], None))
                 if res in user:
-                    scopes.append((user[res], user_id))
-            for limit, scope_user in scopes:
-                used = await self.count(res, project_id, scope_user)
-                quotas[res], usages[res] = limit, used
-                if limit >= 0 and used + delta > limit:
-                    overs.append(res)
-                    break
+                    plan.append((res, delta, user[res], user_id))
+        plan = [p for p in plan if p[2] >= 0]       # unlimited: nothing to count
+        used: dict[str | None, dict[str, int]] = {}
+        for scope in dict.fromkeys(p[3] for p in plan):
+            used[scope] = await self.counts([p[0] for p in plan if p[3] == scope],
+                                            project_id, scope)
+        overs: list[str] = []
+        quotas: dict[str, int] = {}
+        usages: dict[str, int] = {}
+        for res, delta, limit, scope in plan:
+            if res in overs:
+                continue
+            quotas[res], usages[res] = limit, used[scope][res]
+            if usages[res] + delta > limit:
+                overs.append(res)
         if overs:
             raise QuotaExceeded(sorted(overs), quotas, usages, deltas)
 

@@ -88,10 +88,7 @@ class ServerService:
             view = await self.images.images.get(ctx, image_ref)
         except NotFound:
             return None
-        return {"id": view.image.id, "name": view.image.name,
-                "disk_format": view.image.disk_format, "min_ram": view.image.min_ram,
-                "min_disk": view.image.min_disk, "size": view.image.size,
-                "properties": dict(view.properties)}
+        return _image_doc(view)
 
     # ------------------------------------------------------------------ create
 
@@ -169,7 +166,10 @@ class ServerService:
                             security_groups=[g["name"] for g in srv.get("security_groups")
                                              or [{"name": "default"}]],
                             description=srv.get("description"),
+                            # the image as it was checked here, for the scheduler and the
+                            # driver (Nova keeps it in the RequestSpec too): one less lookup
                             request_spec={"hints": hints, "tried": [], "group": group,
+                                          "image": image,
                                           "networks": [r.as_dict() for r in requested],
                                           **_later_fields(srv)},
                             created_at=now,
@@ -234,7 +234,7 @@ class ServerService:
                 raise BadRequest("Flavor's disk is too small for requested image. Flavor "
                                  f"disk is {flavor.root_gb * 1024**3} bytes, image is "
                                  f"{img.size} bytes.")
-        return {"id": img.id}
+        return _image_doc(view)
 
     async def _check_zone(self, ctx: RequestContext, zone: str) -> str:
         name, _, host = zone.partition(":")
@@ -562,14 +562,24 @@ class ServerService:
 
     # ------------------------------------------------------------------ quota counters
 
-    async def count(self, project_id: str, user_id: str | None, what: str) -> int:
-        col = {"instances": func.count(Instance.id), "cores": func.sum(Instance.vcpus),
-               "ram": func.sum(Instance.memory_mb)}[what]
-        q = select(col).where(Instance.project_id == project_id, Instance.deleted.is_(False))
+    async def counts(self, project_id: str, user_id: str | None) -> dict[str, int]:
+        """instances, cores and ram in use by the project (or one user in it): one query."""
+        q = select(func.count(Instance.id), func.sum(Instance.vcpus),
+                   func.sum(Instance.memory_mb)).where(
+            Instance.project_id == project_id, Instance.deleted.is_(False))
         if user_id:
             q = q.where(Instance.user_id == user_id)
         async with self.db.read() as s:
-            return int((await s.execute(q)).scalar_one() or 0)
+            n, cores, ram = (await s.execute(q)).one()
+        return {"instances": int(n or 0), "cores": int(cores or 0), "ram": int(ram or 0)}
+
+
+def _image_doc(view: Any) -> dict[str, Any]:
+    """An image's id and properties, for the scheduler and the driver."""
+    img = view.image
+    return {"id": img.id, "name": img.name, "disk_format": img.disk_format,
+            "min_ram": img.min_ram, "min_disk": img.min_disk, "size": img.size,
+            "properties": dict(view.properties)}
 
 
 def _check_user_data(user_data: str | None) -> None:

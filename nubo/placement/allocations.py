@@ -121,8 +121,9 @@ async def usages_by_type(s: AsyncSession, project_id: str, user_id: str | None,
     return out
 
 
-async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> None:
-    """Replace the allocations of every consumer in `writes`, all or nothing."""
+async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> set[str]:
+    """Replace the allocations of every consumer in `writes`, all or nothing. Returns the
+    consumers among them that existed before (had allocations)."""
     wanted_rps = sorted({rp for w in writes for rp in w.allocations})
     provs: dict[str, tuple[int, int]] = {}
     if wanted_rps:
@@ -156,6 +157,7 @@ async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> None:
                    for rp, res in w.allocations.items() for rc, amount in res.items()]
         if rows_in:
             await s.execute(insert(A), rows_in)
+    return set(current)
 
 
 def _g(gen: Generation) -> str:

@@ -6,11 +6,13 @@ Services never see a request: they take values and raise typed errors.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import uuid as uuidlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,10 +42,20 @@ from nubo.placement.providers import Provider
 from nubo.placement.query import ProviderFilters
 from nubo.placement.snapshot import ProviderCache
 
-__all__ = ["Candidate", "ConsumerWrite", "Inventory", "PlacementService", "Provider"]
+__all__ = ["Candidate", "ClaimAborted", "ConsumerWrite", "InTransaction", "Inventory",
+           "PlacementService", "Provider"]
 ConsumerWrite = allocs.ConsumerWrite
+T = TypeVar("T")
 INVENTORY_FIELDS = ("total", "reserved", "min_unit", "max_unit", "step_size",
                     "allocation_ratio")
+
+
+#: what a caller of `claim` does in the claim's own transaction; False aborts the claim
+InTransaction = Callable[[AsyncSession], Awaitable[bool]]
+
+
+class ClaimAborted(Exception):
+    """The caller's part of a claim (`then`) declined: nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,21 @@ class Candidate:
     # per provider: {"resources": {rc: {"capacity": int, "used": int}}, "traits": [...],
     # plus "name", "parent_provider_uuid", "aggregates"}
     summaries: dict[str, dict[str, Any]]
+
+
+def _with_usage(world: World, allocations: Mapping[str, Mapping[str, int]]) -> World:
+    """A copy of `world` with `allocations` (provider uuid -> {class: amount}) added to its
+    usage; `world` itself is not changed (worlds handed out stay as they were read)."""
+    usage = dict(world.usage)
+    for rp_uuid, res in allocations.items():
+        node = world.by_uuid.get(rp_uuid)
+        if node is None:
+            continue
+        used = dict(usage.get(node.id, {}))
+        for rc, amount in res.items():
+            used[rc] = used.get(rc, 0) + amount
+        usage[node.id] = used
+    return World(world.nodes, usage, world.by_uuid, world.trees)
 
 
 def inventory(data: Mapping[str, Any]) -> Inventory:
@@ -77,18 +104,52 @@ def summary(node: Node, world: World, all_classes: bool = True,
             "aggregates": sorted(node.aggregates)}
 
 
+#: how old the scheduler's world (`candidates`) may be before it is read again: what this
+#: process writes is applied to it at once; this bounds how late it sees another process's
+#: changes (another controller on PostgreSQL/MariaDB). Claims re-check against the database.
+SCHEDULER_WORLD_TTL = 1.0
+
+
 class PlacementService:
     def __init__(self, db: Database) -> None:
         self.db = db
         #: providers, inventories, traits, aggregates between candidate requests
         self._providers = ProviderCache()
+        #: the scheduler's world: (loop time read, world, `_claims` when its read ended)
+        self._sched_world: tuple[float, World, int] | None = None
+        #: this process's placement writes other than claims: under way, and started or
+        #: finished (a world is kept only if its read overlapped none of them)
+        self._inflight = 0
+        self._epoch = 0
+        #: claims started: a claim adds itself to a world whose read ended before it began
+        #: (one that overlapped it may or may not hold it; leaving it out only costs a
+        #: failed claim and a new read, counting it twice could refuse a host that fits)
+        self._claims = 0
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        self._inflight += 1
+        self._epoch += 1
+        try:
+            yield
+        finally:
+            self._inflight -= 1
+            self._epoch += 1
+
+    async def _write(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Every placement write of this process: the scheduler's world is read again."""
+        with self._writing():
+            try:
+                return await txn.write(self.db, fn)
+            finally:
+                self._sched_world = None
 
     # ================================================================ providers
 
     async def create_provider(self, name: str, uuid: str | None = None,
                               parent_uuid: str | None = None) -> Provider:
         new = uuid or str(uuidlib.uuid4())
-        return await txn.write(self.db, lambda s: rps.create(s, new, name, parent_uuid))
+        return await self._write(lambda s: rps.create(s, new, name, parent_uuid))
 
     async def get_provider(self, uuid: str) -> Provider:
         async with self.db.read() as s:
@@ -112,7 +173,7 @@ class PlacementService:
     async def update_provider(self, uuid: str, name: str, parent_uuid: str | None = None,
                               change_parent: bool = False,
                               allow_reparent: bool = False) -> Provider:
-        return await txn.write(self.db, lambda s: rps.update_provider(
+        return await self._write(lambda s: rps.update_provider(
             s, uuid, name, parent_uuid, change_parent, allow_reparent))
 
     async def delete_provider(self, uuid: str, missing_ok: bool = True) -> None:
@@ -121,7 +182,7 @@ class PlacementService:
             if missing_ok and await rps.find(s, uuid) is None:
                 return
             await rps.delete_provider(s, uuid)
-        await txn.write(self.db, run)
+        await self._write(run)
 
     # ================================================================ inventories
 
@@ -136,7 +197,7 @@ class PlacementService:
         async def run(s: AsyncSession) -> int:
             p = await rps.get(s, uuid)
             return await rps.replace_inventories(s, p, wanted, generation, reserved_may_equal)
-        return await txn.write(self.db, run)
+        return await self._write(run)
 
     async def change_inventory(self, uuid: str, rc: str, inv: Inventory | None,
                                generation: int | None, *, create: bool = False,
@@ -159,7 +220,7 @@ class PlacementService:
             else:
                 current[rc] = inv
             return await rps.replace_inventories(s, p, current, generation, reserved_may_equal)
-        return await txn.write(self.db, run)
+        return await self._write(run)
 
     # ================================================================ traits, aggregates
 
@@ -174,7 +235,7 @@ class PlacementService:
 
         async def run(s: AsyncSession) -> int:
             return await rps.replace_traits(s, await rps.get(s, uuid), wanted, generation)
-        return await txn.write(self.db, run)
+        return await self._write(run)
 
     async def provider_aggregates(self, uuid: str) -> tuple[Provider, list[str]]:
         async with self.db.read() as s:
@@ -187,7 +248,7 @@ class PlacementService:
 
         async def run(s: AsyncSession) -> int:
             return await rps.replace_aggregates(s, await rps.get(s, uuid), wanted, generation)
-        return await txn.write(self.db, run)
+        return await self._write(run)
 
     # ================================================================ classes and traits
 
@@ -200,16 +261,16 @@ class PlacementService:
             await catalog.get_class(s, name)
 
     async def create_resource_class(self, name: str) -> None:
-        await txn.write(self.db, lambda s: catalog.create_class(s, name))
+        await self._write(lambda s: catalog.create_class(s, name))
 
     async def ensure_resource_class(self, name: str) -> bool:
-        return await txn.write(self.db, lambda s: catalog.ensure_class(s, name))
+        return await self._write(lambda s: catalog.ensure_class(s, name))
 
     async def rename_resource_class(self, old: str, new: str) -> None:
-        await txn.write(self.db, lambda s: catalog.rename_class(s, old, new))
+        await self._write(lambda s: catalog.rename_class(s, old, new))
 
     async def delete_resource_class(self, name: str) -> None:
-        await txn.write(self.db, lambda s: catalog.delete_class(s, name))
+        await self._write(lambda s: catalog.delete_class(s, name))
 
     async def traits(self, name_filter: str | None = None,
                      associated: bool | None = None) -> list[str]:
@@ -221,10 +282,10 @@ class PlacementService:
             return await catalog.trait_exists(s, name)
 
     async def ensure_trait(self, name: str) -> bool:
-        return await txn.write(self.db, lambda s: catalog.ensure_trait(s, name))
+        return await self._write(lambda s: catalog.ensure_trait(s, name))
 
     async def delete_trait(self, name: str) -> None:
-        await txn.write(self.db, lambda s: catalog.delete_trait(s, name))
+        await self._write(lambda s: catalog.delete_trait(s, name))
 
     # ================================================================ allocations, usages
 
@@ -247,7 +308,7 @@ class PlacementService:
 
     async def replace_allocations(self, writes: Sequence[ConsumerWrite]) -> None:
         """Set the allocations of every consumer in `writes` in one transaction."""
-        await txn.write(self.db, lambda s: allocs.replace(s, writes))
+        await self._write(lambda s: allocs.replace(s, writes))
 
     async def remove_allocations(self, consumer_uuid: str) -> None:
         """DELETE /allocations/{consumer}: a 404 when it has none."""
@@ -256,7 +317,7 @@ class PlacementService:
             if not have.allocations:
                 raise NotFound(f"No allocations for consumer '{consumer_uuid}'")
             await allocs.replace(s, [ConsumerWrite(consumer_uuid, {}, "", "")])
-        await txn.write(self.db, run)
+        await self._write(run)
 
     async def project_usages(self, project_id: str, user_id: str | None = None,
                              consumer_type: str | None = None,
@@ -280,7 +341,7 @@ class PlacementService:
             await allocs.replace(s, writes)
             for rp_uuid, (_gen, wanted) in sorted(inventories.items()):
                 await rps.replace_inventories(s, await rps.get(s, rp_uuid), wanted, None)
-        await txn.write(self.db, run)
+        await self._write(run)
 
     # ================================================================ candidates
 
@@ -338,7 +399,7 @@ class PlacementService:
                 p = dataclasses.replace(p, generation=gen)
             if set(await rps.aggregates(s, p.id)) != wanted_aggs:
                 await rps.replace_aggregates(s, p, wanted_aggs, None)
-        await txn.write(self.db, run)
+        await self._write(run)
 
     async def _provider_is(self, uuid: str, name: str, parent_uuid: str | None,
                            invs: dict[str, Inventory], traits: frozenset[str],
@@ -373,7 +434,7 @@ class PlacementService:
                                          frozenset(forbidden)),
                       aggregates=AggregateFilter(tuple(frozenset(a) for a in member_of)),
                       in_tree=in_tree)
-        world = await self.world()
+        world = await self._scheduler_world()
         out = []
         for match in find(world, Query(groups=(group,), limit=limit)):
             tree = world.trees[match.root_id]
@@ -384,16 +445,46 @@ class PlacementService:
                 summaries={n.uuid: summary(n, world) for n in tree}))
         return out
 
+    async def _scheduler_world(self) -> World:
+        """`world()`, kept between scheduling decisions (see SCHEDULER_WORLD_TTL)."""
+        now = asyncio.get_running_loop().time()
+        cached = self._sched_world
+        if cached is not None and now - cached[0] < SCHEDULER_WORLD_TTL:
+            return cached[1]
+        epoch, idle = self._epoch, self._inflight == 0
+        world = await self.world()
+        if idle and epoch == self._epoch:
+            self._sched_world = (now, world, self._claims)
+        return world
+
     async def claim(self, consumer_uuid: str, allocations: dict[str, dict[str, int]],
-                    project_id: str, user_id: str) -> bool:
+                    project_id: str, user_id: str, then: InTransaction | None = None) -> bool:
         """Atomically replace the consumer's allocations if every provider still has room
         (capacity = (total - reserved) * allocation_ratio, and min/max_unit/step_size hold);
-        False when it does not fit any more (the caller picks another candidate)."""
+        False when it does not fit any more (the caller picks another candidate).
+        `then(session)` runs in the same transaction once the allocations are written (the
+        caller's own bookkeeping: one commit for both); when it returns False everything is
+        rolled back and `ClaimAborted` is raised."""
         write = ConsumerWrite(consumer_uuid, allocations, project_id, user_id)
+        had: set[str] = set()
+
+        async def run(s: AsyncSession) -> None:
+            had.clear()
+            had.update(await allocs.replace(s, [write]))
+            if then is not None and not await then(s):
+                raise ClaimAborted(consumer_uuid)
+        self._claims += 1
+        started = self._claims
         try:
-            await self.replace_allocations([write])
+            await txn.write(self.db, run)
         except (CapacityExceeded, ConstraintsViolated):
+            self._sched_world = None        # the world it was chosen from was stale
             return False
+        cur = self._sched_world
+        if cur is not None and had:         # replaced allocations we did not count
+            self._sched_world = None
+        elif cur is not None and cur[2] < started:
+            self._sched_world = (cur[0], _with_usage(cur[1], allocations), cur[2])
         return True
 
     async def allocations(self, consumer_uuid: str) -> dict[str, dict[str, int]]:

@@ -8,9 +8,11 @@ AvailabilityZoneFilter removed 28.`
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.placement.service import Candidate, PlacementService
 from nubo.scheduler.filters import DEFAULT_FILTERS, HostFilter, HostState, RequestSpec
@@ -31,6 +33,13 @@ class Selection:
     allocations: dict[str, dict[str, int]]
 
 
+def _bind(then: Callable[[AsyncSession, Selection], Awaitable[bool]], sel: Selection
+          ) -> Callable[[AsyncSession], Awaitable[bool]]:
+    async def run(s: AsyncSession) -> bool:
+        return await then(s, sel)
+    return run
+
+
 class Scheduler:
     def __init__(self, placement: PlacementService,
                  filters: Sequence[HostFilter] = tuple(DEFAULT_FILTERS),
@@ -44,7 +53,11 @@ class Scheduler:
         #: multipliers: positive spreads (prefers free capacity), negative packs
         self.weights = weights or {"MEMORY_MB": 1.0, "VCPU": 0.5, "DISK_GB": 0.25}
 
-    async def select(self, spec: RequestSpec, hosts: Sequence[HostState]) -> Selection:
+    async def select(self, spec: RequestSpec, hosts: Sequence[HostState],
+                     then: Callable[[AsyncSession, Selection], Awaitable[bool]] | None = None
+                     ) -> Selection:
+        """The best host that takes the instance, claimed. `then(session, selection)` runs in
+        the claim's transaction (see `PlacementService.claim`; False raises ClaimAborted)."""
         by_provider = {h.provider_uuid: h for h in hosts}
         candidates = await self.placement.candidates(spec.resources,
                                                      limit=self.max_placement_results)
@@ -69,9 +82,11 @@ class Scheduler:
                               if steps else f"{len(by_provider)} hosts.")
         for host in sorted(alive, key=lambda h: self._weight(h, spec, found), reverse=True):
             cand = found[host.provider_uuid]
-            if await self.placement.claim(spec.instance_id, cand.allocations, spec.project_id,
-                                          spec.user_id):
-                return Selection(host.name, host.provider_uuid, cand.allocations)
+            sel = Selection(host.name, host.provider_uuid, cand.allocations)
+            if await self.placement.claim(
+                    spec.instance_id, cand.allocations, spec.project_id, spec.user_id,
+                    None if then is None else _bind(then, sel)):
+                return sel
             steps.append(f"claim on {host.name} lost a race")
         raise NoValidHost(f"{len(by_provider)} hosts; " + "; ".join(steps) + ".")
 
