@@ -175,3 +175,42 @@ async def _scenario(lab: Lab, db: Database, host: str, dp: LinuxDataplane,  # no
         assert read_pid(dns_dir / "pid", str(dns_dir)) is None
     finally:
         await sync2.stop()
+
+
+async def test_admin_down_port_forwards_nothing_and_says_down(
+        lab: Lab, db: Database) -> None:  # noqa: F811
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    sync = NetworkSync(db, dp, [HOST], real=True)
+    await sync.start()
+    try:
+        net, _ = await make_network(db, "10.73.0.0/24")
+        port, ip, guest = await make_port(db, lab, host, net, "i-" + secrets.token_hex(8))
+        assert (await sync.settle()).errors == []       # type: ignore[union-attr]
+        tap, bridge = names.tap_name(port.id), names.bridge_name(net)
+        assert await port_status(db, port.id) == "ACTIVE"
+        assert await asyncio.to_thread(lab.dhcp, guest) == ip
+
+        async with db.write() as s:
+            p = await s.get(m.Port, port.id)
+            assert p is not None
+            await ports.update_port(s, CTX, p, {"admin_state_up": False})
+        assert (await sync.settle()).errors == []       # type: ignore[union-attr]
+        assert await port_status(db, port.id) == "DOWN"
+        shown = sh("ip", "link", "show", tap, ns=host).stdout
+        assert "UP" not in shown.split("<", 1)[1].split(">", 1)[0].split(","), shown
+        assert f"master {bridge}" not in shown
+        # The guest's end has no carrier: DHCP gets no answer.
+        with pytest.raises(AssertionError):
+            await asyncio.to_thread(lab.dhcp, guest)
+
+        async with db.write() as s:
+            p = await s.get(m.Port, port.id)
+            assert p is not None
+            await ports.update_port(s, CTX, p, {"admin_state_up": True})
+        assert (await sync.settle()).errors == []       # type: ignore[union-attr]
+        assert await port_status(db, port.id) == "ACTIVE"
+        assert f"master {bridge}" in sh("ip", "link", "show", tap, ns=host).stdout
+        assert await asyncio.to_thread(lab.dhcp, guest) == ip
+    finally:
+        await sync.stop()

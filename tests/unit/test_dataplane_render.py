@@ -281,3 +281,12 @@ def test_metadata_proxy_sets_identity_headers_and_drops_the_guests() -> None:
     assert b"X-Forwarded-For: 10.0.0.5" in lines and b"X-Neutron-Router-ID: r1" in lines
     assert b"10.0.0.99" not in out and b"evil" not in out and b"keep-alive" not in out
     assert b"X-Neutron-Network-ID" not in out
+
+
+def test_admin_down_port_is_off_its_bridge_and_down() -> None:
+    from nubo.network.dataplane.linux.render_links import Down, NoMaster, Tap, Up, render_port
+    up = port("p-1", "10.0.0.5")
+    tap = names.tap_name("p-1")
+    assert render_port(up, "brq-x", 1450) == [Tap(tap, 1450), Master(tap, "brq-x"), Up(tap)]
+    down = render_port(PortSpec(**{**up.__dict__, "admin_state_up": False}), "brq-x", 1450)
+    assert down == [Tap(tap, 1450), NoMaster(tap), Down(tap)]

@@ -78,6 +78,7 @@ class PortSpec:
     port_security_enabled: bool = True
     allowed_address_pairs: tuple[AddressPair, ...] = ()
     binding_host: str | None = None
+    admin_state_up: bool = True     # False: the device is kept off its bridge and down
 
 
 @dataclass(frozen=True)

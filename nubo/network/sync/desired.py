@@ -81,7 +81,8 @@ def port_spec(p: m.Port, ips: Sequence[tuple[str, str]], groups: Sequence[str]) 
                     device_owner=p.device_owner or "",
                     security_group_ids=tuple(sorted(groups)),
                     port_security_enabled=bool(p.port_security_enabled),
-                    allowed_address_pairs=pairs, binding_host=p.binding_host_id or None)
+                    allowed_address_pairs=pairs, binding_host=p.binding_host_id or None,
+                    admin_state_up=bool(p.admin_state_up))
 
 
 def rule_spec(r: SecurityGroupRule) -> SecurityGroupRuleSpec:

@@ -7,7 +7,8 @@ applied. The first round, and one every few minutes, is a full `reconcile` inste
 `kill -9` or a reboot it repairs the host and removes what nobody wants. A failed round is
 retried soon (with backoff) and logged; it never stops the loop.
 
-A port goes ACTIVE once its device is plugged and its filter and DHCP entry are in place; a
+A port goes ACTIVE once its device is plugged and its filter and DHCP entry are in place (and
+DOWN while its admin_state_up is off: its device is then off the bridge and down); a
 compute port's DOWN -> ACTIVE change is reported as `network-vif-plugged` through
 `on_vif_event(instance_id, port_id, "completed")`, once per change, as Neutron tells Nova.
 """
@@ -197,12 +198,13 @@ class NetworkSync:
             return [], []
         ready = [p.id for p in desired.ports if p.binding_host in self.hosts
                  and self._ready(p, desired, applied)]
-        wanted = [p.id for p in desired.ports]
+        # A port with admin_state_up off is down on the host: it must not say ACTIVE.
+        wanted = [p.id for p in desired.ports if p.admin_state_up]
         async with self.db.read() as s:
             todo_up = (await s.execute(select(m.Port.id).where(
                 m.Port.id.in_(ready), m.Port.status != "ACTIVE",
                 m.Port.admin_state_up.is_(True)))).scalars().all() if ready else []
-            # Ports unbound or unplugged here that still say ACTIVE.
+            # Ports unbound, unplugged or set down here that still say ACTIVE.
             todo_down = (await s.execute(select(m.Port.id).where(
                 m.Port.status == "ACTIVE", m.Port.binding_host_id.in_(self.hosts),
                 m.Port.id.not_in(wanted)))).scalars().all()

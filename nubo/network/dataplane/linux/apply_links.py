@@ -25,8 +25,10 @@ from nubo.network.dataplane.linux.render_links import (
     DeleteLink,
     DeleteNetns,
     Fdb,
+    Down,
     Master,
     Netns,
+    NoMaster,
     Op,
     Routes,
     Sysctl,
@@ -125,6 +127,20 @@ class LinkApplier:
                     if ipr.get_links(idx)[0].get("master") != midx:
                         ipr.link("set", index=idx, master=midx)
                         self.changes.append(f"{ifname} into {master}")
+            case NoMaster(ifname):
+                with self._ipr(None) as ipr:
+                    idx = _index(ipr, ifname)
+                    if idx is not None and ipr.get_links(idx)[0].get("master"):
+                        ipr.link("set", index=idx, master=0)
+                        self.changes.append(f"{ifname} out of its bridge")
+            case Down(ifname, ns):
+                with self._ipr(ns) as ipr:
+                    idx = _index(ipr, ifname)
+                    if idx is None:
+                        raise DataplaneError(f"no interface {ifname} to set down")
+                    if ipr.get_links(idx)[0]["flags"] & 1:     # IFF_UP
+                        ipr.link("set", index=idx, state="down")
+                        self.changes.append(f"{ifname} down")
             case Up(ifname, ns):
                 with self._ipr(ns) as ipr:
                     idx = _index(ipr, ifname)

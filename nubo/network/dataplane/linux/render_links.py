@@ -93,6 +93,21 @@ class Up:
 
 
 @dataclass(frozen=True)
+class Down:
+    """The interface exists and is administratively down (a port with admin_state_up off)."""
+
+    ifname: str
+    netns: str | None = None
+
+
+@dataclass(frozen=True)
+class NoMaster:
+    """The interface is in no bridge (if it exists)."""
+
+    ifname: str
+
+
+@dataclass(frozen=True)
 class Addresses:
     """Exactly these global addresses on the interface (others are removed)."""
 
@@ -135,8 +150,8 @@ class DeleteNetns:
     name: str
 
 
-Op = (Netns | Bridge | Vxlan | Vlan | Tap | Veth | Master | Up | Addresses | Fdb | Routes
-      | Sysctl | DeleteLink | DeleteNetns)
+Op = (Netns | Bridge | Vxlan | Vlan | Tap | Veth | Master | NoMaster | Up | Down | Addresses
+      | Fdb | Routes | Sysctl | DeleteLink | DeleteNetns)
 
 
 @dataclass(frozen=True)
@@ -202,7 +217,11 @@ def render_network(net: NetworkSpec, topo: Topology) -> list[Op]:
 
 
 def render_port(port: PortSpec, bridge: str, mtu: int | None) -> list[Op]:
+    """A port with admin_state_up off forwards nothing, as Neutron's Linux bridge agent
+    leaves it: its device is taken off the bridge and set down (the guest sees no carrier)."""
     tap = tap_name(port.id)
+    if not port.admin_state_up:
+        return [Tap(tap, mtu), NoMaster(tap), Down(tap)]
     return [Tap(tap, mtu), Master(tap, bridge), Up(tap)]
 
 
