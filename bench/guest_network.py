@@ -19,6 +19,7 @@ The host is cleaned as tests/e2e/test_guest_networking.py does it.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from tests.e2e.conftest import Cloud, start_nubo, stop_nubo  # noqa: E402
 from tests.e2e.test_guest_networking import (  # noqa: E402
     HostBefore,
     Made,
+    _cleanup_domains,
     _what_was_made,
     clean_host,
 )
@@ -179,7 +181,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", type=int, default=2)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="nubo-gn-") as tmp:
+        os.chmod(tmp, 0o755)        # dnsmasq runs as nobody and reads files under it
         data = Path(tmp) / "data"
         before = HostBefore()
         c: Cloud | None = None
@@ -191,6 +194,8 @@ def main() -> None:
         finally:
             if c is not None:
                 made = _what_was_made(c)
+            _cleanup_domains(data)
+            if c is not None:
                 stop_nubo(c)
             clean_host(data, before, made)
     report(figures)
