@@ -30,6 +30,9 @@ CORE: list[tuple[str, str, str]] = [
     ("quota_details", "Quota details management support", "Expose functions for quotas usage "
      "statistics per project"),
     ("port-security", "Port Security", "Provides port security"),
+    ("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP. "
+     "For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, "
+     "server-ip-address, bootfile-name)"),
     ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
     ("standard-attr-description", "standard-attr-description",
      "Extension to add descriptions to standard attributes"),

@@ -113,6 +113,8 @@ class Port(StandardAttrs, Base):
     #: [{"ip_address": ip-or-cidr, "mac_address": mac}, ...]
     allowed_address_pairs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     dns_name: Mapped[str] = mapped_column(String(255), default="")
+    #: [{"opt_name": str, "opt_value": str, "ip_version": 4|6}, ...] (extra_dhcp_opt)
+    extra_dhcp_opts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
 
 
 class PortSecurityGroup(Base):

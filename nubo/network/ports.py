@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
-from nubo.network import attrs, errors, ipam, quotas, views
+from nubo.network import attrs, dhcp_opts, errors, ipam, quotas, views
 from nubo.network import models as m
 
 MAC_PREFIX = "fa:16:3e"
@@ -173,6 +173,7 @@ async def create_port(session: AsyncSession, ctx: RequestContext, body: dict[str
                               "address pairs on a port.",
                               code="AddressPairAndPortSecurityRequired")
     port.allowed_address_pairs = _address_pairs(pairs, mac)
+    port.extra_dhcp_opts = dhcp_opts.for_create(body.get("extra_dhcp_opts"))
     _bind(port, body.get("binding:host_id"))
     session.add(port)
     await session.flush()
@@ -213,6 +214,8 @@ async def update_port(session: AsyncSession, ctx: RequestContext, port: m.Port,
         raise errors.Conflict("Port Security must be enabled in order to have allowed "
                               "address pairs on a port.",
                               code="AddressPairAndPortSecurityRequired")
+    if body.get("extra_dhcp_opts"):
+        port.extra_dhcp_opts = dhcp_opts.merged(port.extra_dhcp_opts, body["extra_dhcp_opts"])
     if "fixed_ips" in body:
         await _replace_fixed(session, port, body["fixed_ips"] or [])
     await _update_groups(session, ctx, port, body)

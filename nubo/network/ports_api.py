@@ -13,7 +13,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, bulk, errors, listing, ports, routers
+from nubo.network import attrs, body, bulk, dhcp_opts, errors, listing, ports, routers
 from nubo.network import models as m
 from nubo.network.api import api, get_network
 
@@ -67,8 +67,8 @@ def _check_lists(a: dict[str, Any]) -> None:
             set(p) - {"ip_address", "mac_address"} for p in pairs)):
         raise errors.bad_request("Invalid input for allowed_address_pairs. Reason: each pair "
                                  "needs an ip_address (and may have a mac_address).")
-    if a.get("extra_dhcp_opts"):
-        raise errors.bad_request("Invalid input for extra_dhcp_opts: not supported.")
+    if "extra_dhcp_opts" in a:
+        a["extra_dhcp_opts"] = dhcp_opts.validate(a["extra_dhcp_opts"])
 
 
 def _is_ip(v: Any) -> bool:

@@ -57,7 +57,8 @@ def port(p: m.Port, ips: list[tuple[str, str]], groups: list[str], tags: list[st
         "admin_state_up": p.admin_state_up, "status": p.status, "device_id": p.device_id,
         "device_owner": p.device_owner, "fixed_ips": fixed,
         "allowed_address_pairs": [dict(a) for a in p.allowed_address_pairs],
-        "extra_dhcp_opts": [], "security_groups": sorted(groups),
+        "extra_dhcp_opts": [dict(o) for o in p.extra_dhcp_opts or []],
+        "security_groups": sorted(groups),
         "port_security_enabled": p.port_security_enabled, "dns_name": p.dns_name,
         "dns_assignment": [{"hostname": hostname, "ip_address": ip,
                             "fqdn": f"{hostname}.{dns_domain or 'openstacklocal.'}"}

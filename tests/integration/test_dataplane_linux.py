@@ -392,3 +392,62 @@ async def test_reconcile_repairs_drift_and_removes_leftovers(lab: Lab) -> None:
     assert read_pid(proxy_pid, proxy_tag) is None
     links = sh("ip", "-br", "link", ns=host).stdout
     assert bridge not in links and tap not in links
+
+
+DUMP_SCRIPT = """#!/bin/sh
+case "$1" in
+  bound|renew) echo "ip=$ip router=$router ntpsrv=$ntpsrv bootfile=$boot_file" > "$LEASE_OUT" ;;
+esac
+exit 0
+"""
+
+
+def dhcp_answer(lab: Lab, ns: str) -> str:
+    """What udhcpc was told (address, router, NTP server, boot file), without configuring."""
+    script = lab.dir / "dump.sh"
+    script.write_text(DUMP_SCRIPT)
+    script.chmod(0o755)
+    out = lab.dir / f"answer-{ns}"
+    sh("env", f"LEASE_OUT={out}", "busybox", "udhcpc", "-i", "eth0", "-q", "-n", "-O",
+       "ntpsrv", "-t", "6", "-T", "1", "-s", str(script), ns=ns, timeout=30)
+    return out.read_text().strip()
+
+
+async def test_extra_dhcp_options_reach_only_their_port(lab: Lab) -> None:
+    from nubo.network.dataplane.base import DhcpOption
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    net, sid = local_net(lab, "10.21.0.0/24", "10.21.0.1")
+    dhcp = PortSpec(lab.id("dh"), net.id, mac(1), (FixedIp(sid, "10.21.0.2"),), DHCP_OWNER)
+    a = PortSpec(lab.id("pa"), net.id, mac(2), (FixedIp(sid, "10.21.0.11"),),
+                 port_security_enabled=False,
+                 extra_dhcp_opts=(DhcpOption("ntp-server", "192.0.2.123"),
+                                  DhcpOption("router", "10.21.0.254"),
+                                  DhcpOption("67", "pxelinux.0")))
+    b = PortSpec(lab.id("pb"), net.id, mac(3), (FixedIp(sid, "10.21.0.12"),),
+                 port_security_enabled=False)
+    await dp.ensure_network(net)
+    ga, gb = lab.guest(host, a, "a"), lab.guest(host, b, "b")
+    for p in (a, b):
+        await dp.plug_port(p)
+    await dp.apply_security_groups([dhcp, a, b], [])
+    await dp.ensure_dhcp(net, [dhcp, a, b])
+    got_a = dhcp_answer(lab, ga)
+    assert "ip=10.21.0.11" in got_a and "ntpsrv=192.0.2.123" in got_a, got_a
+    assert "router=10.21.0.254" in got_a, got_a       # the port's own beats the subnet's
+    assert "bootfile=pxelinux.0" in got_a, got_a
+    got_b = dhcp_answer(lab, gb)
+    assert "ip=10.21.0.12" in got_b and "router=10.21.0.1" in got_b, got_b
+    assert "ntpsrv= " in got_b and "bootfile=" == got_b.split()[-1], got_b
+
+    # Options changed while the guests hold leases: dnsmasq (2.90) would die on the SIGHUP
+    # of a reload with tagged hosts, so it is restarted; every guest is answered again.
+    a2 = replace(a, extra_dhcp_opts=(DhcpOption("ntp-server", "192.0.2.124"),))
+    await dp.ensure_dhcp(net, [dhcp, a2, b])
+    got_a = dhcp_answer(lab, ga)
+    assert "ntpsrv=192.0.2.124" in got_a and "router=10.21.0.1" in got_a, got_a
+    assert "ip=10.21.0.12" in dhcp_answer(lab, gb)
+    # and when the last tag goes (the old hosts file had one) it is restarted too
+    await dp.ensure_dhcp(net, [dhcp, replace(a, extra_dhcp_opts=()), b])
+    got_a = dhcp_answer(lab, ga)
+    assert "ntpsrv= " in got_a and "router=10.21.0.1" in got_a, got_a

@@ -290,3 +290,25 @@ def test_admin_down_port_is_off_its_bridge_and_down() -> None:
     assert render_port(up, "brq-x", 1450) == [Tap(tap, 1450), Master(tap, "brq-x"), Up(tap)]
     down = render_port(PortSpec(**{**up.__dict__, "admin_state_up": False}), "brq-x", 1450)
     assert down == [Tap(tap, 1450), NoMaster(tap), Down(tap)]
+
+
+def test_dnsmasq_extra_dhcp_options_are_tagged_by_port(tmp_path: Path) -> None:
+    from nubo.network.dataplane.base import DhcpOption
+    opts = (DhcpOption("tftp-server", "192.0.2.9"), DhcpOption("67", "pxelinux.0"),
+            DhcpOption("router", ""), DhcpOption("tag:ipxe,bootfile-name", "boot.ipxe"),
+            DhcpOption("bootfile-name", "v6.efi", 6))
+    ports = [port("d1", "10.0.0.2", DHCP_OWNER), port("p1", "10.0.0.5", extra_dhcp_opts=opts),
+             port("p2", "10.0.0.6"),
+             port("p3", "10.0.0.7", extra_dhcp_opts=(DhcpOption("client-id", "abc"),))]
+    cfg = render_dhcp(network(), ports, tmp_path)
+    assert cfg.hosts.splitlines() == [
+        "fa:16:3e:00:00:05,host-10-0-0-5.openstacklocal,10.0.0.5,set:port-p1",
+        "fa:16:3e:00:00:06,host-10-0-0-6.openstacklocal,10.0.0.6",
+        "fa:16:3e:00:00:07,id:abc,host-10-0-0-7.openstacklocal,10.0.0.7"]
+    lines = cfg.opts.splitlines()
+    mine = [ln for ln in lines if "port-" in ln]
+    assert mine == ["tag:port-p1,option:tftp-server,192.0.2.9", "tag:port-p1,67,pxelinux.0",
+                    "tag:port-p1,option:router",
+                    "tag:port-p1,tag:ipxe,option:bootfile-name,boot.ipxe"]
+    # after the subnet's options (dnsmasq takes the later, more specific one)
+    assert lines.index(mine[0]) > lines.index(f"tag:subnet-{SUB},option:router,10.0.0.1")

@@ -68,6 +68,15 @@ class AddressPair:
 
 
 @dataclass(frozen=True)
+class DhcpOption:
+    """An extra DHCP option of a port (extra_dhcp_opts): a dnsmasq option name or number."""
+
+    name: str
+    value: str
+    ip_version: int = 4
+
+
+@dataclass(frozen=True)
 class PortSpec:
     id: str
     network_id: str
@@ -79,6 +88,7 @@ class PortSpec:
     allowed_address_pairs: tuple[AddressPair, ...] = ()
     binding_host: str | None = None
     admin_state_up: bool = True     # False: the device is kept off its bridge and down
+    extra_dhcp_opts: tuple[DhcpOption, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from nubo.network.dataplane.base import (
     DHCP_OWNER,
     AddressPair,
     DesiredState,
+    DhcpOption,
     FixedIp,
     FloatingSpec,
     HostRoute,
@@ -82,7 +83,10 @@ def port_spec(p: m.Port, ips: Sequence[tuple[str, str]], groups: Sequence[str]) 
                     security_group_ids=tuple(sorted(groups)),
                     port_security_enabled=bool(p.port_security_enabled),
                     allowed_address_pairs=pairs, binding_host=p.binding_host_id or None,
-                    admin_state_up=bool(p.admin_state_up))
+                    admin_state_up=bool(p.admin_state_up),
+                    extra_dhcp_opts=tuple(
+                        DhcpOption(o["opt_name"], o["opt_value"], int(o.get("ip_version", 4)))
+                        for o in p.extra_dhcp_opts or []))
 
 
 def rule_spec(r: SecurityGroupRule) -> SecurityGroupRuleSpec:

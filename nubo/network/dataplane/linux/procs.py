@@ -86,6 +86,9 @@ def _check_traversable(path: Path) -> None:
                                  f"reads {path} (chmod o+x {p})")
 
 
+TAG_MARK = ",set:"
+
+
 class Dnsmasq:
     """One dnsmasq per network, in its qdhcp namespace, files under `dir`."""
 
@@ -98,11 +101,17 @@ class Dnsmasq:
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o755)
         _check_traversable(self.dir)
-        changed = write_atomic(self.dir / "host", hosts) | write_atomic(self.dir / "opts", opts)
+        host_file = self.dir / "host"
+        old_hosts = host_file.read_text() if host_file.exists() else ""
+        changed = write_atomic(host_file, hosts) | write_atomic(self.dir / "opts", opts)
         cmdline = "\n".join(args) + "\n"
         same_args = write_atomic(self.dir / "cmdline", cmdline) is False
         pid = read_pid(self.pid_file, str(self.dir))
-        if pid is not None and same_args:
+        # dnsmasq (2.86-2.90 at least) dies on SIGHUP when its hosts file tags a host
+        # (`set:`, for a port's extra DHCP options) that has a lease: such a change restarts
+        # it instead (the lease file keeps the leases).
+        tagged = TAG_MARK in old_hosts or TAG_MARK in hosts
+        if pid is not None and same_args and not (changed and tagged):
             if changed:
                 os.kill(pid, signal.SIGHUP)
                 return "reloaded"

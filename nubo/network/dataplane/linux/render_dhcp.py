@@ -18,6 +18,7 @@ from nubo.network.dataplane.base import (
     METADATA_IP,
     ROUTER_INTERFACE_OWNERS,
     DataplaneError,
+    DhcpOption,
     NetworkSpec,
     PortSpec,
     SubnetSpec,
@@ -25,6 +26,7 @@ from nubo.network.dataplane.base import (
 from nubo.network.dataplane.linux.names import dhcp_dev_name
 
 LEASE_SECONDS = 86400
+CLIENT_ID = ("client-id", "61")     # sent by the client, matched in the hosts file
 DOMAIN = "openstacklocal"
 
 
@@ -74,6 +76,47 @@ def _routes(subnet: SubnetSpec, dhcp_ip: str | None, isolated: bool) -> list[str
     return out
 
 
+def port_tag(port: PortSpec) -> str:
+    return f"port-{port.id}"
+
+
+def _client_id(port: PortSpec) -> str | None:
+    return next((o.value for o in port.extra_dhcp_opts
+                 if o.ip_version == 4 and o.name in CLIENT_ID), None)
+
+
+def _port_opts(port: PortSpec) -> list[DhcpOption]:
+    """The port's IPv4 extra options sent as options (client-id goes in the hosts file)."""
+    return [o for o in port.extra_dhcp_opts if o.ip_version == 4 and o.name not in CLIENT_ID]
+
+
+def _host_line(port: PortSpec, ip: str) -> str:
+    """Neutron's hosts-file line: `mac,[id:client-id,]name,ip[,set:port-<id>]`; the tag
+    selects the port's own options in the options file."""
+    fields = [port.mac_address.lower()]
+    cid = _client_id(port)
+    if cid:
+        fields.append(f"id:{cid}")
+    fields += [f"{_hostname(ip)}.{DOMAIN}", ip]
+    if _port_opts(port):
+        fields.append(f"set:{port_tag(port)}")
+    return ",".join(fields)
+
+
+def format_option(tag: str, opt: DhcpOption) -> str:
+    """`tag:<tag>,[tag:<extra>,]option:<name>|<number>[,<value>]` as Neutron writes it: an
+    option name may carry its own `tag:x,` prefix; an empty value sends the option empty."""
+    name = opt.name
+    extra = None
+    if name.startswith("tag:") and "," in name:
+        extra, name = name.split(",", 1)
+    option = name if name.isdigit() else f"option:{name}"
+    parts = [f"tag:{tag}", *([extra] if extra else []), option]
+    if opt.value:
+        parts.append(opt.value)
+    return ",".join(parts)
+
+
 def render_dhcp(net: NetworkSpec, ports: Sequence[PortSpec], data_dir: Path) -> DhcpConfig:
     """The DHCP server's files for the network; `ports` are the network's ports."""
     dport = dhcp_port_of(net, ports)
@@ -113,7 +156,12 @@ def render_dhcp(net: NetworkSpec, ports: Sequence[PortSpec], data_dir: Path) -> 
         for p in sorted(ports, key=lambda p: p.id):
             ip = _subnet_ip(p, s)
             if p.network_id == net.id and ip and p.id != dport.id:
-                hosts.append(f"{p.mac_address.lower()},{_hostname(ip)}.{DOMAIN},{ip}")
+                hosts.append(_host_line(p, ip))
+    # Per-port options last: dnsmasq prefers them to the subnet's for the same option.
+    served = {ln.split(",", 1)[0] for ln in hosts}
+    for p in sorted(ports, key=lambda p: p.id):
+        if p.network_id == net.id and p.id != dport.id and p.mac_address.lower() in served:
+            opts += [format_option(port_tag(p), o) for o in _port_opts(p)]
     return DhcpConfig(args=tuple(args), hosts="".join(h + "\n" for h in hosts),
                       opts="".join(o + "\n" for o in opts), interface=iface,
                       addresses=tuple(addresses), dhcp_port=dport, isolated=isolated)
