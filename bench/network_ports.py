@@ -3,13 +3,16 @@
     .venv/bin/python bench/network_ports.py [--ports 300] [--clients 10] [--network noop|linux]
 
 Against a real `nubo up --virt fake --network <noop|linux>` on loopback (linux needs root and
-touches the host: bridges, taps, namespaces; everything the run made is removed at the end).
+touches the host: bridges, taps, namespaces; everything the run made is removed at the end,
+as tests/e2e/test_guest_networking.py does it).
 On a network of its own with a /16 subnet:
   create_1_client   POST /v2.0/ports one after the other: ports/s, p50/p95 per request
   create_N_clients  the same with N concurrent clients
-  bound_to_active   ports created bound to this host (binding:host_id, compute:nova owner,
-                    as Nova binds them) until the API shows them ACTIVE: with the Linux
-                    dataplane that includes plugging the tap
+  bound_to_active   (noop) ports created bound to the host (binding:host_id, compute:nova
+                    owner, as Nova binds them) until the API shows them ACTIVE
+  bound_to_plugged  (linux) the same until the host has the port's tap on its bridge (the
+                    API says ACTIVE at once for ports bound through it; only Nova's own
+                    binding waits for the dataplane)
   delete            DELETE of every port, N clients: ports/s
 """
 
@@ -18,8 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +32,17 @@ import httpx
 import yaml
 from common import free_port, pct, report  # bench/ is on sys.path
 
-NUBO = str(Path(sys.executable).parent / "nubo")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nubo.network.dataplane.linux import names  # noqa: E402
+from tests.e2e.conftest import Cloud, start_nubo, stop_nubo  # noqa: E402
+from tests.e2e.test_guest_networking import (  # noqa: E402
+    HostBefore,
+    Made,
+    _what_was_made,
+    clean_host,
+)
+
 P = "/networking/v2.0/ports"
 
 
@@ -49,7 +60,8 @@ async def timed(n: int, clients: int, one: Callable[[int], Awaitable[float]]
     return time.perf_counter() - t, lat
 
 
-async def run(base: str, token: str, n: int, clients: int) -> dict[str, float]:
+async def run(base: str, token: str, n: int, clients: int, plugged: bool
+              ) -> dict[str, float]:
     out: dict[str, float] = {}
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(base_url=base, headers={"X-Auth-Token": token},
@@ -74,8 +86,16 @@ async def run(base: str, token: str, n: int, clients: int) -> dict[str, float]:
                 raise RuntimeError(f"POST /ports: {r.status_code} {r.text}")
             port = r.json()["port"]
             made.append(port["id"])
-            if bound:
+            if bound and plugged:       # the tap exists and is on its bridge
+                master = Path("/sys/class/net") / names.tap_name(port["id"]) / "master"
+                while not master.exists():
+                    if time.perf_counter() - t > 60:
+                        raise RuntimeError(f"port {port['id']} not plugged in 60 s")
+                    await asyncio.sleep(0.005)
+            elif bound:
                 while port["status"] != "ACTIVE":
+                    if time.perf_counter() - t > 60:
+                        raise RuntimeError(f"port {port['id']} not ACTIVE in 60 s: {port}")
                     await asyncio.sleep(0.01)
                     port = (await c.get(f"{P}/{port['id']}")).json()["port"]
             return time.perf_counter() - t
@@ -87,11 +107,12 @@ async def run(base: str, token: str, n: int, clients: int) -> dict[str, float]:
             out[f"create_{k}_clients_p50_ms"] = pct(lat, .5)
             out[f"create_{k}_clients_p95_ms"] = pct(lat, .95)
         nb = max(20, n // 5)
+        what = "bound_to_plugged" if plugged else "bound_to_active"
         for k in (1, clients):
             wall, lat = await timed(nb, k, lambda i: create(i, bound=True))
-            out[f"bound_to_active_{k}_clients_p50_ms"] = pct(lat, .5)
-            out[f"bound_to_active_{k}_clients_p95_ms"] = pct(lat, .95)
-            out[f"bound_to_active_{k}_clients_ports_per_s"] = nb / wall
+            out[f"{what}_{k}_clients_p50_ms"] = pct(lat, .5)
+            out[f"{what}_{k}_clients_p95_ms"] = pct(lat, .95)
+            out[f"{what}_{k}_clients_ports_per_s"] = nb / wall
 
         async def delete(i: int) -> float:
             t = time.perf_counter()
@@ -114,45 +135,32 @@ def main() -> None:
     args = ap.parse_args()
     if args.network == "linux" and os.geteuid() != 0:
         raise SystemExit("--network linux needs root")
-    with tempfile.TemporaryDirectory() as tmp:
-        data, port = Path(tmp) / "data", free_port()
-        env = {**os.environ, "NUBO_PASSWORD_HASH_ROUNDS": "4"}
-        logf = Path(tmp) / "nubo.log"
-        with open(logf, "wb") as log:
-            proc = subprocess.Popen([NUBO, "up", "--data-dir", str(data), "--port", str(port),
-                                     "--virt", "fake", "--network", args.network,
-                                     "--no-test-image"], env=env, stdout=log,
-                                    stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="nubo-np-") as tmp:
+        os.chmod(tmp, 0o755)        # dnsmasq runs as nobody and reads files under it
+        data = Path(tmp) / "data"
+        before = HostBefore()
+        c: Cloud | None = None
+        made: Made | None = None
         try:
-            while True:
-                if proc.poll() is not None:
-                    raise SystemExit(logf.read_text())
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.05)
-            pw = yaml.safe_load((data / "clouds.yaml").read_text())["clouds"]["nubo"]["auth"][
-                "password"]
-            r = httpx.post(f"{base}/identity/v3/auth/tokens", json={"auth": {"identity": {
+            c = start_nubo(data, free_port(), "--network", args.network, timeout=120)
+            auth = yaml.safe_load(c.clouds_yaml.read_text())["clouds"]["nubo"]["auth"]
+            r = httpx.post(f"{c.url}/identity/v3/auth/tokens", json={"auth": {"identity": {
                 "methods": ["password"], "password": {"user": {
-                    "name": "admin", "password": pw, "domain": {"id": "default"}}}},
+                    "name": "admin", "password": auth["password"], "domain": {"id": "default"}}}},
                 "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
             token = r.headers["x-subject-token"]
             pid = r.json()["token"]["project"]["id"]
-            httpx.put(f"{base}/networking/v2.0/quotas/{pid}", headers={"X-Auth-Token": token},
+            httpx.put(f"{c.url}/networking/v2.0/quotas/{pid}", headers={"X-Auth-Token": token},
                       json={"quota": {"port": -1}})
             figures = {"ports": float(args.ports), "clients": float(args.clients),
-                       **asyncio.run(run(base, token, args.ports, args.clients))}
+                       **asyncio.run(run(c.url, token, args.ports, args.clients,
+                                         args.network == "linux"))}
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            if c is not None:
+                made = _what_was_made(c) if args.network == "linux" else None
+                stop_nubo(c)
+            if args.network == "linux":
+                clean_host(data, before, made)
     print(f"network: {args.network}")
     report(figures)
 
