@@ -14,6 +14,7 @@ def load_all() -> None:
     import nubo.image.models  # noqa: F401
     import nubo.network.models  # noqa: F401
     import nubo.network.models_l3  # noqa: F401
+    import nubo.network.models_pf  # noqa: F401
     import nubo.network.models_secgroups  # noqa: F401
     import nubo.network.models_subnetpools  # noqa: F401
     import nubo.placement.models  # noqa: F401

@@ -91,6 +91,10 @@ L3_AND_SG: list[tuple[str, str, str]] = [
     ("security-groups-rules-belongs-to-default-sg", "Security group rule belongs to the "
      "project's default security group", "Flag to determine if the security group rule "
      "belongs to the project's default security group"),
+    ("floating-ip-port-forwarding", "Floating IP Port Forwarding", "Allow to forward a "
+     "floating IP's port to the port of a fixed IP of an internal port."),
+    ("expose-port-forwarding-in-fip", "Expose port forwarding in FIP", "Expose port "
+     "forwarding details in the floating IP resource."),
 ]
 
 

@@ -109,6 +109,10 @@ async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP
         fip.fixed_port_id = fip.fixed_ip_address = fip.router_id = None
         fip.status = "DOWN"
         return
+    from nubo.network.port_forwardings import count_for_fip
+    if await count_for_fip(session, fip.id):
+        raise Conflict(f"Floating IP {fip.id} has port forwardings: it cannot be associated "
+                       "with a port.", code="FipInUseByPortForwarding")
     port, ip, subnet_id = await _internal(session, ctx, fip.project_id, port_id, fixed_ip)
     taken = (await session.execute(select(FloatingIP.id).where(
         FloatingIP.floating_network_id == fip.floating_network_id,

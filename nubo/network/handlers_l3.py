@@ -170,10 +170,13 @@ async def _render_fips(s: AsyncSession, rows: list[FloatingIP]) -> list[dict[str
     port_ids = [f.fixed_port_id for f in rows if f.fixed_port_id]
     ips = await ports.ips_of(s, port_ids)
     tags = await attrs.tags_of(s, "floatingips", [f.id for f in rows])
+    from nubo.network import port_forwardings
+    forwards = await port_forwardings.of_fips(s, [f.id for f in rows])
     out = []
     for f in rows:
         port = await s.get(m.Port, f.fixed_port_id) if f.fixed_port_id else None
-        out.append(views.floatingip(f, port, ips.get(f.fixed_port_id or "", []), tags[f.id]))
+        out.append(views.floatingip(f, port, ips.get(f.fixed_port_id or "", []), tags[f.id],
+                                    [port_forwardings.fip_view(p) for p in forwards[f.id]]))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nubo.core.http import Route
 from nubo.network import handlers_l3 as h
+from nubo.network import handlers_pf as pf
 
 R = "/v2.0/routers"
 F = "/v2.0/floatingips"
@@ -24,4 +25,9 @@ L3_ROUTES: list[Route] = [
     Route(F + "/{id}", "GET", h.show_fip),
     Route(F + "/{id}", "PUT", h.update_fip),
     Route(F + "/{id}", "DELETE", h.delete_fip),
+    Route(F + "/{id}/port_forwardings", "GET", pf.list_),
+    Route(F + "/{id}/port_forwardings", "POST", pf.create),
+    Route(F + "/{id}/port_forwardings/{pf_id}", "GET", pf.show),
+    Route(F + "/{id}/port_forwardings/{pf_id}", "PUT", pf.update),
+    Route(F + "/{id}/port_forwardings/{pf_id}", "DELETE", pf.delete),
 ]

@@ -30,8 +30,10 @@ def router(r: Router, gw_port: m.Port | None, gw_ips: list[tuple[str, str]],
 
 
 def floatingip(f: FloatingIP, port: m.Port | None, port_ips: list[tuple[str, str]],
-               tags: list[str]) -> dict[str, Any]:
-    """An IP whose internal port is gone shows as unassociated (the column went NULL)."""
+               tags: list[str], forwardings: list[dict[str, Any]] | None = None
+               ) -> dict[str, Any]:
+    """An IP whose internal port is gone shows as unassociated (the column went NULL); one
+    with port forwardings shows their router (expose-port-forwarding-in-fip)."""
     associated = f.fixed_port_id is not None
     details = None
     if associated and port is not None:
@@ -43,10 +45,10 @@ def floatingip(f: FloatingIP, port: m.Port | None, port_ips: list[tuple[str, str
         "id": f.id, "project_id": f.project_id, "tenant_id": f.project_id,
         "floating_ip_address": f.floating_ip_address,
         "floating_network_id": f.floating_network_id,
-        "router_id": f.router_id if associated else None,
+        "router_id": f.router_id if associated or forwardings else None,
         "port_id": f.fixed_port_id,
         "fixed_ip_address": f.fixed_ip_address if associated else None,
         "status": f.status if associated else "DOWN",
-        "port_details": details, "port_forwardings": [], "qos_policy_id": None,
+        "port_details": details, "port_forwardings": list(forwardings or []), "qos_policy_id": None,
         "dns_domain": None, "dns_name": None,
         **standard(f, tags)}

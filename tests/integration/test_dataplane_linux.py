@@ -10,6 +10,7 @@ when the test fails.
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import os
@@ -451,3 +452,68 @@ async def test_extra_dhcp_options_reach_only_their_port(lab: Lab) -> None:
     await dp.ensure_dhcp(net, [dhcp, replace(a, extra_dhcp_opts=()), b])
     got_a = dhcp_answer(lab, ga)
     assert "ntpsrv= " in got_a and "router=10.21.0.1" in got_a, got_a
+
+
+def http_get(ns: str, url: str) -> str | None:
+    # (busybox 1.35's wget -T crashes: coreutils' timeout bounds a lost connection instead)
+    res = sh("timeout", "3", "busybox", "wget", "-q", "-O", "-", url, ns=ns, check=False,
+             timeout=10)
+    return res.stdout if res.returncode == 0 else None
+
+
+def serve_http(ns: str, ports: tuple[int, ...], root: Path) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen(["ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p",
+                              str(port), "-h", str(root)]) for port in ports]
+
+
+async def test_port_forwarding_reaches_one_port_of_the_guest(lab: Lab) -> None:
+    host = lab.netns("host")
+    dp = lab.dataplane(host)
+    ext_sid = lab.id("su")
+    ext = NetworkSpec(lab.id("ex"), "flat", None, "public", 1500,
+                      (SubnetSpec(ext_sid, "172.24.4.0/24", "172.24.4.1", False),),
+                      external=True)
+    net, sid = local_net(lab, "10.41.0.0/24", "10.41.0.1")
+    vm = PortSpec(lab.id("vm"), net.id, mac(5), (FixedIp(sid, "10.41.0.5"),),
+                  port_security_enabled=False)
+    rid = lab.id("ro")
+    router = RouterSpec(rid, RouterGatewaySpec(lab.id("gw"), ext.id, "172.24.4.0/24",
+                                               "172.24.4.10", "172.24.4.1"),
+                        (RouterInterfaceSpec(lab.id("qr"), net.id, "10.41.0.0/24", "10.41.0.1",
+                                             mac(6)),))
+    await dp.ensure_network(ext)
+    await dp.ensure_network(net)
+    guest = lab.guest(host, vm, "vm", "10.41.0.5/24", "10.41.0.1")
+    await dp.plug_port(vm)
+    await dp.ensure_router(router)
+    outside = lab.netns("out")
+    sh("ip", "-n", host, "link", "add", "vout", "type", "veth", "peer", "name", "eth0",
+       "netns", outside)
+    sh("ip", "-n", host, "link", "set", "vout", "master", "br-ex", "up")
+    sh("ip", "addr", "add", "172.24.4.100/24", "dev", "eth0", ns=outside)
+    sh("ip", "link", "set", "eth0", "up", ns=outside)
+    # the guest serves HTTP on 8080 and 8081; only 8080 is forwarded (from 2222)
+    www = lab.dir / "www"
+    www.mkdir()
+    (www / "index.html").write_text("hello from the guest\n")
+    servers = serve_http(guest, (8080, 8081), www)
+    try:
+        for _ in range(50):     # until the servers listen
+            if http_get(guest, "http://10.41.0.5:8080/") and \
+                    http_get(guest, "http://10.41.0.5:8081/"):
+                break
+            await asyncio.sleep(0.1)
+        assert http_get(guest, "http://10.41.0.5:8080/") == "hello from the guest\n"
+        assert http_get(outside, "http://172.24.4.20:2222/") is None
+        fwd = FloatingSpec("172.24.4.20", "10.41.0.5", rid, "tcp", 2222, 8080)
+        await dp.set_floating_ips(rid, [fwd])
+        assert http_get(outside, "http://172.24.4.20:2222/") == "hello from the guest\n"
+        assert http_get(host, "http://172.24.4.20:2222/") == "hello from the guest\n"
+        assert http_get(outside, "http://172.24.4.20:8081/") is None    # not forwarded
+        assert pings(guest, "172.24.4.100")             # the guest still leaves by SNAT
+        await dp.set_floating_ips(rid, [])
+        assert http_get(outside, "http://172.24.4.20:2222/") is None
+    finally:
+        for p in servers:
+            p.kill()
+            p.wait()

@@ -312,3 +312,22 @@ def test_dnsmasq_extra_dhcp_options_are_tagged_by_port(tmp_path: Path) -> None:
                     "tag:port-p1,tag:ipxe,option:bootfile-name,boot.ipxe"]
     # after the subnet's options (dnsmasq takes the later, more specific one)
     assert lines.index(mine[0]) > lines.index(f"tag:subnet-{SUB},option:router,10.0.0.1")
+
+
+def test_nat_port_forwarding_is_dnat_of_one_port_only() -> None:
+    router = RouterSpec("r1", RouterGatewaySpec("gw", "ext", "172.24.4.0/24", "172.24.4.10",
+                                                "172.24.4.1"),
+                        (RouterInterfaceSpec("qr", NET, "10.0.0.0/24", "10.0.0.1"),))
+    fwd = FloatingSpec("172.24.4.20", "10.0.0.5", "r1", "tcp", 2222, 22)
+    doc = render_nat(router, [fwd])
+    [pre] = rules(doc, "ip", "prerouting")
+    assert pre[-1] == {"dnat": {"addr": "10.0.0.5", "port": 22}}
+    assert {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}},
+                      "right": 2222}} in pre
+    assert rules(doc, "ip", "output") == [pre]
+    # no 1:1 SNAT of the fixed IP to the floating IP for a forwarding
+    assert not any({"snat": {"addr": "172.24.4.20"}} in r
+                   for r in rules(doc, "ip", "postrouting"))
+    links = render_router_links(router, {"ext": "br-ex", NET: "brq"}, [fwd])
+    qg = [op for op in links if isinstance(op, Addresses) and op.ifname.startswith("qg-")]
+    assert "172.24.4.20/32" in qg[0].cidrs       # the router answers ARP for it

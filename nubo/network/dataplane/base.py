@@ -139,9 +139,16 @@ class RouterSpec:
 
 @dataclass(frozen=True)
 class FloatingSpec:
+    """A floating IP (1:1 DNAT and SNAT), or with `protocol` set one port forwarding of it:
+    `protocol` traffic to `external_port` of the floating IP goes to `internal_port` of
+    the fixed IP (DNAT only)."""
+
     floating_ip: str
     fixed_ip: str
     router_id: str
+    protocol: str | None = None     # tcp or udp: a port forwarding
+    external_port: int | None = None
+    internal_port: int | None = None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from nubo.network.dataplane.base import (
     SubnetSpec,
 )
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
+from nubo.network.models_pf import PortForwarding
 from nubo.network.models_secgroups import SecurityGroupRule
 
 LOG = logging.getLogger("nubo.network.sync")
@@ -193,9 +194,16 @@ async def _floats(s: AsyncSession, router_ids: set[str]) -> tuple[FloatingSpec, 
     rows = (await s.execute(select(FloatingIP).where(
         FloatingIP.router_id.in_(sorted(router_ids)), FloatingIP.fixed_port_id.is_not(None),
         FloatingIP.fixed_ip_address.is_not(None)))).scalars().all()
-    return tuple(sorted((FloatingSpec(f.floating_ip_address, f.fixed_ip_address or "",
-                                      f.router_id or "") for f in rows),
-                        key=lambda f: (f.router_id, _ip_key(f.floating_ip))))
+    specs = [FloatingSpec(f.floating_ip_address, f.fixed_ip_address or "", f.router_id or "")
+             for f in rows]
+    forwards = (await s.execute(select(PortForwarding, FloatingIP).join(
+        FloatingIP, FloatingIP.id == PortForwarding.floatingip_id).where(
+        FloatingIP.router_id.in_(sorted(router_ids))))).all()
+    specs += [FloatingSpec(f.floating_ip_address, pf.internal_ip_address, f.router_id or "",
+                           pf.protocol, pf.external_port, pf.internal_port)
+              for pf, f in forwards]
+    return tuple(sorted(specs, key=lambda f: (f.router_id, _ip_key(f.floating_ip),
+                                              f.protocol or "", f.external_port or 0)))
 
 
 async def _groups(s: AsyncSession, ids: set[str]) -> tuple[SecurityGroupSpec, ...]:

@@ -289,15 +289,28 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
 
 
 def render_nat(router: RouterSpec, floats: Sequence[FloatingSpec], table: str = "nubo") -> Json:
-    """The router namespace's NAT: DNAT+SNAT per floating IP, SNAT of the internal subnets to
-    the gateway address, and the path to the metadata proxy."""
+    """The router namespace's NAT: DNAT+SNAT per floating IP, DNAT per port forwarding, SNAT
+    of the internal subnets to the gateway address, and the path to the metadata proxy."""
     doc = _Doc("ip", table)
     doc.chain("prerouting", "prerouting", -100, "nat")
     doc.chain("output", "output", -100, "nat")
     doc.chain("postrouting", "postrouting", 100, "nat")
     gw = router.gateway
     daddr, saddr = _pl("ip", "daddr"), _pl("ip", "saddr")
-    for f in sorted(floats, key=lambda f: f.floating_ip):
+    one_to_one = {f.floating_ip for f in floats if not f.protocol}
+    for f in sorted(floats, key=lambda f: (f.floating_ip, f.protocol or "",
+                                           f.external_port or 0)):
+        if f.protocol:
+            if f.floating_ip in one_to_one:
+                continue        # the API never lets both be; the 1:1 NAT would win anyway
+            # A port forwarding: only this protocol and port, DNAT only (replies are
+            # un-NATed by conntrack; the guest's own connections leave by the router's SNAT).
+            match = [_m(daddr, f.floating_ip), _m(_meta("l4proto"), PROTOCOLS[f.protocol]),
+                     _m(_pl(f.protocol, "dport"), f.external_port)]
+            for chain in ("prerouting", "output"):
+                doc.rule(chain, [*match, {"dnat": {"addr": f.fixed_ip,
+                                                   "port": f.internal_port}}])
+            continue
         for chain in ("prerouting", "output"):
             doc.rule(chain, [_m(daddr, f.floating_ip), {"dnat": {"addr": f.fixed_ip}}])
         if gw:
