@@ -45,6 +45,8 @@ def up(data_dir: Path = DataDir,
        public_url: str = typer.Option(None, "--public-url",
                                       help="Base URL clients use, for the catalog"),
        log_level: str = typer.Option(None, "--log-level"),
+       vtep_ip: str = typer.Option(None, "--vtep-ip",
+                                   help="This host's VXLAN tunnel endpoint address"),
        test_image: bool = typer.Option(None, "--test-image/--no-test-image",
                                        help="Build and register the nubo-test guest image "
                                             "[on]")) -> None:
@@ -55,7 +57,8 @@ def up(data_dir: Path = DataDir,
         raise typer.BadParameter("--network must be auto, linux or noop")
     settings = _settings(data_dir=data_dir, host=host, port=port, virt=virt, network=network,
                          database_url=database_url, admin_password=admin_password,
-                         public_url=public_url, log_level=log_level, test_image=test_image)
+                         public_url=public_url, log_level=log_level, test_image=test_image,
+                         vtep_ip=vtep_ip)
     from nubo.server import serve
     sys.exit(asyncio.run(serve(settings)))
 

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     public_cidr: str = "172.24.4.0/24"
     #: the demo project's `private` network (DevStack's FIXED_RANGE)
     private_cidr: str = "10.0.0.0/26"
+    #: this host's VXLAN tunnel endpoint (Neutron's [vxlan] local_ip); other hosts learn it
+    #: from this host's Linux bridge agent (`tunneling_ip`) and flood their VXLAN traffic to it
+    vtep_ip: str | None = None
 
     # image
     #: per project; 0 means unlimited

@@ -128,7 +128,8 @@ class Node:
             LOG.info("image store reconciled: %s", repaired)
         await self.compute.start()
         await self.runtime.start()
-        await network_agents.ensure_agents(self.db, self.network.hostname)
+        await network_agents.ensure_agents(self.db, self.network.hostname,
+                                           self.settings.vtep_ip)
         await self.metadata.start()
         await network_bootstrap.bootstrap(self.db, self.settings)
         await self.network_sync.start()

@@ -19,9 +19,10 @@ from nubo.network.api import api
 from nubo.network.attrs import iso
 from nubo.network.views import ZONE
 
+BRIDGE_AGENT = "Linux bridge agent"
 #: (agent_type, binary, topic, availability zone or None, configurations)
 AGENTS: list[tuple[str, str, str, str | None, dict[str, Any]]] = [
-    ("Linux bridge agent", "neutron-linuxbridge-agent", "N/A", None,
+    (BRIDGE_AGENT, "neutron-linuxbridge-agent", "N/A", None,
      {"bridge_mappings": {}, "interface_mappings": {"public": "br-ex"},
       "devices": 0, "tunnel_types": ["vxlan"]}),
     ("DHCP agent", "neutron-dhcp-agent", "dhcp_agent", ZONE,
@@ -33,8 +34,10 @@ AGENTS: list[tuple[str, str, str, str | None, dict[str, Any]]] = [
 ]
 
 
-async def ensure_agents(db: Database, host: str) -> None:
-    """Register this node's agents once (idempotent, unique per type and host)."""
+async def ensure_agents(db: Database, host: str, tunneling_ip: str | None = None) -> None:
+    """Register this node's agents once (idempotent, unique per type and host). The Linux
+    bridge agent reports the host's VXLAN endpoint as `tunneling_ip`, as Neutron's does:
+    the other hosts' dataplanes flood to it."""
     async with db.write() as s:
         have = {r[0] for r in await s.execute(select(m.Agent.agent_type).where(
             m.Agent.host == host))}
@@ -46,6 +49,11 @@ async def ensure_agents(db: Database, host: str) -> None:
         now = utcnow()
         for a in (await s.execute(select(m.Agent).where(m.Agent.host == host))).scalars():
             a.started_at = a.heartbeat_timestamp = now
+            if a.agent_type == BRIDGE_AGENT:
+                conf = {k: v for k, v in (a.configurations or {}).items()
+                        if k != "tunneling_ip"}
+                a.configurations = {**conf, **({"tunneling_ip": tunneling_ip}
+                                               if tunneling_ip else {})}
 
 
 def _view(a: m.Agent) -> dict[str, Any]:

@@ -107,6 +107,9 @@ class SecurityGroupRuleSpec:
 class SecurityGroupSpec:
     id: str
     rules: tuple[SecurityGroupRuleSpec, ...] = ()
+    #: addresses of the group's ports bound to other hosts (for rules naming this group as
+    #: remote_group_id; the ports given with the groups add their own)
+    remote_members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
 from nubo.network import models as m
+from nubo.network.agents import BRIDGE_AGENT
 from nubo.network.dataplane.base import (
     DHCP_OWNER,
     AddressPair,
@@ -27,6 +28,7 @@ from nubo.network.dataplane.base import (
     FixedIp,
     FloatingSpec,
     HostRoute,
+    HostSpec,
     NetworkSpec,
     PortSpec,
     RouterGatewaySpec,
@@ -132,10 +134,34 @@ async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
     cidrs = {x.id: x for x in subnets}
     router_specs = _routers(routers, router_ports, ports, cidrs)
     floats = await _floats(s, {r.id for r in router_specs if r.gateway})
-    sgs = await _groups(s, {g for p in ports.values() for g in p.security_group_ids})
+    sgs = await _groups(s, {g for p in ports.values() for g in p.security_group_ids},
+                        set(ports))
+    peers = await _peers(s, hosts, [n.id for n in net_specs.values()
+                                    if n.segmentation_type == "vxlan"])
     return DesiredState(networks=tuple(net_specs[n] for n in sorted(net_specs)),
                         ports=tuple(ports[p] for p in sorted(ports)),
-                        security_groups=sgs, routers=router_specs, floating_ips=floats)
+                        security_groups=sgs, routers=router_specs, floating_ips=floats,
+                        hosts=peers)
+
+
+async def _peers(s: AsyncSession, hosts: Collection[str], vxlan_nets: list[str]
+                 ) -> tuple[HostSpec, ...]:
+    """The other hosts this one floods VXLAN traffic to: those with ports bound on one of
+    its VXLAN networks, at the `tunneling_ip` their Linux bridge agent reports."""
+    if not vxlan_nets:
+        return ()
+    others = {h for (h,) in (await s.execute(select(m.Port.binding_host_id).where(
+        m.Port.network_id.in_(vxlan_nets), m.Port.binding_host_id != "",
+        m.Port.binding_host_id.not_in(list(hosts))).distinct())).all()}
+    if not others:
+        return ()
+    out = {}
+    for a in (await s.execute(select(m.Agent).where(
+            m.Agent.agent_type == BRIDGE_AGENT, m.Agent.host.in_(sorted(others))))).scalars():
+        ip = (a.configurations or {}).get("tunneling_ip")
+        if ip:
+            out[a.host] = HostSpec(a.host, str(ip))
+    return tuple(out[h] for h in sorted(out))
 
 
 async def _ips_and_groups(s: AsyncSession, port_ids: list[str]
@@ -206,12 +232,41 @@ async def _floats(s: AsyncSession, router_ids: set[str]) -> tuple[FloatingSpec, 
                                               f.protocol or "", f.external_port or 0)))
 
 
-async def _groups(s: AsyncSession, ids: set[str]) -> tuple[SecurityGroupSpec, ...]:
+async def _groups(s: AsyncSession, ids: set[str], local_ports: set[str]
+                  ) -> tuple[SecurityGroupSpec, ...]:
+    """The groups of this host's ports, and the groups their rules name as remote groups
+    with the addresses of those groups' ports on other hosts (remote_members)."""
     if not ids:
         return ()
     rules: dict[str, list[SecurityGroupRuleSpec]] = {g: [] for g in ids}
     for r in (await s.execute(select(SecurityGroupRule).where(
             SecurityGroupRule.security_group_id.in_(sorted(ids))))).scalars():
         rules[r.security_group_id].append(rule_spec(r))
-    return tuple(SecurityGroupSpec(g, tuple(sorted(rules[g], key=lambda r: r.id)))
-                 for g in sorted(ids))
+    remote = {r.remote_group_id for rs in rules.values() for r in rs if r.remote_group_id}
+    for gid in remote - set(rules):
+        rules[gid] = [rule_spec(r) for r in (await s.execute(select(SecurityGroupRule).where(
+            SecurityGroupRule.security_group_id == gid))).scalars()]
+    members = await _remote_members(s, remote, local_ports)
+    return tuple(SecurityGroupSpec(g, tuple(sorted(rules[g], key=lambda r: r.id)),
+                                   members.get(g, ()))
+                 for g in sorted(rules))
+
+
+async def _remote_members(s: AsyncSession, groups: set[str], local_ports: set[str]
+                          ) -> dict[str, tuple[str, ...]]:
+    """Addresses (fixed IPs and address pairs) of the groups' ports that are not this
+    host's, bound anywhere else."""
+    if not groups:
+        return {}
+    found = (await s.execute(select(m.PortSecurityGroup.security_group_id, m.Port).join(
+        m.Port, m.Port.id == m.PortSecurityGroup.port_id).where(
+        m.PortSecurityGroup.security_group_id.in_(sorted(groups)),
+        m.Port.binding_host_id != ""))).all()
+    rows = [(g, p) for g, p in found if p.id not in local_ports]
+    ips, _ = await _ips_and_groups(s, sorted({p.id for _, p in rows}))
+    out: dict[str, set[str]] = {}
+    for gid, p in rows:
+        addrs = out.setdefault(gid, set())
+        addrs.update(ip for _, ip in ips.get(p.id, []))
+        addrs.update(a["ip_address"] for a in p.allowed_address_pairs or [])
+    return {g: tuple(sorted(a)) for g, a in out.items()}

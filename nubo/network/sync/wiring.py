@@ -52,7 +52,7 @@ def build_dataplane(kind: str, settings: Settings, metadata_socket: Path) -> Dat
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o755)       # dnsmasq runs as nobody and re-reads its files
     return get_dataplane("linux", data_dir=data, bridge_mappings={"public": "br-ex"},
-                         metadata_url=f"unix:{metadata_socket}")
+                         metadata_url=f"unix:{metadata_socket}", vtep_ip=settings.vtep_ip)
 
 
 def agent_heartbeat(db: Database, host: str) -> Heartbeat:

@@ -231,11 +231,14 @@ def _group_chains(doc: _Doc, group: SecurityGroupSpec) -> None:
 
 def _group_sets(doc: _Doc, ports: Sequence[PortSpec], groups: Iterable[SecurityGroupSpec]) -> None:
     """remote_group_id: one set per group and family holding its member ports' addresses."""
+    groups = list(groups)
+    by_id = {g.id: g for g in groups}
     used = {r.remote_group_id for g in groups for r in g.rules if r.remote_group_id}
     for gid in sorted(used):
         members = [p for p in ports if gid in p.security_group_ids]
         addrs = [ip.ip_address for p in members for ip in p.fixed_ips]
         addrs += [a.ip_address for p in members for a in p.allowed_address_pairs]
+        addrs += list(by_id[gid].remote_members) if gid in by_id else []
         for v, stype in ((4, "ipv4_addr"), (6, "ipv6_addr")):
             nets = ipaddress.collapse_addresses(  # type: ignore[type-var]
                 ipaddress.ip_network(a, strict=False) for a in addrs if _family(a) == v)
