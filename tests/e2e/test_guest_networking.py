@@ -216,9 +216,11 @@ def console_ready(c: Cloud, server: str, cloud_name: str = DEMO) -> str:
 
 
 def boot(n: Net, name: str, *args: str, cloud_name: str = DEMO) -> None:
-    srv = osc_json(n.cloud, "server", "create", "--image", "nubo-test", "--flavor", "m1.nano",
-                   "--key-name", "k", *args, "--wait", name, cloud_name=cloud_name)
-    assert srv["status"] == "ACTIVE", srv.get("fault")
+    r = osc(n.cloud, "server", "create", "--image", "nubo-test", "--flavor", "m1.nano",
+            "--key-name", "k", *args, "--wait", name, cloud_name=cloud_name, check=False)
+    if r.returncode != 0:       # say why: the fault, not just "Error creating server"
+        shown = osc_json(n.cloud, "server", "show", name, cloud_name=cloud_name)
+        raise AssertionError(f"{name}: {shown.get('status')} {shown.get('fault')}\n{r.stderr}")
 
 
 def pin_host_key(n: Net, name: str, console: str) -> None:
