@@ -153,8 +153,11 @@ class LibvirtHost:
         if _pid_alive(pid_file):
             return      # ours from an earlier start of this node that was killed
         other = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
-        if other.returncode == 0 and name == "virtlogd":
-            return      # somebody else's virtlogd serves libvirtd just as well
+        if (other.returncode == 0 and name == "virtlogd"
+                and (self.run_dir / "virtlogd-sock").exists()):
+            # somebody else's virtlogd serves libvirtd just as well, as long as its socket is
+            # there (a virtlogd whose socket another one's exit removed serves nobody)
+            return
         res = subprocess.run([name, "-d", "-p", str(pid_file)], capture_output=True,
                              text=True, timeout=30)
         if res.returncode != 0:
