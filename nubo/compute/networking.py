@@ -214,6 +214,22 @@ class ComputeNetworking:
                         mtu=int(mtu or 1500), dev=tap_name(port.id))
                 for port, mtu in ordered + left]
 
+    async def check_groups(self, ctx: RequestContext, names: Sequence[str]) -> None:
+        """At the API, as Nova: a requested security group the project does not have is
+        a 400 before anything is created ("default" is made on first use)."""
+        from nubo.network.models_secgroups import SecurityGroup
+        wanted = {n for n in names if n != "default"}
+        if not wanted:
+            return
+        async with self.db.read() as s:
+            rows = (await s.execute(select(SecurityGroup.id, SecurityGroup.name).where(
+                SecurityGroup.project_id == ctx.project_id,
+                SecurityGroup.name.in_(wanted) | SecurityGroup.id.in_(wanted)))).all()
+        found = {v for row in rows for v in row}
+        for name in sorted(wanted - found):
+            raise BadRequest(f"Security group {name} is not found for project "
+                             f"{ctx.project_id}")
+
     async def _group_ids(self, s: AsyncSession, ctx: RequestContext,
                          names: Sequence[str]) -> list[str]:
         from nubo.network import secgroups

@@ -27,6 +27,7 @@ ACTION_RULES = [RuleDefault(name, check) for name, check in (
     ("os_compute_api:os-create-backup", _MEMBER),
     ("os_compute_api:os-deferred-delete:restore", _MEMBER),
     ("os_compute_api:os-console-output", _MEMBER),
+    ("os_compute_api:os-admin-actions:inject_network_info", _ADMIN),
     ("os_compute_api:os-remote-consoles", _MEMBER),
     ("os_compute_api:os-console-auth-tokens", _ADMIN),
     ("os_compute_api:os-server-tags:index", _READER),

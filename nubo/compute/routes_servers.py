@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nubo.compute.handlers import groups, servers
+from nubo.compute.handlers import secgroups_proxy as sgp
 from nubo.compute.handlers import server_network as net
 from nubo.core.http import Route
 
@@ -29,6 +30,15 @@ SERVER_ROUTES: list[Route] = [
     Route(f"{S}/os-interface/{{port_id}}", "GET", net.interface_show),
     Route(f"{S}/os-interface/{{port_id}}", "DELETE", net.interface_detach),
     Route(f"{S}/os-security-groups", "GET", net.security_groups_list),
+    # Nova's deprecated proxy onto Neutron's security groups, gone from 2.36
+    Route("/v2.1/os-security-groups", "GET", sgp.list_, max_version="2.35"),
+    Route("/v2.1/os-security-groups", "POST", sgp.create, max_version="2.35"),
+    Route("/v2.1/os-security-groups/{group_id}", "GET", sgp.show, max_version="2.35"),
+    Route("/v2.1/os-security-groups/{group_id}", "PUT", sgp.update, max_version="2.35"),
+    Route("/v2.1/os-security-groups/{group_id}", "DELETE", sgp.delete, max_version="2.35"),
+    Route("/v2.1/os-security-group-rules", "POST", sgp.rule_create, max_version="2.35"),
+    Route("/v2.1/os-security-group-rules/{rule_id}", "DELETE", sgp.rule_delete,
+          max_version="2.35"),
     Route("/v2.1/os-server-groups", "GET", groups.list_),
     Route("/v2.1/os-server-groups", "POST", groups.create),
     Route("/v2.1/os-server-groups/{group_id}", "GET", groups.show),

@@ -13,7 +13,7 @@ TAG = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}
 ACTIONS: dict[str, Any] = {
     "pause": _EMPTY, "unpause": _EMPTY, "suspend": _EMPTY, "resume": _EMPTY,
     "unrescue": _EMPTY, "shelve": _EMPTY, "shelveOffload": _EMPTY, "restore": _EMPTY,
-    "forceDelete": _EMPTY,
+    "forceDelete": _EMPTY, "injectNetworkInfo": _EMPTY,
     "rescue": {"type": ["null", "object"], "properties": {
         "adminPass": {"type": "string"},
         "rescue_image_ref": {"type": "string", "format": "uuid"}},

@@ -132,6 +132,10 @@ class ServerViews:
         if ver >= APIVersion(2, 75):
             return self.detail(v, ctx, ver, show=True)
         body = self.detail(v, ctx, ver, show=True)
+        # Nova's update and rebuild views pass extend_address=False before 2.75
+        body["addresses"] = {net: [{k: a[k] for k in ("addr", "version") if k in a}
+                                   for a in addrs]
+                             for net, addrs in body["addresses"].items()}
         for key in list(body):
             if key.startswith(("OS-EXT-", "OS-SRV-USG:", "os-extended-volumes:")) or key in (
                     "config_drive", "key_name", "security_groups", "host_status",

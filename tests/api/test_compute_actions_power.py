@@ -158,7 +158,7 @@ async def test_console_output_and_remote_console_tokens(env: tuple[Api, str, str
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
     out = await act(api, sid, {"os-getConsoleOutput": {"length": 1}}, 200)
-    assert out["output"] == "login:\n"
+    assert out["output"] == "login: "
     out = await act(api, sid, {"os-getConsoleOutput": {"length": -1}}, 200)
     assert out["output"].startswith("fake console of")
     await act(api, sid, {"os-getConsoleOutput": {"length": -2}}, 400)

@@ -135,6 +135,14 @@ async def _force_delete(request: Request, a: ComputeApi, ctx: RequestContext, si
     return no_content(202)
 
 
+async def _inject_network_info(request: Request, a: ComputeApi, ctx: RequestContext,
+                               sid: str, arg: Any) -> Response:
+    """Nova's admin action; its libvirt driver does nothing for it (guests take their network
+    from DHCP and the metadata service), and neither do Nubo's drivers."""
+    await _enforce(a, ctx, sid, "os_compute_api:os-admin-actions:inject_network_info")
+    return no_content(202)
+
+
 async def _console_output(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
                           arg: Any) -> Response:
     inst = await _enforce(a, ctx, sid, "os_compute_api:os-console-output")
@@ -162,7 +170,8 @@ HANDLERS: dict[str, Handler] = {
     "shelve": _simple("os_compute_api:os-shelve:shelve", "shelve"),
     "shelveOffload": _simple("os_compute_api:os-shelve:shelve_offload", "shelve_offload"),
     "restore": _simple("os_compute_api:os-deferred-delete:restore", "restore"),
-    "forceDelete": _force_delete, "rescue": _rescue, "unshelve": _unshelve,
+    "forceDelete": _force_delete, "injectNetworkInfo": _inject_network_info,
+    "rescue": _rescue, "unshelve": _unshelve,
     "migrate": _migrate, "os-migrateLive": _live, "evacuate": _evacuate,
     "createBackup": _backup, "os-getConsoleOutput": _console_output,
     "os-getVNCConsole": _console, "os-getSerialConsole": _console,

@@ -17,6 +17,7 @@ from nubo.compute.diagnostics import diagnostics as build_diagnostics
 from nubo.compute.external_events import record_events
 from nubo.compute.handlers.server_actions import _enforce, remote_console
 from nubo.compute.models_actions import Migration
+from nubo.compute.models_flavors import Flavor
 from nubo.compute.views_servers import ts_micro
 from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
@@ -95,7 +96,8 @@ async def console_token(request: Request) -> Response:
 # ------------------------------------------------------------------ migrations
 
 
-def _migration(m: Migration, v: Any, server_view: bool = False) -> dict[str, Any]:
+def _migration(m: Migration, v: Any, server_view: bool = False,
+               flavor_ids: dict[str, int] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": m.id, "status": m.status, "source_compute": m.source_compute,
         "source_node": m.source_compute, "dest_compute": m.dest_compute,
@@ -107,8 +109,11 @@ def _migration(m: Migration, v: Any, server_view: bool = False) -> dict[str, Any
             "memory_total_bytes", "memory_processed_bytes", "memory_remaining_bytes",
             "disk_total_bytes", "disk_processed_bytes", "disk_remaining_bytes")})
     else:
-        out.update(instance_uuid=m.instance_uuid, old_instance_type_id=m.old_flavor_id,
-                   new_instance_type_id=m.new_flavor_id)
+        # Nova shows the flavors' internal integer ids here (null once a flavor is gone)
+        ids = flavor_ids or {}
+        out.update(instance_uuid=m.instance_uuid,
+                   old_instance_type_id=ids.get(m.old_flavor_id or ""),
+                   new_instance_type_id=ids.get(m.new_flavor_id or ""))
         if v.matches("2.23"):
             out["migration_type"] = m.migration_type
     if v.matches("2.59"):
@@ -137,9 +142,13 @@ async def migrations_list(request: Request) -> Response:
     async with a.db.read() as s:
         rows = list((await s.execute(stmt.order_by(Migration.created_at.desc(),
                                                    Migration.id.desc()))).scalars())
+        wanted = {f for m in rows for f in (m.old_flavor_id, m.new_flavor_id) if f}
+        flavor_ids = {flavorid: id_ for flavorid, id_ in (await s.execute(
+            select(Flavor.flavorid, Flavor.id).where(Flavor.flavorid.in_(wanted)))).all()}
     if q.get("host"):
         rows = [m for m in rows if q["host"] in (m.source_compute, m.dest_compute)]
-    return json_response({"migrations": [_migration(m, v) for m in rows]})
+    return json_response({"migrations": [_migration(m, v, flavor_ids=flavor_ids)
+                                         for m in rows]})
 
 
 async def _server_migrations(request: Request, policy: str) -> tuple[Any, Any, list[Migration]]:

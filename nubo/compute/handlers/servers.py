@@ -26,6 +26,8 @@ async def create(request: Request) -> Response:
     a, ctx = api(request), context(request)
     body = await read_json(request, schemas.create_schema(version(request)), a.max_body)
     a.enforce(ctx, "os_compute_api:servers:create", _target(ctx.project_id))
+    await a.servers.networking.check_groups(
+        ctx, [g["name"] for g in body["server"].get("security_groups") or [] if "name" in g])
     created = await a.servers.create(ctx, body)
     admin_pass = body["server"].get("adminPass") or secrets.token_urlsafe(9)
     if str(body["server"].get("return_reservation_id", "")).lower() in ("true", "1"):
@@ -86,7 +88,8 @@ async def update(request: Request) -> Response:
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
     a.enforce(ctx, "os_compute_api:servers:update", _target(current.instance.project_id))
-    view = await a.servers.update(ctx, sid, body["server"])
+    await a.servers.update(ctx, sid, body["server"])
+    view = await a.servers.get(ctx, sid)      # with its addresses and groups, as Nova shows
     await servers_query.fill_host_status([view], a.services, ctx, ver)
     return json_response({"server": a.server_views.updated(view, ctx, ver)})
 

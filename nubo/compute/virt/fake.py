@@ -153,8 +153,13 @@ class FakeDriver:
     async def console_output(self, instance_id: str, length: int | None = None) -> str:
         if instance_id not in self.instances:
             raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
-        lines = [f"fake console of {instance_id} on {self.host}", "login:"]
-        return "\n".join(lines[-length:] if length else lines) + "\n"
+        # a short boot log ending in a prompt without a newline, as a real serial console
+        # (so the last n lines are n pieces, as Tempest counts them)
+        lines = [f"fake console of {instance_id} on {self.host}\n",
+                 "[    0.000000] Linux version 6.1.0 (fake)\n",
+                 "Run /sbin/init as init process\n", "Starting network: OK\n", "\n",
+                 "login: "]
+        return "".join(lines[-length:] if length else lines)
 
     async def snapshot(self, instance_id: str, target: str) -> bool:
         return False
