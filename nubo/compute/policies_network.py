@@ -14,6 +14,8 @@ NETWORK_RULES = [RuleDefault(name, check) for name, check in (
     ("os_compute_api:os-attach-interfaces:create", _MEMBER),
     ("os_compute_api:os-attach-interfaces:delete", _MEMBER),
     ("os_compute_api:os-security-groups:list", _READER),
+    ("os_compute_api:ips:index", _READER),
+    ("os_compute_api:ips:show", _READER),
     ("os_compute_api:os-security-groups:add", _MEMBER),
     ("os_compute_api:os-security-groups:remove", _MEMBER),
     ("os_compute_api:os-floating-ips:add", _MEMBER),

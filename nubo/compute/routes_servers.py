@@ -30,9 +30,12 @@ SERVER_ROUTES: list[Route] = [
     Route(f"{S}/os-interface/{{port_id}}", "GET", net.interface_show),
     Route(f"{S}/os-interface/{{port_id}}", "DELETE", net.interface_detach),
     Route(f"{S}/os-security-groups", "GET", net.security_groups_list),
+    Route(f"{S}/ips", "GET", net.ips_list),
+    Route(f"{S}/ips/{{network_label}}", "GET", net.ips_show),
     # Nova's deprecated proxy onto Neutron's security groups, gone from 2.36
     Route("/v2.1/os-security-groups", "GET", sgp.list_, max_version="2.35"),
     Route("/v2.1/os-security-groups", "POST", sgp.create, max_version="2.35"),
+    Route("/v2.1/os-security-groups", "DELETE", sgp.not_found, max_version="2.35"),
     Route("/v2.1/os-security-groups/{group_id}", "GET", sgp.show, max_version="2.35"),
     Route("/v2.1/os-security-groups/{group_id}", "PUT", sgp.update, max_version="2.35"),
     Route("/v2.1/os-security-groups/{group_id}", "DELETE", sgp.delete, max_version="2.35"),

@@ -67,7 +67,7 @@ def ingress_rule(protocol: Any, lo: Any, hi: Any, cidr: str | None,
                             "ethertype": "IPv4"}
     if not group_id:
         rule["remote_ip_prefix"] = cidr
-        rule["ethertype"] = f"IPv{ipaddress.ip_network(cidr or '0.0.0.0/0').version}"
+        rule["ethertype"] = f"IPv{ipaddress.ip_network(cidr or '0.0.0.0/0', strict=False).version}"
     if protocol and lo is not None and hi is not None:
         proto = str(protocol)
         lo, hi = _port(lo, proto), _port(hi, proto)

@@ -62,6 +62,7 @@ async def test_group_refusals(api: Api) -> None:
     await bad(api, "DELETE", f"{G}/{uuid.uuid4()}", 404)
     await bad(api, "PUT", f"{G}/{uuid.uuid4()}", 404, json={"security_group": {
         "name": "x", "description": "y"}})
+    await bad(api, "DELETE", G, 404)                     # no id: no such route (not 405)
     await bad(api, "POST", G, 400, "Missing parameter security_group", json={"x": {}})
     await bad(api, "POST", G, 400, "name has to be a string", json={"security_group": {
         "description": "no name"}})
@@ -107,6 +108,12 @@ async def test_rules(api: Api) -> None:
         "security_group_rule"]
     assert (by_group["from_port"], by_group["to_port"]) == (1, 65535)
     assert by_group["group"] == {"name": "proxy-peer", "tenant_id": peer["tenant_id"]}
+    # a CIDR with host bits is kept as given (Neutron's remote_ip_prefix)
+    host_bits = (await api.ok("POST", R, json={"security_group_rule": {
+        "parent_group_id": sg["id"], "ip_protocol": "tcp", "from_port": 80, "to_port": 80,
+        "cidr": "10.2.3.124/24"}}))["security_group_rule"]
+    assert host_bits["ip_range"] == {"cidr": "10.2.3.124/24"}
+    await api.ok("DELETE", f"{R}/{host_bits['id']}", 202)
     icmp = (await api.ok("POST", R, json={"security_group_rule": {
         "parent_group_id": sg["id"], "ip_protocol": "icmp", "from_port": -1, "to_port": -1,
         "cidr": "10.0.0.0/8"}}))["security_group_rule"]

@@ -93,3 +93,18 @@ async def test_migrations_show_integer_flavor_ids(two_hosts: Api) -> None:
     mine = [m for m in body["migrations"] if m["instance_uuid"] == sid]
     assert mine and isinstance(mine[0]["old_instance_type_id"], int)
     assert mine[0]["old_instance_type_id"] == mine[0]["new_instance_type_id"]
+
+
+async def test_server_ips(api: Api) -> None:
+    sid, _ = await booted(api, "ips-net", "10.95.0.0/24")
+    addr = (await api.ok("GET", f"{S}/{sid}"))["server"]["addresses"]["ips-net"][0]["addr"]
+    listed = await api.ok("GET", f"{S}/{sid}/ips")
+    check("servers", "list_addresses", listed, 200)
+    assert listed == {"addresses": {"ips-net": [{"version": 4, "addr": addr}]}}
+    one = await api.ok("GET", f"{S}/{sid}/ips/ips-net")
+    check("servers", "list_addresses_by_network", one, 200)
+    assert one == {"ips-net": [{"version": 4, "addr": addr}]}
+    r = await api.req("GET", f"{S}/{sid}/ips/other-net")
+    assert r.status_code == 404 and "not a member" in r.json()["itemNotFound"]["message"]
+    assert (await api.req("GET", f"{S}/00000000-0000-0000-0000-000000000000/ips")
+            ).status_code == 404

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from nubo.compute.api import ComputeApi, api
 from nubo.compute.secgroups_proxy import SecurityGroupProxy, check_property
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest
+from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json
 
 
@@ -85,6 +85,11 @@ async def delete(request: Request) -> Response:
     _, ctx, proxy = _proxy(request, "delete")
     await proxy.delete(ctx, request.path_params["group_id"])
     return no_content(202)
+
+
+async def not_found(request: Request) -> Response:
+    """DELETE without an id: Nova has no such route, so a 404 (not a 405)."""
+    raise NotFound("The resource could not be found.")
 
 
 async def rule_create(request: Request) -> Response:

@@ -96,6 +96,31 @@ async def security_groups_list(request: Request) -> Response:
     return json_response({"security_groups": groups})
 
 
+# ------------------------------------------------------------------ ips
+
+def _plain(addrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nova's ips view: version and addr only (no OS-EXT-IPS keys)."""
+    return [{"version": x["version"], "addr": x["addr"]} for x in addrs]
+
+
+async def ips_list(request: Request) -> Response:
+    a, ctx = api(request), context(request)
+    view = await a.servers.get(ctx, request.path_params["server_id"])
+    a.enforce(ctx, "os_compute_api:ips:index", _target(view.instance.project_id))
+    return json_response({"addresses": {net: _plain(addrs) for net, addrs in
+                                        (view.addresses or {}).items()}})
+
+
+async def ips_show(request: Request) -> Response:
+    a, ctx = api(request), context(request)
+    view = await a.servers.get(ctx, request.path_params["server_id"])
+    a.enforce(ctx, "os_compute_api:ips:show", _target(view.instance.project_id))
+    label = request.path_params["network_label"]
+    if label not in (view.addresses or {}):
+        raise NotFound("Instance is not a member of specified network")
+    return json_response({label: _plain(view.addresses[label])})
+
+
 # ------------------------------------------------------------------ actions
 
 async def dispatch(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
