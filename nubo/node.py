@@ -40,6 +40,7 @@ from nubo.metadata.source import InstanceSource
 from nubo.network import agents as network_agents
 from nubo.network import api as network_api
 from nubo.network import bootstrap as network_bootstrap
+from nubo.network import ports as nports
 from nubo.network.routes import ROUTES as NETWORK_ROUTES
 from nubo.network.sync.wiring import build_dataplane, build_sync, resolve_network
 from nubo.placement import api as placement_api
@@ -132,6 +133,7 @@ class Node:
                                            self.settings.vtep_ip)
         await self.metadata.start()
         await network_bootstrap.bootstrap(self.db, self.settings)
+        nports.set_status_from_agent(self.network_sync.events_enabled)
         await self.network_sync.start()
         if self.settings.test_image:
             self._background.add(asyncio.create_task(self._test_image()))
@@ -161,6 +163,7 @@ class Node:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.network_sync.stop()      # the host keeps its state for the next start
+        nports.set_status_from_agent(False)
         await self.runtime.stop()
         await self.metadata.stop()
         self.app.ready = False

@@ -117,6 +117,17 @@ async def _set_groups(session: AsyncSession, port_id: str, groups: Sequence[str]
         session.add(m.PortSecurityGroup(port_id=port_id, security_group_id=g))
 
 
+#: Whether a host agent reports ports up (`--network linux`: the sync sets a bound port ACTIVE
+#: once its tap is plugged and filtered, as Neutron's L2 agent does). Without one (noop) a
+#: bound port is ACTIVE at once. Set by the node for the process's lifetime.
+STATUS_FROM_AGENT = False
+
+
+def set_status_from_agent(on: bool) -> None:
+    global STATUS_FROM_AGENT
+    STATUS_FROM_AGENT = on
+
+
 def _bind(port: m.Port, host: str | None) -> None:
     port.binding_host_id = host or ""
     if host:
@@ -125,7 +136,8 @@ def _bind(port: m.Port, host: str | None) -> None:
     else:
         port.binding_vif_type = "unbound"
         port.binding_vif_details = {}
-    port.status = "ACTIVE" if host and port.admin_state_up else "DOWN"
+    port.status = ("ACTIVE" if host and port.admin_state_up and not STATUS_FROM_AGENT
+                   else "DOWN")
 
 
 async def _allocate_fixed(session: AsyncSession, port: m.Port, fixed: list[dict[str, Any]] |

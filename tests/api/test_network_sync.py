@@ -144,3 +144,20 @@ async def test_a_server_port_goes_active_and_vif_plugged_is_delivered(
         await asyncio.sleep(0.05)
         await settle(api)
     assert ("unplug_port", port["id"]) in rec.calls
+
+
+async def test_linux_port_bound_through_the_api_is_down_until_plugged(
+        linux: tuple[Api, Recorder]) -> None:
+    """As with Neutron's L2 agent: binding alone does not make a port ACTIVE; the host's
+    dataplane plugging it does (with noop there is no agent and binding is enough)."""
+    api, rec = linux
+    await settle(api)
+    host = api.node.runtime.agents[0].host
+    nid, _ = await net_with_subnet(api, "10.46.0.0/24")
+    port = (await api.ok("POST", f"{N}/ports", 201, json={"port": {
+        "network_id": nid, "binding:host_id": host}}))["port"]
+    assert port["status"] == "DOWN"
+    await settle(api)
+    assert ("plug_port", port["id"]) in rec.calls
+    shown = (await api.ok("GET", f"{N}/ports/{port['id']}"))["port"]
+    assert shown["status"] == "ACTIVE"
