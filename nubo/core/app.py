@@ -81,6 +81,8 @@ class NuboApp:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-openstack-request-id", rid.encode()))
+                if prefix == "/compute":    # Nova also sends its legacy header
+                    headers.append((b"x-compute-request-id", rid.encode()))
                 message["headers"] = headers
             await send(message)
 

@@ -108,3 +108,9 @@ async def test_server_ips(api: Api) -> None:
     assert r.status_code == 404 and "not a member" in r.json()["itemNotFound"]["message"]
     assert (await api.req("GET", f"{S}/00000000-0000-0000-0000-000000000000/ips")
             ).status_code == 404
+
+
+async def test_compute_request_id_header(api: Api) -> None:
+    r = await api.req("GET", "/compute/v2.1/flavors")
+    assert r.headers["x-compute-request-id"] == r.headers["x-openstack-request-id"]
+    assert "x-compute-request-id" not in (await api.req("GET", "/identity/v3")).headers
