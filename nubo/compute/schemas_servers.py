@@ -113,8 +113,7 @@ ACTIONS: dict[str, Any] = {
         "additionalProperties": False},
     "createImage": {"type": "object", "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 255},
-        "metadata": {"type": "object", "additionalProperties": {"type": "string",
-                                                                 "maxLength": 255}}},
+        "metadata": METADATA},       # Nova's parameter_types.metadata: keys 1-255 chars
         "required": ["name"], "additionalProperties": False},
     "revertResize": {"type": ["null", "object"], "maxProperties": 0},
     "unlock": {"type": ["null", "object"], "maxProperties": 0},

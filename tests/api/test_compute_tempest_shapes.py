@@ -114,3 +114,13 @@ async def test_compute_request_id_header(api: Api) -> None:
     r = await api.req("GET", "/compute/v2.1/flavors")
     assert r.headers["x-compute-request-id"] == r.headers["x-openstack-request-id"]
     assert "x-compute-request-id" not in (await api.req("GET", "/identity/v3")).headers
+
+
+async def test_create_image_metadata_keys_checked(api: Api) -> None:
+    sid, _ = await booted(api, "img-net", "10.96.0.0/24")
+    r = await api.req("POST", f"{S}/{sid}/action",
+                      json={"createImage": {"name": "snap", "metadata": {"": ""}}})
+    assert r.status_code == 400, r.text
+    r = await api.req("POST", f"{S}/{sid}/action",
+                      json={"createImage": {"name": "snap", "metadata": {"k/x": "v"}}})
+    assert r.status_code == 400, r.text
