@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -393,6 +394,61 @@ async def test_reconcile_repairs_drift_and_removes_leftovers(lab: Lab) -> None:
     assert read_pid(proxy_pid, proxy_tag) is None
     links = sh("ip", "-br", "link", ns=host).stdout
     assert bridge not in links and tap not in links
+
+
+def ruleset(ns: str) -> dict[str, Any]:
+    """The live nftables ruleset of a namespace: chains' rules in order, sets' elements."""
+    out: dict[str, Any] = {}
+    for item in json.loads(sh("nft", "-j", "list", "ruleset", ns=ns).stdout)["nftables"]:
+        (kind, body), = item.items()
+        if kind == "chain":
+            out.setdefault(f"{body['family']} {body['name']}", [])
+        elif kind == "rule":
+            out.setdefault(f"{body['family']} {body['chain']}", []).append(body["expr"])
+        elif kind == "set":
+            out[f"{body['family']} set {body['name']}"] = sorted(
+                json.dumps(e, sort_keys=True) for e in body.get("elem", []))
+    return out
+
+
+async def test_filter_changes_go_as_deltas_and_give_the_whole_ruleset(lab: Lab) -> None:
+    """Each change after the first sends only what differs; the kernel then holds what the
+    whole document gives (applied in another namespace), and a ruleset changed behind the
+    dataplane's back is replaced whole."""
+    from nubo.network.dataplane.linux.procs import apply_nft
+    from nubo.network.dataplane.linux.render_nft import render_filter
+    host, ref = lab.netns("host"), lab.netns("ref")
+    dp = lab.dataplane(host)
+    net, sid = local_net(lab, "10.70.0.0/24")
+    sg = lab.id("sg")
+    web = SecurityGroupSpec(sg, (*ALLOW_EGRESS, SecurityGroupRuleSpec(
+        "rg", "ingress", "IPv4", remote_group_id=sg)))
+    vms = [PortSpec(lab.id("vm"), net.id, mac(n), (FixedIp(sid, f"10.70.0.{n}"),),
+                    "compute:nova", (sg,)) for n in range(10, 16)]
+    sent: list[dict[str, Any]] = []
+    import nubo.network.dataplane.linux.driver as driver
+    real_apply = driver.apply_nft
+
+    def spy(doc: dict[str, Any], netns: str | None = None) -> None:
+        sent.append(doc)
+        real_apply(doc, netns)
+    driver.apply_nft = spy  # type: ignore[assignment]
+    try:
+        steps = [(vms[:3], [web]), (vms[:6], [web]), (vms[1:6], [web]),
+                 (vms[1:6], [SecurityGroupSpec(sg, (*ALLOW_EGRESS, ICMP_IN))]), ([], [])]
+        for i, (ports, groups) in enumerate(steps):
+            await dp.apply_security_groups(ports, groups)
+            apply_nft(render_filter(ports, groups), ref)
+            assert ruleset(host) == ruleset(ref), f"step {i}"
+            tables = [c for c in sent[-1]["nftables"] if "table" in next(iter(c.values()))]
+            assert bool(tables) == (i == 0), f"step {i}: whole document {bool(tables)}"
+        sh("nft", "delete", "table", "inet", "nubo", ns=host)           # drift
+        await dp.apply_security_groups(vms[:2], [web])
+        apply_nft(render_filter(vms[:2], [web]), ref)
+        assert ruleset(host) == ruleset(ref)
+        assert len(sent) == 7       # the refused delta, then the whole document
+    finally:
+        driver.apply_nft = real_apply  # type: ignore[assignment]
 
 
 DUMP_SCRIPT = """#!/bin/sh

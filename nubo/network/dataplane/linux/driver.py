@@ -6,10 +6,11 @@ together (which bridge a port plugs into); after a restart `reconcile` gives it 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from nubo.network.dataplane.base import (
     DHCP_OWNER,
@@ -25,6 +26,7 @@ from nubo.network.dataplane.base import (
 )
 from nubo.network.dataplane.linux import names
 from nubo.network.dataplane.linux.apply_links import LinkApplier, netns_exists, run
+from nubo.network.dataplane.linux.nft_delta import filter_delta
 from nubo.network.dataplane.linux.procs import (
     Dnsmasq,
     MetadataProxy,
@@ -47,6 +49,8 @@ from nubo.network.dataplane.linux.render_links import (
 from nubo.network.dataplane.linux.render_nft import render_filter, render_nat
 
 T = TypeVar("T")
+Json = dict[str, Any]
+LOG = logging.getLogger("nubo.network.dataplane")
 
 
 @dataclass
@@ -73,6 +77,17 @@ class LinuxDataplane:
         self.floats: dict[str, tuple[FloatingSpec, ...]] = {}
         self.namespaces: set[str] = set()       # made by this instance (see _leftover_netns)
         self._lock = asyncio.Lock()             # one host change at a time
+        # What was last applied, so that a call changes only what differs (see forget):
+        self._filter: Json | None = None        # the whole filter document in force
+        self._bridge_nf = False                 # bridge netfilter sysctls set
+        self._dhcp_links: dict[str, list[Any]] = {}     # network id -> its DHCP links' ops
+
+    def forget(self) -> None:
+        """Drop what this instance remembers having applied: the next calls apply whole
+        documents and every link operation again (the full reconcile, which repairs drift)."""
+        self._filter = None
+        self._bridge_nf = False
+        self._dhcp_links.clear()
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
         async with self._lock:
@@ -101,6 +116,7 @@ class LinuxDataplane:
 
     async def delete_network(self, network_id: str) -> None:
         net = self.networks.pop(network_id, None)
+        self._dhcp_links.pop(network_id, None)
         ns = names.dhcp_ns(network_id)
         await self._run(self._stop_dhcp, network_id)
         ops: list = [DeleteNetns(ns)]
@@ -132,9 +148,30 @@ class LinuxDataplane:
             dev = uplink(net, topo)
             if dev:
                 uplinks[dev] = net.id
+        await self._run(self._apply_filter, ports, groups, uplinks)
+
+    def _apply_filter(self, ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec],
+                      uplinks: dict[str, str]) -> None:
+        """Render (in the worker thread: ~10 ms with 50 ports) and apply only what differs
+        from the document in force; the whole document when there is none or the delta
+        does not apply (the ruleset was changed behind our back)."""
         doc = render_filter(ports, groups, uplinks, self.cfg.nft_table)
-        await self._run(self._bridge_netfilter)
-        await self._run(apply_nft, doc, self.cfg.host_netns)
+        if doc == self._filter:
+            return
+        if not self._bridge_nf:
+            self._bridge_netfilter()
+            self._bridge_nf = True
+        old, self._filter = self._filter, None
+        delta = filter_delta(old, doc) if old is not None else None
+        if delta is not None:
+            try:
+                apply_nft(delta, self.cfg.host_netns)
+                self._filter = doc
+                return
+            except DataplaneError as e:
+                LOG.info("filter delta refused (%s); applying the whole ruleset", e)
+        apply_nft(doc, self.cfg.host_netns)
+        self._filter = doc
 
     def _bridge_netfilter(self) -> None:
         """Bridged IP traffic must pass the inet hooks, where the stateful filter lives."""
@@ -160,13 +197,17 @@ class LinuxDataplane:
 
     async def ensure_dhcp(self, net: NetworkSpec, ports: Sequence[PortSpec]) -> None:
         if not any(s.enable_dhcp and s.ip_version == 4 for s in net.subnets):
+            self._dhcp_links.pop(net.id, None)
             await self._run(self._stop_dhcp, net.id)
             return
         ns = names.dhcp_ns(net.id)
         cfg = render_dhcp(net, ports, self._dhcp_dir(net.id))
         ops = render_dhcp_links(cfg, ns, self.bridge_of(net.id), net.mtu)
         self.namespaces.add(ns)
-        await self._run(self.links.apply, ops)
+        if self._dhcp_links.get(net.id) != ops:     # opening the namespace costs ~15 ms
+            self._dhcp_links.pop(net.id, None)
+            await self._run(self.links.apply, ops)
+            self._dhcp_links[net.id] = ops
         dnsmasq = Dnsmasq(self._dhcp_dir(net.id), ns)
         done = await self._run(dnsmasq.ensure, cfg.args, cfg.hosts, cfg.opts)
         proxy = self._proxy("network", net.id)
@@ -220,6 +261,7 @@ class LinuxDataplane:
     async def close(self) -> None:
         """Remove the filter tables and let go of the netlink socket (tests, throwaway hosts);
         bridges, namespaces and processes stay for the next start to reconcile."""
+        self.forget()
         for family in ("bridge", "inet"):
             await self._run(delete_nft_table, family, self.cfg.nft_table, self.cfg.host_netns)
         await self._run(self.links.close)

@@ -33,6 +33,7 @@ async def _step(report: ReconcileReport, what: str, aw: Awaitable[object]) -> No
 
 async def reconcile(dp: LinuxDataplane, desired: DesiredState) -> ReconcileReport:
     report = ReconcileReport()
+    dp.forget()         # check and apply everything, not only what changed since last time
     start = len(dp.links.changes)
     await _step(report, "hosts", dp.set_hosts(desired.hosts))
     for net in desired.networks:
