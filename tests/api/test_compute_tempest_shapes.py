@@ -124,3 +124,14 @@ async def test_create_image_metadata_keys_checked(api: Api) -> None:
     r = await api.req("POST", f"{S}/{sid}/action",
                       json={"createImage": {"name": "snap", "metadata": {"k/x": "v"}}})
     assert r.status_code == 400, r.text
+
+
+async def test_nameless_and_repeated_groups_at_create(api: Api) -> None:
+    """Nova drops entries without a name and takes each name once (was a 500)."""
+    net, _ = await network(api, "sgn-net", "10.97.0.0/24")
+    img, flv = await image_id(api), await flavor_id(api)
+    made = await create(api, img, flv, networks=[{"uuid": net}],
+                        security_groups=[{}, {"name": "default"}, {"name": "default"}])
+    assert made["server"]["security_groups"] == [{"name": "default"}]
+    shown = await wait(api, made["server"]["id"], "ACTIVE")
+    assert shown["security_groups"] == [{"name": "default"}]
