@@ -163,8 +163,10 @@ class ServerService:
                             reservation_id=reservation, launch_index=i,
                             access_ipv4=srv.get("accessIPv4"),
                             access_ipv6=_ipv6(srv.get("accessIPv6")),
-                            security_groups=[g["name"] for g in srv.get("security_groups")
-                                             or [{"name": "default"}]],
+                            # Nova: nameless entries dropped, each name once
+                            security_groups=list(dict.fromkeys(
+                                g["name"] for g in srv.get("security_groups") or []
+                                if g.get("name"))) or ["default"],
                             description=srv.get("description"),
                             # the image as it was checked here, for the scheduler and the
                             # driver (Nova keeps it in the RequestSpec too): one less lookup
