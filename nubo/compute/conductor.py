@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import migration_records as records
 from nubo.compute import states
 from nubo.compute.aggregates import host_aggregate_info
 from nubo.compute.external_events import EventWaiters
@@ -150,12 +151,17 @@ class Conductor:
     async def _commit(self, instance_id: str, expect: dict[str, Any],
                       events: list[tuple[str, Any, str | None, str, str | None]],
                       finish: bool = False, message: str | None = None,
+                      migration_status: tuple[str, str] | None = None,
                       **values: Any) -> bool:
         """One transaction: the conditional state change, the finished events
-        (name, start, host, result, traceback) and, if asked, the action's end."""
+        (name, start, host, result, traceback), if asked the action's end, and a move's
+        record (uuid, status): a client seeing the server settled sees its migration final."""
         async with self.db.write() as s:
-            return await self._commit_in(s, instance_id, expect, events, finish, message,
-                                         **values)
+            ok = await self._commit_in(s, instance_id, expect, events, finish, message,
+                                       **values)
+            if migration_status is not None:
+                await records.set_status_in(s, *migration_status)
+            return ok
 
     async def _commit_in(self, s: AsyncSession, instance_id: str, expect: dict[str, Any],
                          events: list[tuple[str, Any, str | None, str, str | None]],

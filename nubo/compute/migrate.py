@@ -137,8 +137,8 @@ class Migrator:
         await self.c._commit(inst.id, {"task_state": states.MIGRATING},
                              [(event, started, dest, "Success", None)], finish=True,
                              host=dest, task_state=None, power_state=power,
-                             task_started_at=None, request_spec=spec)
-        await records.set_status(self.c.db, mig, "completed")
+                             task_started_at=None, request_spec=spec,
+                             migration_status=(mig, "completed"))
 
     async def _unpause_forced(self, inst: Instance, source: str) -> None:
         """An active server's guest that force_complete paused on the source runs again
@@ -190,8 +190,8 @@ class Migrator:
         await self.c._commit(inst.id, {"task_state": states.REBUILDING},
                              [(event, started, dest, "Success", None)], finish=True,
                              host=dest, vm_state=back, task_state=None, power_state=power,
-                             fault=None, task_started_at=None, request_spec=spec)
-        await records.set_status(self.c.db, mig, "done")
+                             fault=None, task_started_at=None, request_spec=spec,
+                             migration_status=(mig, "done"))
 
     async def destroy_evacuated(self) -> int:
         """Nova's _destroy_evacuated_instances: a host that answers again still runs the

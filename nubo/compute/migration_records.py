@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import Migration
@@ -38,12 +39,21 @@ async def record(db: Database, uuid: str, inst: Instance, migration_type: str, s
 async def set_status(db: Database, uuid: str, status: str, expect: tuple[str, ...] = (),
                      **values: Any) -> bool:
     """Move the row to `status` (only from one of `expect`, when given)."""
+    async with db.write() as s:
+        return await set_status_in(s, uuid, status, expect, **values)
+
+
+async def set_status_in(s: AsyncSession, uuid: str, status: str,
+                        expect: tuple[str, ...] = (), **values: Any) -> bool:
+    """`set_status` inside the caller's transaction: a move's last step commits the
+    instance's final state and its record's final status together, so a client that sees
+    the server settled never reads the migration still running (nor does a kill -9
+    between the two leave it running for ever)."""
     q = update(Migration).where(Migration.uuid == uuid)
     if expect:
         q = q.where(Migration.status.in_(expect))
-    async with db.write() as s:
-        res = await s.execute(q.values(status=status, updated_at=utcnow(), **values))
-        return bool(res.rowcount)  # type: ignore[attr-defined]
+    res = await s.execute(q.values(status=status, updated_at=utcnow(), **values))
+    return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
 async def status_of(db: Database, uuid: str) -> str | None:

@@ -94,8 +94,8 @@ class Resizer:
                              vm_state=states.RESIZED, task_state=None, host=selection.host,
                              flavor=new, vcpus=new["vcpus"], memory_mb=new["ram"],
                              power_state=power, task_started_at=None,
-                             request_spec={**inst.request_spec, "resize": rs})
-        await records.set_status(self.c.db, migration, "finished")
+                             request_spec={**inst.request_spec, "resize": rs},
+                             migration_status=(migration, "finished"))
 
     async def _undo(self, inst: Instance, rs: dict[str, Any],
                     events: list[tuple[str, Any, str | None, str, str | None]]) -> None:
@@ -123,8 +123,8 @@ class Resizer:
         await self.c._commit(inst.id, {"task_state": states.RESIZE_CONFIRMING},
                              [("compute_confirm_resize", started, rs.get("old_host"),
                                "Success", None)], finish=True, vm_state=back,
-                             task_state=None, task_started_at=None, request_spec=spec)
-        await records.set_status(self.c.db, rs["migration"], "confirmed")
+                             task_state=None, task_started_at=None, request_spec=spec,
+                             migration_status=(rs["migration"], "confirmed"))
 
     async def revert(self, instance_id: str) -> None:
         inst = await self._load(instance_id)
@@ -152,6 +152,6 @@ class Resizer:
                              [("compute_revert_resize", started, old_host, "Success", None)],
                              finish=True, vm_state=back, task_state=None, host=old_host,
                              flavor=old, vcpus=old["vcpus"], memory_mb=old["ram"],
-                             power_state=power, task_started_at=None, request_spec=spec)
-        await records.set_status(self.c.db, rs["migration"], "reverted")
+                             power_state=power, task_started_at=None, request_spec=spec,
+                             migration_status=(rs["migration"], "reverted"))
 

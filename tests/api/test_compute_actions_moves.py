@@ -3,8 +3,12 @@ revert, live migration, evacuation, and the migration records os-migrations show
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
+
+from nubo.compute import migration_records
 from tests.api.test_compute_actions_power import V, act
 from tests.api.test_compute_servers import S, create, flavor_id, image_id, two_hosts, wait
 from tests.conftest import Api
@@ -164,6 +168,28 @@ async def test_live_migration(two_hosts: Api) -> None:
     await api.ok("POST", f"{S}/{sid}/migrations/{mid}/action", 409, headers=V,
                  json={"force_complete": None})
     await api.ok("DELETE", f"{S}/{sid}/migrations/{mid}", 409, headers=V)
+
+
+async def test_settled_move_shows_its_migration_final(two_hosts: Api,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record's final status commits with the instance's final state: a slow record
+    write delays the server settling, it never shows the server settled and the migration
+    still running (the race a full-suite run once hit)."""
+    api = two_hosts
+    sid, host, _ = await boot(api)
+    real = migration_records.set_status_in
+
+    async def slow(*args: Any, **kwargs: Any) -> bool:
+        await asyncio.sleep(0.3)
+        return await real(*args, **kwargs)
+    monkeypatch.setattr(migration_records, "set_status_in", slow)
+    await act(api, sid, {"os-migrateLive": {"host": None, "block_migration": "auto"}},
+              headers=V)
+    got = await wait(api, sid, "ACTIVE")
+    assert got["OS-EXT-SRV-ATTR:host"] != host
+    migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}",
+                         headers=V))["migrations"]
+    assert [m["status"] for m in migs] == ["completed"]
 
 
 async def test_live_migration_without_room_stays_put(two_hosts: Api) -> None:
