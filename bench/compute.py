@@ -33,6 +33,13 @@ S = "/compute/v2.1/servers"
 
 
 
+async def create(c: httpx.AsyncClient, body: dict[str, Any]) -> str:
+    r = await c.post(S, json=body)
+    if r.status_code != 202:
+        raise RuntimeError(f"create answered {r.status_code}: {r.text[:2000]}")
+    return str(r.json()["server"]["id"])
+
+
 async def wait_active(c: httpx.AsyncClient, sid: str, poll: float = 0.005) -> str:
     while True:
         srv = (await c.get(f"{S}/{sid}")).json()["server"]
@@ -57,7 +64,7 @@ async def run(base: str, token: str, n: int, clients: int,
         lat = []
         for _ in range(30):
             t = time.perf_counter()
-            sid = (await c.post(S, json=body)).json()["server"]["id"]
+            sid = await create(c, body)
             await wait_active(c, sid)
             lat.append(time.perf_counter() - t)
         out["create_to_active_p50_ms"] = pct(lat, .5)
@@ -67,7 +74,7 @@ async def run(base: str, token: str, n: int, clients: int,
 
         async def client() -> None:
             for _ in queue:
-                sid = (await c.post(S, json=body)).json()["server"]["id"]
+                sid = await create(c, body)
                 statuses.append(await wait_active(c, sid, poll=0.1))
         stop_profile = profile() if profile else None
         t = time.perf_counter()

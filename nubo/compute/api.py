@@ -14,6 +14,7 @@ from nubo.compute.hypervisors import HypervisorService, host_ip
 from nubo.compute.keypairs import KeypairService
 from nubo.compute.policies import RULES
 from nubo.compute.quotas import QuotaService
+from nubo.compute.servers import ensure_seq_lock
 from nubo.compute.services import ServiceRegistry
 from nubo.compute.usage import UsageService
 from nubo.config import Settings
@@ -70,6 +71,7 @@ class ComputeApi:
     async def start(self) -> None:
         """Called once the database is migrated, before the API serves."""
         await self.flavors.ensure_defaults()
+        await ensure_seq_lock(self.db)
 
     async def verify_project(self, project_id: str) -> None:
         """A 400 for a project Keystone does not know (Nova asks Keystone the same)."""

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
 from nubo.compute.conductor import Conductor
@@ -31,7 +32,7 @@ from nubo.compute.snapshot import create_record as create_snapshot_record
 from nubo.compute.snapshot import owner_context
 from nubo.compute.tags import filter_by_tags, tag_map
 from nubo.core.context import RequestContext
-from nubo.core.db import Database, utcnow
+from nubo.core.db import Database, Meta, utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
 
 
@@ -143,12 +144,11 @@ class ServerService:
                       "extra_specs": dict(flavor.extra_specs)}
         created: list[ServerView] = []
         now = utcnow()
-        for attempt in range(5):      # the seq number is unique: retry a lost race
+        for attempt in range(5):      # the seq lock row's first insert may race: retry
             try:
                 created = []
                 async with self.db.write() as s:
-                    seq = int((await s.execute(select(func.coalesce(func.max(Instance.seq),
-                                                                    0)))).scalar_one())
+                    seq = await _last_seq(s, self.db.is_sqlite)
                     for i in range(count):
                         name = srv["name"] if count == 1 else f"{srv['name']}-{i + 1}"
                         inst = Instance(
@@ -718,3 +718,31 @@ async def _metadata_map(s: Any, ids: list[str]) -> dict[str, dict[str, str]]:
             out.setdefault(m.instance_id, {})[m.key] = m.value
     return out
 
+
+#: nubo_meta row whose lock orders the creates that number instances on server databases
+SEQ_LOCK_KEY = "compute.instance_seq_lock"
+
+
+async def _last_seq(s: AsyncSession, is_sqlite: bool) -> int:
+    """The highest instance number, for the caller's transaction to number new instances
+    after it. SQLite runs one writer at a time; PostgreSQL and MariaDB run creates side by
+    side, and two reading the same maximum would collide on the unique number (ten clients
+    hit it every few boots). There the creates queue on a row lock first; the maximum read
+    after the lock is granted includes every create committed before."""
+    if not is_sqlite:
+        lock = (await s.execute(select(Meta.key).where(Meta.key == SEQ_LOCK_KEY)
+                                .with_for_update())).first()
+        if lock is None:                 # `ensure_seq_lock` did not run: a racing insert
+            s.add(Meta(key=SEQ_LOCK_KEY, value={}))     # is a Conflict the caller retries
+            await s.flush()
+    return int((await s.execute(select(func.coalesce(func.max(Instance.seq), 0)))).scalar_one())
+
+
+async def ensure_seq_lock(db: Database) -> None:
+    """Make `_last_seq`'s lock row at start (controllers starting together: one wins)."""
+    try:
+        async with db.write() as s:
+            if await s.get(Meta, SEQ_LOCK_KEY) is None:
+                s.add(Meta(key=SEQ_LOCK_KEY, value={}))
+    except Conflict:
+        pass
