@@ -135,7 +135,7 @@ async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
     router_specs = _routers(routers, router_ports, ports, cidrs)
     floats = await _floats(s, {r.id for r in router_specs if r.gateway})
     sgs = await _groups(s, {g for p in ports.values() for g in p.security_group_ids},
-                        set(ports))
+                        set(ports), hosts)
     peers = await _peers(s, hosts, [n.id for n in net_specs.values()
                                     if n.segmentation_type == "vxlan"])
     return DesiredState(networks=tuple(net_specs[n] for n in sorted(net_specs)),
@@ -232,8 +232,8 @@ async def _floats(s: AsyncSession, router_ids: set[str]) -> tuple[FloatingSpec, 
                                               f.protocol or "", f.external_port or 0)))
 
 
-async def _groups(s: AsyncSession, ids: set[str], local_ports: set[str]
-                  ) -> tuple[SecurityGroupSpec, ...]:
+async def _groups(s: AsyncSession, ids: set[str], local_ports: set[str],
+                  hosts: Collection[str]) -> tuple[SecurityGroupSpec, ...]:
     """The groups of this host's ports, and the groups their rules name as remote groups
     with the addresses of those groups' ports on other hosts (remote_members)."""
     if not ids:
@@ -246,27 +246,29 @@ async def _groups(s: AsyncSession, ids: set[str], local_ports: set[str]
     for gid in remote - set(rules):
         rules[gid] = [rule_spec(r) for r in (await s.execute(select(SecurityGroupRule).where(
             SecurityGroupRule.security_group_id == gid))).scalars()]
-    members = await _remote_members(s, remote, local_ports)
+    members = await _remote_members(s, remote, local_ports, hosts)
     return tuple(SecurityGroupSpec(g, tuple(sorted(rules[g], key=lambda r: r.id)),
                                    members.get(g, ()))
                  for g in sorted(rules))
 
 
-async def _remote_members(s: AsyncSession, groups: set[str], local_ports: set[str]
-                          ) -> dict[str, tuple[str, ...]]:
+async def _remote_members(s: AsyncSession, groups: set[str], local_ports: set[str],
+                          hosts: Collection[str]) -> dict[str, tuple[str, ...]]:
     """Addresses (fixed IPs and address pairs) of the groups' ports that are not this
-    host's, bound anywhere else."""
+    host's, bound anywhere else. (Columns, not ORM rows, and not this host's ports: every
+    round reads them.)"""
     if not groups:
         return {}
-    found = (await s.execute(select(m.PortSecurityGroup.security_group_id, m.Port).join(
+    found = (await s.execute(select(m.PortSecurityGroup.security_group_id, m.Port.id,
+                                    m.Port.allowed_address_pairs).join(
         m.Port, m.Port.id == m.PortSecurityGroup.port_id).where(
         m.PortSecurityGroup.security_group_id.in_(sorted(groups)),
-        m.Port.binding_host_id != ""))).all()
-    rows = [(g, p) for g, p in found if p.id not in local_ports]
-    ips, _ = await _ips_and_groups(s, sorted({p.id for _, p in rows}))
+        m.Port.binding_host_id != "", m.Port.binding_host_id.not_in(list(hosts))))).all()
+    rows = [(g, pid, pairs) for g, pid, pairs in found if pid not in local_ports]
+    ips, _ = await _ips_and_groups(s, sorted({pid for _, pid, _ in rows}))
     out: dict[str, set[str]] = {}
-    for gid, p in rows:
+    for gid, pid, pairs in rows:
         addrs = out.setdefault(gid, set())
-        addrs.update(ip for _, ip in ips.get(p.id, []))
-        addrs.update(a["ip_address"] for a in p.allowed_address_pairs or [])
+        addrs.update(ip for _, ip in ips.get(pid, []))
+        addrs.update(a["ip_address"] for a in pairs or [])
     return {g: tuple(sorted(a)) for g, a in out.items()}

@@ -174,20 +174,27 @@ class NetworkSync:
         self._last_full = time.monotonic()
         return Applied.of(desired)
 
-    def _ready(self, port: PortSpec, desired: DesiredState, applied: Applied) -> bool:
+    @staticmethod
+    def _served(desired: DesiredState, applied: Applied) -> dict[str, bool]:
+        """Per network of the desired state: whether DHCP serves what is desired now (False:
+        not yet, or DHCP not known there; networks without a DHCP server count as served).
+        Once per round: per port it was quadratic in the ports of a network."""
+        out: dict[str, bool] = {}
+        if applied.filters is None:
+            return out
+        for nid, net in applied.networks.items():
+            served = applied.dhcp.get(nid)
+            out[nid] = served is None or served == dhcp_inputs(net, desired.ports)
+        return out
+
+    def _ready(self, port: PortSpec, applied: Applied, served: dict[str, bool]) -> bool:
         """Plugged, filtered and known to DHCP: what the port needs to carry traffic."""
         if plugged_device(port) and applied.ports.get(port.id) != port:
             return False
         if port.device_owner == DHCP_OWNER or plugged_device(port):
-            if applied.filters is None:
+            if not served.get(port.network_id, False):     # no filter, network or DHCP yet
                 return False
-            net = applied.networks.get(port.network_id)
-            if net is None:
-                return False
-            served = applied.dhcp.get(net.id)
-            if served is not None and served != dhcp_inputs(net, desired.ports):
-                return False
-            if port.device_owner == DHCP_OWNER and served is None:
+            if port.device_owner == DHCP_OWNER and port.network_id not in applied.dhcp:
                 return False
             return True
         return False        # router ports: the API keeps their status
@@ -196,8 +203,9 @@ class NetworkSync:
                            ) -> tuple[list[str], list[str]]:
         if not self.real:
             return [], []
+        served = self._served(desired, applied)
         ready = [p.id for p in desired.ports if p.binding_host in self.hosts
-                 and self._ready(p, desired, applied)]
+                 and self._ready(p, applied, served)]
         # A port with admin_state_up off is down on the host: it must not say ACTIVE.
         wanted = [p.id for p in desired.ports if p.admin_state_up]
         async with self.db.read() as s:

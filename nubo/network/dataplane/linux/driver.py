@@ -26,7 +26,7 @@ from nubo.network.dataplane.base import (
 )
 from nubo.network.dataplane.linux import names
 from nubo.network.dataplane.linux.apply_links import LinkApplier, netns_exists, run
-from nubo.network.dataplane.linux.nft_delta import filter_delta
+from nubo.network.dataplane.linux.nft_delta import Ruleset, ruleset_delta, ruleset_of
 from nubo.network.dataplane.linux.procs import (
     Dnsmasq,
     MetadataProxy,
@@ -49,7 +49,6 @@ from nubo.network.dataplane.linux.render_links import (
 from nubo.network.dataplane.linux.render_nft import render_filter, render_nat
 
 T = TypeVar("T")
-Json = dict[str, Any]
 LOG = logging.getLogger("nubo.network.dataplane")
 
 
@@ -78,7 +77,7 @@ class LinuxDataplane:
         self.namespaces: set[str] = set()       # made by this instance (see _leftover_netns)
         self._lock = asyncio.Lock()             # one host change at a time
         # What was last applied, so that a call changes only what differs (see forget):
-        self._filter: Json | None = None        # the whole filter document in force
+        self._filter: Ruleset | None = None     # the filter ruleset in force
         self._bridge_nf = False                 # bridge netfilter sysctls set
         self._dhcp_links: dict[str, list[Any]] = {}     # network id -> its DHCP links' ops
 
@@ -156,22 +155,23 @@ class LinuxDataplane:
         from the document in force; the whole document when there is none or the delta
         does not apply (the ruleset was changed behind our back)."""
         doc = render_filter(ports, groups, uplinks, self.cfg.nft_table)
-        if doc == self._filter:
+        new = ruleset_of(doc)
+        if new is not None and new == self._filter:
             return
         if not self._bridge_nf:
             self._bridge_netfilter()
             self._bridge_nf = True
         old, self._filter = self._filter, None
-        delta = filter_delta(old, doc) if old is not None else None
+        delta = ruleset_delta(old, new) if old is not None and new is not None else None
         if delta is not None:
             try:
                 apply_nft(delta, self.cfg.host_netns)
-                self._filter = doc
+                self._filter = new
                 return
             except DataplaneError as e:
                 LOG.info("filter delta refused (%s); applying the whole ruleset", e)
         apply_nft(doc, self.cfg.host_netns)
-        self._filter = doc
+        self._filter = new
 
     def _bridge_netfilter(self) -> None:
         """Bridged IP traffic must pass the inet hooks, where the stateful filter lives."""

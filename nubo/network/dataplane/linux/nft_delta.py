@@ -35,7 +35,10 @@ class _Table:
     elems: dict[str, list[Any]] = field(default_factory=dict)     # set -> elements
 
 
-def _model(doc: Json) -> dict[TableKey, _Table] | None:
+Ruleset = dict[TableKey, _Table]
+
+
+def ruleset_of(doc: Json) -> Ruleset | None:
     """The tables of a whole document, or None if it is not shaped as render_filter's."""
     tables: dict[TableKey, _Table] = {}
     for cmd in doc.get("nftables", ()):
@@ -62,8 +65,16 @@ def _model(doc: Json) -> dict[TableKey, _Table] | None:
 
 def filter_delta(old: Json, new: Json) -> Json | None:
     """The commands turning ruleset `old` into `new` (both whole documents), or None."""
-    before, after = _model(old), _model(new)
-    if before is None or after is None or set(before) != set(after):
+    before, after = ruleset_of(old), ruleset_of(new)
+    if before is None or after is None:
+        return None
+    return ruleset_delta(before, after)
+
+
+def ruleset_delta(before: Ruleset, after: Ruleset) -> Json | None:
+    """As filter_delta, from the rulesets of the documents (kept by the caller: the old
+    one need not be read again)."""
+    if set(before) != set(after):
         return None
     first: list[Json] = []      # steps 1-3
     last: list[Json] = []       # steps 4-5

@@ -20,9 +20,10 @@ table`, then everything, in one transaction: either the new ruleset is in force 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from nubo.network.dataplane.base import (
@@ -88,11 +89,11 @@ STATEFUL: list[list[Json]] = [
 class _Doc:
     """Collects the commands of one nft transaction for a table."""
 
-    def __init__(self, family: str, table: str) -> None:
+    def __init__(self, family: str, table: str, head: bool = True) -> None:
         self.family, self.table = family, table
         t = {"family": family, "name": table}
         self.cmds: list[Json] = [{"add": {"table": dict(t)}}, {"delete": {"table": dict(t)}},
-                                 {"add": {"table": dict(t)}}]
+                                 {"add": {"table": dict(t)}}] if head else []
 
     def chain(self, name: str, hook: str | None = None, prio: int = 0,
               ctype: str = "filter") -> None:
@@ -199,7 +200,24 @@ def _rule_expr(rule: SecurityGroupRuleSpec) -> list[Json] | None:
     return expr
 
 
-def _port_chains(doc: _Doc, port: PortSpec, groups: Mapping[str, SecurityGroupSpec]) -> None:
+# A port's own commands depend on nothing else (its chains jump to groups by name): they are
+# rendered once per PortSpec and reused while it stays the same, so a round with hundreds of
+# ports renders only the changed ones. The cached commands are shared: never mutate them.
+@functools.lru_cache(maxsize=8192)
+def _spoof_cmds(port: PortSpec, table: str) -> tuple[Json, ...]:
+    doc = _Doc("bridge", table, head=False)
+    _spoof_chain(doc, port)
+    return tuple(doc.cmds)
+
+
+@functools.lru_cache(maxsize=8192)
+def _port_cmds(port: PortSpec, present: tuple[str, ...], table: str) -> tuple[Json, ...]:
+    doc = _Doc("inet", table, head=False)
+    _port_chains(doc, port, present)
+    return tuple(doc.cmds)
+
+
+def _port_chains(doc: _Doc, port: PortSpec, groups: Collection[str]) -> None:
     pid = port.id
     for direction, chain in (("egress", f"e-{pid}"), ("ingress", f"i-{pid}")):
         doc.chain(chain)
@@ -266,14 +284,17 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
     inet.chain("egress", "prerouting", 0)
     inet.chain("ingress", "forward", 0)
     _group_sets(inet, ports, groups)
-    spoof = [(tap_name(p.id), _spoof_chain(br, p)) for p in filtered]
+    spoof = []
+    for p in filtered:
+        br.cmds += _spoof_cmds(p, table)
+        spoof.append((tap_name(p.id), f"s-{p.id}"))
     marks = [(tap_name(p.id), MARK_BASE | n) for n, p in enumerate(filtered, 1)]
     used = {g for p in filtered for g in p.security_group_ids}
     for group in groups:
         if group.id in used:
             _group_chains(inet, group)
     for p in filtered:
-        _port_chains(inet, p, by_id)
+        inet.cmds += _port_cmds(p, tuple(g for g in p.security_group_ids if g in by_id), table)
     zones = [(tap_name(p.id), zone_of(p.network_id)) for p in ports]
     zones += [(dev, zone_of(net)) for dev, net in sorted((uplinks or {}).items())]
     if spoof:
