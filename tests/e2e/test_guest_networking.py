@@ -25,6 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from tests.e2e.test_libvirt_boot import _cleanup_domains, _usable
 from tests.e2e.test_openstack_cli import osc, osc_json
 
 WAIT = 240.0          # a ceiling for slow shared machines, not a timed assertion
+CLOUD_ARGS = ("--virt", "libvirt", "--network", "linux")
 DEMO = "nubo-demo"
 TOOLS = ("ip", "nft", "dnsmasq", "ssh", "ssh-keygen", "ping", "virsh")
 READY = re.compile(r"nubo-guest: (ready|degraded)\b.*")
@@ -122,10 +124,10 @@ def clean_host(data_dir: Path, before: HostBefore, made: Made | None) -> None:
             {names.vxlan_name(v) for v in made.networks.values() if v is not None} | \
             {names.tap_name(p) for p in made.ports}
     else:
-        prefixes = (names.DHCP_NS_PREFIX, names.ROUTER_NS_PREFIX)
-        spaces = {n for n in host_netns() - before.netns if n.startswith(prefixes)}
-        prefixes = (names.BRIDGE_PREFIX, names.VXLAN_PREFIX, names.TAP_PREFIX)
-        links = {n for n in host_links() - before.links if n.startswith(prefixes)}
+        ns_prefixes = (names.DHCP_NS_PREFIX, names.ROUTER_NS_PREFIX)
+        spaces = {n for n in host_netns() - before.netns if n.startswith(ns_prefixes)}
+        link_prefixes = (names.BRIDGE_PREFIX, names.VXLAN_PREFIX, names.TAP_PREFIX)
+        links = {n for n in host_links() - before.links if n.startswith(link_prefixes)}
     if "br-ex" not in before.links:
         links.add("br-ex")
     for ns in spaces & host_netns():
@@ -141,11 +143,22 @@ def clean_host(data_dir: Path, before: HostBefore, made: Made | None) -> None:
 
 @dataclass
 class Net:
-    cloud: Cloud
+    cloud: Cloud                # replaced when a check restarts `nubo up`
     key: Path
     known_hosts: Path
     ips: dict[str, str] = field(default_factory=dict)        # server name -> fixed IP
     consoles: dict[str, str] = field(default_factory=dict)   # server name -> console log
+    fips: dict[str, str] = field(default_factory=dict)       # server name -> floating IP
+    strays: list[tuple[str, str]] = field(default_factory=list)  # ("netns"|"link", name)
+
+
+def remove_strays(strays: list[tuple[str, str]]) -> None:
+    """What a check made on the host to look like ours (the teardown's API ids miss it)."""
+    for kind, name in strays:
+        if kind == "netns" and name in host_netns():
+            _run("ip", "netns", "del", name)
+        elif kind == "link" and name in host_links():
+            _run("ip", "link", "del", name)
 
 
 @pytest.fixture(scope="module")
@@ -163,10 +176,10 @@ def net() -> Iterator[Net]:
     data = tmp / "data"
     before = HostBefore()
     c: Cloud | None = None
+    n: Net | None = None
     made: Made | None = None
     try:
-        c = start_nubo(data, free_port(), "--virt", "libvirt", "--network", "linux",
-                       test_image=True, timeout=120)
+        c = start_nubo(data, free_port(), *CLOUD_ARGS, test_image=True, timeout=120)
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:     # the test image registers in the background
             images = osc_json(c, "image", "list", "--name", "nubo-test")
@@ -176,14 +189,18 @@ def net() -> Iterator[Net]:
         key = tmp / "id_ed25519"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
                        check=True)
-        yield Net(c, key, tmp / "known_hosts")
+        n = Net(c, key, tmp / "known_hosts")
+        yield n
     finally:
+        if n is not None:
+            c = n.cloud
         if c is not None:
             made = _what_was_made(c)
         _cleanup_domains(data)
         if c is not None:
             stop_nubo(c)
         clean_host(data, before, made)
+        remove_strays(n.strays if n is not None else [])
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -333,6 +350,7 @@ def test_floating_ip_reaches_the_guest_from_the_host(net: Net) -> None:
     assert ssh(net, "vm1", fip, "hostname").stdout.strip() == "vm1"   # the metadata hostname
     addrs = osc_json(c, "server", "show", "vm1", cloud_name=DEMO)["addresses"]
     assert fip in str(addrs)
+    net.fips["vm1"] = fip
 
 
 def test_same_cidr_in_another_project_is_isolated(net: Net) -> None:
@@ -372,3 +390,65 @@ def test_same_cidr_in_another_project_is_isolated(net: Net) -> None:
     vm3_mac = osc_json(c, "port", "list", "--server", "vm3")[0]["MAC Address"]
     assert vm3_mac.lower() not in vm1_sees.lower() and vm2_mac.lower() in vm1_sees.lower(), \
         vm1_sees
+
+
+def dhcp_lease(n: Net, alias: str, address: str, netns: str) -> str:
+    """A one-shot DHCP exchange from inside a guest (its own udhcpc keeps running; `-s
+    /bin/true` leaves eth0 as it is): what udhcpc said."""
+    r = ssh(n, alias, address, "udhcpc -i eth0 -n -q -t 4 -T 1 -s /bin/true 2>&1",
+            netns=netns, check=False)
+    assert r.returncode in (0, 1), f"ssh failed: {r.returncode} {r.stderr}"
+    return r.stdout
+
+
+def pings_once(address: str) -> bool:
+    return received(_run("ping", "-c", "1", "-W", "1", address).stdout) > 0
+
+
+def test_kill_9_and_drift_converge_on_restart(net: Net) -> None:
+    """`kill -9` of nubo; while it is down the host drifts: vm1's tap leaves its bridge,
+    private's dnsmasq dies, a qdhcp- namespace and a brq bridge nobody wants appear. The
+    next `nubo up` on the same data dir puts it all back (the floating IP answers again,
+    DHCP serves), removes the strays, and the servers are still ACTIVE."""
+    c = net.cloud
+    private = network_id(c, "private")
+    ns = names.dhcp_ns(private)
+    vm1_port = osc_json(c, "port", "list", "--server", "vm1", cloud_name=DEMO)[0]["ID"]
+    tap, bridge = names.tap_name(vm1_port), names.bridge_name(private)
+    dns_dir = c.data_dir / "network" / "dhcp" / private
+    fip = net.fips["vm1"]
+    assert (Path("/sys/class/net") / tap / "master").resolve().name == bridge
+    assert "obtained" in dhcp_lease(net, "vm2", net.ips["vm2"], ns)
+
+    os.kill(c.proc.pid, signal.SIGKILL)
+    c.proc.wait(30)
+    stray_ns = names.dhcp_ns(str(uuid.uuid4()))
+    stray_br = names.bridge_name(uuid.uuid4().hex)
+    net.strays += [("netns", stray_ns), ("link", stray_br)]
+    _run("ip", "link", "set", tap, "nomaster")
+    dnsmasq = int((dns_dir / "pid").read_text())
+    os.kill(dnsmasq, signal.SIGKILL)
+    assert _run("ip", "netns", "add", stray_ns).returncode == 0
+    assert _run("ip", "link", "add", stray_br, "type", "bridge").returncode == 0
+    assert not pings_once(fip)                                  # the drift took effect
+    assert "obtained" not in dhcp_lease(net, "vm2", net.ips["vm2"], ns)
+
+    t0 = time.monotonic()
+    net.cloud = c = start_nubo(c.data_dir, c.port, *CLOUD_ARGS, test_image=True, timeout=120)
+
+    def converged() -> bool:
+        master = Path("/sys/class/net") / tap / "master"
+        return (stray_ns not in host_netns() and stray_br not in host_links()
+                and master.exists() and master.resolve().name == bridge)
+    wait_for(converged, "the host to converge after the restart", wait=60, every=0.5)
+    wait_for(lambda: pings_once(fip), f"{fip} to answer again", wait=30, every=0)
+    print(f"\nrestart to converged host and floating IP answering: "
+          f"{time.monotonic() - t0:.1f} s")
+    assert received(_run("ping", "-c", "3", "-W", "1", fip).stdout) == 3
+    assert ssh(net, "vm1", fip, "hostname").stdout.strip() == "vm1"
+    assert wait_for(lambda: "obtained" in dhcp_lease(net, "vm2", net.ips["vm2"], ns),
+                    "private's dnsmasq to serve again", wait=30, every=0)
+    assert int((dns_dir / "pid").read_text()) != dnsmasq
+    servers = osc_json(c, "server", "list", "--all-projects")
+    assert {s["Name"]: s["Status"] for s in servers} == {
+        "vm1": "ACTIVE", "vm2": "ACTIVE", "vm3": "ACTIVE"}, servers
