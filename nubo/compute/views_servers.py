@@ -20,6 +20,10 @@ _EXT_23 = ("reservation_id", "launch_index", "hostname", "kernel_id", "ramdisk_i
            "root_device_name", "user_data")
 
 
+#: the statuses Nova's view builder shows `progress` in (_progress_statuses)
+_PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
+
+
 def ts(dt: datetime | None) -> str | None:
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -70,8 +74,6 @@ class ServerViews:
             "addresses": v.addresses or {},
             "accessIPv4": i.access_ipv4 or "", "accessIPv6": i.access_ipv6 or "",
             "links": self.links("servers", i.id), "OS-DCF:diskConfig": "MANUAL",
-            "progress": i.progress if i.vm_state == states.BUILDING else (
-                100 if i.vm_state == states.ACTIVE else 0),
             "OS-EXT-AZ:availability_zone": i.availability_zone or ("nova" if i.host else ""),
             "config_drive": "True" if i.config_drive else "",
             "key_name": i.key_name,
@@ -81,6 +83,9 @@ class ServerViews:
             "OS-EXT-STS:power_state": i.power_state,
             "os-extended-volumes:volumes_attached": [],
         }
+        if out["status"] in _PROGRESS_STATUSES:       # Nova shows progress only in these
+            out["progress"] = i.progress if i.vm_state == states.BUILDING else (
+                100 if i.vm_state == states.ACTIVE else 0)
         groups = v.security_groups if v.security_groups is not None else i.security_groups
         if i.vm_state != states.DELETED and groups:     # none: Nova leaves the key out
             out["security_groups"] = [{"name": n} for n in groups]

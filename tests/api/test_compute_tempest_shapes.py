@@ -135,3 +135,11 @@ async def test_nameless_and_repeated_groups_at_create(api: Api) -> None:
     assert made["server"]["security_groups"] == [{"name": "default"}]
     shown = await wait(api, made["server"]["id"], "ACTIVE")
     assert shown["security_groups"] == [{"name": "default"}]
+
+
+async def test_progress_only_in_nova_statuses(api: Api) -> None:
+    sid, _ = await booted(api, "prog-net", "10.98.0.0/24")
+    assert (await api.ok("GET", f"{S}/{sid}"))["server"]["progress"] == 100
+    await act(api, sid, {"os-stop": None})
+    stopped = await wait(api, sid, "SHUTOFF")
+    assert "progress" not in stopped
