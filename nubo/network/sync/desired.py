@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Collection, Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,7 +77,15 @@ def network_spec(net: m.Network, seg: m.NetworkSegment | None,
         subnets=tuple(_subnet(s) for s in sorted(subnets, key=lambda s: s.id)))
 
 
-def port_spec(p: m.Port, ips: Sequence[tuple[str, str]], groups: Sequence[str]) -> PortSpec:
+#: The port columns a PortSpec needs: read as rows, not ORM objects (every round reads every
+#: port of the host; building ORM instances cost more than the query).
+PORT_COLUMNS = (m.Port.id, m.Port.network_id, m.Port.mac_address, m.Port.device_owner,
+                m.Port.port_security_enabled, m.Port.allowed_address_pairs,
+                m.Port.binding_host_id, m.Port.admin_state_up, m.Port.extra_dhcp_opts)
+
+
+def port_spec(p: Any, ips: Sequence[tuple[str, str]], groups: Sequence[str]) -> PortSpec:
+    """`p`: an m.Port or a row of PORT_COLUMNS."""
     pairs = tuple(AddressPair(a["ip_address"], a.get("mac_address") or None)
                   for a in p.allowed_address_pairs or [])
     return PortSpec(id=p.id, network_id=p.network_id, mac_address=p.mac_address.lower(),
@@ -111,9 +119,9 @@ async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
     router_ports = {rp.port_id: rp for rp in (await s.execute(select(RouterPort).where(
         RouterPort.router_id.in_(list(routers))))).scalars()}
     gw_ids = {r.gw_port_id for r in routers.values() if r.gw_port_id}
-    rows = (await s.execute(select(m.Port).where(or_(
+    rows = list((await s.execute(select(*PORT_COLUMNS).where(or_(
         m.Port.binding_host_id.in_(list(hosts)), m.Port.id.in_(list(router_ports)),
-        m.Port.id.in_(list(gw_ids)))))).scalars().all()
+        m.Port.id.in_(list(gw_ids)))))).all())
     # A DHCP port bound elsewhere is another host's DHCP server.
     rows = [p for p in rows if p.device_owner != DHCP_OWNER or p.binding_host_id in hosts]
     net_ids = sorted({p.network_id for p in rows})
@@ -170,14 +178,16 @@ async def _ips_and_groups(s: AsyncSession, port_ids: list[str]
     groups: dict[str, list[str]] = {}
     if not port_ids:
         return ips, groups
-    for a in (await s.execute(select(m.IPAllocation).where(
-            m.IPAllocation.port_id.in_(port_ids)))).scalars():
-        ips.setdefault(a.port_id, []).append((a.subnet_id, a.ip_address))
+    for pid, sid, ip in (await s.execute(select(
+            m.IPAllocation.port_id, m.IPAllocation.subnet_id, m.IPAllocation.ip_address).where(
+            m.IPAllocation.port_id.in_(port_ids)))).all():
+        ips.setdefault(pid, []).append((sid, ip))
     for v in ips.values():
         v.sort(key=lambda t: _ip_key(t[1]))
-    for g in (await s.execute(select(m.PortSecurityGroup).where(
-            m.PortSecurityGroup.port_id.in_(port_ids)))).scalars():
-        groups.setdefault(g.port_id, []).append(g.security_group_id)
+    for pid, gid in (await s.execute(select(
+            m.PortSecurityGroup.port_id, m.PortSecurityGroup.security_group_id).where(
+            m.PortSecurityGroup.port_id.in_(port_ids)))).all():
+        groups.setdefault(pid, []).append(gid)
     return ips, groups
 
 
