@@ -180,3 +180,16 @@ def test_no_delta_between_other_tables_or_changed_base_chains() -> None:
             chain["prio"] = 5
     assert filter_delta(old, moved) is None
     assert filter_delta({"nftables": [{"list": {"ruleset": None}}]}, old) is None
+
+
+def test_render_memo_reuses_unchanged_ports_and_keeps_only_the_last_render() -> None:
+    memo: dict[Any, Any] = {}
+    first = render_filter(PORTS, [WEB], memo=memo)
+    assert first == render_filter(PORTS, [WEB])
+    assert len(memo) == 2 * len(PORTS)              # spoofing + filter chains per port
+    kept = {k: v for k, v in memo.items() if k[1] == PORTS[1]}
+    changed = replace(PORTS[0], allowed_address_pairs=(AddressPair("10.9.0.1"),))
+    second = render_filter([changed, PORTS[1]], [WEB], memo=memo)
+    assert second == render_filter([changed, PORTS[1]], [WEB])
+    assert {k[1] for k in memo} == {changed, PORTS[1]}      # no stale port left
+    assert all(memo[k] is v for k, v in kept.items())        # not rendered again

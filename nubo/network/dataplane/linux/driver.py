@@ -46,7 +46,7 @@ from nubo.network.dataplane.linux.render_links import (
     render_router_links,
     uplink,
 )
-from nubo.network.dataplane.linux.render_nft import render_filter, render_nat
+from nubo.network.dataplane.linux.render_nft import Memo, render_filter, render_nat
 
 T = TypeVar("T")
 LOG = logging.getLogger("nubo.network.dataplane")
@@ -78,6 +78,7 @@ class LinuxDataplane:
         self._lock = asyncio.Lock()             # one host change at a time
         # What was last applied, so that a call changes only what differs (see forget):
         self._filter: Ruleset | None = None     # the filter ruleset in force
+        self._filter_memo: Memo = {}            # ports' rendered commands (render_filter)
         self._bridge_nf = False                 # bridge netfilter sysctls set
         self._dhcp_links: dict[str, list[Any]] = {}     # network id -> its DHCP links' ops
 
@@ -154,7 +155,7 @@ class LinuxDataplane:
         """Render (in the worker thread: ~10 ms with 50 ports) and apply only what differs
         from the document in force; the whole document when there is none or the delta
         does not apply (the ruleset was changed behind our back)."""
-        doc = render_filter(ports, groups, uplinks, self.cfg.nft_table)
+        doc = render_filter(ports, groups, uplinks, self.cfg.nft_table, self._filter_memo)
         new = ruleset_of(doc)
         if new is not None and new == self._filter:
             return

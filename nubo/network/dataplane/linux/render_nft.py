@@ -20,10 +20,10 @@ table`, then everything, in one transaction: either the new ruleset is in force 
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import zlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from nubo.network.dataplane.base import (
@@ -200,17 +200,18 @@ def _rule_expr(rule: SecurityGroupRuleSpec) -> list[Json] | None:
     return expr
 
 
-# A port's own commands depend on nothing else (its chains jump to groups by name): they are
-# rendered once per PortSpec and reused while it stays the same, so a round with hundreds of
-# ports renders only the changed ones. The cached commands are shared: never mutate them.
-@functools.lru_cache(maxsize=8192)
+# A port's own commands depend on nothing else (its chains jump to groups by name): a caller
+# that renders again and again passes a `memo` (render_filter), and a port that stayed the
+# same is not rendered again. Memoized commands are shared: never mutate them.
+Memo = dict[tuple[Any, ...], tuple[Json, ...]]
+
+
 def _spoof_cmds(port: PortSpec, table: str) -> tuple[Json, ...]:
     doc = _Doc("bridge", table, head=False)
     _spoof_chain(doc, port)
     return tuple(doc.cmds)
 
 
-@functools.lru_cache(maxsize=8192)
 def _port_cmds(port: PortSpec, present: tuple[str, ...], table: str) -> tuple[Json, ...]:
     doc = _Doc("inet", table, head=False)
     _port_chains(doc, port, present)
@@ -269,11 +270,21 @@ def _vmap(key: Json, pairs: list[tuple[Any, str]]) -> Json:
 
 
 def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec],
-                  uplinks: Mapping[str, str] | None = None, table: str = "nubo") -> Json:
+                  uplinks: Mapping[str, str] | None = None, table: str = "nubo",
+                  memo: Memo | None = None) -> Json:
     """The whole filtering ruleset for the ports on this host, in one document.
 
     `uplinks` maps the bridge ports that are not Neutron ports (VXLAN, VLAN, physical devices)
-    to their network id, so that they share the network's conntrack zone."""
+    to their network id, so that they share the network's conntrack zone. `memo` (the
+    caller's, kept between calls) holds the ports' commands of the last render; it is left
+    holding this render's only (~17 KiB per port)."""
+    last = memo if memo is not None else {}
+    now: Memo = {}
+
+    def cached(key: tuple[Any, ...], make: Callable[[], tuple[Json, ...]]) -> tuple[Json, ...]:
+        cmds = last.get(key)
+        now[key] = cmds = cmds if cmds is not None else make()
+        return cmds
     by_id = {g.id: g for g in groups}
     ports = sorted(ports, key=lambda p: p.id)
     filtered = [p for p in ports if is_filtered(p)]
@@ -286,7 +297,7 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
     _group_sets(inet, ports, groups)
     spoof = []
     for p in filtered:
-        br.cmds += _spoof_cmds(p, table)
+        br.cmds += cached(("s", p, table), partial(_spoof_cmds, p, table))
         spoof.append((tap_name(p.id), f"s-{p.id}"))
     marks = [(tap_name(p.id), MARK_BASE | n) for n, p in enumerate(filtered, 1)]
     used = {g for p in filtered for g in p.security_group_ids}
@@ -294,7 +305,8 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
         if group.id in used:
             _group_chains(inet, group)
     for p in filtered:
-        inet.cmds += _port_cmds(p, tuple(g for g in p.security_group_ids if g in by_id), table)
+        present = tuple(g for g in p.security_group_ids if g in by_id)
+        inet.cmds += cached(("p", p, present, table), partial(_port_cmds, p, present, table))
     zones = [(tap_name(p.id), zone_of(p.network_id)) for p in ports]
     zones += [(dev, zone_of(net)) for dev, net in sorted((uplinks or {}).items())]
     if spoof:
@@ -309,6 +321,9 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
     if zones:
         inet.rule("zone", [{"mangle": {"key": {"ct": {"key": "zone"}}, "value": {"map": {
             "key": _meta("iifname"), "data": {"set": [[d, z] for d, z in zones]}}}}}])
+    if memo is not None:
+        memo.clear()
+        memo.update(now)
     return {"nftables": br.cmds + inet.cmds}
 
 
