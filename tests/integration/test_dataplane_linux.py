@@ -434,8 +434,10 @@ async def test_filter_changes_go_as_deltas_and_give_the_whole_ruleset(lab: Lab) 
         real_apply(doc, netns)
     driver.apply_nft = spy  # type: ignore[assignment]
     try:
-        steps = [(vms[:3], [web]), (vms[:6], [web]), (vms[1:6], [web]),
-                 (vms[1:6], [SecurityGroupSpec(sg, (*ALLOW_EGRESS, ICMP_IN))]), ([], [])]
+        paired = [replace(vms[1], allowed_address_pairs=(AddressPair("10.70.1.0/28"),)),
+                  *vms[2:6]]        # an existing port's concatenated interval set changes
+        steps = [(vms[:3], [web]), (vms[:6], [web]), (vms[1:6], [web]), (paired, [web]),
+                 (paired, [SecurityGroupSpec(sg, (*ALLOW_EGRESS, ICMP_IN))]), ([], [])]
         for i, (ports, groups) in enumerate(steps):
             await dp.apply_security_groups(ports, groups)
             apply_nft(render_filter(ports, groups), ref)
@@ -446,7 +448,7 @@ async def test_filter_changes_go_as_deltas_and_give_the_whole_ruleset(lab: Lab) 
         await dp.apply_security_groups(vms[:2], [web])
         apply_nft(render_filter(vms[:2], [web]), ref)
         assert ruleset(host) == ruleset(ref)
-        assert len(sent) == 7       # the refused delta, then the whole document
+        assert len(sent) == 8       # the refused delta, then the whole document
     finally:
         driver.apply_nft = real_apply  # type: ignore[assignment]
 
