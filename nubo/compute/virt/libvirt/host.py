@@ -105,7 +105,9 @@ class LibvirtHost:
     def ensure(self) -> Any:
         """A connection; starts virtlogd + libvirtd first when none answers."""
         try:
-            return self.connect()
+            conn = self.connect()
+            self._adopt()
+            return conn
         except ImportError as exc:
             raise LibvirtUnavailable(f"libvirt-python is not installed: {exc}") from exc
         except Exception as exc:  # noqa: BLE001 - libvirtError: nothing listens
@@ -148,10 +150,19 @@ class LibvirtHost:
             os.replace(tmp, self.qemu_conf)
             LOG.info("configured %s for a libvirtd without systemd", self.qemu_conf)
 
+    def _adopt(self) -> None:
+        """Daemons a node started before it was killed (kill -9 skips its stop) are this
+        node's to stop now, so that they do not outlive every node."""
+        for name in ("virtlogd", "libvirtd"):
+            pid_file = self.run_dir / f"nubo-{name}.pid"
+            if _pid_alive(pid_file):
+                self.started.setdefault(name, pid_file)
+
     def _start(self, name: str) -> None:
         pid_file = self.run_dir / f"nubo-{name}.pid"
         if _pid_alive(pid_file):
-            return      # ours from an earlier start of this node that was killed
+            self.started.setdefault(name, pid_file)     # ours from a start that was killed
+            return
         other = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
         if (other.returncode == 0 and name == "virtlogd"
                 and (self.run_dir / "virtlogd-sock").exists()):
