@@ -168,6 +168,9 @@ def net() -> Iterator[Net]:
         pytest.skip(f"libvirt not usable: {why}")
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
+        if os.environ.get("NUBO_TEST_REQUIRE_GUEST_TOOLS") == "1":
+            pytest.fail(f"{', '.join(missing)} missing but NUBO_TEST_REQUIRE_GUEST_TOOLS=1 "
+                        "(scripts/test.sh installs them)")
         pytest.skip(f"needs {', '.join(missing)}")
     # dnsmasq runs as nobody and reads its files under the data dir: pytest's 0700 tmp
     # dirs would not do. Short, too: Unix socket paths hold 107 bytes.
