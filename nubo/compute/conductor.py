@@ -75,6 +75,9 @@ class Conductor:
         #: one operation at a time per instance; the next one waits its turn
         self._locks: dict[str, asyncio.Lock] = {}
         self._hosts_cache: tuple[Any, list[HostState]] | None = None
+        #: rows the API just created, handed to their first build pass (one read less;
+        #: the claim's conditional update still sees a delete that came meanwhile)
+        self._created: dict[str, Instance] = {}
 
     # ------------------------------------------------------------------ hosts
 
@@ -227,10 +230,17 @@ class Conductor:
 
     # ------------------------------------------------------------------ build
 
+    def build_created(self, inst: Instance) -> None:
+        """Start building a server the API has just committed (`inst` is its row)."""
+        self._created[inst.id] = inst
+        self.spawn_task(inst.id, self.build)
+
     async def build(self, instance_id: str) -> None:
         while True:
-            async with self.db.read() as s:
-                inst = await s.get(Instance, instance_id)
+            inst = self._created.pop(instance_id, None)
+            if inst is None:
+                async with self.db.read() as s:
+                    inst = await s.get(Instance, instance_id)
             if inst is None or inst.deleted or inst.vm_state != states.BUILDING:
                 return
             if inst.task_state == states.DELETING:

@@ -266,30 +266,42 @@ class ComputeNetworking:
     async def addresses(self, instance_ids: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
         """Nova's `addresses` per server: {network name: [{version, addr, OS-EXT-IPS:type,
         OS-EXT-IPS-MAC:mac_addr}]}, fixed addresses first, then their floating ones."""
-        out: dict[str, dict[str, list[Any]]] = {i: {} for i in instance_ids}
         if not instance_ids:
-            return out
+            return {}
         async with self.db.read() as s:
-            rows = (await s.execute(
-                select(nm.Port, nm.Network.name, nm.IPAllocation.ip_address)
-                .join(nm.Network, nm.Network.id == nm.Port.network_id)
-                .join(nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id)
-                .where(nm.Port.device_id.in_(list(instance_ids)))
-                .order_by(nm.Port.created_at, nm.IPAllocation.ip_address))).all()
-            port_ids = list({p.id for p, _, _ in rows})
-            floats = (await s.execute(select(FloatingIP).where(
-                FloatingIP.fixed_port_id.in_(port_ids)))).scalars().all() if port_ids else []
+            return await self.addresses_in(s, instance_ids)
+
+    @staticmethod
+    async def addresses_in(s: AsyncSession, instance_ids: Sequence[str],
+                           with_ports: set[str] | None = None
+                           ) -> dict[str, dict[str, list[Any]]]:
+        """`addresses` in the caller's session (a server's GET reads what it shows in one
+        transaction); `with_ports` gets the ids of the servers that have any port."""
+        out: dict[str, dict[str, list[Any]]] = {i: {} for i in instance_ids}
+        found = (await s.execute(
+            select(nm.Port.id, nm.Port.device_id, nm.Port.mac_address, nm.Network.name,
+                   nm.IPAllocation.ip_address)
+            .join(nm.Network, nm.Network.id == nm.Port.network_id)
+            .outerjoin(nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id)
+            .where(nm.Port.device_id.in_(list(instance_ids)))
+            .order_by(nm.Port.created_at, nm.IPAllocation.ip_address))).all()
+        if with_ports is not None:
+            with_ports.update(r.device_id for r in found)
+        rows = [r for r in found if r.ip_address is not None]
+        port_ids = list({r.id for r in rows})
+        floats = (await s.execute(select(FloatingIP).where(
+            FloatingIP.fixed_port_id.in_(port_ids)))).scalars().all() if port_ids else []
         by_fixed = {(f.fixed_port_id, f.fixed_ip_address): f.floating_ip_address
                     for f in floats}
-        for port, net_name, ip in rows:
-            entries = out[port.device_id].setdefault(net_name, [])
+        for port_id, device_id, mac, net_name, ip in rows:
+            entries = out[device_id].setdefault(net_name, [])
             version = ipaddress.ip_address(ip).version
             entries.append({"version": version, "addr": ip, "OS-EXT-IPS:type": "fixed",
-                            "OS-EXT-IPS-MAC:mac_addr": port.mac_address})
-            if (port.id, ip) in by_fixed:
-                entries.append({"version": version, "addr": by_fixed[(port.id, ip)],
+                            "OS-EXT-IPS-MAC:mac_addr": mac})
+            if (port_id, ip) in by_fixed:
+                entries.append({"version": version, "addr": by_fixed[(port_id, ip)],
                                 "OS-EXT-IPS:type": "floating",
-                                "OS-EXT-IPS-MAC:mac_addr": port.mac_address})
+                                "OS-EXT-IPS-MAC:mac_addr": mac})
         return out
 
     async def port_facts(self, instance_id: str) -> tuple[PortFacts, ...]:

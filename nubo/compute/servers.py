@@ -27,7 +27,7 @@ from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, I
 from nubo.compute.networking import ComputeNetworking
 from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
-from nubo.compute.server_secgroups import names_by_server
+from nubo.compute.server_secgroups import bindings, names_by_server
 from nubo.compute.snapshot import create_record as create_snapshot_record
 from nubo.compute.snapshot import owner_context
 from nubo.compute.tags import filter_by_tags, tag_map
@@ -73,12 +73,15 @@ class ServerService:
         return inst
 
     async def get(self, ctx: RequestContext, server_id: str) -> ServerView:
-        async with self.db.read() as s:
+        async with self.db.read() as s:     # one transaction: clients poll this
             inst = await self._load(s, ctx, server_id)
             meta = await _metadata_map(s, [inst.id])
             tags = (await tag_map(s, [inst]))[inst.id]
-        addresses = (await self.networking.addresses([inst.id]))[inst.id]
-        groups = (await names_by_server(self.db, [inst.id])).get(inst.id)
+            with_ports: set[str] = set()
+            addresses = (await self.networking.addresses_in(s, [inst.id], with_ports))[inst.id]
+            # a server without ports has no groups to show (nothing more to read)
+            bound = (await bindings(s, [inst.id])).get(inst.id) if with_ports else None
+        groups = None if bound is None else [g.name or g.id for g in bound]
         return ServerView(inst, meta.get(inst.id, {}), tags=tags, addresses=addresses,
                           security_groups=groups)
 
@@ -193,7 +196,7 @@ class ServerService:
                     raise
         await self._recheck_quota(ctx, [v.instance.id for v in created])
         for view in created:
-            self.conductor.spawn_task(view.instance.id, self.conductor.build)
+            self.conductor.build_created(view.instance)
         return created
 
     async def _recheck_quota(self, ctx: RequestContext, ids: list[str]) -> None:
@@ -713,9 +716,10 @@ async def _metadata_map(s: Any, ids: list[str]) -> dict[str, dict[str, str]]:
     if not ids:
         return out
     for chunk in range(0, len(ids), 500):
-        for m in (await s.execute(select(InstanceMetadata).where(
-                InstanceMetadata.instance_id.in_(ids[chunk:chunk + 500])))).scalars():
-            out.setdefault(m.instance_id, {})[m.key] = m.value
+        for iid, key, value in (await s.execute(select(   # columns: no ORM objects to build
+                InstanceMetadata.instance_id, InstanceMetadata.key, InstanceMetadata.value
+                ).where(InstanceMetadata.instance_id.in_(ids[chunk:chunk + 500])))).all():
+            out.setdefault(iid, {})[key] = value
     return out
 
 
