@@ -124,13 +124,15 @@ class Shelver:
                                  [(event, started, host, "Error", str(exc))], finish=True,
                                  message="Error", task_state=None, task_started_at=None)
             return
+        # Nova deletes the shelved image before the server shows ACTIVE, so a client that
+        # sees ACTIVE finds it gone (it was deleted after the commit: a race tests saw)
+        await self._drop_image(inst, plan.get("image_id"))
         spec_doc = {k: v for k, v in inst.request_spec.items() if k != "shelve"}
         await self.c._commit(inst.id, {"task_state": states.UNSHELVING},
                              [(event, started, host, "Success", None)], finish=True,
                              vm_state=states.ACTIVE, task_state=None, host=host,
                              power_state=power, task_started_at=None,
                              availability_zone=zone, request_spec=spec_doc)
-        await self._drop_image(inst, plan.get("image_id"))
 
     async def _drop_image(self, inst: Instance, image_id: str | None) -> None:
         """The shelved image served its purpose (Nova deletes it after unshelve too)."""
