@@ -290,33 +290,41 @@ def metadata_service(lab: Lab) -> Iterator[Path]:
         server.server_close()
 
 
-async def test_router_snat_floating_ip_and_metadata(lab: Lab, metadata_service: Path) -> None:
+async def routed_guest(lab: Lab, n: int) -> tuple[str, Any, str, str, str]:
+    """A host with br-ex (172.24.4.0/24), a guest 10.<n>.0.5 on a local network, a router
+    between them (gateway address 172.24.4.10) and an "outside" namespace 172.24.4.100 on
+    br-ex with no route back to 10.<n>.0.0/24, so only SNAT gets replies home.
+    Returns (host, dataplane, router id, guest, outside)."""
     host = lab.netns("host")
     dp = lab.dataplane(host)
     ext_sid = lab.id("su")
     ext = NetworkSpec(lab.id("ex"), "flat", None, "public", 1500,
                       (SubnetSpec(ext_sid, "172.24.4.0/24", "172.24.4.1", False),),
                       external=True)
-    net, sid = local_net(lab, "10.40.0.0/24", "10.40.0.1")
-    vm = PortSpec(lab.id("vm"), net.id, mac(5), (FixedIp(sid, "10.40.0.5"),),
+    net, sid = local_net(lab, f"10.{n}.0.0/24", f"10.{n}.0.1")
+    vm = PortSpec(lab.id("vm"), net.id, mac(5), (FixedIp(sid, f"10.{n}.0.5"),),
                   port_security_enabled=False)
     rid = lab.id("ro")
     router = RouterSpec(rid, RouterGatewaySpec(lab.id("gw"), ext.id, "172.24.4.0/24",
                                                "172.24.4.10", "172.24.4.1"),
-                        (RouterInterfaceSpec(lab.id("qr"), net.id, "10.40.0.0/24", "10.40.0.1",
+                        (RouterInterfaceSpec(lab.id("qr"), net.id, f"10.{n}.0.0/24", f"10.{n}.0.1",
                                              mac(6)),))
     await dp.ensure_network(ext)
     await dp.ensure_network(net)
-    guest = lab.guest(host, vm, "vm", "10.40.0.5/24", "10.40.0.1")
+    guest = lab.guest(host, vm, "vm", f"10.{n}.0.5/24", f"10.{n}.0.1")
     await dp.plug_port(vm)
-    # "outside": on br-ex with no route back to 10.40.0.0/24, so only SNAT gets replies home
+    await dp.ensure_router(router)
     outside = lab.netns("out")
     sh("ip", "-n", host, "link", "add", "vout", "type", "veth", "peer", "name", "eth0",
        "netns", outside)
     sh("ip", "-n", host, "link", "set", "vout", "master", "br-ex", "up")
     sh("ip", "addr", "add", "172.24.4.100/24", "dev", "eth0", ns=outside)
     sh("ip", "link", "set", "eth0", "up", ns=outside)
-    await dp.ensure_router(router)
+    return host, dp, rid, guest, outside
+
+
+async def test_router_snat_floating_ip_and_metadata(lab: Lab, metadata_service: Path) -> None:
+    host, dp, rid, guest, outside = await routed_guest(lab, 40)
     assert sh("ip", "-br", "addr", "show", "br-ex", ns=host).stdout.count("172.24.4.1/24")
 
     assert pings(guest, "172.24.4.100")             # SNAT to the gateway address
@@ -525,31 +533,7 @@ def serve_http(ns: str, ports: tuple[int, ...], root: Path) -> list[subprocess.P
 
 
 async def test_port_forwarding_reaches_one_port_of_the_guest(lab: Lab) -> None:
-    host = lab.netns("host")
-    dp = lab.dataplane(host)
-    ext_sid = lab.id("su")
-    ext = NetworkSpec(lab.id("ex"), "flat", None, "public", 1500,
-                      (SubnetSpec(ext_sid, "172.24.4.0/24", "172.24.4.1", False),),
-                      external=True)
-    net, sid = local_net(lab, "10.41.0.0/24", "10.41.0.1")
-    vm = PortSpec(lab.id("vm"), net.id, mac(5), (FixedIp(sid, "10.41.0.5"),),
-                  port_security_enabled=False)
-    rid = lab.id("ro")
-    router = RouterSpec(rid, RouterGatewaySpec(lab.id("gw"), ext.id, "172.24.4.0/24",
-                                               "172.24.4.10", "172.24.4.1"),
-                        (RouterInterfaceSpec(lab.id("qr"), net.id, "10.41.0.0/24", "10.41.0.1",
-                                             mac(6)),))
-    await dp.ensure_network(ext)
-    await dp.ensure_network(net)
-    guest = lab.guest(host, vm, "vm", "10.41.0.5/24", "10.41.0.1")
-    await dp.plug_port(vm)
-    await dp.ensure_router(router)
-    outside = lab.netns("out")
-    sh("ip", "-n", host, "link", "add", "vout", "type", "veth", "peer", "name", "eth0",
-       "netns", outside)
-    sh("ip", "-n", host, "link", "set", "vout", "master", "br-ex", "up")
-    sh("ip", "addr", "add", "172.24.4.100/24", "dev", "eth0", ns=outside)
-    sh("ip", "link", "set", "eth0", "up", ns=outside)
+    host, dp, rid, guest, outside = await routed_guest(lab, 41)
     # the guest serves HTTP on 8080 and 8081; only 8080 is forwarded (from 2222)
     www = lab.dir / "www"
     www.mkdir()
