@@ -233,6 +233,8 @@ class LinkApplier:
                 ip, plen = cidr.split("/")
                 ipr.addr("add", index=idx, address=ip, prefixlen=int(plen))
                 self.changes.append(f"{cidr} on {op.ifname}")
+                if op.netns and ipaddress.ip_address(ip).version == 4:
+                    _announce(op.netns, op.ifname, ip)
 
     def _fdb(self, op: Fdb) -> None:
         ns = self.host_netns
@@ -271,6 +273,19 @@ def _link(ipr: Any, ifname: str) -> Any | None:
 def _index(ipr: Any, ifname: str) -> int | None:
     link = _link(ipr, ifname)
     return None if link is None else int(link["index"])
+
+
+def _announce(ns: str, ifname: str, ip: str) -> None:
+    """A gratuitous ARP for an address just added in a router or DHCP namespace, as Neutron's
+    L3 agent sends for gateway and floating IPs: neighbours that cached the address as
+    unreachable (or at another MAC) learn it now instead of failing their next connects.
+    Best effort and not waited for (busybox arping takes a second to finish)."""
+    try:
+        subprocess.Popen(["ip", "netns", "exec", ns, "busybox", "arping", "-q", "-U", "-c", "1",
+                          "-I", ifname, "-s", ip, ip], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        pass
 
 
 def _keep_address(address: str | None) -> bool:
