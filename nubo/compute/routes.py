@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from nubo.compute.handlers import discovery, flavors, keypairs, quotas
+from nubo.compute.images_proxy import IMAGES_PROXY_ROUTES
+from nubo.compute.legacy_admin import LEGACY_ADMIN_ROUTES
+from nubo.compute.network_proxies import NETWORK_PROXY_ROUTES
 from nubo.compute.routes_actions import ACTION_ROUTES
 from nubo.compute.routes_servers import SERVER_ROUTES
 from nubo.compute.services_routes import ADMIN_AREA_ROUTES
@@ -45,3 +48,6 @@ ROUTES: list[Route] = [
 ROUTES += SERVER_ROUTES
 ROUTES += ACTION_ROUTES
 ROUTES += ADMIN_AREA_ROUTES
+ROUTES += IMAGES_PROXY_ROUTES
+ROUTES += NETWORK_PROXY_ROUTES
+ROUTES += LEGACY_ADMIN_ROUTES
