@@ -315,6 +315,7 @@ class ServerService:
             rows = list((await s.execute(stmt)).scalars())
             rows = _python_filters(rows, q)
             rows = await filter_by_tags(s, rows, q)
+            rows = await _filter_by_ip(s, rows, q)
             rows = _page(rows, q)
             meta = await _metadata_map(s, [r.id for r in rows])
             tags = await tag_map(s, rows)
@@ -689,6 +690,12 @@ def _python_filters(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
         rows = [r for r in rows if str(r.flavor.get("id")) == want]
     from nubo.compute.servers_query import more_filters
     return more_filters(rows, q)
+
+
+async def _filter_by_ip(s: AsyncSession, rows: list[Instance], q: dict[str, Any]
+                        ) -> list[Instance]:
+    from nubo.compute.servers_query import filter_by_ip
+    return await filter_by_ip(s, rows, q)
 
 
 def _page(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:

@@ -3,13 +3,19 @@ the host status (2.16) of the servers in a response."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
 from nubo.compute.servers import ServerView
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest
 from nubo.core.microversion import APIVersion
+from nubo.network import models as nm
 
 #: filters everybody may use at 2.1 (the rest are admin-only and ignored for others)
 USER_FILTERS = {"name", "status", "image", "flavor", "changes-since", "reservation_id",
@@ -39,7 +45,13 @@ def prepare(q: dict[str, Any], ctx: RequestContext, ver: APIVersion) -> dict[str
             q.pop(key, None)
     if not ctx.is_admin:
         allowed = USER_FILTERS | (FILTERS_283 if ver >= APIVersion(2, 83) else set())
+        if ver < APIVersion(2, 5):
+            allowed = allowed - {"ip6"}       # ip6 is admin-only before 2.5
         q = {k: v for k, v in q.items() if k in allowed}
+    elif q.get("fixed_ip"):
+        # Nova's admin-only exact fixed address: the ip filter anchored at both ends
+        escaped = q["fixed_ip"].replace(".", "\\.")
+        q["ip"] = f"^{escaped}$"
     return q
 
 
@@ -80,3 +92,35 @@ def more_filters(rows: list[Any], q: dict[str, Any]) -> list[Any]:
         rows = [r for r in rows if bool(r.config_drive) == want]
     # the tag filters (2.26) read the tags table: tags.filter_by_tags
     return rows
+
+
+def _address_regex(q: dict[str, Any], key: str) -> re.Pattern[str] | None:
+    if not q.get(key):
+        return None
+    try:
+        return re.compile(str(q[key]))
+    except re.error:
+        raise BadRequest(f"Invalid {key} filter {q[key]!r}: not a regular "
+                         "expression.") from None
+
+
+async def filter_by_ip(s: AsyncSession, rows: list[Any], q: dict[str, Any]) -> list[Any]:
+    """`ip` / `ip6`: servers with a fixed IPv4 / IPv6 address that the regular expression
+    matches from its start (Nova's re.match on the network info's fixed IPs). Applied to
+    the candidates before the page is cut, so limit and marker count matching servers only;
+    one read of the candidates' addresses, in chunks."""
+    v4, v6 = _address_regex(q, "ip"), _address_regex(q, "ip6")
+    if (v4 is None and v6 is None) or not rows:
+        return rows
+    ids = [r.id for r in rows]
+    matched: set[str] = set()
+    for i in range(0, len(ids), 500):
+        found = (await s.execute(
+            select(nm.Port.device_id, nm.IPAllocation.ip_address)
+            .join(nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id)
+            .where(nm.Port.device_id.in_(ids[i:i + 500])))).all()
+        for device_id, address in found:
+            rx = v4 if ipaddress.ip_address(address).version == 4 else v6
+            if rx is not None and rx.match(address):
+                matched.add(device_id)
+    return [r for r in rows if r.id in matched]

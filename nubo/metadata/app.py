@@ -13,17 +13,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from nubo.compute.server_password import MAX_SIZE
+from nubo.core.errors import NuboError
 from nubo.metadata import content
 from nubo.metadata.content import InstanceFacts
 
 #: (guest ip, network id, router id) -> the instance id owning that address, or None
 Resolver = Callable[[str, str | None, str | None], Awaitable[str | None]]
 FactsLoader = Callable[[str], Awaitable[InstanceFacts | None]]
+#: the first OpenStack metadata version with the `password` file (Nova's GRIZZLY)
+PASSWORD_VERSION = "2013-04-04"
+
+
+class Passwords(Protocol):
+    """Where the guest's encrypted password is kept (nubo/compute/server_password.py)."""
+
+    async def get(self, instance_id: str) -> str: ...
+
+    async def set_once(self, instance_id: str, raw: bytes) -> None: ...
 
 
 def sign(secret: bytes, instance_id: str) -> str:
@@ -32,8 +45,9 @@ def sign(secret: bytes, instance_id: str) -> str:
 
 class MetadataApp:
     def __init__(self, load: FactsLoader, resolve: Resolver | None, secret: bytes,
-                 trusted: bool = False) -> None:
+                 trusted: bool = False, passwords: Passwords | None = None) -> None:
         self.load = load
+        self.passwords = passwords
         self.resolve = resolve
         self.secret = secret
         self.trusted = trusted
@@ -46,9 +60,12 @@ class MetadataApp:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        if request.method not in ("GET", "HEAD"):
-            return _text(405, "The method is not allowed for the requested URL.")
         path = request.url.path
+        parts = [p for p in path.split("/") if p]
+        wants_password = self._password_path(parts)
+        if request.method not in ("GET", "HEAD") and not (
+                request.method == "POST" and wants_password):
+            return _text(405, "The method is not allowed for the requested URL.")
         if path in ("", "/"):
             return _text(200, "\n".join((*content.EC2_VERSIONS, "latest")))
         if path.rstrip("/") == "/openstack":
@@ -59,7 +76,8 @@ class MetadataApp:
         facts = await self.load(instance_id or "")
         if facts is None:
             return _text(404, "Instance not found.")
-        parts = [p for p in path.split("/") if p]
+        if wants_password:
+            return await self._password(request, facts.uuid)
         if parts[0] == "openstack":
             return self._openstack(facts, parts[1:])
         return self._ec2(facts, parts)
@@ -81,12 +99,40 @@ class MetadataApp:
             return None, _text(404, f"No instance found with address {ip}.")
         return found, None
 
+    def _password_path(self, parts: list[str]) -> bool:
+        """openstack/<version>/password, from the version that has it."""
+        return (self.passwords is not None and len(parts) == 3 and parts[0] == "openstack"
+                and parts[2] == "password" and (parts[1] == "latest" or (
+                    parts[1] in content.OPENSTACK_VERSIONS and parts[1] >= PASSWORD_VERSION)))
+
+    async def _password(self, request: Request, instance_id: str) -> Response:
+        """GET: the stored (encrypted) password, empty if none. POST: the guest stores it,
+        once (Nova: 409 when one is set, 400 beyond 1020 bytes)."""
+        assert self.passwords is not None
+        if request.method != "POST":
+            return _text(200, await self.passwords.get(instance_id))
+        length = request.headers.get("content-length", "0")
+        if length.isdigit() and int(length) > MAX_SIZE:
+            return _text(400, "Request is too large.")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_SIZE:
+                return _text(400, "Request is too large.")
+        try:
+            await self.passwords.set_once(instance_id, body)
+        except NuboError as e:
+            return _text(e.status, e.message)
+        return _text(200, "")
+
     def _openstack(self, facts: InstanceFacts, parts: list[str]) -> Response:
         version = parts[0] if parts else ""
         if version != "latest" and version not in content.OPENSTACK_VERSIONS:
             return _text(404, "The resource could not be found.")
         names = [n for n in content.OPENSTACK_FILES
                  if n != "user_data" or facts.user_data is not None]
+        if self._password_path(["openstack", version, "password"]):
+            names.append("password")
         if len(parts) == 1:
             return _text(200, "\n".join(names))
         data = content.openstack_file(facts, "/".join(parts[1:]))
