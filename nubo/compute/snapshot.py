@@ -44,12 +44,14 @@ async def create_record(images: Any, ctx: RequestContext, inst: Instance, name: 
             props = {k: v for k, v in view.properties.items() if k.startswith(INHERIT)}
         except NotFound:
             pass
-    body = {**props, **metadata, "name": name,
+    # the user's metadata wins over the properties Nova sets (its extra_properties update
+    # them last: Tempest's createImage with {"image_type": "test"} expects "test" back)
+    extra = {"instance_uuid": inst.id, "image_type": image_type,
+             "base_image_ref": inst.image_ref or "", "user_id": inst.user_id}
+    body = {**props, **extra, **metadata, "name": name,
             "disk_format": src.get("disk_format") or "qcow2", "container_format": "bare",
             "visibility": "private", "min_disk": inst.flavor.get("disk", 0),
-            "min_ram": src.get("min_ram") or 0, "instance_uuid": inst.id,
-            "image_type": image_type, "base_image_ref": inst.image_ref or "",
-            "user_id": inst.user_id}
+            "min_ram": src.get("min_ram") or 0}
     view = await images.images.create(owner_context(inst), body)
     return str(view.image.id)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nubo.core.http import Route
-from nubo.image.handlers import data, discovery, images, members
+from nubo.image.handlers import data, discovery, images, members, tasks
 from nubo.image.metadefs.routes import ROUTES as METADEFS
 
 I = "/v2/images/{image_id}"  # noqa: E741
@@ -30,6 +30,7 @@ ROUTES: list[Route] = [
     Route(f"{I}/file", "GET", data.download),
     Route(f"{I}/stage", "PUT", data.stage),
     Route(f"{I}/import", "POST", data.import_),
+    Route(f"{I}/tasks", "GET", tasks.list_),
     Route(f"{I}/members", "GET", members.list_),
     Route(f"{I}/members", "POST", members.create),
     Route(f"{I}/members/{{member_id}}", "GET", members.show),
