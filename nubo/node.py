@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from nubo.compute import api as compute_api
-from nubo.compute import consoles, novnc
+from nubo.compute import consoles, legacy_v2, novnc
 from nubo.compute.external_events import record_events
 from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
 from nubo.compute.runtime import ComputeRuntime
@@ -81,6 +81,7 @@ class Node:
         self.compute = compute_api.ComputeApi(settings, self.db)
         compute = ServiceApp("compute", compute_api.PREFIX, COMPUTE_ROUTES, "nova", auth,
                              state=self.compute, versions=COMPUTE_VERSIONS)
+        compute.rewrite = legacy_v2.rewrite      # /compute/v2: Nova's legacy v2.0 API
         self.placement = placement_api.PlacementApi(settings, self.db)
         placement = ServiceApp("placement", placement_api.PREFIX, PLACEMENT_ROUTES, "placement",
                                auth, state=self.placement, versions=PLACEMENT_VERSIONS)

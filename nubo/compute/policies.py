@@ -7,6 +7,7 @@ from oslo_policy.policy import RuleDefault
 
 from nubo.compute.policies_actions import ACTION_RULES
 from nubo.compute.policies_network import NETWORK_RULES
+from nubo.compute.policies_proxies import PROXY_RULES
 from nubo.compute.policies_servers import SERVER_RULES
 from nubo.compute.services_policies import ADMIN_AREA_RULES
 
@@ -58,4 +59,5 @@ RULES += [RuleDefault(name, check) for name, check in (
 RULES += SERVER_RULES
 RULES += ACTION_RULES
 RULES += NETWORK_RULES
+RULES += PROXY_RULES
 RULES += ADMIN_AREA_RULES

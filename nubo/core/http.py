@@ -167,6 +167,10 @@ class ServiceApp:
         #: Glance is strict: /v2/images/ is not /v2/images (an empty id is a 404). A strict
         #: service still accepts a trailing slash on its version documents.
         self.strict_slashes = False
+        #: Run before routing; may rewrite scope["path"]. When it returns True the request is
+        #: served at the minimum microversion whatever its headers ask, and the response has
+        #: no microversion headers (compute's legacy /v2 API onto /v2.1, as Nova's wrapper).
+        self.rewrite: Callable[[Scope], bool] | None = None
         by_path: dict[str, _Path] = {}
         explicit: set[tuple[str, str]] = set()
         for r in routes:
@@ -204,10 +208,13 @@ class ServiceApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid: str = scope["nubo.request_id"]
         scope["nubo.state"] = self.state
-        if self.versions is not None:
+        pinned = self.rewrite is not None and self.rewrite(scope)
+        if self.versions is not None and not pinned:
             send = self._with_version_headers(scope, send)
         try:
-            if self.versions is not None:
+            if self.versions is not None and pinned:
+                scope["nubo.version"] = self.versions.minimum
+            elif self.versions is not None:
                 headers = {k.decode("latin-1"): v.decode("latin-1")
                            for k, v in scope["headers"]}
                 scope["nubo.version"] = self.versions.negotiate(headers)
