@@ -16,6 +16,7 @@ from nubo.compute import consoles, legacy_v2, novnc
 from nubo.compute.external_events import record_events
 from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
 from nubo.compute.runtime import ComputeRuntime
+from nubo.compute.server_password import PasswordStore
 from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
@@ -111,7 +112,8 @@ class Node:
         """The metadata service for the guests' proxies, on a root-only Unix socket."""
         glue = self.runtime.servers.networking
         app = MetadataApp(InstanceSource(self.db, glue.port_facts).load, glue.resolve,
-                          shared_secret(self.settings.data_dir), trusted=True)
+                          shared_secret(self.settings.data_dir), trusted=True,
+                          passwords=PasswordStore(self.db))
         return UnixServer(app, socket_path(self.settings.data_dir))
 
     async def start(self) -> StartResult:

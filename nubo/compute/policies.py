@@ -6,6 +6,7 @@ from __future__ import annotations
 from oslo_policy.policy import RuleDefault
 
 from nubo.compute.policies_actions import ACTION_RULES
+from nubo.compute.policies_legacy import LEGACY_ADMIN_RULES
 from nubo.compute.policies_network import NETWORK_RULES
 from nubo.compute.policies_proxies import PROXY_RULES
 from nubo.compute.policies_servers import SERVER_RULES
@@ -61,3 +62,4 @@ RULES += ACTION_RULES
 RULES += NETWORK_RULES
 RULES += PROXY_RULES
 RULES += ADMIN_AREA_RULES
+RULES += LEGACY_ADMIN_RULES
