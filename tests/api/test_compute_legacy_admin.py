@@ -205,3 +205,20 @@ async def test_list_filtered_by_ip(api: Api) -> None:
     assert first == [ids["10.20.0.10"]]
     assert await _ids(api, f"ip=10.20.0.1&limit=1&marker={first[0]}") == [ids["10.20.0.1"]]
     fault(await api.req("GET", f"{C}/servers?ip=(("), 400)
+
+
+def test_ip6_is_admin_only_before_2_5() -> None:
+    from nubo.compute.servers_query import prepare
+    from nubo.core.context import RequestContext
+    from nubo.core.microversion import APIVersion
+
+    user = RequestContext(request_id="r", user_id="u", project_id="p", roles=("member",))
+    admin = RequestContext(request_id="r", user_id="u", project_id="p", roles=("admin",))
+    q = {"ip": "10\\.", "ip6": "fd00:"}
+    assert prepare(dict(q), user, APIVersion(2, 4)) == {"ip": "10\\."}
+    assert prepare(dict(q), user, APIVersion(2, 5)) == q
+    assert prepare(dict(q), admin, APIVersion(2, 1)) == q
+    # fixed_ip: admin only, the exact address
+    assert prepare({"fixed_ip": "10.0.0.1"}, admin, APIVersion(2, 1))["ip"] == \
+        "^10\\.0\\.0\\.1$"
+    assert prepare({"fixed_ip": "10.0.0.1"}, user, APIVersion(2, 1)) == {}
