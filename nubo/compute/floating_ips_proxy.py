@@ -69,7 +69,7 @@ class FloatingIpProxy:
         except NotFound:
             raise NotFound(f"Floating IP not found for ID {id_}") from None
 
-    async def list(self, ctx: RequestContext) -> list[dict[str, Any]]:
+    async def list_(self, ctx: RequestContext) -> list[dict[str, Any]]:
         async with self.db.read() as s:
             rows = (await s.execute(select(FloatingIP).where(
                 FloatingIP.project_id == (ctx.project_id or "")).order_by(

@@ -42,7 +42,7 @@ class NetworkProxy:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def list(self, ctx: RequestContext) -> list[nm.Network]:
+    async def list_(self, ctx: RequestContext) -> list[nm.Network]:
         async with self.db.read() as s:
             return list((await s.execute(select(nm.Network).where(
                 visible_networks_clause(ctx)).order_by(

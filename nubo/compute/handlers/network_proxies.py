@@ -37,7 +37,7 @@ def _fips(request: Request, action: str) -> tuple[RequestContext, FloatingIpProx
 
 async def fip_list(request: Request) -> Response:
     ctx, proxy = _fips(request, "list")
-    return json_response({"floating_ips": await proxy.list(ctx)})
+    return json_response({"floating_ips": await proxy.list_(ctx)})
 
 
 async def fip_show(request: Request) -> Response:
@@ -70,7 +70,7 @@ async def pools(request: Request) -> Response:
 
 async def net_list(request: Request) -> Response:
     ctx = _enforce(request, "os_compute_api:os-networks:list")
-    nets = await NetworkProxy(api(request).db).list(ctx)
+    nets = await NetworkProxy(api(request).db).list_(ctx)
     return json_response({"networks": [network_view(ctx, n) for n in nets]})
 
 
@@ -82,7 +82,7 @@ async def net_show(request: Request) -> Response:
 
 async def tenant_net_list(request: Request) -> Response:
     ctx = _enforce(request, "os_compute_api:os-tenant-networks:list")
-    nets = await NetworkProxy(api(request).db).list(ctx)
+    nets = await NetworkProxy(api(request).db).list_(ctx)
     return json_response({"networks": [tenant_network_view(n) for n in nets]})
 
 
