@@ -231,7 +231,12 @@ class ServiceApp:
                     raise errors.Unauthorized()
                 if self.authenticator is None:
                     raise errors.ServiceUnavailable("Authentication is not available.")
-                scope["nubo.context"] = await self.authenticator(token, rid)
+                scope["nubo.context"] = ctx = await self.authenticator(token, rid)
+                url_project = scope.get("nubo.url_project_id")   # set by a rewrite
+                if url_project and url_project != ctx.project_id:
+                    raise errors.BadRequest(
+                        f"Malformed request URL: URL's project_id '{url_project}' doesn't "
+                        f"match Context's project_id '{ctx.project_id}'")
             else:
                 scope["nubo.context"] = anonymous(rid)
             response = await route.handler(request)

@@ -56,3 +56,17 @@ async def test_v2_with_project_id_in_path(api: Api) -> None:
     assert r.status_code == 200 and r.json() == {"servers": []}
     # not a prefix match on /compute/v2.1 or /compute/v20
     assert (await api.req("GET", "/compute/v20/flavors")).status_code == 404
+
+
+async def test_project_id_in_path_must_be_the_tokens(api: Api) -> None:
+    pid = await api.project_id("admin")
+    other = (await api.make_project("notmine"))["id"]
+    assert (await api.ok("GET", f"/compute/v2.1/{pid}/flavors"))["flavors"]
+    for base in ("/compute/v2", "/compute/v2.1"):
+        r = await api.req("GET", f"{base}/{other}/flavors")
+        assert r.status_code == 400, r.text
+        assert "doesn't match Context's project_id" in r.json()["badRequest"]["message"]
+    # on v2.1 the microversion headers still count
+    r = await api.req("GET", f"/compute/v2.1/{pid}/flavors",
+                      headers={"OpenStack-API-Version": "compute 2.60"})
+    assert r.headers["openstack-api-version"] == "compute 2.60"
