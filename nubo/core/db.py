@@ -8,9 +8,12 @@ MariaDB use their async drivers; URLs without a driver get one (`postgresql://` 
 SQLite calls that cannot wait run on the event loop itself (`_InlineSqlite`): aiosqlite sends
 every call (cursor, execute, fetch, close: four per statement) to its worker thread and back,
 and on a busy 2-core machine each of those hand-offs cost more than the query (a statement
-took ~0.9 ms through the thread, ~0.2 ms inline). What may wait or do I/O still goes through
-the thread: taking the write lock, the writer's COMMIT (which may checkpoint the WAL), and any
-write outside a write transaction.
+took ~0.9 ms through the thread, ~0.2 ms inline). The write lock (`BEGIN IMMEDIATE`) is first
+tried inline without waiting (our own writers queue on an asyncio lock, so only another
+process can hold it); when it is busy the thread waits for it. The writer's COMMIT is inline
+too: our connections do not checkpoint on commit (`wal_autocheckpoint=0`); a `Checkpointer`
+copies the WAL into the database from its own thread every half second instead. A write
+outside a write transaction still goes through the thread.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ class Database:
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
+        path: str | None = None
         if self.is_sqlite:
             path = make_url(self.url).database
             if path and path != ":memory:":
@@ -101,6 +105,8 @@ class Database:
         # their connections meet the lock inside SQLite, whose busy handler sleeps for
         # milliseconds at a time (that cost 4x in throughput under concurrent writes).
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._checkpointer = (Checkpointer(path) if self.is_sqlite and path
+                              and path != ":memory:" else None)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -110,6 +116,8 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction committed on success; a unique-constraint race becomes a 409."""
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         async with self._write_lock or contextlib.nullcontext(), self._sessions() as s:
             await s.connection(execution_options={"nubo_write": True})
             try:
@@ -129,27 +137,94 @@ class Database:
             await conn.run_sync(upgrade)
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
         await self.engine.dispose()
+
+
+class Checkpointer:
+    """Copies SQLite's WAL into the database file (a PASSIVE checkpoint: it waits for no
+    reader or writer) from a thread of its own, every `interval` seconds while writes
+    happen, so that no commit on the event loop does that I/O and fsync."""
+
+    def __init__(self, path: str, interval: float = 0.5) -> None:
+        self.path, self.interval = path, interval
+        self._task: asyncio.Task[None] | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await asyncio.to_thread(self.checkpoint)
+
+    def checkpoint(self) -> None:
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                         isolation_level=None)
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._conn is not None:
+            await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._conn.close()
+            self._conn = None
+
+
+#: an attempt on the event loop that must not wait (busy_timeout 0); the thread if busy
+_TRY = "try"
+BUSY_TIMEOUT_MS = 30000
 
 
 class _InlineSqlite(aiosqlite.Connection):
     """An aiosqlite connection that runs on the calling (event loop) thread what cannot block:
     in WAL mode readers never wait for a lock, and a writer holding the write lock
-    (`BEGIN IMMEDIATE`) never waits for one either. The rest keeps aiosqlite's worker thread:
-    `BEGIN IMMEDIATE` (waits while another connection or process writes), the writer's
-    COMMIT (may checkpoint the WAL: file I/O and fsync), a write statement outside a write
-    transaction (would take the lock), opening, closing and anything unrecognised."""
+    (`BEGIN IMMEDIATE`) never waits for one either, nor does its COMMIT (no checkpoint on
+    commit, see `Checkpointer`). `BEGIN IMMEDIATE` is tried with busy_timeout 0 and goes to
+    the thread to wait only when another process holds the lock. The rest keeps aiosqlite's
+    worker thread: a write statement outside a write transaction (would take the lock),
+    opening, closing and anything unrecognised."""
 
     _writing = False
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._connection is None or not self._running or not self._inline(fn, args):
-            result = await super()._execute(fn, *args, **kwargs)
-        else:
-            result = fn(*args, **kwargs)
-        return result
+        if self._connection is None or not self._running:
+            return await super()._execute(fn, *args, **kwargs)
+        how = self._inline(fn, args)
+        if how == _TRY:
+            try:
+                return self._without_waiting(fn, args, kwargs)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            how = False         # another process writes: wait for it in the thread
+        if not how:
+            return await super()._execute(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
 
-    def _inline(self, fn: Any, args: tuple[Any, ...]) -> bool:
+    def _without_waiting(self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        conn = self._connection
+        assert conn is not None
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def _inline(self, fn: Any, args: tuple[Any, ...]) -> bool | str:
         name, owner = getattr(fn, "__name__", ""), getattr(fn, "__self__", None)
         if isinstance(owner, sqlite3.Cursor):
             if name in ("fetchone", "fetchmany", "fetchall", "close"):
@@ -160,14 +235,15 @@ class _InlineSqlite(aiosqlite.Connection):
             if head.startswith("BEGIN"):
                 # a deferred BEGIN takes no lock; BEGIN IMMEDIATE may wait for it
                 self._writing = head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"))
-                return not self._writing
+                return _TRY if self._writing else True
             return self._writing or head.startswith("SELECT")
         if owner is self._connection:
             if name == "cursor":
                 return True
             if name in ("commit", "rollback"):
-                writing, self._writing = self._writing, False
-                return name == "rollback" or not writing
+                # no checkpoint on commit (wal_autocheckpoint=0): no fsync, no wait
+                self._writing = False
+                return True
         return False
 
 
@@ -191,7 +267,9 @@ def _sqlite_events(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # commits never checkpoint (they run on the event loop): `Checkpointer` does it
+        cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(sync, "begin")

@@ -1,12 +1,15 @@
 """Policy in the language operators know (oslo.policy), overridable by a policy file.
 
 Each service registers its defaults (`policies.py`); `Policy.enforce` raises a 403 naming
-the rule. The file (YAML or JSON, as with every OpenStack service) may override any rule.
+the rule. The file (YAML or JSON, as with every OpenStack service) may override any rule; a change to it
+is picked up within `recheck_seconds`, as oslo.policy reloads a changed file (oslo.policy
+itself looks for the file on every check: four stat calls per request without a file).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,8 @@ from nubo.core.errors import PolicyNotAuthorized
 
 class Policy:
     def __init__(self, defaults: Iterable[oslo_policy.RuleDefault],
-                 policy_file: Path | None = None) -> None:
+                 policy_file: Path | None = None, recheck_seconds: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         conf = cfg.ConfigOpts()
         # Scope checks stay off, as in Keystone's and DevStack's defaults.
         # Without an override file, point at one that cannot exist so only defaults apply.
@@ -32,11 +36,25 @@ class Policy:
         self._enforcer = oslo_policy.Enforcer(conf, use_conf=True)
         self._enforcer.register_defaults(list(defaults))
         self._enforcer.load_rules()
+        self._enforcer.use_conf = False     # enforce() must not look at the file each time
+        self._recheck, self._clock = recheck_seconds, clock
+        self._checked = clock()
+
+    def _reload_if_due(self) -> None:
+        now = self._clock()
+        if now - self._checked >= self._recheck:
+            self._checked = now
+            self._enforcer.use_conf = True
+            try:
+                self._enforcer.load_rules()
+            finally:
+                self._enforcer.use_conf = False
 
     def allowed(self, ctx: RequestContext, action: str,
                 target: Mapping[str, Any] | None = None) -> bool:
         # None never matches: oslo.policy would compare str(None) == "None" and let a
         # project-scoped token (domain_id None) pass `domain_id:%(target.domain_id)s`.
+        self._reload_if_due()
         clean = {k: v for k, v in (target or {}).items() if v is not None}
         creds = {k: v for k, v in ctx.policy_credentials().items() if v is not None}
         return bool(self._enforcer.enforce(action, clean, creds, do_raise=False))

@@ -279,6 +279,14 @@ def _tree_matches(world: World, root_id: int, q: Query,
             yield m
 
 
+def _lone_group(q: Query, groups: Sequence[Group], tree_wide: Sequence[Group]) -> Group | None:
+    """The query's one unnumbered group when nothing else constrains a candidate."""
+    if (len(groups) != 1 or tree_wide or groups[0].same_provider or groups[0].in_tree
+            or q.root_traits or q.same_subtree or not groups[0].resources):
+        return None
+    return groups[0]
+
+
 def find(world: World, q: Query, roots: Iterable[int] | None = None) -> list[Match]:
     """The allocation requests satisfying `q`, at most `q.limit`, duplicates removed."""
     # An unnumbered group without resources only constrains the whole candidate.
@@ -286,7 +294,19 @@ def find(world: World, q: Query, roots: Iterable[int] | None = None) -> list[Mat
     tree_wide = [g for g in q.groups if not g.resources and not g.same_provider]
     out: list[Match] = []
     seen: set[tuple[frozenset[tuple[int, str, int]], frozenset[tuple[str, int]]]] = set()
+    lone = _lone_group(q, groups, tree_wide)
     for root_id in sorted(world.trees if roots is None else roots):
+        tree = world.trees[root_id]
+        if lone is not None and len(tree) == 1:
+            # The scheduler's common case, a compute node without children: the one group
+            # fits on the one provider or not at all (and no other tree yields this match).
+            n = tree[0]
+            if (lone.traits.ok(n.traits) and lone.aggregates.ok(n.aggregates)
+                    and all(world.fits(n, rc, amt) for rc, amt in lone.resources)):
+                out.append(Match(root_id, {n.id: dict(lone.resources)}, {"": [n.id]}))
+                if q.limit is not None and len(out) >= q.limit:
+                    return out
+            continue
         for m in _tree_matches(world, root_id, q, groups, tree_wide):
             key = (frozenset((nid, rc, amt) for nid, res in m.allocations.items()
                              for rc, amt in res.items()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,9 +63,24 @@ class ClaimAborted(Exception):
 class Candidate:
     root_uuid: str                                   # the compute node's provider
     allocations: dict[str, dict[str, int]]           # rp_uuid -> {resource_class: amount}
-    # per provider: {"resources": {rc: {"capacity": int, "used": int}}, "traits": [...],
-    # plus "name", "parent_provider_uuid", "aggregates"}
-    summaries: dict[str, dict[str, Any]]
+    #: the world it was found in and its tree (summaries are made only when asked for)
+    world: World = dataclasses.field(repr=False, compare=False)
+    tree: Sequence[Node] = dataclasses.field(repr=False, compare=False)
+
+    @functools.cached_property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Per provider of the tree: {"resources": {rc: {"capacity": int, "used": int}},
+        "traits": [...], "name", "parent_provider_uuid", "root_provider_uuid",
+        "aggregates"}."""
+        return {n.uuid: summary(n, self.world) for n in self.tree}
+
+    def free(self, rp_uuid: str) -> dict[str, tuple[int, int]]:
+        """A provider's (capacity, used) per resource class, without a whole summary."""
+        node = self.world.by_uuid.get(rp_uuid)
+        if node is None:
+            return {}
+        used = self.world.used(node.id)
+        return {rc: (inv.capacity, used.get(rc, 0)) for rc, inv in node.inventories.items()}
 
 
 def _with_usage(world: World, allocations: Mapping[str, Mapping[str, int]]) -> World:
@@ -442,7 +458,7 @@ class PlacementService:
                 root_uuid=world.nodes[match.root_id].uuid,
                 allocations={world.nodes[nid].uuid: dict(res)
                              for nid, res in match.allocations.items()},
-                summaries={n.uuid: summary(n, world) for n in tree}))
+                world=world, tree=tree))
         return out
 
     async def _scheduler_world(self) -> World:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,13 +90,12 @@ class Scheduler:
         raise NoValidHost(f"{len(by_provider)} hosts; " + "; ".join(steps) + ".")
 
     def _weight(self, host: HostState, spec: RequestSpec, found: dict[str, Candidate]) -> float:
-        summary = found[host.provider_uuid].summaries.get(host.provider_uuid, {})
-        res: dict[str, Any] = summary.get("resources", {})
+        res = found[host.provider_uuid].free(host.provider_uuid)
         score = 0.0
         for rc, mult in self.weights.items():
-            r = res.get(rc)
-            if r and r.get("capacity"):
-                score += mult * (r["capacity"] - r["used"]) / r["capacity"]
+            capacity, used = res.get(rc, (0, 0))
+            if capacity:
+                score += mult * (capacity - used) / capacity
         if spec.group_policy == "soft-affinity" and host.name in spec.group_hosts:
             score += 10.0
         if spec.group_policy == "soft-anti-affinity":

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from oslo_policy.policy import RuleDefault
@@ -35,3 +37,19 @@ def test_policy_file_overrides(tmp_path: Path) -> None:
     pol = Policy(RULES, f)
     assert pol.allowed(MEMBER, "identity:list_users")
     assert Policy([RuleDefault("x", "role:admin")], f).allowed(ADMIN, "x")
+
+
+def test_policy_file_change_is_picked_up_after_recheck(tmp_path: Path) -> None:
+    """The file is not looked at on every check, but a change shows once the recheck
+    interval has passed (as oslo.policy reloads a changed file)."""
+    f = tmp_path / "policy.yaml"
+    f.write_text('"identity:list_users": "role:admin"\n')
+    now = [100.0]
+    pol = Policy(RULES, f, recheck_seconds=1.0, clock=lambda: now[0])
+    assert not pol.allowed(MEMBER, "identity:list_users")
+    f.write_text('"identity:list_users": "role:member"\n')
+    os.utime(f, (time.time() + 5, time.time() + 5))     # a new mtime even on coarse clocks
+    now[0] += 0.5
+    assert not pol.allowed(MEMBER, "identity:list_users")    # not yet looked at again
+    now[0] += 0.6
+    assert pol.allowed(MEMBER, "identity:list_users")

@@ -49,6 +49,7 @@ class FakeDriver:
     #: running (for diagnostics; not kept across restarts: then 1 vCPU, 512 MiB, 1 disk)
     sizes: dict[str, dict[str, int]] = field(default_factory=dict)
     since: dict[str, float] = field(default_factory=dict)
+    _save_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.state_file is not None and self.state_file.exists():
@@ -59,13 +60,15 @@ class FakeDriver:
             else:               # the older file: instance id -> power state only
                 self.instances.update(doc)
 
-    def _save(self) -> None:
+    async def _save(self) -> None:
+        """Write the state file, off the event loop (creating and renaming a file is a few
+        system calls that, on the loop, stalled every other request); the document is taken
+        now and saves land in the order they were asked for."""
         if self.state_file is None:
             return
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"instances": self.instances, "nics": self.nics}))
-        os.replace(tmp, self.state_file)
+        doc = json.dumps({"instances": self.instances, "nics": self.nics})
+        async with self._save_lock:
+            await asyncio.to_thread(_write_atomically, self.state_file, doc)
 
     async def inventory(self) -> HostInventory:
         return HostInventory(self.vcpus, self.memory_mb, self.local_gb, "fake")
@@ -98,7 +101,7 @@ class FakeDriver:
                                "disks": 1 + bool(f.get("ephemeral")) + bool(f.get("swap"))
                                + bool(spec.config_drive)}
         self.since[spec.id] = time.time()
-        self._save()
+        await self._save()
         return states.RUNNING
 
     async def destroy(self, instance_id: str) -> None:
@@ -106,24 +109,24 @@ class FakeDriver:
         self.sizes.pop(instance_id, None)
         self.since.pop(instance_id, None)
         if self.instances.pop(instance_id, None) is not None:
-            self._save()
+            await self._save()
 
     async def power_off(self, instance_id: str) -> int:
-        return self._set(instance_id, states.SHUTDOWN)
+        return await self._set(instance_id, states.SHUTDOWN)
 
     async def power_on(self, instance_id: str) -> int:
-        return self._set(instance_id, states.RUNNING)
+        return await self._set(instance_id, states.RUNNING)
 
     async def reboot(self, instance_id: str, hard: bool) -> int:
-        return self._set(instance_id, states.RUNNING)
+        return await self._set(instance_id, states.RUNNING)
 
-    def _set(self, instance_id: str, state: int) -> int:
+    async def _set(self, instance_id: str, state: int) -> int:
         if instance_id not in self.instances:
             raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
         if state == states.RUNNING and self.instances[instance_id] != states.RUNNING:
             self.since[instance_id] = time.time()
         self.instances[instance_id] = state
-        self._save()
+        await self._save()
         return state
 
     async def power_state(self, instance_id: str) -> int | None:
@@ -133,22 +136,22 @@ class FakeDriver:
         return sorted(self.instances)
 
     async def pause(self, instance_id: str) -> int:
-        return self._set(instance_id, states.PAUSED_POWER)
+        return await self._set(instance_id, states.PAUSED_POWER)
 
     async def unpause(self, instance_id: str) -> int:
-        return self._set(instance_id, states.RUNNING)
+        return await self._set(instance_id, states.RUNNING)
 
     async def suspend(self, instance_id: str) -> int:
-        return self._set(instance_id, states.SHUTDOWN)
+        return await self._set(instance_id, states.SHUTDOWN)
 
     async def resume(self, instance_id: str) -> int:
-        return self._set(instance_id, states.RUNNING)
+        return await self._set(instance_id, states.RUNNING)
 
     async def rescue(self, spec: InstanceSpec, rescue_image: dict[str, Any]) -> int:
-        return self._set(spec.id, states.RUNNING)
+        return await self._set(spec.id, states.RUNNING)
 
     async def unrescue(self, instance_id: str) -> int:
-        return self._set(instance_id, states.RUNNING)
+        return await self._set(instance_id, states.RUNNING)
 
     async def console_output(self, instance_id: str, length: int | None = None) -> str:
         if instance_id not in self.instances:
@@ -176,14 +179,14 @@ class FakeDriver:
         nics = self.nics.setdefault(instance_id, [])
         if all(n["port_id"] != vif.port_id for n in nics):
             nics.append(asdict(vif))
-            self._save()
+            await self._save()
 
     async def detach_interface(self, instance_id: str, port_id: str) -> None:
         nics = self.nics.get(instance_id, [])
         kept = [n for n in nics if n["port_id"] != port_id]
         if len(kept) != len(nics):
             self.nics[instance_id] = kept
-            self._save()
+            await self._save()
 
     async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
         """Plausible counters from what the fake knows: the flavor it was spawned with,
@@ -221,3 +224,10 @@ class FakeDriver:
                 "memory_details": {"maximum": size["ram"],
                                    "used": size["ram"] if power == states.RUNNING else 0},
                 "legacy": legacy}
+
+
+def _write_atomically(path: Path, doc: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(doc)
+    os.replace(tmp, path)
