@@ -1,9 +1,10 @@
 """Policy in the language operators know (oslo.policy), overridable by a policy file.
 
 Each service registers its defaults (`policies.py`); `Policy.enforce` raises a 403 naming
-the rule. The file (YAML or JSON, as with every OpenStack service) may override any rule; a change to it
-is picked up within `recheck_seconds`, as oslo.policy reloads a changed file (oslo.policy
-itself looks for the file on every check: four stat calls per request without a file).
+the rule. The file (YAML or JSON, as with every OpenStack service) may override any rule; a
+change to it is picked up within `recheck_seconds`, as oslo.policy reloads a changed file
+(oslo.policy itself looks for the file on every check: four stat calls per request without
+a file).
 """
 
 from __future__ import annotations
