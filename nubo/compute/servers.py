@@ -431,8 +431,9 @@ class ServerService:
             raise Conflict(f"Instance {current.id} is locked")
         if current.vm_state not in (states.ACTIVE, states.STOPPED, states.PAUSED,
                                     states.SUSPENDED) or current.task_state is not None:
-            raise Conflict(f"Cannot 'createImage' instance {current.id} while it is in "
-                           f"vm_state {current.vm_state}")
+            what = f"task_state {current.task_state}" if current.task_state is not None \
+                else f"vm_state {current.vm_state}"
+            raise Conflict(f"Cannot 'createImage' instance {current.id} while it is in {what}")
         image_id = await create_snapshot_record(self.images, ctx, current, name, metadata)
         try:
             await self._begin(ctx, server_id, "createImage",

@@ -249,8 +249,8 @@ async def test_second_create_image_while_saving_is_409(env: tuple[Api, str, str]
         assert (await api.ok("GET", f"{I}/{first}"))["image"]["status"] == "SAVING"
         srv = (await api.ok("GET", f"{S}/{sid}"))["server"]
         assert srv["OS-EXT-STS:task_state"] == "image_snapshot"
-        await bad(api, "POST", f"{S}/{sid}/action", 409, json={
-            "createImage": {"name": "s2"}})
+        await bad(api, "POST", f"{S}/{sid}/action", 409, "while it is in task_state "
+                  "image_snapshot", json={"createImage": {"name": "s2"}})
     finally:
         gate.set()
         slow.copy = original
