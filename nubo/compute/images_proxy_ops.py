@@ -23,6 +23,8 @@ from nubo.image.service import CORE, ImageView
 
 #: no `limit`: every image (glanceclient follows Glance's pages to the end)
 ALL = 100000
+#: min_ram/min_disk are 32-bit columns in Glance
+MAX_INT = 2**31 - 1
 
 
 class ProxyQuery(ListQuery):
@@ -46,6 +48,8 @@ def _minimum(value: str, name: str) -> int:
         raise BadRequest(f"Invalid input received: {name} must be an integer.") from None
     if number < 0:
         raise BadRequest(f"Invalid input received: {name} must be >= 0.")
+    if number > MAX_INT:
+        raise BadRequest(f"Invalid input received: {name} must be <= {MAX_INT}.")
     return number
 
 

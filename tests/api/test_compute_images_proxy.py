@@ -99,6 +99,8 @@ async def test_filters_and_pages(api: Api) -> None:
     await bad(api, "GET", f"{I}?marker=00000000-0000-0000-0000-000000000000", 400, "marker")
     await bad(api, "GET", f"{I}?status=nonsense", 400)
     await bad(api, "GET", f"{I}?minDisk=big", 400, "minDisk")
+    await bad(api, "GET", f"{I}?minRam={10**30}", 400, "minRam")
+    await bad(api, "GET", f"{I}?limit={10**30}&marker=x", 400, "marker")
 
 
 async def test_delete_and_refusals(api: Api) -> None:
