@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import migration_records as records
@@ -177,18 +177,22 @@ class Conductor:
             col = getattr(Instance, k)
             q = q.where(col.is_(None) if v is None else col == v)
         ok = bool((await s.execute(q.values(**values))).rowcount)  # type: ignore[attr-defined]
-        action = (await s.execute(select(InstanceAction).where(
+        # plain statements, not ORM objects: this runs in every step of every build
+        action = (await s.execute(select(InstanceAction.id, InstanceAction.finish_time).where(
             InstanceAction.instance_id == instance_id).order_by(
-            InstanceAction.id.desc()).limit(1))).scalars().first()
+            InstanceAction.id.desc()).limit(1))).first()
         if action is not None:
-            for name, start, host, result, tb in events:
-                s.add(InstanceActionEvent(action_id=action.id, event=name, host=host,
-                                          start_time=start, finish_time=utcnow(),
-                                          result=result, traceback=tb))
+            now = utcnow()
+            if events:
+                await s.execute(insert(InstanceActionEvent), [
+                    {"action_id": action.id, "event": name, "host": host,
+                     "start_time": start, "finish_time": now, "result": result,
+                     "traceback": tb} for name, start, host, result, tb in events])
             if ok and finish and action.finish_time is None:
-                action.finish_time = action.updated_at = utcnow()
-                if message:
-                    action.message = message
+                await s.execute(update(InstanceAction).where(
+                    InstanceAction.id == action.id).values(
+                    finish_time=now, updated_at=now,
+                    **({"message": message} if message else {})))
         return ok
 
     async def _set(self, instance_id: str, expect: dict[str, Any], **values: Any) -> bool:

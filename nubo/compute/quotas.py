@@ -41,6 +41,10 @@ PER_USER = ("key_pairs", "server_group_members")
 NOT_SHOWN_IN_USE = ("key_pairs", "server_group_members")
 
 
+#: the project's limits in force and the user's own overrides (`_limits_and_user`)
+Limits = tuple[dict[str, int], dict[str, int]]
+
+
 class QuotaExceeded(Exception):
     """Raised by `check_deltas`: which resources are over, their limits and usage."""
 
@@ -157,10 +161,12 @@ class QuotaService:
     # ------------------------------------------------------------------ checks
 
     async def check_deltas(self, project_id: str, user_id: str | None,
-                           deltas: dict[str, int]) -> None:
+                           deltas: dict[str, int], limits: Limits | None = None) -> Limits:
         """Raise QuotaExceeded when usage plus `deltas` would pass a limit (a delta of 0
-        re-checks after the fact, as Nova's recheck does)."""
-        project, user = await self._limits_and_user(project_id, user_id)
+        re-checks after the fact, as Nova's recheck does). Returns the limits it checked
+        against; a recheck in the same request may pass them back in (`limits`) to count
+        usage only."""
+        project, user = limits or await self._limits_and_user(project_id, user_id)
         #: (resource, delta, limit, whose usage: None for the project's) in checking order
         plan: list[tuple[str, int, int, str | None]] = []
         for res, delta in deltas.items():
@@ -188,12 +194,13 @@ class QuotaService:
                 overs.append(res)
         if overs:
             raise QuotaExceeded(sorted(overs), quotas, usages, deltas)
+        return project, user
 
     async def check(self, ctx: Any, project_id: str, user_id: str | None,
-                    deltas: dict[str, int]) -> None:
+                    deltas: dict[str, int], limits: Limits | None = None) -> Limits:
         """For server create: a 403 in Nova's words when `deltas` would pass a limit."""
         try:
-            await self.check_deltas(project_id, user_id, deltas)
+            return await self.check_deltas(project_id, user_id, deltas, limits)
         except QuotaExceeded as exc:
             raise Forbidden(exc.message()) from None
 

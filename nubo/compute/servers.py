@@ -25,6 +25,7 @@ from nubo.compute import states
 from nubo.compute.conductor import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
 from nubo.compute.networking import ComputeNetworking
+from nubo.compute.quotas import Limits
 from nubo.compute.resize import plan as resize_plan
 from nubo.compute.schemas_servers import MAX_METADATA
 from nubo.compute.server_secgroups import bindings, names_by_server
@@ -127,7 +128,7 @@ class ServerService:
         if max_count > 1 and any(r.fixed_ip for r in requested):
             raise BadRequest("max_count cannot be greater than 1 if an fixed_ip is "
                              "specified.")
-        count = await self._quota_count(ctx, flavor, min_count, max_count)
+        count, limits = await self._quota_count(ctx, flavor, min_count, max_count)
         config_drive = str(srv.get("config_drive", "")).lower() in ("true", "1", "yes", "on")
         hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
         group = hints.get("group")
@@ -194,17 +195,19 @@ class ServerService:
             except Conflict:
                 if attempt == 4:
                     raise
-        await self._recheck_quota(ctx, [v.instance.id for v in created])
+        await self._recheck_quota(ctx, [v.instance.id for v in created], limits)
         for view in created:
             self.conductor.build_created(view.instance)
         return created
 
-    async def _recheck_quota(self, ctx: RequestContext, ids: list[str]) -> None:
+    async def _recheck_quota(self, ctx: RequestContext, ids: list[str], limits: Limits
+                             ) -> None:
         """Nova's quota recheck: two creates racing past the first check cannot both stay
-        over the limit; the one that finds usage over it removes its rows and says so."""
+        over the limit; the one that finds usage over it removes its rows and says so.
+        Usage is counted again, against the limits the first check read."""
         try:
             await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
-                "instances": 0, "cores": 0, "ram": 0})
+                "instances": 0, "cores": 0, "ram": 0}, limits)
         except NuboError:
             async with self.db.write() as s:
                 for iid in ids:
@@ -252,18 +255,21 @@ class ServerService:
                             "zone:host.")
         return name or "nova"
 
-    async def _quota_count(self, ctx: RequestContext, flavor: Any, lo: int, hi: int) -> int:
-        """As many servers as the quota allows between min_count and max_count."""
+    async def _quota_count(self, ctx: RequestContext, flavor: Any, lo: int, hi: int
+                           ) -> tuple[int, Limits]:
+        """As many servers as the quota allows between min_count and max_count, and the
+        limits that allowed them."""
+        limits: Limits | None = None
         for count in (hi, lo) if hi != lo else (hi,):
             try:
-                await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
+                limits = await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
                     "instances": count, "cores": count * flavor.vcpus,
-                    "ram": count * flavor.memory_mb})
-                return count
+                    "ram": count * flavor.memory_mb}, limits)
+                return count, limits
             except NuboError:
                 if count == lo:
                     raise
-        return lo
+        raise AssertionError("unreachable: the last count either passes or raises")
 
     # ------------------------------------------------------------------ list
 
