@@ -149,8 +149,10 @@ async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> set[str]:
         await bump(s, rp_id, gen)
     now = utcnow()
     for w in sorted(writes, key=lambda w: w.consumer_uuid):
-        await _write_consumer(s, w, current.get(w.consumer_uuid), now)
-        await s.execute(delete(A).where(A.consumer_id == w.consumer_uuid))
+        have = current.get(w.consumer_uuid)
+        await _write_consumer(s, w, have, now)
+        if have is not None:    # a consumer row exists exactly while it has allocations
+            await s.execute(delete(A).where(A.consumer_id == w.consumer_uuid))
         rows_in = [{"resource_provider_id": provs[rp][0], "consumer_id": w.consumer_uuid,
                     "resource_class": rc, "used": amount, "created_at": now,
                     "updated_at": now}
