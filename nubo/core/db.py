@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -151,8 +152,14 @@ class Checkpointer:
         self.path, self.interval = path, interval
         self._task: asyncio.Task[None] | None = None
         self._conn: sqlite3.Connection | None = None
+        # One thread at a time on the connection: cancelling `_run` does not stop a
+        # checkpoint already running in its thread, and closing a connection that another
+        # thread is executing on crashes the interpreter (seen as a segfault in the suite).
+        self._lock = threading.Lock()
+        self._closed = False
 
     def start(self) -> None:
+        self._closed = False
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
 
@@ -162,10 +169,13 @@ class Checkpointer:
             await asyncio.to_thread(self.checkpoint)
 
     def checkpoint(self) -> None:
-        if self._conn is None:
-            self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
-                                         isolation_level=None)
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with self._lock:
+            if self._closed:
+                return
+            if self._conn is None:
+                self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                             isolation_level=None)
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -173,15 +183,17 @@ class Checkpointer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._conn is not None:
-            await asyncio.to_thread(self._close)
+        await asyncio.to_thread(self._close)
 
     def _close(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            self._conn.close()
-            self._conn = None
+        # waits for a checkpoint still running in another thread (see `_lock`)
+        with self._lock:
+            self._closed = True
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self._conn.close()
+                self._conn = None
 
 
 #: an attempt on the event loop that must not wait (busy_timeout 0); the thread if busy
