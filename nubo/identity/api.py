@@ -10,6 +10,7 @@ from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.policy import Policy
+from nubo.identity.access_rules import AccessRules
 from nubo.identity.appcreds import AppCreds
 from nubo.identity.assignments import Assignments
 from nubo.identity.auth import Auth
@@ -38,6 +39,7 @@ class IdentityApi:
         self.catalog = Catalog(self.identity)
         self.auth = Auth(settings, self.identity, self.assignments, self.catalog, self.keys)
         self.appcreds = AppCreds(self.identity, self.assignments)
+        self.access_rules = AccessRules(self.identity)
         box = SecretBox(settings.data_dir / "keys" / "credential")
         self.credentials = CredentialStore(self.identity, box)
         self.policy_blobs = PolicyBlobs(self.identity)

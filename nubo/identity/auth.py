@@ -18,10 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.config import Settings
+from nubo.core.access_rules import AccessRule
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from nubo.identity import models as m
+from nubo.identity.access_rules import rules_of
 from nubo.identity.assignments import SYSTEM, Assignments
 from nubo.identity.catalog import Catalog
 from nubo.identity.revocations import RevocationList, add_event
@@ -46,6 +48,8 @@ class TokenInfo:
     roles: list[dict[str, str]] = field(default_factory=list)
     app_cred: dict[str, Any] | None = None
     unrestricted: bool = False
+    #: The credential's access rules, None when it has none (then nothing is limited).
+    access_rules: tuple[AccessRule, ...] | None = None
 
     @property
     def expires_at(self) -> str:
@@ -64,7 +68,8 @@ class TokenInfo:
             role_ids=tuple(r["id"] for r in self.roles),
             auth_token=self.token, audit_ids=self.payload.audit_ids,
             application_credential_id=self.payload.app_cred_id,
-            application_credential_unrestricted=self.unrestricted)
+            application_credential_unrestricted=self.unrestricted,
+            access_rules=self.access_rules)
 
 
 def _unauthorized() -> Unauthorized:
@@ -152,6 +157,13 @@ class Auth:
                 info.app_cred = {"id": cred.id, "name": cred.name,
                                  "restricted": not cred.unrestricted}
                 info.unrestricted = cred.unrestricted
+                rules = (await rules_of(s, [cred.id]))[cred.id]
+                if rules:
+                    info.app_cred["access_rules"] = [
+                        {"id": r.id, "service": r.service, "path": r.path, "method": r.method}
+                        for r in rules]
+                    info.access_rules = tuple(AccessRule(r.service, r.method, r.path)
+                                              for r in rules)
             if not role_ids:
                 raise NotFound("Could not find token: the user has no role on its scope.")
             roles = (await s.execute(select(m.Role).where(m.Role.id.in_(role_ids)))).scalars()

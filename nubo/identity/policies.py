@@ -100,6 +100,11 @@ RULES = [
     _r("identity:list_application_credentials", f"{ADMIN} or user_id:%(target.user.id)s"),
     _r("identity:create_application_credential", "user_id:%(target.user.id)s"),
     _r("identity:delete_application_credential", f"{ADMIN} or user_id:%(target.user.id)s"),
+    # access rules of application credentials (Keystone: system reader/admin or the owner)
+    _r("identity:get_access_rule", f"{ADMIN_OR_SYSTEM_READER} or user_id:%(target.user.id)s"),
+    _r("identity:list_access_rules", f"{ADMIN_OR_SYSTEM_READER} or "
+       "user_id:%(target.user.id)s"),
+    _r("identity:delete_access_rule", f"{ADMIN} or user_id:%(target.user.id)s"),
     # credentials: the owner manages their own
     _r("identity:get_credential", f"{ADMIN_OR_SYSTEM_READER} or "
        "user_id:%(target.credential.user_id)s"),

@@ -74,6 +74,10 @@ ROUTES: list[Route] = [
     Route(f"/v3/users/{U}/application_credentials", "POST", appcreds.create),
     Route(f"/v3/users/{U}/application_credentials/{{cred_id}}", "GET", appcreds.get),
     Route(f"/v3/users/{U}/application_credentials/{{cred_id}}", "DELETE", appcreds.delete),
+    Route(f"/v3/users/{U}/access_rules", "GET", appcreds.list_access_rules),
+    Route(f"/v3/users/{U}/access_rules/{{access_rule_id}}", "GET", appcreds.get_access_rule),
+    Route(f"/v3/users/{U}/access_rules/{{access_rule_id}}", "DELETE",
+          appcreds.delete_access_rule),
     # groups
     Route("/v3/groups", "GET", resources.list_groups),
     Route("/v3/groups", "POST", resources.create_group),
