@@ -17,6 +17,7 @@ from nubo.identity.auth import Auth
 from nubo.identity.catalog import Catalog
 from nubo.identity.credentials import CredentialStore
 from nubo.identity.crypt import SecretBox
+from nubo.identity.ep_filter import EndpointFilter
 from nubo.identity.oauth1 import Consumers
 from nubo.identity.passwords import Hasher
 from nubo.identity.policies import RULES
@@ -37,6 +38,7 @@ class IdentityApi:
                                         on_change=self._changed)
         self.assignments = Assignments(self.identity)
         self.catalog = Catalog(self.identity)
+        self.ep_filter = EndpointFilter(self.identity)
         self.auth = Auth(settings, self.identity, self.assignments, self.catalog, self.keys)
         self.appcreds = AppCreds(self.identity, self.assignments)
         self.access_rules = AccessRules(self.identity)

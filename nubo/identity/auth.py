@@ -26,6 +26,7 @@ from nubo.identity import models as m
 from nubo.identity.access_rules import rules_of
 from nubo.identity.assignments import SYSTEM, Assignments
 from nubo.identity.catalog import Catalog
+from nubo.identity.ep_filter import filter_catalog
 from nubo.identity.revocations import RevocationList, add_event
 from nubo.identity.service import IdentityService
 from nubo.identity.tokens import KeyRepository, TokenPayload, new_audit_id
@@ -87,18 +88,30 @@ class Auth:
         self.db = identity.db
         self.revocations = RevocationList(self.db, keep_seconds=settings.token_expiration)
         self._cache: OrderedDict[str, TokenInfo] = OrderedDict()
-        self._catalog_cache: list[dict[str, Any]] | None = None
+        #: the full catalog under None, each project's (OS-EP-FILTER) under its id
+        self._catalog_cache: dict[str | None, list[dict[str, Any]]] = {}
 
     def invalidate(self) -> None:
         """Identity changed here: forget every cached validation and the catalog."""
         self._cache.clear()
-        self._catalog_cache = None
+        self._catalog_cache.clear()
         self.revocations._polled = 0.0   # re-read events on the next validation
 
-    async def get_catalog(self) -> list[dict[str, Any]]:
-        if self._catalog_cache is None:
-            self._catalog_cache = await self.catalog.catalog()
-        return self._catalog_cache
+    async def get_catalog(self, project_id: str | None = None) -> list[dict[str, Any]]:
+        """The catalog of a token on `project_id` (None: not project-scoped): filtered to
+        the project's endpoints when it has OS-EP-FILTER associations, else in full."""
+        cache = self._catalog_cache
+        if None not in cache:
+            cache[None] = await self.catalog.catalog()
+        if project_id is None:
+            return cache[None]
+        if project_id not in cache:
+            if len(cache) > CACHE_SIZE:
+                cache.clear()
+                cache[None] = await self.catalog.catalog()
+            allowed = await self.catalog.project_endpoints(project_id)
+            cache[project_id] = filter_catalog(cache[None], allowed) if allowed else cache[None]
+        return cache[project_id]
 
     # ------------------------------------------------------------------ validation
 
@@ -106,7 +119,7 @@ class Auth:
         """A valid token's info; NotFound for anything else (callers map it to 401)."""
         if await self.revocations.refresh():
             self._cache.clear()
-            self._catalog_cache = None
+            self._catalog_cache.clear()
         info = self._cache.get(token)
         if info is None:
             payload = self.keys.decrypt(token)

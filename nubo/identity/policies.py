@@ -147,4 +147,16 @@ RULES = [
     _r("identity:create_endpoint_group", ADMIN),
     _r("identity:update_endpoint_group", ADMIN),
     _r("identity:delete_endpoint_group", ADMIN),
+    _r("identity:list_projects_associated_with_endpoint_group", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoints_associated_with_endpoint_group", ADMIN_OR_SYSTEM_READER),
+    _r("identity:get_endpoint_group_in_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoint_groups_for_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:add_endpoint_group_to_project", ADMIN),
+    _r("identity:remove_endpoint_group_from_project", ADMIN),
+    # OS-EP-FILTER project-endpoint associations
+    _r("identity:list_projects_for_endpoint", ADMIN_OR_SYSTEM_READER),
+    _r("identity:check_endpoint_in_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoints_for_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:add_endpoint_to_project", ADMIN),
+    _r("identity:remove_endpoint_from_project", ADMIN),
 ]

@@ -8,6 +8,7 @@ from nubo.identity.handlers import (
     auth,
     catalog,
     credentials,
+    ep_filter,
     oauth1,
     policy_blobs,
     resources,
@@ -17,6 +18,7 @@ from nubo.identity.handlers import (
 
 P, U, G, D = "{project_id}", "{user_id}", "{group_id}", "{domain_id}"
 R, EG = "{role_id}", "{endpoint_group_id}"
+EPF = "/v3/OS-EP-FILTER"
 
 
 def _grants() -> list[Route]:
@@ -126,6 +128,25 @@ ROUTES: list[Route] = [
     Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "GET", catalog.get_endpoint_group),
     Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "PATCH", catalog.update_endpoint_group),
     Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "DELETE", catalog.delete_endpoint_group),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects", "GET", ep_filter.list_projects_for_group),
+    Route(f"{EPF}/endpoint_groups/{EG}/endpoints", "GET", ep_filter.list_endpoints_for_group),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects/{P}", "GET", ep_filter.get_group_in_project),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects/{P}", "PUT", ep_filter.add_group_to_project),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects/{P}", "DELETE",
+          ep_filter.remove_group_from_project),
+    Route(f"{EPF}/projects/{P}/endpoint_groups", "GET",
+          ep_filter.list_endpoint_groups_for_project),
+    Route(f"{EPF}/projects/{P}/endpoints", "GET", ep_filter.list_endpoints_for_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "GET",
+          ep_filter.check_endpoint_in_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "HEAD",
+          ep_filter.check_endpoint_in_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "PUT",
+          ep_filter.add_endpoint_to_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "DELETE",
+          ep_filter.remove_endpoint_from_project),
+    Route(f"{EPF}/endpoints/{{endpoint_id}}/projects", "GET",
+          ep_filter.list_projects_for_endpoint),
     # credentials
     Route("/v3/credentials", "GET", credentials.list_),
     Route("/v3/credentials", "POST", credentials.create),
