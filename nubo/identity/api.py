@@ -18,6 +18,7 @@ from nubo.identity.catalog import Catalog
 from nubo.identity.credentials import CredentialStore
 from nubo.identity.crypt import SecretBox
 from nubo.identity.ep_filter import EndpointFilter
+from nubo.identity.limits import UnifiedLimits
 from nubo.identity.oauth1 import Consumers
 from nubo.identity.passwords import Hasher
 from nubo.identity.policies import RULES
@@ -42,6 +43,7 @@ class IdentityApi:
         self.auth = Auth(settings, self.identity, self.assignments, self.catalog, self.keys)
         self.appcreds = AppCreds(self.identity, self.assignments)
         self.access_rules = AccessRules(self.identity)
+        self.limits = UnifiedLimits(self.identity, settings.limit_enforcement_model)
         box = SecretBox(settings.data_dir / "keys" / "credential")
         self.credentials = CredentialStore(self.identity, box)
         self.policy_blobs = PolicyBlobs(self.identity)

@@ -286,6 +286,10 @@ class Limit(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     project_id: Mapped[str | None] = mapped_column(ID, index=True)
     domain_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: the registered limit it overrides (which cannot change or go while it exists); the
+    #: service, region and resource are the registered limit's, kept here to filter on
+    registered_limit_id: Mapped[str] = mapped_column(ID, ForeignKey(
+        "identity_registered_limit.id"), index=True)
     service_id: Mapped[str] = mapped_column(ID, index=True)
     region_id: Mapped[str | None] = mapped_column(String(255))
     resource_name: Mapped[str] = mapped_column(String(255))

@@ -113,6 +113,22 @@ RULES = [
     _r("identity:create_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
     _r("identity:update_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
     _r("identity:delete_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+    # unified limits (Keystone: anyone reads registered limits and the model; limits are
+    # read by admins, system readers, their domain and their project)
+    _r("identity:get_registered_limit", ""),
+    _r("identity:list_registered_limits", ""),
+    _r("identity:create_registered_limits", ADMIN),
+    _r("identity:update_registered_limit", ADMIN),
+    _r("identity:delete_registered_limit", ADMIN),
+    _r("identity:get_limit_model", ""),
+    _r("identity:get_limit", f"{ADMIN} or {SYSTEM_READER} or "
+       "(domain_id:%(target.limit.domain.id)s or "
+       "domain_id:%(target.limit.project.domain_id)s) or "
+       "(project_id:%(target.limit.project_id)s and not None:%(target.limit.project_id)s)"),
+    _r("identity:list_limits", ""),
+    _r("identity:create_limits", ADMIN),
+    _r("identity:update_limit", ADMIN),
+    _r("identity:delete_limit", ADMIN),
     # stored policy blobs
     _r("identity:get_policy", ADMIN_OR_SYSTEM_READER),
     _r("identity:list_policies", ADMIN_OR_SYSTEM_READER),

@@ -84,13 +84,17 @@ def upgrade() -> None:
         sa.Column('id', ID, nullable=False),
         sa.Column('project_id', ID, nullable=True),
         sa.Column('domain_id', ID, nullable=True),
+        sa.Column('registered_limit_id', ID, nullable=False),
         sa.Column('service_id', ID, nullable=False),
         sa.Column('region_id', sa.String(length=255), nullable=True),
         sa.Column('resource_name', sa.String(length=255), nullable=False),
         sa.Column('resource_limit', sa.Integer(), nullable=False),
         sa.Column('description', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ['registered_limit_id'], ['identity_registered_limit.id'],
+            name=op.f('fk_identity_limit_registered_limit_id_identity_registered_limit')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_limit')))
-    for col in ('project_id', 'domain_id', 'service_id'):
+    for col in ('project_id', 'domain_id', 'registered_limit_id', 'service_id'):
         op.create_index(op.f(f'ix_identity_limit_{col}'), 'identity_limit', [col])
 
 
