@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 ID = sa.String(length=64)
+# Foreign keys whose conventional name would pass MariaDB's 64 characters are named short.
 
 
 def upgrade() -> None:
@@ -39,11 +40,10 @@ def upgrade() -> None:
         sa.Column('access_rule_id', ID, nullable=False),
         sa.ForeignKeyConstraint(
             ['application_credential_id'], ['identity_application_credential.id'],
-            name=op.f('fk_identity_app_cred_access_rule_application_credential_id_'
-                      'identity_application_credential'), ondelete='CASCADE'),
+            name='fk_identity_app_cred_access_rule_app_cred', ondelete='CASCADE'),
         sa.ForeignKeyConstraint(
             ['access_rule_id'], ['identity_access_rule.id'],
-            name=op.f('fk_identity_app_cred_access_rule_access_rule_id_identity_access_rule')),
+            name='fk_identity_app_cred_access_rule_rule'),
         sa.PrimaryKeyConstraint('application_credential_id', 'access_rule_id',
                                 name=op.f('pk_identity_app_cred_access_rule')))
     op.create_index(op.f('ix_identity_app_cred_access_rule_access_rule_id'),
@@ -62,8 +62,7 @@ def upgrade() -> None:
         sa.Column('project_id', ID, nullable=False),
         sa.ForeignKeyConstraint(
             ['endpoint_group_id'], ['identity_endpoint_group.id'],
-            name=op.f('fk_identity_project_endpoint_group_endpoint_group_id_'
-                      'identity_endpoint_group'), ondelete='CASCADE'),
+            name='fk_identity_project_endpoint_group_group', ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('endpoint_group_id', 'project_id',
                                 name=op.f('pk_identity_project_endpoint_group')))
     op.create_index(op.f('ix_identity_project_endpoint_group_project_id'),
