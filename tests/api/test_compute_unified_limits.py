@@ -39,12 +39,16 @@ async def test_unified_limits_driver(tmp_path: Path) -> None:
         r = await create(api, img, flv, status=403)
         assert "Quota exceeded for instances" in r["forbidden"]["message"]
         await _register(api, sid, servers=1, class__VCPU=8, class__MEMORY_MB=4096,
-                        server_key_pairs=1)
+                        server_key_pairs=1, server_metadata_items=1)
         q = await _quota(api, pid)
         assert (q["instances"], q["cores"], q["ram"], q["key_pairs"]) == (1, 8, 4096, 1)
         defaults = (await api.ok("GET", f"{C}/os-quota-sets/{pid}/defaults"))["quota_set"]
         assert defaults["instances"] == 1
-        await create(api, img, flv, name="one")
+        r = await create(api, img, flv, status=403, metadata={"a": "1", "b": "2"})
+        assert "Quota exceeded for metadata_items" in r["forbidden"]["message"]
+        one = (await create(api, img, flv, name="one", metadata={"a": "1"}))["server"]
+        await api.ok("POST", f"{C}/servers/{one['id']}/metadata", 403,
+                     json={"metadata": {"b": "2"}})
         r = await create(api, img, flv, status=403, name="two")
         assert "Quota exceeded for instances" in r["forbidden"]["message"]
         # the project's own limit overrides the registered default
@@ -73,3 +77,20 @@ async def test_ignore_strategy(tmp_path: Path) -> None:
     async with api_on(settings) as api:
         q = await _quota(api, await api.project_id("admin"))
         assert (q["instances"], q["cores"], q["ram"], q["key_pairs"]) == (-1, 0, 0, 0)
+
+
+async def test_db_driver_enforces_the_metadata_items_quota(api: Api) -> None:
+    """Nova checks server metadata against the project's metadata_items quota (not a fixed
+    128): create, rebuild and metadata updates."""
+    img, flv = await image_id(api), await flavor_id(api)
+    pid = await api.project_id("admin")
+    await api.ok("PUT", f"{C}/os-quota-sets/{pid}", json={"quota_set": {"metadata_items": 1}})
+    r = await create(api, img, flv, status=403, metadata={"a": "1", "b": "2"})
+    assert r["forbidden"]["message"] == ("Quota exceeded for metadata_items: Requested 2, "
+                                         "but already used 0 of 1 metadata_items")
+    srv = (await create(api, img, flv, metadata={"a": "1"}))["server"]
+    await api.ok("PUT", f"{C}/servers/{srv['id']}/metadata", 403,
+                 json={"metadata": {"x": "1", "y": "2"}})
+    await api.ok("PUT", f"{C}/os-quota-sets/{pid}", json={"quota_set": {"metadata_items": -1}})
+    await api.ok("PUT", f"{C}/servers/{srv['id']}/metadata", 200,
+                 json={"metadata": {str(i): "v" for i in range(200)}})
