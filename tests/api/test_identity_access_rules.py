@@ -85,6 +85,16 @@ async def test_access_rules_validation(api: Api) -> None:
         assert r.status_code == 400, (bad, r.text)
     assert (await api.ok("GET", f"/v3/users/{user['id']}/application_credentials",
                          token=tok))["application_credentials"] == []
+    # an empty path is refused (the pattern wants a leading /); "/", HEAD and a dashed
+    # service type are fine
+    ok = {"path": "", "method": "HEAD", "service": "key-manager"}
+    await api.ok("POST", f"/v3/users/{user['id']}/application_credentials", 400, token=tok,
+                 json={"application_credential": {"name": "x", "access_rules": [ok]}})
+    ok["path"] = "/"
+    made = (await api.ok("POST", f"/v3/users/{user['id']}/application_credentials", 201,
+                         token=tok, json={"application_credential": {
+                             "name": "x", "access_rules": [ok]}}))["application_credential"]
+    assert {k: made["access_rules"][0][k] for k in ok} == ok
 
 
 async def test_access_rules_enforced_in_every_service(api: Api) -> None:
