@@ -46,11 +46,21 @@ class Settings(BaseSettings):
     max_request_body_size: int = 114688
     #: oslo.policy overrides (YAML or JSON); default DATA_DIR/policy.yaml when it exists.
     policy_file: Path | None = None
+    #: unified limits: how limits relate along the project tree (Keystone's [unified_limit]
+    #: enforcement_model)
+    limit_enforcement_model: Literal["flat", "strict_two_level"] = "flat"
 
     # compute
     #: simulated hosts for --virt fake (each its own placement provider)
     fake_hosts: int = Field(default=1, ge=1, le=10000)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
+    #: where compute's quota limits come from: its own tables (Nova's DbQuotaDriver) or
+    #: identity's unified limits for service `compute` (Nova's UnifiedLimitsDriver), where
+    #: resources in `quota_unified_limits_resource_list` without a registered limit are 0
+    #: (strategy require) or unlimited (ignore), and every other such resource is unlimited
+    quota_driver: Literal["db", "unified_limits"] = "db"
+    quota_unified_limits_resource_strategy: Literal["require", "ignore"] = "require"
+    quota_unified_limits_resource_list: list[str] = Field(default_factory=lambda: ["servers"])
     # libvirt driver (--virt libvirt)
     libvirt_uri: str = "qemu:///system"
     #: auto: KVM when a real probe boots a kernel under it, else QEMU TCG; or kvm / qemu

@@ -79,7 +79,7 @@ class Node:
         image = ServiceApp("image", image_api.PREFIX, IMAGE_ROUTES, "glance", auth,
                            state=self.image)
         image.strict_slashes = True
-        self.compute = compute_api.ComputeApi(settings, self.db)
+        self.compute = compute_api.ComputeApi(settings, self.db, self.identity.limits)
         compute = ServiceApp("compute", compute_api.PREFIX, COMPUTE_ROUTES, "nova", auth,
                              state=self.compute, versions=COMPUTE_VERSIONS)
         compute.rewrite = legacy_v2.rewrite      # /compute/v2: Nova's legacy v2.0 API

@@ -14,6 +14,7 @@ from nubo.compute.hypervisors import HypervisorService, host_ip
 from nubo.compute.keypairs import KeypairService
 from nubo.compute.policies import RULES
 from nubo.compute.quotas import QuotaService
+from nubo.compute.quotas_unified import LimitSource, UnifiedQuotaLimits
 from nubo.compute.servers import ensure_seq_lock
 from nubo.compute.services import ServiceRegistry
 from nubo.compute.usage import UsageService
@@ -27,14 +28,24 @@ PREFIX = "/compute"
 
 
 class ComputeApi:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database,
+                 limit_source: LimitSource | None = None) -> None:
+        """`limit_source`: identity's unified limits, read when settings.quota_driver is
+        `unified_limits`."""
         self.settings = settings
         self.db = db
         self.base_url = settings.base_url + PREFIX
         self.policy = Policy(RULES, settings.effective_policy_file)
         self.max_body = max(settings.max_request_body_size, 1024 * 1024)
         self.flavors = FlavorService(db)
-        self.quotas = QuotaService(db)
+        unified = None
+        if settings.quota_driver == "unified_limits":
+            if limit_source is None:
+                raise ValueError("the unified_limits quota driver needs identity's limits")
+            unified = UnifiedQuotaLimits(
+                limit_source, settings.region, settings.quota_unified_limits_resource_strategy,
+                tuple(settings.quota_unified_limits_resource_list))
+        self.quotas = QuotaService(db, unified)
         self.keypairs = KeypairService(db, self.quotas)
         self.availability_zones = AvailabilityZones(
             [z.strip() for z in settings.availability_zones.split(",") if z.strip()])

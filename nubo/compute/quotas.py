@@ -6,7 +6,11 @@ resources themselves when checked. Areas that own a countable resource register 
 `quotas.register_counters(("instances", "cores", "ram"), fn)` with `fn` returning a dict.
 
 A check reads the limits in one query and counts only what has a limit (an unlimited
-resource can never be exceeded), every resource of a counter group in one query."""
+resource can never be exceeded), every resource of a counter group in one query.
+
+With `unified` (the `unified_limits` quota driver) the limits come from identity's unified
+limits instead (quotas_unified.py) and the limits stored here are neither read nor written:
+quota set and class updates change nothing, as in Nova."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from nubo.compute import models_quotas as m
+from nubo.compute.quotas_unified import UnifiedQuotaLimits
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Forbidden
 
@@ -72,8 +77,9 @@ class Usage:
 
 
 class QuotaService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, unified: UnifiedQuotaLimits | None = None) -> None:
         self.db = db
+        self.unified = unified
         self._counters: dict[str, Counter] = {}
         self._groups: dict[str, GroupCounter] = {}
 
@@ -112,6 +118,8 @@ class QuotaService:
     # ------------------------------------------------------------------ limits
 
     async def class_limits(self, class_name: str = "default") -> dict[str, int]:
+        if self.unified is not None:    # Nova: the registered limits, whatever the class
+            return await self.unified.limits(None, RESOURCES)
         async with self.db.read() as s:
             rows = (await s.execute(select(m.QuotaClass).where(
                 m.QuotaClass.class_name == class_name))).scalars()
@@ -124,6 +132,8 @@ class QuotaService:
     async def _limits_and_user(self, project_id: str, user_id: str | None
                                ) -> tuple[dict[str, int], dict[str, int]]:
         """The project's limits in force and the user's own overrides, in one session."""
+        if self.unified is not None:
+            return await self.unified.limits(project_id, RESOURCES), {}
         async with self.db.read() as s:
             classes = (await s.execute(select(m.QuotaClass.resource, m.QuotaClass.hard_limit)
                                        .where(m.QuotaClass.class_name == "default"))).all()
@@ -144,6 +154,8 @@ class QuotaService:
 
     async def limits(self, project_id: str, user_id: str | None = None) -> dict[str, int]:
         """The limits in force for a project, or for one user in it."""
+        if self.unified is not None:
+            return await self.unified.limits(project_id, RESOURCES)
         values = await self.class_limits()
         values.update(await self._overrides(project_id))
         if user_id:
@@ -227,6 +239,8 @@ class QuotaService:
 
     async def update(self, project_id: str, user_id: str | None, values: dict[str, int],
                      force: bool) -> None:
+        if self.unified is not None:
+            return      # Nova: "all info comes from keystone, we don't update the database"
         if not force:
             for res, limit in values.items():
                 low, high = await self.settable(project_id, user_id, res)
@@ -248,6 +262,8 @@ class QuotaService:
 
     async def reset(self, project_id: str, user_id: str | None) -> None:
         """Back to the defaults: the project's (and its users') overrides, or one user's."""
+        if self.unified is not None:
+            return
         async with self.db.write() as s:
             stmt = delete(m.QuotaLimit).where(m.QuotaLimit.project_id == project_id)
             if user_id:
@@ -255,6 +271,8 @@ class QuotaService:
             await s.execute(stmt)
 
     async def update_class(self, class_name: str, values: dict[str, int]) -> None:
+        if self.unified is not None:
+            return
         async with self.db.write() as s:
             for res, limit in values.items():
                 row = await s.get(m.QuotaClass, (class_name, res))

@@ -110,10 +110,7 @@ class ServerService:
         requested = await self.networking.check(ctx, srv.get("networks"))
         user_data = srv.get("user_data")
         _check_user_data(user_data)
-        if len(srv.get("metadata") or {}) > MAX_METADATA:
-            raise Forbidden(f"Quota exceeded for metadata_items: Requested "
-                            f"{len(srv['metadata'])}, but already used 0 of {MAX_METADATA} "
-                            "metadata_items")
+        await self._check_metadata_quota(ctx, len(srv.get("metadata") or {}))
         zone = srv.get("availability_zone")
         if zone:
             zone = await self._check_zone(ctx, zone)
@@ -459,10 +456,7 @@ class ServerService:
         f = current.flavor
         flavor = SimpleNamespace(memory_mb=f["ram"], root_gb=f["disk"])
         image = await self._check_image(ctx, arg["imageRef"], flavor)
-        if len(arg.get("metadata") or {}) > MAX_METADATA:
-            raise Forbidden(f"Quota exceeded for metadata_items: Requested "
-                            f"{len(arg['metadata'])}, but already used 0 of {MAX_METADATA} "
-                            "metadata_items")
+        await self._check_metadata_quota(ctx, len(arg.get("metadata") or {}))
 
         _check_user_data(arg.get("user_data"))
         key_data = None
@@ -521,18 +515,28 @@ class ServerService:
 
     # ------------------------------------------------------------------ metadata
 
+    async def _metadata_limit(self, ctx: RequestContext) -> int:
+        """Nova's metadata_items quota of the caller's project (server_metadata_items under
+        unified limits); -1: none."""
+        limits = await self.compute.quotas.limits(ctx.project_id or "")
+        return int(limits.get("metadata_items", MAX_METADATA))
+
+    async def _check_metadata_quota(self, ctx: RequestContext, count: int) -> None:
+        """Nova's _check_metadata_properties_quota; the limit is read only when there is
+        metadata to check (most boots have none)."""
+        if count:
+            _check_metadata_count(count, await self._metadata_limit(ctx))
+
     async def set_metadata(self, ctx: RequestContext, server_id: str, items: dict[str, str],
                            replace: bool) -> dict[str, str]:
+        limit = await self._metadata_limit(ctx) if items else MAX_METADATA
         async with self.db.write() as s:
             inst = await self._load(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
                 raise Conflict(f"Instance {inst.id} is locked")
             current = (await _metadata_map(s, [inst.id])).get(inst.id, {})
             merged = dict(items) if replace else {**current, **items}
-            if len(merged) > MAX_METADATA:
-                raise Forbidden("Quota exceeded for metadata_items: Requested "
-                                f"{len(merged)}, but already used 0 of {MAX_METADATA} "
-                                "metadata_items")
+            _check_metadata_count(len(merged), limit)
             for row in (await s.execute(select(InstanceMetadata).where(
                     InstanceMetadata.instance_id == inst.id))).scalars():
                 await s.delete(row)
@@ -764,3 +768,9 @@ async def ensure_seq_lock(db: Database) -> None:
                 s.add(Meta(key=SEQ_LOCK_KEY, value={}))
     except Conflict:
         pass
+
+
+def _check_metadata_count(count: int, limit: int) -> None:
+    if 0 <= limit < count:
+        raise Forbidden(f"Quota exceeded for metadata_items: Requested {count}, but already "
+                        f"used 0 of {limit} metadata_items")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nubo.core.access_rules import AccessRule
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -23,6 +25,8 @@ class RequestContext:
     audit_ids: tuple[str, ...] = ()
     application_credential_id: str | None = None
     application_credential_unrestricted: bool = False
+    #: The token's application credential access rules; None when it has none (no limit).
+    access_rules: tuple[AccessRule, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -19,6 +19,7 @@ from starlette.routing import compile_path
 from starlette.types import Receive, Scope, Send
 
 from nubo.core import errors
+from nubo.core.access_rules import allowed
 from nubo.core.context import RequestContext, anonymous
 from nubo.core.microversion import APIVersion, VersionRange
 from nubo.core.validation import validate
@@ -232,6 +233,13 @@ class ServiceApp:
                 if self.authenticator is None:
                     raise errors.ServiceUnavailable("Authentication is not available.")
                 scope["nubo.context"] = ctx = await self.authenticator(token, rid)
+                if ctx.access_rules is not None and not allowed(
+                        ctx.access_rules, self.name, scope["method"], self.prefix,
+                        scope["path"]):
+                    # keystonemiddleware's InvalidToken: the credential's rules do not
+                    # allow this call (the service name is its catalog type).
+                    raise errors.Unauthorized("The request you have made requires "
+                                              "authentication.")
                 url_project = scope.get("nubo.url_project_id")   # set by a rewrite
                 if url_project and url_project != ctx.project_id:
                     raise errors.BadRequest(

@@ -10,12 +10,15 @@ from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.policy import Policy
+from nubo.identity.access_rules import AccessRules
 from nubo.identity.appcreds import AppCreds
 from nubo.identity.assignments import Assignments
 from nubo.identity.auth import Auth
 from nubo.identity.catalog import Catalog
 from nubo.identity.credentials import CredentialStore
 from nubo.identity.crypt import SecretBox
+from nubo.identity.ep_filter import EndpointFilter
+from nubo.identity.limits import UnifiedLimits
 from nubo.identity.oauth1 import Consumers
 from nubo.identity.passwords import Hasher
 from nubo.identity.policies import RULES
@@ -36,8 +39,11 @@ class IdentityApi:
                                         on_change=self._changed)
         self.assignments = Assignments(self.identity)
         self.catalog = Catalog(self.identity)
+        self.ep_filter = EndpointFilter(self.identity)
         self.auth = Auth(settings, self.identity, self.assignments, self.catalog, self.keys)
         self.appcreds = AppCreds(self.identity, self.assignments)
+        self.access_rules = AccessRules(self.identity)
+        self.limits = UnifiedLimits(self.identity, settings.limit_enforcement_model)
         box = SecretBox(settings.data_dir / "keys" / "credential")
         self.credentials = CredentialStore(self.identity, box)
         self.policy_blobs = PolicyBlobs(self.identity)

@@ -13,10 +13,14 @@ from sqlalchemy import select
 from nubo.core.db import utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.identity import models as m
+from nubo.identity.access_rules import attach, rules_of
 from nubo.identity.assignments import Assignments
 from nubo.identity.auth import TokenInfo
 from nubo.identity.revocations import add_event
 from nubo.identity.service import IdentityService, new_id
+
+#: A credential's access rules.
+Rules = list[m.AccessRule]
 
 
 def parse_time(value: str) -> datetime:
@@ -37,7 +41,7 @@ class AppCreds:
         self.db = identity.db
 
     async def create(self, user_id: str, data: dict[str, Any], token: TokenInfo
-                     ) -> tuple[m.ApplicationCredential, str]:
+                     ) -> tuple[m.ApplicationCredential, str, Rules]:
         if token.project is None:
             raise BadRequest("An application credential is made from a project-scoped token; "
                              "this token has no project.")
@@ -77,22 +81,29 @@ class AppCreds:
                 description=data.get("description"), expires_at=expires,
                 unrestricted=bool(data.get("unrestricted")), roles=wanted, created_at=utcnow())
             s.add(cred)
-        return cred, secret
+            await s.flush()
+            await attach(s, user_id, cred.id, data.get("access_rules") or [])
+            rules = (await rules_of(s, [cred.id]))[cred.id]
+        return cred, secret, rules
 
-    async def list(self, user_id: str, name: str | None = None) -> list[m.ApplicationCredential]:
+    async def list(self, user_id: str, name: str | None = None
+                   ) -> list[tuple[m.ApplicationCredential, Rules]]:
         async with self.db.read() as s:
             await self.identity._get(s, m.User, user_id, "user")
             q = select(m.ApplicationCredential).where(m.ApplicationCredential.user_id == user_id)
             if name:
                 q = q.where(m.ApplicationCredential.name == name)
-            return list((await s.execute(q.order_by(m.ApplicationCredential.id))).scalars())
+            creds = list((await s.execute(q.order_by(m.ApplicationCredential.id))).scalars())
+            rules = await rules_of(s, [c.id for c in creds])
+        return [(c, rules[c.id]) for c in creds]
 
-    async def get(self, user_id: str, cred_id: str) -> m.ApplicationCredential:
+    async def get(self, user_id: str, cred_id: str
+                  ) -> tuple[m.ApplicationCredential, Rules]:
         async with self.db.read() as s:
             cred = await s.get(m.ApplicationCredential, cred_id)
-        if cred is None or cred.user_id != user_id:
-            raise NotFound(f"Could not find Application Credential: {cred_id}.")
-        return cred
+            if cred is None or cred.user_id != user_id:
+                raise NotFound(f"Could not find Application Credential: {cred_id}.")
+            return cred, (await rules_of(s, [cred.id]))[cred.id]
 
     async def delete(self, user_id: str, cred_id: str, token: TokenInfo) -> None:
         if token.payload.app_cred_id and not token.unrestricted:

@@ -18,12 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.config import Settings
+from nubo.core.access_rules import AccessRule
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from nubo.identity import models as m
+from nubo.identity.access_rules import rules_of
 from nubo.identity.assignments import SYSTEM, Assignments
 from nubo.identity.catalog import Catalog
+from nubo.identity.ep_filter import filter_catalog
 from nubo.identity.revocations import RevocationList, add_event
 from nubo.identity.service import IdentityService
 from nubo.identity.tokens import KeyRepository, TokenPayload, new_audit_id
@@ -46,6 +49,8 @@ class TokenInfo:
     roles: list[dict[str, str]] = field(default_factory=list)
     app_cred: dict[str, Any] | None = None
     unrestricted: bool = False
+    #: The credential's access rules, None when it has none (then nothing is limited).
+    access_rules: tuple[AccessRule, ...] | None = None
 
     @property
     def expires_at(self) -> str:
@@ -64,7 +69,8 @@ class TokenInfo:
             role_ids=tuple(r["id"] for r in self.roles),
             auth_token=self.token, audit_ids=self.payload.audit_ids,
             application_credential_id=self.payload.app_cred_id,
-            application_credential_unrestricted=self.unrestricted)
+            application_credential_unrestricted=self.unrestricted,
+            access_rules=self.access_rules)
 
 
 def _unauthorized() -> Unauthorized:
@@ -82,18 +88,30 @@ class Auth:
         self.db = identity.db
         self.revocations = RevocationList(self.db, keep_seconds=settings.token_expiration)
         self._cache: OrderedDict[str, TokenInfo] = OrderedDict()
-        self._catalog_cache: list[dict[str, Any]] | None = None
+        #: the full catalog under None, each project's (OS-EP-FILTER) under its id
+        self._catalog_cache: dict[str | None, list[dict[str, Any]]] = {}
 
     def invalidate(self) -> None:
         """Identity changed here: forget every cached validation and the catalog."""
         self._cache.clear()
-        self._catalog_cache = None
+        self._catalog_cache.clear()
         self.revocations._polled = 0.0   # re-read events on the next validation
 
-    async def get_catalog(self) -> list[dict[str, Any]]:
-        if self._catalog_cache is None:
-            self._catalog_cache = await self.catalog.catalog()
-        return self._catalog_cache
+    async def get_catalog(self, project_id: str | None = None) -> list[dict[str, Any]]:
+        """The catalog of a token on `project_id` (None: not project-scoped): filtered to
+        the project's endpoints when it has OS-EP-FILTER associations, else in full."""
+        cache = self._catalog_cache
+        if None not in cache:
+            cache[None] = await self.catalog.catalog()
+        if project_id is None:
+            return cache[None]
+        if project_id not in cache:
+            if len(cache) > CACHE_SIZE:
+                cache.clear()
+                cache[None] = await self.catalog.catalog()
+            allowed = await self.catalog.project_endpoints(project_id)
+            cache[project_id] = filter_catalog(cache[None], allowed) if allowed else cache[None]
+        return cache[project_id]
 
     # ------------------------------------------------------------------ validation
 
@@ -101,7 +119,7 @@ class Auth:
         """A valid token's info; NotFound for anything else (callers map it to 401)."""
         if await self.revocations.refresh():
             self._cache.clear()
-            self._catalog_cache = None
+            self._catalog_cache.clear()
         info = self._cache.get(token)
         if info is None:
             payload = self.keys.decrypt(token)
@@ -152,6 +170,13 @@ class Auth:
                 info.app_cred = {"id": cred.id, "name": cred.name,
                                  "restricted": not cred.unrestricted}
                 info.unrestricted = cred.unrestricted
+                rules = (await rules_of(s, [cred.id]))[cred.id]
+                if rules:
+                    info.app_cred["access_rules"] = [
+                        {"id": r.id, "service": r.service, "path": r.path, "method": r.method}
+                        for r in rules]
+                    info.access_rules = tuple(AccessRule(r.service, r.method, r.path)
+                                              for r in rules)
             if not role_ids:
                 raise NotFound("Could not find token: the user has no role on its scope.")
             roles = (await s.execute(select(m.Role).where(m.Role.id.in_(role_ids)))).scalars()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.identity import models as m
+from nubo.identity.ep_filter import project_endpoint_ids
 from nubo.identity.service import IdentityService, _apply, new_id
 
 
@@ -145,10 +146,9 @@ class Catalog:
     async def delete_endpoint(self, eid: str) -> None:
         async with self.identity._write() as s:
             await s.delete(await self.identity._get(s, m.Endpoint, eid, "endpoint"))
+            await s.execute(delete(m.ProjectEndpoint).where(m.ProjectEndpoint.endpoint_id == eid))
 
-    # endpoint groups (OS-EP-FILTER). Only the groups themselves: their association with
-    # projects, which would filter a project's catalog, is not offered (404), so a group
-    # changes no catalog.
+    # endpoint groups (OS-EP-FILTER); their associations with projects: ep_filter.py
     async def create_endpoint_group(self, data: dict[str, Any]) -> m.EndpointGroup:
         async with self.identity._write() as s:
             g = m.EndpointGroup(id=new_id())
@@ -172,8 +172,14 @@ class Catalog:
         async with self.identity._write() as s:
             await s.delete(await self.identity._get(s, m.EndpointGroup, gid, "endpoint group"))
 
+    async def project_endpoints(self, project_id: str) -> set[str]:
+        """The endpoints OS-EP-FILTER associates with a project (none: no filter)."""
+        async with self.db.read() as s:
+            return await project_endpoint_ids(s, project_id)
+
     async def catalog(self) -> list[dict[str, Any]]:
-        """The catalog as tokens carry it: enabled services with their enabled endpoints."""
+        """The full catalog as tokens carry it: enabled services with their enabled
+        endpoints."""
         async with self.db.read() as s:
             services = (await s.execute(select(m.Service).where(
                 m.Service.enabled.is_(True)).order_by(m.Service.type))).scalars().all()

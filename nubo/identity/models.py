@@ -224,3 +224,74 @@ class OAuthConsumer(Base):
     description: Mapped[str | None] = mapped_column(Text)
     encrypted_secret: Mapped[str] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AccessRule(Base):
+    """An application credential access rule: one service type, method and path pattern a
+    credential's tokens may call. Owned by the user and shared between their credentials, as
+    Keystone keeps them (an identical rule is reused; a rule in use cannot be deleted)."""
+
+    __tablename__ = "identity_access_rule"
+    __table_args__ = (UniqueConstraint("user_id", "service", "path", "method"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("identity_user.id", ondelete="CASCADE"),
+                                         index=True)
+    service: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(16))
+
+
+class AppCredAccessRule(Base):
+    __tablename__ = "identity_app_cred_access_rule"
+    application_credential_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("identity_application_credential.id", ondelete="CASCADE"),
+        primary_key=True)
+    access_rule_id: Mapped[str] = mapped_column(ID, ForeignKey("identity_access_rule.id"),
+                                                primary_key=True, index=True)
+
+
+class ProjectEndpoint(Base):
+    """OS-EP-FILTER: an endpoint associated with a project directly."""
+
+    __tablename__ = "identity_project_endpoint"
+    endpoint_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+
+
+class ProjectEndpointGroup(Base):
+    """OS-EP-FILTER: an endpoint group associated with a project."""
+
+    __tablename__ = "identity_project_endpoint_group"
+    endpoint_group_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("identity_endpoint_group.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+
+
+class RegisteredLimit(Base):
+    """Unified limits: the default limit of a resource of a service (in a region)."""
+
+    __tablename__ = "identity_registered_limit"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    service_id: Mapped[str] = mapped_column(ID, index=True)
+    region_id: Mapped[str | None] = mapped_column(String(255))
+    resource_name: Mapped[str] = mapped_column(String(255))
+    default_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Limit(Base):
+    """Unified limits: a project's (or a domain's) own limit of a registered resource."""
+
+    __tablename__ = "identity_limit"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(ID, index=True)
+    domain_id: Mapped[str | None] = mapped_column(ID, index=True)
+    #: the registered limit it overrides (which cannot change or go while it exists); the
+    #: service, region and resource are the registered limit's, kept here to filter on
+    registered_limit_id: Mapped[str] = mapped_column(ID, ForeignKey(
+        "identity_registered_limit.id"), index=True)
+    service_id: Mapped[str] = mapped_column(ID, index=True)
+    region_id: Mapped[str | None] = mapped_column(String(255))
+    resource_name: Mapped[str] = mapped_column(String(255))
+    resource_limit: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)

@@ -100,6 +100,11 @@ RULES = [
     _r("identity:list_application_credentials", f"{ADMIN} or user_id:%(target.user.id)s"),
     _r("identity:create_application_credential", "user_id:%(target.user.id)s"),
     _r("identity:delete_application_credential", f"{ADMIN} or user_id:%(target.user.id)s"),
+    # access rules of application credentials (Keystone: system reader/admin or the owner)
+    _r("identity:get_access_rule", f"{ADMIN_OR_SYSTEM_READER} or user_id:%(target.user.id)s"),
+    _r("identity:list_access_rules", f"{ADMIN_OR_SYSTEM_READER} or "
+       "user_id:%(target.user.id)s"),
+    _r("identity:delete_access_rule", f"{ADMIN} or user_id:%(target.user.id)s"),
     # credentials: the owner manages their own
     _r("identity:get_credential", f"{ADMIN_OR_SYSTEM_READER} or "
        "user_id:%(target.credential.user_id)s"),
@@ -108,6 +113,22 @@ RULES = [
     _r("identity:create_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
     _r("identity:update_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
     _r("identity:delete_credential", f"{ADMIN} or user_id:%(target.credential.user_id)s"),
+    # unified limits (Keystone: anyone reads registered limits and the model; limits are
+    # read by admins, system readers, their domain and their project)
+    _r("identity:get_registered_limit", ""),
+    _r("identity:list_registered_limits", ""),
+    _r("identity:create_registered_limits", ADMIN),
+    _r("identity:update_registered_limit", ADMIN),
+    _r("identity:delete_registered_limit", ADMIN),
+    _r("identity:get_limit_model", ""),
+    _r("identity:get_limit", f"{ADMIN} or {SYSTEM_READER} or "
+       "(domain_id:%(target.limit.domain.id)s or "
+       "domain_id:%(target.limit.project.domain_id)s) or "
+       "(project_id:%(target.limit.project_id)s and not None:%(target.limit.project_id)s)"),
+    _r("identity:list_limits", ""),
+    _r("identity:create_limits", ADMIN),
+    _r("identity:update_limit", ADMIN),
+    _r("identity:delete_limit", ADMIN),
     # stored policy blobs
     _r("identity:get_policy", ADMIN_OR_SYSTEM_READER),
     _r("identity:list_policies", ADMIN_OR_SYSTEM_READER),
@@ -142,4 +163,16 @@ RULES = [
     _r("identity:create_endpoint_group", ADMIN),
     _r("identity:update_endpoint_group", ADMIN),
     _r("identity:delete_endpoint_group", ADMIN),
+    _r("identity:list_projects_associated_with_endpoint_group", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoints_associated_with_endpoint_group", ADMIN_OR_SYSTEM_READER),
+    _r("identity:get_endpoint_group_in_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoint_groups_for_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:add_endpoint_group_to_project", ADMIN),
+    _r("identity:remove_endpoint_group_from_project", ADMIN),
+    # OS-EP-FILTER project-endpoint associations
+    _r("identity:list_projects_for_endpoint", ADMIN_OR_SYSTEM_READER),
+    _r("identity:check_endpoint_in_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:list_endpoints_for_project", ADMIN_OR_SYSTEM_READER),
+    _r("identity:add_endpoint_to_project", ADMIN),
+    _r("identity:remove_endpoint_from_project", ADMIN),
 ]

@@ -8,6 +8,8 @@ from nubo.identity.handlers import (
     auth,
     catalog,
     credentials,
+    ep_filter,
+    limits,
     oauth1,
     policy_blobs,
     resources,
@@ -17,6 +19,7 @@ from nubo.identity.handlers import (
 
 P, U, G, D = "{project_id}", "{user_id}", "{group_id}", "{domain_id}"
 R, EG = "{role_id}", "{endpoint_group_id}"
+EPF = "/v3/OS-EP-FILTER"
 
 
 def _grants() -> list[Route]:
@@ -74,6 +77,10 @@ ROUTES: list[Route] = [
     Route(f"/v3/users/{U}/application_credentials", "POST", appcreds.create),
     Route(f"/v3/users/{U}/application_credentials/{{cred_id}}", "GET", appcreds.get),
     Route(f"/v3/users/{U}/application_credentials/{{cred_id}}", "DELETE", appcreds.delete),
+    Route(f"/v3/users/{U}/access_rules", "GET", appcreds.list_access_rules),
+    Route(f"/v3/users/{U}/access_rules/{{access_rule_id}}", "GET", appcreds.get_access_rule),
+    Route(f"/v3/users/{U}/access_rules/{{access_rule_id}}", "DELETE",
+          appcreds.delete_access_rule),
     # groups
     Route("/v3/groups", "GET", resources.list_groups),
     Route("/v3/groups", "POST", resources.create_group),
@@ -122,6 +129,37 @@ ROUTES: list[Route] = [
     Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "GET", catalog.get_endpoint_group),
     Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "PATCH", catalog.update_endpoint_group),
     Route(f"/v3/OS-EP-FILTER/endpoint_groups/{EG}", "DELETE", catalog.delete_endpoint_group),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects", "GET", ep_filter.list_projects_for_group),
+    Route(f"{EPF}/endpoint_groups/{EG}/endpoints", "GET", ep_filter.list_endpoints_for_group),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects/{P}", "GET", ep_filter.get_group_in_project),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects/{P}", "PUT", ep_filter.add_group_to_project),
+    Route(f"{EPF}/endpoint_groups/{EG}/projects/{P}", "DELETE",
+          ep_filter.remove_group_from_project),
+    Route(f"{EPF}/projects/{P}/endpoint_groups", "GET",
+          ep_filter.list_endpoint_groups_for_project),
+    Route(f"{EPF}/projects/{P}/endpoints", "GET", ep_filter.list_endpoints_for_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "GET",
+          ep_filter.check_endpoint_in_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "HEAD",
+          ep_filter.check_endpoint_in_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "PUT",
+          ep_filter.add_endpoint_to_project),
+    Route(f"{EPF}/projects/{P}/endpoints/{{endpoint_id}}", "DELETE",
+          ep_filter.remove_endpoint_from_project),
+    Route(f"{EPF}/endpoints/{{endpoint_id}}/projects", "GET",
+          ep_filter.list_projects_for_endpoint),
+    # unified limits
+    Route("/v3/registered_limits", "GET", limits.list_registered),
+    Route("/v3/registered_limits", "POST", limits.create_registered),
+    Route("/v3/registered_limits/{registered_limit_id}", "GET", limits.get_registered),
+    Route("/v3/registered_limits/{registered_limit_id}", "PATCH", limits.update_registered),
+    Route("/v3/registered_limits/{registered_limit_id}", "DELETE", limits.delete_registered),
+    Route("/v3/limits", "GET", limits.list_limits),
+    Route("/v3/limits", "POST", limits.create_limits),
+    Route("/v3/limits/model", "GET", limits.model),
+    Route("/v3/limits/{limit_id}", "GET", limits.get_limit),
+    Route("/v3/limits/{limit_id}", "PATCH", limits.update_limit),
+    Route("/v3/limits/{limit_id}", "DELETE", limits.delete_limit),
     # credentials
     Route("/v3/credentials", "GET", credentials.list_),
     Route("/v3/credentials", "POST", credentials.create),

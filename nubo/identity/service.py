@@ -337,6 +337,11 @@ class IdentityService:
             await s.execute(delete(m.ApplicationCredential).where(
                 m.ApplicationCredential.project_id == id_))
             await s.execute(delete(m.Credential).where(m.Credential.project_id == id_))
+            # OS-EP-FILTER associations and limits go with the project, as in Keystone.
+            await s.execute(delete(m.ProjectEndpoint).where(m.ProjectEndpoint.project_id == id_))
+            await s.execute(delete(m.ProjectEndpointGroup).where(
+                m.ProjectEndpointGroup.project_id == id_))
+            await s.execute(delete(m.Limit).where(m.Limit.project_id == id_))
             add_event(s, project_id=id_)
             await s.delete(p)
 

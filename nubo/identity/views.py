@@ -109,13 +109,19 @@ class Views:
             out["secret"] = secret
         return out
 
-    def app_cred(self, c: m.ApplicationCredential, secret: str | None = None
-                 ) -> dict[str, Any]:
+    def access_rule(self, r: m.AccessRule) -> dict[str, Any]:
+        return {"id": r.id, "service": r.service, "path": r.path, "method": r.method,
+                "links": self.link(f"users/{r.user_id}/access_rules/{r.id}")}
+
+    def app_cred(self, c: m.ApplicationCredential, rules: list[m.AccessRule],
+                 secret: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": c.id, "name": c.name, "description": c.description,
             "user_id": c.user_id, "project_id": c.project_id,
             "expires_at": iso(c.expires_at), "unrestricted": c.unrestricted,
-            "roles": [dict(r) for r in c.roles], "access_rules": [],
+            "roles": [dict(r) for r in c.roles],
+            "access_rules": [{"id": r.id, "service": r.service, "path": r.path,
+                              "method": r.method} for r in rules],
             "links": self.link(f"users/{c.user_id}/application_credentials/{c.id}")}
         if secret is not None:
             out["secret"] = secret

@@ -38,7 +38,8 @@ async def issue(request: Request) -> Response:
     a = api(request)
     data = await body(request, schemas.AUTH)
     info = await a.auth.authenticate(data["auth"])
-    catalog = None if flag(request, "nocatalog") else await a.auth.get_catalog()
+    catalog = None if flag(request, "nocatalog") else await a.auth.get_catalog(
+        info.project["id"] if info.project else None)
     return json_response(render_token(info, catalog), 201, {"X-Subject-Token": info.token})
 
 
@@ -56,7 +57,8 @@ async def _subject(request: Request, action: str) -> TokenInfo:
 async def validate(request: Request) -> Response:
     info = await _subject(request, "identity:validate_token")
     a = api(request)
-    catalog = None if flag(request, "nocatalog") else await a.auth.get_catalog()
+    catalog = None if flag(request, "nocatalog") else await a.auth.get_catalog(
+        info.project["id"] if info.project else None)
     return json_response(render_token(info, catalog), 200, {"X-Subject-Token": info.token})
 
 
@@ -76,7 +78,7 @@ async def catalog(request: Request) -> Response:
     a.enforce(ctx, "identity:get_auth_catalog")
     if ctx.project_id is None and ctx.domain_id is None and ctx.system_scope is None:
         raise Forbidden("An unscoped token has no catalog; get a scoped token.")
-    return json_response({"catalog": await a.auth.get_catalog(),
+    return json_response({"catalog": await a.auth.get_catalog(ctx.project_id),
                           "links": {"self": f"{a.views.base}/auth/catalog", "previous": None,
                                     "next": None}})
 

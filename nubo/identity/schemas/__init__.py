@@ -99,12 +99,19 @@ ENDPOINT_UPDATE = wrap("endpoint", entity(_endpoint, min_props=1))
 
 _role_ref = {"type": "object", "properties": {"id": ID, "name": NAME},
              "minProperties": 1, "additionalProperties": False}
+#: Keystone's access rule attributes (keystone/application_credential/schema.py).
+ACCESS_RULE = {
+    "path": {"type": "string", "minLength": 0, "maxLength": 225, "pattern": r"^/\.*"},
+    "service": {"type": "string", "minLength": 1, "maxLength": 64,
+                "pattern": r"^[a-zA-Z0-9-]+$"},
+    "method": {"type": "string", "enum": ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"]}}
 APP_CRED_CREATE = wrap("application_credential", entity(
     {"name": NAME, "description": DESCRIPTION, "secret": {"type": ["string", "null"],
                                                           "minLength": 1, "maxLength": 4096},
      "expires_at": TIMESTAMP, "roles": {"type": "array", "items": _role_ref},
      "unrestricted": {"type": ["boolean", "null"]},
-     "access_rules": {"type": "array", "maxItems": 0}},
+     "access_rules": {"type": "array", "items": {"type": "object", "properties": {
+         "id": {**ID, "pattern": r"^[a-zA-Z0-9-]+$"}, **ACCESS_RULE}}}},
     ["name"], extra=False))
 
 _credential = {"blob": {"type": "string", "minLength": 1, "maxLength": 65535},
