@@ -16,6 +16,7 @@ from nubo.identity.auth import Auth
 from nubo.identity.catalog import Catalog
 from nubo.identity.credentials import CredentialStore
 from nubo.identity.crypt import SecretBox
+from nubo.identity.domain_configs import DomainConfigs
 from nubo.identity.oauth1 import Consumers
 from nubo.identity.passwords import Hasher
 from nubo.identity.policies import RULES
@@ -41,6 +42,7 @@ class IdentityApi:
         box = SecretBox(settings.data_dir / "keys" / "credential")
         self.credentials = CredentialStore(self.identity, box)
         self.policy_blobs = PolicyBlobs(self.identity)
+        self.domain_configs = DomainConfigs(self.identity)
         self.consumers = Consumers(self.identity, box)
         self.views = Views(self.base_url + "/v3")
         self.policy = Policy(RULES, settings.effective_policy_file)
