@@ -363,8 +363,8 @@ async def _check_fixed_ip(s: AsyncSession, inst: Instance, net: nm.Network,
     addr = ipaddress.ip_address(fixed_ip)
     subnets = (await s.execute(select(nm.Subnet).where(
         nm.Subnet.network_id == net.id))).scalars().all()
-    if not any(addr.version == ipaddress.ip_network(sn.cidr).version and
-               addr in ipaddress.ip_network(sn.cidr) for sn in subnets):
+    if not any(addr.version == ipaddress.ip_network(sn.cidr, strict=False).version and
+               addr in ipaddress.ip_network(sn.cidr, strict=False) for sn in subnets):
         raise BadRequest(f"Invalid input received: IP address {fixed_ip} is not a valid IP "
                          f"for the specified network {net.id}.")
     taken = (await s.execute(select(nm.IPAllocation.port_id).where(

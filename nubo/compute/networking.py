@@ -109,7 +109,7 @@ class ComputeNetworking:
             subnets = (await s.execute(select(nm.Subnet).where(
                 nm.Subnet.network_id == net.id))).scalars().all()
             addr = ipaddress.ip_address(fixed)
-            if not any(addr in ipaddress.ip_network(sn.cidr) for sn in subnets):
+            if not any(addr in ipaddress.ip_network(sn.cidr, strict=False) for sn in subnets):
                 raise BadRequest(f"Fixed IP address {fixed} is not in a subnet of network "
                                  f"{net.id}.")
             taken = (await s.execute(select(nm.IPAllocation).where(

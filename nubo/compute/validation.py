@@ -13,6 +13,7 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 
 from nubo.core.errors import ValidationError
+from nubo.core.validation import uuid_like
 
 NAME_REASON = "printable characters. Can not start or end with whitespace."
 
@@ -38,6 +39,7 @@ def valid_name(value: str) -> bool:
 
 
 FORMATS = jsonschema.FormatChecker()
+FORMATS.checks("uuid")(uuid_like)     # Nova's validators: oslo's is_uuid_like
 
 
 @FORMATS.checks("name", InvalidName)

@@ -6,10 +6,19 @@ from typing import Any
 
 import jsonschema
 from jsonschema import Draft4Validator
+from oslo_utils import uuidutils
 
 from nubo.core.errors import ValidationError
 
 _validators: dict[int, Draft4Validator] = {}
+#: jsonschema's formats, with `uuid` as Nova's and Placement's validators register it:
+#: oslo's is_uuid_like (dashes optional, any case, braces and urn:uuid: allowed)
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("uuid")
+def uuid_like(instance: object) -> bool:
+    return not isinstance(instance, str) or uuidutils.is_uuid_like(instance)
 
 
 def _validator(schema: dict[str, Any]) -> Draft4Validator:
@@ -17,7 +26,7 @@ def _validator(schema: dict[str, Any]) -> Draft4Validator:
     v = _validators.get(key)
     if v is None:
         Draft4Validator.check_schema(schema)
-        v = Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+        v = Draft4Validator(schema, format_checker=FORMATS)
         _validators[key] = v
     return v
 

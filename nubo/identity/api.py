@@ -17,6 +17,7 @@ from nubo.identity.auth import Auth
 from nubo.identity.catalog import Catalog
 from nubo.identity.credentials import CredentialStore
 from nubo.identity.crypt import SecretBox
+from nubo.identity.domain_configs import DomainConfigs
 from nubo.identity.ep_filter import EndpointFilter
 from nubo.identity.limits import UnifiedLimits
 from nubo.identity.oauth1 import Consumers
@@ -47,6 +48,7 @@ class IdentityApi:
         box = SecretBox(settings.data_dir / "keys" / "credential")
         self.credentials = CredentialStore(self.identity, box)
         self.policy_blobs = PolicyBlobs(self.identity)
+        self.domain_configs = DomainConfigs(self.identity)
         self.consumers = Consumers(self.identity, box)
         self.views = Views(self.base_url + "/v3")
         self.policy = Policy(RULES, settings.effective_policy_file)

@@ -295,3 +295,17 @@ class Limit(Base):
     resource_name: Mapped[str] = mapped_column(String(255))
     resource_limit: Mapped[int] = mapped_column(Integer)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class DomainConfig(Base):
+    """One option of a domain's configuration (Keystone's whitelisted_config and
+    sensitive_config tables): stored and served as Keystone does, used by nothing, as in a
+    Keystone whose domain_specific_drivers_enabled is false."""
+
+    __tablename__ = "identity_domain_config"
+    domain_id: Mapped[str] = mapped_column(ID, ForeignKey("identity_domain.id",
+                                                          ondelete="CASCADE"), primary_key=True)
+    group: Mapped[str] = mapped_column(String(255), primary_key=True)
+    option: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)

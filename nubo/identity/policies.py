@@ -35,6 +35,12 @@ RULES = [
     _r("identity:create_domain", ADMIN),
     _r("identity:update_domain", ADMIN),
     _r("identity:delete_domain", ADMIN),
+    _r("identity:create_domain_config", ADMIN),
+    _r("identity:get_domain_config", ADMIN_OR_SYSTEM_READER),
+    _r("identity:get_security_compliance_domain_config", ""),
+    _r("identity:update_domain_config", ADMIN),
+    _r("identity:delete_domain_config", ADMIN),
+    _r("identity:get_domain_config_default", ADMIN_OR_SYSTEM_READER),
     # projects
     _r("identity:get_project", f"{ADMIN_OR_SYSTEM_READER} or "
        "(role:reader and domain_id:%(target.project.domain_id)s) or "

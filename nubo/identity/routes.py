@@ -8,6 +8,7 @@ from nubo.identity.handlers import (
     auth,
     catalog,
     credentials,
+    domain_configs,
     ep_filter,
     limits,
     oauth1,
@@ -52,6 +53,15 @@ ROUTES: list[Route] = [
     Route(f"/v3/domains/{D}", "GET", resources.get_domain),
     Route(f"/v3/domains/{D}", "PATCH", resources.update_domain),
     Route(f"/v3/domains/{D}", "DELETE", resources.delete_domain),
+    # domain configuration (kept, used by nothing: no domain-specific drivers)
+    Route("/v3/domains/config/default", "GET", domain_configs.default),
+    Route("/v3/domains/config/{group}/default", "GET", domain_configs.default),
+    Route("/v3/domains/config/{group}/{option}/default", "GET", domain_configs.default),
+    Route(f"/v3/domains/{D}/config", "PUT", domain_configs.put),
+    *[Route(f"/v3/domains/{D}/config{tail}", method, handler)
+      for tail in ("", "/{group}", "/{group}/{option}")
+      for method, handler in (("GET", domain_configs.get), ("PATCH", domain_configs.patch),
+                              ("DELETE", domain_configs.delete))],
     # projects
     Route("/v3/projects", "GET", resources.list_projects),
     Route("/v3/projects", "POST", resources.create_project),

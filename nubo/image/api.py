@@ -15,6 +15,7 @@ from nubo.image.data import GIB, ImageData
 from nubo.image.policies import RULES
 from nubo.image.service import ImageService, Quotas
 from nubo.image.stores.file import FileStore
+from nubo.image.tasks import TaskStore
 
 PREFIX = "/image"
 
@@ -28,8 +29,9 @@ class ImageApi:
             images=settings.image_count_quota, bytes=settings.image_size_quota_gb * GIB,
             properties=settings.image_property_quota, tags=settings.image_tag_quota,
             members=settings.image_member_quota), on_delete=self._deleted)
+        self.tasks = TaskStore(db)
         self.data = ImageData(self.images, self.store, settings.image_size_cap_gb * GIB,
-                              settings.image_size_quota_gb * GIB)
+                              settings.image_size_quota_gb * GIB, self.tasks)
         self.policy = Policy(RULES, settings.effective_policy_file)
         self.max_body = max(settings.max_request_body_size, 1024 * 1024)
 

@@ -8,6 +8,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import ClientDisconnect
@@ -18,6 +19,7 @@ from nubo.image import formats
 from nubo.image import models as m
 from nubo.image.service import ImageService
 from nubo.image.stores.file import FileStore, Incomplete, TooLarge, Written
+from nubo.image.tasks import TaskStore
 
 LOG = logging.getLogger("nubo.image.data")
 GIB = 1024**3
@@ -25,8 +27,9 @@ GIB = 1024**3
 
 class ImageData:
     def __init__(self, images: ImageService, store: FileStore, cap_bytes: int,
-                 quota_bytes: int) -> None:
+                 quota_bytes: int, tasks: TaskStore) -> None:
         self.images = images
+        self.tasks = tasks
         self.store = store
         self.cap_bytes = cap_bytes
         self.quota_bytes = quota_bytes
@@ -113,7 +116,8 @@ class ImageData:
         written = await self._receive(img, stream, length, "uploading")
         self.store.stage(written.path, image_id)
 
-    async def start_import(self, ctx: RequestContext, image_id: str, method: str) -> None:
+    async def start_import(self, ctx: RequestContext, image_id: str, method: str,
+                           import_req: dict[str, Any] | None = None) -> None:
         if method != "glance-direct":
             raise BadRequest(f"Import method {method} is not supported; this cloud offers "
                              "glance-direct.")
@@ -125,6 +129,7 @@ class ImageData:
                            f"{img.status}): PUT it to /v2/images/{image_id}/stage first.")
         if not await self.images.transition(image_id, ["uploading"], "importing"):
             raise Conflict(f"Image {image_id} is already being imported.")
+        await self.tasks.start_import(ctx, image_id, import_req or {"method": {"name": method}})
         self._spawn(img)
 
     def _spawn(self, img: m.Image) -> None:
@@ -140,6 +145,9 @@ class ImageData:
             LOG.info("imported image %s", img.id)
         except Exception as exc:  # noqa: BLE001 - the image records the reason
             LOG.warning("import of image %s failed: %s", img.id, exc)
+            await self.tasks.finish(img.id, str(exc) or type(exc).__name__)
+            return
+        await self.tasks.finish(img.id, None)
 
     async def wait_imports(self) -> None:
         if self._tasks:

@@ -31,5 +31,6 @@ RULES = [RuleDefault(name, check) for name, check in (
     ("image:get_members", READER),
     ("image:modify_member", "role:admin or (role:member and project_id:%(member_id)s)"),
     ("image:import", MEMBER),
+    ("tasks_api_access", ADMIN),      # Glance: the deprecated tasks API, admin only
 )]
 RULES += METADEF_RULES

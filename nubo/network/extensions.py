@@ -20,6 +20,7 @@ CORE: list[tuple[str, str, str]] = [
     ("availability_zone", "Availability Zone", "The availability zone extension."),
     ("network_availability_zone", "Network Availability Zone",
      "Availability zone support for network."),
+    ("l2_adjacency", "L2 Adjacency", "Display L2 Adjacency for Neutron Networks."),
     ("binding", "Port Binding", "Expose port bindings of a virtual port to external "
      "application"),
     ("external-net", "Neutron external network", "Adds external network attribute to network "
@@ -79,6 +80,8 @@ L3_AND_SG: list[tuple[str, str, str]] = [
     ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the "
      "router abstraction for specifying whether SNAT should occur on the external gateway"),
     ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+    ("router_availability_zone", "Router Availability Zone", "Availability zone support for "
+     "router."),
     ("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a "
      "router on server side by atomically adding/removing extra routes"),
     ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute "

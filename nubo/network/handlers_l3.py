@@ -81,7 +81,7 @@ async def list_routers(request: Request) -> Response:
     async with _db(request).read() as s:
         items = await _render_routers(s, ctx, await routers.list_routers(s, ctx))
     return listing.respond(request, "routers", items, ROUTER_ATTRS + (
-        "routes", "ha", "distributed", "flavor_id", "availability_zones"))
+        "routes", "availability_zones"))
 
 
 async def create_router(request: Request) -> Response:

@@ -52,7 +52,7 @@ def eui64(cidr: str, mac: str) -> str:
     b = bytearray(int(x, 16) for x in mac.split(":"))
     b[0] ^= 0x02
     iid = bytes(b[:3]) + b"\xff\xfe" + bytes(b[3:])
-    net = ipaddress.IPv6Network(cidr)
+    net = ipaddress.IPv6Network(cidr, strict=False)
     return str(ipaddress.IPv6Address(int(net.network_address) | int.from_bytes(iid, "big")))
 
 
@@ -94,7 +94,7 @@ def _find_subnet(subnets: Sequence[m.Subnet], network_id: str, subnet_id: str | 
         for s in subnets:
             if s.id == subnet_id:
                 if ip is not None and ipaddress.ip_address(ip) not in ipaddress.ip_network(
-                        s.cidr):
+                        s.cidr, strict=False):
                     raise invalid_for_subnet(ip)
                 return s
         raise errors.invalid_input(f"Failed to create port on network {network_id}, because "
@@ -102,7 +102,7 @@ def _find_subnet(subnets: Sequence[m.Subnet], network_id: str, subnet_id: str | 
     assert ip is not None
     addr = ipaddress.ip_address(ip)
     for s in subnets:
-        if addr in ipaddress.ip_network(s.cidr):
+        if addr in ipaddress.ip_network(s.cidr, strict=False):
             return s
     raise BadRequest(f"IP address {ip} is not a valid IP for any of the subnets on the "
                      "specified network.", code="InvalidIpForNetwork")
@@ -116,7 +116,7 @@ def invalid_for_subnet(ip: str) -> BadRequest:
 def check_host_address(subnet: m.Subnet, ip: str) -> str:
     """The canonical form of `ip`, refusing a v4 subnet's network or broadcast address."""
     addr = ipaddress.ip_address(ip)
-    net = ipaddress.ip_network(subnet.cidr)
+    net = ipaddress.ip_network(subnet.cidr, strict=False)
     if addr.version == 4 and net.prefixlen < 31 and addr in (net.network_address,
                                                              net.broadcast_address):
         raise invalid_for_subnet(ip)

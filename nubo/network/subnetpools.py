@@ -312,7 +312,7 @@ async def allocated(session: AsyncSession, pool_id: str,
         read=True)
     if project_id is not None:
         q = q.where(m.Subnet.project_id == project_id)
-    return [ipaddress.ip_network(c) for c in (await session.execute(q)).scalars()]
+    return [ipaddress.ip_network(c, strict=False) for c in (await session.execute(q)).scalars()]
 
 
 async def _check_quota(session: AsyncSession, p: SubnetPool, project: str,

@@ -62,17 +62,26 @@ def parse_cidr(cidr: Any, version: Any) -> Net:
                                  "[4, 6].")
     try:
         net = ipaddress.ip_network(cidr, strict=False)
+        # neutron-lib's validate_subnet: host bits may be set; an IPv4 CIDR in its one form
+        if net.version == 4 and "/" in str(cidr) and str(ipaddress.ip_interface(cidr)) != cidr:
+            raise ValueError(cidr)
     except (ValueError, TypeError):
         raise errors.bad_request(f"Invalid input for cidr. Reason: '{cidr}' is not a valid IP "
                                  "subnet.") from None
-    if str(net) != str(cidr) and "/" in str(cidr):
-        raise errors.bad_request(f"Invalid input for cidr. Reason: '{cidr}' isn't a "
-                                 f"recommended CIDR, use '{net}' instead.")
     if net.version != version:
         raise errors.invalid_input(f"Cidr {cidr} does not match the ip_version {version}")
     if net.prefixlen == 0 or net.prefixlen >= net.max_prefixlen:
         raise errors.invalid_input(f"Invalid CIDR {cidr} for IP version {version}")
     return net
+
+
+def cidr_text(cidr: str, net: Net) -> str:
+    """What Neutron stores and returns for a subnet's `cidr`: the address as given, host bits
+    and all (neutron-lib's convert_cidr_to_canonical_format; IPv6 in its canonical form), with
+    the prefix length; the subnet's range is still the network `net`."""
+    if "/" not in cidr:
+        return str(net)
+    return f"{ipaddress.ip_interface(cidr).ip}/{net.prefixlen}"
 
 
 def _ip(v: Any, field: str, net: Net | None = None) -> str:
@@ -203,7 +212,7 @@ def _check_common(a: dict[str, Any]) -> None:
 async def _overlaps(session: AsyncSession, network_id: str, net: Net) -> None:
     for other in (await session.execute(select(m.Subnet.cidr).where(
             m.Subnet.network_id == network_id))).scalars():
-        o = ipaddress.ip_network(other)
+        o = ipaddress.ip_network(other, strict=False)
         if o.version == net.version and o.overlaps(net):  # type: ignore[arg-type]
             raise errors.invalid_input(f"Requested subnet with cidr: {net} for network: "
                                        f"{network_id} overlaps with another subnet")
@@ -244,8 +253,9 @@ def _version_of(cidr: Any) -> Any:
 
 
 async def _cidr(session: AsyncSession, ctx: RequestContext, a: dict[str, Any],
-                project: str) -> tuple[Net, str | None]:
-    """The subnet's CIDR (given, or allocated from its pool) and the pool's id."""
+                project: str) -> tuple[Net, str, str | None]:
+    """The subnet's network and CIDR as stored (given, or allocated from its pool) and the
+    pool's id."""
     if a.get("cidr") is not None and a.get("prefixlen") is not None:
         raise subnetpools.bad_subnets("cidr and prefixlen must not be supplied together")
     pool = await _pool(session, ctx, a)
@@ -253,7 +263,8 @@ async def _cidr(session: AsyncSession, ctx: RequestContext, a: dict[str, Any],
         if a.get("cidr") is None:
             raise subnetpools.bad_subnets("a subnetpool must be specified in the absence of "
                                           "a cidr")
-        return parse_cidr(a["cidr"], a.get("ip_version", 4)), None
+        net = parse_cidr(a["cidr"], a.get("ip_version", 4))
+        return net, cidr_text(a["cidr"], net), None
     cidr = None
     if a.get("cidr") is not None:
         cidr = parse_cidr(a["cidr"], a.get("ip_version", _version_of(a["cidr"])))
@@ -263,7 +274,7 @@ async def _cidr(session: AsyncSession, ctx: RequestContext, a: dict[str, Any],
     await _same_pool(session, a["network_id"], pool)
     net = await subnetpools.allocate(session, pool, project, a.get("ip_version"), cidr,
                                      a.get("prefixlen"))
-    return net, pool.id
+    return net, cidr_text(a["cidr"], net) if cidr is not None else str(net), pool.id
 
 
 async def _same_pool(session: AsyncSession, network_id: str, pool: SubnetPool) -> None:
@@ -287,7 +298,7 @@ async def create_subnet(session: AsyncSession, ctx: RequestContext, a: dict[str,
                         ) -> m.Subnet:
     """A subnet from a body whose network exists and whose policy is enforced."""
     project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
-    net, pool_id = await _cidr(session, ctx, a, project)
+    net, cidr, pool_id = await _cidr(session, ctx, a, project)
     version = net.version
     if pool_id is None:
         await _not_from_pool(session, a["network_id"], version)
@@ -309,7 +320,7 @@ async def create_subnet(session: AsyncSession, ctx: RequestContext, a: dict[str,
     sub = m.Subnet(id=str(uuid.uuid4()), network_id=a["network_id"], project_id=project,
                    subnetpool_id=pool_id,
                    name=a.get("name") or "", description=a.get("description") or "",
-                   ip_version=version, cidr=str(net), gateway_ip=gateway,
+                   ip_version=version, cidr=cidr, gateway_ip=gateway,
                    enable_dhcp=a.get("enable_dhcp", True), ipv6_ra_mode=ra,
                    ipv6_address_mode=mode, allocation_pools=pools,
                    dns_nameservers=_dns(a.get("dns_nameservers") or [], net),
@@ -458,7 +469,7 @@ async def update(request: Request) -> Response:
 
 async def _apply_update(s: AsyncSession, ctx: RequestContext, sub: m.Subnet,
                         a: dict[str, Any]) -> None:
-    net = ipaddress.ip_network(sub.cidr)
+    net = ipaddress.ip_network(sub.cidr, strict=False)
     for k in ("name", "description"):
         if k in a:
             setattr(sub, k, a[k] or "")

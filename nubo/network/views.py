@@ -1,5 +1,8 @@
 """The JSON shape of networks, subnets and ports, as Neutron renders them (attribute names from
-neutron-lib's API definitions). Admin-only attributes are left out for other callers."""
+neutron-lib's API definitions) with the extensions Nubo advertises: attributes of those it does
+not have (address-scope, qos, auto-allocated-topology's is_default on networks, segment,
+subnet-service-types, subnet-dns-publish-fixed-ip, uplink-status-propagation) are absent, as
+from a Neutron without them. Admin-only attributes are left out for other callers."""
 
 from __future__ import annotations
 
@@ -20,9 +23,7 @@ def network(n: m.Network, seg: m.NetworkSegment | None, subnets: list[str], tags
         "router:external": n.external, "mtu": n.mtu,
         "port_security_enabled": n.port_security_enabled, "subnets": sorted(subnets),
         "availability_zone_hints": list(n.availability_zone_hints or []),
-        "availability_zones": [ZONE], "ipv4_address_scope": None,
-        "ipv6_address_scope": None, "dns_domain": n.dns_domain, "l2_adjacency": True,
-        "is_default": False, "qos_policy_id": None,
+        "availability_zones": [ZONE], "dns_domain": n.dns_domain, "l2_adjacency": True,
         **standard(n, tags)}
     if admin:
         out["provider:network_type"] = seg.network_type if seg else "local"
@@ -41,8 +42,7 @@ def subnet(s: m.Subnet, tags: list[str]) -> dict[str, Any]:
         "dns_nameservers": list(s.dns_nameservers), "host_routes": [dict(r) for r in
                                                                     s.host_routes],
         "ipv6_ra_mode": s.ipv6_ra_mode, "ipv6_address_mode": s.ipv6_address_mode,
-        "subnetpool_id": s.subnetpool_id, "segment_id": None, "service_types": [],
-        "dns_publish_fixed_ip": False,
+        "subnetpool_id": s.subnetpool_id,
         **standard(s, tags)}
 
 
@@ -63,8 +63,7 @@ def port(p: m.Port, ips: list[tuple[str, str]], groups: list[str], tags: list[st
         "dns_assignment": [{"hostname": hostname, "ip_address": ip,
                             "fqdn": f"{hostname}.{dns_domain or 'openstacklocal.'}"}
                            for _, ip in ips],
-        "ip_allocation": "immediate", "propagate_uplink_status": False,
-        "qos_policy_id": None, "qos_network_policy_id": None,
+        "ip_allocation": "immediate",
         "binding:vnic_type": p.binding_vnic_type,
         **standard(p, tags)}
     if admin:
@@ -82,5 +81,5 @@ def subnetpool(p: SubnetPool, prefixes: list[str], tags: list[str]) -> dict[str,
         "prefixes": list(prefixes), "ip_version": p.ip_version,
         "default_prefixlen": str(p.default_prefixlen), "min_prefixlen": str(p.min_prefixlen),
         "max_prefixlen": str(p.max_prefixlen), "is_default": p.is_default,
-        "shared": p.shared, "default_quota": p.default_quota, "address_scope_id": None,
+        "shared": p.shared, "default_quota": p.default_quota,
         **standard(p, tags)}

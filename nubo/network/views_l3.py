@@ -1,5 +1,8 @@
-"""The JSON shape of routers and floating IPs, as Neutron renders them (with the ext-gw-mode,
-extraroute, l3-ha (always false), distributed and availability-zone attributes)."""
+"""The JSON shape of routers and floating IPs, as Neutron renders them with the extensions
+Nubo advertises (ext-gw-mode, extraroute, router_availability_zone, fip-port-details,
+expose-port-forwarding-in-fip). Attributes of extensions it does not have (l3-ha's `ha`, dvr's
+`distributed`, l3-flavors, l3-ndp-proxy, qos-fip) are absent, as from a Neutron without them;
+dns-integration's names are still shown though it is not advertised (docs/conformance.md)."""
 
 from __future__ import annotations
 
@@ -21,11 +24,7 @@ def router(r: Router, gw_port: m.Port | None, gw_ips: list[tuple[str, str]],
         "status": r.status, "admin_state_up": r.admin_state_up,
         "external_gateway_info": gw, "routes": [dict(x) for x in r.routes],
         "availability_zone_hints": [], "availability_zones": ["nova"],
-        "flavor_id": None, "enable_ndp_proxy": None,
         **standard(r, tags)}
-    if admin:
-        out["distributed"] = False
-        out["ha"] = False
     return out
 
 
@@ -49,6 +48,6 @@ def floatingip(f: FloatingIP, port: m.Port | None, port_ips: list[tuple[str, str
         "port_id": f.fixed_port_id,
         "fixed_ip_address": f.fixed_ip_address if associated else None,
         "status": f.status if associated else "DOWN",
-        "port_details": details, "port_forwardings": list(forwardings or []), "qos_policy_id": None,
+        "port_details": details, "port_forwardings": list(forwardings or []),
         "dns_domain": None, "dns_name": None,
         **standard(f, tags)}

@@ -18,7 +18,7 @@ def rule(r: SecurityGroupRule, default_group: bool | None = None,
         "port_range_min": r.port_range_min, "port_range_max": r.port_range_max,
         "remote_ip_prefix": r.remote_ip_prefix,
         "normalized_cidr": normalized_cidr(r.remote_ip_prefix),
-        "remote_group_id": r.remote_group_id, "remote_address_group_id": None,
+        "remote_group_id": r.remote_group_id,
         "belongs_to_default_sg": default_group,
         **standard(r, tags or [])}
 

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import re
+import uuid as uuidlib
 
 import os_resource_classes
 import os_traits
+from oslo_utils import uuidutils
 
 STANDARD_CLASSES: tuple[str, ...] = tuple(os_resource_classes.STANDARDS)
 STANDARD_CLASS_SET = frozenset(STANDARD_CLASSES)
@@ -14,7 +16,6 @@ STANDARD_TRAITS: frozenset[str] = frozenset(os_traits.get_traits())
 
 NAME_RE = re.compile(r"^[A-Z0-9_]+$")
 CUSTOM_RE = re.compile(r"^CUSTOM_[A-Z0-9_]+$")
-UUID_RE = re.compile(r"^[0-9a-fA-F-]{36}$")
 #: Placement's limit on a name stored in a String(255) column
 MAX_NAME = 255
 MAX_INT = 2147483647
@@ -25,4 +26,10 @@ def is_custom(name: str) -> bool:
 
 
 def is_uuid(value: str) -> bool:
-    return bool(UUID_RE.match(value))
+    """Placement's notion: oslo's uuidutils.is_uuid_like."""
+    return uuidutils.is_uuid_like(value)
+
+
+def dashed(value: str) -> str:
+    """Placement's normal form of a UUID it stores as a key (a provider's, a consumer's)."""
+    return str(uuidlib.UUID(value))

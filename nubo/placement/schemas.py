@@ -15,7 +15,7 @@ GROUP_PATTERN = "^[a-zA-Z0-9_-]{0,64}$"
 #: the largest single-precision float, as Placement's allocation_ratio column allows
 FLOAT_MAX = 3.40282e38
 
-UUID = {"type": "string", "pattern": UUID_PATTERN}
+UUID = {"type": "string", "format": "uuid"}   # Placement: oslo's is_uuid_like
 INT = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 
 # ------------------------------------------------------------------ resource providers

@@ -62,7 +62,7 @@ async def import_(request: Request) -> Response:
     image_id = request.path_params["image_id"]
     current = (await a.images.get(ctx, image_id)).image
     a.enforce(ctx, "image:import", {"project_id": current.owner})
-    await a.data.start_import(ctx, image_id, body["method"]["name"])
+    await a.data.start_import(ctx, image_id, body["method"]["name"], body)
     return no_content(202)
 
 

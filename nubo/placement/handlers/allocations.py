@@ -19,6 +19,13 @@ from nubo.placement.service import ConsumerWrite
 INCOMPLETE = "00000000-0000-0000-0000-000000000000"
 
 
+def _consumer(consumer: str) -> str:
+    """Placement's PUT /allocations/{consumer_uuid}: any is_uuid_like form, stored dashed."""
+    if not names.is_uuid(consumer):
+        raise BadRequest(f"Malformed consumer_uuid: {consumer}")
+    return names.dashed(consumer)
+
+
 def consumer_write(consumer: str, data: dict[str, Any], v: APIVersion) -> ConsumerWrite:
     """One consumer's body, list form (<1.12) or dict form, as a ConsumerWrite."""
     if not names.is_uuid(consumer):
@@ -47,7 +54,7 @@ async def replace(request: Request) -> Response:
     a, _ctx, v = begin(request, "placement:allocations:update")
     data = await body(request, schemas.allocations_put(v))
     await a.service.replace_allocations(
-        [consumer_write(param(request, "consumer_uuid"), data, v)])
+        [consumer_write(_consumer(param(request, "consumer_uuid")), data, v)])
     return no_content()
 
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
-from nubo.placement import query, schemas, views
+from nubo.placement import names, query, schemas, views
 from nubo.placement.handlers.common import begin, body, param
 
 RP = "placement:resource_providers"
@@ -24,7 +24,9 @@ async def list_(request: Request) -> Response:
 async def create(request: Request) -> Response:
     a, _ctx, v = begin(request, f"{RP}:create")
     data = await body(request, schemas.provider_post(v))
-    p = await a.service.create_provider(data["name"], data.get("uuid"),
+    # Placement normalises a provider's uuid written without dashes (or in capitals)
+    new = names.dashed(data["uuid"]) if data.get("uuid") else None
+    p = await a.service.create_provider(data["name"], new,
                                         data.get("parent_provider_uuid"))
     location = {"Location": f"{views.PREFIX}/resource_providers/{p.uuid}"}
     if v.matches("1.20"):
