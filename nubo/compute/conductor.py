@@ -409,8 +409,12 @@ class Conductor:
             await self._destroy_on(host, inst.id)    # a resumed build may have spawned
             await self._unplug_networks(inst)
             await self.placement.delete_allocations(inst.id)
+            # the message is Nova's, then why when the host's agent says (the user sees
+            # only the message of a 500 fault)
+            reason = exc.reason(host)
             await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failed to "
-                             f"allocate the network(s), not rescheduling.", code=500,
+                             f"allocate the network(s), not rescheduling."
+                             + (f" {reason}" if reason else ""), code=500,
                              expect_task=states.SPAWNING, details=str(exc),
                              events=[(event, started, host, "Error", str(exc))])
             return False
