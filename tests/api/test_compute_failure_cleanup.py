@@ -14,14 +14,18 @@ its own host, its domain) is counted as exactly that.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from nubo.compute.models import Instance
 from nubo.compute.virt.fake import FakeDriver
+from nubo.core.db import utcnow
 from nubo.network import models as nm
 from nubo.network.sync.desired import build_desired
 from tests.api.test_compute_actions_power import V, act
@@ -192,3 +196,62 @@ async def test_attach_that_fails_leaves_nothing(two: Api, fault: str) -> None:
     assert await unbound(api, given["id"])
     ifaces = (await api.ok("GET", f"{S}/{sid}/os-interface"))["interfaceAttachments"]
     assert [i["port_id"] for i in ifaces] == list(before["ports"])
+
+
+
+async def held(api: Api, consumer: str) -> dict[str, dict[str, int]]:
+    """A placement consumer's allocations by host name."""
+    names = {h.provider_uuid: h.name
+             for h in await api.node.compute.runtime.conductor.host_states()}
+    allocs = await api.node.placement.service.allocations(consumer)
+    return {names[p]: dict(r) for p, r in allocs.items()}
+
+
+async def test_operations_timed_out_after_a_restart_release_what_they_took(
+        tmp_path: Path) -> None:
+    """What `kill -9` leaves and nobody resumes in time: a build stuck spawning and a cold
+    migration stuck on its destination. The next node's reconcile fails each (ERROR, "Timed
+    out") and releases what it held: the build everything; the migration its claim on the
+    destination, the source's allocation going back to the instance."""
+    settings = make_settings(tmp_path / "d", fake_hosts=2)
+    async with api_on(settings) as api:
+        await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{await api.project_id('admin')}",
+                     json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
+        net, _ = await network(api, "tnet", "192.168.75.0/24")
+        small = await make_flavor(api, "small", 128)
+        build, _ = await booted(api, net, small)
+        moved, host = await booted(api, net, small)
+        other = next(h for h in drivers(api) if h != host)
+        drivers(api)[other].faults["spawn"] = "slow=60"     # the destination takes its time
+        await act(api, moved, {"migrate": None})
+        for _ in range(400):
+            migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={moved}",
+                                 headers=V))["migrations"]
+            if migs and migs[0]["status"] == "migrating":
+                break
+            await asyncio.sleep(0.02)
+        mig = migs[0]["uuid"]
+        assert await held(api, moved) == {other: flavor_usage(128)}
+        assert await held(api, mig) == {host: flavor_usage(128)}
+    stale = utcnow() - timedelta(hours=2)
+    async with api.node.db.write() as s:    # the node stopped two hours ago, cut off
+        await s.execute(update(Instance).where(Instance.id == build).values(
+            vm_state="building", task_state="spawning", task_started_at=stale))
+        await s.execute(update(Instance).where(Instance.id == moved).values(
+            task_started_at=stale))
+    async with api_on(settings) as api:
+        got = await wait(api, build, "ERROR", timeout=20)
+        assert "Timed out" in got["fault"]["message"]
+        left = await counts(api, build, net)
+        assert (left["ports"], left["domains"], left["nics"]) == ({}, [], {})
+        assert await held(api, build) == {}
+        got = await wait(api, moved, "ERROR", timeout=20)
+        assert "Timed out" in got["fault"]["message"]
+        assert got["OS-EXT-SRV-ATTR:host"] == host
+        assert await held(api, moved) == {host: flavor_usage(128)}
+        assert await held(api, mig) == {}
+        left = await counts(api, moved, net)
+        assert left["allocations"] == {host: flavor_usage(128)}
+        assert left["domains"] == [host] and left["taps"] == [host]
+        assert list(left["ports"].values()) == [host]
+        assert left["fixed_ips"] == 1       # the build's address went, this one's stays
