@@ -255,3 +255,23 @@ async def test_operations_timed_out_after_a_restart_release_what_they_took(
         assert left["domains"] == [host] and left["taps"] == [host]
         assert list(left["ports"].values()) == [host]
         assert left["fixed_ips"] == 1       # the build's address went, this one's stays
+
+
+@pytest.mark.parametrize("fault", ["fail", "error"])
+async def test_unshelve_that_fails_leaves_nothing_on_the_hosts(two: Api, fault: str) -> None:
+    """An offloaded server whose unshelve fails on the host it was given stays offloaded
+    and holds what an offloaded server holds: its port, unbound; no allocation, no guest."""
+    api = two
+    net, _ = await network(api, "unet", "192.168.76.0/24")
+    sid, _ = await booted(api, net, await make_flavor(api, "small", 128))
+    await act(api, sid, {"shelve": None})
+    await wait(api, sid, "SHELVED_OFFLOADED")
+    shelved = await counts(api, sid, net)
+    assert shelved["allocations"] == {} and shelved["domains"] == []
+    assert list(shelved["ports"].values()) == [""] and shelved["taps"] == []
+    for d in drivers(api).values():
+        d.faults["spawn"] = fault
+    await act(api, sid, {"unshelve": None})
+    got = await wait(api, sid, "SHELVED_OFFLOADED", timeout=20)
+    assert got["OS-EXT-SRV-ATTR:host"] is None
+    assert await counts(api, sid, net) == shelved
