@@ -275,3 +275,24 @@ async def test_unshelve_that_fails_leaves_nothing_on_the_hosts(two: Api, fault: 
     got = await wait(api, sid, "SHELVED_OFFLOADED", timeout=20)
     assert got["OS-EXT-SRV-ATTR:host"] is None
     assert await counts(api, sid, net) == shelved
+
+
+@pytest.mark.parametrize("fault", ["fail", "error"])
+async def test_evacuate_that_fails_leaves_nothing_on_the_destination(two: Api,
+                                                                     fault: str) -> None:
+    """The source is down; the rebuild on the destination fails: the server stays where it
+    was (its port and allocation on the source), the destination holds nothing of it."""
+    from tests.api.test_compute_actions_moves import force_down
+    api = two
+    net, _ = await network(api, "enet", "192.168.77.0/24")
+    sid, host = await booted(api, net, await make_flavor(api, "small", 128))
+    before = await counts(api, sid, net)
+    other = next(h for h in drivers(api) if h != host)
+    next(a for a in api.node.compute.runtime.agents if a.host == host).down = True
+    await force_down(api, host)
+    drivers(api)[other].faults["spawn"] = fault
+    await act(api, sid, {"evacuate": {"onSharedStorage": False}}, 200)
+    got = await wait(api, sid, ("ACTIVE", "ERROR"), timeout=20)
+    assert got["OS-EXT-SRV-ATTR:host"] == host
+    assert await counts(api, sid, net) == before
+    assert sid not in drivers(api)[other].instances
