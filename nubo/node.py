@@ -103,8 +103,10 @@ class Node:
         self.runtime.servers.networking.vif_events = self.network_sync.events_enabled
         self.metrics = Metrics()
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
+        health = self.network_sync.health
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
-                           mounts={novnc.PREFIX: vnc})
+                           mounts={novnc.PREFIX: vnc},
+                           checks={"network_agent": health.problem} if health else {})
         self.credentials: Credentials | None = None
         self._background: set[asyncio.Task[None]] = set()
 

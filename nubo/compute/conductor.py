@@ -299,6 +299,9 @@ class Conductor:
                 message = (f"Exceeded maximum number of retries. Exhausted all hosts "
                            f"available for retrying build failures for instance {inst.id}. "
                            f"Last error: {spec_doc.get('last_error')}. {exc}")
+                # the ports the earlier attempts made go (Nova's conductor cleans up the
+                # allocated networks when it gives up)
+                await self._unplug_networks(inst)
             await self._fail(inst.id, message, code=500, expect_task=states.SCHEDULING,
                              events=[(event, started, None, "Error", str(exc))])
             return False
@@ -338,8 +341,10 @@ class Conductor:
         spec = await self.instance_spec(inst, image)    # with the ports as NICs
         try:
             power = await self.bus.call(host, "spawn", spec=spec, timeout=900)
-        except (SpawnFailed, HostUnreachable) as exc:
-            return await self._reschedule(inst, host, str(exc),
+        except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
+            if not isinstance(exc, (SpawnFailed, HostUnreachable)):
+                LOG.exception("spawn of %s on %s broke", inst.id, host)
+            return await self._reschedule(inst, host, str(exc) or type(exc).__name__,
                                           (event, started, host, "Error", str(exc)))
         if await self._commit(inst.id, {"task_state": states.SPAWNING, "host": host},
                               [(event, started, host, "Success", None)], finish=True,
@@ -361,6 +366,7 @@ class Conductor:
         doc["tried"], doc["last_error"] = tried, reason
         if len(tried) >= self.max_attempts:
             await self._set(inst.id, {"task_state": states.SPAWNING}, request_spec=doc)
+            await self._unplug_networks(inst)      # as Nova, before the instance shows ERROR
             await self._fail(inst.id, f"Exceeded maximum number of retries. Exhausted all "
                              f"hosts available for retrying build failures for instance "
                              f"{inst.id}. Last error: {reason}", code=500,
@@ -385,11 +391,13 @@ class Conductor:
                                            inst.availability_zone, nets,
                                            inst.security_groups or [])
         except NuboError as exc:
+            # ports an earlier attempt (on another host) made go too
+            await self._unplug_networks(inst)
+            await self.placement.delete_allocations(inst.id)
             await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failed to "
                              f"allocate the network(s): {exc}", code=500,
                              expect_task=states.SPAWNING,
                              events=[(event, started, host, "Error", str(exc))])
-            await self.placement.delete_allocations(inst.id)
             return False
         try:
             await self.vifs.wait(inst.id, host, abandon=lambda: self._deleting(inst.id))
@@ -401,8 +409,12 @@ class Conductor:
             await self._destroy_on(host, inst.id)    # a resumed build may have spawned
             await self._unplug_networks(inst)
             await self.placement.delete_allocations(inst.id)
+            # the message is Nova's, then why when the host's agent says (the user sees
+            # only the message of a 500 fault)
+            reason = exc.reason(host)
             await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failed to "
-                             f"allocate the network(s), not rescheduling.", code=500,
+                             f"allocate the network(s), not rescheduling."
+                             + (f" {reason}" if reason else ""), code=500,
                              expect_task=states.SPAWNING, details=str(exc),
                              events=[(event, started, host, "Error", str(exc))])
             return False
@@ -412,6 +424,13 @@ class Conductor:
         async with self.db.read() as s:
             inst = await s.get(Instance, instance_id)
         return inst is None or inst.deleted or inst.task_state == states.DELETING
+
+    async def release_build(self, inst: Instance) -> None:
+        """A build given up: everything it took goes (the guest and its disks on its host,
+        the ports made for it, the user's ports unbound, its placement allocation)."""
+        await self._destroy_on(inst.host, inst.id)
+        await self._unplug_networks(inst)
+        await self.placement.delete_allocations(inst.id)
 
     async def _unplug_networks(self, inst: Instance) -> None:
         if self.networking is None:
@@ -479,7 +498,9 @@ class Conductor:
                                         timeout=900)
             if plan.get("old_vm_state") == states.STOPPED:
                 power = await self.bus.call(host, "power_off", instance_id=inst.id)
-        except (SpawnFailed, HostUnreachable) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
+            if not isinstance(exc, (SpawnFailed, HostUnreachable)):
+                LOG.exception("rebuild of %s on %s broke", inst.id, host)
             await self._fail(inst.id, f"Rebuild failed on {host}: {exc}", code=500,
                              expect_task=states.REBUILDING,
                              events=[("compute_rebuild_instance", started, host, "Error",
@@ -562,6 +583,7 @@ class Conductor:
             limit = states.TIMEOUTS.get(inst.task_state or "")
             started = inst.task_started_at or inst.updated_at
             if limit and now - started > limit and inst.task_state != states.DELETING:
+                await self._abandon(inst)
                 await self._fail(inst.id, f"Timed out in task state {inst.task_state} after "
                                  f"{limit}; the operation was abandoned.", code=500,
                                  expect_task=inst.task_state)
@@ -573,6 +595,15 @@ class Conductor:
         if self.actions is not None:    # reclaim soft-deleted, offload shelved servers
             counts.update(await self.actions.periodic())
         return counts
+
+    async def _abandon(self, inst: Instance) -> None:
+        """An operation stuck past its timeout releases what it took before the instance
+        shows ERROR: a build everything; a resize or migration its destination (the
+        allocations go back to the source); the others hold nothing extra."""
+        if inst.vm_state == states.BUILDING:
+            await self.release_build(inst)
+        elif inst.task_state in states.RESIZE_TASKS and inst.request_spec.get("resize"):
+            await self.resizer.abandon(inst)
 
     async def wait_event(self, instance_id: str, name: str, tag: str | None,
                          timeout: float) -> str:

@@ -6,8 +6,9 @@ makes a port on the network asked for (or takes the port handed in), binds it to
 host, waits for the host's dataplane to plug it (network-vif-plugged) when the dataplane
 reports plugs, and asks the host's agent to hot-plug it. A failure on the host removes what
 was done (the port made is deleted, the one given is unbound) and is Nova's 500
-InterfaceAttachFailed. Detaching is asynchronous (202): the host unplugs, then the port is
-deleted if Nova made it, or unbound if the user gave it.
+InterfaceAttachFailed; the NIC is also taken out of the guest again (if_exists), since a
+host whose answer was lost may have plugged it. Detaching is asynchronous (202): the host
+unplugs, then the port is deleted if Nova made it, or unbound if the user gave it.
 
 Attach and detach run under the conductor's per-instance lock, so they never overlap with
 another operation on the same server.
@@ -131,9 +132,20 @@ class InterfaceService:
         except Exception as exc:  # noqa: BLE001 - any failure on the host: undo, then 500
             LOG.warning("instance %s: attaching port %s failed: %s", sid, plugged.port_id,
                         exc)
+            await self._unplug_from_guest(sid, plugged)
             await self._release(sid, plugged.port_id, plugged.made)
             raise attach_failed(sid) from exc
         return plugged
+
+    async def _unplug_from_guest(self, sid: str, plugged: _Plugged) -> None:
+        """The host may have hot-plugged the NIC before it failed, or before its answer was
+        lost: take it out of the guest again (if_exists) before the port goes."""
+        try:
+            await self.bus.call(plugged.host, "detach_interface", instance_id=sid,
+                                port_id=plugged.port_id)
+        except Exception as exc:  # noqa: BLE001 - logged; the host's reconcile is left
+            LOG.warning("instance %s: port %s may still be on the guest on %s: %s", sid,
+                        plugged.port_id, plugged.host, exc)
 
     def _vif_events(self) -> bool:
         net = self.c.networking

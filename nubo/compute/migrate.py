@@ -50,6 +50,12 @@ def spec_for(inst: Instance, flavor: dict[str, Any], image: dict[str, Any] | Non
                        flavor_extra_specs=flavor.get("extra_specs", {}), **kw)
 
 
+def _log_unexpected(exc: Exception, what: str, instance_id: str, host: str) -> None:
+    """A failure outside the drivers' contract is a bug somewhere: keep its traceback."""
+    if not isinstance(exc, (SpawnFailed, HostUnreachable, VifPlugFailed)):
+        LOG.error("%s of %s on %s broke", what, instance_id, host, exc_info=exc)
+
+
 class Migrator:
     def __init__(self, conductor: Conductor) -> None:
         self.c = conductor
@@ -123,7 +129,8 @@ class Migrator:
                                           timeout=900)
             if inst.vm_state == states.PAUSED:
                 power = await self.c.bus.call(dest, "pause", instance_id=inst.id)
-        except (SpawnFailed, HostUnreachable, VifPlugFailed) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
+            _log_unexpected(exc, "live migration", inst.id, dest)
             await self.c._destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)
@@ -174,7 +181,8 @@ class Migrator:
                                           timeout=900)
             if plan.get("old_vm_state") == states.STOPPED:
                 power = await self.c.bus.call(dest, "power_off", instance_id=inst.id)
-        except (SpawnFailed, HostUnreachable, VifPlugFailed) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
+            _log_unexpected(exc, "evacuation", inst.id, dest)
             await self.c._destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)

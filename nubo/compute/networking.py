@@ -214,6 +214,15 @@ class ComputeNetworking:
                         mtu=int(mtu or 1500), dev=tap_name(port.id))
                 for port, mtu in ordered + left]
 
+    async def plug_trouble(self, host: str) -> str | None:
+        """What the network agent on `host` reports failing (its sync rounds), or None; an
+        agent of another name is asked when none has the compute host's name (one node)."""
+        from nubo.network.sync.health import SYNC_ERROR
+        async with self.db.read() as s:
+            rows = (await s.execute(select(nm.Agent.host, nm.Agent.configurations))).all()
+        mine = [conf for h, conf in rows if h == host] or [conf for _, conf in rows]
+        return next((str(c[SYNC_ERROR]) for c in mine if (c or {}).get(SYNC_ERROR)), None)
+
     async def check_groups(self, ctx: RequestContext, names: Sequence[str]) -> None:
         """At the API, as Nova: a requested security group the project does not have is
         a 400 before anything is created ("default" is made on first use)."""

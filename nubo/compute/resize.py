@@ -8,12 +8,16 @@ lives in the instance's request_spec["resize"].
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from nubo.compute import migration_records as records
 from nubo.compute import states
 from nubo.compute.models import Instance
+from nubo.compute.models_actions import Migration
 from nubo.compute.vifplug import VifPlugFailed
 from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import HostUnreachable
@@ -24,6 +28,8 @@ from nubo.scheduler.scheduler import NoValidHost
 
 if TYPE_CHECKING:
     from nubo.compute.conductor import Conductor
+
+LOG = logging.getLogger("nubo.compute.resize")
 
 
 def plan(inst: Instance, new_flavor: dict[str, Any]) -> dict[str, Any]:
@@ -83,11 +89,12 @@ class Resizer:
             if moved:       # the ports follow: the new host's dataplane plugs them first
                 await self.c.vifs.bind(inst.id, selection.host)
             power = await self.c.bus.call(selection.host, "spawn", spec=host_spec, timeout=900)
-        except (SpawnFailed, HostUnreachable, VifPlugFailed) as exc:
-            if moved:
-                await self.c._destroy_on(selection.host, inst.id)
-                await self.c.vifs.restore(inst.id, rs["old_host"])
-            await self._undo(inst, rs, [(event, started, selection.host, "Error", str(exc))])
+        except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
+            if not isinstance(exc, (SpawnFailed, HostUnreachable, VifPlugFailed)):
+                LOG.exception("resize of %s on %s broke", inst.id, selection.host)
+            await self._leave(inst, rs, selection.host)
+            await self._undo(inst, rs, [(event, started, selection.host, "Error",
+                                         str(exc) or type(exc).__name__)])
             return
         await self.c._commit(inst.id, {"task_state": inst.task_state},
                              [(event, started, selection.host, "Success", None)], finish=True,
@@ -96,6 +103,29 @@ class Resizer:
                              power_state=power, task_started_at=None,
                              request_spec={**inst.request_spec, "resize": rs},
                              migration_status=(migration, "finished"))
+
+    async def _leave(self, inst: Instance, rs: dict[str, Any], dest: str | None) -> None:
+        """Nothing of the instance stays on a destination other than its source: the guest
+        (and its disks) go, the ports come back to the source."""
+        if dest and dest != rs["old_host"]:
+            await self.c._destroy_on(dest, inst.id)
+            await self.c.vifs.restore(inst.id, rs["old_host"])
+
+    async def abandon(self, inst: Instance) -> None:
+        """A resize stuck past its timeout (before it finished): leave the destination its
+        migration record names and give the source's allocation back to the instance; the
+        conductor then shows the instance in ERROR on its source."""
+        rs = dict(inst.request_spec.get("resize") or {})
+        if not rs.get("migration"):
+            return
+        async with self.c.db.read() as s:
+            dest = (await s.execute(select(Migration.dest_compute).where(
+                Migration.uuid == rs["migration"]))).scalar_one_or_none()
+        await self._leave(inst, rs, dest)
+        old = await self.placement.allocations(rs["migration"])
+        if old:
+            await self._move(inst, old, {}, rs["migration"])
+        await records.set_status(self.c.db, rs["migration"], "error")
 
     async def _undo(self, inst: Instance, rs: dict[str, Any],
                     events: list[tuple[str, Any, str | None, str, str | None]]) -> None:

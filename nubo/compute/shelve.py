@@ -112,12 +112,14 @@ class Shelver:
                     await self.c._set(inst.id, {"task_state": states.UNSHELVING}, host=host)
                     await self.c.vifs.bind(inst.id, host)
                     power = await self.c.bus.call(host, "spawn", spec=spec, timeout=900)
-                except (SpawnFailed, HostUnreachable, VifPlugFailed):
+                except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
                     await self.c._destroy_on(host, inst.id)
                     await self.c.vifs.restore(inst.id, "")
                     await self.c.placement.delete_allocations(inst.id)
                     await self.c._set(inst.id, {"task_state": states.UNSHELVING}, host=None)
-                    raise
+                    if isinstance(exc, (SpawnFailed, HostUnreachable, VifPlugFailed)):
+                        raise
+                    raise SpawnFailed(str(exc) or type(exc).__name__) from exc
         except (SpawnFailed, HostUnreachable, NoValidHost, VifPlugFailed) as exc:
             # it stays shelved (offloaded or not), the user may try again
             await self.c._commit(inst.id, {"task_state": states.UNSHELVING},

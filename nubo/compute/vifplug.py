@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +29,32 @@ VIF_CREATE_FAILED = "Virtual Interface creation failed"
 
 class VifPlugFailed(Exception):
     """The dataplane did not plug every port in time, or said it failed (and
-    vif_plugging_is_fatal); the message says which ports."""
+    vif_plugging_is_fatal); the message says which ports, `ports` lists them and `cause` is
+    what the host's network agent reports failing (None: it reports nothing)."""
+
+    def __init__(self, message: str, ports: list[str] | None = None,
+                 cause: str | None = None) -> None:
+        super().__init__(message)
+        self.ports = ports or []
+        self.cause = cause
+
+    def reason(self, host: str) -> str:
+        """For a fault: which ports could not be plugged on `host` and why ("" if unknown)."""
+        if not self.cause:
+            return ""
+        # a fault message holds 255 characters: the ids in the agent's step names go
+        # (`details` keeps them)
+        cause = _STEP_ID.sub(r"\1: ", self.cause)
+        return f"Port(s) {', '.join(self.ports)} could not be plugged on {host}: {cause}"
 
 
 class VifPlugAbandoned(Exception):
     """The operation was called off while waiting (the server is being deleted)."""
 
+
+#: "dhcp <uuid>: ", "plug port <uuid>: " in the network agent's errors
+_STEP_ID = re.compile(r"\b([a-z][a-z ]*?) [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                      r"[0-9a-f]{12}: ")
 
 #: how often a wait checks whether its operation was called off
 POLL = 1.0
@@ -116,7 +137,11 @@ class VifPlugging:
             f"port(s) {', '.join(failed)} failed to plug" if failed else "",
             f"no {VIF_PLUGGED} for port(s) {', '.join(missing)} within "
             f"{self.timeout:g} s" if missing else "") if part)
+        cause = await self.c.networking.plug_trouble(host)
+        if cause:
+            why += f"; the host's network agent reports: {cause}"
         if self.is_fatal:
-            raise VifPlugFailed(f"{VIF_CREATE_FAILED}: {why} on {host}")
+            raise VifPlugFailed(f"{VIF_CREATE_FAILED}: {why} on {host}", failed + missing,
+                                cause)
         LOG.warning("instance %s: %s on %s; going on (vif_plugging_is_fatal is off)",
                     instance_id, why, host)

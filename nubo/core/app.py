@@ -1,7 +1,8 @@
 """The one ASGI application: request ids, access log, metrics, and dispatch by path prefix.
 
 Paths follow DevStack's layout on one port (`/identity/v3`, `/compute/v2.1`, ...). Besides the
-services it serves `/healthz` (200 once every service is serving) and `/metrics` (Prometheus).
+services it serves `/healthz` (200 once every service is serving; "degraded" with the problems
+of a part that keeps failing) and `/metrics` (Prometheus).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import orjson
 from prometheus_client import (
@@ -42,12 +43,15 @@ class Metrics:
 
 class NuboApp:
     def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None,
-                 mounts: dict[str, ASGIApp] | None = None) -> None:
+                 mounts: dict[str, ASGIApp] | None = None,
+                 checks: dict[str, Callable[[], str | None]] | None = None) -> None:
         self.services = {s.prefix: s for s in services}
         # Raw ASGI apps by prefix that are not OpenStack services (/vnc: pages + WebSocket).
         self.mounts = dict(mounts or {})
         self.metrics = metrics or Metrics()
         self.ready = False
+        #: name -> what is wrong with that part now (None: healthy); /healthz reports them
+        self.checks = dict(checks or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -108,8 +112,13 @@ class NuboApp:
 
     async def _builtin(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         if path == "/healthz":
+            # 200 while serving (what readiness waits for); a part that keeps failing makes
+            # it "degraded" and says what fails
             ok = self.ready
-            body = orjson.dumps({"status": "ok" if ok else "starting",
+            problems = {name: why for name, check in self.checks.items()
+                        if (why := check()) is not None}
+            status = "starting" if not ok else "degraded" if problems else "ok"
+            body = orjson.dumps({"status": status, "problems": problems,
                                  "services": sorted(s.name for s in self.services.values())})
             await _send(send, 200 if ok else 503, body, b"application/json")
         elif path == "/metrics":

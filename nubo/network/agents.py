@@ -1,5 +1,6 @@
-"""Agents (this node's DHCP, L3, metadata and Linux bridge agents: all in-process, so alive
-while we answer), availability zones, and network IP availabilities."""
+"""Agents (this node's DHCP, L3, metadata and Linux bridge agents, all in-process: alive while
+their heartbeat is fresh, as Neutron's agent_down_time has it, and their dataplane's sync
+rounds succeed, see sync/health.py), availability zones, and network IP availabilities."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from nubo.network import body, errors, ipam, listing
 from nubo.network import models as m
 from nubo.network.api import api
 from nubo.network.attrs import iso
+from nubo.network.sync.health import AGENT_DOWN_SECONDS, SYNC_ERROR
 from nubo.network.views import ZONE
 
 BRIDGE_AGENT = "Linux bridge agent"
@@ -56,14 +58,20 @@ async def ensure_agents(db: Database, host: str, tunneling_ip: str | None = None
                                                if tunneling_ip else {})}
 
 
+def _alive(a: m.Agent) -> bool:
+    fresh = (utcnow() - a.heartbeat_timestamp).total_seconds() < AGENT_DOWN_SECONDS
+    return fresh and not (a.configurations or {}).get(SYNC_ERROR)
+
+
 def _view(a: m.Agent) -> dict[str, Any]:
     return {"id": a.id, "agent_type": a.agent_type, "binary": a.binary, "topic": a.topic,
-            "host": a.host, "admin_state_up": a.admin_state_up, "alive": True,
+            "host": a.host, "admin_state_up": a.admin_state_up, "alive": _alive(a),
             "availability_zone": a.availability_zone, "description": a.description,
             "configurations": dict(a.configurations or {}),
             "created_at": iso(a.created_at).replace("T", " ").rstrip("Z"),  # type: ignore
             "started_at": iso(a.started_at).replace("T", " ").rstrip("Z"),  # type: ignore
-            "heartbeat_timestamp": iso(utcnow()).replace("T", " ").rstrip("Z"),  # type: ignore
+            "heartbeat_timestamp": iso(a.heartbeat_timestamp).replace(  # type: ignore
+                "T", " ").rstrip("Z"),
             "resources_synced": None}
 
 

@@ -109,8 +109,9 @@ class Lab:
         sh("ip", "link", "set", "lo", "up", ns=name)
         return name
 
-    def dataplane(self, host: str, **kw: object) -> LinuxDataplane:
-        cfg = LinuxConfig(data_dir=self.dir / host, host_netns=host,
+    def dataplane(self, host: str, data_dir: Path | None = None,
+                  **kw: object) -> LinuxDataplane:
+        cfg = LinuxConfig(data_dir=data_dir or self.dir / host, host_netns=host,
                           metadata_url=f"unix:{self.dir / 'metadata.sock'}", **kw)  # type: ignore[arg-type]
         dp = LinuxDataplane(cfg)
         self.dataplanes.append(dp)
@@ -142,11 +143,14 @@ class Lab:
 
     def cleanup(self) -> None:
         for dp in self.dataplanes:
-            for pid_file in [*dp.cfg.data_dir.glob("metadata/*.pid"),
-                             *dp.cfg.data_dir.glob("dhcp/*/pid")]:
-                pid = read_pid(pid_file, str(pid_file.parent.parent.parent))
+            for pid_file, name in [
+                    *((f, str(dp.cfg.data_dir)) for f in dp.cfg.data_dir.glob("metadata/*.pid")),
+                    *((f, str(f.parent)) for f in dp.dhcp_root.glob("*/pid"))]:
+                pid = read_pid(pid_file, name)
                 if pid:
                     os.kill(pid, 9)
+            if not dp.dhcp_root.is_relative_to(self.dir):   # a runtime dir under /run
+                shutil.rmtree(dp.dhcp_root.parent, ignore_errors=True)
             self.namespaces += sorted(dp.namespaces)
         for ns in set(self.namespaces) | {n for n in list_netns() if self.tag in n}:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)

@@ -75,7 +75,7 @@ async def make_network(db: Database, cidr: str) -> tuple[str, str]:
 
 
 async def make_port(db: Database, lab: Lab, host_ns: str, net_id: str,  # noqa: F811
-                    instance_id: str) -> tuple[m.Port, str, str]:
+                    instance_id: str, role: str = "g") -> tuple[m.Port, str, str]:
     """A bound compute port, DOWN until plugged as compute leaves it, and its guest: the veth
     is made before the commit, so the dataplane finds and reuses it."""
     async with db.write() as s:
@@ -84,7 +84,7 @@ async def make_port(db: Database, lab: Lab, host_ns: str, net_id: str,  # noqa: 
             "binding:host_id": HOST})
         port.status = "DOWN"
         ip = (await ports.ips_of(s, [port.id]))[port.id][0][1]
-        guest = lab.guest(host_ns, PortSpec(port.id, net_id, port.mac_address), "g")
+        guest = lab.guest(host_ns, PortSpec(port.id, net_id, port.mac_address), role)
     return port, ip, guest
 
 
@@ -212,5 +212,39 @@ async def test_admin_down_port_forwards_nothing_and_says_down(
         assert await port_status(db, port.id) == "ACTIVE"
         assert f"master {bridge}" in sh("ip", "link", "show", tap, ns=host).stdout
         assert await asyncio.to_thread(lab.dhcp, guest) == ip
+    finally:
+        await sync.stop()
+
+
+async def test_a_data_dir_others_cannot_search(lab: Lab, db: Database) -> None:  # noqa: F811
+    """A data dir of mode 0700 (as `mktemp -d` gives): dnsmasq, which drops root for
+    nobody and re-reads its hosts file on SIGHUP, still serves every port. Its files live in
+    the data dir's runtime dir, readable by others; nothing else of the data dir is."""
+    host = lab.netns("host")
+    private = lab.dir / "private"
+    private.mkdir(mode=0o700)
+    os.chmod(private, 0o700)
+    dp = lab.dataplane(host, data_dir=private / "network")
+    sync = NetworkSync(db, dp, [HOST], real=True)
+    await sync.start()
+    try:
+        net, _ = await make_network(db, "10.73.0.0/24")
+        port, ip, guest = await make_port(db, lab, host, net, "vm-private-1")
+        result = await sync.settle()
+        assert result is not None and result.errors == []
+        assert await port_status(db, port.id) == "ACTIVE"
+        assert await asyncio.to_thread(lab.dhcp, guest) == ip
+        # a second port: dnsmasq re-reads its hosts file as nobody (SIGHUP) and serves it
+        port2, ip2, guest2 = await make_port(db, lab, host, net, "vm-private-2",
+                                            "g2")
+        result = await sync.settle()
+        assert result is not None and result.errors == []
+        assert await port_status(db, port2.id) == "ACTIVE"
+        assert await asyncio.to_thread(lab.dhcp, guest2) == ip2
+        assert not dp.dhcp_root.is_relative_to(private)
+        assert dp.dhcp_root.parent.name.startswith("nubo-")
+        for d in (dp.dhcp_root.parent, dp.dhcp_root, dp.dhcp_root / net):
+            assert d.stat().st_mode & 0o777 == 0o755, d
+        assert (private.stat().st_mode & 0o777) == 0o700      # left as the operator made it
     finally:
         await sync.stop()

@@ -5,8 +5,15 @@ flavor extra spec or an image property, `nubo_fake:spawn`:
   `fail`          every spawn fails (the server ends in ERROR after its reschedules)
   `fail_once`     the first spawn of each instance fails (a reschedule then succeeds)
   `slow=<secs>`   spawning takes that long
+  `lost`          the guest is defined and runs, but the host's answer is lost (the caller
+                  sees the host unreachable, as after an RPC timeout)
+  `error`         the driver breaks with an error of no known kind (a bug, an unmapped
+                  hypervisor error), not the SpawnFailed of its contract
 or at run time on the driver (`FakeDriver.faults`), and a whole host can be marked down.
-`faults["attach_interface"] = "fail"` makes NIC hot-plugs fail.
+`nubo_fake:resize` = `fail` (or `error`) on the flavor a server is resized to fails that
+resize's spawn, also on the server's own host (where spawning a guest it already runs
+otherwise succeeds at once). `faults["attach_interface"]` = `fail` makes NIC hot-plugs
+fail (nothing changes), `lost` plugs the NIC and then loses the answer.
 
 Each instance's NICs (`nics`: the VifSpecs it was spawned with, then those attached and not
 detached since) are kept with it, so that tests can see what the guest would have.
@@ -24,8 +31,10 @@ from typing import Any
 
 from nubo.compute import states
 from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed, VifSpec
+from nubo.core.bus import HostUnreachable
 
 FAULT_KEY = "nubo_fake:spawn"
+RESIZE_FAULT_KEY = "nubo_fake:resize"
 #: instances whose one injected failure happened, on whichever simulated host
 _FAILED_ONCE: set[str] = set()
 
@@ -78,9 +87,15 @@ class FakeDriver:
                 or spec.image.get("properties", {}).get(FAULT_KEY))
 
     async def spawn(self, spec: InstanceSpec) -> int:
+        resize = spec.flavor.get("extra_specs", {}).get(RESIZE_FAULT_KEY)
+        if resize in ("fail", "error"):
+            _raise(resize, f"fake driver: resize of {spec.id} to flavor "
+                           f"{spec.flavor.get('name')} fails (fault injected)")
         if spec.id in self.instances:
             return self.instances[spec.id]
         fault = self._fault(spec)
+        if fault == "error":
+            _raise(fault, f"fake driver: spawn of {spec.id} breaks (fault injected)")
         delay = self.spawn_seconds
         if fault == "fail":
             raise SpawnFailed(f"fake driver: spawn of {spec.id} fails (fault injected)")
@@ -102,6 +117,9 @@ class FakeDriver:
                                + bool(spec.config_drive)}
         self.since[spec.id] = time.time()
         await self._save()
+        if fault == "lost":
+            raise HostUnreachable(f"fake driver: {self.host}'s answer to the spawn of "
+                                  f"{spec.id} was lost (fault injected)")
         return states.RUNNING
 
     async def destroy(self, instance_id: str) -> None:
@@ -180,6 +198,9 @@ class FakeDriver:
         if all(n["port_id"] != vif.port_id for n in nics):
             nics.append(asdict(vif))
             await self._save()
+        if self.faults.get("attach_interface") == "lost":
+            raise HostUnreachable(f"fake driver: {self.host}'s answer to attaching port "
+                                  f"{vif.port_id} was lost (fault injected)")
 
     async def detach_interface(self, instance_id: str, port_id: str) -> None:
         nics = self.nics.get(instance_id, [])
@@ -224,6 +245,16 @@ class FakeDriver:
                 "memory_details": {"maximum": size["ram"],
                                    "used": size["ram"] if power == states.RUNNING else 0},
                 "legacy": legacy}
+
+
+class FakeDriverError(RuntimeError):
+    """An error outside the driver contract (fault `error`): what a bug would raise."""
+
+
+def _raise(fault: str, message: str) -> None:
+    if fault == "error":
+        raise FakeDriverError(message)
+    raise SpawnFailed(message)
 
 
 def _write_atomically(path: Path, doc: str) -> None:

@@ -28,14 +28,20 @@ from nubo.core.db import Database
 from nubo.network import models as m
 from nubo.network.dataplane.base import DHCP_OWNER, Dataplane, DesiredState, PortSpec
 from nubo.network.sync import changes
-from nubo.network.sync.apply import Applied, apply_diff, dhcp_inputs, plugged_device
+from nubo.network.sync.apply import (
+    Applied,
+    apply_diff,
+    dhcp_inputs,
+    plugged_device,
+    serves_dhcp,
+)
 from nubo.network.sync.desired import build_desired
 from nubo.network.sync.dhcp_ports import ensure_dhcp_ports
+from nubo.network.sync.health import AgentHealth
 
 LOG = logging.getLogger("nubo.network.sync")
 
 VifEvent = Callable[[str, str, str], Awaitable[object]]
-Heartbeat = Callable[[], Awaitable[object]]
 
 
 @dataclass
@@ -50,14 +56,14 @@ class RoundResult:
 class NetworkSync:
     def __init__(self, db: Database, dataplane: Dataplane, hosts: Collection[str], *,
                  real: bool, on_vif_event: VifEvent | None = None,
-                 heartbeat: Heartbeat | None = None, period: float = 30.0,
+                 health: AgentHealth | None = None, period: float = 30.0,
                  full_period: float = 300.0, debounce: float = 0.005) -> None:
         self.db = db
         self.dataplane = dataplane
         self.hosts = tuple(dict.fromkeys(hosts))
         self.real = real
         self.on_vif_event = on_vif_event
-        self.heartbeat = heartbeat
+        self.health = health
         self.period, self.full_period, self.debounce = period, full_period, debounce
         self.applied: Applied | None = None     # None: the next round is a full reconcile
         self.rounds = 0
@@ -93,8 +99,10 @@ class NetworkSync:
     async def start(self) -> None:
         if not self.real:
             # A dataplane that changes nothing needs no rounds: API writes (and boots on
-            # thousands of fake hosts) pay nothing for it.
+            # thousands of fake hosts) pay nothing for it; only the agents' heartbeat.
             self._idle.set()
+            if self.health is not None:
+                self._task = asyncio.create_task(self._beat(), name="network-heartbeat")
             return
         self._loop = asyncio.get_running_loop()
         self._unwatch = changes.watch(self.db, self.kick)
@@ -118,6 +126,24 @@ class NetworkSync:
         await asyncio.wait_for(self._idle.wait(), timeout)
         return self.last
 
+    async def _beat(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await self.health.ok()  # type: ignore[union-attr]
+            await asyncio.sleep(self.period)
+
+    async def _report(self, errors: list[str]) -> None:
+        """The agents' health after a round (never fails the round)."""
+        if self.health is None:
+            return
+        try:
+            if errors:
+                await self.health.failing(errors)
+            else:
+                await self.health.ok()
+        except Exception:  # noqa: BLE001 - logged; the next round reports again
+            LOG.exception("recording the network agents' health failed")
+
     async def _run(self) -> None:
         backoff = 0.0
         while True:
@@ -129,8 +155,9 @@ class NetworkSync:
             try:
                 result = await self.run_round()
                 backoff = min(max(backoff * 2, 0.5), 30.0) if result.errors else 0.0
-            except Exception:  # noqa: BLE001 - logged; the next round tries again
+            except Exception as exc:  # noqa: BLE001 - logged; the next round tries again
                 LOG.exception("network sync round failed")
+                await self._report([f"{type(exc).__name__}: {exc}"])
                 backoff = min(max(backoff * 2, 0.5), 30.0)
             if not self._wake.is_set():
                 self._idle.set()
@@ -150,9 +177,7 @@ class NetworkSync:
                 applied = await apply_diff(self.dataplane, self.applied, desired)
             self.applied = applied
             up, down = await self._port_status(desired, applied)
-            if self.heartbeat is not None:
-                with contextlib.suppress(Exception):
-                    await self.heartbeat()
+            await self._report(list(applied.errors))
             self.rounds += 1
             self.last = RoundResult(full, list(applied.errors), up, down,
                                     time.perf_counter() - t0)
@@ -177,14 +202,17 @@ class NetworkSync:
     @staticmethod
     def _served(desired: DesiredState, applied: Applied) -> dict[str, bool]:
         """Per network of the desired state: whether DHCP serves what is desired now (False:
-        not yet, or DHCP not known there; networks without a DHCP server count as served).
+        not yet, or its server failed to start; networks without DHCP count as served).
         Once per round: per port it was quadratic in the ports of a network."""
         out: dict[str, bool] = {}
         if applied.filters is None:
             return out
         for nid, net in applied.networks.items():
             served = applied.dhcp.get(nid)
-            out[nid] = served is None or served == dhcp_inputs(net, desired.ports)
+            if served is None:      # a DHCP server that did not start serves nobody
+                out[nid] = not serves_dhcp(net, desired.ports)
+            else:
+                out[nid] = served == dhcp_inputs(net, desired.ports)
         return out
 
     def _ready(self, port: PortSpec, applied: Applied, served: dict[str, bool]) -> bool:

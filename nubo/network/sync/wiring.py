@@ -6,17 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import time
 from collections.abc import Collection
 from pathlib import Path
 
-from sqlalchemy import update
-
 from nubo.config import Settings
-from nubo.core.db import Database, utcnow
-from nubo.network import models as m
+from nubo.core.db import Database
 from nubo.network.dataplane import Dataplane, get_dataplane
-from nubo.network.sync.loop import Heartbeat, NetworkSync, VifEvent
+from nubo.network.sync.health import AgentHealth
+from nubo.network.sync.loop import NetworkSync, VifEvent
 
 LOG = logging.getLogger("nubo.network.sync")
 TOOLS = ("ip", "nft", "dnsmasq")
@@ -55,22 +52,8 @@ def build_dataplane(kind: str, settings: Settings, metadata_socket: Path) -> Dat
                          metadata_url=f"unix:{metadata_socket}", vtep_ip=settings.vtep_ip)
 
 
-def agent_heartbeat(db: Database, host: str) -> Heartbeat:
-    """Keeps this host's agents' heartbeat (GET /v2.0/agents) fresh, at most twice a minute."""
-    last = [0.0]
-
-    async def beat() -> None:
-        if time.monotonic() - last[0] < 30.0:
-            return
-        last[0] = time.monotonic()
-        async with db.write() as s:
-            await s.execute(update(m.Agent).where(m.Agent.host == host).values(
-                heartbeat_timestamp=utcnow()))
-    return beat
-
-
 def build_sync(db: Database, dataplane: Dataplane, kind: str, hosts: Collection[str],
                agent_host: str, on_vif_event: VifEvent | None) -> NetworkSync:
     return NetworkSync(db, dataplane, hosts, real=kind == "linux",
                        on_vif_event=on_vif_event if kind == "linux" else None,
-                       heartbeat=agent_heartbeat(db, agent_host))
+                       health=AgentHealth(db, agent_host))

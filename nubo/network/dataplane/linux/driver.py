@@ -47,6 +47,7 @@ from nubo.network.dataplane.linux.render_links import (
     uplink,
 )
 from nubo.network.dataplane.linux.render_nft import Memo, render_filter, render_nat
+from nubo.network.dataplane.linux.rundir import dhcp_root
 
 T = TypeVar("T")
 LOG = logging.getLogger("nubo.network.dataplane")
@@ -63,11 +64,15 @@ class LinuxConfig:
     nft_table: str = "nubo"
     metadata_url: str = "http://127.0.0.1:8775"
     metadata_port: int = 80
+    #: where dnsmasq's files go; None: under data_dir when others can reach it, else in
+    #: the data dir's runtime dir under /run (see rundir.py)
+    dhcp_dir: Path | None = None
 
 
 class LinuxDataplane:
     def __init__(self, config: LinuxConfig) -> None:
         self.cfg = config
+        self.dhcp_root = config.dhcp_dir or dhcp_root(config.data_dir)
         self.links = LinkApplier(config.host_netns)
         self.remotes: tuple[str, ...] = ()
         self.networks: dict[str, NetworkSpec] = {}
@@ -182,7 +187,7 @@ class LinuxDataplane:
     # -- DHCP and metadata ----------------------------------------------------------------
 
     def _dhcp_dir(self, network_id: str) -> Path:
-        return self.cfg.data_dir / "dhcp" / network_id
+        return self.dhcp_root / network_id
 
     def _proxy(self, kind: str, rid: str) -> MetadataProxy:
         pid = self.cfg.data_dir / "metadata" / f"{kind}-{rid}.pid"

@@ -19,6 +19,7 @@ from typing import Any
 
 from nubo.network.dataplane.base import METADATA_IP, DataplaneError
 from nubo.network.dataplane.linux.apply_links import run
+from nubo.network.dataplane.linux.rundir import make_readable_dirs
 
 
 def apply_nft(doc: dict[str, Any], netns: str | None = None) -> None:
@@ -98,8 +99,7 @@ class Dnsmasq:
 
     def ensure(self, args: Sequence[str], hosts: str, opts: str) -> str:
         """Start, reload (SIGHUP) or restart (changed command line); returns what it did."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.dir, 0o755)
+        make_readable_dirs(self.dir)
         _check_traversable(self.dir)
         host_file = self.dir / "host"
         old_hosts = host_file.read_text() if host_file.exists() else ""

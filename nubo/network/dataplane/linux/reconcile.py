@@ -18,6 +18,7 @@ from nubo.network.dataplane.linux.apply_links import list_links, list_netns
 from nubo.network.dataplane.linux.procs import MetadataProxy, stop
 from nubo.network.dataplane.linux.render_dhcp import dhcp_port_of
 from nubo.network.dataplane.linux.render_links import DeleteLink, DeleteNetns, uplink
+from nubo.network.dataplane.linux.rundir import runtime_dir
 
 if TYPE_CHECKING:
     from nubo.network.dataplane.linux.driver import LinuxDataplane
@@ -108,9 +109,12 @@ def _remove_procs(dp: LinuxDataplane, procs: set[str], report: ReconcileReport) 
         if pid_file.stem not in procs:
             stop(pid_file, MetadataProxy(pid_file, "", "").tag)
             report.removed.append(f"metadata proxy {pid_file.stem}")
-    dhcp = dp.cfg.data_dir / "dhcp"
-    for d in sorted(dhcp.iterdir()) if dhcp.is_dir() else []:
-        if f"network-{d.name}" not in procs:
-            stop(d / "pid", str(d))
-            shutil.rmtree(d, ignore_errors=True)
-            report.removed.append(f"dnsmasq {d.name}")
+    # the other place dnsmasq's files could be (the data dir's mode changed since) holds
+    # nothing that runs any more
+    other = {dp.cfg.data_dir / "dhcp", runtime_dir(dp.cfg.data_dir) / "dhcp"} - {dp.dhcp_root}
+    for dhcp in [dp.dhcp_root, *sorted(other)]:
+        for d in sorted(dhcp.iterdir()) if dhcp.is_dir() else []:
+            if dhcp != dp.dhcp_root or f"network-{d.name}" not in procs:
+                stop(d / "pid", str(d))
+                shutil.rmtree(d, ignore_errors=True)
+                report.removed.append(f"dnsmasq {d.name}")
