@@ -72,7 +72,11 @@ def db_upgrade(data_dir: Path = DataDir, database_url: str = DbUrl,
     from nubo.ops.schema import schema_state
     settings = _settings(data_dir=data_dir, database_url=database_url)
     if check:
-        state = asyncio.run(schema_state(settings.db_url))
+        try:
+            state = schema_state(settings.db_url)
+        except Exception as exc:  # noqa: BLE001 - any driver's error: say it, exit 1
+            typer.echo(f"cannot reach the database: {exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(state.line)
         raise typer.Exit(0 if state.current else 1)
     from nubo.core.db import Database

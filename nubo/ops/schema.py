@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from dataclasses import dataclass
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from nubo.core.db import async_url
@@ -28,12 +31,20 @@ class SchemaState:
         return f"database schema is at {at}, this code needs {head}: run `nubo db upgrade`"
 
 
-async def schema_state(url: str) -> SchemaState:
-    """Raises what the driver raises when the database cannot be reached."""
+def schema_state(url: str) -> SchemaState:
+    """Raises what the driver raises when the database cannot be reached. A SQLite file
+    that does not exist is an empty database (and is not created)."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") and \
+            not os.path.exists(str(u.database)):
+        return SchemaState(frozenset(), frozenset(heads()))
+    return SchemaState(frozenset(asyncio.run(_current(url))), frozenset(heads()))
+
+
+async def _current(url: str) -> set[str]:
     engine = create_async_engine(async_url(url))
     try:
         async with engine.connect() as conn:
-            at = await conn.run_sync(current)
+            return await conn.run_sync(current)
     finally:
         await engine.dispose()
-    return SchemaState(frozenset(at), frozenset(heads()))
