@@ -39,6 +39,7 @@ from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
+from nubo.core.metrics import STEP_DURATION, reconciled
 from nubo.placement.service import ClaimAborted, PlacementService
 from nubo.scheduler.filters import HostState, RequestSpec
 from nubo.scheduler.scheduler import NoValidHost, Scheduler, Selection
@@ -184,6 +185,9 @@ class Conductor:
         if action is not None:
             now = utcnow()
             if events:
+                for name, start, _host, result, _tb in events:
+                    STEP_DURATION.labels(name, result).observe(
+                        max((now - start).total_seconds(), 0.0))
                 await s.execute(insert(InstanceActionEvent), [
                     {"action_id": action.id, "event": name, "host": host,
                      "start_time": start, "finish_time": now, "result": result,
@@ -218,6 +222,10 @@ class Conductor:
         task = asyncio.create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def queue_depth(self) -> int:
+        """Operations running or waiting for their instance's lock."""
+        return len(self._tasks)
 
     def busy(self, instance_id: str) -> bool:
         lock = self._locks.get(instance_id)
@@ -572,6 +580,7 @@ class Conductor:
             counts["resumed"] += 1
         if self.actions is not None:    # reclaim soft-deleted, offload shelved servers
             counts.update(await self.actions.periodic())
+        reconciled("compute", counts)
         return counts
 
     async def wait_event(self, instance_id: str, name: str, tag: str | None,
