@@ -124,6 +124,27 @@ def restore(archive: Path = typer.Argument(..., help="A file made by `nubo backu
                f"database into {r.data_dir}; start it with `nubo up --data-dir {r.data_dir}`")
 
 
+@app.command()
+def doctor(data_dir: Path = DataDir, database_url: str = DbUrl,
+           url: str = typer.Option(None, "--url", help="Where the cloud answers "
+                                   "[default: http://127.0.0.1:PORT]"),
+           virt: str = typer.Option(None, "--virt", help="What `nubo up` runs with: "
+                                    "auto, libvirt or fake"),
+           network: str = typer.Option(None, "--network",
+                                       help="auto, linux or noop")) -> None:
+    """Check the database, schema, hypervisor, network tools, disk, keys and services;
+    print each with its fix. Exit 1 when something fails."""
+    from nubo.ops.doctor import FAIL, run
+    settings = _settings(data_dir=data_dir, database_url=database_url, virt=virt,
+                         network=network)
+    checks = run(settings, url)
+    for c in checks:
+        typer.echo(c.line)
+    failed = [c.name for c in checks if c.status == FAIL]
+    typer.echo(f"{len(failed)} problem(s): {', '.join(failed)}" if failed else "all good")
+    raise typer.Exit(1 if failed else 0)
+
+
 @keys_app.command("rotate")
 def keys_rotate(data_dir: Path = DataDir) -> None:
     """Rotate the Fernet token keys (tokens made with the previous keys stay valid)."""
