@@ -26,6 +26,7 @@ import os
 import shutil
 import sqlite3
 import tarfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -70,6 +71,7 @@ def create(data_dir: Path, db_url: str, dest: Path, include_disks: bool = False)
     if not data_dir.is_dir():
         raise BackupError(f"no data dir at {data_dir}")
     kind = dbdump.kind_of(db_url)
+    _sweep_stale(data_dir)
     stage = data_dir / f".backup-{uuid.uuid4().hex[:8]}"
     stage.mkdir(mode=0o700)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
@@ -101,6 +103,20 @@ def create(data_dir: Path, db_url: str, dest: Path, include_disks: bool = False)
         shutil.rmtree(stage, ignore_errors=True)
         tmp.unlink(missing_ok=True)
     return Summary(dest, len(entries), sum(e.size for e in entries), kind, sorted(schema))
+
+
+#: a staging folder this old is left over from a backup that was killed
+STALE_AFTER = 6 * 3600
+
+
+def _sweep_stale(data_dir: Path) -> None:
+    now = time.time()
+    for p in data_dir.glob(".backup-*"):
+        try:
+            if p.is_dir() and now - p.stat().st_mtime > STALE_AFTER:
+                shutil.rmtree(p, ignore_errors=True)
+        except FileNotFoundError:
+            continue
 
 
 def _link_images(data_dir: Path, stage: Path) -> None:
