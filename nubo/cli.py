@@ -67,10 +67,22 @@ def up(data_dir: Path = DataDir,
 
 
 @db_app.command("upgrade")
-def db_upgrade(data_dir: Path = DataDir, database_url: str = DbUrl) -> None:
+def db_upgrade(data_dir: Path = DataDir, database_url: str = DbUrl,
+               check: bool = typer.Option(False, "--check",
+                                          help="Only say whether the schema is current "
+                                               "(exit 1 when it is not)")) -> None:
     """Apply the schema migrations (`nubo up` does this itself on start)."""
-    from nubo.core.db import Database
+    from nubo.ops.schema import schema_state
     settings = _settings(data_dir=data_dir, database_url=database_url)
+    if check:
+        try:
+            state = schema_state(settings.db_url)
+        except Exception as exc:  # noqa: BLE001 - any driver's error: say it, exit 1
+            typer.echo(f"cannot reach the database: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(state.line)
+        raise typer.Exit(0 if state.current else 1)
+    from nubo.core.db import Database
 
     async def run() -> None:
         db = Database(settings.db_url)
@@ -78,6 +90,62 @@ def db_upgrade(data_dir: Path = DataDir, database_url: str = DbUrl) -> None:
         await db.dispose()
     asyncio.run(run())
     typer.echo("database schema is up to date")
+
+
+@app.command()
+def backup(to: Path = typer.Option(..., "--to", help="The backup file to write (a tar; "
+                                   ".tar.gz to compress)"),
+           data_dir: Path = DataDir, database_url: str = DbUrl,
+           include_disks: bool = typer.Option(False, "--include-disks",
+                                              help="Also the guests' disks (crash-consistent "
+                                                   "copies of running guests)")) -> None:
+    """Back up a cloud, running or not: database, keys, image store, with checksums."""
+    from nubo.ops.backup import BackupError, create
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    try:
+        s = create(settings.data_dir, settings.db_url, to, include_disks)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{s.path}: {s.files} files, {s.bytes / 2**20:.1f} MiB, {s.database} "
+               f"database at schema {','.join(s.schema) or '(none)'}")
+
+
+@app.command()
+def restore(archive: Path = typer.Argument(..., help="A file made by `nubo backup`"),
+            data_dir: Path = DataDir, database_url: str = DbUrl) -> None:
+    """Restore a backup onto a fresh data dir (and an empty database); all or nothing."""
+    from nubo.ops.backup import BackupError
+    from nubo.ops.restore import restore as run
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    try:
+        r = run(archive, settings.data_dir, settings.db_url)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {r.files} files ({r.bytes / 2**20:.1f} MiB) and the {r.database} "
+               f"database into {r.data_dir}; start it with `nubo up --data-dir {r.data_dir}`")
+
+
+@app.command()
+def doctor(data_dir: Path = DataDir, database_url: str = DbUrl,
+           url: str = typer.Option(None, "--url", help="Where the cloud answers "
+                                   "[default: http://127.0.0.1:PORT]"),
+           virt: str = typer.Option(None, "--virt", help="What `nubo up` runs with: "
+                                    "auto, libvirt or fake"),
+           network: str = typer.Option(None, "--network",
+                                       help="auto, linux or noop")) -> None:
+    """Check the database, schema, hypervisor, network tools, disk, keys and services;
+    print each with its fix. Exit 1 when something fails."""
+    from nubo.ops.doctor import FAIL, run
+    settings = _settings(data_dir=data_dir, database_url=database_url, virt=virt,
+                         network=network)
+    checks = run(settings, url)
+    for c in checks:
+        typer.echo(c.line)
+    failed = [c.name for c in checks if c.status == FAIL]
+    typer.echo(f"{len(failed)} problem(s): {', '.join(failed)}" if failed else "all good")
+    raise typer.Exit(1 if failed else 0)
 
 
 @keys_app.command("rotate")

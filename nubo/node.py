@@ -44,6 +44,7 @@ from nubo.network import bootstrap as network_bootstrap
 from nubo.network import ports as nports
 from nubo.network.routes import ROUTES as NETWORK_ROUTES
 from nubo.network.sync.wiring import build_dataplane, build_sync, resolve_network
+from nubo.ops.metrics import CloudCollector
 from nubo.placement import api as placement_api
 from nubo.placement.routes import ROUTES as PLACEMENT_ROUTES
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
@@ -102,6 +103,7 @@ class Node:
                                        self.network.hostname, self._vif_event)
         self.runtime.servers.networking.vif_events = self.network_sync.events_enabled
         self.metrics = Metrics()
+        self.metrics.add_scraped(CloudCollector(self.db, self.runtime.conductor.queue_depth))
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
         health = self.network_sync.health
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,

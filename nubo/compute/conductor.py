@@ -39,11 +39,15 @@ from nubo.compute.virt.base import SpawnFailed
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
+from nubo.core.metrics import STEP_DURATION, reconciled
 from nubo.placement.service import ClaimAborted, PlacementService
 from nubo.scheduler.filters import HostState, RequestSpec
 from nubo.scheduler.scheduler import NoValidHost, Scheduler, Selection
 
 LOG = logging.getLogger("nubo.compute.conductor")
+#: one line per conductor step (in the log file, not on the console): instance, step, result,
+#: duration and the request id of the action it belongs to
+STEPS = logging.getLogger("nubo.steps")
 HOST_DOWN_AFTER = timedelta(seconds=60)
 
 ImageLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
@@ -178,12 +182,22 @@ class Conductor:
             q = q.where(col.is_(None) if v is None else col == v)
         ok = bool((await s.execute(q.values(**values))).rowcount)  # type: ignore[attr-defined]
         # plain statements, not ORM objects: this runs in every step of every build
-        action = (await s.execute(select(InstanceAction.id, InstanceAction.finish_time).where(
+        action = (await s.execute(select(InstanceAction.id, InstanceAction.finish_time,
+                                         InstanceAction.request_id).where(
             InstanceAction.instance_id == instance_id).order_by(
             InstanceAction.id.desc()).limit(1))).first()
         if action is not None:
             now = utcnow()
             if events:
+                for name, start, host, result, _tb in events:
+                    took = max((now - start).total_seconds(), 0.0)
+                    STEP_DURATION.labels(name, result).observe(took)
+                    STEPS.info("%s %s %s on %s in %.1f ms", instance_id, name, result, host,
+                               took * 1000, extra={
+                                   "instance_id": instance_id, "step": name,
+                                   "result": result, "host": host,
+                                   "ms": round(took * 1000, 2),
+                                   "request_id": action.request_id})
                 await s.execute(insert(InstanceActionEvent), [
                     {"action_id": action.id, "event": name, "host": host,
                      "start_time": start, "finish_time": now, "result": result,
@@ -219,6 +233,10 @@ class Conductor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def queue_depth(self) -> int:
+        """Operations running or waiting for their instance's lock."""
+        return len(self._tasks)
+
     def busy(self, instance_id: str) -> bool:
         lock = self._locks.get(instance_id)
         return lock is not None and lock.locked()
@@ -237,6 +255,7 @@ class Conductor:
     def build_created(self, inst: Instance) -> None:
         """Start building a server the API has just committed (`inst` is its row)."""
         self._created[inst.id] = inst
+        STEPS.info("%s build accepted", inst.id, extra={"instance_id": inst.id})
         self.spawn_task(inst.id, self.build)
 
     async def build(self, instance_id: str) -> None:
@@ -594,6 +613,7 @@ class Conductor:
             counts["resumed"] += 1
         if self.actions is not None:    # reclaim soft-deleted, offload shelved servers
             counts.update(await self.actions.periodic())
+        reconciled("compute", counts)
         return counts
 
     async def _abandon(self, inst: Instance) -> None:

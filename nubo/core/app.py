@@ -11,6 +11,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 import orjson
 from prometheus_client import (
@@ -25,20 +26,42 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nubo.core import errors
 from nubo.core.http import ServiceApp, fault_response
 from nubo.core.logs import request_id_var
+from nubo.core.metrics import ProcessMetrics
 
 ACCESS = logging.getLogger("nubo.access")
+LOG = logging.getLogger("nubo")
 _BUILTIN = ("/healthz", "/metrics")
+
+
+class Scraped(Protocol):
+    """A collector whose values are read (from the database, say) right before a scrape."""
+
+    async def refresh(self) -> None: ...
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(ProcessMetrics())   # type: ignore[arg-type]
+        self.scraped: list[Scraped] = []
         self.requests = Counter("nubo_http_requests", "HTTP requests served",
                                 ["service", "method", "route", "status"], registry=self.registry)
         self.latency = Histogram("nubo_http_request_duration_seconds", "HTTP request latency",
                                  ["service", "method", "route"], registry=self.registry,
                                  buckets=(.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5,
                                           1, 2.5, 5, 10))
+
+    def add_scraped(self, collector: Scraped) -> None:
+        self.registry.register(collector)   # type: ignore[arg-type]
+        self.scraped.append(collector)
+
+    async def scrape(self) -> bytes:
+        for c in self.scraped:
+            try:
+                await c.refresh()
+            except Exception:  # noqa: BLE001 - serve the rest; the gauges keep their last values
+                LOG.exception("metrics: refreshing %s failed", type(c).__name__)
+        return generate_latest(self.registry)
 
 
 class NuboApp:
@@ -122,8 +145,7 @@ class NuboApp:
                                  "services": sorted(s.name for s in self.services.values())})
             await _send(send, 200 if ok else 503, body, b"application/json")
         elif path == "/metrics":
-            await _send(send, 200, generate_latest(self.metrics.registry),
-                        CONTENT_TYPE_LATEST.encode())
+            await _send(send, 200, await self.metrics.scrape(), CONTENT_TYPE_LATEST.encode())
         else:
             resp = fault_response("keystone", errors.NotFound(
                 "The resource could not be found."), scope["nubo.request_id"])

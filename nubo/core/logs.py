@@ -1,7 +1,9 @@
 """Structured logs: JSON lines in `DATA_DIR/logs/nubo.log`, a readable line on stderr.
 
 Every record carries the request id of the request being served, if any. Secrets never reach
-a log: handlers log ids, never bodies.
+a log: handlers log ids, never bodies. The access log (`nubo.access`) and the conductor's steps
+(`nubo.steps`, with `instance_id` and the request id of the action) go to the file only, so
+`grep SERVER_ID nubo.log` and then `grep REQUEST_ID nubo.log` tell the story of one server.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ _STD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", 
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        # a record may name its request itself (a conductor step resumed after a restart
+        # belongs to the request that asked for it, not to whatever runs now)
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
         return True
 
 
@@ -53,7 +58,7 @@ def setup(log_dir: Path | None, level: str = "INFO", access_to_stderr: bool = Fa
     err.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     err.addFilter(rid)
     if not access_to_stderr:
-        err.addFilter(lambda r: not r.name.startswith("nubo.access"))
+        err.addFilter(lambda r: not r.name.startswith(("nubo.access", "nubo.steps")))
     root.addHandler(err)
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)

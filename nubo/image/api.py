@@ -9,6 +9,7 @@ from starlette.requests import Request
 from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
+from nubo.core.metrics import reconciled
 from nubo.core.policy import Policy
 from nubo.image import models as m
 from nubo.image.data import GIB, ImageData
@@ -41,7 +42,9 @@ class ImageApi:
 
     async def start(self) -> dict[str, int]:
         self.store.setup()
-        return await self.data.reconcile()
+        counts = await self.data.reconcile()
+        reconciled("image", counts)
+        return counts
 
     def enforce(self, ctx: RequestContext, action: str,
                 target: dict[str, Any] | None = None) -> None:

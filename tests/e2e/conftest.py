@@ -70,15 +70,18 @@ class Cloud:
 
 
 def start_nubo(data_dir: Path, port: int, *extra: str, timeout: float = 30,
-               test_image: bool = False) -> Cloud:
+               test_image: bool = False, command: list[str] | None = None,
+               env_extra: dict[str, str] | None = None) -> Cloud:
+    """`command` replaces the `nubo` executable (an older release's code, say)."""
     log = data_dir.parent / f"nubo-{port}.log"
-    env = dict(os.environ, NUBO_PASSWORD_HASH_ROUNDS="4")
+    env = dict(os.environ, NUBO_PASSWORD_HASH_ROUNDS="4", **(env_extra or {}))
     if test_image:   # share the guest build cache with tests/integration/test_guest_image.py
         env["NUBO_GUEST_CACHE_DIR"] = os.environ.get(
             "NUBO_TEST_GUEST_CACHE", f"/tmp/nubo-guest-cache-{os.getuid()}")
     with open(log, "ab") as out:
-        proc = subprocess.Popen([nubo_bin(), "up", "--data-dir", str(data_dir), "--port",
-                                 str(port), "--virt", "fake", "--network", "noop",
+        proc = subprocess.Popen([*(command or [nubo_bin()]), "up", "--data-dir",
+                                 str(data_dir), "--port", str(port), "--virt", "fake",
+                                 "--network", "noop",
                                  "--test-image" if test_image else "--no-test-image", *extra],
                                 stdout=out, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from nubo.core.metrics import BUS_ERRORS, BUS_MESSAGES
+
 RPC_VERSION = "1.0"
 
 
@@ -41,11 +43,18 @@ class InProcessBus:
 
     async def call(self, host: str, method: str, timeout: float = 60.0, **kwargs: Any) -> Any:
         ep = self._endpoints.get(host)
+        BUS_MESSAGES.labels(method).inc()
         if ep is None:
+            BUS_ERRORS.labels(method, "unreachable").inc()
             raise HostUnreachable(f"no agent for host {host}")
         if method not in ep.RPC_METHODS:
+            BUS_ERRORS.labels("-", "unknown_method").inc()
             raise ValueError(f"{method} is not an RPC method of the agent (v{RPC_VERSION})")
         try:
             return await asyncio.wait_for(getattr(ep, method)(**kwargs), timeout)
         except TimeoutError:
+            BUS_ERRORS.labels(method, "timeout").inc()
             raise HostUnreachable(f"host {host} did not answer {method} in {timeout}s") from None
+        except Exception:
+            BUS_ERRORS.labels(method, "error").inc()
+            raise

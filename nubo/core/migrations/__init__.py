@@ -25,3 +25,15 @@ def upgrade(connection: Any, revision: str = "head") -> None:
 
 def downgrade(connection: Any, revision: str = "base") -> None:
     command.downgrade(alembic_config(connection), revision)
+
+
+def heads() -> set[str]:
+    """The revisions this code's migrations end at."""
+    from alembic.script import ScriptDirectory
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current(connection: Any) -> set[str]:
+    """The revisions the database is at (empty before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+    return set(MigrationContext.configure(connection).get_current_heads())

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from nubo.core.db import Database
+from nubo.core.metrics import reconciled
 from nubo.network import models as m
 from nubo.network.dataplane.base import DHCP_OWNER, Dataplane, DesiredState, PortSpec
 from nubo.network.sync import changes
@@ -188,6 +189,8 @@ class NetworkSync:
 
     async def _reconcile(self, desired: DesiredState) -> Applied:
         report = await self.dataplane.reconcile(desired)
+        reconciled("network", {"repaired": len(report.repaired),
+                               "removed": len(report.removed), "errors": len(report.errors)})
         if report.repaired or report.removed:
             LOG.info("network reconciled: repaired %s; removed %s",
                      report.repaired[:20], report.removed[:20])
