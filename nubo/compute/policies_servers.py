@@ -12,6 +12,8 @@ SERVER_RULES = [RuleDefault(name, check) for name, check in (
     ("os_compute_api:servers:create", "rule:project_member_api"),
     ("os_compute_api:servers:index", _READER),
     ("os_compute_api:servers:detail", _READER),
+    ("os_compute_api:servers:index:get_all_tenants", _ADMIN),
+    ("os_compute_api:servers:detail:get_all_tenants", _ADMIN),
     ("os_compute_api:servers:show", _READER),
     ("os_compute_api:servers:update", _MEMBER),
     ("os_compute_api:servers:delete", _MEMBER),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from oslo_utils import strutils
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -38,6 +39,17 @@ async def create(request: Request) -> Response:
                              "href"]})
 
 
+def _all_tenants(q: dict[str, Any]) -> bool:
+    """Nova's common.is_all_tenants: strutils' strict booleans; an empty value is true."""
+    v = q.get("all_tenants")
+    if not v:
+        return "all_tenants" in q
+    try:
+        return strutils.bool_from_string(v, strict=True)
+    except ValueError as e:
+        raise BadRequest(f"Invalid input received: {e}") from None
+
+
 def _query(request: Request) -> dict[str, Any]:
     return {k: v for k, v in request.query_params.items()}
 
@@ -55,8 +67,14 @@ async def _list(request: Request, detail: bool) -> Response:
     a.enforce(ctx, "os_compute_api:servers:detail" if detail else "os_compute_api:servers:index",
               _target(ctx.project_id))
     q, ver = _query(request), version(request)
-    if q.get("all_tenants") is not None and not ctx.is_admin:
-        q.pop("all_tenants")      # Nova ignores it for non-admins (policy default)
+    # Nova's _get_servers: a true all_tenants (present and empty counts) is checked against
+    # servers:{index,detail}:get_all_tenants (admin by default), a 403 for anybody else
+    if _all_tenants(q):
+        kind = "detail" if detail else "index"
+        a.enforce(ctx, f"os_compute_api:servers:{kind}:get_all_tenants",
+                  _target(ctx.project_id))
+    else:
+        q.pop("all_tenants", None)
     q = servers_query.prepare(q, ctx, ver)
     found = await a.servers.list_servers(ctx, q)
     if detail:
