@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from nubo.core import errors
 from nubo.core.context import RequestContext, anonymous
 from nubo.core.microversion import APIVersion, VersionRange
-from nubo.core.validation import validate
+from nubo.core.validation import check_json, validate
 
 LOG = logging.getLogger("nubo.http")
 
@@ -97,6 +97,17 @@ async def read_body(request: Request, max_size: int = DEFAULT_MAX_BODY) -> bytes
     return b"".join(chunks)
 
 
+def parse_json(raw: bytes) -> Any:
+    """A request body's JSON: a 400 when malformed, too deep, or holding an integer out of
+    any column's range (core.validation.check_json)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise errors.ValidationError(f"Malformed JSON in request body: {exc}") from None
+    check_json(body)
+    return body
+
+
 async def read_json(request: Request, schema: dict[str, Any] | None = None,
                     max_size: int = DEFAULT_MAX_BODY) -> Any:
     """Parse and validate a JSON body: a 400 for anything malformed, 413 for too large."""
@@ -110,10 +121,7 @@ async def read_json(request: Request, schema: dict[str, Any] | None = None,
     if ctype and ctype != JSON and not ctype.endswith("+json"):
         raise errors.UnsupportedMediaType(f"Content type {ctype} is not supported; send "
                                           f"{JSON}.")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.ValidationError(f"Malformed JSON in request body: {exc}") from None
+    body = parse_json(raw)
     if schema is not None:
         validate(schema, body)
     return body

@@ -10,6 +10,7 @@ from sqlalchemy.sql import ColumnElement
 
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest
+from nubo.core.validation import INT64_MAX
 from nubo.image import models as m
 
 DEFAULT_LIMIT = 25
@@ -37,16 +38,18 @@ def _col(key: str) -> Any:
     return col
 
 
-def _int(params: Any, key: str, lo: int = 0, hi: int | None = None) -> int | None:
+def _int(params: Any, key: str, lo: int = 0, hi: int = INT64_MAX) -> int | None:
+    """An integer filter, bounded: past 64 bits the database cannot even compare it."""
     if key not in params:
         return None
     try:
         v = int(params[key])
     except ValueError:
         raise BadRequest(f"{key} must be an integer, not {params[key]!r}.") from None
-    if v < lo or (hi is not None and v > hi):
-        raise BadRequest(f"{key} must be between {lo} and {hi}." if hi is not None
-                         else f"{key} must be at least {lo}.")
+    if v < lo:
+        raise BadRequest(f"{key} must be at least {lo}.")
+    if v > hi:
+        raise BadRequest(f"{key} must be at most {hi}.")
     return v
 
 
