@@ -254,6 +254,14 @@ class ServiceApp:
             if err.status >= 500:
                 LOG.error("%s: %s", type(err).__name__, err.message)
             response = fault_response(self.style, err, rid)
+        except OverflowError:
+            # A number from the request reached the database unchecked (SQLite binds at most
+            # 64 bits): the request is what is wrong. Logged with its traceback, so that the
+            # place that should have bounded it is found and fixed.
+            LOG.warning("number out of range in %s %s", scope["method"], scope["path"],
+                        exc_info=True)
+            response = fault_response(self.style, errors.BadRequest(
+                "A number in the request is out of range."), rid)
         except Exception:  # noqa: BLE001 - the one place a bug becomes a clean 500
             LOG.exception("unhandled error in %s %s", scope["method"], scope["path"])
             response = fault_response(self.style, errors.NuboError(
