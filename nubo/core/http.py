@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
+import sqlalchemy.exc
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
@@ -254,14 +255,15 @@ class ServiceApp:
             if err.status >= 500:
                 LOG.error("%s: %s", type(err).__name__, err.message)
             response = fault_response(self.style, err, rid)
-        except OverflowError:
-            # A number from the request reached the database unchecked (SQLite binds at most
-            # 64 bits): the request is what is wrong. Logged with its traceback, so that the
-            # place that should have bounded it is found and fixed.
-            LOG.warning("number out of range in %s %s", scope["method"], scope["path"],
+        except (OverflowError, sqlalchemy.exc.DataError):
+            # A value from the request reached the database unchecked: a number SQLite cannot
+            # bind (past 64 bits) or one a PostgreSQL/MariaDB column cannot hold. The request
+            # is what is wrong; logged with the traceback, so that the place that should have
+            # bounded it is found and fixed.
+            LOG.warning("value out of range in %s %s", scope["method"], scope["path"],
                         exc_info=True)
             response = fault_response(self.style, errors.BadRequest(
-                "A number in the request is out of range."), rid)
+                "A value in the request is out of range for its field."), rid)
         except Exception:  # noqa: BLE001 - the one place a bug becomes a clean 500
             LOG.exception("unhandled error in %s %s", scope["method"], scope["path"])
             response = fault_response(self.style, errors.NuboError(

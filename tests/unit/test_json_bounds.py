@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import orjson
 import pytest
+import sqlalchemy.exc
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,9 +45,14 @@ def test_as_int() -> None:
     assert as_int("x") is None and as_int("-1", 0) is None and as_int("5", 0, 4) is None
 
 
-async def test_an_overflow_that_gets_through_is_the_services_400() -> None:
+@pytest.mark.parametrize("exc", [
+    OverflowError("Python int too large to convert to SQLite INTEGER"),
+    sqlalchemy.exc.DataError("UPDATE x", {}, Exception("value out of int32 range")),
+])
+async def test_a_value_out_of_range_that_gets_through_is_the_services_400(
+        exc: Exception) -> None:
     async def handler(request: Request) -> Response:
-        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        raise exc
     app = ServiceApp("x", "/x", [Route("/boom", "GET", handler, auth=False)], "nova", None)
 
     async def asgi(scope, receive, send):  # type: ignore[no-untyped-def]
@@ -57,4 +63,5 @@ async def test_an_overflow_that_gets_through_is_the_services_400() -> None:
         r = await c.get("/x/boom")
     assert r.status_code == 400
     assert r.json() == {"badRequest": {"code": 400,
-                                       "message": "A number in the request is out of range."}}
+                                       "message": "A value in the request is out of range for its "
+                                                  "field."}}
