@@ -13,7 +13,6 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 
 from nubo.core.errors import ValidationError
-from nubo.core.validation import INT64_MAX
 
 NAME_REASON = "printable characters. Can not start or end with whitespace."
 
@@ -108,9 +107,6 @@ def query_int(params: Any, name: str, minimum: int = 0) -> int | None:
     if value < minimum:
         raise ValidationError(f"Invalid input for query parameters {name}. Value: {raw}. "
                               f"{value} is less than the minimum of {minimum}")
-    if value > INT64_MAX:
-        raise ValidationError(f"Invalid input for query parameters {name}. Value: {raw}. "
-                              f"{value} is greater than the maximum of {INT64_MAX}")
     return value
 
 

@@ -38,8 +38,7 @@ def _col(key: str) -> Any:
     return col
 
 
-def _int(params: Any, key: str, lo: int = 0, hi: int = INT64_MAX) -> int | None:
-    """An integer filter, bounded: past 64 bits the database cannot even compare it."""
+def _int(params: Any, key: str, lo: int = 0, hi: int | None = None) -> int | None:
     if key not in params:
         return None
     try:
@@ -48,7 +47,7 @@ def _int(params: Any, key: str, lo: int = 0, hi: int = INT64_MAX) -> int | None:
         raise BadRequest(f"{key} must be an integer, not {params[key]!r}.") from None
     if v < lo:
         raise BadRequest(f"{key} must be at least {lo}.")
-    if v > hi:
+    if hi is not None and v > hi:
         raise BadRequest(f"{key} must be at most {hi}.")
     return v
 
@@ -96,8 +95,9 @@ class ListQuery:
         st = params.get("status")
         if st is not None and st not in STATUSES:
             raise BadRequest(f"Invalid status value: {st}")
-        self.size_min = _int(params, "size_min")
-        self.size_max = _int(params, "size_max")
+        # past 64 bits the database cannot even compare a size with it
+        self.size_min = _int(params, "size_min", hi=INT64_MAX)
+        self.size_max = _int(params, "size_max", hi=INT64_MAX)
         self.os_hidden = _bool(params, "os_hidden")
         self.protected = _bool(params, "protected")
         self.times = [(k, *_time_filter(params[k], k)) for k in ("created_at", "updated_at")
