@@ -18,6 +18,9 @@ apt_install openssh-client libxml2-utils prometheus
 export NUBO_TEST_REQUIRE_DBS=1
 # What the install step provides must not turn into a skip: the guest networking e2e fails then.
 export NUBO_TEST_REQUIRE_GUEST_TOOLS=1
+# ... nor the clients venv (Tempest's response schemas, the openstack CLI) nor the runtime
+# packages (tests/install.py)
+export NUBO_TEST_REQUIRE_CLIENTS=1 NUBO_TEST_REQUIRE_RUNTIME=1
 export NUBO_CLIENTS_VENV="$ROOT/.venv-clients"
 cd "$ROOT"
 log "ruff, mypy"

@@ -19,6 +19,7 @@ from nubo.compute.models import ComputeHost, Instance
 from nubo.compute.models_aggregates import Aggregate, AggregateHost, AggregateMetadata
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.validation import as_int
 
 LOG = logging.getLogger("nubo.compute.aggregates")
 AZ = "availability_zone"
@@ -57,10 +58,10 @@ async def host_aggregate_info(s: AsyncSession) -> tuple[dict[str, str],
 
 def parse_id(raw: str) -> int:
     """Nova's 2.1 ids are integers: anything else is a 400."""
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadRequest("Invalid input received: id must be an integer.") from None
+    value = as_int(raw)     # an id past 64 bits names no row and cannot be looked up
+    if value is None:
+        raise BadRequest("Invalid input received: id must be an integer.")
+    return value
 
 
 class AggregateService:

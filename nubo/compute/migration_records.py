@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import Migration
 from nubo.core.db import Database, utcnow
+from nubo.core.validation import as_int
 
 #: statuses in which a live migration may still be forced to complete or aborted
 LIVE_RUNNING = ("queued", "preparing", "running")
@@ -65,8 +66,9 @@ async def status_of(db: Database, uuid: str) -> str | None:
 async def by_id(db: Database, migration_id: str, instance_uuid: str) -> Migration | None:
     """The row with this (integer) id if it is the instance's (Nova's
     get_by_id_and_instance); None for anything else."""
-    if not migration_id.isdigit():
+    wanted = as_int(migration_id, 0) if migration_id.isdigit() else None
+    if wanted is None:
         return None
     async with db.read() as s:
-        m = await s.get(Migration, int(migration_id))
+        m = await s.get(Migration, wanted)
     return m if m is not None and m.instance_uuid == instance_uuid else None

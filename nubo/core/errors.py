@@ -90,6 +90,10 @@ class PayloadTooLarge(NuboError):
         return "Request is too large."
 
 
+class RangeNotSatisfiable(NuboError):
+    status, title, code = 416, "Requested Range Not Satisfiable", "RangeNotSatisfiable"
+
+
 class UnsupportedMediaType(NuboError):
     status, title, code = 415, "Unsupported Media Type", "UnsupportedMediaType"
 

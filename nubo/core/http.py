@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
+import sqlalchemy.exc
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
@@ -22,7 +23,7 @@ from nubo.core import errors
 from nubo.core.access_rules import allowed
 from nubo.core.context import RequestContext, anonymous
 from nubo.core.microversion import APIVersion, VersionRange
-from nubo.core.validation import validate
+from nubo.core.validation import check_json, validate
 
 LOG = logging.getLogger("nubo.http")
 
@@ -98,6 +99,17 @@ async def read_body(request: Request, max_size: int = DEFAULT_MAX_BODY) -> bytes
     return b"".join(chunks)
 
 
+def parse_json(raw: bytes) -> Any:
+    """A request body's JSON: a 400 when malformed, too deep, or holding an integer out of
+    any column's range (core.validation.check_json)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise errors.ValidationError(f"Malformed JSON in request body: {exc}") from None
+    check_json(body)
+    return body
+
+
 async def read_json(request: Request, schema: dict[str, Any] | None = None,
                     max_size: int = DEFAULT_MAX_BODY) -> Any:
     """Parse and validate a JSON body: a 400 for anything malformed, 413 for too large."""
@@ -111,10 +123,7 @@ async def read_json(request: Request, schema: dict[str, Any] | None = None,
     if ctype and ctype != JSON and not ctype.endswith("+json"):
         raise errors.UnsupportedMediaType(f"Content type {ctype} is not supported; send "
                                           f"{JSON}.")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.ValidationError(f"Malformed JSON in request body: {exc}") from None
+    body = parse_json(raw)
     if schema is not None:
         validate(schema, body)
     return body
@@ -254,6 +263,15 @@ class ServiceApp:
             if err.status >= 500:
                 LOG.error("%s: %s", type(err).__name__, err.message)
             response = fault_response(self.style, err, rid)
+        except (OverflowError, sqlalchemy.exc.DataError):
+            # A value from the request reached the database unchecked: a number SQLite cannot
+            # bind (past 64 bits) or one a PostgreSQL/MariaDB column cannot hold. The request
+            # is what is wrong; logged with the traceback, so that the place that should have
+            # bounded it is found and fixed.
+            LOG.warning("value out of range in %s %s", scope["method"], scope["path"],
+                        exc_info=True)
+            response = fault_response(self.style, errors.BadRequest(
+                "A value in the request is out of range for its field."), rid)
         except Exception:  # noqa: BLE001 - the one place a bug becomes a clean 500
             LOG.exception("unhandled error in %s %s", scope["method"], scope["path"])
             response = fault_response(self.style, errors.NuboError(

@@ -20,6 +20,45 @@ FORMATS = jsonschema.FormatChecker()
 def uuid_like(instance: object) -> bool:
     return not isinstance(instance, str) or uuidutils.is_uuid_like(instance)
 
+#: What a signed 64-bit column holds: every integer column of every database we run on, and
+#: what SQLite can bind at all (a larger Python int is an OverflowError, not a row).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: How deep a request body may nest. orjson writes at most 254 levels back, and a stored
+#: document is rendered inside a few levels of its own (`{"ports": [{"binding:profile": ...}]}`),
+#: so a deeper one would be accepted once and then break every read that shows it.
+MAX_JSON_DEPTH = 100
+
+
+def as_int(raw: str, lo: int = INT64_MIN, hi: int = INT64_MAX) -> int | None:
+    """`raw` as an integer in [lo, hi]; None when it is not one (each service words its own
+    400 from that)."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if lo <= value <= hi else None
+
+
+def check_json(body: Any) -> None:
+    """A 400 for a parsed request body nested deeper than MAX_JSON_DEPTH or holding an
+    integer no database column can store (orjson reads up to 2**64 - 1 as an int)."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            if (type(value) is int and not INT64_MIN <= value <= INT64_MAX):
+                raise ValidationError(f"Invalid input: the integer {value} is out of range "
+                                      f"({INT64_MIN} to {INT64_MAX}).")
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ValidationError(f"Invalid input: the JSON document nests deeper than "
+                                  f"{MAX_JSON_DEPTH} levels.")
+        stack.extend((child, depth + 1) for child in children)
+
 
 def _validator(schema: dict[str, Any]) -> Draft4Validator:
     key = id(schema)

@@ -59,6 +59,13 @@ def _apply(obj: Any, data: dict[str, Any]) -> None:
         obj.extra = extra
 
 
+def _options(current: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+    """Resource options after a request: the given ones set, a null one removed (Keystone's
+    resource_options_ref_to_mapper)."""
+    merged = {**(current or {}), **(data.get("options") or {})}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
 def _as_domain(project: dict[str, Any]) -> dict[str, Any]:
     """A project body with is_domain true, as the domain it creates or updates."""
     return {k: v for k, v in project.items() if k not in ("domain_id", "parent_id", "is_domain")}
@@ -360,7 +367,7 @@ class IdentityService:
             await self._unique(s, m.User, "user", data["name"], domain_id=domain_id)
             u = m.User(id=new_id(), enabled=True, options={}, failed_auth_count=0,
                        created_at=utcnow())
-            _apply(u, {**data, "domain_id": domain_id})
+            _apply(u, {**data, "domain_id": domain_id, "options": _options({}, data)})
             if hashed:
                 u.password_hash, u.password_created_at = hashed, utcnow()
             s.add(u)
@@ -386,7 +393,8 @@ class IdentityService:
                 add_event(s, user_id=id_)
             if data.get("enabled") is True:
                 u.failed_auth_count = 0
-            _apply(u, data)
+            _apply(u, {**data, "options": _options(u.options, data)} if "options" in data
+                   else data)
             if hashed:
                 u.password_hash, u.password_created_at = hashed, utcnow()
                 u.failed_auth_count = 0

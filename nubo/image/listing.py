@@ -10,6 +10,7 @@ from sqlalchemy.sql import ColumnElement
 
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest
+from nubo.core.validation import INT64_MAX
 from nubo.image import models as m
 
 DEFAULT_LIMIT = 25
@@ -44,9 +45,10 @@ def _int(params: Any, key: str, lo: int = 0, hi: int | None = None) -> int | Non
         v = int(params[key])
     except ValueError:
         raise BadRequest(f"{key} must be an integer, not {params[key]!r}.") from None
-    if v < lo or (hi is not None and v > hi):
-        raise BadRequest(f"{key} must be between {lo} and {hi}." if hi is not None
-                         else f"{key} must be at least {lo}.")
+    if v < lo:
+        raise BadRequest(f"{key} must be at least {lo}.")
+    if hi is not None and v > hi:
+        raise BadRequest(f"{key} must be at most {hi}.")
     return v
 
 
@@ -93,8 +95,9 @@ class ListQuery:
         st = params.get("status")
         if st is not None and st not in STATUSES:
             raise BadRequest(f"Invalid status value: {st}")
-        self.size_min = _int(params, "size_min")
-        self.size_max = _int(params, "size_max")
+        # past 64 bits the database cannot even compare a size with it
+        self.size_min = _int(params, "size_min", hi=INT64_MAX)
+        self.size_max = _int(params, "size_max", hi=INT64_MAX)
         self.os_hidden = _bool(params, "os_hidden")
         self.protected = _bool(params, "protected")
         self.times = [(k, *_time_filter(params[k], k)) for k in ("created_at", "updated_at")

@@ -5,14 +5,13 @@ where Tempest has one."""
 from __future__ import annotations
 
 import base64
-import importlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import jsonschema
 import pytest
 
-from tests.api import compute_schemas  # noqa: F401 - puts Tempest on sys.path
+from tests.api.compute_schemas import schema_module
 from tests.api.test_compute_keypairs import ssh_key
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import Api
@@ -33,16 +32,7 @@ def mv(version: str) -> dict[str, str]:
 def check(version: str, module: str, name: str, body: Any) -> None:
     """Validate against Tempest's schema for `version`: the module of the highest
     v2_<minor> package at or below it that has `module` (as Tempest picks them)."""
-    mod = None
-    for minor in range(int(version.split(".")[1]), 0, -1):
-        try:
-            mod = importlib.import_module(
-                f"tempest.lib.api_schema.response.compute.v2_{minor}.{module}")
-            break
-        except ImportError:
-            continue
-    if mod is None:
-        pytest.skip("tempest is not installed")
+    mod = schema_module(version, module)
     jsonschema.Draft4Validator(getattr(mod, name)["response_body"],
                                format_checker=jsonschema.FormatChecker()).validate(body)
 

@@ -17,6 +17,8 @@ import httpx
 import pytest
 import yaml
 
+from tests.install import clients_venv, missing
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,15 +34,12 @@ def nubo_bin() -> str:
 
 
 def clients_bin(name: str) -> str:
-    venv = os.environ.get("NUBO_CLIENTS_VENV", str(ROOT / ".venv-clients"))
-    path = Path(venv) / "bin" / name
+    path = clients_venv() / "bin" / name
     if not path.exists():
         found = shutil.which(name)
         if found:
             return found
-        if os.environ.get("NUBO_TEST_REQUIRE_DBS") == "1":
-            pytest.fail(f"{name} not installed in {venv} (scripts/test.sh installs it)")
-        pytest.skip(f"{name} not installed; run scripts/test.sh")
+        missing("clients", f"{name} is not installed in {clients_venv()}")
     return str(path)
 
 

@@ -36,8 +36,9 @@ import pytest
 
 from nubo.network.dataplane.linux import names
 from tests.e2e.conftest import Cloud, free_port, start_nubo, stop_nubo
-from tests.e2e.test_libvirt_boot import _cleanup_domains, _usable
+from tests.e2e.test_libvirt_boot import _cleanup_domains
 from tests.e2e.test_openstack_cli import osc, osc_json
+from tests.install import need_libvirt, need_tools
 
 WAIT = 240.0          # a ceiling for slow shared machines, not a timed assertion
 CLOUD_ARGS = ("--virt", "libvirt", "--network", "linux")
@@ -163,15 +164,8 @@ def remove_strays(strays: list[tuple[str, str]]) -> None:
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[Net]:
-    why = _usable()
-    if why:
-        pytest.skip(f"libvirt not usable: {why}")
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        if os.environ.get("NUBO_TEST_REQUIRE_GUEST_TOOLS") == "1":
-            pytest.fail(f"{', '.join(missing)} missing but NUBO_TEST_REQUIRE_GUEST_TOOLS=1 "
-                        "(scripts/test.sh installs them)")
-        pytest.skip(f"needs {', '.join(missing)}")
+    need_libvirt()
+    need_tools(*TOOLS, piece="guest_tools")
     # dnsmasq runs as nobody and reads its files under the data dir: pytest's 0700 tmp
     # dirs would not do. Short, too: Unix socket paths hold 107 bytes.
     tmp = Path(tempfile.mkdtemp(prefix="nubo-gn-", dir="/tmp"))

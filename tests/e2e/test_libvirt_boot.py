@@ -9,7 +9,6 @@ failure.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,19 +19,10 @@ import pytest
 
 from tests.e2e.conftest import Cloud, free_port, start_nubo, stop_nubo
 from tests.e2e.test_openstack_cli import osc, osc_json
+from tests.install import need_libvirt
 
 READY = "nubo-guest: ready"
 WAIT = 240.0        # a ceiling for slow shared machines, not a timed assertion
-
-
-def _usable() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root (libvirtd runs guests as root here)"
-    try:
-        from nubo.compute.virt.libvirt.driver import libvirt_usable
-    except ImportError as exc:
-        return f"libvirt-python missing: {exc}"
-    return libvirt_usable()
 
 
 def virsh(*args: str) -> str:
@@ -60,9 +50,7 @@ def _cleanup_domains(data_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    why = _usable()
-    if why:
-        pytest.skip(f"libvirt not usable: {why}")
+    need_libvirt()
     data = tmp_path_factory.mktemp("libvirt") / "data"
     c = start_nubo(data, free_port(), "--virt", "libvirt", test_image=True, timeout=120)
     try:

@@ -21,6 +21,7 @@ from nubo.core.db import Database, async_url
 from nubo.core.migrations import downgrade, upgrade
 from nubo.node import Node
 from tests.conftest import BASE, ID, Api, make_settings
+from tests.install import missing
 
 SERVERS = {"postgresql": "NUBO_TEST_PG_URL", "mariadb": "NUBO_TEST_MYSQL_URL"}
 
@@ -28,9 +29,7 @@ SERVERS = {"postgresql": "NUBO_TEST_PG_URL", "mariadb": "NUBO_TEST_MYSQL_URL"}
 def server_url(kind: str) -> str:
     url = os.environ.get(SERVERS[kind])
     if not url:
-        if os.environ.get("NUBO_TEST_REQUIRE_DBS") == "1":
-            pytest.fail(f"{SERVERS[kind]} is not set but NUBO_TEST_REQUIRE_DBS=1")
-        pytest.skip(f"{SERVERS[kind]} not set (scripts/test.sh sets it)")
+        missing("dbs", f"{SERVERS[kind]} is not set")
     return url
 
 

@@ -46,14 +46,19 @@ from nubo.network.dataplane.linux import names
 from nubo.network.dataplane.linux.apply_links import list_netns
 from nubo.network.dataplane.linux.driver import LinuxConfig, LinuxDataplane
 from nubo.network.dataplane.linux.procs import read_pid
+from tests.install import need_tools
 
 TOOLS = ("ip", "bridge", "nft", "dnsmasq", "busybox", "ping", "setsid")
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0,
                        reason="needs root: creates namespaces, bridges and nft tables"),
-    pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
-                       reason=f"needs {', '.join(TOOLS)} (scripts/lib.sh RUNTIME_PKGS)"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    need_tools(*TOOLS)     # scripts/lib.sh RUNTIME_PKGS
+
 
 UDHCPC_SCRIPT = """#!/bin/sh
 case "$1" in

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from nubo.guest import BuildResult, build_test_image
 from nubo.guest.configdrive import build_config_drive
+from tests.install import need_tools
 
 QEMU = "qemu-system-x86_64"
 BOOT_TIMEOUT = 120.0
@@ -31,9 +31,7 @@ HOSTNAME = "nubo-it-vm"
 
 
 def _need(*tools: str) -> None:
-    missing = [t for t in tools if not shutil.which(t)]
-    if missing:
-        pytest.skip(f"{missing} not installed (scripts/lib.sh RUNTIME_PKGS installs them)")
+    need_tools(*tools)     # scripts/lib.sh RUNTIME_PKGS
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,14 @@ from nubo.compute.virt.libvirt.caps import host_capabilities, pinned_cpus, vnc_a
 from nubo.compute.virt.libvirt.disks import InstanceDisks
 from nubo.compute.virt.libvirt.host import configure_qemu_conf
 from nubo.compute.virt.libvirt.imagecache import ImageCache, base_name
+from tests.install import missing, need_tools, required
 
-pytestmark = pytest.mark.skipif(not shutil.which("qemu-img"), reason="qemu-img not installed")
+
+@pytest.fixture(autouse=True)
+def _qemu_img() -> None:
+    need_tools("qemu-img")
+
+
 GiB = 1024 ** 3
 
 
@@ -214,12 +220,15 @@ def test_kvm_probe_sees_a_kernel_boot(tmp_path: Path) -> None:
     its root-mount panic counts as success; a missing kernel image does not."""
     from nubo.compute.virt.libvirt import probe
     cache = Path(os.environ.get("NUBO_TEST_GUEST_CACHE", f"/tmp/nubo-guest-cache-{os.getuid()}"))
-    if not shutil.which(probe.QEMU):
-        pytest.skip("qemu-system-x86_64 not installed")
+    need_tools(probe.QEMU)
     kernel = probe.find_kernel(tmp_path, cache)
+    if kernel is None and required("runtime"):
+        from nubo.guest import build_test_image
+        build_test_image(cache)     # as tests/integration/test_guest_image.py does first
+        kernel = probe.find_kernel(tmp_path, cache)
     if kernel is None:
-        pytest.skip("no kernel: build the test image first (tests/integration/"
-                    "test_guest_image.py)")
+        missing("runtime", "no kernel: build the test image first (tests/integration/"
+                "test_guest_image.py)")
     assert probe.run_probe(kernel, timeout=60, accel="tcg") == ""
     assert probe.run_probe(tmp_path / "missing", timeout=10, accel="tcg").startswith(
         "qemu exited")

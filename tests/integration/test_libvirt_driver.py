@@ -18,18 +18,9 @@ import pytest
 
 from nubo.compute import states
 from nubo.compute.virt.base import InstanceSpec, SpawnFailed
+from tests.install import need_libvirt
 
 GUEST_CACHE = Path(os.environ.get("NUBO_TEST_GUEST_CACHE", f"/tmp/nubo-guest-cache-{os.getuid()}"))
-
-
-def _usable() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root"
-    try:
-        from nubo.compute.virt.libvirt.driver import libvirt_usable
-    except ImportError as exc:
-        return str(exc)
-    return libvirt_usable()
 
 
 def _spec(flavor_disk: int = 1, ram: int = 128, **kw: object) -> InstanceSpec:
@@ -57,9 +48,7 @@ def _cleanup(data_dir: Path) -> None:
 
 @pytest.fixture
 async def driver(tmp_path: Path) -> AsyncIterator[object]:
-    why = _usable()
-    if why:
-        pytest.skip(f"libvirt not usable: {why}")
+    need_libvirt()
     from nubo.guest import build_test_image
     image = (await asyncio.to_thread(build_test_image, GUEST_CACHE)).path
     from nubo.compute.virt.libvirt.driver import LibvirtDriver, LibvirtOptions

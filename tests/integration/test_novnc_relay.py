@@ -18,6 +18,7 @@ from websockets.exceptions import InvalidStatus
 
 from nubo.compute.novnc import NOVNC_DIR, POLICY_VIOLATION, NoVncApp, _OnceWithinTtl
 from nubo.core.app import NuboApp
+from tests.install import missing
 
 RFB_HELLO = b"RFB 003.008\n"
 
@@ -191,8 +192,9 @@ async def test_websocket_elsewhere_refused(cloud: Cloud) -> None:
     assert err.value.response.status_code == 403
 
 
-@pytest.mark.skipif(not NOVNC_DIR.is_dir(), reason="Debian package novnc not installed")
 async def test_serves_novnc_pages(cloud: Cloud) -> None:
+    if not NOVNC_DIR.is_dir():
+        missing("runtime", "Debian package novnc not installed")
     async with httpx.AsyncClient(base_url=cloud.base) as http:
         page = await http.get("/vnc/vnc_lite.html")
         assert page.status_code == 200 and "noVNC" in page.text

@@ -5,7 +5,6 @@ NicConfig (the image's hw_vif_model, the network's MTU, the dataplane's tap name
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,6 +17,7 @@ from nubo.compute.virt.libvirt.disks import DiskSet
 from nubo.compute.virt.libvirt.nics import tap_missing, vif_dev
 from nubo.compute.virt.libvirt.xml import domain_xml, interface_xml
 from nubo.network.dataplane.linux.names import tap_name
+from tests.install import need_tools
 from tests.unit.test_libvirt_xml import full_config
 
 PORT = "3f2c1e5a-9d1b-4c6e-8a7f-0b1c2d3e4f50"
@@ -101,9 +101,8 @@ def test_driver_gives_the_guest_a_nic_per_vif(tmp_path: Path) -> None:
             for i in root.findall("devices/interface")] == [VIF.mac, second.mac]
 
 
-@pytest.mark.skipif(not shutil.which("virt-xml-validate") or not shutil.which("xmllint"),
-                    reason="virt-xml-validate (libvirt-clients + libxml2-utils) not installed")
 def test_domain_with_tap_nics_validates_against_libvirts_schema(tmp_path: Path) -> None:
+    need_tools("virt-xml-validate", "xmllint")     # libvirt-clients, libxml2-utils
     cfg = full_config(nics=(NicConfig(VIF.mac, VIF.dev, mtu=1450),
                             NicConfig("fa:16:3e:00:00:02", "tapb", model="e1000"),
                             NicConfig("fa:16:3e:00:00:03", "tapc", vhost=True)))

@@ -37,6 +37,7 @@ from nubo.compute.virt.libvirt.config import (
     domain_name,
 )
 from nubo.compute.virt.libvirt.xml import domain_xml
+from tests.install import missing
 
 UUID = "6711e1a2-4c1f-4f8e-9b7e-1d2c3b4a5f60"
 N = {"nova": NOVA_NS}
@@ -410,7 +411,10 @@ def _variants() -> Iterator[DomainConfig]:
 
 @pytest.fixture
 def test_driver() -> Iterator[Any]:
-    libvirt = pytest.importorskip("libvirt")
+    try:
+        import libvirt
+    except ImportError:
+        missing("runtime", "libvirt-python not installed")
     conn = libvirt.open("test:///default")
     yield conn
     conn.close()

@@ -15,6 +15,7 @@ from nubo.compute.validation import query_int, read_body, validate
 from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, version
 from nubo.core.microversion import APIVersion
+from nubo.core.validation import as_int
 
 MAX_LIMIT = 1000
 FM = "os_compute_api:os-flavor-manage:"
@@ -43,10 +44,10 @@ def _query(request: Request) -> FlavorQuery:
                 raise BadRequest(f"Invalid is_public filter [{raw}]")
     for name, attr in (("minRam", "min_memory_mb"), ("minDisk", "min_root_gb")):
         if name in p:
-            try:
-                setattr(q, attr, int(p[name]))
-            except ValueError:
-                raise BadRequest(f"Invalid {name} filter [{p[name]}]") from None
+            value = as_int(p[name])     # beyond 64 bits no column can be compared with it
+            if value is None:
+                raise BadRequest(f"Invalid {name} filter [{p[name]}]")
+            setattr(q, attr, value)
     q.sort_key = _enum(p, "sort_key", schemas.VALID_SORT_KEYS, "flavorid")
     q.sort_dir = _enum(p, "sort_dir", ["asc", "desc"], "asc")
     limit = query_int(p, "limit")

@@ -20,7 +20,25 @@ PASSWORD = {"type": ["string", "null"], "minLength": 1, "maxLength": 4096}
 TAG = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[^,/]*$"}
 TAGS = {"type": "array", "items": TAG, "maxItems": 80, "uniqueItems": True}
 TIMESTAMP = {"type": ["string", "null"], "maxLength": 64}
-OPTIONS = {"type": "object"}
+_NULLABLE_BOOL = {"type": ["boolean", "null"]}
+
+
+def registry(props: dict[str, Any]) -> dict[str, Any]:
+    """A resource option registry's schema, as Keystone's ResourceOptionRegistry.json_schema:
+    only the registered options, each nullable (null removes it)."""
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+#: keystone/identity/backends/resource_options.py: the options a user may carry.
+USER_OPTIONS = registry({
+    **{name: _NULLABLE_BOOL for name in (
+        "ignore_change_password_upon_first_use", "ignore_password_expiry",
+        "ignore_lockout_failure_attempts", "lock_password", "ignore_user_inactivity",
+        "multi_factor_auth_enabled")},
+    "multi_factor_auth_rules": {"type": ["array", "null"], "uniqueItems": True, "items": {
+        "type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}}})
+#: keystone/resource/backends/resource_options.py: projects and domains have `immutable`.
+OPTIONS = registry({"immutable": _NULLABLE_BOOL})
 
 
 def wrap(key: str, inner: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +73,7 @@ PROJECT_TAGS = {"type": "object", "properties": {"tags": TAGS}, "required": ["ta
                 "additionalProperties": False}
 
 _user = {"name": NAME, "description": DESCRIPTION, "enabled": BOOLEAN, "domain_id": ID,
-         "default_project_id": NULLABLE_ID, "password": PASSWORD, "options": OPTIONS,
+         "default_project_id": NULLABLE_ID, "password": PASSWORD, "options": USER_OPTIONS,
          "email": {"type": ["string", "null"], "maxLength": 255}}
 USER_CREATE = wrap("user", entity(_user, ["name"]))
 USER_UPDATE = wrap("user", entity(_user, min_props=1))
@@ -69,8 +87,7 @@ GROUP_CREATE = wrap("group", entity(_group, ["name"]))
 GROUP_UPDATE = wrap("group", entity(_group, min_props=1))
 
 _role = {"name": NAME, "description": DESCRIPTION, "domain_id": NULLABLE_ID,
-         "options": {"type": "object", "properties": {"immutable": {"type": ["boolean", "null"]}},
-                     "additionalProperties": False}}
+         "options": OPTIONS}
 ROLE_CREATE = wrap("role", entity(_role, ["name"]))
 ROLE_UPDATE = wrap("role", entity(_role, min_props=1))
 

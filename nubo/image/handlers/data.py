@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from nubo.core.errors import BadRequest, UnsupportedMediaType
+from nubo.core.errors import BadRequest, RangeNotSatisfiable, UnsupportedMediaType
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.image import schemas
 from nubo.image.api import api
+
+#: webob's byte range syntax, which Glance parses the Range header with (one range only).
+_RANGE = re.compile(r"bytes *= *(\d*) *- *(\d*)", re.I)
+
+
+def _range(request: Request, size: int) -> str | None:
+    """The request's Range checked as Glance's get_range_from_request does, with its statuses
+    and messages, rewritten as the plain `bytes=a-b` Starlette then serves (None: no Range)."""
+    raw = request.headers.get("range")
+    if raw is None:
+        return None
+    if "," in raw:
+        raise BadRequest("Requests with multiple ranges are not supported in Glance. You may "
+                         "make multiple single-range requests instead.")
+    m = _RANGE.match(raw)
+    first, last = (m.group(1), m.group(2)) if m else ("", "")
+    if not first and not last or (first and last and int(first) > int(last)):
+        raise RangeNotSatisfiable("Invalid Range header.")
+    if first and int(first) >= size or not first and size == 0:
+        raise RangeNotSatisfiable(f"Invalid start position in Range header. Start position "
+                                  f"MUST be in the inclusive range [0, {size - 1}].")
+    # a suffix (bytes=-N) is the last N bytes, all of them when N is the size or more
+    start = int(first) if first else max(size - int(last), 0)
+    end = min(int(last), size - 1) if first and last else size - 1
+    return f"bytes={start}-{end}"
 
 
 class ImageFileResponse(FileResponse):
@@ -72,6 +99,10 @@ async def download(request: Request) -> Response:
     img, path = await a.data.open(ctx, request.path_params["image_id"])
     if path is None:
         return no_content()
+    wanted = _range(request, img.size or 0)
+    if wanted is not None:      # what Starlette reads: only ever a range Glance accepts
+        request.scope["headers"] = [(k, v) for k, v in request.scope["headers"]
+                                    if k.lower() != b"range"] + [(b"range", wanted.encode())]
     headers = {"Content-MD5": img.checksum or ""}
     return ImageFileResponse(path, media_type="application/octet-stream", headers=headers)
 

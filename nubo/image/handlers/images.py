@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.errors import BadRequest, Forbidden, UnsupportedMediaType
-from nubo.core.http import context, json_response, no_content, read_body, read_json
+from nubo.core.http import context, json_response, no_content, parse_json, read_body, read_json
 from nubo.core.validation import validate
 from nubo.image import schemas, views
 from nubo.image.api import api
@@ -113,10 +112,7 @@ async def update(request: Request) -> Response:
         raise UnsupportedMediaType(f"Unsupported Content-Type {ctype!r}: send "
                                    f"{PATCH_TYPES[0]}.")
     raw = await read_body(request, a.max_body)
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"Malformed JSON in request body: {exc}") from None
+    body = parse_json(raw)
     ops = _patch_ops(body)
     image_id = request.path_params["image_id"]
     current = (await a.images.get(ctx, image_id)).image
