@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import Conflict, Forbidden, PolicyNotAuthorized
+from nubo.core.errors import Conflict, PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
 from nubo.network import attrs, body, bulk, dhcp_opts, errors, listing, ports, routers
 from nubo.network import models as m
-from nubo.network.api import api, get_network
+from nubo.network.api import api, check_network_ownership, get_network
 from nubo.network.models_l3 import Router
 
 UPDATE = ("name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
@@ -96,15 +96,6 @@ ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface
                            "network:ha_router_replicated_interface")
 
 
-def _check_network_owner(ctx: RequestContext, net: m.Network, project: str) -> None:
-    """Neutron's OwnershipValidationHook: a non-admin's port goes on its own network or a
-    shared one (an external network is not shared by being external)."""
-    if ctx.is_admin or net.shared or net.project_id == project:
-        return
-    raise Forbidden(f"Tenant {project} not allowed to create port on this network",
-                    code="HTTPForbidden")
-
-
 async def _check_device(session: AsyncSession, ctx: RequestContext, owner: str,
                         device_id: str, project: str) -> None:
     """Neutron's _enforce_device_owner_not_router_intf_or_device_id: a non-admin may not
@@ -142,10 +133,10 @@ async def create(request: Request) -> Response:
         for a in items:
             net = await get_network(s, ctx, a["network_id"])
             project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
+            check_network_ownership(ctx, net, project, "port")
             _enforce(request, "create", a, project, net)
             if project != ctx.project_id:
                 na.enforce(ctx, "admin_only")
-            _check_network_owner(ctx, net, project)
             await _check_device(s, ctx, str(a.get("device_owner") or ""),
                                 str(a.get("device_id") or ""), project)
             made.append(await ports.create_port(s, ctx, a))

@@ -139,6 +139,12 @@ async def test_port_on_another_projects_unshared_network_is_403(api: Api) -> Non
     assert r.status_code == 403, r.text
     assert len((await api.ok("GET", f"{N}/ports?network_id={public['id']}"))["ports"]) \
         == count
+    # a subnet on it is refused the same way, before policy
+    r = await api.req("POST", f"{N}/subnets", tok, json={"subnet": {
+        "network_id": public["id"], "cidr": "10.66.0.0/24", "ip_version": 4}})
+    assert r.status_code == 403, r.text
+    assert r.json()["NeutronError"]["message"] == \
+        f"Tenant {demo_pid} not allowed to create subnet on this network"
     hidden = await admin_net(api)
     r = await api.req("POST", f"{N}/ports", tok, json={"port": {"network_id": hidden}})
     assert r.status_code == 404, r.text
