@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nubo.compute.networking import ComputeNetworking
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import Api
 
@@ -69,6 +70,11 @@ async def test_foreign_server_device_id_is_no_nic_of_that_server(api: Api) -> No
     assert "private" not in shown["addresses"], shown["addresses"]
     detail = (await api.ok("GET", f"{S}/detail"))["servers"]
     assert all("private" not in s["addresses"] for s in detail)
+    # nor does the metadata service take the port's address for admin's server (it would
+    # hand demo's guest admin's user data and keys)
+    glue = ComputeNetworking(api.node.db)
+    addr = made["fixed_ips"][0]["ip_address"]
+    assert await glue.resolve(addr, private["id"], None) is None
     # detaching it through admin's server is refused: it is not attached
     r = await api.req("DELETE", f"{S}/{sid}/os-interface/{made['id']}")
     assert r.status_code == 404, r.text
