@@ -55,7 +55,7 @@ def _visible(ctx: RequestContext, net: nm.Network) -> bool:
 
 
 def _foreign() -> ColumnElement[bool]:
-    """The port names by its device_id a server of another project than its own."""
+    """Whether the port's device_id names a server of another project than the port's."""
     return exists().where(Instance.id == nm.Port.device_id,
                           Instance.project_id != nm.Port.project_id)
 
