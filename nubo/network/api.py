@@ -79,6 +79,16 @@ async def get_network(session: AsyncSession, ctx: RequestContext, network_id: st
     return n
 
 
+def check_project(ctx: RequestContext, a: dict[str, Any]) -> str:
+    """The project a create body is for; Neutron's populate_project_id: only an admin may
+    name another project than the caller's (a 400, before any policy)."""
+    given = [a[k] for k in ("project_id", "tenant_id") if a.get(k)]
+    if not ctx.is_admin and any(p != ctx.project_id for p in given):
+        raise errors.bad_request("Specifying 'project_id' or 'tenant_id' other than the "
+                                 "authenticated project in request requires admin privileges")
+    return str(given[0]) if given else ctx.project_id or ""
+
+
 def check_network_ownership(ctx: RequestContext, net: m.Network, project: str,
                             resource: str) -> None:
     """Neutron's OwnershipValidationHook, before policy: a non-admin's port or subnet goes on

@@ -15,7 +15,7 @@ from nubo.core.errors import Conflict, PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
 from nubo.network import attrs, body, bulk, dhcp_opts, errors, listing, ports, routers
 from nubo.network import models as m
-from nubo.network.api import api, check_network_ownership, get_network
+from nubo.network.api import api, check_network_ownership, check_project, get_network
 from nubo.network.models_l3 import Router
 
 UPDATE = ("name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
@@ -131,8 +131,8 @@ async def create(request: Request) -> Response:
     made = []
     async with na.db.write() as s:
         for a in items:
+            project = check_project(ctx, a)
             net = await get_network(s, ctx, a["network_id"])
-            project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
             check_network_ownership(ctx, net, project, "port")
             _enforce(request, "create", a, project, net)
             if project != ctx.project_id:

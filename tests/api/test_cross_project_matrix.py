@@ -363,6 +363,18 @@ def _write_into_own_cases(i: dict[str, str]) -> list[Case]:
              {"addFloatingIp": {"address": i["fip2_addr"]}}),
         Case("server", "remove_foreign_floating_ip", "POST", f"{sv}/action", 404,
              {"removeFloatingIp": {"address": i["fip_addr"]}}),
+        *[Case(kind, "create_for_foreign_project", "POST", f"{N}/{coll}", 400,
+               {kind: {**body, "project_id": i["project"]}},
+               watch=("nets", "subs", "ports", "routers", "pools", "sgs", "fips"))
+          for kind, coll, body in (
+              ("network", "networks", {"name": "x"}),
+              ("subnet", "subnets", {"network_id": i["demo_net"], "cidr": "10.64.0.0/24",
+                                     "ip_version": 4}),
+              ("port", "ports", {"network_id": i["demo_net"]}),
+              ("router", "routers", {"name": "x"}),
+              ("subnetpool", "subnetpools", {"name": "x", "prefixes": ["10.210.0.0/16"]}),
+              ("security_group", "security-groups", {"name": "x"}),
+              ("floatingip", "floatingips", {"floating_network_id": i["public"]}))],
         Case("image", "member_of_foreign_image", "POST", f"{G}/images/{i['image']}/members",
              404, {"member": "demo"}),
     ]
@@ -374,6 +386,8 @@ def _reads(i: dict[str, str]) -> dict[str, tuple[str, bool, dict[str, str] | Non
         name: (path, False, None) for name, path in (
             ("net", f"{N}/networks/{i['net']}"), ("sub", f"{N}/subnets/{i['sub']}"),
             ("ports", f"{N}/ports"), ("router", f"{N}/routers/{i['router']}"),
+            ("nets", f"{N}/networks"), ("subs", f"{N}/subnets"), ("routers", f"{N}/routers"),
+            ("pools", f"{N}/subnetpools"),
             ("fips", f"{N}/floatingips"), ("sgs", f"{N}/security-groups"),
             ("rules", f"{N}/security-group-rules"),
             ("pool", f"{N}/subnetpools/{i['pool']}"),
