@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
-from nubo.compute.networking import OWNER_PREFIX
+from nubo.compute.networking import OWNER_PREFIX, check_external_attach, is_nic_of, nics_of
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
@@ -84,7 +84,7 @@ class InterfaceService:
         inst = (await self.servers.get(ctx, sid)).instance
         async with self.db.read() as s:
             ports = list((await s.execute(select(nm.Port).where(
-                nm.Port.device_id == inst.id).order_by(nm.Port.created_at, nm.Port.id)))
+                nics_of(inst.id)).order_by(nm.Port.created_at, nm.Port.id)))
                 .scalars())
             return inst, await _attachments(s, inst, ports)
 
@@ -94,7 +94,7 @@ class InterfaceService:
             port = await s.get(nm.Port, port_id)
             if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
                 raise NotFound(f"Port id {port_id} could not be found.")
-            if port.device_id != inst.id:
+            if not is_nic_of(port, inst):
                 raise NotFound(f"Instance {inst.id} does not have a port with id {port_id}")
             return (await _attachments(s, inst, [port]))[0]
 
@@ -234,7 +234,7 @@ class InterfaceService:
         async with self.db.read() as s:
             inst = await s.get(Instance, sid)
             port = await s.get(nm.Port, port_id)
-        if inst is None or port is None or port.device_id != sid:
+        if inst is None or not is_nic_of(port, inst):
             return                      # gone meanwhile: nothing left to detach
         if inst.host:
             try:
@@ -254,7 +254,7 @@ class InterfaceService:
             if inst is not None:
                 _forget(inst, port_id)
             port = await s.get(nm.Port, port_id)
-            if port is None or port.device_id != sid:
+            if port is None or inst is None or not is_nic_of(port, inst):
                 return
             if made:
                 await nports.delete_port(s, port_id)
@@ -277,7 +277,7 @@ class InterfaceService:
                 raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
             if port_id is not None:
                 port = await s.get(nm.Port, port_id)
-                if port is None or port.device_id != inst.id:
+                if not is_nic_of(port, inst):
                     raise NotFound(f"Port {port_id} is not attached")
             now = utcnow()
             s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
@@ -343,8 +343,11 @@ async def _given_port(s: AsyncSession, ctx: RequestContext, inst: Instance,
         raise NotFound(f"Port id {port_id} could not be found.")
     if port.device_id:
         raise Conflict(f"Port {port_id} is still in use.")
-    if port.project_id != inst.project_id and not ctx.is_admin:
+    if port.project_id != inst.project_id:      # Nova's PortNotUsable, for admins too
         raise BadRequest(f"Port {port_id} not usable for instance {inst.id}.")
+    net = await s.get(nm.Network, port.network_id)
+    if net is not None:
+        check_external_attach(ctx, net)
     if not (await nports.ips_of(s, [port.id]))[port.id]:
         raise BadRequest(f"Port {port_id} requires a FixedIP in order to be used.")
     return port
@@ -354,9 +357,10 @@ async def _network(s: AsyncSession, ctx: RequestContext, inst: Instance,
                    net_id: str | None) -> nm.Network:
     if net_id:
         net = await s.get(nm.Network, net_id)
-        if net is None or not (ctx.is_admin or net.shared or
+        if net is None or not (ctx.is_admin or net.shared or net.external or
                                net.project_id in (ctx.project_id, inst.project_id)):
             raise NotFound(f"Network {net_id} could not be found.")
+        check_external_attach(ctx, net)
         return net
     nets = [n for n in (await s.execute(select(nm.Network).where(
         nm.Network.external.is_(False)))).scalars()

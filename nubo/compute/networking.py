@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute.models import Instance
 from nubo.compute.virt.base import VifSpec
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.metadata.content import PortFacts
 from nubo.network import models as nm
 from nubo.network import ports as nports
@@ -50,7 +51,41 @@ def _answers(req: dict[str, Any], port: nm.Port) -> bool:
 
 
 def _visible(ctx: RequestContext, net: nm.Network) -> bool:
-    return ctx.is_admin or net.shared or net.project_id == ctx.project_id
+    return ctx.is_admin or net.shared or net.project_id == ctx.project_id or net.external
+
+
+def _foreign() -> ColumnElement[bool]:
+    """Whether the port's device_id names a server of another project than the port's."""
+    return exists().where(Instance.id == nm.Port.device_id,
+                          Instance.project_id != nm.Port.project_id)
+
+
+def nics_of(instance_id: str) -> ColumnElement[bool]:
+    """The ports that are a server's NICs, as Nova asks Neutron for them:
+    list_ports(tenant_id=instance.project_id, device_id=instance.uuid). Anyone may write any
+    device_id into a port of their own; only a port of the server's project is its NIC.
+    (Written as "no server of another project" so that a device id with no server row at
+    all, as in the glue's own tests, still finds its ports.)"""
+    return and_(nm.Port.device_id == instance_id, ~_foreign())
+
+
+def nics_of_any(instance_ids: Sequence[str]) -> ColumnElement[bool]:
+    """`nics_of` for many servers at once."""
+    return and_(nm.Port.device_id.in_(list(instance_ids)), ~_foreign())
+
+
+def is_nic_of(port: nm.Port | None, inst: Instance) -> bool:
+    """`nics_of` for one port at hand."""
+    return port is not None and port.device_id == inst.id and \
+        port.project_id == inst.project_id
+
+
+def check_external_attach(ctx: RequestContext, net: nm.Network) -> None:
+    """Nova's _check_external_network_attach (policy network:attach_external_network,
+    admin only): no NIC of a non-admin on an external network that is not shared."""
+    if net.external and not net.shared and not ctx.is_admin:
+        raise Forbidden(f"It is not allowed to create an interface on external network "
+                        f"{net.id}")
 
 
 class ComputeNetworking:
@@ -100,10 +135,17 @@ class ComputeNetworking:
                 raise BadRequest(f"Port id {req['port']} could not be found.")
             if port.device_id:
                 raise Conflict(f"Port {port.id} is still in use.")
+            if port.project_id != ctx.project_id:
+                # Nova's PortNotUsable: only a port of the server's own project
+                raise BadRequest(f"Port {port.id} not usable for instance.")
+            pnet = await s.get(nm.Network, port.network_id)
+            if pnet is not None:
+                check_external_attach(ctx, pnet)
             return NetRequest(port_id=port.id, network_id=port.network_id, tag=tag)
         net = await s.get(nm.Network, req.get("uuid") or "")
         if net is None or not _visible(ctx, net):
             raise BadRequest(f"Network {req.get('uuid')} could not be found.")
+        check_external_attach(ctx, net)
         fixed = req.get("fixed_ip")
         if fixed:
             subnets = (await s.execute(select(nm.Subnet).where(
@@ -130,7 +172,7 @@ class ComputeNetworking:
         owner = OWNER_PREFIX + (availability_zone or "nova")
         async with self.db.write() as s:
             have = {p.network_id: p for p in (await s.execute(select(nm.Port).where(
-                nm.Port.device_id == instance_id))).scalars()}
+                nics_of(instance_id)))).scalars()}
             groups = await self._group_ids(s, ctx, security_groups)
             ids = []
             for req in requested:
@@ -177,7 +219,7 @@ class ComputeNetworking:
         ctx = RequestContext(request_id="req-compute-bind", roles=("admin",))
         async with self.db.write() as s:
             ports = (await s.execute(select(nm.Port).where(
-                nm.Port.device_id == instance_id).order_by(nm.Port.created_at))).scalars()
+                nics_of(instance_id)).order_by(nm.Port.created_at))).scalars()
             changed = []
             for port in ports:
                 if port.binding_host_id != host:
@@ -191,7 +233,7 @@ class ComputeNetworking:
         async with self.db.read() as s:
             rows = (await s.execute(select(nm.Port.id, nm.Port.status,
                                            nm.Port.binding_host_id).where(
-                nm.Port.device_id == instance_id))).all()
+                nics_of(instance_id)))).all()
         return {pid: (status, host or "") for pid, status, host in rows}
 
     async def vifs(self, instance_id: str,
@@ -201,7 +243,7 @@ class ComputeNetworking:
         async with self.db.read() as s:
             rows = list((await s.execute(select(nm.Port, nm.Network.mtu).join(
                 nm.Network, nm.Network.id == nm.Port.network_id).where(
-                nm.Port.device_id == instance_id).order_by(
+                nics_of(instance_id)).order_by(
                 nm.Port.created_at, nm.Port.id))).all())
         left = [(port, mtu) for port, mtu in rows]
         ordered = []
@@ -261,7 +303,7 @@ class ComputeNetworking:
         """Delete the ports we made for the server; unbind the ones the user gave us."""
         async with self.db.write() as s:
             ports = (await s.execute(select(nm.Port).where(
-                nm.Port.device_id == instance_id))).scalars().all()
+                nics_of(instance_id)))).scalars().all()
             for port in ports:
                 if port.id in given:
                     port.device_id, port.device_owner = "", ""
@@ -292,7 +334,7 @@ class ComputeNetworking:
                    nm.IPAllocation.ip_address)
             .join(nm.Network, nm.Network.id == nm.Port.network_id)
             .outerjoin(nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id)
-            .where(nm.Port.device_id.in_(list(instance_ids)))
+            .where(nics_of_any(instance_ids))
             .order_by(nm.Port.created_at, nm.IPAllocation.ip_address))).all()
         if with_ports is not None:
             with_ports.update(r.device_id for r in found)
@@ -317,7 +359,7 @@ class ComputeNetworking:
         """The server's ports as its metadata and config drive describe them."""
         async with self.db.read() as s:
             ports = (await s.execute(select(nm.Port).where(
-                nm.Port.device_id == instance_id).order_by(nm.Port.created_at))).scalars().all()
+                nics_of(instance_id)).order_by(nm.Port.created_at))).scalars().all()
             out = []
             for port in ports:
                 net = await s.get(nm.Network, port.network_id)
@@ -354,5 +396,5 @@ class ComputeNetworking:
             row = (await s.execute(select(nm.Port.device_id).join(
                 nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id).where(
                 nm.IPAllocation.ip_address == ip, nm.IPAllocation.network_id.in_(nets),
-                nm.Port.device_owner.startswith(OWNER_PREFIX)))).first()
+                nm.Port.device_owner.startswith(OWNER_PREFIX), ~_foreign()))).first()
             return str(row[0]) if row else None

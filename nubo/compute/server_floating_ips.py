@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute.networking import is_nic_of, nics_of
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
@@ -29,7 +30,7 @@ class ServerFloatingIps:
         async with self.db.write() as s:
             inst = await self.servers._load(s, ctx, sid)
             ports = list((await s.execute(select(nm.Port).where(
-                nm.Port.device_id == inst.id).order_by(nm.Port.created_at, nm.Port.id)))
+                nics_of(inst.id)).order_by(nm.Port.created_at, nm.Port.id)))
                 .scalars())
             if not ports:
                 raise BadRequest("Instance network is not ready yet")
@@ -67,11 +68,9 @@ class ServerFloatingIps:
             fip = await _by_address(s, ctx, address)
             if fip is None:
                 raise NotFound(f"Floating IP not found for address {address}.")
-            owner = None
-            if fip.fixed_port_id:
-                port = await s.get(nm.Port, fip.fixed_port_id)
-                owner = port.device_id if port is not None else None
-            if not fip.fixed_port_id or owner != sid:
+            inst = await self.servers._load(s, ctx, sid)
+            port = await s.get(nm.Port, fip.fixed_port_id) if fip.fixed_port_id else None
+            if not is_nic_of(port, inst):
                 raise Conflict(f"Floating IP {address} is not associated with instance "
                                f"{sid}.")
             await floatingips.update_fip(s, ctx, fip, {"port_id": None})

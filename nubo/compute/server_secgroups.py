@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.models import Instance
+from nubo.compute.networking import nics_of, nics_of_any
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, NotFound
@@ -97,7 +98,7 @@ async def bindings(s: AsyncSession, instance_ids: Sequence[str]
         select(nm.Port.device_id, nm.Port.id, SecurityGroup)
         .outerjoin(nm.PortSecurityGroup, nm.PortSecurityGroup.port_id == nm.Port.id)
         .outerjoin(SecurityGroup, SecurityGroup.id == nm.PortSecurityGroup.security_group_id)
-        .where(nm.Port.device_id.in_(list(instance_ids)))
+        .where(nics_of_any(instance_ids))
         .order_by(nm.Port.created_at, nm.Port.id))).all()
     for device_id, _, group in rows:
         groups = out.setdefault(device_id, [])
@@ -132,7 +133,7 @@ async def _find(s: AsyncSession, ctx: RequestContext, name: str) -> SecurityGrou
 
 async def _ports(s: AsyncSession, inst: Instance) -> list[nm.Port]:
     ports = list((await s.execute(select(nm.Port).where(
-        nm.Port.device_id == inst.id).order_by(nm.Port.created_at, nm.Port.id))).scalars())
+        nics_of(inst.id)).order_by(nm.Port.created_at, nm.Port.id))).scalars())
     if not ports:
         raise NotFound(f"instance_id {inst.id} could not be found as device id on any ports")
     return ports

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
+from nubo.compute.networking import nics_of_any
 from nubo.compute.servers import ServerView
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest
@@ -118,7 +119,7 @@ async def filter_by_ip(s: AsyncSession, rows: list[Any], q: dict[str, Any]) -> l
         found = (await s.execute(
             select(nm.Port.device_id, nm.IPAllocation.ip_address)
             .join(nm.IPAllocation, nm.IPAllocation.port_id == nm.Port.id)
-            .where(nm.Port.device_id.in_(ids[i:i + 500])))).all()
+            .where(nics_of_any(ids[i:i + 500])))).all()
         for device_id, address in found:
             rx = v4 if ipaddress.ip_address(address).version == 4 else v6
             if rx is not None and rx.match(address):

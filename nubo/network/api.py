@@ -14,6 +14,7 @@ from starlette.requests import Request
 from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
+from nubo.core.errors import Forbidden
 from nubo.core.policy import Policy
 from nubo.network import errors
 from nubo.network import models as m
@@ -76,6 +77,27 @@ async def get_network(session: AsyncSession, ctx: RequestContext, network_id: st
     if n is None or not can_see_network(ctx, n):
         raise errors.not_found("Network", network_id)
     return n
+
+
+def check_project(ctx: RequestContext, a: dict[str, Any]) -> str:
+    """The project a create body is for; Neutron's populate_project_id: only an admin may
+    name another project than the caller's (a 400, before any policy)."""
+    given = [a[k] for k in ("project_id", "tenant_id") if a.get(k)]
+    if not ctx.is_admin and any(p != ctx.project_id for p in given):
+        raise errors.bad_request("Specifying 'project_id' or 'tenant_id' other than the "
+                                 "authenticated project in request requires admin privileges")
+    return str(given[0]) if given else ctx.project_id or ""
+
+
+def check_network_ownership(ctx: RequestContext, net: m.Network, project: str,
+                            resource: str) -> None:
+    """Neutron's OwnershipValidationHook, before policy: a non-admin's port or subnet goes on
+    a network of its own project or a shared one (an external network is not shared by
+    being external)."""
+    if ctx.is_admin or net.shared or net.project_id == project:
+        return
+    raise Forbidden(f"Tenant {project} not allowed to create {resource} on this network",
+                    code="HTTPForbidden")
 
 
 async def visible_network_ids(session: AsyncSession, ctx: RequestContext) -> set[str] | None:

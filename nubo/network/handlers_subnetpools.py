@@ -13,7 +13,7 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.network import attrs, body, bulk, errors, listing, subnetpools, views
-from nubo.network.api import api
+from nubo.network.api import api, check_project
 from nubo.network.models_subnetpools import SubnetPool
 
 CREATE = ("name", "description", "prefixes", "default_prefixlen", "min_prefixlen",
@@ -38,7 +38,7 @@ def _one(request: Request, item: dict[str, Any], status: int = 200) -> Response:
 
 def _enforce_create(request: Request, ctx: RequestContext, a: dict[str, Any]) -> None:
     na = api(request)
-    project = a.get("project_id") or a.get("tenant_id")
+    project = check_project(ctx, a)
     na.enforce(ctx, "create_subnetpool", {"project_id": project or ctx.project_id})
     if project and project != ctx.project_id:
         na.enforce(ctx, "admin_only")

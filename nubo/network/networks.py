@@ -18,7 +18,7 @@ from nubo.core.errors import Conflict, PolicyNotAuthorized, ServiceUnavailable
 from nubo.core.http import context, json_response, no_content
 from nubo.network import attrs, body, bulk, errors, floatingips, listing, ports, views
 from nubo.network import models as m
-from nubo.network.api import api, get_network, visible_networks_clause
+from nubo.network.api import api, check_project, get_network, visible_networks_clause
 
 TYPES = ("flat", "vlan", "vxlan", "local")
 MTU = {"vxlan": 1450, "flat": 1500, "vlan": 1500, "local": 1500}
@@ -194,7 +194,7 @@ async def create(request: Request) -> Response:
     items, is_bulk = await bulk.resources(request, "network", CREATE)
     for a in items:
         _check(a)
-        project = a.get("project_id") or a.get("tenant_id") or ctx.project_id
+        project = check_project(ctx, a)
         _enforce_attrs(request, "create", a, {"project_id": project})
     vni = (na.settings.network_vni_min, na.settings.network_vni_max)
     async with na.db.write() as s:

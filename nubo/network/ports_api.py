@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import PolicyNotAuthorized
+from nubo.core.errors import Conflict, PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
 from nubo.network import attrs, body, bulk, dhcp_opts, errors, listing, ports, routers
 from nubo.network import models as m
-from nubo.network.api import api, get_network
+from nubo.network.api import api, check_network_ownership, check_project, get_network
+from nubo.network.models_l3 import Router
 
 UPDATE = ("name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
           "device_owner", "binding:host_id", "binding:profile", "binding:vnic_type",
@@ -90,6 +91,23 @@ def _enforce(request: Request, verb: str, a: dict[str, Any], port_project: str,
         na.enforce(ctx, f"{verb}_port:device_owner", target)
 
 
+#: Neutron's ROUTER_INTERFACE_OWNERS
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface")
+
+
+async def _check_device(session: AsyncSession, ctx: RequestContext, owner: str,
+                        device_id: str, project: str) -> None:
+    """Neutron's _enforce_device_owner_not_router_intf_or_device_id: a non-admin may not
+    make its port a router interface of another project's router."""
+    if ctx.is_admin or owner not in ROUTER_INTERFACE_OWNERS or not device_id:
+        return
+    router = await session.get(Router, device_id)
+    if router is not None and router.project_id != project:
+        raise Conflict(f"The following device_id {device_id} is not owned by your tenant or "
+                       "matches another tenants router.", code="DeviceIDNotOwnedByTenant")
+
+
 async def get_port(session: AsyncSession, ctx: RequestContext, port_id: str) -> m.Port:
     p = await session.get(m.Port, port_id)
     if p is None or not await _visible(session, ctx, p):
@@ -113,11 +131,14 @@ async def create(request: Request) -> Response:
     made = []
     async with na.db.write() as s:
         for a in items:
+            project = check_project(ctx, a)
             net = await get_network(s, ctx, a["network_id"])
-            project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
+            check_network_ownership(ctx, net, project, "port")
             _enforce(request, "create", a, project, net)
             if project != ctx.project_id:
                 na.enforce(ctx, "admin_only")
+            await _check_device(s, ctx, str(a.get("device_owner") or ""),
+                                str(a.get("device_id") or ""), project)
             made.append(await ports.create_port(s, ctx, a))
         views_ = await ports.render(s, ctx, made)
     if is_bulk:
@@ -161,6 +182,9 @@ async def update(request: Request) -> Response:
         assert net is not None
         _enforce(request, "update", a, p.project_id, net)
         attrs.check_if_match(request, p)
+        if "device_owner" in a or "device_id" in a:
+            await _check_device(s, ctx, str(a.get("device_owner", p.device_owner) or ""),
+                                str(a.get("device_id", p.device_id) or ""), p.project_id)
         await ports.update_port(s, ctx, p, a)
         view = (await ports.render(s, ctx, [p]))[0]
     return json_response({"port": view})

@@ -30,7 +30,13 @@ from nubo.network import (
     views,
 )
 from nubo.network import models as m
-from nubo.network.api import api, get_network, visible_network_ids
+from nubo.network.api import (
+    api,
+    check_network_ownership,
+    check_project,
+    get_network,
+    visible_network_ids,
+)
 from nubo.network.models_subnetpools import SubnetPool
 
 CREATE = ("name", "description", "network_id", "ip_version", "cidr", "gateway_ip",
@@ -414,10 +420,11 @@ async def create(request: Request) -> Response:
     made = []
     async with na.db.write() as s:
         for a in items:
+            project = check_project(ctx, a)
             net = await get_network(s, ctx, a["network_id"])
+            check_network_ownership(ctx, net, project, "subnet")
             _enforce(request, "create_subnet", net)
-            project = a.get("project_id") or a.get("tenant_id")
-            if project and project != ctx.project_id:
+            if project != ctx.project_id:
                 na.enforce(ctx, "admin_only")
             made.append(await create_subnet(s, ctx, a))
             attrs.touch(net)
