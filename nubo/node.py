@@ -34,7 +34,7 @@ from nubo.identity.bootstrap import (
 from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 from nubo.image import api as image_api
 from nubo.image.routes import ROUTES as IMAGE_ROUTES
-from nubo.image.testimage import ensure_test_image
+from nubo.image.testimage import TestImage
 from nubo.metadata.app import MetadataApp
 from nubo.metadata.serve import UnixServer, shared_secret, socket_path
 from nubo.metadata.source import InstanceSource
@@ -106,6 +106,7 @@ class Node:
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
                            mounts={novnc.PREFIX: vnc})
         self.credentials: Credentials | None = None
+        self.test_image: TestImage | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     def _metadata_server(self) -> UnixServer:
@@ -139,7 +140,7 @@ class Node:
         nports.set_status_from_agent(self.network_sync.events_enabled)
         await self.network_sync.start()
         if self.settings.test_image:
-            self._background.add(asyncio.create_task(self._test_image()))
+            await self._test_image()
         self.app.ready = True
         return StartResult(time.perf_counter() - t0, creds)
 
@@ -151,13 +152,25 @@ class Node:
             "status": status}])
 
     async def _test_image(self) -> None:
+        """Register a cached test image now, or its queued record and build it later."""
         projects = await self.identity.identity.list_projects(name="admin",
                                                               domain_id="default")
         if not projects:
             return
         cache = self.settings.guest_cache_dir or self.settings.data_dir / "cache" / "guest"
+        self.test_image = TestImage(self.image, cache, projects[0].id)
         try:
-            await ensure_test_image(self.image, cache, projects[0].id)
+            build = await self.test_image.prepare()
+        except Exception:  # noqa: BLE001 - the cloud runs on without its test image
+            LOG.exception("registering the test image failed")
+            return
+        if build:
+            self._background.add(asyncio.create_task(self._finish_test_image(self.test_image)))
+
+    @staticmethod
+    async def _finish_test_image(test: TestImage) -> None:
+        try:
+            await test.finish()
         except Exception:  # noqa: BLE001 - the cloud runs on without its test image
             LOG.exception("registering the test image failed")
 
