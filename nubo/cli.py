@@ -37,6 +37,8 @@ def up(data_dir: Path = DataDir,
        host: str = typer.Option(None, "--host", help="Address to listen on [127.0.0.1]"),
        port: int = typer.Option(None, "--port", help=f"Port to listen on [{DEFAULT_PORT}]"),
        virt: str = typer.Option(None, "--virt", help="auto, libvirt or fake"),
+       fake_hosts: int = typer.Option(None, "--fake-hosts", min=1, max=10000,
+                                      help="Simulated hypervisor hosts with --virt fake [1]"),
        network: str = typer.Option(None, "--network", help="auto, linux or noop"),
        database_url: str = DbUrl,
        admin_password: str = typer.Option(None, "--admin-password",
@@ -56,6 +58,7 @@ def up(data_dir: Path = DataDir,
     if network not in (None, "auto", "linux", "noop"):
         raise typer.BadParameter("--network must be auto, linux or noop")
     settings = _settings(data_dir=data_dir, host=host, port=port, virt=virt, network=network,
+                         fake_hosts=fake_hosts,
                          database_url=database_url, admin_password=admin_password,
                          public_url=public_url, log_level=log_level, test_image=test_image,
                          vtep_ip=vtep_ip)
