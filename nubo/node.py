@@ -105,6 +105,8 @@ class Node:
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
                            mounts={novnc.PREFIX: vnc})
+        self.app.parts = {"network": lambda: self.network_sync.state,
+                          "test-image": self._test_image_part}
         self.credentials: Credentials | None = None
         self.test_image: TestImage | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -166,6 +168,13 @@ class Node:
             return
         if build:
             self._background.add(asyncio.create_task(self._finish_test_image(self.test_image)))
+
+    def _test_image_part(self) -> str:
+        if self.test_image is None:
+            return "off"
+        status = self.test_image.state.status
+        return {"queued": "building", "saving": "building", "active": "ready"}.get(status,
+                                                                                    status)
 
     @staticmethod
     async def _finish_test_image(test: TestImage) -> None:

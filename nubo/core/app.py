@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import orjson
 from prometheus_client import (
@@ -48,6 +48,9 @@ class NuboApp:
         self.mounts = dict(mounts or {})
         self.metrics = metrics or Metrics()
         self.ready = False
+        #: parts that may still converge after readiness: name -> its state now
+        #: ("ready", "converging", "building", "failed", "off"), shown by /healthz
+        self.parts: dict[str, Callable[[], str]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -110,7 +113,8 @@ class NuboApp:
         if path == "/healthz":
             ok = self.ready
             body = orjson.dumps({"status": "ok" if ok else "starting",
-                                 "services": sorted(s.name for s in self.services.values())})
+                                 "services": sorted(s.name for s in self.services.values()),
+                                 "parts": {name: state() for name, state in self.parts.items()}})
             await _send(send, 200 if ok else 503, body, b"application/json")
         elif path == "/metrics":
             await _send(send, 200, generate_latest(self.metrics.registry),
