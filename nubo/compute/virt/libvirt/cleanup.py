@@ -1,0 +1,69 @@
+"""Remove one data dir's guests from libvirt and stop the daemons a node started
+(`nubo host cleanup`).
+
+A domain is this data dir's when it is named like Nubo's (instance-%08x) and a disk of it lies
+under DATA_DIR/instances: a domain of another cloud or of anyone else is never touched. The
+libvirtd and virtlogd a node started (their pid files /run/libvirt/nubo-*.pid, see host.py)
+are stopped only when no domain is left on that libvirtd: another cloud's guests keep theirs.
+No libvirtd is started to look: none running means no domain to destroy.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from nubo.compute.virt.libvirt.host import URI, LibvirtHost
+
+NAME = re.compile(r"instance-[0-9a-f]{8}")
+
+
+def _disks(xml: str) -> list[Path]:
+    root = ET.fromstring(xml)
+    return [Path(src.get("file") or "") for src in root.iterfind("./devices/disk/source")
+            if src.get("file")]
+
+
+def is_ours(name: str, xml: str, data_dir: Path) -> bool:
+    """Named like Nubo's domains, with a disk under DATA_DIR/instances."""
+    instances = data_dir.resolve() / "instances"
+    return NAME.fullmatch(name) is not None and any(
+        d.is_relative_to(instances) for d in _disks(xml))
+
+
+def destroy_domains(data_dir: Path, uri: str = URI) -> tuple[list[str], int]:
+    """Destroy and undefine this data dir's domains; (their names, domains left)."""
+    try:
+        import libvirt
+    except ImportError:
+        return [], 0
+    try:
+        conn: Any = libvirt.open(uri)
+    except libvirt.libvirtError:
+        return [], 0
+    removed: list[str] = []
+    try:
+        for dom in conn.listAllDomains(0):
+            if not is_ours(dom.name(), dom.XMLDesc(0), data_dir):
+                continue
+            if dom.isActive():
+                dom.destroy()
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                              | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                              | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+            removed.append(dom.name())
+        left = len(conn.listAllDomains(0))
+    finally:
+        conn.close()
+    return removed, left
+
+
+def stop_started_daemons(host: LibvirtHost | None = None) -> list[str]:
+    """Stop the libvirtd/virtlogd a node started (by their pid files); names stopped."""
+    h = host or LibvirtHost()
+    h._adopt()
+    names = sorted(h.started)
+    h.stop()
+    return names
