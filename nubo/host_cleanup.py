@@ -10,6 +10,7 @@ Nothing that the data dir does not name is touched.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -55,7 +56,8 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
             await db.dispose()
     network_dir = data_dir / "network"
     owned.add_files(network_dir)
-    done += clean_dataplane(network_dir, owned)
+    # pyroute2's calls must not run on the event loop's thread
+    done += await asyncio.to_thread(clean_dataplane, network_dir, owned)
     if left == 0:
         done += [f"{d} (started by nubo)" for d in stop_started_daemons()]
     else:
