@@ -59,7 +59,7 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     # pyroute2's calls must not run on the event loop's thread
     done += await asyncio.to_thread(clean_dataplane, network_dir, owned)
     if left == 0:
-        done += [f"{d} (started by nubo)" for d in stop_started_daemons()]
+        done += [f"{d} (started by nubo)" for d in stop_started_daemons(data_dir)]
     else:
         done.append(f"kept the libvirtd: {left} other domain(s) on it")
     if purge and data_dir.exists():

@@ -4,18 +4,20 @@
 A domain is this data dir's when it is named like Nubo's (instance-%08x) and a disk of it lies
 under DATA_DIR/instances: a domain of another cloud or of anyone else is never touched. The
 libvirtd and virtlogd a node started (their pid files /run/libvirt/nubo-*.pid, see host.py)
-are stopped only when no domain is left on that libvirtd: another cloud's guests keep theirs.
+are stopped only when the data dir noted them as its node's (DATA_DIR/libvirt-daemons.json,
+written when the node started or adopted them) and no domain is left on that libvirtd.
 No libvirtd is started to look: none running means no domain to destroy.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from nubo.compute.virt.libvirt.host import URI, LibvirtHost
+from nubo.compute.virt.libvirt.host import URI, LibvirtHost, _pid_alive
 
 NAME = re.compile(r"instance-[0-9a-f]{8}")
 
@@ -60,10 +62,36 @@ def destroy_domains(data_dir: Path, uri: str = URI) -> tuple[list[str], int]:
     return removed, left
 
 
-def stop_started_daemons(host: LibvirtHost | None = None) -> list[str]:
-    """Stop the libvirtd/virtlogd a node started (by their pid files); names stopped."""
+def _record(data_dir: Path) -> Path:
+    return data_dir / "libvirt-daemons.json"
+
+
+def record_started(data_dir: Path, host: LibvirtHost) -> None:
+    """Note in the data dir which daemons its node started (name -> pid), for cleanup."""
+    pids = {name: pid for name, pid_file in host.started.items()
+            if (pid := _pid_alive(pid_file)) is not None}
+    path = _record(data_dir)
+    if pids:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(pids))
+    else:
+        path.unlink(missing_ok=True)
+
+
+def stop_started_daemons(data_dir: Path, host: LibvirtHost | None = None) -> list[str]:
+    """Stop the libvirtd/virtlogd this data dir's node started, by their pid files, when
+    they are still the processes it noted (never a daemon another node or the system
+    started); names stopped."""
     h = host or LibvirtHost()
+    try:
+        noted = {str(k): int(v) for k, v in json.loads(_record(data_dir).read_text()).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return []
     h._adopt()
-    names = sorted(h.started)
+    for name, pid_file in list(h.started.items()):
+        if noted.get(name) != _pid_alive(pid_file):
+            del h.started[name]
+    stopped = sorted(h.started)
     h.stop()
-    return names
+    _record(data_dir).unlink(missing_ok=True)
+    return stopped
