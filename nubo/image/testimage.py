@@ -63,6 +63,7 @@ class TestImage:
             LOG.info("test image cache not usable: %s", exc)
             cached = None
         if cached is not None:
+            self._progress("cached", 1.0)
             await self._register(cached)
             return False
         async with self.image.images.db.read() as s:
