@@ -22,6 +22,8 @@ CLIENT_HINT = ("no `openstack` command found: ./scripts/up.sh installs it in .ve
 class TestImageState:
     """Where the background build of the `nubo-test` image stands."""
 
+    __test__ = False        # not a pytest test class, whatever its name
+
     status: str          # "queued", "saving", "active", "failed", "off"
     message: str = ""
     fraction: float = 0.0

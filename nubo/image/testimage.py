@@ -36,6 +36,8 @@ PENDING = "pending"
 class TestImage:
     """The `nubo-test` image of one node: prepared before readiness, finished after."""
 
+    __test__ = False        # not a pytest test class, whatever its name
+
     def __init__(self, image: ImageApi, cache_dir: Path, admin_project: str,
                  on_change: Callable[[TestImageState], None] | None = None) -> None:
         self.image = image
