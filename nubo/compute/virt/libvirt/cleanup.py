@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from nubo.compute.virt.libvirt.host import URI, LibvirtHost, _pid_alive
+from nubo.compute.virt.libvirt.host import URI, LibvirtHost, _open, _pid_alive
 
 NAME = re.compile(r"instance-[0-9a-f]{8}")
 
@@ -42,7 +42,7 @@ def destroy_domains(data_dir: Path, uri: str = URI) -> tuple[list[str], int]:
     except ImportError:
         return [], 0
     try:
-        conn: Any = libvirt.open(uri)
+        conn: Any = _open(uri)
     except libvirt.libvirtError:
         return [], 0
     removed: list[str] = []

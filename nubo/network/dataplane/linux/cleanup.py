@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pyroute2 import IPRoute, NetNS
 
-from nubo.network.dataplane.base import ReconcileReport
+from nubo.network.dataplane.base import DataplaneError, ReconcileReport
 from nubo.network.dataplane.linux import names
 from nubo.network.dataplane.linux.apply_links import MADE_BY, list_netns
 from nubo.network.dataplane.linux.driver import LinuxConfig, LinuxDataplane
@@ -79,7 +79,14 @@ def clean_dataplane(network_dir: Path, owned: Owned, host_netns: str | None = No
               if name in taps | vxlans | bridges | mapped
               or (name.startswith(names.TAP_PREFIX) and master in bridges | mapped)]
     doomed.sort(key=lambda n: not n.startswith(names.TAP_PREFIX))   # ports before bridges
-    dp.links.apply([DeleteLink(n) for n in doomed])
+    for name in doomed:
+        try:
+            dp.links.apply([DeleteLink(name)])
+        except DataplaneError:
+            # a DHCP or router port's tap goes by itself once the kernel has finished
+            # removing its namespace (the veth's other end): gone is what was wanted
+            if name in {n for n, _, _ in _links(host_netns)}:
+                raise
     removed += doomed
     have = run(["nft", "list", "tables"], host_netns, check=False).stdout.split("\n")
     for family in ("bridge", "inet"):
