@@ -40,11 +40,29 @@ async def owned_from_db(db: Database) -> Owned:
 
 async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     """Clean the host of this data dir's cloud; returns what was removed, one line each."""
-    from nubo.compute.virt.libvirt.cleanup import destroy_domains, stop_started_daemons
+    from nubo.compute.virt.libvirt.cleanup import (
+        destroy_domains,
+        qemu_processes,
+        stop_started_daemons,
+    )
+    from nubo.compute.virt.libvirt.host import LibvirtHost, _pid_alive
     from nubo.network.dataplane.linux.cleanup import clean_dataplane
     data_dir = settings.data_dir
     done: list[str] = []
-    domains, left = destroy_domains(data_dir, settings.libvirt_uri)
+    host = LibvirtHost(uri=settings.libvirt_uri)
+    running = {n: _pid_alive(host.run_dir / f"nubo-{n}.pid") for n in ("libvirtd", "virtlogd")}
+    if await asyncio.to_thread(qemu_processes, data_dir) and not host.reachable():
+        # its guests outlived the libvirtd its node stopped: one is needed to destroy them
+        await asyncio.to_thread(host.ensure)
+        done.append("started libvirtd to destroy this data dir's guests")
+    try:
+        domains, left = await asyncio.to_thread(destroy_domains, data_dir,
+                                                settings.libvirt_uri)
+    finally:
+        # stop only what the cleanup itself started (not a daemon another node had running)
+        host.started = {n: f for n, f in host.started.items() if _pid_alive(f) != running[n]}
+        done += [f"{n} (started for the cleanup)" for n in sorted(host.started)]
+        await asyncio.to_thread(host.stop)
     done += [f"domain {d}" for d in domains]
     owned = Owned()
     db_file = data_dir / "nubo.db"

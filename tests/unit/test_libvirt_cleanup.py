@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import time
 from pathlib import Path
 
-from nubo.compute.virt.libvirt.cleanup import is_ours, stop_started_daemons
+from nubo.compute.virt.libvirt.cleanup import is_ours, qemu_processes, stop_started_daemons
 from nubo.compute.virt.libvirt.host import LibvirtHost
 
 
@@ -45,5 +47,30 @@ def test_only_the_daemons_the_data_dir_noted_are_stopped(tmp_path: Path) -> None
         assert procs["virtlogd"].poll() is None
     finally:
         for p in procs.values():
+            p.kill()
+            p.wait()
+
+
+def test_running_guests_of_the_data_dir_are_found_without_libvirtd(tmp_path: Path) -> None:
+    """A guest outlives the libvirtd its node stopped: found by its QEMU command line."""
+    data = tmp_path / "data"
+
+    def qemu(name: str, disk: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(["bash", "-c", 'exec -a /usr/bin/qemu-system-x86_64 "$2" -c '
+                                 '"import time; time.sleep(60)" -name "$0" -blockdev "$1"',
+                                 f"guest={name},debug-threads=on",
+                                 f'{{"driver":"file","filename":"{disk}"}}', sys.executable])
+    procs = [qemu("instance-0000000a", data / "instances" / "u1" / "disk"),
+             qemu("instance-0000000b", tmp_path / "other" / "instances" / "u2" / "disk"),
+             qemu("webserver", data / "instances" / "u3" / "disk")]
+    try:
+        for _ in range(100):    # until exec has replaced bash's command line
+            found = qemu_processes(data)
+            if found:
+                break
+            time.sleep(0.05)
+        assert found == {procs[0].pid: "instance-0000000a"}
+    finally:
+        for p in procs:
             p.kill()
             p.wait()

@@ -6,7 +6,9 @@ under DATA_DIR/instances: a domain of another cloud or of anyone else is never t
 libvirtd and virtlogd a node started (their pid files /run/libvirt/nubo-*.pid, see host.py)
 are stopped only when the data dir noted them as its node's (DATA_DIR/libvirt-daemons.json,
 written when the node started or adopted them) and no domain is left on that libvirtd.
-No libvirtd is started to look: none running means no domain to destroy.
+When no libvirtd runs (a node stops the one it started) but guests of this data dir still
+do (QEMU does not need libvirtd), a libvirtd is started to destroy them as libvirt would, and
+stopped again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,27 @@ def is_ours(name: str, xml: str, data_dir: Path) -> bool:
         d.is_relative_to(instances) for d in _disks(xml))
 
 
+def qemu_processes(data_dir: Path) -> dict[int, str]:
+    """Running QEMU guests of this data dir (pid -> domain name): named like Nubo's domains,
+    with a disk under DATA_DIR/instances (libvirt's command line names both)."""
+    instances = str(data_dir.resolve() / "instances") + "/"
+    out: dict[int, str] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if not args or "qemu-system" not in Path(args[0]).name:
+            continue
+        name = next((a.split(",")[0].removeprefix("guest=") for a in args
+                     if a.startswith("guest=")), "")
+        if NAME.fullmatch(name) and any(instances in a for a in args):
+            out[int(proc.name)] = name
+    return out
+
+
 def destroy_domains(data_dir: Path, uri: str = URI) -> tuple[list[str], int]:
     """Destroy and undefine this data dir's domains; (their names, domains left)."""
     try:
@@ -50,8 +73,12 @@ def destroy_domains(data_dir: Path, uri: str = URI) -> tuple[list[str], int]:
         for dom in conn.listAllDomains(0):
             if not is_ours(dom.name(), dom.XMLDesc(0), data_dir):
                 continue
-            if dom.isActive():
-                dom.destroy()
+            try:
+                if dom.isActive():
+                    dom.destroy()
+            except libvirt.libvirtError:
+                if dom.isActive():      # not one that stopped meanwhile: a real failure
+                    raise
             dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
                               | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
                               | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
