@@ -73,9 +73,10 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
         finally:
             await db.dispose()
     network_dir = data_dir / "network"
-    owned.add_files(network_dir)
-    # pyroute2's calls must not run on the event loop's thread
-    done += await asyncio.to_thread(clean_dataplane, network_dir, owned)
+    if network_dir.is_dir():    # only a Linux dataplane makes it: a noop cloud made nothing
+        owned.add_files(network_dir)
+        # pyroute2's calls must not run on the event loop's thread
+        done += await asyncio.to_thread(clean_dataplane, network_dir, owned)
     if left == 0:
         done += [f"{d} (started by nubo)" for d in stop_started_daemons(data_dir)]
     else:
