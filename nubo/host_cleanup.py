@@ -53,7 +53,8 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     running = {n: _pid_alive(host.run_dir / f"nubo-{n}.pid") for n in ("libvirtd", "virtlogd")}
     if await asyncio.to_thread(qemu_processes, data_dir) and not host.reachable():
         # its guests outlived the libvirtd its node stopped: one is needed to destroy them
-        await asyncio.to_thread(host.ensure)
+        conn = await asyncio.to_thread(host.ensure)
+        conn.close()    # left open, it writes to the stopped daemon: SIGPIPE kills us
         done.append("started libvirtd to destroy this data dir's guests")
     try:
         domains, left = await asyncio.to_thread(destroy_domains, data_dir,
