@@ -21,6 +21,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 image_app = typer.Typer(help="Guest images.")
 app.add_typer(image_app, name="image")
+host_app = typer.Typer(help="This host.")
+app.add_typer(host_app, name="host")
 
 DataDir = typer.Option(None, "--data-dir", help="Where Nubo keeps everything "
                        "[default: /var/lib/nubo as root, else ~/.local/share/nubo]")
@@ -189,6 +191,27 @@ def image_build_test(
                f"  sha256   {result.sha256}\n"
                f"  kernel   {result.kernel}\n"
                f"  time     {how}")
+
+
+@host_app.command("cleanup")
+def host_cleanup(data_dir: Path = DataDir, database_url: str = DbUrl,
+                 purge: bool = typer.Option(False, "--purge",
+                                            help="Also remove the data dir")) -> None:
+    """After the cloud stopped: destroy its guests, remove its dataplane (namespaces, bridges,
+    taps, VXLAN links, nft tables, dnsmasq, metadata proxies) and stop the libvirtd it
+    started. Only what this data dir made is touched."""
+    from nubo.host_cleanup import host_cleanup as clean
+    from nubo.host_cleanup import purge_refused, still_running
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    if still_running(settings.data_dir):
+        typer.echo(f"error: the cloud on {settings.data_dir} still runs; stop it first "
+                   "(SIGTERM)", err=True)
+        raise typer.Exit(1)
+    if purge and (why := purge_refused(settings.data_dir)):
+        typer.echo(f"error: {why}", err=True)
+        raise typer.Exit(1)
+    for line in asyncio.run(clean(settings, purge)):
+        typer.echo(f"removed {line}" if not line.startswith("kept") else line)
 
 
 def main() -> None:

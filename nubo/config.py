@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     #: compute availability zones, comma-separated (Nova's default zone is "nova")
     availability_zones: str = "nova"
     log_level: str = "INFO"
+    #: directory holding the `openstack` CLI (scripts/up.sh: .venv-clients/bin); the ready
+    #: banner puts it on PATH so that its commands work as printed
+    clients_bin: Path | None = None
 
     # identity
     token_expiration: int = 3600

@@ -34,7 +34,7 @@ from nubo.identity.bootstrap import (
 from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
 from nubo.image import api as image_api
 from nubo.image.routes import ROUTES as IMAGE_ROUTES
-from nubo.image.testimage import ensure_test_image
+from nubo.image.testimage import TestImage
 from nubo.metadata.app import MetadataApp
 from nubo.metadata.serve import UnixServer, shared_secret, socket_path
 from nubo.metadata.source import InstanceSource
@@ -108,8 +108,11 @@ class Node:
         health = self.network_sync.health
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
                            mounts={novnc.PREFIX: vnc},
-                           checks={"network_agent": health.problem} if health else {})
+                           checks={"network_agent": health.problem} if health else {},
+                           parts={"network": lambda: self.network_sync.state,
+                                  "test-image": self._test_image_part})
         self.credentials: Credentials | None = None
+        self.test_image: TestImage | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     def _metadata_server(self) -> UnixServer:
@@ -143,7 +146,7 @@ class Node:
         nports.set_status_from_agent(self.network_sync.events_enabled)
         await self.network_sync.start()
         if self.settings.test_image:
-            self._background.add(asyncio.create_task(self._test_image()))
+            await self._test_image()
         self.app.ready = True
         return StartResult(time.perf_counter() - t0, creds)
 
@@ -155,13 +158,32 @@ class Node:
             "status": status}])
 
     async def _test_image(self) -> None:
+        """Register a cached test image now, or its queued record and build it later."""
         projects = await self.identity.identity.list_projects(name="admin",
                                                               domain_id="default")
         if not projects:
             return
         cache = self.settings.guest_cache_dir or self.settings.data_dir / "cache" / "guest"
+        self.test_image = TestImage(self.image, cache, projects[0].id)
         try:
-            await ensure_test_image(self.image, cache, projects[0].id)
+            build = await self.test_image.prepare()
+        except Exception:  # noqa: BLE001 - the cloud runs on without its test image
+            LOG.exception("registering the test image failed")
+            return
+        if build:
+            self._background.add(asyncio.create_task(self._finish_test_image(self.test_image)))
+
+    def _test_image_part(self) -> str:
+        if self.test_image is None:
+            return "off"
+        status = self.test_image.state.status
+        return {"queued": "building", "saving": "building", "active": "ready"}.get(status,
+                                                                                    status)
+
+    @staticmethod
+    async def _finish_test_image(test: TestImage) -> None:
+        try:
+            await test.finish()
         except Exception:  # noqa: BLE001 - the cloud runs on without its test image
             LOG.exception("registering the test image failed")
 

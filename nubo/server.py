@@ -8,9 +8,11 @@ import gc
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import uvicorn
 
+from nubo.banner import ready_banner
 from nubo.config import Settings
 from nubo.core import logs
 from nubo.node import Node
@@ -64,16 +66,9 @@ def _stop(server: uvicorn.Server, sig: signal.Signals) -> None:
     server.should_exit = True
 
 
-def _announce(node: Node, clouds: object, first: bool) -> None:
+def _announce(node: Node, clouds: Path | None, first: bool) -> None:
     s = node.settings
-    lines = [f"Nubo is ready at {s.base_url} (identity: {node.identity.base_url}/v3)"]
-    if clouds:
-        lines.append(f"  export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=nubo")
-        lines.append("  openstack token issue")
-        if first:
-            lines.append(f"  (admin and demo passwords are in {clouds})")
-    else:
-        lines.append(f"  {s.data_dir}/clouds.yaml is missing; the admin password was set "
-                     "on first start")
+    lines = ready_banner(s.base_url, node.identity.base_url, clouds, first, s.data_dir,
+                         s.clients_bin, node.test_image.state if node.test_image else None)
     print("\n".join(lines), file=sys.stderr, flush=True)
     LOG.info("ready", extra={"url": s.base_url})

@@ -46,3 +46,12 @@ install_runtime() {
   apt_install "${RUNTIME_PKGS[@]}"
   venv_install "$ROOT/.venv" "$ROOT/pyproject.toml" -- -e "$ROOT"
 }
+
+# The openstack CLI, in a virtualenv of its own (.venv-clients, shared with scripts/test.sh,
+# which adds tempest), at the versions the tests pin in tests/clients-requirements.txt.
+install_clients() {
+  local pins
+  pins=$(grep -E '^(python-openstackclient|openstacksdk)==' "$ROOT/tests/clients-requirements.txt")
+  # shellcheck disable=SC2086
+  venv_install "$ROOT/.venv-clients" "$ROOT/tests/clients-requirements.txt" -- $pins
+}

@@ -67,7 +67,8 @@ class Metrics:
 class NuboApp:
     def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None,
                  mounts: dict[str, ASGIApp] | None = None,
-                 checks: dict[str, Callable[[], str | None]] | None = None) -> None:
+                 checks: dict[str, Callable[[], str | None]] | None = None,
+                 parts: dict[str, Callable[[], str]] | None = None) -> None:
         self.services = {s.prefix: s for s in services}
         # Raw ASGI apps by prefix that are not OpenStack services (/vnc: pages + WebSocket).
         self.mounts = dict(mounts or {})
@@ -75,6 +76,9 @@ class NuboApp:
         self.ready = False
         #: name -> what is wrong with that part now (None: healthy); /healthz reports them
         self.checks = dict(checks or {})
+        #: parts that may still converge after readiness: name -> its state now
+        #: ("ready", "converging", "building", "failed", "off"), shown by /healthz
+        self.parts = dict(parts or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -142,7 +146,8 @@ class NuboApp:
                         if (why := check()) is not None}
             status = "starting" if not ok else "degraded" if problems else "ok"
             body = orjson.dumps({"status": status, "problems": problems,
-                                 "services": sorted(s.name for s in self.services.values())})
+                                 "services": sorted(s.name for s in self.services.values()),
+                                 "parts": {name: state() for name, state in self.parts.items()}})
             await _send(send, 200 if ok else 503, body, b"application/json")
         elif path == "/metrics":
             await _send(send, 200, await self.metrics.scrape(), CONTENT_TYPE_LATEST.encode())

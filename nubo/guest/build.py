@@ -181,6 +181,18 @@ def _cached(images: Path, key: str, t0: float) -> BuildResult | None:
         return None
 
 
+def cached_test_image(cache_dir: Path) -> BuildResult | None:
+    """The test image for the current packages if it is already in the cache, else None
+    (no download, no build: a few milliseconds once apt's answer is remembered)."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    images = Path(cache_dir) / "images"
+    if not images.is_dir():
+        return None
+    t0 = time.monotonic()
+    return _cached(images, cache_key(_resolve(Path(cache_dir))), t0)
+
+
 def build_test_image(cache_dir: Path, progress: Progress | None = None, *,
                      debs_dir: Path | None = None, force: bool = False) -> BuildResult:
     """The test guest image for the current packages: from the cache, or built (~5-15 s).

@@ -82,6 +82,14 @@ class NetworkSync:
         """Whether network-vif-plugged will come for ports bound here (compute waits)."""
         return self.real and self.on_vif_event is not None
 
+    @property
+    def state(self) -> str:
+        """For /healthz: "off" (nothing to apply), "converging" until a full reconcile of the
+        host has succeeded (the first after a start, or again after a failed one), "ready"."""
+        if not self.real:
+            return "off"
+        return "ready" if self.applied is not None and self.rounds else "converging"
+
     def kick(self) -> None:
         """Something changed: run a round soon. Safe from any thread."""
         loop = self._loop

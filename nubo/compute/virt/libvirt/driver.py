@@ -24,6 +24,7 @@ from nubo.compute import states
 from nubo.compute.virt.base import HostInventory, InstanceSpec, SpawnFailed, VifSpec
 from nubo.compute.virt.libvirt import caps as capsmod
 from nubo.compute.virt.libvirt import events, probe
+from nubo.compute.virt.libvirt.cleanup import record_started
 from nubo.compute.virt.libvirt.config import (
     DiskConfig,
     DomainConfig,
@@ -83,6 +84,8 @@ class LibvirtDriver:
         """Connect (starting libvirtd if none runs), probe KVM, watch lifecycle events."""
         await asyncio.to_thread(events.register_event_impl)
         self.conn = await asyncio.to_thread(self.daemon.ensure)
+        # which daemons are this node's, for `nubo host cleanup`
+        await asyncio.to_thread(record_started, self.opts.data_dir, self.daemon)
         force = self.opts.virt_type if self.opts.virt_type in ("kvm", "qemu") else None
         self.verdict = await asyncio.to_thread(probe.decide, self.opts.data_dir,
                                                self.opts.guest_cache, force)

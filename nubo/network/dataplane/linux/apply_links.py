@@ -45,6 +45,9 @@ from nubo.network.dataplane.linux.render_links import (
 pyroute2_config.disable_mp_signal = True
 
 ZERO_MAC = "00:00:00:00:00:00"
+#: the ifalias of every bridge the dataplane made, so that `nubo host cleanup` removes a mapped
+#: bridge (br-ex) only when it was ours, never one the host had before
+MADE_BY = "made by nubo"
 
 
 def run(cmd: Sequence[str], netns_name: str | None = None, input: str | None = None,
@@ -171,6 +174,8 @@ class LinkApplier:
             if _index(ipr, op.name) is None:
                 ipr.link("add", **self._link_args(ipr, op))
                 self.changes.append(f"link {op.name}")
+                if isinstance(op, Bridge):
+                    ipr.link("set", index=_index(ipr, op.name), ifalias=MADE_BY)
                 if isinstance(op, Veth):
                     self._move_peer(ipr, op)
             elif isinstance(op, Veth) and op.peer_netns:
