@@ -188,7 +188,7 @@ def _is_schema(value: Any) -> bool:
     return isinstance(value, dict) and bool({"type", "properties", "oneOf", "anyOf"} & set(value))
 
 
-def _plain(value: Any) -> Any:
+def openapi_schema(value: Any) -> Any:
     """A JSON-clean copy (tuples, sets, frozen dicts out) in OpenAPI 3.1's JSON Schema."""
     data = orjson.loads(orjson.dumps(value, default=list))
     return _draft4_to_2020(data)
@@ -290,7 +290,7 @@ def _operation(spec: Spec, route: Route) -> Schema:
         ok: Schema = {"description": "Success"}
         body = spec.responses.get((route.method, route.path))
         if body is not None and code != 204:
-            ok["content"] = {"application/json": {"schema": _plain(body)}}
+            ok["content"] = {"application/json": {"schema": openapi_schema(body)}}
         responses[str(code)] = ok
     for code in (400, 401, 403, 404, 405, 409, 413, 415):
         responses.setdefault(str(code), error)
@@ -323,7 +323,7 @@ def _request_body(spec: Spec, route: Route, ver: APIVersion | None) -> Schema:
              if route.method == "PATCH" and spec.style == "glance" else
              "application/octet-stream" if schema.get("format") == "binary" else
              "application/json")
-    return {"required": True, "content": {media: {"schema": _plain(schema)}}}
+    return {"required": True, "content": {media: {"schema": openapi_schema(schema)}}}
 
 
 def query_names(handler: Handler) -> list[str]:

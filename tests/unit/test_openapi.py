@@ -89,7 +89,7 @@ def test_a_body_without_a_schema_says_so() -> None:
 
 
 def test_draft4_exclusive_bounds_are_openapi_31() -> None:
-    from nubo.core.openapi import _plain
+    from nubo.core.openapi import openapi_schema
 
-    assert _plain({"minimum": 0, "exclusiveMinimum": True}) == {"exclusiveMinimum": 0}
-    assert _plain({"maximum": 5, "exclusiveMaximum": False}) == {"maximum": 5}
+    assert openapi_schema({"minimum": 0, "exclusiveMinimum": True}) == {"exclusiveMinimum": 0}
+    assert openapi_schema({"maximum": 5, "exclusiveMaximum": False}) == {"maximum": 5}
