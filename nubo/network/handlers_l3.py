@@ -181,7 +181,8 @@ async def _render_fips(s: AsyncSession, rows: list[FloatingIP]) -> list[dict[str
 
 
 def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    for key in ("floating_network_id", "subnet_id", "port_id"):
+    body.uuid(a, "floating_network_id")
+    for key in ("subnet_id", "port_id"):
         body.uuid_or_none(a, key)
     for key in ("floating_ip_address", "fixed_ip_address"):
         if a.get(key) is not None:

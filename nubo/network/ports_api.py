@@ -109,7 +109,7 @@ async def create(request: Request) -> Response:
     items, is_bulk = await bulk.resources(request, "port", CREATE, required=("network_id",))
     for a in items:
         _check(a)
-        body.uuid_or_none(a, "network_id")
+        body.uuid(a, "network_id")
     made = []
     async with na.db.write() as s:
         for a in items:

@@ -385,10 +385,7 @@ def _enforce(request: Request, action: str, net: m.Network) -> None:
 
 def _check_create(a: dict[str, Any]) -> None:
     _check_common(a)
-    if "network_id" in a and a["network_id"] is None:   # type:uuid, not uuid_or_none
-        raise errors.bad_request("Invalid input for network_id. Reason: 'None' is not a "
-                                 "valid UUID.")
-    body.uuid_or_none(a, "network_id")
+    body.uuid(a, "network_id")
     body.uuid_or_none(a, "subnetpool_id")
     body.boolean(a, "use_default_subnetpool")
     subnetpools.int_attr(a, "prefixlen")
