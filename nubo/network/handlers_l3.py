@@ -49,7 +49,8 @@ async def _render_routers(s: AsyncSession, ctx: RequestContext,
 
 
 def _router_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    body.string(a, "name")
+    for k in ("name", "project_id", "tenant_id"):
+        body.string(a, k)
     body.string(a, "description", nullable=True)
     body.boolean(a, "admin_state_up")
     gw = a.get("external_gateway_info")
@@ -188,6 +189,8 @@ def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
         if a.get(key) is not None:
             _ip(a, key)
     body.string(a, "description", nullable=True)
+    body.string(a, "project_id")
+    body.string(a, "tenant_id")
     return a
 
 

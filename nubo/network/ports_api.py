@@ -27,7 +27,8 @@ VNIC = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-f
 
 
 def _check(a: dict[str, Any]) -> None:
-    for k in ("name", "description", "device_id", "device_owner", "dns_name"):
+    for k in ("name", "description", "device_id", "device_owner", "dns_name", "project_id",
+              "tenant_id"):
         body.string(a, k)
     body.string(a, "binding:host_id", nullable=True)
     for k in ("admin_state_up", "port_security_enabled", "propagate_uplink_status"):
