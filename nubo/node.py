@@ -14,7 +14,7 @@ import yaml
 from nubo.compute import api as compute_api
 from nubo.compute import consoles, legacy_v2, novnc
 from nubo.compute.external_events import record_events
-from nubo.compute.routes import ROUTES as COMPUTE_ROUTES
+from nubo.compute.openapi import SPEC as COMPUTE_SPEC
 from nubo.compute.runtime import ComputeRuntime
 from nubo.compute.server_password import PasswordStore
 from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
@@ -23,6 +23,7 @@ from nubo.core.app import Metrics, NuboApp
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.http import ServiceApp
+from nubo.core.openapi import with_openapi
 from nubo.identity import api as identity_api
 from nubo.identity.bootstrap import (
     CatalogEntry,
@@ -31,9 +32,9 @@ from nubo.identity.bootstrap import (
     mark_bootstrapped,
     sync_catalog,
 )
-from nubo.identity.routes import ROUTES as IDENTITY_ROUTES
+from nubo.identity.openapi import SPEC as IDENTITY_SPEC
 from nubo.image import api as image_api
-from nubo.image.routes import ROUTES as IMAGE_ROUTES
+from nubo.image.openapi import SPEC as IMAGE_SPEC
 from nubo.image.testimage import TestImage
 from nubo.metadata.app import MetadataApp
 from nubo.metadata.serve import UnixServer, shared_secret, socket_path
@@ -42,11 +43,11 @@ from nubo.network import agents as network_agents
 from nubo.network import api as network_api
 from nubo.network import bootstrap as network_bootstrap
 from nubo.network import ports as nports
-from nubo.network.routes import ROUTES as NETWORK_ROUTES
+from nubo.network.openapi import SPEC as NETWORK_SPEC
 from nubo.network.sync.wiring import build_dataplane, build_sync, resolve_network
 from nubo.ops.metrics import CloudCollector
 from nubo.placement import api as placement_api
-from nubo.placement.routes import ROUTES as PLACEMENT_ROUTES
+from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
 
 LOG = logging.getLogger("nubo.node")
@@ -71,29 +72,30 @@ class Node:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.db_url)
         self.identity = identity_api.IdentityApi(settings, self.db)
-        ident = ServiceApp("identity", identity_api.PREFIX, IDENTITY_ROUTES, "keystone",
-                           self.identity.auth.context_for, state=self.identity)
+        ident = ServiceApp("identity", identity_api.PREFIX, with_openapi(IDENTITY_SPEC),
+                           "keystone", self.identity.auth.context_for, state=self.identity)
         ident.unauthorized_headers = {
             "WWW-Authenticate": f'Keystone uri="{self.identity.base_url}"'}
         self.image = image_api.ImageApi(settings, self.db)
         auth = self.identity.auth.context_for
-        image = ServiceApp("image", image_api.PREFIX, IMAGE_ROUTES, "glance", auth,
+        image = ServiceApp("image", image_api.PREFIX, with_openapi(IMAGE_SPEC), "glance", auth,
                            state=self.image)
         image.strict_slashes = True
         self.compute = compute_api.ComputeApi(settings, self.db, self.identity.limits)
-        compute = ServiceApp("compute", compute_api.PREFIX, COMPUTE_ROUTES, "nova", auth,
-                             state=self.compute, versions=COMPUTE_VERSIONS)
+        compute = ServiceApp("compute", compute_api.PREFIX, with_openapi(COMPUTE_SPEC), "nova",
+                             auth, state=self.compute, versions=COMPUTE_VERSIONS)
         compute.rewrite = legacy_v2.rewrite      # /compute/v2: Nova's legacy v2.0 API
         self.placement = placement_api.PlacementApi(settings, self.db)
-        placement = ServiceApp("placement", placement_api.PREFIX, PLACEMENT_ROUTES, "placement",
-                               auth, state=self.placement, versions=PLACEMENT_VERSIONS)
+        placement = ServiceApp("placement", placement_api.PREFIX, with_openapi(PLACEMENT_SPEC),
+                               "placement", auth, state=self.placement,
+                               versions=PLACEMENT_VERSIONS)
         self.runtime = ComputeRuntime(settings, self.db, self.compute, self.image,
                                       self.placement.service)
         self.compute.attach_runtime(self.runtime)
         self.metadata = self._metadata_server()
         self.network = network_api.NetworkApi(settings, self.db)
-        network = ServiceApp("network", network_api.PREFIX, NETWORK_ROUTES, "neutron", auth,
-                             state=self.network)
+        network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
+                             "neutron", auth, state=self.network)
         # The host dataplane, driven from the network tables (nubo/network/sync).
         self.network_kind = resolve_network(settings, self.runtime.virt)
         self.dataplane = build_dataplane(self.network_kind, settings,

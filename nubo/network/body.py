@@ -64,6 +64,14 @@ def boolean(attrs: dict[str, Any], name: str) -> None:
                              "to boolean.")
 
 
+def uuid(attrs: dict[str, Any], name: str) -> None:
+    """Neutron's type:uuid (in place; absent attributes are left alone): null is refused."""
+    if name in attrs and attrs[name] is None:
+        raise errors.bad_request(f"Invalid input for {name}. Reason: 'None' is not a valid "
+                                 "UUID.")
+    uuid_or_none(attrs, name)
+
+
 def uuid_or_none(attrs: dict[str, Any], name: str) -> None:
     import uuid
 

@@ -49,7 +49,8 @@ async def _render_routers(s: AsyncSession, ctx: RequestContext,
 
 
 def _router_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    body.string(a, "name")
+    for k in ("name", "project_id", "tenant_id"):
+        body.string(a, k)
     body.string(a, "description", nullable=True)
     body.boolean(a, "admin_state_up")
     gw = a.get("external_gateway_info")
@@ -181,12 +182,15 @@ async def _render_fips(s: AsyncSession, rows: list[FloatingIP]) -> list[dict[str
 
 
 def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    for key in ("floating_network_id", "subnet_id", "port_id"):
+    body.uuid(a, "floating_network_id")
+    for key in ("subnet_id", "port_id"):
         body.uuid_or_none(a, key)
     for key in ("floating_ip_address", "fixed_ip_address"):
         if a.get(key) is not None:
             _ip(a, key)
     body.string(a, "description", nullable=True)
+    body.string(a, "project_id")
+    body.string(a, "tenant_id")
     return a
 
 

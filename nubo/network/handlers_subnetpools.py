@@ -53,6 +53,8 @@ async def create(request: Request) -> Response:
                                           required=("name", "prefixes"))
     for a in items:
         subnetpools.check_attrs(a)
+        body.string(a, "project_id")
+        body.string(a, "tenant_id")
         _enforce_create(request, ctx, a)
     async with api(request).db.write() as s:
         made = [await subnetpools.create_pool(s, ctx, a) for a in items]

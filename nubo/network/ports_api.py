@@ -28,7 +28,8 @@ VNIC = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-f
 
 
 def _check(a: dict[str, Any]) -> None:
-    for k in ("name", "description", "device_id", "device_owner", "dns_name"):
+    for k in ("name", "description", "device_id", "device_owner", "dns_name", "project_id",
+              "tenant_id"):
         body.string(a, k)
     body.string(a, "binding:host_id", nullable=True)
     for k in ("admin_state_up", "port_security_enabled", "propagate_uplink_status"):
@@ -127,7 +128,7 @@ async def create(request: Request) -> Response:
     items, is_bulk = await bulk.resources(request, "port", CREATE, required=("network_id",))
     for a in items:
         _check(a)
-        body.uuid_or_none(a, "network_id")
+        body.uuid(a, "network_id")
     made = []
     async with na.db.write() as s:
         for a in items:

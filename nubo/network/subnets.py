@@ -402,7 +402,9 @@ def _enforce(request: Request, action: str, net: m.Network) -> None:
 
 def _check_create(a: dict[str, Any]) -> None:
     _check_common(a)
-    body.uuid_or_none(a, "network_id")
+    body.uuid(a, "network_id")
+    body.string(a, "project_id")
+    body.string(a, "tenant_id")
     body.uuid_or_none(a, "subnetpool_id")
     body.boolean(a, "use_default_subnetpool")
     subnetpools.int_attr(a, "prefixlen")
