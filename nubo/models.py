@@ -13,6 +13,7 @@ def load_all() -> None:
     import nubo.image.metadefs.models  # noqa: F401
     import nubo.image.models  # noqa: F401
     import nubo.network.models  # noqa: F401
+    import nubo.network.models_address_scopes  # noqa: F401
     import nubo.network.models_l3  # noqa: F401
     import nubo.network.models_pf  # noqa: F401
     import nubo.network.models_secgroups  # noqa: F401

@@ -72,6 +72,7 @@ CORE: list[tuple[str, str, str]] = [
      "subnetpool as the default."),
     ("subnetpool-prefix-ops", "Subnet Pool Prefix Operations", "Provides support for "
      "adjusting the prefix list of subnet pools"),
+    ("address-scope", "Address scope", "Address scopes extension."),
 ]
 #: (alias, name, description) of routers, floating IPs and security groups (N2)
 L3_AND_SG: list[tuple[str, str, str]] = [
@@ -128,7 +129,7 @@ async def versions(request: Request) -> Response:
         {"href": f"{base}/v2.0/", "rel": "self"}]}]})
 
 
-COLLECTIONS = ("network", "subnet", "port", "subnetpool", "router", "floatingip",
+COLLECTIONS = ("network", "subnet", "port", "subnetpool", "address_scope", "router", "floatingip",
                "security_group", "security_group_rule", "quota", "agent")
 
 

@@ -96,7 +96,7 @@ async def update(request: Request) -> Response:
         if "is_default" in a and a["is_default"] != p.is_default:
             na.enforce(ctx, "update_subnetpool:is_default", {"project_id": p.project_id})
         attrs.check_if_match(request, p)
-        p = await subnetpools.update_pool(s, p, a)
+        p = await subnetpools.update_pool(s, ctx, p, a)
         out = (await render(s, [p]))[0]
     return _one(request, out)
 
@@ -127,7 +127,7 @@ async def add_prefixes(request: Request) -> Response:
         p = await subnetpools.get_pool(s, ctx, request.path_params["id"])
         subnetpools.check_owner(ctx, p, "add_prefixes")
         have = (await subnetpools.prefixes_of(s, [p.id]))[p.id]
-        await subnetpools.update_pool(s, p, {"prefixes": have + new})
+        await subnetpools.update_pool(s, ctx, p, {"prefixes": have + new})
         out = (await subnetpools.prefixes_of(s, [p.id]))[p.id]
     return json_response({"prefixes": out})
 

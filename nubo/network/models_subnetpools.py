@@ -28,6 +28,7 @@ class SubnetPool(StandardAttrs, Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     default_quota: Mapped[int | None] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(36), default="")
+    address_scope_id: Mapped[str | None] = mapped_column(UUID, index=True)
 
 
 class SubnetPoolPrefix(Base):

@@ -16,7 +16,17 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.errors import Conflict, PolicyNotAuthorized, ServiceUnavailable
 from nubo.core.http import context, json_response, no_content
-from nubo.network import attrs, body, bulk, errors, floatingips, listing, ports, views
+from nubo.network import (
+    address_scopes,
+    attrs,
+    body,
+    bulk,
+    errors,
+    floatingips,
+    listing,
+    ports,
+    views,
+)
 from nubo.network import models as m
 from nubo.network.api import api, check_project, get_network, visible_networks_clause
 
@@ -183,8 +193,9 @@ async def render(session: AsyncSession, ctx: RequestContext, nets: Sequence[m.Ne
             m.Subnet.network_id.in_(ids))):
         subnets[nid].append(sid)
     tags = await attrs.tags_of(session, "networks", ids)
-    return [views.network(n, segs.get(n.id), subnets[n.id], tags[n.id], ctx.is_admin)
-            for n in nets]
+    scopes = await address_scopes.network_scopes(session, ids)
+    return [views.network(n, segs.get(n.id), subnets[n.id], tags[n.id], ctx.is_admin,
+                          scopes[n.id]) for n in nets]
 
 
 # ---------------------------------------------------------------------------------- handlers

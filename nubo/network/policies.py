@@ -33,6 +33,9 @@ RULES: list[RuleDefault] = [RuleDefault(name, check) for name, check in (
     ("get_network_ip_availability", ADMIN),
     ("create_subnetpool", MEMBER), ("create_subnetpool:shared", ADMIN),
     ("create_subnetpool:is_default", ADMIN), ("update_subnetpool:is_default", ADMIN),
+    ("create_address_scope", MEMBER), ("create_address_scope:shared", ADMIN),
+    ("update_address_scope", MEMBER), ("update_address_scope:shared", ADMIN),
+    ("delete_address_scope", MEMBER),
 )]
 for _verb in ("create", "update"):
     RULES += [RuleDefault(f"{_verb}_network:{a}", ADMIN) for a in _ADMIN_ATTRS]

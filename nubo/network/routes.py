@@ -8,6 +8,7 @@ from nubo.network import (
     agents,
     attrs,
     extensions,
+    handlers_address_scopes,
     handlers_subnetpools,
     networks,
     ports_api,
@@ -23,6 +24,7 @@ P = "/v2.0/ports/{port_id}"
 Q = "/v2.0/quotas/{project_id}"
 A = "/v2.0/agents/{agent_id}"
 SP = "/v2.0/subnetpools/{id}"
+AS = "/v2.0/address-scopes/{id}"
 T = "/v2.0/{collection}/{rid}/tags"
 
 ROUTES: list[Route] = [
@@ -48,6 +50,11 @@ ROUTES: list[Route] = [
     Route(SP, "DELETE", handlers_subnetpools.delete),
     Route(f"{SP}/add_prefixes", "PUT", handlers_subnetpools.add_prefixes),
     Route(f"{SP}/remove_prefixes", "PUT", handlers_subnetpools.remove_prefixes),
+    Route("/v2.0/address-scopes", "GET", handlers_address_scopes.list_),
+    Route("/v2.0/address-scopes", "POST", handlers_address_scopes.create),
+    Route(AS, "GET", handlers_address_scopes.show),
+    Route(AS, "PUT", handlers_address_scopes.update),
+    Route(AS, "DELETE", handlers_address_scopes.delete),
     Route("/v2.0/ports", "GET", ports_api.list_),
     Route("/v2.0/ports", "POST", ports_api.create),
     Route(P, "GET", ports_api.show),

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from nubo.network import attrs, body, errors, quotas
+from nubo.network import address_scopes, attrs, body, errors, quotas
 from nubo.network import models as m
 from nubo.network.models_subnetpools import SubnetPool, SubnetPoolPrefix
 
@@ -142,9 +142,7 @@ def check_attrs(a: dict[str, Any]) -> None:
         int_attr(a, k)
     for t in a.get("tags") or []:
         attrs.valid_tag(t)
-    if a.get("address_scope_id") is not None:
-        raise NotFound(f"Address scope {a['address_scope_id']} could not be found.",
-                       code="AddressScopeNotFound")
+    body.uuid_or_none(a, "address_scope_id")
 
 
 def read_pool(a: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +224,11 @@ async def create_pool(session: AsyncSession, ctx: RequestContext, a: dict[str, A
         await _one_default(session, r["ip_version"])
     project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
     await quotas.check(session, project, "subnetpool", 1)
-    p = SubnetPool(id=str(uuid.uuid4()), project_id=project, name=a.get("name") or "",
+    pool_id, scope = str(uuid.uuid4()), a.get("address_scope_id")
+    await address_scopes.check_association(session, ctx, scope, pool_id, r["prefixes"],
+                                           r["ip_version"])
+    p = SubnetPool(id=pool_id, project_id=project, address_scope_id=scope or None,
+                   name=a.get("name") or "",
                    description=a.get("description") or "", ip_version=r["ip_version"],
                    default_prefixlen=r["default_prefixlen"], min_prefixlen=r["min_prefixlen"],
                    max_prefixlen=r["max_prefixlen"], shared=bool(a.get("shared")),
@@ -240,8 +242,11 @@ async def create_pool(session: AsyncSession, ctx: RequestContext, a: dict[str, A
     return p
 
 
-async def update_pool(session: AsyncSession, p: SubnetPool, a: dict[str, Any]) -> SubnetPool:
-    """Neutron's _update_subnetpool_dict: prefixes may only grow; bounds checked again."""
+async def update_pool(session: AsyncSession, ctx: RequestContext, p: SubnetPool,
+                      a: dict[str, Any]) -> SubnetPool:
+    """Neutron's _update_subnetpool_dict: prefixes may only grow; bounds checked again; the
+    address scope checked again (also when only the prefixes change)."""
+    await address_scopes.check_pool_update_allowed(session, ctx, p)
     old = [ipaddress.ip_network(c) for c in (await prefixes_of(session, [p.id]))[p.id]]
     merged: dict[str, Any] = {k: getattr(p, k) for k in BOUNDS}
     merged.update({k: a[k] for k in BOUNDS if k in a and a[k] is not None})
@@ -257,6 +262,10 @@ async def update_pool(session: AsyncSession, p: SubnetPool, a: dict[str, Any]) -
                          code="PrefixVersionMismatch")
     if a.get("is_default") and not p.is_default:
         await _one_default(session, p.ip_version)
+    scope = a["address_scope_id"] if "address_scope_id" in a else p.address_scope_id
+    await address_scopes.check_association(session, ctx, scope, p.id, r["prefixes"],
+                                           p.ip_version)
+    p.address_scope_id = scope or None
     for k in ("name", "description"):
         if k in a:
             setattr(p, k, a[k] or "")

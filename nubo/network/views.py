@@ -1,6 +1,6 @@
 """The JSON shape of networks, subnets and ports, as Neutron renders them (attribute names from
 neutron-lib's API definitions) with the extensions Nubo advertises: attributes of those it does
-not have (address-scope, qos, auto-allocated-topology's is_default on networks, segment,
+not have (qos, auto-allocated-topology's is_default on networks, segment,
 subnet-service-types, subnet-dns-publish-fixed-ip, uplink-status-propagation) are absent, as
 from a Neutron without them. Admin-only attributes are left out for other callers."""
 
@@ -10,13 +10,14 @@ from typing import Any
 
 from nubo.network import models as m
 from nubo.network.attrs import standard
+from nubo.network.models_address_scopes import AddressScope
 from nubo.network.models_subnetpools import SubnetPool
 
 ZONE = "nova"
 
 
 def network(n: m.Network, seg: m.NetworkSegment | None, subnets: list[str], tags: list[str],
-            admin: bool) -> dict[str, Any]:
+            admin: bool, scopes: dict[int, str | None] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": n.id, "name": n.name, "project_id": n.project_id, "tenant_id": n.project_id,
         "status": n.status, "admin_state_up": n.admin_state_up, "shared": n.shared,
@@ -24,6 +25,8 @@ def network(n: m.Network, seg: m.NetworkSegment | None, subnets: list[str], tags
         "port_security_enabled": n.port_security_enabled, "subnets": sorted(subnets),
         "availability_zone_hints": list(n.availability_zone_hints or []),
         "availability_zones": [ZONE], "dns_domain": n.dns_domain, "l2_adjacency": True,
+        "ipv4_address_scope": (scopes or {}).get(4),
+        "ipv6_address_scope": (scopes or {}).get(6),
         **standard(n, tags)}
     if admin:
         out["provider:network_type"] = seg.network_type if seg else "local"
@@ -82,4 +85,11 @@ def subnetpool(p: SubnetPool, prefixes: list[str], tags: list[str]) -> dict[str,
         "default_prefixlen": str(p.default_prefixlen), "min_prefixlen": str(p.min_prefixlen),
         "max_prefixlen": str(p.max_prefixlen), "is_default": p.is_default,
         "shared": p.shared, "default_quota": p.default_quota,
+        "address_scope_id": p.address_scope_id,
         **standard(p, tags)}
+
+
+def address_scope(a: AddressScope) -> dict[str, Any]:
+    """Neutron's _make_address_scope_dict (no standard attributes)."""
+    return {"id": a.id, "name": a.name, "project_id": a.project_id, "tenant_id": a.project_id,
+            "shared": a.shared, "ip_version": a.ip_version}

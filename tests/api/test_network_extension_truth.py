@@ -1,5 +1,5 @@
 """Every attribute a resource shows belongs to an advertised extension (issue 19): a Neutron
-without l3-ha, dvr, l3-flavors, l3-ndp-proxy, address-scope, qos, segment, ... loaded has
+without l3-ha, dvr, l3-flavors, l3-ndp-proxy, qos, segment, ... loaded has
 none of their attributes (neutron-lib's api definitions extend the resources only when the
 extension is loaded), and Tempest picks its tests from the advertised list."""
 
@@ -42,3 +42,7 @@ async def test_no_attribute_of_an_unadvertised_extension(api: Api) -> None:
             assert owner is None or owner in exts, f"{kind}.{attr} needs {owner}"
     assert "ha" not in router and "distributed" not in router
     assert {"l3-ha", "dvr"}.isdisjoint(exts)
+    # address-scope is advertised (issue 19's address scopes): its attributes are shown
+    assert "address-scope" in exts
+    assert n["ipv4_address_scope"] is None and n["ipv6_address_scope"] is None
+    assert pool["address_scope_id"] is None

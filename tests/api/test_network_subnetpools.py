@@ -48,7 +48,7 @@ async def test_crud_shape_and_defaults(api: Api) -> None:
     p = await pool(api, prefixes=["10.10.0.0/16", "10.11.0.0/16", "10.10.4.0/24"],
                    description="d", tags=["a"])
     assert p["prefixes"] == ["10.10.0.0/15"]          # compacted, as Neutron
-    assert p["ip_version"] == 4 and "address_scope_id" not in p  # address-scope not advertised
+    assert p["ip_version"] == 4 and p["address_scope_id"] is None  # address-scope advertised
     assert (p["min_prefixlen"], p["max_prefixlen"], p["default_prefixlen"]) == ("8", "32", "8")
     assert p["shared"] is False and p["is_default"] is False and p["default_quota"] is None
     assert p["tags"] == ["a"] and p["revision_number"] == 0 and p["description"] == "d"
