@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nubo.network.sync.desired import build_desired
 from tests.api.test_network_subnetpools import NET, fault, network, pool
 from tests.conftest import Api
 
@@ -138,3 +139,32 @@ async def test_network_address_scopes(api: Api) -> None:
         "network_id": n, "subnetpool_id": p["id"], "ip_version": 4}})
     after = (await api.ok("GET", f"{NET}/networks/{n}"))["network"]
     assert after["ipv4_address_scope"] == v4["id"] and after["ipv6_address_scope"] is None
+
+
+async def test_router_specs_carry_the_scopes(api: Api) -> None:
+    """The dataplane learns each router subnet's scope (render_nat then leaves the subnets
+    of the external subnet's scope un-NATed: tests/unit/test_dataplane_render.py)."""
+    v4 = await scope(api, shared=True)
+    ext_pool = await pool(api, prefixes=["198.51.100.0/24"], default_prefixlen=24,
+                          address_scope_id=v4["id"])
+    in_pool = await pool(api, prefixes=["10.97.0.0/16"], default_prefixlen=24,
+                         address_scope_id=v4["id"])
+    ext = (await api.ok("POST", f"{NET}/networks", 201, json={"network": {
+        "name": "ext", "router:external": True}}))["network"]["id"]
+    await api.ok("POST", f"{NET}/subnets", 201, json={"subnet": {
+        "network_id": ext, "subnetpool_id": ext_pool["id"], "ip_version": 4}})
+    subs = []
+    for kw in ({"subnetpool_id": in_pool["id"]}, {"cidr": "10.98.0.0/24"}):
+        n = await network(api)
+        subs.append((await api.ok("POST", f"{NET}/subnets", 201, json={"subnet": {
+            "network_id": n, "ip_version": 4, **kw}}))["subnet"])
+    r = (await api.ok("POST", f"{NET}/routers", 201, json={"router": {
+        "name": "r", "external_gateway_info": {"network_id": ext}}}))["router"]
+    for s in subs:
+        await api.ok("PUT", f"{NET}/routers/{r['id']}/add_router_interface",
+                     json={"subnet_id": s["id"]})
+    desired = await build_desired(api.node.db, ["nohost"])
+    spec = next(x for x in desired.routers if x.id == r["id"])
+    assert spec.gateway is not None and spec.gateway.address_scope == v4["id"]
+    assert {i.subnet_cidr: i.address_scope for i in spec.interfaces} == {
+        subs[0]["cidr"]: v4["id"], "10.98.0.0/24": None}

@@ -174,6 +174,27 @@ def test_nat_for_gateway_and_floating_ips() -> None:
     assert rules(render_nat(nosnat, []), "ip", "postrouting") == []
 
 
+def test_nat_leaves_the_external_address_scope_alone() -> None:
+    """Neutron's L3 agent with address scopes: a subnet in the external subnet's scope is
+    routed out without SNAT; one in another scope or none is NATed as before."""
+    gw = RouterGatewaySpec("gw1", "ext", "203.0.113.0/24", "203.0.113.10", "203.0.113.1",
+                           address_scope="as-public")
+    router = RouterSpec("r1", gw, (
+        RouterInterfaceSpec("qr1", NET, "10.0.0.0/24", "10.0.0.1", address_scope="as-public"),
+        RouterInterfaceSpec("qr2", "n2", "10.1.0.0/24", "10.1.0.1", address_scope="as-other"),
+        RouterInterfaceSpec("qr3", "n3", "10.2.0.0/24", "10.2.0.1")))
+    post = rules(render_nat(router, []), "ip", "postrouting")
+    assert len(post) == 1 and post[0][-1] == {"snat": {"addr": "203.0.113.10"}}
+    natted = post[0][1]["match"]["right"]["set"]
+    assert [p["prefix"]["addr"] for p in natted] == ["10.1.0.0", "10.2.0.0"]
+    every = RouterSpec("r1", gw, router.interfaces[:1])
+    assert rules(render_nat(every, []), "ip", "postrouting") == []
+    unscoped = RouterSpec("r1", RouterGatewaySpec("gw1", "ext", "203.0.113.0/24",
+                                                  "203.0.113.10", "203.0.113.1"),
+                          (RouterInterfaceSpec("qr1", NET, "10.0.0.0/24", "10.0.0.1"),))
+    assert len(rules(render_nat(unscoped, []), "ip", "postrouting")) == 1
+
+
 # -- dnsmasq ---------------------------------------------------------------------------------
 
 def network(**kw: Any) -> NetworkSpec:

@@ -119,6 +119,8 @@ class RouterInterfaceSpec:
     subnet_cidr: str
     ip_address: str
     mac_address: str | None = None
+    #: the address scope of the subnet's pool (extension address-scope), if any
+    address_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class RouterGatewaySpec:
     gateway_ip: str | None          # the external subnet's gateway (default route)
     enable_snat: bool = True
     mac_address: str | None = None
+    #: the address scope of the external subnet's pool: internal subnets of the same scope
+    #: are routed to the outside without SNAT (Neutron's L3 agent)
+    address_scope: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
+from nubo.network import address_scopes
 from nubo.network import models as m
 from nubo.network.agents import BRIDGE_AGENT
 from nubo.network.dataplane.base import (
@@ -140,7 +141,8 @@ async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
     ips, groups = await _ips_and_groups(s, [p.id for p in rows])
     ports = {p.id: port_spec(p, ips.get(p.id, []), groups.get(p.id, [])) for p in rows}
     cidrs = {x.id: x for x in subnets}
-    router_specs = _routers(routers, router_ports, ports, cidrs)
+    scopes = await address_scopes.subnet_scopes(s, cidrs)
+    router_specs = _routers(routers, router_ports, ports, cidrs, scopes)
     floats = await _floats(s, {r.id for r in router_specs if r.gateway})
     sgs = await _groups(s, {g for p in ports.values() for g in p.security_group_ids},
                         set(ports), hosts)
@@ -192,7 +194,9 @@ async def _ips_and_groups(s: AsyncSession, port_ids: list[str]
 
 
 def _routers(routers: dict[str, Router], router_ports: dict[str, RouterPort],
-             ports: dict[str, PortSpec], subnets: dict[str, m.Subnet]) -> tuple[RouterSpec, ...]:
+             ports: dict[str, PortSpec], subnets: dict[str, m.Subnet],
+             scopes: dict[str, str]) -> tuple[RouterSpec, ...]:
+    """`scopes`: the address scope of each subnet allocated from a pool in one."""
     out = []
     for rid in sorted(routers):
         r = routers[rid]
@@ -206,7 +210,8 @@ def _routers(routers: dict[str, Router], router_ports: dict[str, RouterPort],
                                        subnet_cidr=sub.cidr, ip_address=v4[0].ip_address,
                                        gateway_ip=sub.gateway_ip,
                                        enable_snat=bool(r.enable_snat),
-                                       mac_address=gp.mac_address)
+                                       mac_address=gp.mac_address,
+                                       address_scope=scopes.get(sub.id))
         itfs = []
         for pid in sorted(p for p, rp in router_ports.items()
                           if rp.router_id == rid and rp.port_type != GATEWAY_OWNER):
@@ -216,7 +221,7 @@ def _routers(routers: dict[str, Router], router_ports: dict[str, RouterPort],
                     itfs.append(RouterInterfaceSpec(
                         port_id=pid, network_id=port.network_id,
                         subnet_cidr=subnets[f.subnet_id].cidr, ip_address=f.ip_address,
-                        mac_address=port.mac_address))
+                        mac_address=port.mac_address, address_scope=scopes.get(f.subnet_id)))
         if gw is None and not itfs:
             continue        # a router with no port has nothing on a host
         routes = tuple(HostRoute(x["destination"], x["nexthop"]) for x in r.routes or [])

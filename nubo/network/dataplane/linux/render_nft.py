@@ -329,7 +329,8 @@ def render_filter(ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec]
 
 def render_nat(router: RouterSpec, floats: Sequence[FloatingSpec], table: str = "nubo") -> Json:
     """The router namespace's NAT: DNAT+SNAT per floating IP, DNAT per port forwarding, SNAT
-    of the internal subnets to the gateway address, and the path to the metadata proxy."""
+    of the internal subnets to the gateway address (not of those in the external subnet's
+    address scope), and the path to the metadata proxy."""
     doc = _Doc("ip", table)
     doc.chain("prerouting", "prerouting", -100, "nat")
     doc.chain("output", "output", -100, "nat")
@@ -356,10 +357,15 @@ def render_nat(router: RouterSpec, floats: Sequence[FloatingSpec], table: str = 
             doc.rule("postrouting", [_m(_meta("oifname"), gateway_dev_name(gw.port_id)),
                                      _m(saddr, f.fixed_ip), {"snat": {"addr": f.floating_ip}}])
     internal = sorted({i.subnet_cidr for i in router.interfaces if _family(i.subnet_cidr) == 4})
-    if gw and gw.enable_snat and internal and _family(gw.ip_address) == 4:
+    # Address scopes: a subnet in the external subnet's scope is routed out as it is (its
+    # addresses are unique in the scope), as Neutron's L3 agent does; the others are NATed.
+    natted = sorted({i.subnet_cidr for i in router.interfaces
+                     if _family(i.subnet_cidr) == 4 and not (
+                         gw and gw.address_scope and i.address_scope == gw.address_scope)})
+    if gw and gw.enable_snat and natted and _family(gw.ip_address) == 4:
         qg = gateway_dev_name(gw.port_id)
         doc.rule("postrouting", [_m(_meta("oifname"), qg),
-                                 _m(saddr, {"set": [_addr(c) for c in internal]}),
+                                 _m(saddr, {"set": [_addr(c) for c in natted]}),
                                  {"snat": {"addr": gw.ip_address}}])
     # Replies to guests of a floating IP reached from another internal subnet stay symmetric.
     if floats and router.interfaces:
