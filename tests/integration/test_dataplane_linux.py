@@ -299,10 +299,12 @@ def metadata_service(lab: Lab) -> Iterator[Path]:
         server.server_close()
 
 
-async def routed_guest(lab: Lab, n: int) -> tuple[str, Any, str, str, str]:
+async def routed_guest(lab: Lab, n: int, scope: str | None = None
+                       ) -> tuple[str, Any, str, str, str]:
     """A host with br-ex (172.24.4.0/24), a guest 10.<n>.0.5 on a local network, a router
     between them (gateway address 172.24.4.10) and an "outside" namespace 172.24.4.100 on
-    br-ex with no route back to 10.<n>.0.0/24, so only SNAT gets replies home.
+    br-ex with no route back to 10.<n>.0.0/24, so only SNAT gets replies home. `scope`: the
+    address scope of both the external and the guest's subnet.
     Returns (host, dataplane, router id, guest, outside)."""
     host = lab.netns("host")
     dp = lab.dataplane(host)
@@ -315,9 +317,10 @@ async def routed_guest(lab: Lab, n: int) -> tuple[str, Any, str, str, str]:
                   port_security_enabled=False)
     rid = lab.id("ro")
     router = RouterSpec(rid, RouterGatewaySpec(lab.id("gw"), ext.id, "172.24.4.0/24",
-                                               "172.24.4.10", "172.24.4.1"),
+                                               "172.24.4.10", "172.24.4.1",
+                                               address_scope=scope),
                         (RouterInterfaceSpec(lab.id("qr"), net.id, f"10.{n}.0.0/24", f"10.{n}.0.1",
-                                             mac(6)),))
+                                             mac(6), address_scope=scope),))
     await dp.ensure_network(ext)
     await dp.ensure_network(net)
     guest = lab.guest(host, vm, "vm", f"10.{n}.0.5/24", f"10.{n}.0.1")
@@ -348,6 +351,18 @@ async def test_router_snat_floating_ip_and_metadata(lab: Lab, metadata_service: 
 
     await dp.set_floating_ips(rid, [])
     assert not pings(outside, "172.24.4.20")
+    await dp.delete_router(rid)
+    assert names.router_ns(rid) not in list_netns()
+
+
+async def test_router_routes_its_address_scope_without_snat(lab: Lab) -> None:
+    """Neutron's address scopes: the guest's subnet is in the external subnet's scope, so
+    the router forwards its traffic with the guest's own address (no SNAT): the outside
+    answers only once it has a route back to the guest's subnet."""
+    host, dp, rid, guest, outside = await routed_guest(lab, 41, scope="scope-1")
+    assert not pings(guest, "172.24.4.100")         # not NATed: no way back yet
+    sh("ip", "route", "add", "10.41.0.0/24", "via", "172.24.4.10", ns=outside)
+    assert pings(guest, "172.24.4.100")             # routed, source 10.41.0.5 kept
     await dp.delete_router(rid)
     assert names.router_ns(rid) not in list_netns()
 
