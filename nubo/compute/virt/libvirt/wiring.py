@@ -1,18 +1,24 @@
 """How the runtime gets its libvirt driver: which virt `auto` means here, and the image
-fetch the driver's image cache uses (in one process: the image service's store, streamed)."""
+fetch the driver's image cache uses (in one process: the image service's store, streamed).
+
+The driver module (and the guest builder, pycdlib, ... it imports) is imported only when
+libvirt is asked for: `nubo up --virt fake` starts without it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nubo.compute.virt.libvirt.driver import LibvirtDriver, LibvirtOptions, libvirt_usable
-from nubo.compute.virt.libvirt.imagecache import Fetch
 from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.files import read_chunks
+
+if TYPE_CHECKING:
+    from nubo.compute.virt.libvirt.driver import LibvirtDriver
+    from nubo.compute.virt.libvirt.imagecache import Fetch
 
 LOG = logging.getLogger("nubo.compute.libvirt")
 
@@ -21,6 +27,7 @@ def resolve_virt(settings: Settings) -> str:
     """`libvirt` or `fake`: what --virt auto means on this machine."""
     if settings.virt != "auto":
         return settings.virt
+    from nubo.compute.virt.libvirt.driver import libvirt_usable
     why = libvirt_usable(settings.libvirt_uri)
     if why:
         LOG.info("--virt auto: using the fake hypervisor (libvirt not usable: %s)", why)
@@ -44,6 +51,7 @@ def image_fetcher(images: Any) -> Fetch:
 
 
 def build_driver(settings: Settings, host: str, images: Any) -> LibvirtDriver:
+    from nubo.compute.virt.libvirt.driver import LibvirtDriver, LibvirtOptions
     opts = LibvirtOptions(
         data_dir=settings.data_dir, uri=settings.libvirt_uri,
         virt_type=settings.libvirt_virt_type, vnc_listen=settings.vnc_listen,
