@@ -33,10 +33,18 @@ def _spans(text: str) -> list[str]:
     return [s for s in spans if s]
 
 
+def _choices(token: str) -> list[list[str]]:
+    if re.fullmatch(r"\{[^}]+\}", token):         # one of them
+        return [[c] for c in token[1:-1].split(",")]
+    if re.fullmatch(r"\[[^]]+\]", token):         # optional: without it and with it
+        return [[], token[1:-1].split()]
+    return [[token]]
+
+
 def _alternatives(tokens: list[str]) -> list[list[str]]:
-    """`--virt {auto,libvirt,fake}` is three command lines."""
-    choices = [t[1:-1].split(",") if re.fullmatch(r"\{[^}]+\}", t) else [t] for t in tokens]
-    return [list(c) for c in itertools.product(*choices)]
+    """`--virt {auto,libvirt,fake}` is three command lines, `--to FILE [--include-disks]` two."""
+    return [[t for part in c for t in part]
+            for c in itertools.product(*(_choices(t) for t in tokens))]
 
 
 def readme_command_lines() -> list[list[str]]:
