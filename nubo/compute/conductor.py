@@ -618,12 +618,16 @@ class Conductor:
 
     async def _abandon(self, inst: Instance) -> None:
         """An operation stuck past its timeout releases what it took before the instance
-        shows ERROR: a build everything; a resize or migration its destination (the
-        allocations go back to the source); the others hold nothing extra."""
+        shows ERROR: a build everything; a resize, migration, live migration or evacuation
+        its destination (the allocations go back to the source); the others hold nothing
+        extra."""
         if inst.vm_state == states.BUILDING:
             await self.release_build(inst)
         elif inst.task_state in states.RESIZE_TASKS and inst.request_spec.get("resize"):
             await self.resizer.abandon(inst)
+        elif inst.task_state in (states.MIGRATING, states.REBUILDING) and \
+                self.actions is not None:       # a live migration or an evacuation
+            await self.actions.migrator.abandon(inst)
 
     async def wait_event(self, instance_id: str, name: str, tag: str | None,
                          timeout: float) -> str:

@@ -101,6 +101,32 @@ class Migrator:
                              message="Error", task_state=None, task_started_at=None,
                              request_spec=spec)
 
+    async def abandon(self, inst: Instance) -> None:
+        """A live migration or evacuation stuck past its timeout: nothing of it stays on
+        the destination its record names (the guest goes, tolerating a host that does not
+        answer; its claim goes), the source's allocation and the ports are the instance's
+        on its source again, and the record is 'error' (Nova's live-migration rollback) or
+        'failed' (Nova's failed rebuild on the evacuation's destination). The conductor
+        then shows the instance in ERROR on its source."""
+        key = "live" if inst.task_state == states.MIGRATING else "evacuate"
+        plan = dict(inst.request_spec.get(key) or {})
+        if not plan.get("migration"):
+            return
+        async with self.c.db.read() as s:
+            dest = (await s.execute(select(Migration.dest_compute).where(
+                Migration.uuid == plan["migration"]))).scalar_one_or_none()
+        if dest and dest != plan["source"]:
+            await self.c._destroy_on(dest, inst.id)
+            await self.c.vifs.restore(inst.id, plan["source"])
+        if await self.placement.allocations(plan["migration"]):
+            # the instance's own allocation is the destination's claim (if any)
+            await self.placement.delete_allocations(inst.id)
+            await self._give_back(inst, plan["migration"])
+        if key == "live":
+            await self._unpause_forced(inst, plan["source"])
+        await records.set_status(self.c.db, plan["migration"],
+                                 "error" if key == "live" else "failed")
+
     async def live(self, instance_id: str) -> None:
         """Live migration: spawn on the destination, then destroy on the source."""
         inst = await self._load(instance_id, states.MIGRATING)

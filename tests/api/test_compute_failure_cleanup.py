@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from nubo.compute import states
 from nubo.compute.models import Instance
 from nubo.compute.virt.fake import FakeDriver
 from nubo.core.db import utcnow
@@ -296,3 +297,60 @@ async def test_evacuate_that_fails_leaves_nothing_on_the_destination(two: Api,
     assert got["OS-EXT-SRV-ATTR:host"] == host
     assert await counts(api, sid, net) == before
     assert sid not in drivers(api)[other].instances
+
+
+@pytest.mark.parametrize("move", ["live", "evacuate"])
+async def test_live_migration_or_evacuation_timed_out_releases_its_destination(
+        tmp_path: Path, move: str) -> None:
+    """A live migration (or an evacuation, its source down) stuck spawning on its
+    destination when the node stopped, its guest already there (the answer lost), and
+    nobody resumes it in time: the next node's reconcile fails it (ERROR, "Timed out") on
+    its source and releases the destination: the guest goes, the source's allocation is the
+    instance's again (the migration consumer holds nothing), the ports are bound to the
+    source; the record is 'error' (Nova's live-migration rollback) or 'failed' (Nova's
+    failed rebuild of an evacuation)."""
+    from tests.api.test_compute_actions_moves import force_down
+    settings = make_settings(tmp_path / "d", fake_hosts=2)
+    async with api_on(settings) as api:
+        await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{await api.project_id('admin')}",
+                     json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
+        net, _ = await network(api, "mnet", "192.168.78.0/24")
+        sid, host = await booted(api, net, await make_flavor(api, "small", 128))
+        other = next(h for h in drivers(api) if h != host)
+        drivers(api)[other].faults["spawn"] = "slow=60"     # the destination takes its time
+        if move == "live":
+            await act(api, sid, {"os-migrateLive": {"host": None, "block_migration": "auto"}},
+                      headers=V)
+        else:
+            next(a for a in api.node.compute.runtime.agents if a.host == host).down = True
+            await force_down(api, host)
+            await act(api, sid, {"evacuate": {"onSharedStorage": False}}, 200)
+        busy = "running" if move == "live" else "rebuilding"
+        for _ in range(400):
+            migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}",
+                                 headers=V))["migrations"]
+            if migs and migs[0]["status"] == busy:
+                break
+            await asyncio.sleep(0.02)
+        mig = migs[0]["uuid"]
+        assert await held(api, sid) == {other: flavor_usage(128)}
+        assert await held(api, mig) == {host: flavor_usage(128)}
+        dest = drivers(api)[other]                  # the guest got there, the answer did not
+        dest.instances[sid] = states.RUNNING
+        await dest._save()
+    async with api.node.db.write() as s:    # the node stopped two hours ago, cut off
+        await s.execute(update(Instance).where(Instance.id == sid).values(
+            task_started_at=utcnow() - timedelta(hours=2)))
+    async with api_on(settings) as api:
+        got = await wait(api, sid, "ERROR", timeout=20)
+        assert "Timed out" in got["fault"]["message"]
+        assert got["OS-EXT-SRV-ATTR:host"] == host
+        assert await held(api, sid) == {host: flavor_usage(128)}
+        assert await held(api, mig) == {}
+        left = await counts(api, sid, net)
+        assert left["allocations"] == {host: flavor_usage(128)}
+        assert sid not in drivers(api)[other].instances
+        assert list(left["ports"].values()) == [host]
+        migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}",
+                             headers=V))["migrations"]
+        assert [m["status"] for m in migs] == ["error" if move == "live" else "failed"]
