@@ -27,4 +27,5 @@ log "ruff, mypy"
 "$ROOT/.venv/bin/ruff" check nubo tests bench
 "$ROOT/.venv/bin/mypy" nubo
 log "pytest"
-exec "$ROOT/.venv/bin/pytest" -p no:cacheprovider -q -ra "$@"
+# --durations: where the suite's time goes (it grew to ~41 min of pytest; see the issue notes)
+exec "$ROOT/.venv/bin/pytest" -p no:cacheprovider -q -ra --durations=25 "$@"

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +22,23 @@ from tests.e2e.ops_helpers import admin_client, boot, make_resources, ok, snapsh
 
 #: the last landed commit before the operations work (issue 13)
 PREVIOUS = "e327a18"
+
+
+#: what the API stopped showing since PREVIOUS (issue 19: Neutron shows only the attributes of
+#: the extensions it advertises); every other attribute must come back as it was. Move with
+#: PREVIOUS.
+HIDDEN_SINCE_PREVIOUS: dict[str, set[str]] = {
+    "networks": {"is_default", "qos_policy_id"},
+    "subnets": {"segment_id", "service_types", "dns_publish_fixed_ip"},
+    "ports": {"propagate_uplink_status", "qos_policy_id", "qos_network_policy_id"},
+}
+
+
+def without_hidden(snap: dict[str, Any]) -> dict[str, Any]:
+    return {kind: {rid: {k: v for k, v in rec.items()
+                         if k not in HIDDEN_SINCE_PREVIOUS.get(kind, set())}
+                   for rid, rec in recs.items()}
+            for kind, recs in snap.items()}
 
 
 def previous_release(dest: Path) -> Path:
@@ -72,7 +90,9 @@ def test_upgrade_from_previous_release_keeps_every_resource(tmp_path: Path) -> N
     try:
         with admin_client(new) as c:        # the old admin password and keys work
             after = snapshot(c)
-            assert after == before
+            for kind, gone in HIDDEN_SINCE_PREVIOUS.items():
+                assert all(not gone & set(rec) for rec in after[kind].values()), kind
+            assert without_hidden(after) == without_hidden(before)
             got = c.get(f"/image/v2/images/{ids['image']}/file")
             assert got.status_code == 200 and got.content == image_data
             # usable: the old server stops and starts, a new one boots on the old network
