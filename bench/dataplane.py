@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import report  # bench/ is on sys.path
 
-from nubo.network.dataplane.base import (
+from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     FixedIp,
     NetworkSpec,
@@ -30,11 +30,11 @@ from nubo.network.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.dataplane.linux import names
-from nubo.network.dataplane.linux.apply_links import list_netns
-from nubo.network.dataplane.linux.driver import LinuxConfig, LinuxDataplane
-from nubo.network.dataplane.linux.procs import apply_nft
-from nubo.network.dataplane.linux.render_nft import render_filter
+from nubo.network.agent.dataplane.linux import names
+from nubo.network.agent.dataplane.linux.apply_links import list_netns
+from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane
+from nubo.network.agent.dataplane.linux.procs import apply_nft
+from nubo.network.agent.dataplane.linux.render_nft import render_filter
 
 UDHCPC = """#!/bin/sh
 [ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"

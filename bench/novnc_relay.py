@@ -15,7 +15,7 @@ import uvicorn
 import websockets
 from common import free_port, pct, report  # bench/ is on sys.path
 
-from nubo.compute.novnc import NoVncApp
+from nubo.compute.api.novnc import NoVncApp
 from nubo.core.app import NuboApp
 
 CONNECTS = 200

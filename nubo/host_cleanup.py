@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from nubo.config import Settings
 from nubo.core.db import Database
-from nubo.network.dataplane.linux.cleanup import Owned
+from nubo.network.agent.dataplane.linux.cleanup import Owned
 
 
 async def owned_from_db(db: Database) -> Owned:
@@ -40,13 +40,13 @@ async def owned_from_db(db: Database) -> Owned:
 
 async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     """Clean the host of this data dir's cloud; returns what was removed, one line each."""
-    from nubo.compute.virt.libvirt.cleanup import (
+    from nubo.compute.agent.virt.libvirt.cleanup import (
         destroy_domains,
         qemu_processes,
         stop_started_daemons,
     )
-    from nubo.compute.virt.libvirt.host import LibvirtHost, _pid_alive
-    from nubo.network.dataplane.linux.cleanup import clean_dataplane
+    from nubo.compute.agent.virt.libvirt.host import LibvirtHost, _pid_alive
+    from nubo.network.agent.dataplane.linux.cleanup import clean_dataplane
     data_dir = settings.data_dir
     done: list[str] = []
     host = LibvirtHost(uri=settings.libvirt_uri)

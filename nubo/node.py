@@ -11,13 +11,14 @@ from pathlib import Path
 
 import yaml
 
-from nubo.compute import api as compute_api
-from nubo.compute import consoles, legacy_v2, novnc
-from nubo.compute.external_events import record_events
-from nubo.compute.openapi import SPEC as COMPUTE_SPEC
+from nubo.compute.api import legacy_v2, novnc
+from nubo.compute.api import wiring as compute_api
+from nubo.compute.api.openapi import SPEC as COMPUTE_SPEC
+from nubo.compute.api.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.compute.runtime import ComputeRuntime
-from nubo.compute.server_password import PasswordStore
-from nubo.compute.versions import VERSIONS as COMPUTE_VERSIONS
+from nubo.compute.service import consoles
+from nubo.compute.service.external_events import record_events
+from nubo.compute.service.server_password import PasswordStore
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
 from nubo.core.context import RequestContext
@@ -39,12 +40,12 @@ from nubo.image.testimage import TestImage
 from nubo.metadata.app import MetadataApp
 from nubo.metadata.serve import UnixServer, shared_secret, socket_path
 from nubo.metadata.source import InstanceSource
-from nubo.network import agents as network_agents
-from nubo.network import api as network_api
-from nubo.network import bootstrap as network_bootstrap
-from nubo.network import ports as nports
-from nubo.network.openapi import SPEC as NETWORK_SPEC
-from nubo.network.sync.wiring import build_dataplane, build_sync, resolve_network
+from nubo.network.api import wiring as network_api
+from nubo.network.api.handlers import agents as network_agents
+from nubo.network.api.openapi import SPEC as NETWORK_SPEC
+from nubo.network.service import bootstrap as network_bootstrap
+from nubo.network.service import ports as nports
+from nubo.network.service.hostsync.wiring import build_dataplane, build_sync, resolve_network
 from nubo.ops.metrics import CloudCollector
 from nubo.placement import api as placement_api
 from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
@@ -96,7 +97,7 @@ class Node:
         self.network = network_api.NetworkApi(settings, self.db)
         network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
                              "neutron", auth, state=self.network)
-        # The host dataplane, driven from the network tables (nubo/network/sync).
+        # The host dataplane, driven from the network tables (nubo/network/service/hostsync).
         self.network_kind = resolve_network(settings, self.runtime.virt)
         self.dataplane = build_dataplane(self.network_kind, settings,
                                          socket_path(settings.data_dir))

@@ -64,7 +64,7 @@ def need_libvirt() -> None:
     if os.geteuid() != 0:
         pytest.skip("libvirt not usable: needs root (libvirtd runs guests as root here)")
     try:
-        from nubo.compute.virt.libvirt.driver import libvirt_usable
+        from nubo.compute.agent.virt.libvirt.driver import libvirt_usable
     except ImportError as exc:
         missing("runtime", f"libvirt-python missing: {exc}")
     why = libvirt_usable()

@@ -10,22 +10,22 @@ import logging
 import socket
 from typing import Any
 
-from nubo.compute.actions import ServerActions
-from nubo.compute.actions_work import ActionWorker
-from nubo.compute.agent import ComputeAgent
-from nubo.compute.conductor import Conductor
-from nubo.compute.consoles import ConsoleService
-from nubo.compute.groups import GroupService
-from nubo.compute.interfaces import InterfaceService
-from nubo.compute.powersync import PowerSync
-from nubo.compute.server_floating_ips import ServerFloatingIps
-from nubo.compute.server_secgroups import ServerSecurityGroups
-from nubo.compute.servers import ServerService
-from nubo.compute.snapshot import Snapshotter
-from nubo.compute.tags import TagService
-from nubo.compute.views_servers import ServerViews
-from nubo.compute.virt.fake import FakeDriver
-from nubo.compute.virt.libvirt.wiring import build_driver, resolve_virt
+from nubo.compute.agent.manager import ComputeAgent
+from nubo.compute.agent.virt.fake import FakeDriver
+from nubo.compute.agent.virt.libvirt.wiring import build_driver, resolve_virt
+from nubo.compute.api.views.servers import ServerViews
+from nubo.compute.conductor.actions import ActionWorker
+from nubo.compute.conductor.manager import Conductor
+from nubo.compute.conductor.powersync import PowerSync
+from nubo.compute.conductor.snapshot import Snapshotter
+from nubo.compute.service.actions import ServerActions
+from nubo.compute.service.consoles import ConsoleService
+from nubo.compute.service.groups import GroupService
+from nubo.compute.service.interfaces import InterfaceService
+from nubo.compute.service.server_floating_ips import ServerFloatingIps
+from nubo.compute.service.server_secgroups import ServerSecurityGroups
+from nubo.compute.service.servers import ServerService
+from nubo.compute.service.tags import TagService
 from nubo.config import Settings
 from nubo.core.bus import InProcessBus
 from nubo.core.db import Database

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from nubo.compute.server_password import MAX_SIZE
+from nubo.compute.service.server_password import MAX_SIZE
 from nubo.core.errors import NuboError
 from nubo.metadata import content
 from nubo.metadata.content import InstanceFacts
@@ -32,7 +32,7 @@ PASSWORD_VERSION = "2013-04-04"
 
 
 class Passwords(Protocol):
-    """Where the guest's encrypted password is kept (nubo/compute/server_password.py)."""
+    """Where the guest's encrypted password is kept (nubo/compute/service/server_password.py)."""
 
     async def get(self, instance_id: str) -> str: ...
 

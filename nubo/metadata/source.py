@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
+from nubo.compute.api.views.servers import hostname_of
 from nubo.compute.models import Instance, InstanceMetadata
-from nubo.compute.views_servers import hostname_of
 from nubo.core.db import Database
 from nubo.metadata.content import InstanceFacts, PortFacts
 

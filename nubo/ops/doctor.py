@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select, text
 
-from nubo.compute.conductor import HOST_DOWN_AFTER
+from nubo.compute.conductor.manager import HOST_DOWN_AFTER
 from nubo.compute.models import ComputeHost
 from nubo.config import Settings
 from nubo.core.db import Database, utcnow
@@ -129,7 +129,7 @@ def check_broker() -> Check:
 def check_virt(settings: Settings) -> Check:
     if settings.virt == "fake":
         return Check("hypervisor", OK, "--virt fake: simulated hosts, no libvirt needed")
-    from nubo.compute.virt.libvirt.host import LibvirtHost
+    from nubo.compute.agent.virt.libvirt.host import LibvirtHost
     host = LibvirtHost(uri=settings.libvirt_uri)
     if not shutil.which("qemu-system-x86_64") or not shutil.which("qemu-img"):
         why: str | None = "QEMU is not installed"

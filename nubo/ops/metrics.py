@@ -13,7 +13,7 @@ from prometheus_client.metrics_core import Metric
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.compute.conductor import HOST_DOWN_AFTER
+from nubo.compute.conductor.manager import HOST_DOWN_AFTER
 from nubo.compute.models import ComputeHost, Instance
 from nubo.core.db import Database, utcnow
 from nubo.network.models import Network, Port

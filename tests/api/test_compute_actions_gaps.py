@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from nubo.compute.virt.base import SpawnFailed
+from nubo.compute.agent.virt.base import SpawnFailed
 from tests.api.test_compute_actions_moves import boot, force_down, on_host, other_host
 from tests.api.test_compute_actions_power import act
 from tests.api.test_compute_servers import S, flavor_id, image_id, two_hosts, wait

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nubo.compute import migration_records
+from nubo.compute.service import migration_records
 from tests.api.test_compute_actions_power import V, act
 from tests.api.test_compute_servers import S, create, flavor_id, image_id, two_hosts, wait
 from tests.conftest import Api

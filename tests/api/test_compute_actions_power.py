@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from nubo.compute.consoles import validate_console_token
+from nubo.compute.service.consoles import validate_console_token
 from tests.api.test_compute_servers import S, create, env, flavor_id, image_id, wait
 from tests.conftest import Api, api_on, make_settings
 
@@ -303,7 +303,7 @@ async def test_diagnostics(env: tuple[Api, str, str]) -> None:
 
 
 async def test_odd_arguments_get_a_4xx_never_a_500(env: tuple[Api, str, str]) -> None:
-    from nubo.compute.schemas_actions import ACTIONS
+    from nubo.compute.api.schemas.server_actions import ACTIONS
     api, img, flv = env
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")

@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from nubo.compute import states
+from nubo.compute.agent.virt.fake import FakeDriver
 from nubo.compute.models import Instance
-from nubo.compute.virt.fake import FakeDriver
 from nubo.core.db import utcnow
 from nubo.network import models as nm
-from nubo.network.sync.desired import build_desired
+from nubo.network.service.hostsync.desired import build_desired
 from tests.api.test_compute_actions_power import V, act
 from tests.api.test_compute_networking import network
 from tests.api.test_compute_servers import S, create, image_id, make_flavor, wait

@@ -241,7 +241,7 @@ async def test_access_bad_input(api: Api) -> None:
 
 
 async def test_get_for_servers(api: Api) -> None:
-    from nubo.compute.flavors import Flavor
+    from nubo.compute.service.flavors import Flavor
     from nubo.core.context import RequestContext
     from nubo.core.errors import BadRequest
 

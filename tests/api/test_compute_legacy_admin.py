@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from nubo.compute.hosts import last_completed_month
-from nubo.compute.server_password import PasswordStore
+from nubo.compute.service.hosts import last_completed_month
+from nubo.compute.service.server_password import PasswordStore
 from nubo.metadata.app import MetadataApp, sign
 from nubo.metadata.source import InstanceSource
 from tests.api.test_compute_admin import compute_hosts, member
@@ -208,7 +208,7 @@ async def test_list_filtered_by_ip(api: Api) -> None:
 
 
 def test_ip6_is_admin_only_before_2_5() -> None:
-    from nubo.compute.servers_query import prepare
+    from nubo.compute.service.servers_query import prepare
     from nubo.core.context import RequestContext
     from nubo.core.microversion import APIVersion
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from nubo.compute.networking import ComputeNetworking
+from nubo.compute.service.networking import ComputeNetworking
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest, Conflict
 from tests.conftest import Api

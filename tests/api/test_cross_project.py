@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.compute.networking import ComputeNetworking
+from nubo.compute.service.networking import ComputeNetworking
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import Api
 

@@ -8,7 +8,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nubo.compute.routes import ROUTES
+from nubo.compute.api.routes import ROUTES
 from tests.api.test_fuzz_identity import FUZZ, _path, _quote, env, json_values, segments
 
 __all__ = ["env"]   # the module-scoped node fixture, shared

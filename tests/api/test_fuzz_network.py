@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nubo.network.routes import ROUTES
+from nubo.network.api.routes import ROUTES
 from tests.api.test_fuzz_identity import FUZZ, _path, _quote, env, json_values, segments
 
 __all__ = ["env"]   # the module-scoped node fixture, shared

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.network.sync.desired import build_desired
+from nubo.network.service.hostsync.desired import build_desired
 from tests.api.test_network_subnetpools import NET, fault, network, pool
 from tests.conftest import Api
 

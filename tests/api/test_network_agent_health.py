@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from nubo.network.dataplane.fake import FakeDataplane
-from nubo.network.sync.health import AgentHealth
-from nubo.network.sync.loop import NetworkSync
+from nubo.network.agent.dataplane.fake import FakeDataplane
+from nubo.network.service.hostsync.health import AgentHealth
+from nubo.network.service.hostsync.loop import NetworkSync
 from nubo.node import Node
 from tests.api.test_compute_networking import network
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait

@@ -56,7 +56,7 @@ async def test_bootstrap_networks(api: Api) -> None:
 
 
 async def test_bootstrap_runs_once(api: Api) -> None:
-    from nubo.network.bootstrap import bootstrap
+    from nubo.network.service.bootstrap import bootstrap
     assert await bootstrap(api.node.db, api.node.settings) is False
     names = [n["name"] for n in (await api.ok("GET", f"{NET}/networks"))["networks"]]
     assert names.count("public") == 1 and names.count("private") == 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.network.dataplane.base import DhcpOption
-from nubo.network.sync.desired import build_desired
+from nubo.network.agent.dataplane.base import DhcpOption
+from nubo.network.service.hostsync.desired import build_desired
 from tests.api.test_network_core import NET, fault, net, port, subnet
 from tests.conftest import Api
 

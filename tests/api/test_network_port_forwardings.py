@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.network.sync.desired import build_desired
+from nubo.network.service.hostsync.desired import build_desired
 from tests.api.test_network_core import NET, fault
 from tests.conftest import Api
 

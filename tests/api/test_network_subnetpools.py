@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nubo.network import subnetpools
+from nubo.network.service import subnetpools
 from tests.conftest import Api
 
 NET = "/networking/v2.0"

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from nubo.compute.models import InstanceAction, InstanceActionEvent
-from nubo.network.sync.dhcp_ports import dhcp_device_id
+from nubo.network.service.hostsync.dhcp_ports import dhcp_device_id
 from nubo.node import Node
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import BASE, Api, make_settings

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.network.agents import ensure_agents
-from nubo.network.dataplane.base import HostSpec
-from nubo.network.dataplane.linux.render_nft import render_filter
-from nubo.network.sync.desired import build_desired
+from nubo.network.agent.dataplane.base import HostSpec
+from nubo.network.agent.dataplane.linux.render_nft import render_filter
+from nubo.network.api.handlers.agents import ensure_agents
+from nubo.network.service.hostsync.desired import build_desired
 from tests.api.test_network_core import NET, net, subnet
 from tests.conftest import Api
 

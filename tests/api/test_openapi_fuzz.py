@@ -21,11 +21,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from nubo.compute.openapi import SPEC as COMPUTE
+from nubo.compute.api.openapi import SPEC as COMPUTE
 from nubo.core.openapi import Spec, document, openapi_schema
 from nubo.identity.openapi import SPEC as IDENTITY
 from nubo.image.openapi import SPEC as IMAGE
-from nubo.network.openapi import SPEC as NETWORK
+from nubo.network.api.openapi import SPEC as NETWORK
 from nubo.node import Node
 from nubo.placement.openapi import SPEC as PLACEMENT
 from tests.api.compute_schemas import tempest

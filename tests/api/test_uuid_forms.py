@@ -48,7 +48,7 @@ async def test_placement_provider_and_consumer_uuid_normalised(api: Api) -> None
 
 
 async def test_nova_uuid_format_is_uuid_like() -> None:
-    from nubo.compute.schemas_servers import UUID
-    from nubo.compute.validation import validate
+    from nubo.compute.api.schemas.servers import UUID
+    from nubo.compute.api.validation import validate
     validate(UUID, uuid.uuid4().hex)
     validate(UUID, str(uuid.uuid4()).upper())

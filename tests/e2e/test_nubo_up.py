@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
-from nubo.compute.virt.fake import FAULT_KEY
+from nubo.compute.agent.virt.fake import FAULT_KEY
 from tests.e2e.conftest import Cloud, free_port, nubo_bin, start_nubo, stop_nubo
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from nubo.network.dataplane.base import (
+from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     AddressPair,
     DesiredState,
@@ -42,10 +42,10 @@ from nubo.network.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.dataplane.linux import names
-from nubo.network.dataplane.linux.apply_links import list_netns
-from nubo.network.dataplane.linux.driver import LinuxConfig, LinuxDataplane
-from nubo.network.dataplane.linux.procs import read_pid
+from nubo.network.agent.dataplane.linux import names
+from nubo.network.agent.dataplane.linux.apply_links import list_netns
+from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane
+from nubo.network.agent.dataplane.linux.procs import read_pid
 from tests.install import need_tools
 
 TOOLS = ("ip", "bridge", "nft", "dnsmasq", "busybox", "ping", "setsid")
@@ -447,8 +447,8 @@ async def test_filter_changes_go_as_deltas_and_give_the_whole_ruleset(lab: Lab) 
     """Each change after the first sends only what differs; the kernel then holds what the
     whole document gives (applied in another namespace), and a ruleset changed behind the
     dataplane's back is replaced whole."""
-    from nubo.network.dataplane.linux.procs import apply_nft
-    from nubo.network.dataplane.linux.render_nft import render_filter
+    from nubo.network.agent.dataplane.linux.procs import apply_nft
+    from nubo.network.agent.dataplane.linux.render_nft import render_filter
     host, ref = lab.netns("host"), lab.netns("ref")
     dp = lab.dataplane(host)
     net, sid = local_net(lab, "10.70.0.0/24")
@@ -458,7 +458,7 @@ async def test_filter_changes_go_as_deltas_and_give_the_whole_ruleset(lab: Lab) 
     vms = [PortSpec(lab.id("vm"), net.id, mac(n), (FixedIp(sid, f"10.70.0.{n}"),),
                     "compute:nova", (sg,)) for n in range(10, 16)]
     sent: list[dict[str, Any]] = []
-    import nubo.network.dataplane.linux.driver as driver
+    import nubo.network.agent.dataplane.linux.driver as driver
     real_apply = driver.apply_nft
 
     def spy(doc: dict[str, Any], netns: str | None = None) -> None:
@@ -505,7 +505,7 @@ def dhcp_answer(lab: Lab, ns: str) -> str:
 
 
 async def test_extra_dhcp_options_reach_only_their_port(lab: Lab) -> None:
-    from nubo.network.dataplane.base import DhcpOption
+    from nubo.network.agent.dataplane.base import DhcpOption
     host = lab.netns("host")
     dp = lab.dataplane(host)
     net, sid = local_net(lab, "10.21.0.0/24", "10.21.0.1")

@@ -22,12 +22,13 @@ from pathlib import Path
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.host_cleanup import owned_from_db
-from nubo.network import networks, ports, subnets
-from nubo.network.dataplane.linux import names
-from nubo.network.dataplane.linux.apply_links import list_netns
-from nubo.network.dataplane.linux.cleanup import clean_dataplane
-from nubo.network.router_interfaces import devstack_router1
-from nubo.network.sync.loop import NetworkSync
+from nubo.network.agent.dataplane.linux import names
+from nubo.network.agent.dataplane.linux.apply_links import list_netns
+from nubo.network.agent.dataplane.linux.cleanup import clean_dataplane
+from nubo.network.api.handlers import networks, subnets
+from nubo.network.service import ports
+from nubo.network.service.hostsync.loop import NetworkSync
+from nubo.network.service.router_interfaces import devstack_router1
 from tests.integration.test_dataplane_linux import Lab, lab, pytestmark, sh  # noqa: F401
 from tests.integration.test_network_sync_linux import HOST, Metadata, db  # noqa: F401
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from nubo.compute.virt.base import InstanceSpec, SpawnFailed
-from nubo.compute.virt.libvirt.caps import host_capabilities, pinned_cpus, vnc_address
-from nubo.compute.virt.libvirt.disks import InstanceDisks
-from nubo.compute.virt.libvirt.host import configure_qemu_conf
-from nubo.compute.virt.libvirt.imagecache import ImageCache, base_name
+from nubo.compute.agent.virt.base import InstanceSpec, SpawnFailed
+from nubo.compute.agent.virt.libvirt.caps import host_capabilities, pinned_cpus, vnc_address
+from nubo.compute.agent.virt.libvirt.disks import InstanceDisks
+from nubo.compute.agent.virt.libvirt.host import configure_qemu_conf
+from nubo.compute.agent.virt.libvirt.imagecache import ImageCache, base_name
 from tests.install import missing, need_tools, required
 
 
@@ -218,7 +218,7 @@ def test_host_capabilities_and_domain_facts() -> None:
 def test_kvm_probe_sees_a_kernel_boot(tmp_path: Path) -> None:
     """The probe's own check, run under TCG (which works everywhere): a kernel that boots to
     its root-mount panic counts as success; a missing kernel image does not."""
-    from nubo.compute.virt.libvirt import probe
+    from nubo.compute.agent.virt.libvirt import probe
     cache = Path(os.environ.get("NUBO_TEST_GUEST_CACHE", f"/tmp/nubo-guest-cache-{os.getuid()}"))
     need_tools(probe.QEMU)
     kernel = probe.find_kernel(tmp_path, cache)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nubo.compute import states
-from nubo.compute.virt.base import InstanceSpec, SpawnFailed
+from nubo.compute.agent.virt.base import InstanceSpec, SpawnFailed
 from tests.install import need_libvirt
 
 GUEST_CACHE = Path(os.environ.get("NUBO_TEST_GUEST_CACHE", f"/tmp/nubo-guest-cache-{os.getuid()}"))
@@ -51,7 +51,7 @@ async def driver(tmp_path: Path) -> AsyncIterator[object]:
     need_libvirt()
     from nubo.guest import build_test_image
     image = (await asyncio.to_thread(build_test_image, GUEST_CACHE)).path
-    from nubo.compute.virt.libvirt.driver import LibvirtDriver, LibvirtOptions
+    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver, LibvirtOptions
 
     async def fetch(image_id: str, dest: Path) -> None:
         await asyncio.to_thread(shutil.copyfile, image, dest)
@@ -66,7 +66,7 @@ async def driver(tmp_path: Path) -> AsyncIterator[object]:
 
 
 async def test_operations_on_one_domain(driver: object, tmp_path: Path) -> None:
-    from nubo.compute.virt.libvirt.driver import LibvirtDriver
+    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
     d: LibvirtDriver = driver  # type: ignore[assignment]
     seen: list[tuple[str, int]] = []
 
@@ -117,7 +117,7 @@ async def test_operations_on_one_domain(driver: object, tmp_path: Path) -> None:
 
 
 async def test_failed_spawn_leaves_nothing(driver: object, tmp_path: Path) -> None:
-    from nubo.compute.virt.libvirt.driver import LibvirtDriver
+    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
     d: LibvirtDriver = driver  # type: ignore[assignment]
     s = _spec(image={"id": "nubo-test", "disk_format": "qcow2",
                      "properties": {"hw_disk_bus": "floppy"}})
@@ -131,7 +131,7 @@ async def test_failed_spawn_leaves_nothing(driver: object, tmp_path: Path) -> No
 
 
 async def test_diagnostics_of_a_running_domain(driver: object) -> None:
-    from nubo.compute.virt.libvirt.driver import LibvirtDriver
+    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
     d: LibvirtDriver = driver  # type: ignore[assignment]
     s = _spec()
     assert await d.get_diagnostics(s.id) is None                # no such domain

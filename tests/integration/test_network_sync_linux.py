@@ -19,20 +19,21 @@ from typing import Any
 
 import pytest
 
-from nubo.compute.networking import ComputeNetworking
+from nubo.compute.service.networking import ComputeNetworking
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.metadata.app import MetadataApp
 from nubo.metadata.content import InstanceFacts
 from nubo.metadata.serve import UnixServer
 from nubo.network import models as m
-from nubo.network import networks, ports, subnets
-from nubo.network.dataplane.base import PortSpec
-from nubo.network.dataplane.linux import names
-from nubo.network.dataplane.linux.apply_links import list_netns
-from nubo.network.dataplane.linux.driver import LinuxDataplane
-from nubo.network.dataplane.linux.procs import read_pid
-from nubo.network.sync.loop import NetworkSync
+from nubo.network.agent.dataplane.base import PortSpec
+from nubo.network.agent.dataplane.linux import names
+from nubo.network.agent.dataplane.linux.apply_links import list_netns
+from nubo.network.agent.dataplane.linux.driver import LinuxDataplane
+from nubo.network.agent.dataplane.linux.procs import read_pid
+from nubo.network.api.handlers import networks, subnets
+from nubo.network.service import ports
+from nubo.network.service.hostsync.loop import NetworkSync
 from tests.integration.test_dataplane_linux import Lab, lab, pytestmark, sh  # noqa: F401
 
 HOST = "h1"

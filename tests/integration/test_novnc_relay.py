@@ -16,7 +16,7 @@ import uvicorn
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from nubo.compute.novnc import NOVNC_DIR, POLICY_VIOLATION, NoVncApp, _OnceWithinTtl
+from nubo.compute.api.novnc import NOVNC_DIR, POLICY_VIOLATION, NoVncApp, _OnceWithinTtl
 from nubo.core.app import NuboApp
 from tests.install import missing
 
@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 @dataclass
 class FakeConsoles:
-    """Plays nubo.compute.consoles: token -> console; an expired token is simply unknown."""
+    """Plays nubo.compute.service.consoles: token -> console; an expired token is simply unknown."""
 
     vnc_port: int
     tokens: dict[str, str] = field(default_factory=dict)    # token -> kind

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from nubo.network.dataplane.base import (
+from nubo.network.agent.dataplane.base import (
     AddressPair,
     FixedIp,
     PortSpec,
     SecurityGroupRuleSpec,
     SecurityGroupSpec,
 )
-from nubo.network.dataplane.linux.nft_delta import filter_delta
-from nubo.network.dataplane.linux.render_nft import render_filter
+from nubo.network.agent.dataplane.linux.nft_delta import filter_delta
+from nubo.network.agent.dataplane.linux.render_nft import render_filter
 
 NET = "11111111-2222-3333-4444-555555555555"
 SUB = "aaaaaaaa-0000-0000-0000-000000000001"

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nubo.network.dataplane import get_dataplane
-from nubo.network.dataplane.base import (
-    DesiredState,
-    NetworkSpec,
-    PortSpec,
-    RouterSpec,
-)
-from nubo.network.dataplane.noop import NoopDataplane
+from nubo.network.agent.dataplane import get_dataplane
+from nubo.network.agent.dataplane.base import DesiredState, NetworkSpec, PortSpec, RouterSpec
+from nubo.network.agent.dataplane.noop import NoopDataplane
 
 
 async def test_noop_accepts_everything() -> None:

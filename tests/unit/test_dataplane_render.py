@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from nubo.network.dataplane.base import (
+from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     AddressPair,
     DataplaneError,
@@ -23,10 +23,10 @@ from nubo.network.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.dataplane.linux import names
-from nubo.network.dataplane.linux.metadata_proxy import rewrite_head
-from nubo.network.dataplane.linux.render_dhcp import render_dhcp
-from nubo.network.dataplane.linux.render_links import (
+from nubo.network.agent.dataplane.linux import names
+from nubo.network.agent.dataplane.linux.metadata_proxy import rewrite_head
+from nubo.network.agent.dataplane.linux.render_dhcp import render_dhcp
+from nubo.network.agent.dataplane.linux.render_links import (
     Addresses,
     Bridge,
     Fdb,
@@ -39,7 +39,7 @@ from nubo.network.dataplane.linux.render_links import (
     render_network,
     render_router_links,
 )
-from nubo.network.dataplane.linux.render_nft import (
+from nubo.network.agent.dataplane.linux.render_nft import (
     MARK_BASE,
     render_filter,
     render_nat,
@@ -305,7 +305,13 @@ def test_metadata_proxy_sets_identity_headers_and_drops_the_guests() -> None:
 
 
 def test_admin_down_port_is_off_its_bridge_and_down() -> None:
-    from nubo.network.dataplane.linux.render_links import Down, NoMaster, Tap, Up, render_port
+    from nubo.network.agent.dataplane.linux.render_links import (
+        Down,
+        NoMaster,
+        Tap,
+        Up,
+        render_port,
+    )
     up = port("p-1", "10.0.0.5")
     tap = names.tap_name("p-1")
     assert render_port(up, "brq-x", 1450) == [Tap(tap, 1450), Master(tap, "brq-x"), Up(tap)]
@@ -314,7 +320,7 @@ def test_admin_down_port_is_off_its_bridge_and_down() -> None:
 
 
 def test_dnsmasq_extra_dhcp_options_are_tagged_by_port(tmp_path: Path) -> None:
-    from nubo.network.dataplane.base import DhcpOption
+    from nubo.network.agent.dataplane.base import DhcpOption
     opts = (DhcpOption("tftp-server", "192.0.2.9"), DhcpOption("67", "pxelinux.0"),
             DhcpOption("router", ""), DhcpOption("tag:ipxe,bootfile-name", "boot.ipxe"),
             DhcpOption("bootfile-name", "v6.efi", 6))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nubo.network.dataplane.base import DataplaneError
-from nubo.network.dataplane.linux.rundir import (
+from nubo.network.agent.dataplane.base import DataplaneError
+from nubo.network.agent.dataplane.linux.rundir import (
     dhcp_root,
     make_readable_dirs,
     runtime_dir,

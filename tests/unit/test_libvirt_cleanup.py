@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from nubo.compute.virt.libvirt.cleanup import is_ours, qemu_processes, stop_started_daemons
-from nubo.compute.virt.libvirt.host import LibvirtHost
+from nubo.compute.agent.virt.libvirt.cleanup import is_ours, qemu_processes, stop_started_daemons
+from nubo.compute.agent.virt.libvirt.host import LibvirtHost
 
 
 def domain(disk: str) -> str:

@@ -4,7 +4,7 @@ contract's dictionary built from libvirt's counters (Nova's key names and units)
 from __future__ import annotations
 
 from nubo.compute import states
-from nubo.compute.virt.libvirt.diagnostics import Counters, devices, shape
+from nubo.compute.agent.virt.libvirt.diagnostics import Counters, devices, shape
 
 XML = """<domain type='qemu'><devices>
   <disk type='file' device='disk'><source file='/d/disk'/><target dev='vda' bus='virtio'/></disk>

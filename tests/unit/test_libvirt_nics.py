@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from nubo.compute.virt.base import InstanceSpec, VifSpec
-from nubo.compute.virt.libvirt.config import NicConfig
-from nubo.compute.virt.libvirt.disks import DiskSet
-from nubo.compute.virt.libvirt.nics import tap_missing, vif_dev
-from nubo.compute.virt.libvirt.xml import domain_xml, interface_xml
-from nubo.network.dataplane.linux.names import tap_name
+from nubo.compute.agent.virt.base import InstanceSpec, VifSpec
+from nubo.compute.agent.virt.libvirt.config import NicConfig
+from nubo.compute.agent.virt.libvirt.disks import DiskSet
+from nubo.compute.agent.virt.libvirt.nics import tap_missing, vif_dev
+from nubo.compute.agent.virt.libvirt.xml import domain_xml, interface_xml
+from nubo.network.agent.dataplane.linux.names import tap_name
 from tests.install import need_tools
 from tests.unit.test_libvirt_xml import full_config
 
@@ -70,7 +70,7 @@ def test_unmanaged_tap_interface_xml() -> None:
 
 
 def test_missing_taps_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nubo.compute.virt.libvirt import nics
+    from nubo.compute.agent.virt.libvirt import nics
     monkeypatch.setattr(nics, "SYS_NET", tmp_path)
     (tmp_path / "tapthere").mkdir()
     found = [NicConfig("fa:16:3e:00:00:01", "tapthere"),
@@ -81,7 +81,7 @@ def test_missing_taps_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_driver_gives_the_guest_a_nic_per_vif(tmp_path: Path) -> None:
-    from nubo.compute.virt.libvirt.driver import LibvirtDriver, LibvirtOptions
+    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver, LibvirtOptions
 
     async def fetch(image_id: str, dest: Path) -> None:
         raise AssertionError("not used")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nubo.compute.virt.libvirt.config import (
+from nubo.compute.agent.virt.libvirt.config import (
     NOVA_NS,
     CpuConfig,
     CpuTopology,
@@ -36,7 +36,7 @@ from nubo.compute.virt.libvirt.config import (
     disk_target_dev,
     domain_name,
 )
-from nubo.compute.virt.libvirt.xml import domain_xml
+from nubo.compute.agent.virt.libvirt.xml import domain_xml
 from tests.install import missing
 
 UUID = "6711e1a2-4c1f-4f8e-9b7e-1d2c3b4a5f60"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from nubo.compute.views_servers import sanitize_hostname
+from nubo.compute.api.views.servers import sanitize_hostname
 from nubo.metadata.content import (
     InstanceFacts,
     PortFacts,

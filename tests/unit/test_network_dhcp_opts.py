@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from nubo.core.errors import BadRequest
-from nubo.network.dhcp_opts import for_create, merged, validate
+from nubo.network.service.dhcp_opts import for_create, merged, validate
 
 
 def o(name: str, value: str | None, v: int = 4) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from nubo.config import Settings
-from nubo.network.dataplane.base import (
+from nubo.network.agent.apply import Applied, apply_diff
+from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     DataplaneError,
     DesiredState,
@@ -25,8 +26,7 @@ from nubo.network.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.sync import wiring
-from nubo.network.sync.apply import Applied, apply_diff
+from nubo.network.service.hostsync import wiring
 
 
 class Recorder:

@@ -7,15 +7,15 @@ import re
 
 import pytest
 
-from nubo.compute.openapi import SPEC as COMPUTE
-from nubo.compute.schemas_servers import action_schema
-from nubo.compute.versions import MAX
+from nubo.compute.api.openapi import SPEC as COMPUTE
+from nubo.compute.api.schemas.servers import action_schema
+from nubo.compute.api.versions import MAX
 from nubo.core.openapi import Spec, document
 from nubo.identity import schemas as identity_schemas
 from nubo.identity.openapi import SPEC as IDENTITY
 from nubo.image import schemas as image_schemas
 from nubo.image.openapi import SPEC as IMAGE
-from nubo.network.openapi import SPEC as NETWORK
+from nubo.network.api.openapi import SPEC as NETWORK
 from nubo.placement import schemas as placement_schemas
 from nubo.placement.openapi import SPEC as PLACEMENT
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS

@@ -16,7 +16,7 @@ def test_the_server_module_does_not_import_the_libvirt_driver() -> None:
     """--virt fake never needs the libvirt driver, the guest builder or pycdlib."""
     code = ("import sys, nubo.server; "
             "print(sorted(m for m in sys.modules if m.startswith("
-            "('nubo.compute.virt.libvirt.driver', 'pycdlib'))))")
+            "('nubo.compute.agent.virt.libvirt.driver', 'pycdlib'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"

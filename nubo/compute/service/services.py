@@ -1,0 +1,128 @@
+"""Nova's services (os-services): nova-compute on every compute host, from ComputeHost,
+and this controller's nova-scheduler and nova-conductor. A compute service is up while its
+host answers the heartbeat (the conductor's HOST_DOWN_AFTER) and is not forced down;
+disabling it is what the scheduler's ComputeFilter reads."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from nubo.compute.conductor.manager import HOST_DOWN_AFTER
+from nubo.compute.models import ComputeHost
+from nubo.compute.models_aggregates import ServiceRecord
+from nubo.core.db import Database, utcnow
+from nubo.core.errors import NotFound
+
+COMPUTE = "nova-compute"
+CONTROLLER_BINARIES = ("nova-scheduler", "nova-conductor")
+INTERNAL_ZONE = "internal"
+
+
+@dataclass
+class Service:
+    id: int
+    binary: str
+    host: str
+    zone: str
+    disabled: bool
+    disabled_reason: str | None
+    forced_down: bool
+    up: bool
+    updated_at: datetime | None
+
+
+def controller_host() -> str:
+    return socket.gethostname().split(".")[0] or "nubo"
+
+
+class ServiceRegistry:
+    def __init__(self, db: Database, host_zones: Callable[[], Any],
+                 changed: Callable[[], None]) -> None:
+        self.db = db
+        self.controller = controller_host()
+        self._host_zones = host_zones   # async () -> {host: zone from its aggregates}
+        self._changed = changed         # the scheduler's host cache must be re-read
+
+    async def _records(self, hosts: list[str]) -> dict[tuple[str, str], ServiceRecord]:
+        """The service rows (with their integer ids), created for hosts seen first now."""
+        wanted = [(h, COMPUTE) for h in hosts] + [(self.controller, b)
+                                                  for b in CONTROLLER_BINARIES]
+        async with self.db.read() as s:
+            rows = {(r.host, r.binary): r
+                    for r in (await s.execute(select(ServiceRecord))).scalars()}
+        missing = [k for k in wanted if k not in rows]
+        if missing:
+            async with self.db.write() as s:
+                have = {(r.host, r.binary) for r in (await s.execute(
+                    select(ServiceRecord))).scalars()}
+                for host, binary in missing:
+                    if (host, binary) not in have:
+                        s.add(ServiceRecord(host=host, binary=binary, created_at=utcnow()))
+            async with self.db.read() as s:
+                rows = {(r.host, r.binary): r
+                        for r in (await s.execute(select(ServiceRecord))).scalars()}
+        return rows
+
+    async def hosts(self) -> list[ComputeHost]:
+        async with self.db.read() as s:
+            return list((await s.execute(select(ComputeHost).order_by(
+                ComputeHost.name))).scalars())
+
+    async def find(self, host: str | None = None, binary: str | None = None) -> list[Service]:
+        computes = await self.hosts()
+        records = await self._records([h.name for h in computes])
+        zones = await self._host_zones()
+        now = utcnow()
+        found: list[Service] = []
+        for rec in sorted(records.values(), key=lambda r: r.id):
+            if rec.binary == COMPUTE:
+                ch = next((h for h in computes if h.name == rec.host), None)
+                if ch is None:      # a host that no longer reports (deleted)
+                    continue
+                found.append(Service(
+                    rec.id, COMPUTE, ch.name, zones.get(ch.name, ch.availability_zone),
+                    ch.disabled, ch.disabled_reason, ch.forced_down,
+                    not ch.forced_down and now - ch.last_seen <= HOST_DOWN_AFTER,
+                    ch.last_seen))
+            elif rec.host == self.controller:
+                # this process runs them: up as long as it answers this request
+                found.append(Service(rec.id, rec.binary, rec.host, INTERNAL_ZONE,
+                                     rec.disabled, rec.disabled_reason, rec.forced_down,
+                                     not rec.forced_down, now))
+        return [s for s in found if (not host or s.host == host)
+                and (not binary or s.binary == binary)]
+
+    async def compute_service(self, host: str) -> Service | None:
+        return next(iter(await self.find(host=host, binary=COMPUTE)), None)
+
+    async def update(self, host: str, binary: str, **values: Any) -> None:
+        """Set disabled/disabled_reason/forced_down of one service; 404 if there is none."""
+        if binary != COMPUTE:
+            await self._records([])
+        async with self.db.write() as s:
+            if binary == COMPUTE:
+                q: Any = update(ComputeHost).where(ComputeHost.name == host)
+            else:
+                q = update(ServiceRecord).where(
+                    ServiceRecord.host == host, ServiceRecord.binary == binary,
+                    ServiceRecord.host == self.controller).values(updated_at=utcnow())
+            res = await s.execute(q.values(**values))
+            if not res.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(f"Could not find binary {binary} on host {host}.")
+        self._changed()
+
+    async def zones_hosts(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """For os-availability-zone/detail: {zone: {host: {binary: state}}}."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for svc in await self.find():
+            out.setdefault(svc.zone, {}).setdefault(svc.host, {})[svc.binary] = {
+                "available": svc.up, "active": not svc.disabled,
+                "updated_at": svc.updated_at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+                if svc.updated_at else None}
+        return out

@@ -1,0 +1,98 @@
+"""/v2.0/address-scopes (extension address-scope): CRUD with Neutron's attributes, checks,
+messages and default policy (create by a member, shared only by an admin, update and delete
+by the owner; a scope subnet pools use cannot be deleted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nubo.core.http import context, json_response, no_content
+from nubo.network import errors
+from nubo.network.api import body, bulk, listing
+from nubo.network.api.views import base as views
+from nubo.network.api.wiring import api, check_project
+from nubo.network.models_address_scopes import AddressScope
+from nubo.network.service import address_scopes
+
+CREATE = ("name", "shared", "ip_version", "project_id", "tenant_id")
+UPDATE = ("name", "shared")
+READ_ONLY = ("id", "ip_version", "project_id", "tenant_id")
+
+
+def _one(request: Request, item: dict[str, Any], status: int = 200) -> Response:
+    fields = [f for fv in request.query_params.getlist("fields") for f in fv.split(",") if f]
+    return json_response({"address_scope": listing.project_fields(item, fields)}, status)
+
+
+async def create(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    items, is_bulk = await bulk.resources(request, "address_scope", CREATE,
+                                          required=("ip_version",))
+    projects = []
+    for a in items:
+        address_scopes.check_attrs(a)
+        body.string(a, "project_id")
+        body.string(a, "tenant_id")
+        project = check_project(ctx, a)
+        na.enforce(ctx, "create_address_scope", {"project_id": project})
+        if a.get("shared"):
+            na.enforce(ctx, "create_address_scope:shared", {"project_id": project})
+        projects.append(project)
+    async with na.db.write() as s:
+        made = [address_scopes.create_scope(s, p, a) for p, a in zip(projects, items,
+                                                                      strict=True)]
+        await s.flush()
+        out = [views.address_scope(a) for a in made]
+    if is_bulk:
+        return json_response({"address_scopes": out}, 201)
+    return _one(request, out[0], 201)
+
+
+async def list_(request: Request) -> Response:
+    ctx = context(request)
+    async with api(request).db.read() as s:
+        q = select(AddressScope)
+        if not ctx.is_admin:
+            q = q.where(or_(AddressScope.project_id == (ctx.project_id or ""),
+                            AddressScope.shared.is_(True)))
+        items = [views.address_scope(a) for a in (await s.execute(q)).scalars()]
+    return listing.respond(request, "address_scopes", items, CREATE)
+
+
+async def show(request: Request) -> Response:
+    ctx = context(request)
+    async with api(request).db.read() as s:
+        a = await address_scopes.get_scope(s, ctx, request.path_params["id"])
+        out = views.address_scope(a)
+    return _one(request, out)
+
+
+async def update(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    a = await body.resource(request, "address_scope", (*UPDATE, *READ_ONLY))
+    for k in READ_ONLY:
+        if k in a:
+            raise errors.bad_request(f"Cannot update read-only attribute {k}")
+    address_scopes.check_attrs(a)
+    async with na.db.write() as s:
+        row = await address_scopes.get_scope(s, ctx, request.path_params["id"])
+        na.enforce(ctx, "update_address_scope", {"project_id": row.project_id})
+        if "shared" in a and a["shared"] != row.shared:
+            na.enforce(ctx, "update_address_scope:shared", {"project_id": row.project_id})
+        address_scopes.update_scope(row, a)
+        await s.flush()
+        out = views.address_scope(row)
+    return _one(request, out)
+
+
+async def delete(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.write() as s:
+        row = await address_scopes.get_scope(s, ctx, request.path_params["id"])
+        na.enforce(ctx, "delete_address_scope", {"project_id": row.project_id})
+        await address_scopes.delete_scope(s, row)
+    return no_content()

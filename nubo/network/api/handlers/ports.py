@@ -1,0 +1,213 @@
+"""/v2.0/ports: the HTTP side of ports (body checks, policy, visibility); ports.py does the
+work inside a transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nubo.core.context import RequestContext
+from nubo.core.errors import Conflict, PolicyNotAuthorized
+from nubo.core.http import context, json_response, no_content
+from nubo.network import errors
+from nubo.network import models as m
+from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api.wiring import api, check_network_ownership, check_project, get_network
+from nubo.network.models_l3 import Router
+from nubo.network.service import dhcp_opts, ports, routers
+
+UPDATE = ("name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
+          "device_owner", "binding:host_id", "binding:profile", "binding:vnic_type",
+          "security_groups", "port_security_enabled", "allowed_address_pairs", "dns_name",
+          "extra_dhcp_opts", "qos_policy_id", "propagate_uplink_status")
+CREATE = (*UPDATE, "network_id", "project_id", "tenant_id", "tags")
+VNIC = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-forwarder",
+        "smart-nic", "vdpa", "remote-managed")
+
+
+def _check(a: dict[str, Any]) -> None:
+    for k in ("name", "description", "device_id", "device_owner", "dns_name", "project_id",
+              "tenant_id"):
+        body.string(a, k)
+    body.string(a, "binding:host_id", nullable=True)
+    for k in ("admin_state_up", "port_security_enabled", "propagate_uplink_status"):
+        body.boolean(a, k)
+    if a.get("mac_address") is not None:
+        a["mac_address"] = ports.valid_mac(a["mac_address"])
+    if "binding:vnic_type" in a and a["binding:vnic_type"] not in VNIC:
+        raise errors.bad_request(f"Invalid input for binding:vnic_type. Reason: "
+                                 f"'{a['binding:vnic_type']}' is not in {list(VNIC)}.")
+    if "binding:profile" in a and a["binding:profile"] is not None and \
+            not isinstance(a["binding:profile"], dict):
+        raise errors.bad_request("Invalid input for binding:profile. Reason: not a dict.")
+    _check_lists(a)
+
+
+def _check_lists(a: dict[str, Any]) -> None:
+    fixed = a.get("fixed_ips")
+    if fixed is not None:
+        if not isinstance(fixed, list) or any(
+                not isinstance(f, dict) or set(f) - {"subnet_id", "ip_address"} for f in fixed):
+            raise errors.bad_request("Invalid input for fixed_ips. Reason: Invalid data "
+                                     "format for fixed IP.")
+        for f in fixed:
+            body.uuid_or_none(f, "subnet_id")
+            body.string(f, "ip_address", nullable=True)
+            if f.get("ip_address") is not None and not _is_ip(f["ip_address"]):
+                raise errors.bad_request(f"Invalid input for fixed_ips. Reason: "
+                                         f"'{f['ip_address']}' is not a valid IP address.")
+    groups = a.get("security_groups")
+    if groups is not None and (not isinstance(groups, list) or
+                               any(not isinstance(g, str) for g in groups)):
+        raise errors.bad_request("Invalid input for security_groups. Reason: not a list of "
+                                 "ids.")
+    pairs = a.get("allowed_address_pairs")
+    if pairs is not None and (not isinstance(pairs, list) or any(
+            not isinstance(p, dict) or "ip_address" not in p or
+            set(p) - {"ip_address", "mac_address"} for p in pairs)):
+        raise errors.bad_request("Invalid input for allowed_address_pairs. Reason: each pair "
+                                 "needs an ip_address (and may have a mac_address).")
+    if "extra_dhcp_opts" in a:
+        a["extra_dhcp_opts"] = dhcp_opts.validate(a["extra_dhcp_opts"])
+
+
+def _is_ip(v: Any) -> bool:
+    return ports._is_ip(v)
+
+
+def _enforce(request: Request, verb: str, a: dict[str, Any], port_project: str,
+             net: m.Network) -> None:
+    na, ctx = api(request), context(request)
+    target = {"project_id": port_project, "network:project_id": net.project_id}
+    na.enforce(ctx, f"{verb}_port", target)
+    for k in ("binding:host_id", "binding:profile", "mac_address", "port_security_enabled",
+              "allowed_address_pairs"):
+        if k in a:
+            na.enforce(ctx, f"{verb}_port:{k}", target)
+    if any(f.get("ip_address") for f in a.get("fixed_ips") or []):
+        na.enforce(ctx, f"{verb}_port:fixed_ips:ip_address", target)
+    if str(a.get("device_owner") or "").startswith("network:"):
+        na.enforce(ctx, f"{verb}_port:device_owner", target)
+
+
+#: Neutron's ROUTER_INTERFACE_OWNERS
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface")
+
+
+async def _check_device(session: AsyncSession, ctx: RequestContext, owner: str,
+                        device_id: str, project: str) -> None:
+    """Neutron's _enforce_device_owner_not_router_intf_or_device_id: a non-admin may not
+    make its port a router interface of another project's router."""
+    if ctx.is_admin or owner not in ROUTER_INTERFACE_OWNERS or not device_id:
+        return
+    router = await session.get(Router, device_id)
+    if router is not None and router.project_id != project:
+        raise Conflict(f"The following device_id {device_id} is not owned by your tenant or "
+                       "matches another tenants router.", code="DeviceIDNotOwnedByTenant")
+
+
+async def get_port(session: AsyncSession, ctx: RequestContext, port_id: str) -> m.Port:
+    p = await session.get(m.Port, port_id)
+    if p is None or not await _visible(session, ctx, p):
+        raise errors.not_found("Port", port_id)
+    return p
+
+
+async def _visible(session: AsyncSession, ctx: RequestContext, p: m.Port) -> bool:
+    if ctx.is_admin or p.project_id == ctx.project_id:
+        return True
+    n = await session.get(m.Network, p.network_id)
+    return n is not None and n.project_id == ctx.project_id
+
+
+async def create(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    items, is_bulk = await bulk.resources(request, "port", CREATE, required=("network_id",))
+    for a in items:
+        _check(a)
+        body.uuid(a, "network_id")
+    made = []
+    async with na.db.write() as s:
+        for a in items:
+            project = check_project(ctx, a)
+            net = await get_network(s, ctx, a["network_id"])
+            check_network_ownership(ctx, net, project, "port")
+            _enforce(request, "create", a, project, net)
+            if project != ctx.project_id:
+                na.enforce(ctx, "admin_only")
+            await _check_device(s, ctx, str(a.get("device_owner") or ""),
+                                str(a.get("device_id") or ""), project)
+            made.append(await ports.create_port(s, ctx, a))
+        views_ = await ports.render(s, ctx, made)
+    if is_bulk:
+        return json_response({"ports": views_}, 201)
+    return json_response({"port": views_[0]}, 201)
+
+
+async def list_(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.read() as s:
+        q = select(m.Port)
+        if not ctx.is_admin:
+            own_nets = select(m.Network.id).where(m.Network.project_id == ctx.project_id)
+            q = q.where(or_(m.Port.project_id == ctx.project_id,
+                            m.Port.network_id.in_(own_nets)))
+        items = await ports.render(s, ctx, (await s.execute(q)).scalars().all())
+    return listing.respond(request, "ports", items,
+                           extra_filters=("binding:host_id", "mac_address", "fixed_ips"))
+
+
+async def show(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.read() as s:
+        p = await get_port(s, ctx, request.path_params["port_id"])
+        view = (await ports.render(s, ctx, [p]))[0]
+    fields = listing.multi(request).get("fields", [])
+    return json_response({"port": listing.project_fields(view, fields)})
+
+
+async def update(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    a = await body.resource(request, "port", (*UPDATE, "network_id", "project_id",
+                                              "tenant_id"))
+    for k in ("network_id", "project_id", "tenant_id"):
+        if k in a:
+            raise errors.bad_request(f"Cannot update read-only attribute {k}")
+    _check(a)
+    async with na.db.write() as s:
+        p = await get_port(s, ctx, request.path_params["port_id"])
+        net = await s.get(m.Network, p.network_id)
+        assert net is not None
+        _enforce(request, "update", a, p.project_id, net)
+        attrs.check_if_match(request, p)
+        if "device_owner" in a or "device_id" in a:
+            await _check_device(s, ctx, str(a.get("device_owner", p.device_owner) or ""),
+                                str(a.get("device_id", p.device_id) or ""), p.project_id)
+        await ports.update_port(s, ctx, p, a)
+        view = (await ports.render(s, ctx, [p]))[0]
+    return json_response({"port": view})
+
+
+async def delete(request: Request) -> Response:
+    na, ctx = api(request), context(request)
+    async with na.db.write() as s:
+        p = await get_port(s, ctx, request.path_params["port_id"])
+        net = await s.get(m.Network, p.network_id)
+        assert net is not None
+        _enforce(request, "delete", {}, p.project_id, net)
+        attrs.check_if_match(request, p)
+        routers.check_port_deletable(p)
+        await ports.delete_port(s, p.id)
+    return no_content()
+
+
+async def access(session: AsyncSession, ctx: RequestContext, rid: str, write: bool) -> None:
+    """Who may see and tag a port (attrs.TAGGABLE)."""
+    p = await get_port(session, ctx, rid)
+    if write and not (ctx.is_admin or p.project_id == ctx.project_id):
+        raise PolicyNotAuthorized("update_port")
