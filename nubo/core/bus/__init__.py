@@ -1,60 +1,43 @@
-"""The controller <-> agent bus: versioned RPC calls addressed to a host.
+"""The controller <-> host bus: versioned messages between the controller and the agents.
 
-In one process (`nubo up`) calls go straight to the agent object; across hosts they will go
-over RabbitMQ with the same contract. Arguments and results are plain JSON-able values, so
-both transports carry the same messages.
+Down (controller -> host): `call` (waits for the reply) and `cast` (no reply) addressed to a
+host. Up (host -> controller): `report(event, **args)`, delivered to the handlers that the
+controller registered with `on(event, handler)` (lifecycle events, power states, port
+status, vif plugged, resource and heartbeat reports).
+
+Every message is plain JSON: an envelope `{"v": RPC_VERSION, "method"|"event": name,
+"args": {...}, "request_id": ...}` and a reply `{"result": ...}` or `{"fault": record}`
+(faults.py). The in-process transport (`nubo up`) serialises each envelope and each reply
+through JSON exactly as a broker would carry them, so anything that could not cross
+RabbitMQ (a Python object, an exception by reference, a datetime) fails in every test.
+
+Versions: `major.minor`. A receiver serves a message of its own major and a minor up to its
+own; a message one minor newer than a receiver is refused with `RpcVersionMismatch`, so the
+controller must talk to an agent one minor behind at that agent's version (rolling upgrade).
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Protocol
+from nubo.core.bus.faults import (
+    Fault,
+    FaultRecord,
+    HostUnreachable,
+    RpcVersionMismatch,
+    UnknownMethod,
+    from_record,
+    to_record,
+)
+from nubo.core.bus.inprocess import InProcessBus
+from nubo.core.bus.protocol import (
+    RPC_VERSION,
+    Bus,
+    EventHandler,
+    RpcEndpoint,
+    compatible,
+    envelope,
+    speak_version,
+)
 
-from nubo.core.metrics import BUS_ERRORS, BUS_MESSAGES
-
-RPC_VERSION = "1.0"
-
-
-class HostUnreachable(Exception):
-    """No agent answers for that host (down, unknown, or timed out)."""
-
-
-class RpcEndpoint(Protocol):
-    RPC_METHODS: frozenset[str]
-
-
-class Bus(Protocol):
-    async def call(self, host: str, method: str, timeout: float = 60.0,
-                   **kwargs: Any) -> Any: ...
-
-
-class InProcessBus:
-    def __init__(self) -> None:
-        self._endpoints: dict[str, RpcEndpoint] = {}
-
-    def register(self, host: str, endpoint: RpcEndpoint) -> None:
-        self._endpoints[host] = endpoint
-
-    def unregister(self, host: str) -> None:
-        self._endpoints.pop(host, None)
-
-    def hosts(self) -> list[str]:
-        return sorted(self._endpoints)
-
-    async def call(self, host: str, method: str, timeout: float = 60.0, **kwargs: Any) -> Any:
-        ep = self._endpoints.get(host)
-        BUS_MESSAGES.labels(method).inc()
-        if ep is None:
-            BUS_ERRORS.labels(method, "unreachable").inc()
-            raise HostUnreachable(f"no agent for host {host}")
-        if method not in ep.RPC_METHODS:
-            BUS_ERRORS.labels("-", "unknown_method").inc()
-            raise ValueError(f"{method} is not an RPC method of the agent (v{RPC_VERSION})")
-        try:
-            return await asyncio.wait_for(getattr(ep, method)(**kwargs), timeout)
-        except TimeoutError:
-            BUS_ERRORS.labels(method, "timeout").inc()
-            raise HostUnreachable(f"host {host} did not answer {method} in {timeout}s") from None
-        except Exception:
-            BUS_ERRORS.labels(method, "error").inc()
-            raise
+__all__ = ["RPC_VERSION", "Bus", "EventHandler", "Fault", "FaultRecord", "HostUnreachable",
+           "InProcessBus", "RpcEndpoint", "RpcVersionMismatch", "UnknownMethod", "compatible",
+           "envelope", "from_record", "speak_version", "to_record"]

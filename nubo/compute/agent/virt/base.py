@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from nubo.core.bus.faults import Fault
+
 
 @dataclass(frozen=True)
 class VifSpec:
@@ -68,8 +70,11 @@ class HostInventory:
     reserved_memory_mb: int = 512
 
 
-class SpawnFailed(Exception):
-    """The driver could not start the instance; nothing of it is left on the host."""
+class SpawnFailed(Fault):
+    """The driver could not do what was asked (start, stop, snapshot... the instance); what
+    it half did is cleaned up. Crosses the bus as a fault record with this code."""
+
+    code = "spawn_failed"
 
 
 class VirtDriver(Protocol):
