@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.network import errors
 from nubo.network import models as m
@@ -100,7 +99,7 @@ def _target(request: Request) -> tuple[str, Access, str]:
     coll = request.path_params["collection"]
     entry = TAGGABLE.get(coll)
     if entry is None:
-        raise NotFound("The resource could not be found.", code="HTTPNotFound")
+        raise errors.HTTPNotFound(msg="The resource could not be found.")
     return entry[0], entry[1], request.path_params["rid"]
 
 
@@ -118,8 +117,8 @@ async def _bump(session: AsyncSession, kind: str, rid: str) -> None:
             touch(row)
 
 
-def _tag_missing(tag: str, kind: str, rid: str) -> NotFound:
-    return NotFound(f"Tag {tag} could not be found for {kind} {rid}.", code="TagNotFound")
+def _tag_missing(tag: str, kind: str, rid: str) -> errors.TagNotFound:
+    return errors.TagNotFound(tag=tag, resource=kind, resource_id=rid)
 
 
 async def tags_list(request: Request) -> Response:

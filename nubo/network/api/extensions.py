@@ -8,9 +8,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import NotFound
 from nubo.core.http import json_response
 from nubo.network.api.wiring import api
+from nubo.network.errors import HTTPNotFound
 
 UPDATED = "2024-01-01T00:00:00-00:00"
 
@@ -120,7 +120,7 @@ async def show(request: Request) -> Response:
     for e in _all():
         if e["alias"] == alias:
             return json_response({"extension": e})
-    raise NotFound(f"Extension with alias {alias} does not exist", code="HTTPNotFound")
+    raise HTTPNotFound(msg=f"Extension with alias {alias} does not exist")
 
 
 async def versions(request: Request) -> Response:

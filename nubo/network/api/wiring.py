@@ -14,7 +14,6 @@ from starlette.requests import Request
 from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import Forbidden
 from nubo.core.policy import Policy
 from nubo.network import errors
 from nubo.network import models as m
@@ -84,8 +83,7 @@ def check_project(ctx: RequestContext, a: dict[str, Any]) -> str:
     name another project than the caller's (a 400, before any policy)."""
     given = [a[k] for k in ("project_id", "tenant_id") if a.get(k)]
     if not ctx.is_admin and any(p != ctx.project_id for p in given):
-        raise errors.bad_request("Specifying 'project_id' or 'tenant_id' other than the "
-                                 "authenticated project in request requires admin privileges")
+        raise errors.ForeignProject()
     return str(given[0]) if given else ctx.project_id or ""
 
 
@@ -96,8 +94,8 @@ def check_network_ownership(ctx: RequestContext, net: m.Network, project: str,
     being external)."""
     if ctx.is_admin or net.shared or net.project_id == project:
         return
-    raise Forbidden(f"Tenant {project} not allowed to create {resource} on this network",
-                    code="HTTPForbidden")
+    raise errors.HTTPForbidden(
+        msg=f"Tenant {project} not allowed to create {resource} on this network")
 
 
 async def visible_network_ids(session: AsyncSession, ctx: RequestContext) -> set[str] | None:

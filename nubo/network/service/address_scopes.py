@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import body
@@ -31,14 +30,12 @@ Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 VERSIONS = (4, 6)
 
 
-def not_found(scope_id: str) -> NotFound:
-    return NotFound(f"Address scope {scope_id} could not be found.",
-                    code="AddressScopeNotFound")
+def not_found(scope_id: str) -> errors.AddressScopeNotFound:
+    return errors.AddressScopeNotFound(id=scope_id)
 
 
-def update_error(scope_id: str, reason: str) -> BadRequest:
-    return BadRequest(f"Unable to update address scope {scope_id} : {reason}.",
-                      code="AddressScopeUpdateError")
+def update_error(scope_id: str, reason: str) -> errors.AddressScopeUpdateError:
+    return errors.AddressScopeUpdateError(address_scope_id=scope_id, reason=reason)
 
 
 def check_attrs(a: dict[str, Any]) -> None:
@@ -93,9 +90,7 @@ async def delete_scope(session: AsyncSession, row: AddressScope) -> None:
     used = (await session.execute(select(SubnetPool.id).where(
         SubnetPool.address_scope_id == row.id).limit(1))).first()
     if used is not None:
-        raise Conflict(f"Unable to complete operation on address scope {row.id}. There are "
-                       "one or more subnet pools in use on the address scope.",
-                       code="AddressScopeInUse")
+        raise errors.AddressScopeInUse(address_scope_id=row.id)
     await session.delete(row)
 
 
@@ -112,9 +107,9 @@ async def check_pool_update_allowed(session: AsyncSession, ctx: RequestContext,
         return
     a = await get_scope(session, ctx, pool.address_scope_id)
     if not _owned(ctx, a):
-        raise BadRequest(f"Illegal subnetpool update : subnetpool {pool.id} cannot be "
-                         "updated when associated with shared address scope "
-                         f"{pool.address_scope_id}.", code="IllegalSubnetPoolUpdate")
+        raise errors.IllegalSubnetPoolUpdate(
+            reason=f"subnetpool {pool.id} cannot be updated when associated with shared "
+            f"address scope {pool.address_scope_id}")
 
 
 async def check_association(session: AsyncSession, ctx: RequestContext, scope_id: str | None,
@@ -125,10 +120,8 @@ async def check_association(session: AsyncSession, ctx: RequestContext, scope_id
         return
     a = await get_scope(session, ctx, scope_id)    # one not seen: AddressScopeNotFound
     if a.ip_version != ip_version:
-        raise BadRequest(f"Illegal subnetpool association: subnetpool {pool_id} cannot "
-                         f"associate with address scope {scope_id} because subnetpool "
-                         f"ip_version is not {a.ip_version}.",
-                         code="IllegalSubnetPoolIpVersionAssociationToAddressScope")
+        raise errors.IllegalSubnetPoolIpVersionAssociationToAddressScope(
+            subnetpool_id=pool_id, address_scope_id=scope_id, ip_version=a.ip_version)
     mine = list(prefixes)
     q = select(SubnetPoolPrefix.cidr).join(
         SubnetPool, SubnetPool.id == SubnetPoolPrefix.subnetpool_id).where(
@@ -137,9 +130,7 @@ async def check_association(session: AsyncSession, ctx: RequestContext, scope_id
         other = ipaddress.ip_network(cidr)
         if any(n.version == other.version and n.overlaps(other)  # type: ignore[arg-type]
                for n in mine):
-            raise Conflict("Failed to associate address scope: subnetpools within an "
-                           "address scope must have unique prefixes.",
-                           code="AddressScopePrefixConflict")
+            raise errors.AddressScopePrefixConflict()
 
 
 # -------------------------------------------------------------------------------- networks

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs
@@ -28,12 +27,12 @@ from nubo.network.service.routers import GATEWAY, INTERFACE
 OWNER = "network:floatingip"
 
 
-def bad_fip(msg: str) -> BadRequest:
-    return BadRequest(f"Bad floatingip request: {msg}.", code="BadRequest")
+def bad_fip(msg: str) -> errors.BadRequest:
+    return errors.BadRequest(resource="floatingip", msg=msg)
 
 
-def fip_not_found(id_: str) -> NotFound:
-    return NotFound(f"Floating IP {id_} could not be found", code="FloatingIPNotFound")
+def fip_not_found(id_: str) -> errors.FloatingIPNotFound:
+    return errors.FloatingIPNotFound(id=id_)
 
 
 async def get_fip(session: AsyncSession, ctx: RequestContext, id_: str) -> FloatingIP:
@@ -98,9 +97,8 @@ async def router_for(session: AsyncSession, port: m.Port, subnet_id: str,
             return router_id
     if rows:
         return rows[0][0]
-    raise NotFound(f"External network {external_network_id} is not reachable from subnet "
-                   f"{subnet_id}.  Therefore, cannot associate Port {port.id} with a "
-                   "Floating IP.", code="ExternalGatewayForFloatingIPNotFound")
+    raise errors.ExternalGatewayForFloatingIPNotFound(
+        external_network_id=external_network_id, subnet_id=subnet_id, port_id=port.id)
 
 
 async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP,
@@ -113,18 +111,17 @@ async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP
         return
     from nubo.network.service.port_forwardings import count_for_fip
     if await count_for_fip(session, fip.id):
-        raise Conflict(f"Floating IP {fip.id} has port forwardings: it cannot be associated "
-                       "with a port.", code="FipInUseByPortForwarding")
+        raise errors.FipInUseByPortForwarding(id=fip.id)
     port, ip, subnet_id = await _internal(session, ctx, fip.project_id, port_id, fixed_ip)
     taken = (await session.execute(select(FloatingIP.id).where(
         FloatingIP.floating_network_id == fip.floating_network_id,
         FloatingIP.fixed_port_id == port.id, FloatingIP.fixed_ip_address == ip,
         FloatingIP.id != fip.id))).first()
     if taken:
-        raise Conflict(f"Cannot associate floating IP {fip.floating_ip_address} ({fip.id}) "
-                       f"with port {port.id} using fixed IP {ip}, as that fixed IP already "
-                       f"has a floating IP on external network {fip.floating_network_id}.",
-                       code="FloatingIPPortAlreadyAssociated")
+        raise errors.FloatingIPPortAlreadyAssociated(
+            msg=f"Cannot associate floating IP {fip.floating_ip_address} ({fip.id}) with port "
+            f"{port.id} using fixed IP {ip}, as that fixed IP already has a floating IP on "
+            f"external network {fip.floating_network_id}.")
     fip.router_id = await router_for(session, port, subnet_id, fip.floating_network_id)
     fip.fixed_port_id, fip.fixed_ip_address, fip.status = port.id, ip, "ACTIVE"
 
@@ -148,11 +145,9 @@ async def create_fip(session: AsyncSession, ctx: RequestContext,
                      body: dict[str, Any]) -> FloatingIP:
     project = body.get("project_id") or body.get("tenant_id") or ctx.project_id or ""
     if project != ctx.project_id and not ctx.is_admin:
-        raise errors.bad_request("Specifying 'project_id' or 'tenant_id' other than the "
-                                 "authenticated project in request requires admin privileges")
+        raise errors.ForeignProject()
     if body.get("floating_ip_address") and not ctx.is_admin:
-        raise Forbidden("(rule:create_floatingip:floating_ip_address) is disallowed by "
-                        "policy", code="PolicyNotAuthorized")
+        raise errors.PolicyNotAuthorized(action="rule:create_floatingip:floating_ip_address")
     net = await _external_network(session, ctx, body["floating_network_id"])
     await quotas.check(session, project, "floatingip", 1)
     fixed: dict[str, Any] = {}
@@ -168,8 +163,7 @@ async def create_fip(session: AsyncSession, ctx: RequestContext,
     v4 = [ip for _, ip in (await ports.ips_of(session, [port.id]))[port.id]
           if ipaddress.ip_address(ip).version == 4]
     if not v4:
-        raise BadRequest(f"Unable to find any IP address on external network {net.id}.",
-                         code="ExternalIpAddressExhausted")
+        raise errors.ExternalIpAddressExhausted(net_id=net.id)
     now = utcnow()
     fip = FloatingIP(id=fip_id, project_id=project, floating_ip_address=v4[0],
                      floating_network_id=net.id, floating_port_id=port.id, status="DOWN",

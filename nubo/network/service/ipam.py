@@ -16,7 +16,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import BadRequest
 from nubo.network import errors
 from nubo.network import models as m
 
@@ -104,13 +103,11 @@ def _find_subnet(subnets: Sequence[m.Subnet], network_id: str, subnet_id: str | 
     for s in subnets:
         if addr in ipaddress.ip_network(s.cidr, strict=False):
             return s
-    raise BadRequest(f"IP address {ip} is not a valid IP for any of the subnets on the "
-                     "specified network.", code="InvalidIpForNetwork")
+    raise errors.InvalidIpForNetwork(ip_address=ip)
 
 
-def invalid_for_subnet(ip: str) -> BadRequest:
-    return BadRequest(f"IP address {ip} is not a valid IP for the specified subnet.",
-                      code="InvalidIpForSubnet")
+def invalid_for_subnet(ip: str) -> errors.InvalidIpForSubnet:
+    return errors.InvalidIpForSubnet(ip_address=ip)
 
 
 def check_host_address(subnet: m.Subnet, ip: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.errors import NotFound
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.models_l3 import FloatingIP
@@ -35,13 +35,12 @@ CREATE = ("internal_port_id", "internal_ip_address", "internal_port", "external_
 UPDATE = CREATE
 
 
-def pf_bad(msg: str) -> BadRequest:
-    return BadRequest(f"Bad port_forwarding request: {msg}.", code="BadRequest")
+def pf_bad(msg: str) -> errors.BadRequest:
+    return errors.BadRequest(resource="port_forwarding", msg=msg)
 
 
-def pf_not_found(id_: str) -> NotFound:
-    return NotFound(f"Port Forwarding {id_} could not be found.",
-                    code="PortForwardingNotFound")
+def pf_not_found(id_: str) -> errors.PortForwardingNotFound:
+    return errors.PortForwardingNotFound(id=id_)
 
 
 def check_body(a: dict[str, Any]) -> dict[str, Any]:
@@ -121,10 +120,9 @@ async def _target(s: AsyncSession, ctx: RequestContext, fip: FloatingIP,
     bound = (await s.execute(select(FloatingIP).where(
         FloatingIP.fixed_port_id == port.id))).scalars().first()
     if bound is not None:
-        raise Conflict(f"Cannot create port forwarding to floating IP "
-                       f"{bound.floating_ip_address} ({bound.id}) with port {port.id} using "
-                       f"fixed IP {want.get('internal_ip_address')}, as that port already "
-                       "has a binding floating IP.", code="PortHasBindingFloatingIP")
+        raise errors.PortHasBindingFloatingIP(
+            floating_ip_address=bound.floating_ip_address, fip_id=bound.id, port_id=port.id,
+            fixed_ip=want.get("internal_ip_address"))
     v4 = [(sid, ip) for sid, ip in (await ports.ips_of(s, [port.id]))[port.id]
           if ipaddress.ip_address(ip).version == 4]
     if not v4:
@@ -171,11 +169,10 @@ async def create(s: AsyncSession, ctx: RequestContext, fip: FloatingIP,
         raise errors.bad_request(f"Failed to parse request. Required attribute "
                                  f"'{missing[0]}' not specified")
     if fip.fixed_port_id:
-        raise Conflict(f"Cannot associate floating IP {fip.floating_ip_address} ({fip.id}) "
-                       f"with port {a['internal_port_id']} using fixed IP "
-                       f"{a.get('internal_ip_address')}, as that floating IP is already "
-                       f"associated with port {fip.fixed_port_id}.",
-                       code="FloatingIPPortAlreadyAssociated")
+        raise errors.FloatingIPPortAlreadyAssociated(
+            msg=f"Cannot associate floating IP {fip.floating_ip_address} ({fip.id}) with port "
+            f"{a['internal_port_id']} using fixed IP {a.get('internal_ip_address')}, as that "
+            f"floating IP is already associated with port {fip.fixed_port_id}.")
     want = dict(a)
     router = await _target(s, ctx, fip, want)
     await _duplicates(s, fip, want, None)

@@ -63,8 +63,7 @@ async def _choose_mac(session: AsyncSession, network_id: str, mac: str | None) -
         mac = new_mac()
         if not await _mac_taken(session, network_id, mac):
             return mac
-    raise errors.Conflict("Unable to generate unique mac on network "
-                          f"{network_id}.", code="MacAddressGenerationFailure")
+    raise errors.MacAddressGenerationFailure(net_id=network_id)
 
 
 def _address_pairs(pairs: Any, mac: str) -> list[dict[str, str]]:
@@ -79,8 +78,7 @@ def _address_pairs(pairs: Any, mac: str) -> list[dict[str, str]]:
         pair_mac = valid_mac(p["mac_address"]) if p.get("mac_address") else mac
         out.append({"ip_address": ip, "mac_address": pair_mac})
     if len({(p["ip_address"], p["mac_address"]) for p in out}) != len(out):
-        raise errors.BadRequest("Request contains duplicate address pair: "
-                                f"mac_address {mac}.", code="DuplicateAddressPairInRequest")
+        raise errors.DuplicateAddressPairInRequest(mac_address=mac)
     return out
 
 
@@ -90,9 +88,7 @@ async def _secgroups(session: AsyncSession, ctx: RequestContext, port: m.Port,
     project's default group for a port with port security that is no network device."""
     if requested:
         if not port.port_security_enabled:
-            raise errors.Conflict("Port security must be enabled and port must have an IP "
-                                  "address in order to use security groups.",
-                                  code="PortSecurityAndIPRequiredForSecurityGroups")
+            raise errors.PortSecurityAndIPRequiredForSecurityGroups()
         sg = _secgroups_module()
         if sg is not None:
             await sg.validate_groups(session, ctx, requested)
@@ -184,9 +180,7 @@ async def create_port(session: AsyncSession, ctx: RequestContext, body: dict[str
                   dns_name=body.get("dns_name") or "", revision_number=0)
     pairs = body.get("allowed_address_pairs")
     if pairs and not port.port_security_enabled:
-        raise errors.Conflict("Port Security must be enabled in order to have allowed "
-                              "address pairs on a port.",
-                              code="AddressPairAndPortSecurityRequired")
+        raise errors.AddressPairAndPortSecurityRequired()
     port.allowed_address_pairs = _address_pairs(pairs, mac)
     port.extra_dhcp_opts = dhcp_opts.for_create(body.get("extra_dhcp_opts"))
     _bind(port, body.get("binding:host_id"))
@@ -211,8 +205,7 @@ async def update_port(session: AsyncSession, ctx: RequestContext, port: m.Port,
         port.admin_state_up = body["admin_state_up"]
     if "mac_address" in body and body["mac_address"] != port.mac_address:
         if port.binding_host_id:
-            raise errors.Conflict(f"Port {port.id} is bound; its MAC address cannot change.",
-                                  code="PortBound")
+            raise errors.PortBound(port_id=port.id)
         port.mac_address = await _choose_mac(session, port.network_id, body["mac_address"])
     if "port_security_enabled" in body:
         port.port_security_enabled = body["port_security_enabled"]
@@ -226,9 +219,7 @@ async def update_port(session: AsyncSession, ctx: RequestContext, port: m.Port,
         port.allowed_address_pairs = _address_pairs(body["allowed_address_pairs"],
                                                     port.mac_address)
     if port.allowed_address_pairs and not port.port_security_enabled:
-        raise errors.Conflict("Port Security must be enabled in order to have allowed "
-                              "address pairs on a port.",
-                              code="AddressPairAndPortSecurityRequired")
+        raise errors.AddressPairAndPortSecurityRequired()
     if body.get("extra_dhcp_opts"):
         port.extra_dhcp_opts = dhcp_opts.merged(port.extra_dhcp_opts, body["extra_dhcp_opts"])
     if "fixed_ips" in body:
@@ -247,9 +238,7 @@ async def _update_groups(session: AsyncSession, ctx: RequestContext, port: m.Por
     elif body.get("port_security_enabled") is False:
         current = await groups_of(session, [port.id])
         if current.get(port.id):
-            raise errors.Conflict("Port has security group associated. Cannot disable port "
-                                  "security or ip address until security group is removed",
-                                  code="PortSecurityPortHasSecurityGroup")
+            raise errors.PortSecurityPortHasSecurityGroup()
 
 
 async def _replace_fixed(session: AsyncSession, port: m.Port, fixed: list[dict[str, Any]]

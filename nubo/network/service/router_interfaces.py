@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs
@@ -119,9 +118,8 @@ async def _by_port(session: AsyncSession, ctx: RequestContext, router: Router,
     if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
         raise errors.not_found("Port", port_id)
     if port.device_id:
-        raise Conflict(f"Unable to complete operation on port {port.id} for network "
-                       f"{port.network_id}. Port already has an attached device "
-                       f"{port.device_id}.", code="PortInUse")
+        raise errors.PortInUse(port_id=port.id, net_id=port.network_id,
+                               device_id=port.device_id)
     ips = (await ports.ips_of(session, [port.id]))[port.id]
     if not ips:
         raise bad_router("Router port must have at least one fixed IP")
@@ -140,15 +138,12 @@ async def _check_not_in_use(session: AsyncSession, router: Router, subnet: m.Sub
         FloatingIP.router_id == router.id, FloatingIP.fixed_port_id.is_not(None)))).scalars()
     for f in fips:
         if f.fixed_ip_address and ipaddress.ip_address(f.fixed_ip_address) in net:
-            raise Conflict(f"Router interface for subnet {subnet.id} on router {router.id} "
-                           "cannot be deleted, as it is required by one or more floating "
-                           "IPs.", code="RouterInterfaceInUseByFloatingIP")
+            raise errors.RouterInterfaceInUseByFloatingIP(subnet_id=subnet.id,
+                                                          router_id=router.id)
     for r in router.routes:
         hop = ipaddress.ip_address(r["nexthop"])
         if hop.version == net.version and hop in net:
-            raise Conflict(f"Router interface for subnet {subnet.id} on router {router.id} "
-                           "cannot be deleted, as it is required by one or more routes.",
-                           code="RouterInterfaceInUseByRoute")
+            raise errors.RouterInterfaceInUseByRoute(subnet_id=subnet.id, router_id=router.id)
 
 
 async def remove(session: AsyncSession, ctx: RequestContext, router: Router,
@@ -160,17 +155,15 @@ async def remove(session: AsyncSession, ctx: RequestContext, router: Router,
     if port_id:
         found = next((p for _, p in pairs if p.id == port_id), None)
         if found is None:
-            raise NotFound(f"Router {router.id} does not have an interface with id {port_id}",
-                           code="RouterInterfaceNotFound")
+            raise errors.RouterInterfaceNotFound(router_id=router.id, port_id=port_id)
         subnet_ids = [sid for sid, _ in ips[found.id]]
         if subnet_id and subnet_id not in subnet_ids:
-            raise BadRequest(f"Subnet {subnet_id} could not be found on port {port_id}",
-                             code="SubnetMismatchForPort")
+            raise errors.SubnetMismatchForPort(subnet_id=subnet_id, port_id=port_id)
     else:
         found = next((p for _, p in pairs if subnet_id in {s for s, _ in ips[p.id]}), None)
         if found is None:
-            raise NotFound(f"Router {router.id} has no interface on subnet {subnet_id}",
-                           code="RouterInterfaceNotFoundForSubnet")
+            raise errors.RouterInterfaceNotFoundForSubnet(router_id=router.id,
+                                                          subnet_id=subnet_id)
         subnet_ids = [sid for sid, _ in ips[found.id]]
     for sid in subnet_ids:
         sub = await session.get(m.Subnet, sid)

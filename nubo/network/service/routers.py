@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs
@@ -29,12 +28,12 @@ INTERFACE = "network:router_interface"
 MAX_ROUTES = 30
 
 
-def bad_router(msg: str) -> BadRequest:
-    return BadRequest(f"Bad router request: {msg}.", code="BadRequest")
+def bad_router(msg: str) -> errors.BadRequest:
+    return errors.BadRequest(resource="router", msg=msg)
 
 
-def router_not_found(id_: str) -> NotFound:
-    return NotFound(f"Router {id_} could not be found", code="RouterNotFound")
+def router_not_found(id_: str) -> errors.RouterNotFound:
+    return errors.RouterNotFound(id=id_)
 
 
 async def get_router(session: AsyncSession, ctx: RequestContext, id_: str) -> Router:
@@ -70,8 +69,8 @@ async def _subnet(session: AsyncSession, subnet_id: str) -> m.Subnet:
 def _check_admin_gateway_attrs(ctx: RequestContext, info: dict[str, Any]) -> None:
     for key in ("enable_snat", "external_fixed_ips"):
         if key in info and not ctx.is_admin:
-            raise Forbidden(f"(rule:create_router:external_gateway_info:{key}) is "
-                            "disallowed by policy", code="PolicyNotAuthorized")
+            raise errors.PolicyNotAuthorized(
+                action=f"rule:create_router:external_gateway_info:{key}")
 
 
 async def _gateway_network(session: AsyncSession, info: dict[str, Any]) -> m.Network:
@@ -125,9 +124,8 @@ async def _drop_gateway(session: AsyncSession, router: Router, port: m.Port) -> 
     used = (await session.execute(select(func.count()).select_from(FloatingIP).where(
         FloatingIP.router_id == router.id, FloatingIP.fixed_port_id.is_not(None)))).scalar_one()
     if used:
-        raise Conflict(f"Gateway cannot be updated for router {router.id}, since a gateway "
-                       f"to external network {port.network_id} is required by one or more "
-                       "floating IPs.", code="RouterExternalGatewayInUseByFloatingIp")
+        raise errors.RouterExternalGatewayInUseByFloatingIp(router_id=router.id,
+                                                            net_id=port.network_id)
     router.gw_port_id = None
     await session.flush()
     await ports.delete_port(session, port.id)
@@ -139,8 +137,7 @@ async def create_router(session: AsyncSession, ctx: RequestContext,
                         body: dict[str, Any]) -> Router:
     project = body.get("project_id") or body.get("tenant_id") or ctx.project_id or ""
     if project != ctx.project_id and not ctx.is_admin:
-        raise errors.bad_request("Specifying 'project_id' or 'tenant_id' other than the "
-                                 "authenticated project in request requires admin privileges")
+        raise errors.ForeignProject()
     await quotas.check(session, project, "router", 1)
     now = utcnow()
     router = Router(id=str(uuid.uuid4()), project_id=project, name=body.get("name") or "",
@@ -173,8 +170,7 @@ async def delete_router(session: AsyncSession, ctx: RequestContext, router: Rout
     interfaces = [p.id for rp, p in await attached(session, router.id)
                   if rp.port_type == INTERFACE]
     if interfaces:
-        raise Conflict(f"Router {router.id} has ports still attached: "
-                       f"{', '.join(interfaces)}", code="RouterInUse")
+        raise errors.RouterInUse(router_id=router.id, ports=", ".join(interfaces))
     if router.gw_port_id:
         port = await session.get(m.Port, router.gw_port_id)
         if port is not None:
@@ -223,8 +219,7 @@ async def check_routes(session: AsyncSession, router: Router,
     router's own addresses; at most MAX_ROUTES."""
     wanted = _route_list(routes)
     if len(wanted) > MAX_ROUTES:
-        raise BadRequest(f"Unable to complete operation for {router.id}. The number of "
-                         f"routes exceeds the maximum {MAX_ROUTES}.", code="RoutesExhausted")
+        raise errors.RoutesExhausted(router_id=router.id, quota=MAX_ROUTES)
     cidrs, own = await _connected(session, router.id)
     nets = [ipaddress.ip_network(c, strict=False) for c in cidrs]
     for r in wanted:
@@ -235,8 +230,7 @@ async def check_routes(session: AsyncSession, router: Router,
         elif r["nexthop"] in own:
             reason = "the nexthop is used by router"
         if reason:
-            raise BadRequest(f"Invalid input for operation: Invalid format for routes: "
-                             f"{wanted}, {reason}.", code="InvalidRoutes")
+            raise errors.InvalidRoutes(routes=wanted, reason=reason)
     return wanted
 
 
@@ -263,5 +257,4 @@ def check_port_deletable(port: m.Port) -> None:
     """Neutron's prevent_l3_port_deletion for DELETE /v2.0/ports/{id}: router and floating IP
     ports go with their router interface, gateway or floating IP, not directly."""
     if port.device_owner in (GATEWAY, INTERFACE, "network:floatingip") and port.device_id:
-        raise Conflict(f"Port {port.id} cannot be deleted directly via the port API: has "
-                       f"device owner {port.device_owner}.", code="ServicePortInUse")
+        raise errors.ServicePortInUse(port_id=port.id, device_owner=port.device_owner)

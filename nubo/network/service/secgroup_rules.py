@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from nubo.core.errors import BadRequest
+from nubo.network import errors
 
 PROTOCOLS: dict[str, int] = {
     "ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "hopopt": 0, "icmp": 1, "igmp": 2,
@@ -33,16 +33,10 @@ ETHERTYPES = ("IPv4", "IPv6")
 SUPPORTED = (None, "any", *PROTOCOLS)
 
 
-def invalid(msg: str, code: str) -> BadRequest:
-    return BadRequest(msg, code=code)
-
-
 def convert_protocol(value: Any) -> str | None:
     if value is None or value == "any":
         return None
-    err = invalid(f"Security group rule protocol {value} not supported. Only protocol values "
-                  f"{SUPPORTED} and integer representations [0 to 255] are supported.",
-                  "SecurityGroupRuleInvalidProtocol")
+    err = errors.SecurityGroupRuleInvalidProtocol(protocol=value, values=SUPPORTED)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise err
     try:
@@ -61,8 +55,7 @@ def convert_ethertype(value: Any) -> str:
         for e in ETHERTYPES:
             if e.lower() == value.lower():
                 return e
-    raise invalid(f"Security group rule for ethertype '{value}' not supported. Allowed values "
-                  f"are {list(ETHERTYPES)}.", "SecurityGroupRuleInvalidEtherType")
+    raise errors.SecurityGroupRuleInvalidEtherType(ethertype=value, values=list(ETHERTYPES))
 
 
 def convert_port(value: Any) -> int | None:
@@ -74,7 +67,7 @@ def convert_port(value: Any) -> int | None:
             return n
     except (TypeError, ValueError):
         pass
-    raise invalid(f"Invalid value for port {value}", "SecurityGroupInvalidPortValue")
+    raise errors.SecurityGroupInvalidPortValue(port=value)
 
 
 def convert_prefix(value: Any) -> str | None:
@@ -85,7 +78,7 @@ def convert_prefix(value: Any) -> str | None:
     try:
         return str(ipaddress.ip_interface(str(value)))
     except ValueError:
-        raise invalid(f"Invalid CIDR {value} given as IP prefix.", "InvalidCIDR") from None
+        raise errors.InvalidCIDR(input=value) from None
 
 
 def normalized_cidr(prefix: str | None) -> str | None:
@@ -101,27 +94,24 @@ def _check_ports(rule: dict[str, Any]) -> None:
     if lo is None and hi is None:
         return
     if not proto:
-        raise invalid("Must also specify protocol if port range is given.",
-                      "SecurityGroupProtocolRequiredWithPorts")
+        raise errors.SecurityGroupProtocolRequiredWithPorts()
     num = _proto_number(proto)
     if num in PORT_PROTOCOL_NUMS:
         if lo == 0 or hi == 0:
-            raise invalid("Invalid value for port 0", "SecurityGroupInvalidPortValue")
+            raise errors.SecurityGroupInvalidPortValue(port=0)
         if lo is None or hi is None or lo > hi:
-            raise invalid("For TCP/UDP protocols, port_range_min must be <= port_range_max",
-                          "SecurityGroupInvalidPortRange")
+            raise errors.SecurityGroupInvalidPortRange()
     elif num in ICMP_NUMS:
         for attr, field in (("port_range_min", "type"), ("port_range_max", "code")):
             if rule[attr] is not None and not 0 <= rule[attr] <= 255:
-                raise invalid(f"Invalid value for ICMP {field} ({attr}) {rule[attr]}. It must "
-                              "be 0 to 255.", "SecurityGroupInvalidIcmpValue")
+                raise errors.SecurityGroupInvalidIcmpValue(field=field, attr=attr,
+                                                           value=rule[attr])
         if lo is None:
-            raise invalid(f"ICMP code (port-range-max) {hi} is provided but ICMP type "
-                          "(port-range-min) is missing.", "SecurityGroupMissingIcmpType")
+            raise errors.SecurityGroupMissingIcmpType(value=hi)
     else:
         names = ", ".join(p.upper() for p in PORT_PROTOCOLS)
-        raise invalid(f"Ports cannot be specified for protocol {num}. Ports are only supported "
-                      f"for {names}.", "SecurityGroupInvalidProtocolForPort")
+        raise errors.SecurityGroupInvalidProtocolForPort(protocol=num,
+                                                         valid_port_protocols=names)
 
 
 def normalize(body: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +127,8 @@ def normalize(body: dict[str, Any]) -> dict[str, Any]:
         "description": body.get("description") or "",
     }
     if rule["direction"] not in ("ingress", "egress"):
-        raise invalid(f"Invalid input for direction. Reason: '{rule['direction']}' is not in "
-                      "['ingress', 'egress'].", "HTTPBadRequest")
+        raise errors.bad_request(f"Invalid input for direction. Reason: "
+                                 f"'{rule['direction']}' is not in ['ingress', 'egress'].")
     if rule["ethertype"] == "IPv6":   # legacy IPv6 ICMP spellings become ipv6-icmp / 58
         if rule["protocol"] in IPV6_ICMP_LEGACY:
             rule["protocol"] = "ipv6-icmp"
@@ -149,15 +139,13 @@ def normalize(body: dict[str, Any]) -> dict[str, Any]:
     _check_ports(rule)
     prefix = rule["remote_ip_prefix"]
     if prefix and rule["ethertype"] != f"IPv{ipaddress.ip_interface(prefix).version}":
-        raise invalid(f"Conflicting value ethertype {rule['ethertype']} for CIDR "
-                      f"{body.get('remote_ip_prefix')}", "SecurityGroupRuleParameterConflict")
+        raise errors.SecurityGroupRuleParameterConflict(ethertype=rule["ethertype"],
+                                                        cidr=body.get("remote_ip_prefix"))
     if rule["protocol"] in IPV6_ONLY and rule["ethertype"] == "IPv4":
-        raise invalid(f"Invalid ethertype {rule['ethertype']} for protocol "
-                      f"{rule['protocol']}.", "SecurityGroupEthertypeConflictWithProtocol")
+        raise errors.SecurityGroupEthertypeConflictWithProtocol(ethertype=rule["ethertype"],
+                                                                protocol=rule["protocol"])
     if prefix and rule["remote_group_id"]:
-        raise invalid("Only one of remote_ip_prefix or remote_group_id or "
-                      "remote_address_group_id may be provided.",
-                      "SecurityGroupMultipleRemoteEntites")
+        raise errors.SecurityGroupMultipleRemoteEntites()
     return rule
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.models_secgroups import DefaultSecurityGroup, SecurityGroup, SecurityGroupRule
 from nubo.network.service import quotas
@@ -32,13 +32,12 @@ DEFAULT = "default"
 DEFAULT_DESCRIPTION = "Default security group"
 
 
-def group_not_found(id_: str) -> NotFound:
-    return NotFound(f"Security group {id_} does not exist", code="SecurityGroupNotFound")
+def group_not_found(id_: str) -> errors.SecurityGroupNotFound:
+    return errors.SecurityGroupNotFound(id=id_)
 
 
-def rule_not_found(id_: str) -> NotFound:
-    return NotFound(f"Security group rule {id_} does not exist",
-                    code="SecurityGroupRuleNotFound")
+def rule_not_found(id_: str) -> errors.SecurityGroupRuleNotFound:
+    return errors.SecurityGroupRuleNotFound(id=id_)
 
 
 def _new_id() -> str:
@@ -148,11 +147,9 @@ def _target_project(ctx: RequestContext, body: dict[str, Any]) -> str:
     project = body.get("project_id") or body.get("tenant_id") or ctx.project_id or ""
     if body.get("project_id") and body.get("tenant_id") and \
             body["project_id"] != body["tenant_id"]:
-        raise BadRequest("Specifying 'project_id' or 'tenant_id' other than the authenticated "
-                         "project in request requires admin privileges", code="HTTPBadRequest")
+        raise errors.ForeignProject()
     if project != ctx.project_id and not ctx.is_admin:
-        raise BadRequest("Specifying 'project_id' or 'tenant_id' other than the authenticated "
-                         "project in request requires admin privileges", code="HTTPBadRequest")
+        raise errors.ForeignProject()
     return project
 
 
@@ -161,8 +158,7 @@ async def create_group(session: AsyncSession, ctx: RequestContext,
     project = _target_project(ctx, body)
     name = body.get("name") or ""
     if name.lower() == DEFAULT:
-        raise Conflict("Default security group already exists.",
-                       code="SecurityGroupDefaultAlreadyExists")
+        raise errors.SecurityGroupDefaultAlreadyExists()
     await ensure_default_group(session, project)
     await quotas.check(session, project, "security_group", 1)
     await quotas.check(session, project, "security_group_rule", 2)
@@ -180,8 +176,8 @@ async def _ports_using(session: AsyncSession, group_id: str) -> int:
     return int((await session.execute(q)).scalar_one())
 
 
-def _in_use(group_id: str) -> Conflict:
-    return Conflict(f"Security Group {group_id} in use.", code="SecurityGroupInUse")
+def _in_use(group_id: str) -> errors.SecurityGroupInUse:
+    return errors.SecurityGroupInUse(id=group_id)
 
 
 async def update_group(session: AsyncSession, ctx: RequestContext, id_: str,
@@ -192,11 +188,9 @@ async def update_group(session: AsyncSession, ctx: RequestContext, id_: str,
         raise _in_use(id_)
     if "name" in body:
         if sg.name == DEFAULT:
-            raise Conflict("Updating default security group not allowed.",
-                           code="SecurityGroupCannotUpdateDefault")
+            raise errors.SecurityGroupCannotUpdateDefault()
         if (body["name"] or "").lower() == DEFAULT:
-            raise Conflict("Default security group already exists.",
-                           code="SecurityGroupDefaultAlreadyExists")
+            raise errors.SecurityGroupDefaultAlreadyExists()
     changed = False
     for key in ("name", "description", "stateful"):
         if key in body and getattr(sg, key) != body[key]:
@@ -214,8 +208,7 @@ async def delete_group(session: AsyncSession, ctx: RequestContext, id_: str) -> 
     if await _ports_using(session, id_):
         raise _in_use(id_)
     if sg.name == DEFAULT and not ctx.is_admin:
-        raise Conflict("Removing default security group not allowed.",
-                       code="SecurityGroupCannotRemoveDefault")
+        raise errors.SecurityGroupCannotRemoveDefault()
     await session.delete(sg)
     await session.flush()
 
@@ -255,8 +248,7 @@ async def create_rule(session: AsyncSession, ctx: RequestContext,
     key = rules.rule_key(rule, group_id)
     for other in (await rules_of(session, [group_id]))[group_id]:
         if rules.rule_key(_as_dict(other), group_id) == key:
-            raise Conflict(f"Security group rule already exists. Rule id is {other.id}.",
-                           code="SecurityGroupRuleExists")
+            raise errors.SecurityGroupRuleExists(rule_id=other.id)
     await quotas.check(session, project, "security_group_rule", 1)
     row = _rule(project, group_id, **rule)
     session.add(row)

@@ -22,7 +22,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs, body
@@ -39,28 +38,26 @@ INT_MAX = 2**31 - 1
 BOUNDS = ("min_prefixlen", "max_prefixlen", "default_prefixlen")
 
 
-def not_found(pool_id: str) -> NotFound:
-    return NotFound(f"Subnet pool {pool_id} could not be found.", code="SubnetPoolNotFound")
+def not_found(pool_id: str) -> errors.SubnetPoolNotFound:
+    return errors.SubnetPoolNotFound(id=pool_id)
 
 
-def bad_subnets(msg: str) -> BadRequest:
-    return BadRequest(f"Bad subnets request: {msg}.", code="BadRequest")
+def bad_subnets(msg: str) -> errors.BadRequest:
+    return errors.BadRequest(resource="subnets", msg=msg)
 
 
-def allocation_error(reason: str) -> Conflict:
-    """Neutron's SubnetAllocationError (a 500 there, being no BadRequest/Conflict subclass;
-    a 409 here: the pool has no room for the request, which the caller can act on)."""
-    return Conflict(f"Failed to allocate subnet: {reason}.", code="SubnetAllocationError")
+def allocation_error(reason: str) -> errors.SubnetAllocationError:
+    return errors.SubnetAllocationError(reason=reason)
 
 
-def _bounds_error(kind: str, value: int, base_kind: str, base: int) -> BadRequest:
-    return BadRequest(f"Illegal prefix bounds: {kind}={value}, {base_kind}={base}.",
-                      code="IllegalSubnetPoolPrefixBounds")
+def _bounds_error(kind: str, value: int, base_kind: str,
+                  base: int) -> errors.IllegalSubnetPoolPrefixBounds:
+    return errors.IllegalSubnetPoolPrefixBounds(prefix_type=kind, prefixlen=value,
+                                                base_prefix_type=base_kind, base_prefixlen=base)
 
 
-def _prefix_update_error(msg: str) -> BadRequest:
-    return BadRequest(f"Illegal update to prefixes: {msg}.",
-                      code="IllegalSubnetPoolPrefixUpdate")
+def _prefix_update_error(msg: str) -> errors.IllegalSubnetPoolPrefixUpdate:
+    return errors.IllegalSubnetPoolPrefixUpdate(msg=msg)
 
 
 # -------------------------------------------------------------------------------- prefixes
@@ -81,8 +78,7 @@ def parse_prefixes(v: Any, field: str = "prefixes") -> list[Net]:
                                      "valid IP subnet.")
         nets.append(net)
     if len({n.version for n in nets}) > 1:
-        raise BadRequest("Cannot mix IPv4 and IPv6 prefixes in a subnet pool.",
-                         code="PrefixVersionMismatch")
+        raise errors.PrefixVersionMismatch()
     return nets
 
 
@@ -151,7 +147,7 @@ def read_pool(a: dict[str, Any]) -> dict[str, Any]:
     """Neutron's SubnetPoolReader: version, compacted prefixes and checked prefix bounds."""
     nets = parse_prefixes(a["prefixes"])
     if not nets:
-        raise BadRequest("Empty subnet pool prefix list.", code="EmptySubnetPoolPrefixList")
+        raise errors.EmptySubnetPoolPrefixList()
     version = nets[0].version
     lo = a["min_prefixlen"] if a.get("min_prefixlen") is not None else DEFAULT_MIN[version]
     hi = a["max_prefixlen"] if a.get("max_prefixlen") is not None else BITS[version]
@@ -183,7 +179,7 @@ async def get_pool(session: AsyncSession, ctx: RequestContext, pool_id: str) -> 
 
 def check_owner(ctx: RequestContext, p: SubnetPool, action: str) -> None:
     if not (ctx.is_admin or p.project_id == ctx.project_id):
-        raise Forbidden(f"({action}) is disallowed by policy", code="PolicyNotAuthorized")
+        raise errors.PolicyNotAuthorized(action=action)
 
 
 async def prefixes_of(session: AsyncSession, ids: Sequence[str],
@@ -260,8 +256,7 @@ async def update_pool(session: AsyncSession, ctx: RequestContext, p: SubnetPool,
         merged["prefixes"] = [str(n) for n in new]
     r = read_pool(merged)
     if r["ip_version"] != p.ip_version:
-        raise BadRequest("Cannot mix IPv4 and IPv6 prefixes in a subnet pool.",
-                         code="PrefixVersionMismatch")
+        raise errors.PrefixVersionMismatch()
     if a.get("is_default") and not p.is_default:
         await _one_default(session, p.ip_version)
     scope = a["address_scope_id"] if "address_scope_id" in a else p.address_scope_id
@@ -297,7 +292,7 @@ async def remove_prefixes(session: AsyncSession, p: SubnetPool, gone: list[Net])
                                    "subnet")
     left = subtract(have, gone)
     if not left:
-        raise BadRequest("Empty subnet pool prefix list.", code="EmptySubnetPoolPrefixList")
+        raise errors.EmptySubnetPoolPrefixList()
     p.hash = str(uuid.uuid4())   # an allocation that read the old prefixes loses its claim
     await _set_prefixes(session, p.id, left)
     attrs.touch(p)
@@ -308,8 +303,7 @@ async def delete_pool(session: AsyncSession, p: SubnetPool) -> None:
     in_use = (await session.execute(select(m.Subnet.id).where(
         m.Subnet.subnetpool_id == p.id).limit(1))).first()
     if in_use is not None:
-        raise BadRequest("Unable to delete subnet pool: Subnet pool has existing "
-                         "allocations.", code="SubnetPoolDeleteError")
+        raise errors.SubnetPoolDeleteError(reason="Subnet pool has existing allocations")
     await attrs.drop_tags(session, "subnetpools", p.id)
     await session.delete(p)
 
@@ -334,8 +328,7 @@ async def _check_quota(session: AsyncSession, p: SubnetPool, project: str,
     unit = QUOTA_UNIT[p.ip_version]
     used = sum(2 ** (unit - n.prefixlen) for n in await allocated(session, p.id, project))
     if used + 2 ** (unit - prefixlen) > p.default_quota:
-        raise Conflict("Per-project subnet pool prefix quota exceeded.",
-                       code="SubnetPoolQuotaExceeded")
+        raise errors.SubnetPoolQuotaExceeded()
 
 
 def pick(free: list[Net], prefixlen: int, cidr: Net | None) -> Net:
@@ -374,13 +367,11 @@ async def allocate(session: AsyncSession, p: SubnetPool, project: str, version: 
     size = cidr.prefixlen if cidr is not None else (
         prefixlen if prefixlen is not None else p.default_prefixlen)
     if size > p.max_prefixlen:
-        raise BadRequest(f"Unable to allocate subnet with prefix length {size}, maximum "
-                         f"allowed prefix is {p.max_prefixlen}.",
-                         code="MaxPrefixSubnetAllocationError")
+        raise errors.MaxPrefixSubnetAllocationError(prefixlen=size,
+                                                    max_prefixlen=p.max_prefixlen)
     if size < p.min_prefixlen:
-        raise BadRequest(f"Unable to allocate subnet with prefix length {size}, minimum "
-                         f"allowed prefix is {p.min_prefixlen}.",
-                         code="MinPrefixSubnetAllocationError")
+        raise errors.MinPrefixSubnetAllocationError(prefixlen=size,
+                                                    min_prefixlen=p.min_prefixlen)
     for _ in range(MAX_RACES):
         # FOR UPDATE queues the pool's allocators on PostgreSQL and MariaDB (SQLite has its
         # write lock); the hash claim below is what guarantees no overlap in any case
@@ -394,8 +385,7 @@ async def allocate(session: AsyncSession, p: SubnetPool, project: str, version: 
         got = pick(subtract(prefixes, await allocated(session, p.id)), size, cidr)
         if await claim(session, p.id, seen):
             return got
-    raise Conflict(f"Unable to complete operation on subnet pool {p.id}. Two or more "
-                   "concurrent subnets allocated.", code="SubnetPoolInUse")
+    raise errors.SubnetPoolInUse(subnet_pool_id=p.id)
 
 
 async def _count(session: AsyncSession, project_id: str) -> int:

@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
@@ -83,8 +82,7 @@ async def _get(request: Request) -> m.Agent:
     async with na.db.read() as s:
         a = await s.get(m.Agent, request.path_params["agent_id"])
     if a is None:
-        raise NotFound(f"Agent {request.path_params['agent_id']} could not be found.",
-                       code="AgentNotFound")
+        raise errors.AgentNotFound(id=request.path_params['agent_id'])
     return a
 
 
@@ -110,8 +108,7 @@ async def update(request: Request) -> Response:
     async with na.db.write() as s:
         row = await s.get(m.Agent, request.path_params["agent_id"])
         if row is None:
-            raise NotFound(f"Agent {request.path_params['agent_id']} could not be found.",
-                           code="AgentNotFound")
+            raise errors.AgentNotFound(id=request.path_params['agent_id'])
         for k in ("admin_state_up", "description"):
             if k in a:
                 setattr(row, k, a[k])
@@ -124,8 +121,7 @@ async def delete(request: Request) -> Response:
     async with na.db.write() as s:
         row = await s.get(m.Agent, request.path_params["agent_id"])
         if row is None:
-            raise NotFound(f"Agent {request.path_params['agent_id']} could not be found.",
-                           code="AgentNotFound")
+            raise errors.AgentNotFound(id=request.path_params['agent_id'])
         await s.delete(row)
     return no_content()
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import Conflict, PolicyNotAuthorized, ServiceUnavailable
+from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
@@ -48,8 +48,7 @@ def _check(a: dict[str, Any]) -> None:
                                  "valid MTU (68-65535).")
     hints = a.get("availability_zone_hints", [])
     if not isinstance(hints, list) or any(h != views.ZONE for h in hints):
-        raise errors.BadRequest(f"AvailabilityZone {hints} could not be found.",
-                                code="AvailabilityZoneNotFound")
+        raise errors.AvailabilityZoneNotFound(zone=hints)
     if a.get("tags") is not None and not isinstance(a["tags"], list):
         raise errors.bad_request("Invalid input for tags. Reason: not a list.")
     for t in a.get("tags") or []:
@@ -112,8 +111,7 @@ async def _add_segment(session: AsyncSession, network: m.Network, ntype: str,
         if await _insert(session, row):
             return
         lost.add(free)
-    raise ServiceUnavailable("Unable to create the network. No tenant network is available "
-                             "for allocation.", code="NoNetworkAvailable")
+    raise errors.NoNetworkAvailable()
 
 
 async def _insert(session: AsyncSession, row: m.NetworkSegment) -> bool:
@@ -125,15 +123,12 @@ async def _insert(session: AsyncSession, row: m.NetworkSegment) -> bool:
     return True
 
 
-def _in_use(ntype: str, phys: str | None, seg: int | None) -> Conflict:
+def _in_use(ntype: str, phys: str | None, seg: int | None) -> errors.NeutronError:
     if ntype == "flat":
-        return Conflict(f"Unable to create the flat network. Physical network {phys} is in "
-                        "use.", code="FlatNetworkInUse")
+        return errors.FlatNetworkInUse(physical_network=phys)
     if ntype == "vlan":
-        return Conflict(f"Unable to create the network. The VLAN {seg} on physical network "
-                        f"{phys} is in use.", code="VlanIdInUse")
-    return Conflict(f"Unable to create the network. The tunnel ID {seg} is in use.",
-                    code="TunnelIdInUse")
+        return errors.VlanIdInUse(vlan_id=seg, physical_network=phys)
+    return errors.TunnelIdInUse(tunnel_id=seg)
 
 
 def _enforce_attrs(request: Request, verb: str, a: dict[str, Any], target: dict[str, Any]

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import Conflict, PolicyNotAuthorized
+from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
@@ -107,8 +107,7 @@ async def _check_device(session: AsyncSession, ctx: RequestContext, owner: str,
         return
     router = await session.get(Router, device_id)
     if router is not None and router.project_id != project:
-        raise Conflict(f"The following device_id {device_id} is not owned by your tenant or "
-                       "matches another tenants router.", code="DeviceIDNotOwnedByTenant")
+        raise errors.DeviceIDNotOwnedByTenant(device_id=device_id)
 
 
 async def get_port(session: AsyncSession, ctx: RequestContext, port_id: str) -> m.Port:

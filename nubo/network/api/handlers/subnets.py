@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.errors import Conflict, NotFound
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
@@ -123,26 +123,23 @@ def check_pools(net: Net, pools: Any, gateway: str | None) -> list[dict[str, str
         va, vb = ipaddress.ip_address(start), ipaddress.ip_address(end)
         a, b = int(va), int(vb)
         if va.version != net.version or vb.version != net.version or a > b:
-            raise BadRequest(f"The allocation pool {_rng(pool)} is not valid.",
-                             code="InvalidAllocationPool")
+            raise errors.InvalidAllocationPool(pool=_rng(pool))
         lo = int(net.network_address) + (1 if net.version == 4 else 0)
         hi = int(net.broadcast_address) - (1 if net.version == 4 else 0)
         if not (lo <= a and b <= hi):
-            raise BadRequest(f"The allocation pool {_rng(pool)} spans beyond the subnet cidr "
-                             f"{net}.", code="OutOfBoundsAllocationPool")
+            raise errors.OutOfBoundsAllocationPool(pool=_rng(pool), subnet_cidr=net)
         for other, (oa, ob) in zip(out, spans, strict=True):
             if a <= ob and oa <= b:
-                raise Conflict(f"Found overlapping allocation pools: {_rng(other)} "
-                               f"{_rng(pool)} for subnet {net}.",
-                               code="OverlappingAllocationPools")
+                raise errors.OverlappingAllocationPools(pool_1=_rng(other), pool_2=_rng(pool),
+                                                        subnet_cidr=net)
         out.append(pool)
         spans.append((a, b))
     if gateway:
         g = int(ipaddress.ip_address(gateway))
         for pool, (a, b) in zip(out, spans, strict=True):
             if a <= g <= b:
-                raise Conflict(f"Gateway ip {gateway} conflicts with allocation pool "
-                               f"{_rng(pool)}.", code="GatewayConflictWithAllocationPools")
+                raise errors.GatewayConflictWithAllocationPools(ip_address=gateway,
+                                                                pool=_rng(pool))
     return out
 
 
@@ -170,8 +167,7 @@ def _dns(v: Any, net: Net) -> list[str]:
         raise errors.bad_request(f"Invalid input for dns_nameservers. Reason: Duplicate "
                                  f"nameserver '{next(x for x in out if out.count(x) > 1)}'.")
     if len(out) > MAX_DNS:
-        raise BadRequest(f"Number of DNS nameservers exceeds the limit {MAX_DNS}.",
-                         code="DNSNameServersExhausted")
+        raise errors.DNSNameServersExhausted(quota=MAX_DNS)
     return out
 
 
@@ -191,8 +187,7 @@ def _routes(v: Any, net: Net) -> list[dict[str, str]]:
                 from None
         out.append({"destination": dest, "nexthop": _ip(r["nexthop"], "host_routes")})
     if len(out) > MAX_ROUTES:
-        raise BadRequest(f"Unable to complete operation for {net}. The number of host routes "
-                         f"exceeds the limit {MAX_ROUTES}.", code="HostRoutesExhausted")
+        raise errors.HostRoutesExhausted(subnet_id=net, quota=MAX_ROUTES)
     return out
 
 
@@ -280,16 +275,14 @@ async def _same_pool(session: AsyncSession, network_id: str, pool: SubnetPool) -
     rows = await session.execute(select(m.Subnet.subnetpool_id).where(
         m.Subnet.network_id == network_id, m.Subnet.ip_version == pool.ip_version))
     if any(sp != pool.id for sp in rows.scalars()):
-        raise BadRequest("Subnets hosted on the same network must be allocated from the same "
-                         "subnet pool.", code="NetworkSubnetPoolAffinityError")
+        raise errors.NetworkSubnetPoolAffinityError()
 
 
 async def _not_from_pool(session: AsyncSession, network_id: str, version: int) -> None:
     rows = await session.execute(select(m.Subnet.subnetpool_id).where(
         m.Subnet.network_id == network_id, m.Subnet.ip_version == version))
     if any(sp is not None for sp in rows.scalars()):
-        raise BadRequest("Subnets hosted on the same network must be allocated from the same "
-                         "subnet pool.", code="NetworkSubnetPoolAffinityError")
+        raise errors.NetworkSubnetPoolAffinityError()
 
 
 async def create_subnet(session: AsyncSession, ctx: RequestContext, a: dict[str, Any]
@@ -481,8 +474,7 @@ async def _apply_update(s: AsyncSession, ctx: RequestContext, sub: m.Subnet,
         taken = (await s.execute(select(m.IPAllocation.port_id).where(
             m.IPAllocation.subnet_id == sub.id, m.IPAllocation.ip_address == gateway))).first()
         if taken is not None:
-            raise Conflict(f"Gateway ip {gateway} conflicts with an allocated address.",
-                           code="GatewayIpInUse")
+            raise errors.GatewayIpInUse(ip_address=gateway)
     sub.gateway_ip = gateway
     if "dns_nameservers" in a:
         sub.dns_nameservers = _dns(a["dns_nameservers"] or [], net)
