@@ -25,8 +25,7 @@ from nubo.host_cleanup import owned_from_db
 from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.cleanup import clean_dataplane
-from nubo.network.api.handlers import networks, subnets
-from nubo.network.service import ports
+from nubo.network.service import networks, ports, subnets
 from nubo.network.service.hostsync.loop import NetworkSync
 from nubo.network.service.router_interfaces import devstack_router1
 from tests.integration.test_dataplane_linux import Lab, lab, pytestmark, sh  # noqa: F401

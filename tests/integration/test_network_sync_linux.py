@@ -31,8 +31,7 @@ from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.driver import LinuxDataplane
 from nubo.network.agent.dataplane.linux.procs import read_pid
-from nubo.network.api.handlers import networks, subnets
-from nubo.network.service import ports
+from nubo.network.service import networks, ports, subnets
 from nubo.network.service.hostsync.loop import NetworkSync
 from tests.integration.test_dataplane_linux import Lab, lab, pytestmark, sh  # noqa: F401
 

@@ -76,12 +76,29 @@ def test_network_bodies_are_the_accepted_attributes() -> None:
     assert port["additionalProperties"] is False and port["required"] == ["network_id"]
     assert "device_id" in port["properties"]
     assert bulk["properties"]["ports"]["items"] == port
+    assert port["properties"]["admin_state_up"]["anyOf"][0] == {"type": "boolean"}
+
+
+def test_every_network_body_has_a_schema() -> None:
+    """Neutron's bodies are JSON Schemas (network/api/schemas), the interface and prefix
+    operations included."""
+    doc = document(NETWORK)
+    bodies = {(m, p): op["requestBody"] for p, ops in doc["paths"].items()
+              for m, op in ops.items() if isinstance(op, dict) and "requestBody" in op}
+    assert len(bodies) >= 28
+    assert not [k for k, b in bodies.items() if b.get("x-nubo-schema") == "none"]
+    iface = bodies["put", "/networking/v2.0/routers/{id}/add_router_interface"]
+    assert iface["content"]["application/json"]["schema"]["properties"]["subnet_id"] == {
+        "type": "string", "format": "uuid"}
+    net = bodies["put", "/networking/v2.0/networks/{network_id}"]["content"][
+        "application/json"]["schema"]["properties"]["network"]
+    assert net["additionalProperties"] is False and "availability_zone_hints" not in net[
+        "properties"]
 
 
 def test_a_body_without_a_schema_says_so() -> None:
-    doc = document(NETWORK)
-    body = doc["paths"]["/networking/v2.0/routers/{id}/add_router_interface"]["put"][
-        "requestBody"]
+    doc = document(IDENTITY)
+    body = doc["paths"]["/identity/v3/domains/{domain_id}/config"]["put"]["requestBody"]
     assert body["x-nubo-schema"] == "none"
     # a PUT that reads no body has none
     assert "requestBody" not in document(IDENTITY)["paths"][

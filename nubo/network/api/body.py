@@ -10,17 +10,30 @@ from starlette.requests import Request
 
 from nubo.core.http import read_json
 from nubo.network import errors
+from nubo.network.api.schemas.types import Schema, parts
+from nubo.network.service.checks import boolean, string, uuid, uuid_or_none
+
+__all__ = ["boolean", "check_attributes", "document", "resource", "string", "uuid",
+           "uuid_or_none"]
 
 
-async def resource(request: Request, key: str, allowed: Iterable[str],
-                   required: Iterable[str] = ()) -> dict[str, Any]:
-    """The attributes of `key` in the body: 400 for a body without it, for attributes the
-    operation does not take, and for a missing required one."""
+async def resource(request: Request, schema: Schema) -> dict[str, Any]:
+    """The attributes of the resource `schema` (schemas.types.resource) describes: 400 for a
+    body without its key, for attributes the operation does not take, and for a missing
+    required one, in Neutron's words."""
+    key, allowed, required = parts(schema)
     body = await read_json(request)
     if not isinstance(body, dict) or not isinstance(body.get(key), dict):
         raise errors.bad_request("Resource body required" if body is None else
                                  f"Unable to find '{key}' in request body")
     attrs: dict[str, Any] = body[key]
+    check_attributes(attrs, allowed, required)
+    return attrs
+
+
+def check_attributes(attrs: dict[str, Any], allowed: Iterable[str],
+                     required: Iterable[str]) -> None:
+    """Neutron's "Unrecognized attribute(s)" and "Required attribute ... not specified"."""
     unknown = sorted(set(attrs) - set(allowed))
     if unknown:
         raise errors.bad_request(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
@@ -28,57 +41,10 @@ async def resource(request: Request, key: str, allowed: Iterable[str],
         if name not in attrs:
             raise errors.bad_request(f"Failed to parse request. Required attribute '{name}' "
                                      "not specified")
-    return attrs
 
 
-def string(attrs: dict[str, Any], name: str, max_len: int = 255,
-           nullable: bool = False) -> None:
-    """Neutron's type:string check (in place; absent attributes are left alone)."""
-    if name not in attrs:
-        return
-    v = attrs[name]
-    if v is None and nullable:
-        return
-    if not isinstance(v, str):
-        raise errors.bad_request(f"Invalid input for {name}. Reason: '{v}' is not a valid "
-                                 "string.")
-    if len(v) > max_len:
-        raise errors.bad_request(f"Invalid input for {name}. Reason: '{v}' exceeds maximum "
-                                 f"length of {max_len}.")
-
-
-def boolean(attrs: dict[str, Any], name: str) -> None:
-    """Neutron's convert_to_boolean: true/false, "true"/"false" in any case, 0/1."""
-    if name not in attrs:
-        return
-    v = attrs[name]
-    if isinstance(v, bool):
-        return
-    if isinstance(v, str) and v.lower() in ("true", "false", "1", "0"):
-        attrs[name] = v.lower() in ("true", "1")
-        return
-    if isinstance(v, int) and v in (0, 1):
-        attrs[name] = bool(v)
-        return
-    raise errors.bad_request(f"Invalid input for {name}. Reason: '{v}' cannot be converted "
-                             "to boolean.")
-
-
-def uuid(attrs: dict[str, Any], name: str) -> None:
-    """Neutron's type:uuid (in place; absent attributes are left alone): null is refused."""
-    if name in attrs and attrs[name] is None:
-        raise errors.bad_request(f"Invalid input for {name}. Reason: 'None' is not a valid "
-                                 "UUID.")
-    uuid_or_none(attrs, name)
-
-
-def uuid_or_none(attrs: dict[str, Any], name: str) -> None:
-    import uuid
-
-    if name not in attrs or attrs[name] is None:
-        return
-    try:
-        uuid.UUID(str(attrs[name]))
-    except ValueError:
-        raise errors.bad_request(f"Invalid input for {name}. Reason: '{attrs[name]}' is not "
-                                 "a valid UUID.") from None
+async def document(request: Request, schema: Schema) -> Any:
+    """A body whose checks the service words itself (Neutron's add_router_interface,
+    add_prefixes): read as JSON; `schema` documents it."""
+    del schema
+    return await read_json(request)

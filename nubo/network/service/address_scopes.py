@@ -16,19 +16,22 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import body
 from nubo.network.models_address_scopes import AddressScope
 from nubo.network.models_subnetpools import SubnetPool, SubnetPoolPrefix
+from nubo.network.service import checks
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 VERSIONS = (4, 6)
 
+
+#: what an update may name but not change (Neutron: "Cannot update read-only attribute")
+READ_ONLY = ("id", "ip_version", "project_id", "tenant_id")
 
 def not_found(scope_id: str) -> errors.AddressScopeNotFound:
     return errors.AddressScopeNotFound(id=scope_id)
@@ -41,8 +44,8 @@ def update_error(scope_id: str, reason: str) -> errors.AddressScopeUpdateError:
 def check_attrs(a: dict[str, Any]) -> None:
     """neutron-lib's address_scope definition: name a string, shared a boolean, ip_version
     convert_to_int then one of [4, 6] (in place)."""
-    body.string(a, "name")
-    body.boolean(a, "shared")
+    checks.string(a, "name")
+    checks.boolean(a, "shared")
     if "ip_version" in a:
         v = a["ip_version"]
         try:
@@ -69,6 +72,14 @@ async def get_scope(session: AsyncSession, ctx: RequestContext, scope_id: str) -
     return a
 
 
+async def list_scopes(session: AsyncSession, ctx: RequestContext) -> list[AddressScope]:
+    q = select(AddressScope)
+    if not ctx.is_admin:
+        q = q.where(or_(AddressScope.project_id == (ctx.project_id or ""),
+                        AddressScope.shared.is_(True)))
+    return list((await session.execute(q)).scalars())
+
+
 def create_scope(session: AsyncSession, project: str, a: dict[str, Any]) -> AddressScope:
     row = AddressScope(id=str(uuid.uuid4()), project_id=project, name=a.get("name") or "",
                        shared=bool(a.get("shared")), ip_version=a["ip_version"])
@@ -76,7 +87,22 @@ def create_scope(session: AsyncSession, project: str, a: dict[str, Any]) -> Addr
     return row
 
 
-def update_scope(row: AddressScope, a: dict[str, Any]) -> None:
+async def create_scopes(session: AsyncSession, items: list[tuple[str, dict[str, Any]]]
+                        ) -> list[AddressScope]:
+    """Address scopes from checked bodies, each with its project (policy already enforced)."""
+    made = [create_scope(session, project, a) for project, a in items]
+    await session.flush()
+    return made
+
+
+def check_update(a: dict[str, Any]) -> None:
+    for k in READ_ONLY:
+        if k in a:
+            raise errors.bad_request(f"Cannot update read-only attribute {k}")
+    check_attrs(a)
+
+
+async def update_scope(session: AsyncSession, row: AddressScope, a: dict[str, Any]) -> None:
     """Neutron's update_address_scope: a shared scope stays shared."""
     if row.shared and "shared" in a and not a["shared"]:
         raise update_error(row.id, "Shared address scope can't be unshared")
@@ -84,6 +110,7 @@ def update_scope(row: AddressScope, a: dict[str, Any]) -> None:
         row.name = a["name"] or ""
     if "shared" in a:
         row.shared = bool(a["shared"])
+    await session.flush()
 
 
 async def delete_scope(session: AsyncSession, row: AddressScope) -> None:

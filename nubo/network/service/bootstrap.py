@@ -18,7 +18,7 @@ from nubo.config import Settings
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, Meta
 from nubo.network import models as m
-from nubo.network.api.handlers import networks, subnets
+from nubo.network.service import networks, subnets
 
 LOG = logging.getLogger("nubo.network.service.bootstrap")
 BOOTSTRAP_KEY = "network_bootstrap"

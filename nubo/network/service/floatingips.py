@@ -19,9 +19,8 @@ from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import attrs
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
-from nubo.network.service import ports, quotas
+from nubo.network.service import attrs, ports, quotas
 from nubo.network.service.routers import GATEWAY, INTERFACE
 
 OWNER = "network:floatingip"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,7 +28,7 @@ from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.models_l3 import FloatingIP
 from nubo.network.models_pf import PortForwarding
-from nubo.network.service import floatingips, ports
+from nubo.network.service import attrs, floatingips, ports
 
 PROTOCOLS = ("tcp", "udp")
 CREATE = ("internal_port_id", "internal_ip_address", "internal_port", "external_port",
@@ -210,3 +211,22 @@ async def delete(s: AsyncSession, fip: FloatingIP, pf: PortForwarding) -> None:
     await s.flush()
     if not fip.fixed_port_id and not await count_for_fip(s, fip.id):
         fip.router_id = None        # as Neutron: the last forwarding takes the router along
+
+
+FipDetails = tuple[dict[str, m.Port], dict[str, list[tuple[str, str]]], dict[str, list[str]],
+                   dict[str, list[PortForwarding]]]
+
+
+async def fip_details(session: AsyncSession, rows: Sequence[FloatingIP]) -> FipDetails:
+    """What a floating IP's view shows besides its row: fixed port (by floating IP), its fixed
+    IPs, tags, port forwardings."""
+    port_ids = [f.fixed_port_id for f in rows if f.fixed_port_id]
+    ips = await ports.ips_of(session, port_ids)
+    tags = await attrs.tags_of(session, "floatingips", [f.id for f in rows])
+    forwards = await of_fips(session, [f.id for f in rows])
+    fixed: dict[str, m.Port] = {}
+    for f in rows:
+        port = await session.get(m.Port, f.fixed_port_id) if f.fixed_port_id else None
+        if port is not None:
+            fixed[f.id] = port
+    return fixed, ips, tags, forwards

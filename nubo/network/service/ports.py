@@ -15,15 +15,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import attrs
-from nubo.network.api.views import base as views
-from nubo.network.service import dhcp_opts, ipam, quotas
+from nubo.network.models_l3 import Router
+from nubo.network.service import attrs, dhcp_opts, ipam, quotas
 
 MAC_PREFIX = "fa:16:3e"
 MAC_RE = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
@@ -302,9 +301,57 @@ async def groups_of(session: AsyncSession, port_ids: Sequence[str]) -> dict[str,
     return out
 
 
-async def render(session: AsyncSession, ctx: RequestContext, ports: Sequence[m.Port]
-                 ) -> list[dict[str, Any]]:
+PortDetails = tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]],
+                    dict[str, list[str]]]
+
+
+async def details(session: AsyncSession, ports: Sequence[m.Port]) -> PortDetails:
+    """What a port's view shows besides its row: fixed IPs, security groups and tags."""
     ids = [p.id for p in ports]
     ips, groups = await ips_of(session, ids), await groups_of(session, ids)
-    tags = await attrs.tags_of(session, "ports", ids)
-    return [views.port(p, ips[p.id], groups[p.id], tags[p.id], ctx.is_admin) for p in ports]
+    return ips, groups, await attrs.tags_of(session, "ports", ids)
+
+
+#: Neutron's ROUTER_INTERFACE_OWNERS
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface")
+
+
+async def check_device(session: AsyncSession, ctx: RequestContext, owner: str,
+                        device_id: str, project: str) -> None:
+    """Neutron's _enforce_device_owner_not_router_intf_or_device_id: a non-admin may not
+    make its port a router interface of another project's router."""
+    if ctx.is_admin or owner not in ROUTER_INTERFACE_OWNERS or not device_id:
+        return
+    router = await session.get(Router, device_id)
+    if router is not None and router.project_id != project:
+        raise errors.DeviceIDNotOwnedByTenant(device_id=device_id)
+
+
+async def get_port(session: AsyncSession, ctx: RequestContext, port_id: str) -> m.Port:
+    p = await session.get(m.Port, port_id)
+    if p is None or not await visible(session, ctx, p):
+        raise errors.not_found("Port", port_id)
+    return p
+
+
+async def visible(session: AsyncSession, ctx: RequestContext, p: m.Port) -> bool:
+    if ctx.is_admin or p.project_id == ctx.project_id:
+        return True
+    n = await session.get(m.Network, p.network_id)
+    return n is not None and n.project_id == ctx.project_id
+
+
+async def network_of(session: AsyncSession, p: m.Port) -> m.Network:
+    net = await session.get(m.Network, p.network_id)
+    assert net is not None
+    return net
+
+
+async def list_ports(session: AsyncSession, ctx: RequestContext) -> list[m.Port]:
+    """The ports the caller sees: an admin all, a project its own and those on its networks."""
+    q = select(m.Port)
+    if not ctx.is_admin:
+        own_nets = select(m.Network.id).where(m.Network.project_id == ctx.project_id)
+        q = q.where(or_(m.Port.project_id == ctx.project_id, m.Port.network_id.in_(own_nets)))
+    return list((await session.execute(q)).scalars().all())

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nubo.core.context import RequestContext
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import attrs
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
-from nubo.network.service import ports
+from nubo.network.service import attrs, ports
 from nubo.network.service.routers import GATEWAY, INTERFACE, attached, bad_router
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,9 +20,8 @@ from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import attrs
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
-from nubo.network.service import ports, quotas
+from nubo.network.service import attrs, ports, quotas
 
 GATEWAY = "network:router_gateway"
 INTERFACE = "network:router_interface"
@@ -258,3 +258,20 @@ def check_port_deletable(port: m.Port) -> None:
     ports go with their router interface, gateway or floating IP, not directly."""
     if port.device_owner in (GATEWAY, INTERFACE, "network:floatingip") and port.device_id:
         raise errors.ServicePortInUse(port_id=port.id, device_owner=port.device_owner)
+
+
+RouterDetails = tuple[dict[str, m.Port], dict[str, list[tuple[str, str]]], dict[str, list[str]]]
+
+
+async def details(session: AsyncSession, rows: Sequence[Router]) -> RouterDetails:
+    """What a router's view shows besides its row: gateway port (by router), the gateway
+    ports' fixed IPs, tags."""
+    gw_ids = [r.gw_port_id for r in rows if r.gw_port_id]
+    ips = await ports.ips_of(session, gw_ids)
+    tags = await attrs.tags_of(session, "routers", [r.id for r in rows])
+    gws: dict[str, m.Port] = {}
+    for r in rows:
+        gw = await session.get(m.Port, r.gw_port_id) if r.gw_port_id else None
+        if gw is not None:
+            gws[r.id] = gw
+    return gws, ips, tags

@@ -25,7 +25,7 @@ from nubo.core.db import utcnow
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.models_secgroups import DefaultSecurityGroup, SecurityGroup, SecurityGroupRule
-from nubo.network.service import quotas
+from nubo.network.service import attrs, quotas
 from nubo.network.service import secgroup_rules as rules
 
 DEFAULT = "default"
@@ -282,3 +282,17 @@ async def _count_rules(session: AsyncSession, project_id: str) -> int:
 
 quotas.register_counter("security_group", _count_groups)
 quotas.register_counter("security_group_rule", _count_rules)
+
+
+async def rule_details(session: AsyncSession, rules: Sequence[SecurityGroupRule], kind: str
+                       ) -> tuple[dict[str, list[str]], dict[str, bool]]:
+    """What a rule's view shows besides its row: tags, and whether its group is its project's
+    default group (by group id)."""
+    tags = await attrs.tags_of(session, kind, [r.id for r in rules])
+    defaults: dict[str, bool] = {}
+    for r in rules:
+        if r.security_group_id not in defaults:
+            sg = await session.get(SecurityGroup, r.security_group_id)
+            defaults[r.security_group_id] = sg is not None and \
+                sg.id == await default_group_id(session, sg.project_id)
+    return tags, defaults

@@ -18,15 +18,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import attrs, body
 from nubo.network.models_subnetpools import SubnetPool, SubnetPoolPrefix
-from nubo.network.service import address_scopes, quotas
+from nubo.network.service import address_scopes, attrs, checks, quotas
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 BITS = {4: 32, 6: 128}
@@ -132,15 +131,15 @@ def int_attr(a: dict[str, Any], k: str) -> None:
 
 def check_attrs(a: dict[str, Any]) -> None:
     """Types of the attributes a create or update may carry (in place)."""
-    body.string(a, "name")
-    body.string(a, "description", nullable=True)
+    checks.string(a, "name")
+    checks.string(a, "description", nullable=True)
     for k in ("is_default", "shared"):
-        body.boolean(a, k)
+        checks.boolean(a, k)
     for k in (*BOUNDS, "default_quota"):
         int_attr(a, k)
     for t in a.get("tags") or []:
         attrs.valid_tag(t)
-    body.uuid_or_none(a, "address_scope_id")
+    checks.uuid_or_none(a, "address_scope_id")
 
 
 def read_pool(a: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +174,15 @@ async def get_pool(session: AsyncSession, ctx: RequestContext, pool_id: str) -> 
     if p is None or not can_see(ctx, p):
         raise not_found(pool_id)
     return p
+
+
+async def list_pools(session: AsyncSession, ctx: RequestContext) -> list[SubnetPool]:
+    """The pools the caller sees: an admin all, a project its own and the shared ones."""
+    q = select(SubnetPool)
+    if not ctx.is_admin:
+        q = q.where(or_(SubnetPool.project_id == (ctx.project_id or ""),
+                        SubnetPool.shared.is_(True)))
+    return list((await session.execute(q)).scalars().all())
 
 
 def check_owner(ctx: RequestContext, p: SubnetPool, action: str) -> None:

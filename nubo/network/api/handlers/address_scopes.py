@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import context, json_response, no_content
-from nubo.network import errors
 from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import subnetpools as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, check_project
-from nubo.network.models_address_scopes import AddressScope
 from nubo.network.service import address_scopes
 
 CREATE = ("name", "shared", "ip_version", "project_id", "tenant_id")
-UPDATE = ("name", "shared")
-READ_ONLY = ("id", "ip_version", "project_id", "tenant_id")
 
 
 def _one(request: Request, item: dict[str, Any], status: int = 200) -> Response:
@@ -30,8 +26,7 @@ def _one(request: Request, item: dict[str, Any], status: int = 200) -> Response:
 
 async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    items, is_bulk = await bulk.resources(request, "address_scope", CREATE,
-                                          required=("ip_version",))
+    items, is_bulk = await bulk.resources(request, schemas.CREATE_SCOPE)
     projects = []
     for a in items:
         address_scopes.check_attrs(a)
@@ -43,9 +38,7 @@ async def create(request: Request) -> Response:
             na.enforce(ctx, "create_address_scope:shared", {"project_id": project})
         projects.append(project)
     async with na.db.write() as s:
-        made = [address_scopes.create_scope(s, p, a) for p, a in zip(projects, items,
-                                                                      strict=True)]
-        await s.flush()
+        made = await address_scopes.create_scopes(s, list(zip(projects, items, strict=True)))
         out = [views.address_scope(a) for a in made]
     if is_bulk:
         return json_response({"address_scopes": out}, 201)
@@ -55,11 +48,7 @@ async def create(request: Request) -> Response:
 async def list_(request: Request) -> Response:
     ctx = context(request)
     async with api(request).db.read() as s:
-        q = select(AddressScope)
-        if not ctx.is_admin:
-            q = q.where(or_(AddressScope.project_id == (ctx.project_id or ""),
-                            AddressScope.shared.is_(True)))
-        items = [views.address_scope(a) for a in (await s.execute(q)).scalars()]
+        items = [views.address_scope(a) for a in await address_scopes.list_scopes(s, ctx)]
     return listing.respond(request, "address_scopes", items, CREATE)
 
 
@@ -73,18 +62,14 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "address_scope", (*UPDATE, *READ_ONLY))
-    for k in READ_ONLY:
-        if k in a:
-            raise errors.bad_request(f"Cannot update read-only attribute {k}")
-    address_scopes.check_attrs(a)
+    a = await body.resource(request, schemas.UPDATE_SCOPE)
+    address_scopes.check_update(a)
     async with na.db.write() as s:
         row = await address_scopes.get_scope(s, ctx, request.path_params["id"])
         na.enforce(ctx, "update_address_scope", {"project_id": row.project_id})
         if "shared" in a and a["shared"] != row.shared:
             na.enforce(ctx, "update_address_scope:shared", {"project_id": row.project_id})
-        address_scopes.update_scope(row, a)
-        await s.flush()
+        await address_scopes.update_scope(s, row, a)
         out = views.address_scope(row)
     return _one(request, out)
 

@@ -1,72 +1,31 @@
-"""Agents (this node's DHCP, L3, metadata and Linux bridge agents, all in-process: alive while
-their heartbeat is fresh, as Neutron's agent_down_time has it, and their dataplane's sync
-rounds succeed, see sync/health.py), availability zones, and network IP availabilities."""
+"""Agents, availability zones and network IP availabilities over HTTP (the data side is
+network/service/agents.py)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.db import Database, utcnow
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import body, listing
 from nubo.network.api.attrs import iso
-from nubo.network.api.views.base import ZONE
+from nubo.network.api.schemas import admin as schemas
 from nubo.network.api.wiring import api
-from nubo.network.service import ipam
-from nubo.network.service.hostsync.health import AGENT_DOWN_SECONDS, SYNC_ERROR
+from nubo.network.service import agents
+from nubo.network.service.agents import AGENTS, BRIDGE_AGENT, ensure_agents
+from nubo.network.service.networks import ZONE
 
-BRIDGE_AGENT = "Linux bridge agent"
-#: (agent_type, binary, topic, availability zone or None, configurations)
-AGENTS: list[tuple[str, str, str, str | None, dict[str, Any]]] = [
-    (BRIDGE_AGENT, "neutron-linuxbridge-agent", "N/A", None,
-     {"bridge_mappings": {}, "interface_mappings": {"public": "br-ex"},
-      "devices": 0, "tunnel_types": ["vxlan"]}),
-    ("DHCP agent", "neutron-dhcp-agent", "dhcp_agent", ZONE,
-     {"dhcp_driver": "neutron.agent.linux.dhcp.Dnsmasq", "networks": 0}),
-    ("L3 agent", "neutron-l3-agent", "l3_agent", ZONE,
-     {"agent_mode": "legacy", "routers": 0}),
-    ("Metadata agent", "neutron-metadata-agent", "N/A", None,
-     {"metadata_proxy_socket": "in-process"}),
-]
-
-
-async def ensure_agents(db: Database, host: str, tunneling_ip: str | None = None) -> None:
-    """Register this node's agents once (idempotent, unique per type and host). The Linux
-    bridge agent reports the host's VXLAN endpoint as `tunneling_ip`, as Neutron's does:
-    the other hosts' dataplanes flood to it."""
-    async with db.write() as s:
-        have = {r[0] for r in await s.execute(select(m.Agent.agent_type).where(
-            m.Agent.host == host))}
-        for atype, binary, topic, zone, conf in AGENTS:
-            if atype not in have:
-                s.add(m.Agent(id=str(uuid.uuid4()), agent_type=atype, binary=binary,
-                              topic=topic, host=host, availability_zone=zone,
-                              configurations=conf, description=None))
-        now = utcnow()
-        for a in (await s.execute(select(m.Agent).where(m.Agent.host == host))).scalars():
-            a.started_at = a.heartbeat_timestamp = now
-            if a.agent_type == BRIDGE_AGENT:
-                conf = {k: v for k, v in (a.configurations or {}).items()
-                        if k != "tunneling_ip"}
-                a.configurations = {**conf, **({"tunneling_ip": tunneling_ip}
-                                               if tunneling_ip else {})}
-
-
-def _alive(a: m.Agent) -> bool:
-    fresh = (utcnow() - a.heartbeat_timestamp).total_seconds() < AGENT_DOWN_SECONDS
-    return fresh and not (a.configurations or {}).get(SYNC_ERROR)
+__all__ = ["AGENTS", "BRIDGE_AGENT", "availabilities", "availability", "delete",
+           "ensure_agents", "list_", "show", "update", "zones"]
 
 
 def _view(a: m.Agent) -> dict[str, Any]:
     return {"id": a.id, "agent_type": a.agent_type, "binary": a.binary, "topic": a.topic,
-            "host": a.host, "admin_state_up": a.admin_state_up, "alive": _alive(a),
+            "host": a.host, "admin_state_up": a.admin_state_up, "alive": agents.alive(a),
             "availability_zone": a.availability_zone, "description": a.description,
             "configurations": dict(a.configurations or {}),
             "created_at": iso(a.created_at).replace("T", " ").rstrip("Z"),  # type: ignore
@@ -76,42 +35,31 @@ def _view(a: m.Agent) -> dict[str, Any]:
             "resources_synced": None}
 
 
-async def _get(request: Request) -> m.Agent:
-    na = api(request)
-    na.enforce(context(request), "get_agent")
-    async with na.db.read() as s:
-        a = await s.get(m.Agent, request.path_params["agent_id"])
-    if a is None:
-        raise errors.AgentNotFound(id=request.path_params['agent_id'])
-    return a
-
-
 async def list_(request: Request) -> Response:
     na = api(request)
     if not na.allowed(context(request), "get_agent"):   # Neutron filters, never a 403
         return listing.respond(request, "agents", [])
     async with na.db.read() as s:
-        rows = (await s.execute(select(m.Agent))).scalars().all()
+        rows = await agents.list_agents(s)
     return listing.respond(request, "agents", [_view(a) for a in rows])
 
 
 async def show(request: Request) -> Response:
-    return json_response({"agent": _view(await _get(request))})
+    na = api(request)
+    na.enforce(context(request), "get_agent")
+    async with na.db.read() as s:
+        a = await agents.get_agent(s, request.path_params["agent_id"])
+    return json_response({"agent": _view(a)})
 
 
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "agent", ("admin_state_up", "description"))
+    a = await body.resource(request, schemas.AGENT)
     body.boolean(a, "admin_state_up")
     body.string(a, "description", nullable=True)
     na.enforce(ctx, "update_agent")
     async with na.db.write() as s:
-        row = await s.get(m.Agent, request.path_params["agent_id"])
-        if row is None:
-            raise errors.AgentNotFound(id=request.path_params['agent_id'])
-        for k in ("admin_state_up", "description"):
-            if k in a:
-                setattr(row, k, a[k])
+        row = await agents.update_agent(s, request.path_params["agent_id"], a)
     return json_response({"agent": _view(row)})
 
 
@@ -119,10 +67,7 @@ async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     na.enforce(ctx, "delete_agent")
     async with na.db.write() as s:
-        row = await s.get(m.Agent, request.path_params["agent_id"])
-        if row is None:
-            raise errors.AgentNotFound(id=request.path_params['agent_id'])
-        await s.delete(row)
+        await agents.delete_agent(s, request.path_params["agent_id"])
     return no_content()
 
 
@@ -134,33 +79,12 @@ async def zones(request: Request) -> Response:
 
 # --------------------------------------------------------------------- ip availabilities
 
-def _total(sub: m.Subnet) -> int:
-    return ipam.pool_size(sub)
-
 
 async def _availability(request: Request, network_id: str | None) -> list[dict[str, Any]]:
     na = api(request)
     na.enforce(context(request), "get_network_ip_availability")
     async with na.db.read() as s:
-        q = select(m.Network)
-        if network_id is not None:
-            q = q.where(m.Network.id == network_id)
-        nets = (await s.execute(q)).scalars().all()
-        subs = (await s.execute(select(m.Subnet))).scalars().all()
-        used = dict((await s.execute(select(m.IPAllocation.subnet_id, func.count()).group_by(
-            m.IPAllocation.subnet_id))).all())
-    out = []
-    for n in nets:
-        mine = [x for x in subs if x.network_id == n.id]
-        per = [{"subnet_id": x.id, "subnet_name": x.name, "cidr": x.cidr,
-                "ip_version": x.ip_version, "total_ips": _total(x),
-                "used_ips": int(used.get(x.id, 0))} for x in mine]
-        out.append({"network_id": n.id, "network_name": n.name, "project_id": n.project_id,
-                    "tenant_id": n.project_id,
-                    "total_ips": sum(int(p["total_ips"]) for p in per),  # type: ignore
-                    "used_ips": sum(int(p["used_ips"]) for p in per),  # type: ignore
-                    "subnet_ip_availability": per})
-    return out
+        return await agents.ip_availability(s, network_id)
 
 
 async def availabilities(request: Request) -> Response:

@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.http import context, json_response, no_content, read_json
-from nubo.network import models as m
+from nubo.core.http import context, json_response, no_content
 from nubo.network.api import attrs, body, listing
+from nubo.network.api.schemas import routers as schemas
 from nubo.network.api.views import l3 as views
 from nubo.network.models_l3 import FloatingIP, Router
-from nubo.network.service import floatingips, ports, router_interfaces, routers
+from nubo.network.service import floatingips, router_interfaces, routers
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 ROUTER_ATTRS = ("name", "description", "admin_state_up", "external_gateway_info",
                 "project_id", "tenant_id", "routes", "availability_zone_hints", "tags")
-ROUTER_UPDATE = ("name", "description", "admin_state_up", "external_gateway_info", "routes")
 FIP_ATTRS = ("floating_network_id", "floating_ip_address", "subnet_id", "port_id",
              "fixed_ip_address", "description", "project_id", "tenant_id", "tags")
 GW_KEYS = {"network_id", "enable_snat", "external_fixed_ips"}
@@ -38,15 +39,9 @@ def _one(request: Request, key: str, item: dict[str, Any], status: int = 200) ->
 
 async def _render_routers(s: AsyncSession, ctx: RequestContext,
                           rows: list[Router]) -> list[dict[str, Any]]:
-    gw_ids = [r.gw_port_id for r in rows if r.gw_port_id]
-    ips = await ports.ips_of(s, gw_ids)
-    tags = await attrs.tags_of(s, "routers", [r.id for r in rows])
-    out = []
-    for r in rows:
-        gw = await s.get(m.Port, r.gw_port_id) if r.gw_port_id else None
-        out.append(views.router(r, gw, ips.get(r.gw_port_id or "", []), tags[r.id],
-                                ctx.is_admin))
-    return out
+    gws, ips, tags = await routers.details(s, rows)
+    return [views.router(r, gws.get(r.id), ips.get(r.gw_port_id or "", []), tags[r.id],
+                         ctx.is_admin) for r in rows]
 
 
 def _router_attrs(a: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +83,7 @@ async def list_routers(request: Request) -> Response:
 
 async def create_router(request: Request) -> Response:
     ctx = context(request)
-    a = _router_attrs(await body.resource(request, "router", ROUTER_ATTRS))
+    a = _router_attrs(await body.resource(request, schemas.CREATE_ROUTER))
     async with _db(request).write() as s:
         r = await routers.create_router(s, ctx, a)
         if a.get("routes"):
@@ -109,7 +104,7 @@ async def show_router(request: Request) -> Response:
 
 async def update_router(request: Request) -> Response:
     ctx = context(request)
-    a = _router_attrs(await body.resource(request, "router", ROUTER_UPDATE))
+    a = _router_attrs(await body.resource(request, schemas.UPDATE_ROUTER))
     async with _db(request).write() as s:
         r = await routers.get_router(s, ctx, request.path_params["id"])
         attrs.check_if_match(request, r)
@@ -129,7 +124,7 @@ async def delete_router(request: Request) -> Response:
 
 async def add_interface(request: Request) -> Response:
     ctx = context(request)
-    info = await read_json(request)
+    info = await body.document(request, schemas.INTERFACE)
     async with _db(request).write() as s:
         r = await routers.get_router(s, ctx, request.path_params["id"])
         out = await router_interfaces.add(s, ctx, r, info)
@@ -138,7 +133,7 @@ async def add_interface(request: Request) -> Response:
 
 async def remove_interface(request: Request) -> Response:
     ctx = context(request)
-    info = await read_json(request)
+    info = await body.document(request, schemas.INTERFACE)
     async with _db(request).write() as s:
         r = await routers.get_router(s, ctx, request.path_params["id"])
         out = await router_interfaces.remove(s, ctx, r, info)
@@ -147,7 +142,7 @@ async def remove_interface(request: Request) -> Response:
 
 async def _extraroutes(request: Request, add: bool) -> Response:
     ctx = context(request)
-    a = await body.resource(request, "router", ("routes",), required=("routes",))
+    a = await body.resource(request, schemas.EXTRAROUTES)
     async with _db(request).write() as s:
         r = await routers.get_router(s, ctx, request.path_params["id"])
         if add:
@@ -169,17 +164,11 @@ async def remove_extraroutes(request: Request) -> Response:
 # --------------------------------------------------------------------------- floating IPs
 
 async def _render_fips(s: AsyncSession, rows: list[FloatingIP]) -> list[dict[str, Any]]:
-    port_ids = [f.fixed_port_id for f in rows if f.fixed_port_id]
-    ips = await ports.ips_of(s, port_ids)
-    tags = await attrs.tags_of(s, "floatingips", [f.id for f in rows])
     from nubo.network.service import port_forwardings
-    forwards = await port_forwardings.of_fips(s, [f.id for f in rows])
-    out = []
-    for f in rows:
-        port = await s.get(m.Port, f.fixed_port_id) if f.fixed_port_id else None
-        out.append(views.floatingip(f, port, ips.get(f.fixed_port_id or "", []), tags[f.id],
-                                    [port_forwardings.fip_view(p) for p in forwards[f.id]]))
-    return out
+    fixed, ips, tags, forwards = await port_forwardings.fip_details(s, rows)
+    return [views.floatingip(f, fixed.get(f.id), ips.get(f.fixed_port_id or "", []), tags[f.id],
+                             [port_forwardings.fip_view(p) for p in forwards[f.id]])
+            for f in rows]
 
 
 def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
@@ -216,8 +205,7 @@ async def list_fips(request: Request) -> Response:
 
 async def create_fip(request: Request) -> Response:
     ctx = context(request)
-    a = _fip_attrs(await body.resource(request, "floatingip", FIP_ATTRS,
-                                       required=("floating_network_id",)))
+    a = _fip_attrs(await body.resource(request, schemas.CREATE_FIP))
     async with _db(request).write() as s:
         f = await floatingips.create_fip(s, ctx, a)
         if a.get("tags"):
@@ -236,8 +224,7 @@ async def show_fip(request: Request) -> Response:
 
 async def update_fip(request: Request) -> Response:
     ctx = context(request)
-    a = _fip_attrs(await body.resource(request, "floatingip",
-                                       ("port_id", "fixed_ip_address", "description")))
+    a = _fip_attrs(await body.resource(request, schemas.UPDATE_FIP))
     async with _db(request).write() as s:
         f = await floatingips.get_fip(s, ctx, request.path_params["id"])
         attrs.check_if_match(request, f)

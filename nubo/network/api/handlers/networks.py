@@ -1,134 +1,27 @@
-"""Networks: create (with a segment: provider attributes from an admin, else a VXLAN VNI
-from the configured range, never handed out twice), show, list, update, delete."""
+"""Networks over HTTP: context, policy, the body read against its schema, the service
+(network/service/networks.py), the view."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
 from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
-from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api.schemas import networks as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api, check_project, get_network, visible_networks_clause
-from nubo.network.service import address_scopes, floatingips, ports
+from nubo.network.api.wiring import api, check_project, get_network
+from nubo.network.service import networks
+from nubo.network.service.networks import PROVIDER
 
-TYPES = ("flat", "vlan", "vxlan", "local")
-MTU = {"vxlan": 1450, "flat": 1500, "vlan": 1500, "local": 1500}
-PROVIDER = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
-CREATE = ("name", "description", "admin_state_up", "shared", "router:external", "mtu",
-          "port_security_enabled", "dns_domain", "availability_zone_hints", "project_id",
-          "tenant_id", "tags", "is_default", "qos_policy_id", *PROVIDER)
-UPDATE = ("name", "description", "admin_state_up", "shared", "router:external", "mtu",
-          "port_security_enabled", "dns_domain", "is_default", "qos_policy_id", *PROVIDER)
-MAX_SEG = {"vlan": 4094, "vxlan": 16777215}
-
-
-def _check(a: dict[str, Any]) -> None:
-    for k in ("name", "description", "dns_domain"):
-        body.string(a, k)
-    for k in ("admin_state_up", "shared", "router:external", "port_security_enabled",
-              "is_default"):
-        body.boolean(a, k)
-    body.string(a, "project_id")
-    body.string(a, "tenant_id")
-    if "mtu" in a and (not isinstance(a["mtu"], int) or isinstance(a["mtu"], bool) or
-                       not 68 <= a["mtu"] <= 65535):
-        raise errors.bad_request(f"Invalid input for mtu. Reason: '{a['mtu']}' is not a "
-                                 "valid MTU (68-65535).")
-    hints = a.get("availability_zone_hints", [])
-    if not isinstance(hints, list) or any(h != views.ZONE for h in hints):
-        raise errors.AvailabilityZoneNotFound(zone=hints)
-    if a.get("tags") is not None and not isinstance(a["tags"], list):
-        raise errors.bad_request("Invalid input for tags. Reason: not a list.")
-    for t in a.get("tags") or []:
-        attrs.valid_tag(t)
-    _check_provider(a)
-
-
-def _check_provider(a: dict[str, Any]) -> None:
-    ntype = a.get("provider:network_type")
-    if ntype is None:
-        if any(a.get(k) is not None for k in PROVIDER):
-            raise errors.invalid_input("network_type required")
-        return
-    if ntype not in TYPES:
-        raise errors.invalid_input(f"network_type value '{ntype}' not supported")
-    phys, seg = a.get("provider:physical_network"), a.get("provider:segmentation_id")
-    if phys is not None and (not isinstance(phys, str) or not phys or len(phys) > 64):
-        raise errors.invalid_input(f"Invalid physical_network {phys}")
-    if seg is not None:
-        if isinstance(seg, str) and seg.isdigit():
-            seg = a["provider:segmentation_id"] = int(seg)
-        if not isinstance(seg, int) or isinstance(seg, bool):
-            raise errors.invalid_input(f"Invalid segmentation_id {seg}")
-    if ntype in ("flat", "vlan") and not phys:
-        raise errors.invalid_input(f"physical_network required for {ntype} provider network")
-    if ntype in ("vxlan", "local") and phys:
-        raise errors.invalid_input(f"physical_network not allowed for {ntype} provider network")
-    if ntype in ("flat", "local") and seg is not None:
-        raise errors.invalid_input(f"segmentation_id not allowed for {ntype} provider network")
-    if seg is not None and not 1 <= seg <= MAX_SEG[ntype]:
-        raise errors.invalid_input(f"segmentation_id out of range (1 through "
-                                   f"{MAX_SEG[ntype]})")
-
-
-async def _add_segment(session: AsyncSession, network: m.Network, ntype: str,
-                       phys: str | None, seg: int | None, vni: tuple[int, int]) -> None:
-    """Record the segment; an id in use is a 409, an exhausted range a 503."""
-    explicit = seg is not None or ntype in ("flat", "local")
-    if explicit:
-        row = m.NetworkSegment(id=str(uuid.uuid4()), network_id=network.id, network_type=ntype,
-                               physical_network=phys or "", segmentation_id=seg or 0)
-        if ntype == "local":   # any number of local networks: no shared id space
-            row.physical_network = network.id
-        if not await _insert(session, row):
-            raise _in_use(ntype, phys, seg)
-        return
-    lo, hi = (vni if ntype == "vxlan" else (1, 4094))
-    lost: set[int] = set()
-    for _ in range(20):
-        used = {r[0] for r in await session.execute(select(
-            m.NetworkSegment.segmentation_id).where(
-            m.NetworkSegment.network_type == ntype,
-            m.NetworkSegment.physical_network == (phys or ""),
-            m.NetworkSegment.segmentation_id.between(lo, hi)))} | lost
-        free = next((i for i in range(lo, hi + 1) if i not in used), None)
-        if free is None:
-            break
-        row = m.NetworkSegment(id=str(uuid.uuid4()), network_id=network.id, network_type=ntype,
-                               physical_network=phys or "", segmentation_id=free)
-        if await _insert(session, row):
-            return
-        lost.add(free)
-    raise errors.NoNetworkAvailable()
-
-
-async def _insert(session: AsyncSession, row: m.NetworkSegment) -> bool:
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _in_use(ntype: str, phys: str | None, seg: int | None) -> errors.NeutronError:
-    if ntype == "flat":
-        return errors.FlatNetworkInUse(physical_network=phys)
-    if ntype == "vlan":
-        return errors.VlanIdInUse(vlan_id=seg, physical_network=phys)
-    return errors.TunnelIdInUse(tunnel_id=seg)
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _enforce_attrs(request: Request, verb: str, a: dict[str, Any], target: dict[str, Any]
@@ -141,47 +34,9 @@ def _enforce_attrs(request: Request, verb: str, a: dict[str, Any], target: dict[
             na.enforce(ctx, f"{verb}_network:{k}", target)
 
 
-async def create_network(session: AsyncSession, ctx: RequestContext, a: dict[str, Any],
-                         vni: tuple[int, int]) -> m.Network:
-    """A network from a checked body (policy already enforced)."""
-    from nubo.network.service import quotas
-
-    project = a.get("project_id") or a.get("tenant_id") or ctx.project_id or ""
-    await quotas.check(session, project, "network", 1)
-    ntype = a.get("provider:network_type") or "vxlan"
-    n = m.Network(id=str(uuid.uuid4()), project_id=project, name=a.get("name") or "",
-                  description=a.get("description") or "",
-                  admin_state_up=a.get("admin_state_up", True), shared=a.get("shared", False),
-                  external=a.get("router:external", False),
-                  mtu=a.get("mtu") or MTU[ntype],
-                  port_security_enabled=a.get("port_security_enabled", True),
-                  dns_domain=a.get("dns_domain") or "",
-                  availability_zone_hints=a.get("availability_zone_hints") or [],
-                  revision_number=0)
-    if a.get("mtu") and a["mtu"] > MTU[ntype]:
-        raise errors.invalid_input(f"Requested MTU is too big, maximum is {MTU[ntype]}")
-    session.add(n)
-    await session.flush()
-    await _add_segment(session, n, ntype, a.get("provider:physical_network"),
-                       a.get("provider:segmentation_id"), vni)
-    if a.get("tags"):
-        await attrs.set_tags(session, "networks", n.id, a["tags"])
-    return n
-
-
 async def render(session: AsyncSession, ctx: RequestContext, nets: Sequence[m.Network]
                  ) -> list[dict[str, Any]]:
-    ids = [n.id for n in nets]
-    if not ids:
-        return []
-    segs = {s.network_id: s for s in (await session.execute(select(m.NetworkSegment).where(
-        m.NetworkSegment.network_id.in_(ids)))).scalars()}
-    subnets: dict[str, list[str]] = {i: [] for i in ids}
-    for nid, sid in await session.execute(select(m.Subnet.network_id, m.Subnet.id).where(
-            m.Subnet.network_id.in_(ids))):
-        subnets[nid].append(sid)
-    tags = await attrs.tags_of(session, "networks", ids)
-    scopes = await address_scopes.network_scopes(session, ids)
+    segs, subnets, tags, scopes = await networks.details(session, nets)
     return [views.network(n, segs.get(n.id), subnets[n.id], tags[n.id], ctx.is_admin,
                           scopes[n.id]) for n in nets]
 
@@ -190,14 +45,14 @@ async def render(session: AsyncSession, ctx: RequestContext, nets: Sequence[m.Ne
 
 async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    items, is_bulk = await bulk.resources(request, "network", CREATE)
+    items, is_bulk = await bulk.resources(request, schemas.CREATE)
     for a in items:
-        _check(a)
+        networks.check_attrs(a)
         project = check_project(ctx, a)
         _enforce_attrs(request, "create", a, {"project_id": project})
     vni = (na.settings.network_vni_min, na.settings.network_vni_max)
     async with na.db.write() as s:
-        made = [await create_network(s, ctx, a, vni) for a in items]
+        made = [await networks.create_network(s, ctx, a, vni) for a in items]
         views_ = await render(s, ctx, made)
     if is_bulk:
         return json_response({"networks": views_}, 201)
@@ -207,9 +62,7 @@ async def create(request: Request) -> Response:
 async def list_(request: Request) -> Response:
     na, ctx = api(request), context(request)
     async with na.db.read() as s:
-        nets = (await s.execute(select(m.Network).where(visible_networks_clause(ctx)))
-                ).scalars().all()
-        items = await render(s, ctx, nets)
+        items = await render(s, ctx, await networks.list_networks(s, ctx))
     return listing.respond(request, "networks", items, extra_filters=PROVIDER)
 
 
@@ -224,45 +77,16 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "network", UPDATE)
-    _check(a)
+    a = await body.resource(request, schemas.UPDATE)
+    networks.check_attrs(a)
     async with na.db.write() as s:
         n = await get_network(s, ctx, request.path_params["network_id"])
         target = {"project_id": n.project_id, "shared": n.shared, "router:external": n.external}
         _enforce_attrs(request, "update", a, target)
         attrs.check_if_match(request, n)
-        if any(k in a for k in PROVIDER):
-            raise errors.invalid_input("Plugin does not support updating provider attributes")
-        for k, col in (("name", "name"), ("description", "description"),
-                       ("admin_state_up", "admin_state_up"), ("shared", "shared"),
-                       ("router:external", "external"), ("mtu", "mtu"),
-                       ("port_security_enabled", "port_security_enabled"),
-                       ("dns_domain", "dns_domain")):
-            if k in a:
-                setattr(n, col, a[k] if a[k] is not None else "")
-        attrs.touch(n)
-        await s.flush()
+        await networks.update_network(s, n, a)
         view = (await render(s, ctx, [n]))[0]
     return json_response({"network": view})
-
-
-async def delete_network(session: AsyncSession, network_id: str) -> None:
-    """Delete a network with only auto-deleted (DHCP) ports left; else NetworkInUse."""
-    used = (await session.execute(select(m.Port.id, m.Port.device_owner).where(
-        m.Port.network_id == network_id))).all()
-    if any(owner not in ports.AUTO_DELETE_OWNERS for _, owner in used):
-        raise errors.network_in_use(network_id)
-    for pid, _ in used:
-        await ports.delete_port(session, pid)
-    for sub in (await session.execute(select(m.Subnet).where(
-            m.Subnet.network_id == network_id))).scalars():
-        await attrs.drop_tags(session, "subnets", sub.id)
-        await session.delete(sub)
-    await session.flush()
-    await attrs.drop_tags(session, "networks", network_id)
-    n = await session.get(m.Network, network_id)
-    if n is not None:
-        await session.delete(n)
 
 
 async def delete(request: Request) -> Response:
@@ -271,9 +95,7 @@ async def delete(request: Request) -> Response:
         n = await get_network(s, ctx, request.path_params["network_id"])
         na.enforce(ctx, "delete_network", {"project_id": n.project_id})
         attrs.check_if_match(request, n)
-        if n.external:   # Neutron deletes its unassociated floating IPs with it
-            await floatingips.delete_disassociated(s, n.id)
-        await delete_network(s, n.id)
+        await networks.delete(s, n)
     return no_content()
 
 

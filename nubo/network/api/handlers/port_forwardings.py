@@ -9,6 +9,7 @@ from starlette.responses import Response
 from nubo.core.http import context, no_content
 from nubo.network.api import body, listing
 from nubo.network.api.handlers.l3 import _db, _one
+from nubo.network.api.schemas import routers as schemas
 from nubo.network.service import floatingips
 from nubo.network.service import port_forwardings as pfs
 
@@ -24,7 +25,7 @@ async def list_(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     ctx = context(request)
-    a = pfs.check_body(await body.resource(request, "port_forwarding", pfs.CREATE))
+    a = pfs.check_body(await body.resource(request, schemas.PORT_FORWARDING))
     async with _db(request).write() as s:
         fip = await floatingips.get_fip(s, ctx, request.path_params["id"])
         out = pfs.view(await pfs.create(s, ctx, fip, a))
@@ -41,7 +42,7 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     ctx = context(request)
-    a = pfs.check_body(await body.resource(request, "port_forwarding", pfs.UPDATE))
+    a = pfs.check_body(await body.resource(request, schemas.PORT_FORWARDING))
     async with _db(request).write() as s:
         fip = await floatingips.get_fip(s, ctx, request.path_params["id"])
         pf = await pfs.get_pf(s, fip, request.path_params["pf_id"])

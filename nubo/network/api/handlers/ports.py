@@ -3,10 +3,9 @@ work inside a transaction."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,9 +15,13 @@ from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api.schemas import ports as schemas
+from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, check_network_ownership, check_project, get_network
-from nubo.network.models_l3 import Router
 from nubo.network.service import dhcp_opts, ports, routers
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 UPDATE = ("name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
           "device_owner", "binding:host_id", "binding:profile", "binding:vnic_type",
@@ -94,39 +97,15 @@ def _enforce(request: Request, verb: str, a: dict[str, Any], port_project: str,
         na.enforce(ctx, f"{verb}_port:device_owner", target)
 
 
-#: Neutron's ROUTER_INTERFACE_OWNERS
-ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
-                           "network:ha_router_replicated_interface")
-
-
-async def _check_device(session: AsyncSession, ctx: RequestContext, owner: str,
-                        device_id: str, project: str) -> None:
-    """Neutron's _enforce_device_owner_not_router_intf_or_device_id: a non-admin may not
-    make its port a router interface of another project's router."""
-    if ctx.is_admin or owner not in ROUTER_INTERFACE_OWNERS or not device_id:
-        return
-    router = await session.get(Router, device_id)
-    if router is not None and router.project_id != project:
-        raise errors.DeviceIDNotOwnedByTenant(device_id=device_id)
-
-
-async def get_port(session: AsyncSession, ctx: RequestContext, port_id: str) -> m.Port:
-    p = await session.get(m.Port, port_id)
-    if p is None or not await _visible(session, ctx, p):
-        raise errors.not_found("Port", port_id)
-    return p
-
-
-async def _visible(session: AsyncSession, ctx: RequestContext, p: m.Port) -> bool:
-    if ctx.is_admin or p.project_id == ctx.project_id:
-        return True
-    n = await session.get(m.Network, p.network_id)
-    return n is not None and n.project_id == ctx.project_id
+async def render(session: AsyncSession, ctx: RequestContext, rows: Sequence[m.Port]
+                 ) -> list[dict[str, Any]]:
+    ips, groups, tags = await ports.details(session, rows)
+    return [views.port(p, ips[p.id], groups[p.id], tags[p.id], ctx.is_admin) for p in rows]
 
 
 async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    items, is_bulk = await bulk.resources(request, "port", CREATE, required=("network_id",))
+    items, is_bulk = await bulk.resources(request, schemas.CREATE)
     for a in items:
         _check(a)
         body.uuid(a, "network_id")
@@ -139,10 +118,10 @@ async def create(request: Request) -> Response:
             _enforce(request, "create", a, project, net)
             if project != ctx.project_id:
                 na.enforce(ctx, "admin_only")
-            await _check_device(s, ctx, str(a.get("device_owner") or ""),
+            await ports.check_device(s, ctx, str(a.get("device_owner") or ""),
                                 str(a.get("device_id") or ""), project)
             made.append(await ports.create_port(s, ctx, a))
-        views_ = await ports.render(s, ctx, made)
+        views_ = await render(s, ctx, made)
     if is_bulk:
         return json_response({"ports": views_}, 201)
     return json_response({"port": views_[0]}, 201)
@@ -151,12 +130,7 @@ async def create(request: Request) -> Response:
 async def list_(request: Request) -> Response:
     na, ctx = api(request), context(request)
     async with na.db.read() as s:
-        q = select(m.Port)
-        if not ctx.is_admin:
-            own_nets = select(m.Network.id).where(m.Network.project_id == ctx.project_id)
-            q = q.where(or_(m.Port.project_id == ctx.project_id,
-                            m.Port.network_id.in_(own_nets)))
-        items = await ports.render(s, ctx, (await s.execute(q)).scalars().all())
+        items = await render(s, ctx, await ports.list_ports(s, ctx))
     return listing.respond(request, "ports", items,
                            extra_filters=("binding:host_id", "mac_address", "fixed_ips"))
 
@@ -164,40 +138,37 @@ async def list_(request: Request) -> Response:
 async def show(request: Request) -> Response:
     na, ctx = api(request), context(request)
     async with na.db.read() as s:
-        p = await get_port(s, ctx, request.path_params["port_id"])
-        view = (await ports.render(s, ctx, [p]))[0]
+        p = await ports.get_port(s, ctx, request.path_params["port_id"])
+        view = (await render(s, ctx, [p]))[0]
     fields = listing.multi(request).get("fields", [])
     return json_response({"port": listing.project_fields(view, fields)})
 
 
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "port", (*UPDATE, "network_id", "project_id",
-                                              "tenant_id"))
+    a = await body.resource(request, schemas.UPDATE)
     for k in ("network_id", "project_id", "tenant_id"):
         if k in a:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
     _check(a)
     async with na.db.write() as s:
-        p = await get_port(s, ctx, request.path_params["port_id"])
-        net = await s.get(m.Network, p.network_id)
-        assert net is not None
+        p = await ports.get_port(s, ctx, request.path_params["port_id"])
+        net = await ports.network_of(s, p)
         _enforce(request, "update", a, p.project_id, net)
         attrs.check_if_match(request, p)
         if "device_owner" in a or "device_id" in a:
-            await _check_device(s, ctx, str(a.get("device_owner", p.device_owner) or ""),
+            await ports.check_device(s, ctx, str(a.get("device_owner", p.device_owner) or ""),
                                 str(a.get("device_id", p.device_id) or ""), p.project_id)
         await ports.update_port(s, ctx, p, a)
-        view = (await ports.render(s, ctx, [p]))[0]
+        view = (await render(s, ctx, [p]))[0]
     return json_response({"port": view})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     async with na.db.write() as s:
-        p = await get_port(s, ctx, request.path_params["port_id"])
-        net = await s.get(m.Network, p.network_id)
-        assert net is not None
+        p = await ports.get_port(s, ctx, request.path_params["port_id"])
+        net = await ports.network_of(s, p)
         _enforce(request, "delete", {}, p.project_id, net)
         attrs.check_if_match(request, p)
         routers.check_port_deletable(p)
@@ -207,6 +178,6 @@ async def delete(request: Request) -> Response:
 
 async def access(session: AsyncSession, ctx: RequestContext, rid: str, write: bool) -> None:
     """Who may see and tag a port (attrs.TAGGABLE)."""
-    p = await get_port(session, ctx, rid)
+    p = await ports.get_port(session, ctx, rid)
     if write and not (ctx.is_admin or p.project_id == ctx.project_id):
         raise PolicyNotAuthorized("update_port")

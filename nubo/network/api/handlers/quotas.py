@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body
+from nubo.network.api.schemas import admin as schemas
 from nubo.network.api.wiring import api
 from nubo.network.service import quotas
 
@@ -55,7 +56,7 @@ async def details(request: Request) -> Response:
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
     pid = request.path_params["project_id"]
-    a = await body.resource(request, "quota", (*quotas.DEFAULTS, "force", "check_limit"))
+    a = await body.resource(request, schemas.QUOTA)
     a.pop("force", None)
     a.pop("check_limit", None)
     values: dict[str, int] = {}

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
 from nubo.network.api import attrs, body, listing
+from nubo.network.api.schemas import secgroups as schemas
 from nubo.network.api.views import secgroups as views
 from nubo.network.models_secgroups import SecurityGroup, SecurityGroupRule
 from nubo.network.service import secgroups as sgs
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 KIND = "security_groups"
 RULE_KIND = "security_group_rules"
-GROUP_ATTRS = ("name", "description", "stateful", "project_id", "tenant_id")
 RULE_ATTRS = ("security_group_id", "direction", "ethertype", "protocol", "port_range_min",
               "port_range_max", "remote_ip_prefix", "remote_group_id", "description",
               "project_id", "tenant_id", "remote_address_group_id")
@@ -43,16 +45,8 @@ async def _render_groups(s: AsyncSession, groups: list[SecurityGroup]) -> list[d
 
 async def _render_rules(s: AsyncSession, rules: list[SecurityGroupRule]
                         ) -> list[dict[str, Any]]:
-    tags = await attrs.tags_of(s, RULE_KIND, [r.id for r in rules])
-    defaults: dict[str, bool] = {}
-    out = []
-    for r in rules:
-        if r.security_group_id not in defaults:
-            sg = await s.get(SecurityGroup, r.security_group_id)
-            defaults[r.security_group_id] = sg is not None and \
-                sg.id == await sgs.default_group_id(s, sg.project_id)
-        out.append(views.rule(r, defaults[r.security_group_id], tags[r.id]))
-    return out
+    tags, defaults = await sgs.rule_details(s, rules, RULE_KIND)
+    return [views.rule(r, defaults[r.security_group_id], tags[r.id]) for r in rules]
 
 
 def _group_attrs(a: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +69,7 @@ async def list_groups(request: Request) -> Response:
 
 async def create_group(request: Request) -> Response:
     ctx = context(request)
-    a = _group_attrs(await body.resource(request, "security_group", GROUP_ATTRS))
+    a = _group_attrs(await body.resource(request, schemas.CREATE_GROUP))
     async with _db(request).write() as s:
         sg = await sgs.create_group(s, ctx, a)
         out = (await _render_groups(s, [sg]))[0]
@@ -96,8 +90,7 @@ def _one(request: Request, key: str, item: dict[str, Any]) -> Response:
 
 async def update_group(request: Request) -> Response:
     ctx, id_ = context(request), request.path_params["id"]
-    a = _group_attrs(await body.resource(request, "security_group",
-                                         ("name", "description", "stateful")))
+    a = _group_attrs(await body.resource(request, schemas.UPDATE_GROUP))
     async with _db(request).write() as s:
         attrs.check_if_match(request, await sgs.get_group(s, ctx, id_))
         sg = await sgs.update_group(s, ctx, id_, a)
@@ -125,8 +118,7 @@ async def list_rules(request: Request) -> Response:
 
 async def create_rule(request: Request) -> Response:
     ctx = context(request)
-    a = await body.resource(request, "security_group_rule", RULE_ATTRS,
-                            required=("security_group_id", "direction"))
+    a = await body.resource(request, schemas.CREATE_RULE)
     body.string(a, "security_group_id")
     body.string(a, "description", nullable=True)
     body.string(a, "remote_group_id", nullable=True)   # no UUID check: a 404 as in Neutron

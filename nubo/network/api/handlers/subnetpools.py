@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.http import context, json_response, no_content, read_json
+from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api.schemas import subnetpools as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, check_project
 from nubo.network.models_subnetpools import SubnetPool
 from nubo.network.service import subnetpools
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 CREATE = ("name", "description", "prefixes", "default_prefixlen", "min_prefixlen",
           "max_prefixlen", "default_quota", "is_default", "shared", "address_scope_id",
           "project_id", "tenant_id", "tags")
-UPDATE = ("name", "description", "prefixes", "default_prefixlen", "min_prefixlen",
-          "max_prefixlen", "default_quota", "is_default", "address_scope_id")
 READ_ONLY = ("id", "ip_version", "shared", "project_id", "tenant_id")
 
 
@@ -52,8 +52,7 @@ def _enforce_create(request: Request, ctx: RequestContext, a: dict[str, Any]) ->
 
 async def create(request: Request) -> Response:
     ctx = context(request)
-    items, is_bulk = await bulk.resources(request, "subnetpool", CREATE,
-                                          required=("name", "prefixes"))
+    items, is_bulk = await bulk.resources(request, schemas.CREATE_POOL)
     for a in items:
         subnetpools.check_attrs(a)
         body.string(a, "project_id")
@@ -70,11 +69,7 @@ async def create(request: Request) -> Response:
 async def list_(request: Request) -> Response:
     ctx = context(request)
     async with api(request).db.read() as s:
-        q = select(SubnetPool)
-        if not ctx.is_admin:
-            q = q.where(or_(SubnetPool.project_id == (ctx.project_id or ""),
-                            SubnetPool.shared.is_(True)))
-        items = await render(s, (await s.execute(q)).scalars().all())
+        items = await render(s, await subnetpools.list_pools(s, ctx))
     return listing.respond(request, "subnetpools", items, CREATE + ("ip_version",))
 
 
@@ -88,7 +83,7 @@ async def show(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    a = await body.resource(request, "subnetpool", (*UPDATE, *READ_ONLY))
+    a = await body.resource(request, schemas.UPDATE_POOL)
     for k in READ_ONLY:
         if k in a:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
@@ -116,7 +111,7 @@ async def delete(request: Request) -> Response:
 
 async def _prefix_body(request: Request) -> list[Any]:
     """subnetpool-prefix-ops: `{"prefixes": [cidr, ...]}`, a non-empty list."""
-    b = await read_json(request)
+    b = await body.document(request, schemas.PREFIX_OPS)
     prefixes = b.get("prefixes") if isinstance(b, dict) else None
     if not prefixes or not isinstance(prefixes, list):
         raise errors.bad_request("Request body contains invalid data")

@@ -12,8 +12,7 @@ from nubo.network import models as m
 from nubo.network.api.attrs import standard
 from nubo.network.models_address_scopes import AddressScope
 from nubo.network.models_subnetpools import SubnetPool
-
-ZONE = "nova"
+from nubo.network.service.networks import ZONE as ZONE
 
 
 def network(n: m.Network, seg: m.NetworkSegment | None, subnets: list[str], tags: list[str],

@@ -38,11 +38,11 @@ from nubo.network.agent.dataplane.base import (
     SegmentationType,
     SubnetSpec,
 )
-from nubo.network.api.handlers.agents import BRIDGE_AGENT
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
 from nubo.network.models_pf import PortForwarding
 from nubo.network.models_secgroups import SecurityGroupRule
 from nubo.network.service import address_scopes
+from nubo.network.service.agents import BRIDGE_AGENT
 
 LOG = logging.getLogger("nubo.network.service.hostsync")
 SEGMENT_TYPES: frozenset[str] = frozenset({"flat", "vlan", "vxlan", "local"})
