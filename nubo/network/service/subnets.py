@@ -19,14 +19,6 @@ from nubo.network.models_subnetpools import SubnetPool
 from nubo.network.service import attrs, checks, ipam, ports, quotas, subnetpools
 from nubo.network.service.visibility import get_network, visible_network_ids
 
-CREATE = ("name", "description", "network_id", "ip_version", "cidr", "gateway_ip",
-          "enable_dhcp", "allocation_pools", "dns_nameservers", "host_routes",
-          "ipv6_ra_mode", "ipv6_address_mode", "project_id", "tenant_id", "subnetpool_id",
-          "prefixlen", "segment_id", "tags", "service_types", "use_default_subnetpool",
-          "dns_publish_fixed_ip")
-UPDATE = ("name", "description", "gateway_ip", "enable_dhcp", "allocation_pools",
-          "dns_nameservers", "host_routes", "segment_id", "service_types",
-          "dns_publish_fixed_ip")
 READ_ONLY = ("cidr", "ip_version", "network_id", "ipv6_ra_mode", "ipv6_address_mode",
              "subnetpool_id", "prefixlen", "project_id", "tenant_id", "id")
 V6_MODES = (None, "slaac", "dhcpv6-stateful", "dhcpv6-stateless")
