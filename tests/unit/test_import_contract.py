@@ -13,18 +13,11 @@ import nubo
 from tests.unit.import_contract import Graph, cycles, parse_tree, violations
 
 KNOWN: dict[str, str] = {
-    "cycle: nubo.compute.agent.virt.libvirt.driver <-> nubo.compute.agent.virt.libvirt.nics":
-        "nics takes the driver for its domain lookups; the driver calls nics",
     "cycle: nubo.compute.conductor.manager <-> nubo.compute.conductor.resize <-> "
     "nubo.compute.conductor.snapshot <-> nubo.compute.conductor.vifplug":
         "satellites type their conductor as Conductor; the manager imports them",
     "cycle: nubo.compute.service.servers <-> nubo.compute.service.servers_query":
         "the query half and the service half import each other",
-    "cycle: nubo.network.agent.dataplane.linux.driver <-> "
-    "nubo.network.agent.dataplane.linux.reconcile":
-        "reconcile types the driver; the driver calls reconcile",
-    "cycle: nubo.network.service.floatingips <-> nubo.network.service.port_forwardings":
-        "a floating IP's port forwardings and a forwarding's floating IP",
     "service: nubo.compute.service.servers imports nubo.compute.api.schemas.servers (top)":
         "the server service checks request bodies with the API's JSON Schemas",
     "service: nubo.network.service.address_scopes imports nubo.network.api.body (top)":

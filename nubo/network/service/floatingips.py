@@ -22,6 +22,7 @@ from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import attrs
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
+from nubo.network.models_pf import PortForwarding
 from nubo.network.service import ports, quotas
 from nubo.network.service.routers import GATEWAY, INTERFACE
 
@@ -103,6 +104,13 @@ async def router_for(session: AsyncSession, port: m.Port, subnet_id: str,
                    "Floating IP.", code="ExternalGatewayForFloatingIPNotFound")
 
 
+async def count_port_forwardings(s: AsyncSession, fip_id: str) -> int:
+    """How many port forwardings the floating IP has (one with any cannot be associated
+    with a port, nor moved to another router)."""
+    return int((await s.execute(select(func.count()).select_from(PortForwarding).where(
+        PortForwarding.floatingip_id == fip_id))).scalar_one())
+
+
 async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP,
                      port_id: str | None, fixed_ip: str | None) -> None:
     if fixed_ip and not port_id:
@@ -111,8 +119,7 @@ async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP
         fip.fixed_port_id = fip.fixed_ip_address = fip.router_id = None
         fip.status = "DOWN"
         return
-    from nubo.network.service.port_forwardings import count_for_fip
-    if await count_for_fip(session, fip.id):
+    if await count_port_forwardings(session, fip.id):
         raise Conflict(f"Floating IP {fip.id} has port forwardings: it cannot be associated "
                        "with a port.", code="FipInUseByPortForwarding")
     port, ip, subnet_id = await _internal(session, ctx, fip.project_id, port_id, fixed_ip)
