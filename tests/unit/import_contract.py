@@ -17,6 +17,9 @@ Rules (each violation is a short, stable string so a test can keep a list of kno
   ``TYPE_CHECKING`` are allowed (they never run).
 - ``service``: a module under ``<pkg>/<service>/service/`` is domain logic: it never imports
   Starlette nor its own service's ``api/`` (at any time; ``TYPE_CHECKING`` allowed).
+- ``private``: in a service folder that opted in (`PRIVATE_CHECKED`), no module touches
+  another object's private member (``x._name`` where ``x`` is not ``self``/``cls``): what
+  another module needs gets a public name and a docstring stating its contract.
 - ``cycle``: the graph of imports among the tree's modules has no cycle - counting every
   import, at module level, deferred and under ``TYPE_CHECKING``. Moving an import into a
   function or under ``TYPE_CHECKING`` keeps Python from failing on the cycle but leaves the
@@ -45,6 +48,8 @@ class Import:
 class Graph:
     root: str                                   # the top package name ("nubo")
     imports: dict[str, list[Import]] = field(default_factory=dict)
+    #: per module, the private members of other objects it touches ("h._adopt")
+    privates: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def modules(self) -> set[str]:
@@ -123,10 +128,23 @@ def parse_tree(root_dir: Path) -> Graph:
     known = {name for name, _ in names.values()}
     graph = Graph(root=root_dir.name)
     for path, (name, is_pkg) in names.items():
+        tree = ast.parse(path.read_text(), filename=str(path))
         collector = _Collector(name, is_pkg, known)
-        collector.visit(ast.parse(path.read_text(), filename=str(path)))
+        collector.visit(tree)
         graph.imports[name] = collector.found
+        graph.privates[name] = _private_uses(tree)
     return graph
+
+
+def _private_uses(tree: ast.AST) -> set[str]:
+    """`x._name` where x is not self/cls (dunder names are public protocol, not private)."""
+    found = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+            found.add(ast.unparse(node))
+    return found
 
 
 # ---- the rules ----------------------------------------------------------------------------
@@ -215,6 +233,19 @@ def service_violations(graph: Graph) -> set[str]:
     return found
 
 
+#: the service folders whose modules must not touch other objects' private members
+PRIVATE_CHECKED = ("compute", "network")
+
+
+def private_violations(graph: Graph) -> set[str]:
+    found: set[str] = set()
+    for module, uses in graph.privates.items():
+        parts = module.split(".")
+        if len(parts) > 2 and parts[1] in PRIVATE_CHECKED:
+            found.update(f"private: {module} uses {use}" for use in uses)
+    return found
+
+
 def cycles(graph: Graph) -> list[list[str]]:
     """The strongly connected components (more than one module) of the graph of every import
     (module level, deferred, TYPE_CHECKING), each sorted, found with Tarjan's algorithm."""
@@ -270,5 +301,6 @@ def cycle_violations(graph: Graph) -> set[str]:
 
 
 def violations(graph: Graph) -> set[str]:
-    return agent_violations(graph) | service_violations(graph) | cycle_violations(graph)
+    return (agent_violations(graph) | service_violations(graph) | private_violations(graph)
+            | cycle_violations(graph))
 
