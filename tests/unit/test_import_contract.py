@@ -19,29 +19,29 @@ KNOWN: dict[str, str] = {
     "private: nubo.network.api.handlers.ports uses ports._is_ip":
         "the ports handler reuses the port service's IP literal check",
     "service: nubo.compute.service.servers imports nubo.compute.api.schemas.servers (top)":
-        "the server service checks request bodies with the API's JSON Schemas",
+        "the default metadata limit MAX_METADATA is defined in the API's schemas",
     "service: nubo.network.service.address_scopes imports nubo.network.api.body (top)":
-        "network services still parse request bodies (netapi helper moves this to handlers)",
+        "checks body fields by hand with api/body.py (bodies move to JSON Schemas: netapi)",
     "service: nubo.network.service.bootstrap imports nubo.network.api.handlers.networks (top)":
-        "bootstrap creates the default networks through the API handlers",
+        "bootstrap creates the default networks with the handlers' create_network",
     "service: nubo.network.service.bootstrap imports nubo.network.api.handlers.subnets (top)":
-        "bootstrap creates the default subnets through the API handlers",
+        "bootstrap creates the default subnets with the handlers' create_subnet",
     "service: nubo.network.service.floatingips imports nubo.network.api.attrs (top)":
-        "attribute filtering of the API still lives in the service",
+        "standard attributes (revision, timestamps, tags) are kept by api/attrs.py",
     "service: nubo.network.service.hostsync.desired imports nubo.network.api.handlers.agents (top)":
-        "the desired-state builder reads agent rows through the agents handler",
+        "takes the BRIDGE_AGENT constant from the agents handler",
     "service: nubo.network.service.ports imports nubo.network.api.attrs (top)":
-        "attribute filtering of the API still lives in the service",
+        "standard attributes (revision, timestamps, tags) are kept by api/attrs.py",
     "service: nubo.network.service.ports imports nubo.network.api.views.base (top)":
-        "the port service renders API views",
+        "the port service renders ports with the API's views",
     "service: nubo.network.service.router_interfaces imports nubo.network.api.attrs (top)":
-        "attribute filtering of the API still lives in the service",
+        "standard attributes (revision, timestamps, tags) are kept by api/attrs.py",
     "service: nubo.network.service.routers imports nubo.network.api.attrs (top)":
-        "attribute filtering of the API still lives in the service",
+        "standard attributes (revision, timestamps, tags) are kept by api/attrs.py",
     "service: nubo.network.service.subnetpools imports nubo.network.api.attrs (top)":
-        "attribute filtering of the API still lives in the service",
+        "standard attributes (revision, timestamps, tags) are kept by api/attrs.py",
     "service: nubo.network.service.subnetpools imports nubo.network.api.body (top)":
-        "network services still parse request bodies (netapi helper moves this to handlers)",
+        "checks body fields by hand with api/body.py (bodies move to JSON Schemas: netapi)",
 }
 
 
