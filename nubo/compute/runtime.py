@@ -8,68 +8,73 @@ import asyncio
 import contextlib
 import logging
 import socket
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from nubo.compute.agent.manager import ComputeAgent
+from nubo.compute.agent.virt.base import VirtDriver
 from nubo.compute.agent.virt.fake import FakeDriver
 from nubo.compute.agent.virt.libvirt.wiring import build_driver, resolve_virt
 from nubo.compute.api.views.servers import ServerViews
-from nubo.compute.conductor.actions import ActionWorker
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.conductor.powersync import PowerSync
-from nubo.compute.conductor.snapshot import Snapshotter
 from nubo.compute.service.actions import ServerActions
 from nubo.compute.service.consoles import ConsoleService
 from nubo.compute.service.groups import GroupService
 from nubo.compute.service.interfaces import InterfaceService
+from nubo.compute.service.networking import ComputeNetworking
 from nubo.compute.service.server_floating_ips import ServerFloatingIps
 from nubo.compute.service.server_secgroups import ServerSecurityGroups
-from nubo.compute.service.servers import ServerService
+from nubo.compute.service.servers import ComputeCatalog, ServerService, image_props
 from nubo.compute.service.tags import TagService
 from nubo.config import Settings
 from nubo.core.bus import InProcessBus
 from nubo.core.db import Database
+from nubo.image.api import ImageApi
 from nubo.placement.service import PlacementService
 from nubo.scheduler.scheduler import Scheduler
+
+if TYPE_CHECKING:     # --virt fake never imports the libvirt driver
+    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
 
 LOG = logging.getLogger("nubo.compute")
 PERIOD = 10.0
 
 
 class ComputeRuntime:
-    def __init__(self, settings: Settings, db: Database, compute: Any, images: Any,
-                 placement: PlacementService) -> None:
+    def __init__(self, settings: Settings, db: Database, compute: ComputeCatalog,
+                 images: ImageApi, placement: PlacementService) -> None:
         self.settings = settings
         self.bus = InProcessBus()
         self.agents: list[ComputeAgent] = []
         self.virt = resolve_virt(settings)
-        self.libvirt: Any = None    # the LibvirtDriver of this host with --virt libvirt
+        self.libvirt: LibvirtDriver | None = None     # this host's driver with --virt libvirt
         for name in self._host_names():
-            driver: Any = FakeDriver(host=name, state_file=settings.data_dir /
-                                     "fake-hosts" / f"{name}.json")
+            driver: VirtDriver
             if self.virt == "libvirt":
                 driver = self.libvirt = build_driver(settings, name, images)
+            else:
+                driver = FakeDriver(host=name, state_file=settings.data_dir /
+                                    "fake-hosts" / f"{name}.json")
             agent = ComputeAgent(name, driver)
             self.agents.append(agent)
             self.bus.register(name, agent)
         self.scheduler = Scheduler(placement)
         self.groups = GroupService(db)
-        self.servers = ServerService(db, None, compute, images)  # type: ignore[arg-type]
-        self.conductor = Conductor(db, self.bus, placement, self.scheduler,
-                                   self.servers.image_props,
-                                   max_attempts=settings.scheduler_max_attempts,
-                                   group_lookup=self.groups.placement_of)
-        self.servers.conductor = self.conductor
-        self.conductor.networking = self.servers.networking
-        self.conductor.vifs.timeout = float(settings.vif_plugging_timeout)
-        self.conductor.vifs.is_fatal = settings.vif_plugging_is_fatal
-        self.conductor.snapshotter = Snapshotter(self.conductor, images)
+        networking = ComputeNetworking(db)
+        self.conductor = Conductor(
+            db, self.bus, placement, self.scheduler, partial(image_props, images),
+            networking, images, max_attempts=settings.scheduler_max_attempts,
+            group_lookup=self.groups.placement_of,
+            vif_plugging_timeout=float(settings.vif_plugging_timeout),
+            vif_plugging_is_fatal=settings.vif_plugging_is_fatal,
+            reclaim_interval=settings.reclaim_instance_interval,
+            shelved_offload_time=settings.shelved_offload_time)
+        self.servers = ServerService(db, self.conductor, compute, images, networking)
         self.power_sync = PowerSync(self.conductor)
         if self.libvirt is not None:
             self.libvirt.on_event = self.power_sync.on_event
-        # pause, shelve, migrate ... (actions.py asks, actions_work.py carries out)
-        self.conductor.actions = ActionWorker(self.conductor, settings.reclaim_instance_interval,
-                                              settings.shelved_offload_time)
+        # pause, shelve, migrate ... (service/actions.py asks, conductor/actions.py carries out)
         self.actions = ServerActions(self.servers, settings.reclaim_instance_interval)
         self.consoles = ConsoleService(db, self.bus, settings.base_url,
                                        settings.console_token_ttl)

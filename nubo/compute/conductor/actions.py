@@ -3,14 +3,14 @@ suspend, rescue, soft delete, restore ...), and the periodic reclaim of soft-del
 servers and offload of shelved ones. Moves live in migrate.py, shelving in shelve.py.
 
 Each step goes conductor -> bus -> agent -> driver, as start/stop do, and commits the new
-state only if the row is still in the task the API set (the same conditional `_commit`).
+state only if the row is still in the task the API set (the same conditional `commit`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,12 +18,11 @@ from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.conductor.migrate import Migrator
 from nubo.compute.conductor.shelve import Shelver
+from nubo.compute.conductor.snapshot import Snapshotter
+from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.models import Instance
 from nubo.core.bus import HostUnreachable
 from nubo.core.db import utcnow
-
-if TYPE_CHECKING:
-    from nubo.compute.conductor.manager import Conductor
 
 #: task -> (agent call, vm_state when done, instance action event)
 SIMPLE: dict[str, tuple[str, str, str]] = {
@@ -41,11 +40,12 @@ Work = Callable[[str], Awaitable[None]]
 
 
 class ActionWorker:
-    def __init__(self, conductor: Conductor, reclaim_interval: int = 0,
-                 shelved_offload_time: int = 0) -> None:
+    def __init__(self, conductor: InstanceSteps, snapshotter: Snapshotter,
+                 reclaim_interval: int = 0, shelved_offload_time: int = 0) -> None:
         self.c = conductor
+        self.snapshotter = snapshotter
         self.reclaim_interval = reclaim_interval
-        self.shelver = Shelver(conductor, shelved_offload_time)
+        self.shelver = Shelver(conductor, snapshotter, shelved_offload_time)
         self.migrator = Migrator(conductor)
 
     def work_for(self, inst: Instance) -> Work | None:
@@ -63,8 +63,8 @@ class ActionWorker:
             return self.migrator.live
         if task == states.REBUILDING and (inst.request_spec or {}).get("evacuate"):
             return self.migrator.evacuate
-        if task == states.IMAGE_BACKUP and self.c.snapshotter is not None:
-            return self.c.snapshotter.snapshot  # type: ignore[no-any-return]
+        if task == states.IMAGE_BACKUP:
+            return self.snapshotter.snapshot
         return None
 
     async def simple(self, instance_id: str) -> None:
@@ -85,19 +85,19 @@ class ActionWorker:
             power = await self.c.bus.call(inst.host, call, **args)
         except (SpawnFailed, HostUnreachable) as exc:
             # the instance stays as it was; the task is cleared so the user can retry
-            await self.c._commit(instance_id, {"task_state": task},
-                                 [(event, started, inst.host, "Error", str(exc))],
-                                 finish=True, message="Error", task_state=None,
-                                 task_started_at=None)
+            await self.c.commit(instance_id, {"task_state": task},
+                                [(event, started, inst.host, "Error", str(exc))],
+                                finish=True, message="Error", task_state=None,
+                                task_started_at=None)
             return
         extra: dict[str, Any] = {}
         if task == states.UNRESCUING:
             extra["request_spec"] = {k: v for k, v in inst.request_spec.items()
                                      if k != "rescue"}
-        await self.c._commit(instance_id, {"task_state": task},
-                             [(event, started, inst.host, "Success", None)], finish=True,
-                             vm_state=done, task_state=None, power_state=power,
-                             task_started_at=None, **extra)
+        await self.c.commit(instance_id, {"task_state": task},
+                            [(event, started, inst.host, "Success", None)], finish=True,
+                            vm_state=done, task_state=None, power_state=power,
+                            task_started_at=None, **extra)
 
     async def periodic(self) -> dict[str, int]:
         """Reclaim soft-deleted servers past reclaim_instance_interval; offload shelved
@@ -113,17 +113,17 @@ class ActionWorker:
         for inst in rows:
             if inst.vm_state == states.SOFT_DELETED and self.reclaim_interval > 0 and \
                     now - inst.updated_at >= timedelta(seconds=self.reclaim_interval):
-                if await self.c._set(inst.id, {"vm_state": states.SOFT_DELETED,
-                                               "task_state": None},
-                                     task_state=states.DELETING, task_started_at=now):
+                if await self.c.set_if(inst.id, {"vm_state": states.SOFT_DELETED,
+                                                 "task_state": None},
+                                       task_state=states.DELETING, task_started_at=now):
                     self.c.spawn_task(inst.id, self.c.delete)
                     counts["reclaimed"] += 1
             elif inst.vm_state == states.SHELVED and self.shelver.offload_time > 0 and \
                     now - inst.updated_at >= timedelta(seconds=self.shelver.offload_time):
-                if await self.c._set(inst.id, {"vm_state": states.SHELVED,
-                                               "task_state": None},
-                                     task_state=states.SHELVING_OFFLOADING,
-                                     task_started_at=now):
+                if await self.c.set_if(inst.id, {"vm_state": states.SHELVED,
+                                                 "task_state": None},
+                                       task_state=states.SHELVING_OFFLOADING,
+                                       task_started_at=now):
                     self.c.spawn_task(inst.id, self.shelver.offload)
                     counts["offloaded"] += 1
         return counts

@@ -24,7 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
+from nubo.compute.conductor.actions import ActionWorker
 from nubo.compute.conductor.resize import Resizer
+from nubo.compute.conductor.snapshot import Snapshotter, owner_context
+from nubo.compute.conductor.steps import ImageLookup
 from nubo.compute.conductor.vifplug import VifPlugAbandoned, VifPlugFailed, VifPlugging
 from nubo.compute.models import (
     ComputeHost,
@@ -36,10 +39,12 @@ from nubo.compute.models import (
 from nubo.compute.service import migration_records as records
 from nubo.compute.service.aggregates import host_aggregate_info
 from nubo.compute.service.external_events import EventWaiters
+from nubo.compute.service.networking import ComputeNetworking
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
 from nubo.core.metrics import STEP_DURATION, reconciled
+from nubo.image.api import ImageApi
 from nubo.placement.service import ClaimAborted, PlacementService
 from nubo.scheduler.filters import HostState, RequestSpec
 from nubo.scheduler.scheduler import NoValidHost, Scheduler, Selection
@@ -50,7 +55,6 @@ LOG = logging.getLogger("nubo.compute.conductor.manager")
 STEPS = logging.getLogger("nubo.steps")
 HOST_DOWN_AFTER = timedelta(seconds=60)
 
-ImageLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 #: (group id, instance id) -> (policy, hosts of the group's other live members)
 GroupLookup = Callable[[str, str], Awaitable[tuple[str | None, list[str]]]]
 
@@ -58,7 +62,14 @@ GroupLookup = Callable[[str, str], Awaitable[tuple[str | None, list[str]]]]
 class Conductor:
     def __init__(self, db: Database, bus: Bus, placement: PlacementService,
                  scheduler: Scheduler, image_lookup: ImageLookup,
-                 max_attempts: int = 3, group_lookup: GroupLookup | None = None) -> None:
+                 networking: ComputeNetworking | None, images: ImageApi,
+                 max_attempts: int = 3, group_lookup: GroupLookup | None = None, *,
+                 vif_plugging_timeout: float = 300.0, vif_plugging_is_fatal: bool = True,
+                 reclaim_interval: int = 0, shelved_offload_time: int = 0) -> None:
+        """`networking`: the servers' ports (None: servers get no NICs); `images`: where
+        snapshots and shelved images go; the vif plugging options are Nova's
+        vif_plugging_timeout and vif_plugging_is_fatal, `reclaim_interval` and
+        `shelved_offload_time` Nova's options of the same names."""
         self.db = db
         self.bus = bus
         self.placement = placement
@@ -66,13 +77,16 @@ class Conductor:
         self.image_lookup = image_lookup
         self.max_attempts = max_attempts
         self.group_lookup = group_lookup
+        self.networking = networking
         self.resizer = Resizer(self)
-        self.snapshotter: Any = None     # set by the runtime (needs the image service)
-        self.networking: Any = None      # ComputeNetworking, set by the runtime
-        self.actions: Any = None         # actions_work.ActionWorker, set by the runtime
+        self.snapshotter = Snapshotter(self, images)
+        #: pause, shelve, migrate, evacuate ... (actions.py) and the periodic reclaim/offload
+        self.actions = ActionWorker(self, self.snapshotter, reclaim_interval,
+                                    shelved_offload_time)
         self.events = EventWaiters()
-        #: binding ports to hosts and waiting for network-vif-plugged (timeouts: runtime)
-        self.vifs = VifPlugging(self)
+        #: binding ports to hosts and waiting for network-vif-plugged
+        self.vifs = VifPlugging(self.events, networking, vif_plugging_timeout,
+                                vif_plugging_is_fatal)
         #: boots into one server group are scheduled one at a time
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -155,26 +169,31 @@ class Conductor:
 
     # ------------------------------------------------------------------ bookkeeping
 
-    async def _commit(self, instance_id: str, expect: dict[str, Any],
-                      events: list[tuple[str, Any, str | None, str, str | None]],
-                      finish: bool = False, message: str | None = None,
-                      migration_status: tuple[str, str] | None = None,
-                      **values: Any) -> bool:
-        """One transaction: the conditional state change, the finished events
-        (name, start, host, result, traceback), if asked the action's end, and a move's
-        record (uuid, status): a client seeing the server settled sees its migration final."""
+    async def commit(self, instance_id: str, expect: dict[str, Any],
+                     events: list[tuple[str, Any, str | None, str, str | None]],
+                     finish: bool = False, message: str | None = None,
+                     migration_status: tuple[str, str] | None = None,
+                     **values: Any) -> bool:
+        """Record a step of an operation, in one transaction: the instance row takes
+        `values` only if it is not deleted and still has the `expect`ed values (a delete or
+        another operation that came meanwhile wins); the `events` (name, start, host, result,
+        traceback) are added to the instance's latest action; with `finish` that action ends
+        (with `message`); with `migration_status` (uuid, status) the move's record changes in
+        the same transaction, so a client seeing the server settled sees its migration final.
+        Returns whether the row changed (False: the step lost the race, do nothing more)."""
         async with self.db.write() as s:
-            ok = await self._commit_in(s, instance_id, expect, events, finish, message,
-                                       **values)
+            ok = await self.commit_in(s, instance_id, expect, events, finish, message,
+                                      **values)
             if migration_status is not None:
                 await records.set_status_in(s, *migration_status)
             return ok
 
-    async def _commit_in(self, s: AsyncSession, instance_id: str, expect: dict[str, Any],
-                         events: list[tuple[str, Any, str | None, str, str | None]],
-                         finish: bool = False, message: str | None = None,
-                         **values: Any) -> bool:
-        """`_commit`'s work inside the caller's transaction `s`."""
+    async def commit_in(self, s: AsyncSession, instance_id: str, expect: dict[str, Any],
+                        events: list[tuple[str, Any, str | None, str, str | None]],
+                        finish: bool = False, message: str | None = None,
+                        **values: Any) -> bool:
+        """`commit`'s work inside the caller's transaction `s` (for a step that writes
+        other rows with it); the same contract, the caller commits."""
         values.setdefault("updated_at", utcnow())
         q = update(Instance).where(Instance.id == instance_id, Instance.deleted.is_(False))
         for k, v in expect.items():
@@ -209,8 +228,10 @@ class Conductor:
                     **({"message": message} if message else {})))
         return ok
 
-    async def _set(self, instance_id: str, expect: dict[str, Any], **values: Any) -> bool:
-        """Conditional update: only if the row still has the `expect`ed values."""
+    async def set_if(self, instance_id: str, expect: dict[str, Any], **values: Any) -> bool:
+        """Set `values` on the instance row only if it is not deleted and still has the
+        `expect`ed values (None: the column is NULL); no action event. Returns whether the
+        row changed."""
         q = update(Instance).where(Instance.id == instance_id, Instance.deleted.is_(False))
         for k, v in expect.items():
             col = getattr(Instance, k)
@@ -306,7 +327,7 @@ class Conductor:
         async def record(s: AsyncSession, selection: Selection) -> bool:
             # the host and the scheduling event, in the claim's own transaction: a build
             # deleted (or changed) meanwhile gets no allocation at all
-            return await self._commit_in(
+            return await self.commit_in(
                 s, inst.id, {"vm_state": states.BUILDING, "task_state": states.SCHEDULING},
                 [(event, started, None, "Success", None)], host=selection.host,
                 task_state=states.SPAWNING, task_started_at=utcnow())
@@ -365,10 +386,10 @@ class Conductor:
                 LOG.exception("spawn of %s on %s broke", inst.id, host)
             return await self._reschedule(inst, host, str(exc) or type(exc).__name__,
                                           (event, started, host, "Error", str(exc)))
-        if await self._commit(inst.id, {"task_state": states.SPAWNING, "host": host},
-                              [(event, started, host, "Success", None)], finish=True,
-                              vm_state=states.ACTIVE, task_state=None, power_state=power,
-                              launched_at=utcnow(), progress=100, task_started_at=None):
+        if await self.commit(inst.id, {"task_state": states.SPAWNING, "host": host},
+                             [(event, started, host, "Success", None)], finish=True,
+                             vm_state=states.ACTIVE, task_state=None, power_state=power,
+                             launched_at=utcnow(), progress=100, task_started_at=None):
             return False
         async with self.db.read() as s:            # deleted while spawning: clean the host
             current = await s.get(Instance, inst.id)
@@ -378,22 +399,22 @@ class Conductor:
 
     async def _reschedule(self, inst: Instance, host: str, reason: str,
                           event: tuple[str, Any, str | None, str, str | None]) -> bool:
-        await self._destroy_on(host, inst.id)
+        await self.destroy_on(host, inst.id)
         await self.placement.delete_allocations(inst.id)
         doc = dict(inst.request_spec or {})
         tried = list(doc.get("tried", [])) + [host]
         doc["tried"], doc["last_error"] = tried, reason
         if len(tried) >= self.max_attempts:
-            await self._set(inst.id, {"task_state": states.SPAWNING}, request_spec=doc)
+            await self.set_if(inst.id, {"task_state": states.SPAWNING}, request_spec=doc)
             await self._unplug_networks(inst)      # as Nova, before the instance shows ERROR
             await self._fail(inst.id, f"Exceeded maximum number of retries. Exhausted all "
                              f"hosts available for retrying build failures for instance "
                              f"{inst.id}. Last error: {reason}", code=500,
                              expect_task=states.SPAWNING, events=[event])
             return False
-        return await self._commit(inst.id, {"task_state": states.SPAWNING}, [event],
-                                  host=None, task_state=states.SCHEDULING, request_spec=doc,
-                                  task_started_at=utcnow())
+        return await self.commit(inst.id, {"task_state": states.SPAWNING}, [event],
+                                 host=None, task_state=states.SCHEDULING, request_spec=doc,
+                                 task_started_at=utcnow())
 
     async def _plug_networks(self, inst: Instance, host: str, event: str,
                              started: Any) -> bool:
@@ -403,7 +424,6 @@ class Conductor:
         nets = inst.request_spec.get("networks") or []
         if not nets or self.networking is None:
             return True
-        from nubo.compute.conductor.snapshot import owner_context
         self.vifs.prepare(inst.id)
         try:
             await self.networking.allocate(owner_context(inst), inst.id, host,
@@ -425,7 +445,7 @@ class Conductor:
         except VifPlugFailed as exc:
             # Nova's BuildAbortException for a VirtualInterfaceCreateException: no
             # reschedule; as Nova, the ports go before the instance shows ERROR
-            await self._destroy_on(host, inst.id)    # a resumed build may have spawned
+            await self.destroy_on(host, inst.id)    # a resumed build may have spawned
             await self._unplug_networks(inst)
             await self.placement.delete_allocations(inst.id)
             # the message is Nova's, then why when the host's agent says (the user sees
@@ -447,7 +467,7 @@ class Conductor:
     async def release_build(self, inst: Instance) -> None:
         """A build given up: everything it took goes (the guest and its disks on its host,
         the ports made for it, the user's ports unbound, its placement allocation)."""
-        await self._destroy_on(inst.host, inst.id)
+        await self.destroy_on(inst.host, inst.id)
         await self._unplug_networks(inst)
         await self.placement.delete_allocations(inst.id)
 
@@ -465,13 +485,16 @@ class Conductor:
         fault = {"code": code, "message": message[:255], "details": details or message,
                  "created": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
         expect: dict[str, Any] = {"task_state": expect_task} if expect_task else {}
-        await self._commit(instance_id, expect, events or [], finish=True, message="Error",
-                           vm_state=states.ERROR, task_state=None, fault=fault,
-                           task_started_at=None)
+        await self.commit(instance_id, expect, events or [], finish=True, message="Error",
+                          vm_state=states.ERROR, task_state=None, fault=fault,
+                          task_started_at=None)
 
     # ------------------------------------------------------------------ delete
 
-    async def _destroy_on(self, host: str | None, instance_id: str) -> bool:
+    async def destroy_on(self, host: str | None, instance_id: str) -> bool:
+        """Ask `host` to destroy the instance's guest and disks (idempotent on the host).
+        True when it is gone or there was no host; False when the host did not answer (the
+        caller leaves the step to be retried or the host to clean up when it is back)."""
         if not host:
             return True
         try:
@@ -489,14 +512,14 @@ class Conductor:
         started = utcnow()
         # A host that does not answer keeps its copy; the record still goes (Nova's
         # local delete), and the host's own reconcile reports the orphan when it returns.
-        await self._destroy_on(inst.host, instance_id)
+        await self.destroy_on(inst.host, instance_id)
         await self._unplug_networks(inst)
         await self.placement.delete_allocations(instance_id)
-        await self._commit(instance_id, {}, [("compute_terminate_instance", started,
-                                              inst.host, "Success", None)], finish=True,
-                           deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
-                           vm_state=states.DELETED, task_state=None,
-                           power_state=states.NOSTATE, task_started_at=None)
+        await self.commit(instance_id, {}, [("compute_terminate_instance", started,
+                                             inst.host, "Success", None)], finish=True,
+                          deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
+                          vm_state=states.DELETED, task_state=None,
+                          power_state=states.NOSTATE, task_started_at=None)
         self._locks.pop(instance_id, None)  # a deleted instance runs nothing any more
 
     # ------------------------------------------------------------------ rebuild
@@ -527,11 +550,11 @@ class Conductor:
             return
         back = states.STOPPED if plan.get("old_vm_state") == states.STOPPED else states.ACTIVE
         spec = {k: v for k, v in inst.request_spec.items() if k != "rebuild"}
-        await self._commit(inst.id, {"task_state": states.REBUILDING},
-                           [("compute_rebuild_instance", started, host, "Success", None)],
-                           finish=True, vm_state=back, task_state=None, power_state=power,
-                           image_ref=inst.image_ref, fault=None, task_started_at=None,
-                           request_spec=spec)
+        await self.commit(inst.id, {"task_state": states.REBUILDING},
+                          [("compute_rebuild_instance", started, host, "Success", None)],
+                          finish=True, vm_state=back, task_state=None, power_state=power,
+                          image_ref=inst.image_ref, fault=None, task_started_at=None,
+                          request_spec=spec)
 
     # ------------------------------------------------------------------ power
 
@@ -555,15 +578,15 @@ class Conductor:
             power = await self.bus.call(inst.host, call, instance_id=instance_id, **args)
         except (SpawnFailed, HostUnreachable) as exc:
             # the instance stays as it was; the task is cleared so the user can retry
-            await self._commit(instance_id, {"task_state": task},
-                               [(event, started, inst.host, "Error", str(exc))],
-                               finish=True, message="Error", task_state=None,
-                               task_started_at=None)
+            await self.commit(instance_id, {"task_state": task},
+                              [(event, started, inst.host, "Error", str(exc))],
+                              finish=True, message="Error", task_state=None,
+                              task_started_at=None)
             return
-        await self._commit(instance_id, {"task_state": task},
-                           [(event, started, inst.host, "Success", None)], finish=True,
-                           vm_state=done_state, task_state=None, power_state=power,
-                           task_started_at=None)
+        await self.commit(instance_id, {"task_state": task},
+                          [(event, started, inst.host, "Success", None)], finish=True,
+                          vm_state=done_state, task_state=None, power_state=power,
+                          task_started_at=None)
 
     def work_for(self, inst: Instance) -> Callable[[str], Awaitable[None]]:
         """The step that carries the instance's current task forward."""

@@ -12,12 +12,13 @@ an evacuation leaves on its down source is destroyed when that host answers agai
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
+from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.conductor.vifplug import VifPlugFailed
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import Migration
@@ -27,9 +28,6 @@ from nubo.core.db import utcnow
 from nubo.placement.allocations import ConsumerWrite
 from nubo.scheduler.filters import RequestSpec
 from nubo.scheduler.scheduler import NoValidHost
-
-if TYPE_CHECKING:
-    from nubo.compute.conductor.manager import Conductor
 
 Event = tuple[str, Any, str | None, str, str | None]
 LOG = logging.getLogger("nubo.compute.conductor.migrate")
@@ -57,7 +55,7 @@ def _log_unexpected(exc: Exception, what: str, instance_id: str, host: str) -> N
 
 
 class Migrator:
-    def __init__(self, conductor: Conductor) -> None:
+    def __init__(self, conductor: InstanceSteps) -> None:
         self.c = conductor
         self.placement = conductor.placement
 
@@ -97,9 +95,9 @@ class Migrator:
         await self._give_back(inst, plan["migration"])
         await records.set_status(self.c.db, plan["migration"], status)
         spec = {k: v for k, v in inst.request_spec.items() if k != key}
-        await self.c._commit(inst.id, {"task_state": task}, [event], finish=True,
-                             message="Error", task_state=None, task_started_at=None,
-                             request_spec=spec)
+        await self.c.commit(inst.id, {"task_state": task}, [event], finish=True,
+                            message="Error", task_state=None, task_started_at=None,
+                            request_spec=spec)
 
     async def abandon(self, inst: Instance) -> None:
         """A live migration or evacuation stuck past its timeout: nothing of it stays on
@@ -116,7 +114,7 @@ class Migrator:
             dest = (await s.execute(select(Migration.dest_compute).where(
                 Migration.uuid == plan["migration"]))).scalar_one_or_none()
         if dest and dest != plan["source"]:
-            await self.c._destroy_on(dest, inst.id)
+            await self.c.destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, plan["source"])
         if await self.placement.allocations(plan["migration"]):
             # the instance's own allocation is the destination's claim (if any)
@@ -157,21 +155,21 @@ class Migrator:
                 power = await self.c.bus.call(dest, "pause", instance_id=inst.id)
         except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
             _log_unexpected(exc, "live migration", inst.id, dest)
-            await self.c._destroy_on(dest, inst.id)
+            await self.c.destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)
             await self._unpause_forced(inst, plan["source"])
             await self._failed(inst, plan, states.MIGRATING, "live",
                                (event, started, dest, "Error", str(exc)))
             return
-        await self.c._destroy_on(plan["source"], inst.id)
+        await self.c.destroy_on(plan["source"], inst.id)
         await self.placement.delete_allocations(mig)
         spec = {k: v for k, v in inst.request_spec.items() if k != "live"}
-        await self.c._commit(inst.id, {"task_state": states.MIGRATING},
-                             [(event, started, dest, "Success", None)], finish=True,
-                             host=dest, task_state=None, power_state=power,
-                             task_started_at=None, request_spec=spec,
-                             migration_status=(mig, "completed"))
+        await self.c.commit(inst.id, {"task_state": states.MIGRATING},
+                            [(event, started, dest, "Success", None)], finish=True,
+                            host=dest, task_state=None, power_state=power,
+                            task_started_at=None, request_spec=spec,
+                            migration_status=(mig, "completed"))
 
     async def _unpause_forced(self, inst: Instance, source: str) -> None:
         """An active server's guest that force_complete paused on the source runs again
@@ -209,7 +207,7 @@ class Migrator:
                 power = await self.c.bus.call(dest, "power_off", instance_id=inst.id)
         except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
             _log_unexpected(exc, "evacuation", inst.id, dest)
-            await self.c._destroy_on(dest, inst.id)
+            await self.c.destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, plan["source"])
             await self.placement.delete_allocations(inst.id)
             await self._failed(inst, plan, states.REBUILDING, "evacuate",
@@ -217,15 +215,15 @@ class Migrator:
             return
         # The source is down: its copy goes when it answers again (logged if not now);
         # its allocation goes now, nothing there runs the instance any more.
-        await self.c._destroy_on(plan["source"], inst.id)
+        await self.c.destroy_on(plan["source"], inst.id)
         await self.placement.delete_allocations(mig)
         back = states.STOPPED if plan.get("old_vm_state") == states.STOPPED else states.ACTIVE
         spec = {k: v for k, v in inst.request_spec.items() if k != "evacuate"}
-        await self.c._commit(inst.id, {"task_state": states.REBUILDING},
-                             [(event, started, dest, "Success", None)], finish=True,
-                             host=dest, vm_state=back, task_state=None, power_state=power,
-                             fault=None, task_started_at=None, request_spec=spec,
-                             migration_status=(mig, "done"))
+        await self.c.commit(inst.id, {"task_state": states.REBUILDING},
+                            [(event, started, dest, "Success", None)], finish=True,
+                            host=dest, vm_state=back, task_state=None, power_state=power,
+                            fault=None, task_started_at=None, request_spec=spec,
+                            migration_status=(mig, "done"))
 
     async def destroy_evacuated(self) -> int:
         """Nova's _destroy_evacuated_instances: a host that answers again still runs the

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from nubo.compute import states
+from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.models import Instance
 
 LOG = logging.getLogger("nubo.compute.conductor.powersync")
@@ -24,7 +25,7 @@ SYNCED = (states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED)
 
 
 class PowerSync:
-    def __init__(self, conductor: Any) -> None:
+    def __init__(self, conductor: InstanceSteps) -> None:
         self.c = conductor
         self.reported_orphans: set[str] = set()
 
@@ -40,12 +41,12 @@ class PowerSync:
         values: dict[str, Any] = {"power_state": states.NOSTATE if power is None else power}
         if power in (None, states.SHUTDOWN, states.CRASHED):
             # a running server that stopped by itself is SHUTOFF now (Nova calls stop)
-            if await self.c._set(instance_id, {**expect, "vm_state": states.ACTIVE},
-                                 vm_state=states.STOPPED, **values):
+            if await self.c.set_if(instance_id, {**expect, "vm_state": states.ACTIVE},
+                                   vm_state=states.STOPPED, **values):
                 LOG.warning("instance %s stopped outside of Nubo (power state %s): "
                             "now SHUTOFF", instance_id, values["power_state"])
                 return True
-        return bool(await self.c._set(instance_id, expect, **values))
+        return bool(await self.c.set_if(instance_id, expect, **values))
 
     async def sync(self, host: str, driver: Any) -> dict[str, int]:
         """Compare what the host runs with what the database says; fix the database."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
+from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.conductor.vifplug import VifPlugFailed
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import Migration
@@ -26,9 +27,6 @@ from nubo.placement.allocations import ConsumerWrite
 from nubo.scheduler.filters import RequestSpec
 from nubo.scheduler.scheduler import NoValidHost
 
-if TYPE_CHECKING:
-    from nubo.compute.conductor.manager import Conductor
-
 LOG = logging.getLogger("nubo.compute.conductor.resize")
 
 
@@ -38,7 +36,7 @@ def plan(inst: Instance, new_flavor: dict[str, Any]) -> dict[str, Any]:
 
 
 class Resizer:
-    def __init__(self, conductor: Conductor) -> None:
+    def __init__(self, conductor: InstanceSteps) -> None:
         self.c = conductor
         self.placement = conductor.placement
 
@@ -96,19 +94,19 @@ class Resizer:
             await self._undo(inst, rs, [(event, started, selection.host, "Error",
                                          str(exc) or type(exc).__name__)])
             return
-        await self.c._commit(inst.id, {"task_state": inst.task_state},
-                             [(event, started, selection.host, "Success", None)], finish=True,
-                             vm_state=states.RESIZED, task_state=None, host=selection.host,
-                             flavor=new, vcpus=new["vcpus"], memory_mb=new["ram"],
-                             power_state=power, task_started_at=None,
-                             request_spec={**inst.request_spec, "resize": rs},
-                             migration_status=(migration, "finished"))
+        await self.c.commit(inst.id, {"task_state": inst.task_state},
+                            [(event, started, selection.host, "Success", None)], finish=True,
+                            vm_state=states.RESIZED, task_state=None, host=selection.host,
+                            flavor=new, vcpus=new["vcpus"], memory_mb=new["ram"],
+                            power_state=power, task_started_at=None,
+                            request_spec={**inst.request_spec, "resize": rs},
+                            migration_status=(migration, "finished"))
 
     async def _leave(self, inst: Instance, rs: dict[str, Any], dest: str | None) -> None:
         """Nothing of the instance stays on a destination other than its source: the guest
         (and its disks) go, the ports come back to the source."""
         if dest and dest != rs["old_host"]:
-            await self.c._destroy_on(dest, inst.id)
+            await self.c.destroy_on(dest, inst.id)
             await self.c.vifs.restore(inst.id, rs["old_host"])
 
     async def abandon(self, inst: Instance) -> None:
@@ -135,9 +133,9 @@ class Resizer:
             await self._move(inst, old, {}, rs["migration"])
         spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
         await records.set_status(self.c.db, rs["migration"], "error")
-        await self.c._commit(inst.id, {"task_state": inst.task_state}, events, finish=True,
-                             message="Error", task_state=None, task_started_at=None,
-                             request_spec=spec)
+        await self.c.commit(inst.id, {"task_state": inst.task_state}, events, finish=True,
+                            message="Error", task_state=None, task_started_at=None,
+                            request_spec=spec)
 
     async def confirm(self, instance_id: str) -> None:
         inst = await self._load(instance_id)
@@ -146,15 +144,15 @@ class Resizer:
         rs = dict(inst.request_spec.get("resize") or {})
         started = utcnow()
         if rs.get("old_host") and rs["old_host"] != inst.host:
-            await self.c._destroy_on(rs["old_host"], inst.id)
+            await self.c.destroy_on(rs["old_host"], inst.id)
         await self.placement.delete_allocations(rs["migration"])
         back = states.STOPPED if rs.get("old_vm_state") == states.STOPPED else states.ACTIVE
         spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
-        await self.c._commit(inst.id, {"task_state": states.RESIZE_CONFIRMING},
-                             [("compute_confirm_resize", started, rs.get("old_host"),
-                               "Success", None)], finish=True, vm_state=back,
-                             task_state=None, task_started_at=None, request_spec=spec,
-                             migration_status=(rs["migration"], "confirmed"))
+        await self.c.commit(inst.id, {"task_state": states.RESIZE_CONFIRMING},
+                            [("compute_confirm_resize", started, rs.get("old_host"),
+                              "Success", None)], finish=True, vm_state=back,
+                            task_state=None, task_started_at=None, request_spec=spec,
+                            migration_status=(rs["migration"], "confirmed"))
 
     async def revert(self, instance_id: str) -> None:
         inst = await self._load(instance_id)
@@ -164,7 +162,7 @@ class Resizer:
         started = utcnow()
         old_host, old = rs["old_host"], rs["old_flavor"]
         if inst.host != old_host:
-            await self.c._destroy_on(inst.host, inst.id)
+            await self.c.destroy_on(inst.host, inst.id)
         held = await self.placement.allocations(rs["migration"])
         if held:
             await self._move(inst, held, {}, rs["migration"])
@@ -178,10 +176,10 @@ class Resizer:
             power = states.NOSTATE
         back = states.STOPPED if rs.get("old_vm_state") == states.STOPPED else states.ACTIVE
         spec = {k: v for k, v in inst.request_spec.items() if k != "resize"}
-        await self.c._commit(inst.id, {"task_state": states.RESIZE_REVERTING},
-                             [("compute_revert_resize", started, old_host, "Success", None)],
-                             finish=True, vm_state=back, task_state=None, host=old_host,
-                             flavor=old, vcpus=old["vcpus"], memory_mb=old["ram"],
-                             power_state=power, task_started_at=None, request_spec=spec,
-                             migration_status=(rs["migration"], "reverted"))
+        await self.c.commit(inst.id, {"task_state": states.RESIZE_REVERTING},
+                            [("compute_revert_resize", started, old_host, "Success", None)],
+                            finish=True, vm_state=back, task_state=None, host=old_host,
+                            flavor=old, vcpus=old["vcpus"], memory_mb=old["ram"],
+                            power_state=power, task_started_at=None, request_spec=spec,
+                            migration_status=(rs["migration"], "reverted"))
 

@@ -10,12 +10,11 @@ request_spec["shelve"]: every step resumes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.conductor.migrate import spec_for
-from nubo.compute.conductor.snapshot import owner_context
+from nubo.compute.conductor.snapshot import Snapshotter, owner_context
+from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.conductor.vifplug import VifPlugFailed
 from nubo.compute.models import Instance
 from nubo.core.bus import HostUnreachable
@@ -23,13 +22,12 @@ from nubo.core.db import utcnow
 from nubo.core.errors import NuboError
 from nubo.scheduler.scheduler import NoValidHost
 
-if TYPE_CHECKING:
-    from nubo.compute.conductor.manager import Conductor
-
 
 class Shelver:
-    def __init__(self, conductor: Conductor, offload_time: int = 0) -> None:
+    def __init__(self, conductor: InstanceSteps, snapshotter: Snapshotter,
+                 offload_time: int = 0) -> None:
         self.c = conductor
+        self.snapshotter = snapshotter
         self.offload_time = offload_time
 
     async def _load(self, instance_id: str, *tasks: str) -> Instance | None:
@@ -49,25 +47,25 @@ class Shelver:
             power = await self.c.bus.call(host, "power_off", instance_id=inst.id)
         except (SpawnFailed, HostUnreachable) as exc:
             await self._drop_image(inst, plan.get("image_id"))
-            await self.c._commit(inst.id, {"task_state": inst.task_state},
-                                 [(event, started, host, "Error", str(exc))], finish=True,
-                                 message="Error", task_state=None, task_started_at=None)
+            await self.c.commit(inst.id, {"task_state": inst.task_state},
+                                [(event, started, host, "Error", str(exc))], finish=True,
+                                message="Error", task_state=None, task_started_at=None)
             return
-        await self.c._set(inst.id, {"task_state": inst.task_state},
-                          task_state=states.SHELVING_IMAGE_UPLOADING, power_state=power)
-        tb = await self.c.snapshotter.copy(inst, plan.get("image_id"))
+        await self.c.set_if(inst.id, {"task_state": inst.task_state},
+                            task_state=states.SHELVING_IMAGE_UPLOADING, power_state=power)
+        tb = await self.snapshotter.copy(inst, plan.get("image_id"))
         if tb is not None:      # the guest stays powered off, as Nova leaves it
-            await self.c._commit(inst.id, {"task_state": states.SHELVING_IMAGE_UPLOADING},
-                                 [(event, started, host, "Error", tb)], finish=True,
-                                 message="Error", vm_state=states.STOPPED, task_state=None,
-                                 task_started_at=None)
+            await self.c.commit(inst.id, {"task_state": states.SHELVING_IMAGE_UPLOADING},
+                                [(event, started, host, "Error", tb)], finish=True,
+                                message="Error", vm_state=states.STOPPED, task_state=None,
+                                task_started_at=None)
             return
         offload = self.offload_time == 0
-        await self.c._commit(inst.id, {"task_state": states.SHELVING_IMAGE_UPLOADING},
-                             [(event, started, host, "Success", None)], finish=not offload,
-                             vm_state=states.SHELVED, power_state=power,
-                             task_state=states.SHELVING_OFFLOADING if offload else None,
-                             task_started_at=utcnow() if offload else None)
+        await self.c.commit(inst.id, {"task_state": states.SHELVING_IMAGE_UPLOADING},
+                            [(event, started, host, "Success", None)], finish=not offload,
+                            vm_state=states.SHELVED, power_state=power,
+                            task_state=states.SHELVING_OFFLOADING if offload else None,
+                            task_started_at=utcnow() if offload else None)
         if offload:
             await self.offload(inst.id)
 
@@ -77,14 +75,14 @@ class Shelver:
         if inst is None:
             return
         started = utcnow()
-        await self.c._destroy_on(inst.host, inst.id)
+        await self.c.destroy_on(inst.host, inst.id)
         await self.c.vifs.bind(inst.id, "")     # unbound: the host's dataplane unplugs them
         await self.c.placement.delete_allocations(inst.id)
-        await self.c._commit(inst.id, {"task_state": states.SHELVING_OFFLOADING},
-                             [("compute_shelve_offload_instance", started, inst.host,
-                               "Success", None)], finish=True,
-                             vm_state=states.SHELVED_OFFLOADED, task_state=None, host=None,
-                             power_state=states.NOSTATE, task_started_at=None)
+        await self.c.commit(inst.id, {"task_state": states.SHELVING_OFFLOADING},
+                            [("compute_shelve_offload_instance", started, inst.host,
+                              "Success", None)], finish=True,
+                            vm_state=states.SHELVED_OFFLOADED, task_state=None, host=None,
+                            power_state=states.NOSTATE, task_started_at=None)
 
     async def unshelve(self, instance_id: str) -> None:
         inst = await self._load(instance_id, states.UNSHELVING)
@@ -109,39 +107,38 @@ class Shelver:
                 try:
                     # on its new host from now (Nova's claim sets it), so the dataplane's
                     # events find it, and its ports are plugged there before it runs
-                    await self.c._set(inst.id, {"task_state": states.UNSHELVING}, host=host)
+                    await self.c.set_if(inst.id, {"task_state": states.UNSHELVING}, host=host)
                     await self.c.vifs.bind(inst.id, host)
                     power = await self.c.bus.call(host, "spawn", spec=spec, timeout=900)
                 except Exception as exc:  # noqa: BLE001 - any failure on the host (as Nova's)
-                    await self.c._destroy_on(host, inst.id)
+                    await self.c.destroy_on(host, inst.id)
                     await self.c.vifs.restore(inst.id, "")
                     await self.c.placement.delete_allocations(inst.id)
-                    await self.c._set(inst.id, {"task_state": states.UNSHELVING}, host=None)
+                    await self.c.set_if(inst.id, {"task_state": states.UNSHELVING}, host=None)
                     if isinstance(exc, (SpawnFailed, HostUnreachable, VifPlugFailed)):
                         raise
                     raise SpawnFailed(str(exc) or type(exc).__name__) from exc
         except (SpawnFailed, HostUnreachable, NoValidHost, VifPlugFailed) as exc:
             # it stays shelved (offloaded or not), the user may try again
-            await self.c._commit(inst.id, {"task_state": states.UNSHELVING},
-                                 [(event, started, host, "Error", str(exc))], finish=True,
-                                 message="Error", task_state=None, task_started_at=None)
+            await self.c.commit(inst.id, {"task_state": states.UNSHELVING},
+                                [(event, started, host, "Error", str(exc))], finish=True,
+                                message="Error", task_state=None, task_started_at=None)
             return
         # Nova deletes the shelved image before the server shows ACTIVE, so a client that
         # sees ACTIVE finds it gone (it was deleted after the commit: a race tests saw)
         await self._drop_image(inst, plan.get("image_id"))
         spec_doc = {k: v for k, v in inst.request_spec.items() if k != "shelve"}
-        await self.c._commit(inst.id, {"task_state": states.UNSHELVING},
-                             [(event, started, host, "Success", None)], finish=True,
-                             vm_state=states.ACTIVE, task_state=None, host=host,
-                             power_state=power, task_started_at=None,
-                             availability_zone=zone, request_spec=spec_doc)
+        await self.c.commit(inst.id, {"task_state": states.UNSHELVING},
+                            [(event, started, host, "Success", None)], finish=True,
+                            vm_state=states.ACTIVE, task_state=None, host=host,
+                            power_state=power, task_started_at=None,
+                            availability_zone=zone, request_spec=spec_doc)
 
     async def _drop_image(self, inst: Instance, image_id: str | None) -> None:
         """The shelved image served its purpose (Nova deletes it after unshelve too)."""
-        if not image_id or self.c.snapshotter is None:
+        if not image_id:
             return
-        images: Any = self.c.snapshotter.images
         try:
-            await images.images.delete(owner_context(inst), image_id)
+            await self.snapshotter.images.images.delete(owner_context(inst), image_id)
         except NuboError:
             pass

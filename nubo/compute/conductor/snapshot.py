@@ -8,20 +8,19 @@ A failure deletes the half-made image; a restart resumes from request_spec["snap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
+from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.models import Instance
 from nubo.core.bus import HostUnreachable
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import NotFound, NuboError
 from nubo.core.files import read_chunks
+from nubo.image.api import ImageApi
 from nubo.image.listing import ListQuery
-
-if TYPE_CHECKING:
-    from nubo.compute.conductor.manager import Conductor
 
 #: image properties a snapshot inherits from the image the server booted from
 INHERIT = ("hw_", "os_", "img_", "hypervisor_type", "architecture")
@@ -57,7 +56,7 @@ async def create_record(images: Any, ctx: RequestContext, inst: Instance, name: 
 
 
 class Snapshotter:
-    def __init__(self, conductor: Conductor, images: Any) -> None:
+    def __init__(self, conductor: InstanceSteps, images: ImageApi) -> None:
         self.c = conductor
         self.images = images
 
@@ -77,23 +76,25 @@ class Snapshotter:
         event = "compute_backup_instance" if task == states.IMAGE_BACKUP else \
             "compute_snapshot_instance"
         spec = {k: v for k, v in inst.request_spec.items() if k != "snapshot"}
-        await self.c._commit(inst.id, {"task_state": task},
-                             [(event, started, inst.host, "Error" if tb else "Success", tb)],
-                             finish=True, message="Error" if tb else None, task_state=None,
-                             task_started_at=None, request_spec=spec)
+        await self.c.commit(inst.id, {"task_state": task},
+                            [(event, started, inst.host, "Error" if tb else "Success", tb)],
+                            finish=True, message="Error" if tb else None, task_state=None,
+                            task_started_at=None, request_spec=spec)
 
     async def copy(self, inst: Instance, image_id: str | None) -> str | None:
         """Fill the queued image `image_id` with the instance's disk; None when done, else
         why not (the half-made image is then deleted)."""
+        if not image_id:
+            return "no image to copy the instance's disk into"
         ctx = owner_context(inst)
         try:
             new = await self.images.images.get(ctx, image_id)
-            if new.image.status == "queued" and await self._from_host(ctx, inst, str(image_id)):
+            if new.image.status == "queued" and await self._from_host(ctx, inst, image_id):
                 return None
             if new.image.status == "queued":
                 # the driver writes the disk when it has one of its own; the fake does not
                 # (False), and then the disk is the image the instance booted from
-                source = await self.images.images.get(ctx, inst.image_ref)
+                source = await self.images.images.get(ctx, inst.image_ref or "")
                 if not source.image.location:
                     raise NotFound(f"image {inst.image_ref} has no data to copy")
                 path = self.images.store.path(source.image.location)

@@ -16,10 +16,10 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from nubo.compute.conductor.manager import Conductor
+from nubo.compute.service.external_events import EventWaiters
+from nubo.compute.service.networking import ComputeNetworking
 
 LOG = logging.getLogger("nubo.compute.conductor.vifplug")
 VIF_PLUGGED = "network-vif-plugged"
@@ -67,9 +67,12 @@ def _retrieve(fut: asyncio.Future[Any]) -> None:
 
 
 class VifPlugging:
-    def __init__(self, conductor: Conductor, timeout: float = 300.0,
-                 is_fatal: bool = True) -> None:
-        self.c = conductor
+    def __init__(self, events: EventWaiters, networking: ComputeNetworking | None,
+                 timeout: float = 300.0, is_fatal: bool = True) -> None:
+        """`events`: where os-server-external-events arrive; `networking`: the server's
+        ports (None: no networking, nothing is bound nor waited for)."""
+        self.events = events
+        self.networking = networking
         #: Nova's vif_plugging_timeout: seconds to wait; 0 does not wait at all
         self.timeout = timeout
         #: Nova's vif_plugging_is_fatal: a missing or failed event fails the operation
@@ -77,20 +80,20 @@ class VifPlugging:
 
     @property
     def enabled(self) -> bool:
-        net = self.c.networking
-        return net is not None and bool(getattr(net, "vif_events", False)) and self.timeout > 0
+        net = self.networking
+        return net is not None and net.vif_events and self.timeout > 0
 
     def prepare(self, instance_id: str) -> None:
         """Before ports are bound: no event from an earlier plug may answer for this one."""
-        self.c.events.discard(instance_id, VIF_PLUGGED)
+        self.events.discard(instance_id, VIF_PLUGGED)
 
     async def bind(self, instance_id: str, host: str) -> list[str]:
         """A move: bind every port of the server to `host` ("" unbinds them) and wait for
         the ones that changed to be plugged there. Raises VifPlugFailed."""
-        if self.c.networking is None:
+        if self.networking is None:
             return []
         self.prepare(instance_id)
-        changed: list[str] = await self.c.networking.bind_host(instance_id, host)
+        changed = await self.networking.bind_host(instance_id, host)
         if changed and host:
             await self.wait(instance_id, host)
         return changed
@@ -109,15 +112,15 @@ class VifPlugging:
         """Wait for network-vif-plugged of each port bound to `host` that is not ACTIVE yet;
         raises VifPlugFailed on a timeout or a "failed" event when that is fatal, and
         VifPlugAbandoned as soon as `abandon()` says the operation was called off."""
-        if not self.enabled:
+        if not self.enabled or self.networking is None:
             return
-        ports = await self.c.networking.port_states(instance_id)
+        ports = await self.networking.port_states(instance_id)
         pending = sorted(pid for pid, (status, bound) in ports.items()
                          if bound == host and status != "ACTIVE")
         if not pending:
             return
         waiting = asyncio.ensure_future(asyncio.gather(
-            *(self.c.events.wait(instance_id, VIF_PLUGGED, pid, self.timeout)
+            *(self.events.wait(instance_id, VIF_PLUGGED, pid, self.timeout)
               for pid in pending), return_exceptions=True))
         waiting.add_done_callback(_retrieve)
         try:
@@ -137,7 +140,7 @@ class VifPlugging:
             f"port(s) {', '.join(failed)} failed to plug" if failed else "",
             f"no {VIF_PLUGGED} for port(s) {', '.join(missing)} within "
             f"{self.timeout:g} s" if missing else "") if part)
-        cause = await self.c.networking.plug_trouble(host)
+        cause = await self.networking.plug_trouble(host)
         if cause:
             why += f"; the host's network agent reports: {cause}"
         if self.is_fatal:

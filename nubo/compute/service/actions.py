@@ -15,6 +15,7 @@ from nubo.compute.conductor.resize import plan as resize_plan
 from nubo.compute.conductor.snapshot import create_record, owner_context
 from nubo.compute.models import Instance
 from nubo.compute.service import migration_records as records
+from nubo.compute.service.servers import ServerService
 from nubo.core.bus import HostUnreachable
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
@@ -24,17 +25,14 @@ A, S = states.ACTIVE, states.STOPPED
 
 
 class ServerActions:
-    def __init__(self, servers: Any, reclaim_interval: int = 0) -> None:
-        self.servers = servers            # ServerService
+    def __init__(self, servers: ServerService, reclaim_interval: int = 0) -> None:
+        self.servers = servers
+        self.c = servers.conductor
         self.reclaim_interval = reclaim_interval
-
-    @property
-    def c(self) -> Any:
-        return self.servers.conductor
 
     async def _simple(self, ctx: RequestContext, sid: str, action: str,
                       allowed: tuple[str, ...], task: str, plan: Any = None) -> Instance:
-        inst: Instance = await self.servers._begin(ctx, sid, action, allowed, task, plan=plan)
+        inst: Instance = await self.servers.begin_action(ctx, sid, action, allowed, task, plan=plan)
         self.c.spawn_task(inst.id, self.c.work_for(inst))
         return inst
 
@@ -54,7 +52,7 @@ class ServerActions:
         if image_ref is not None:
             current = (await self.servers.get(ctx, sid)).instance
             f = current.flavor
-            await self.servers._check_image(ctx, image_ref, _Flavor(f["ram"], f["disk"]))
+            await self.servers.check_image(ctx, image_ref, _Flavor(f["ram"], f["disk"]))
         await self._simple(ctx, sid, "rescue", (A, S, states.ERROR), states.RESCUING,
                            plan=lambda i: {"rescue": {"image_ref": image_ref}})
 
@@ -200,7 +198,7 @@ class ServerActions:
                 raise BadRequest(f"Unable to migrate instance ({current.id}) to current host "
                                  f"({host}).")
         mig = str(uuid.uuid4())
-        inst = await self.servers._begin(
+        inst = await self.servers.begin_action(
             ctx, sid, "live-migration", (A, states.PAUSED), states.MIGRATING,
             plan=lambda i: {"live": {"migration": mig, "host": host, "source": i.host}})
         await records.record(self.servers.db, mig, inst, "live-migration", "accepted",
@@ -219,7 +217,7 @@ class ServerActions:
         if source is not None and not source.down:
             raise BadRequest(f"Compute service of {current.host} is still in use.")
         mig = str(uuid.uuid4())
-        inst = await self.servers._begin(
+        inst = await self.servers.begin_action(
             ctx, sid, "evacuate", (A, S, states.ERROR), states.REBUILDING,
             plan=lambda i: {"evacuate": {"migration": mig, "host": host, "source": i.host,
                                          "old_vm_state": i.vm_state}})
@@ -251,11 +249,11 @@ class ServerActions:
                              "this state.")
         started, source = utcnow(), m.source_compute
         try:
-            await self.c.bus.call(source, "pause", instance_id=current.id)
+            await self.c.bus.call(source or "", "pause", instance_id=current.id)
             result, tb = "Success", None
         except (SpawnFailed, HostUnreachable) as exc:
             result, tb = "Error", str(exc)
-        await self.c._commit(current.id, {"task_state": states.MIGRATING}, [(
+        await self.c.commit(current.id, {"task_state": states.MIGRATING}, [(
             "compute_live_migration_force_complete", started, source, result, tb)])
 
 

@@ -20,6 +20,7 @@ from nubo.compute.models_aggregates import Aggregate, AggregateHost, AggregateMe
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.core.validation import as_int
+from nubo.placement.service import PlacementService
 
 LOG = logging.getLogger("nubo.compute.service.aggregates")
 AZ = "availability_zone"
@@ -65,7 +66,7 @@ def parse_id(raw: str) -> int:
 
 
 class AggregateService:
-    def __init__(self, db: Database, placement: Callable[[], Any],
+    def __init__(self, db: Database, placement: Callable[[], PlacementService | None],
                  changed: Callable[[], None]) -> None:
         self.db = db
         self._placement = placement   # the placement service, once the runtime exists

@@ -9,8 +9,8 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 
@@ -44,7 +44,7 @@ def not_found(raw: str) -> NotFound:
 
 class HypervisorService:
     def __init__(self, db: Database, services: ServiceRegistry, host_ip: str,
-                 local_hosts: Any) -> None:
+                 local_hosts: Callable[[], set[str]]) -> None:
         self.db = db
         self.services = services
         self.host_ip = host_ip

@@ -26,10 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
+from nubo.compute.conductor.manager import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
 from nubo.compute.service.networking import OWNER_PREFIX, check_external_attach, is_nic_of, nics_of
+from nubo.compute.service.servers import ServerService
+from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
-from nubo.core.db import utcnow
+from nubo.core.db import Database, utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
 from nubo.network import models as nm
 from nubo.network.service import ports as nports
@@ -67,15 +70,15 @@ def attach_failed(instance_id: str) -> NuboError:
 
 
 class InterfaceService:
-    def __init__(self, servers: Any, conductor: Any, bus: Any,
+    def __init__(self, servers: ServerService, conductor: Conductor, bus: Bus,
                  vif_plugging_timeout: float = 300.0) -> None:
-        self.servers = servers          # ServerService
-        self.c = conductor              # Conductor
+        self.servers = servers
+        self.c = conductor
         self.bus = bus
         self.vif_plugging_timeout = vif_plugging_timeout
 
     @property
-    def db(self) -> Any:
+    def db(self) -> Database:
         return self.servers.db
 
     # ------------------------------------------------------------------ reading
@@ -195,7 +198,7 @@ class InterfaceService:
             "network_id": net.id, "device_id": inst.id, "device_owner": owner,
             "binding:host_id": inst.host, "project_id": inst.project_id}
         if net.port_security_enabled:
-            body["security_groups"] = await self.servers.networking._group_ids(
+            body["security_groups"] = await self.servers.networking.group_ids(
                 s, _owner_ctx(inst, ctx), inst.security_groups or [])
         if fixed_ip:
             body["fixed_ips"] = [{"ip_address": fixed_ip}]
@@ -268,7 +271,7 @@ class InterfaceService:
                      port_id: str | None = None) -> Instance:
         """Nova's checks (lock, state) and the action record, in one transaction."""
         async with self.db.write() as s:
-            inst: Instance = await self.servers._load(s, ctx, sid)
+            inst: Instance = await self.servers.load_in(s, ctx, sid)
             if inst.locked and not ctx.is_admin:
                 raise Conflict(f"Instance {inst.id} is locked")
             if inst.vm_state not in ALLOWED or inst.task_state is not None:

@@ -173,7 +173,7 @@ class ComputeNetworking:
         async with self.db.write() as s:
             have = {p.network_id: p for p in (await s.execute(select(nm.Port).where(
                 nics_of(instance_id)))).scalars()}
-            groups = await self._group_ids(s, ctx, security_groups)
+            groups = await self.group_ids(s, ctx, security_groups)
             ids = []
             for req in requested:
                 if req.get("port_id"):
@@ -281,8 +281,10 @@ class ComputeNetworking:
             raise BadRequest(f"Security group {name} is not found for project "
                              f"{ctx.project_id}")
 
-    async def _group_ids(self, s: AsyncSession, ctx: RequestContext,
-                         names: Sequence[str]) -> list[str]:
+    async def group_ids(self, s: AsyncSession, ctx: RequestContext,
+                        names: Sequence[str]) -> list[str]:
+        """The ids of the caller's security groups by name or id (none: its default group,
+        made if missing), read in the caller's transaction `s`."""
         from nubo.network.models_secgroups import SecurityGroup
         from nubo.network.service import secgroups
         out = []

@@ -5,12 +5,12 @@ tables (nova/api/openstack/compute/floating_ips.py FloatingIPActionController)."
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.service.networking import is_nic_of, nics_of
+from nubo.compute.service.servers import ServerService
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
@@ -21,14 +21,14 @@ from nubo.network.service import ports as nports
 
 
 class ServerFloatingIps:
-    def __init__(self, db: Database, servers: Any) -> None:
+    def __init__(self, db: Database, servers: ServerService) -> None:
         self.db = db
-        self.servers = servers          # ServerService
+        self.servers = servers
 
     async def add(self, ctx: RequestContext, sid: str, address: str,
                   fixed_address: str | None) -> None:
         async with self.db.write() as s:
-            inst = await self.servers._load(s, ctx, sid)
+            inst = await self.servers.load_in(s, ctx, sid)
             ports = list((await s.execute(select(nm.Port).where(
                 nics_of(inst.id)).order_by(nm.Port.created_at, nm.Port.id)))
                 .scalars())
@@ -68,7 +68,7 @@ class ServerFloatingIps:
             fip = await _by_address(s, ctx, address)
             if fip is None:
                 raise NotFound(f"Floating IP not found for address {address}.")
-            inst = await self.servers._load(s, ctx, sid)
+            inst = await self.servers.load_in(s, ctx, sid)
             port = await s.get(nm.Port, fip.fixed_port_id) if fip.fixed_port_id else None
             if not is_nic_of(port, inst):
                 raise Conflict(f"Floating IP {address} is not associated with instance "

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.models import Instance
 from nubo.compute.service.networking import nics_of, nics_of_any
+from nubo.compute.service.server_view import ServerLookup
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, NotFound
@@ -30,13 +31,13 @@ CANNOT_APPLY = ("Network requires port_security_enabled and subnet associated in
 
 
 class ServerSecurityGroups:
-    def __init__(self, db: Database, servers: Any) -> None:
+    def __init__(self, db: Database, servers: ServerLookup) -> None:
         self.db = db
-        self.servers = servers          # ServerService
+        self.servers = servers
 
     async def add(self, ctx: RequestContext, sid: str, name: str) -> None:
         async with self.db.write() as s:
-            inst = await self.servers._load(s, ctx, sid)
+            inst = await self.servers.load_in(s, ctx, sid)
             group = await _find(s, ctx, name)
             ports = await _ports(s, inst)
             ips = await nports.ips_of(s, [p.id for p in ports])
@@ -54,7 +55,7 @@ class ServerSecurityGroups:
 
     async def remove(self, ctx: RequestContext, sid: str, name: str) -> None:
         async with self.db.write() as s:
-            inst = await self.servers._load(s, ctx, sid)
+            inst = await self.servers.load_in(s, ctx, sid)
             group = await _find(s, ctx, name)
             ports = await _ports(s, inst)
             have = await nports.groups_of(s, [p.id for p in ports])

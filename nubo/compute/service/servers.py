@@ -13,10 +13,9 @@ import ipaddress
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,45 +27,60 @@ from nubo.compute.conductor.resize import plan as resize_plan
 from nubo.compute.conductor.snapshot import create_record as create_snapshot_record
 from nubo.compute.conductor.snapshot import owner_context
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
+from nubo.compute.service.flavors import FlavorService
+from nubo.compute.service.groups import GroupService
+from nubo.compute.service.keypairs import KeypairService
 from nubo.compute.service.networking import ComputeNetworking
-from nubo.compute.service.quotas import Limits
+from nubo.compute.service.quotas import Limits, QuotaService
 from nubo.compute.service.server_secgroups import bindings, names_by_server
+from nubo.compute.service.server_view import ServerView
+from nubo.compute.service.servers_query import filter_by_ip, more_filters
 from nubo.compute.service.tags import filter_by_tags, tag_map
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, Meta, utcnow
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
-
-
-@dataclass
-class ServerView:
-    instance: Instance
-    metadata: dict[str, str]
-    #: the server's tags (2.26) and its host's status (2.16, admins), where filled in
-    #: (None: not read here; the view falls back to the tags given at create)
-    tags: list[str] | None = None
-    host_status: str | None = None
-    #: Nova's `addresses`: {network name: [{version, addr, OS-EXT-IPS:type, ...}]}
-    addresses: dict[str, Any] | None = None
-    #: the names of its ports' security groups (None: no ports; the view then shows the
-    #: names kept on the instance)
-    security_groups: list[str] | None = None
+from nubo.image.api import ImageApi
 
 
 def _bad_image(image_ref: str) -> BadRequest:
     return BadRequest(f"Image {image_ref} could not be found.")
 
 
+class ComputeCatalog(Protocol):
+    """What servers need of the rest of compute (the API's ComputeApi has them): flavors,
+    keypairs, quotas and server groups."""
+
+    flavors: FlavorService
+    keypairs: KeypairService
+    quotas: QuotaService
+    groups: GroupService
+
+
+async def image_props(images: ImageApi, image_ref: str) -> dict[str, Any] | None:
+    """An image's id and properties, for the scheduler and the driver (admin view); None
+    when there is no such image."""
+    ctx = RequestContext(request_id="req-conductor", roles=("admin",))
+    try:
+        view = await images.images.get(ctx, image_ref)
+    except NotFound:
+        return None
+    return _image_doc(view)
+
+
 class ServerService:
-    def __init__(self, db: Database, conductor: Conductor, compute: Any, images: Any) -> None:
+    def __init__(self, db: Database, conductor: Conductor, compute: ComputeCatalog,
+                 images: ImageApi, networking: ComputeNetworking) -> None:
         self.db = db
         self.conductor = conductor
-        self.compute = compute          # ComputeApi: flavors, keypairs, quotas
-        self.images = images            # ImageApi
-        self.networking = ComputeNetworking(db)
+        self.compute = compute
+        self.images = images
+        self.networking = networking
 
     # ------------------------------------------------------------------ lookups
 
-    async def _load(self, s: Any, ctx: RequestContext, server_id: str) -> Instance:
+    async def load_in(self, s: AsyncSession, ctx: RequestContext, server_id: str) -> Instance:
+        """The server's row read in the caller's transaction `s`, if the caller may see it
+        (its project's, or any for an admin); NotFound otherwise, and when deleted."""
         inst = await s.get(Instance, server_id) if _is_uuid(server_id) else None
         if inst is None or inst.deleted or (not ctx.is_admin
                                             and inst.project_id != ctx.project_id):
@@ -75,7 +89,7 @@ class ServerService:
 
     async def get(self, ctx: RequestContext, server_id: str) -> ServerView:
         async with self.db.read() as s:     # one transaction: clients poll this
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             meta = await _metadata_map(s, [inst.id])
             tags = (await tag_map(s, [inst]))[inst.id]
             with_ports: set[str] = set()
@@ -88,12 +102,7 @@ class ServerService:
 
     async def image_props(self, image_ref: str) -> dict[str, Any] | None:
         """An image's id and properties, for the scheduler and the driver (admin view)."""
-        ctx = RequestContext(request_id="req-conductor", roles=("admin",))
-        try:
-            view = await self.images.images.get(ctx, image_ref)
-        except NotFound:
-            return None
-        return _image_doc(view)
+        return await image_props(self.images, image_ref)
 
     # ------------------------------------------------------------------ create
 
@@ -103,7 +112,7 @@ class ServerService:
         image_ref = srv.get("imageRef") or _bdm_image(srv.get("block_device_mapping_v2"))
         if not image_ref:
             raise BadRequest("Missing imageRef attribute")
-        image = await self._check_image(ctx, image_ref, flavor)
+        image = await self.check_image(ctx, image_ref, flavor)
         key_data = None
         if srv.get("key_name"):
             key_data = (await self.compute.keypairs.get_for(ctx, srv["key_name"])).public_key
@@ -203,7 +212,7 @@ class ServerService:
         over the limit; the one that finds usage over it removes its rows and says so.
         Usage is counted again, against the limits the first check read."""
         try:
-            await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
+            await self.compute.quotas.check(ctx, ctx.project_id or "", ctx.user_id, {
                 "instances": 0, "cores": 0, "ram": 0}, limits)
         except NuboError:
             async with self.db.write() as s:
@@ -217,8 +226,10 @@ class ServerService:
                         await s.delete(inst)
             raise
 
-    async def _check_image(self, ctx: RequestContext, image_ref: str, flavor: Any
-                           ) -> dict[str, Any]:
+    async def check_image(self, ctx: RequestContext, image_ref: str, flavor: Any
+                          ) -> dict[str, Any]:
+        """The image a server boots (or is rescued) from, as the scheduler sees it:
+        BadRequest when it is not there, not active or too big for the flavor."""
         if not _is_uuid(image_ref):
             raise _bad_image(image_ref)
         try:
@@ -259,7 +270,7 @@ class ServerService:
         limits: Limits | None = None
         for count in (hi, lo) if hi != lo else (hi,):
             try:
-                limits = await self.compute.quotas.check(ctx, ctx.project_id, ctx.user_id, {
+                limits = await self.compute.quotas.check(ctx, ctx.project_id or "", ctx.user_id, {
                     "instances": count, "cores": count * flavor.vcpus,
                     "ram": count * flavor.memory_mb}, limits)
                 return count, limits
@@ -318,7 +329,7 @@ class ServerService:
             rows = list((await s.execute(stmt)).scalars())
             rows = _python_filters(rows, q)
             rows = await filter_by_tags(s, rows, q)
-            rows = await _filter_by_ip(s, rows, q)
+            rows = await filter_by_ip(s, rows, q)
             rows = _page(rows, q)
             meta = await _metadata_map(s, [r.id for r in rows])
             tags = await tag_map(s, rows)
@@ -332,7 +343,7 @@ class ServerService:
     async def update(self, ctx: RequestContext, server_id: str, data: dict[str, Any]
                      ) -> ServerView:
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             if "name" in data:
                 inst.name = data["name"]
             if "accessIPv4" in data:
@@ -344,14 +355,14 @@ class ServerService:
             meta = await _metadata_map(s, [inst.id])
         return ServerView(inst, meta.get(inst.id, {}))
 
-    async def _begin(self, ctx: RequestContext, server_id: str, action: str,
-                     allowed_vm: tuple[str, ...], task: str | None,
-                     allowed_task: tuple[str | None, ...] = (None,),
-                     plan: Any = None) -> Instance:
+    async def begin_action(self, ctx: RequestContext, server_id: str, action: str,
+                           allowed_vm: tuple[str, ...], task: str | None,
+                           allowed_task: tuple[str | None, ...] = (None,),
+                           plan: Any = None) -> Instance:
         """Start an action: check the state, set the task, log the action; `plan(inst)`
         returns request_spec entries to store in the same transaction."""
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
                 raise Conflict(f"Instance {inst.id} is locked")
             if inst.vm_state not in allowed_vm or inst.task_state not in allowed_task:
@@ -371,7 +382,7 @@ class ServerService:
 
     async def delete(self, ctx: RequestContext, server_id: str) -> None:
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
                 raise Conflict(f"Instance {inst.id} is locked")
             if inst.task_state != states.DELETING:
@@ -388,21 +399,21 @@ class ServerService:
         self.conductor.spawn_task(inst.id, self.conductor.delete)
 
     async def start(self, ctx: RequestContext, server_id: str) -> None:
-        await self._begin(ctx, server_id, "start", (states.STOPPED,), states.POWERING_ON)
+        await self.begin_action(ctx, server_id, "start", (states.STOPPED,), states.POWERING_ON)
         self.conductor.spawn_task(server_id, self.conductor.power)
 
     async def stop(self, ctx: RequestContext, server_id: str) -> None:
-        await self._begin(ctx, server_id, "stop", (states.ACTIVE, states.ERROR),
-                          states.POWERING_OFF)
+        await self.begin_action(ctx, server_id, "stop", (states.ACTIVE, states.ERROR),
+                                states.POWERING_OFF)
         self.conductor.spawn_task(server_id, self.conductor.power)
 
     async def reboot(self, ctx: RequestContext, server_id: str, hard: bool) -> None:
         if hard:
-            await self._begin(ctx, server_id, "reboot", (states.ACTIVE, states.STOPPED,
-                                                         states.ERROR),
-                              states.REBOOTING_HARD, (None, states.REBOOTING))
+            await self.begin_action(ctx, server_id, "reboot", (states.ACTIVE, states.STOPPED,
+                                                               states.ERROR),
+                                    states.REBOOTING_HARD, (None, states.REBOOTING))
         else:
-            await self._begin(ctx, server_id, "reboot", (states.ACTIVE,), states.REBOOTING)
+            await self.begin_action(ctx, server_id, "reboot", (states.ACTIVE,), states.REBOOTING)
         self.conductor.spawn_task(server_id, self.conductor.power)
 
     async def resize(self, ctx: RequestContext, server_id: str, flavor_ref: str) -> None:
@@ -414,7 +425,7 @@ class ServerService:
         if flavor.root_gb < old["disk"]:
             raise BadRequest("Resizing to a smaller disk flavor is not allowed.")
         if current.image_ref:
-            await self._check_image(ctx, current.image_ref, flavor)
+            await self.check_image(ctx, current.image_ref, flavor)
         grow = {"cores": max(flavor.vcpus - old["vcpus"], 0),
                 "ram": max(flavor.memory_mb - old["ram"], 0)}
         if any(grow.values()):
@@ -423,8 +434,8 @@ class ServerService:
                "ram": flavor.memory_mb, "disk": flavor.root_gb,
                "ephemeral": flavor.ephemeral_gb, "swap": flavor.swap,
                "extra_specs": dict(flavor.extra_specs)}
-        await self._begin(ctx, server_id, "resize", (states.ACTIVE, states.STOPPED),
-                          states.RESIZE_PREP, plan=lambda i: {"resize": resize_plan(i, new)})
+        await self.begin_action(ctx, server_id, "resize", (states.ACTIVE, states.STOPPED),
+                                states.RESIZE_PREP, plan=lambda i: {"resize": resize_plan(i, new)})
         self.conductor.spawn_task(server_id, self.conductor.resizer.resize)
 
     async def create_image(self, ctx: RequestContext, server_id: str, name: str,
@@ -439,10 +450,10 @@ class ServerService:
             raise Conflict(f"Cannot 'createImage' instance {current.id} while it is in {what}")
         image_id = await create_snapshot_record(self.images, ctx, current, name, metadata)
         try:
-            await self._begin(ctx, server_id, "createImage",
-                              (states.ACTIVE, states.STOPPED, states.PAUSED,
-                               states.SUSPENDED), states.IMAGE_SNAPSHOT,
-                              plan=lambda i: {"snapshot": {"image_id": image_id}})
+            await self.begin_action(ctx, server_id, "createImage",
+                                    (states.ACTIVE, states.STOPPED, states.PAUSED,
+                                     states.SUSPENDED), states.IMAGE_SNAPSHOT,
+                                    plan=lambda i: {"snapshot": {"image_id": image_id}})
         except NuboError:
             await self.images.images.delete(owner_context(current), image_id)
             raise
@@ -455,7 +466,7 @@ class ServerService:
         current = (await self.get(ctx, server_id)).instance
         f = current.flavor
         flavor = SimpleNamespace(memory_mb=f["ram"], root_gb=f["disk"])
-        image = await self._check_image(ctx, arg["imageRef"], flavor)
+        image = await self.check_image(ctx, arg["imageRef"], flavor)
         await self._check_metadata_quota(ctx, len(arg.get("metadata") or {}))
 
         _check_user_data(arg.get("user_data"))
@@ -472,9 +483,9 @@ class ServerService:
                 inst.access_ipv6 = _ipv6(arg["accessIPv6"])
             _set_later_fields(inst, arg, key_data)
             return {"rebuild": {"image_ref": image["id"], "old_vm_state": inst.vm_state}}
-        await self._begin(ctx, server_id, "rebuild", (states.ACTIVE, states.STOPPED,
-                                                      states.ERROR),
-                          states.REBUILDING, plan=plan)
+        await self.begin_action(ctx, server_id, "rebuild", (states.ACTIVE, states.STOPPED,
+                                                            states.ERROR),
+                                states.REBUILDING, plan=plan)
         if "metadata" in arg:
             await self.set_metadata(ctx, server_id, arg["metadata"], replace=True)
         self.conductor.spawn_task(server_id, self.conductor.rebuild)
@@ -482,7 +493,7 @@ class ServerService:
 
     async def reset_state(self, ctx: RequestContext, server_id: str, state: str) -> None:
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             inst.vm_state = states.ACTIVE if state == "active" else states.ERROR
             inst.task_state, inst.task_started_at = None, None
             inst.updated_at = utcnow()
@@ -492,19 +503,19 @@ class ServerService:
                                  finish_time=utcnow(), updated_at=utcnow()))
 
     async def confirm_resize(self, ctx: RequestContext, server_id: str) -> None:
-        await self._begin(ctx, server_id, "confirmResize", (states.RESIZED,),
-                          states.RESIZE_CONFIRMING)
+        await self.begin_action(ctx, server_id, "confirmResize", (states.RESIZED,),
+                                states.RESIZE_CONFIRMING)
         self.conductor.spawn_task(server_id, self.conductor.resizer.confirm)
 
     async def revert_resize(self, ctx: RequestContext, server_id: str) -> None:
-        await self._begin(ctx, server_id, "revertResize", (states.RESIZED,),
-                          states.RESIZE_REVERTING)
+        await self.begin_action(ctx, server_id, "revertResize", (states.RESIZED,),
+                                states.RESIZE_REVERTING)
         self.conductor.spawn_task(server_id, self.conductor.resizer.revert)
 
     async def lock(self, ctx: RequestContext, server_id: str, locked: bool,
                    reason: str | None = None) -> None:
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             inst.locked, inst.locked_reason = locked, reason if locked else None
             inst.updated_at = utcnow()
             s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
@@ -531,7 +542,7 @@ class ServerService:
                            replace: bool) -> dict[str, str]:
         limit = await self._metadata_limit(ctx) if items else MAX_METADATA
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
                 raise Conflict(f"Instance {inst.id} is locked")
             current = (await _metadata_map(s, [inst.id])).get(inst.id, {})
@@ -548,7 +559,7 @@ class ServerService:
 
     async def delete_metadata(self, ctx: RequestContext, server_id: str, key: str) -> None:
         async with self.db.write() as s:
-            inst = await self._load(s, ctx, server_id)
+            inst = await self.load_in(s, ctx, server_id)
             row = await s.get(InstanceMetadata, (inst.id, key))
             if row is None:
                 raise NotFound("Metadata item was not found")
@@ -699,14 +710,7 @@ def _python_filters(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
     if q.get("flavor"):
         want = q["flavor"].rsplit("/", 1)[-1]
         rows = [r for r in rows if str(r.flavor.get("id")) == want]
-    from nubo.compute.service.servers_query import more_filters
     return more_filters(rows, q)
-
-
-async def _filter_by_ip(s: AsyncSession, rows: list[Instance], q: dict[str, Any]
-                        ) -> list[Instance]:
-    from nubo.compute.service.servers_query import filter_by_ip
-    return await filter_by_ip(s, rows, q)
 
 
 def _page(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
 from nubo.compute.service.networking import nics_of_any
-from nubo.compute.service.servers import ServerView
+from nubo.compute.service.server_view import ServerView
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest
 from nubo.core.microversion import APIVersion

@@ -6,7 +6,7 @@ disabling it is what the scheduler's ComputeFilter reads."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,7 +42,7 @@ def controller_host() -> str:
 
 
 class ServiceRegistry:
-    def __init__(self, db: Database, host_zones: Callable[[], Any],
+    def __init__(self, db: Database, host_zones: Callable[[], Awaitable[dict[str, str]]],
                  changed: Callable[[], None]) -> None:
         self.db = db
         self.controller = controller_host()

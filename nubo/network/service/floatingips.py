@@ -20,6 +20,7 @@ from nubo.core.db import utcnow
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.models_l3 import FloatingIP, Router, RouterPort
+from nubo.network.models_pf import PortForwarding
 from nubo.network.service import attrs, ports, quotas
 from nubo.network.service.routers import GATEWAY, INTERFACE
 
@@ -100,6 +101,13 @@ async def router_for(session: AsyncSession, port: m.Port, subnet_id: str,
         external_network_id=external_network_id, subnet_id=subnet_id, port_id=port.id)
 
 
+async def count_port_forwardings(s: AsyncSession, fip_id: str) -> int:
+    """How many port forwardings the floating IP has (one with any cannot be associated
+    with a port, nor moved to another router)."""
+    return int((await s.execute(select(func.count()).select_from(PortForwarding).where(
+        PortForwarding.floatingip_id == fip_id))).scalar_one())
+
+
 async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP,
                      port_id: str | None, fixed_ip: str | None) -> None:
     if fixed_ip and not port_id:
@@ -108,8 +116,7 @@ async def _associate(session: AsyncSession, ctx: RequestContext, fip: FloatingIP
         fip.fixed_port_id = fip.fixed_ip_address = fip.router_id = None
         fip.status = "DOWN"
         return
-    from nubo.network.service.port_forwardings import count_for_fip
-    if await count_for_fip(session, fip.id):
+    if await count_port_forwardings(session, fip.id):
         raise errors.FipInUseByPortForwarding(id=fip.id)
     port, ip, subnet_id = await _internal(session, ctx, fip.project_id, port_id, fixed_ip)
     taken = (await session.execute(select(FloatingIP.id).where(

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
@@ -100,11 +100,6 @@ async def of_fips(s: AsyncSession, fip_ids: list[str]) -> dict[str, list[PortFor
     return out
 
 
-async def count_for_fip(s: AsyncSession, fip_id: str) -> int:
-    return int((await s.execute(select(func.count()).select_from(PortForwarding).where(
-        PortForwarding.floatingip_id == fip_id))).scalar_one())
-
-
 async def get_pf(s: AsyncSession, fip: FloatingIP, pf_id: str) -> PortForwarding:
     pf = await s.get(PortForwarding, pf_id)
     if pf is None or pf.floatingip_id != fip.id:
@@ -142,7 +137,8 @@ async def _target(s: AsyncSession, ctx: RequestContext, fip: FloatingIP,
         raise pf_bad(f"External network {fip.floating_network_id} is not reachable from "
                      f"subnet {subnet}. Cannot set Port forwarding for port {port.id} with "
                      f"Floating IP {fip.id}") from None
-    if fip.router_id and fip.router_id != router and await count_for_fip(s, fip.id):
+    if (fip.router_id and fip.router_id != router
+            and await floatingips.count_port_forwardings(s, fip.id)):
         raise pf_bad(f"The router {router} of the internal port does not match the router "
                      f"{fip.router_id} of floating IP {fip.id}'s other port forwardings")
     return router
@@ -209,7 +205,7 @@ async def update(s: AsyncSession, ctx: RequestContext, fip: FloatingIP, pf: Port
 async def delete(s: AsyncSession, fip: FloatingIP, pf: PortForwarding) -> None:
     await s.delete(pf)
     await s.flush()
-    if not fip.fixed_port_id and not await count_for_fip(s, fip.id):
+    if not fip.fixed_port_id and not await floatingips.count_port_forwardings(s, fip.id):
         fip.router_id = None        # as Neutron: the last forwarding takes the router along
 
 

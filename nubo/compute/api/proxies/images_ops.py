@@ -15,9 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from nubo.compute.api.validation import query_int
+from nubo.compute.service.quotas import QuotaService
 from nubo.core.context import RequestContext
 from nubo.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
 from nubo.image import models as m
+from nubo.image.api import ImageApi
 from nubo.image.listing import ListQuery
 from nubo.image.service import CORE, ImageView
 
@@ -84,9 +86,9 @@ def list_query(query: Any) -> ProxyQuery:
 class ImagesProxy:
     """What the handlers ask of the image service; Nova's errors, never Glance's."""
 
-    def __init__(self, images: Any, quotas: Any) -> None:
-        self.images = images            # nubo.image.api.ImageApi
-        self.quotas = quotas            # nubo.compute.service.quotas.QuotaService
+    def __init__(self, images: ImageApi, quotas: QuotaService) -> None:
+        self.images = images
+        self.quotas = quotas
 
     async def list(self, ctx: RequestContext, query: Any) -> list[ImageView]:
         q = list_query(query)

@@ -11,7 +11,7 @@ from typing import Any
 from nubo.compute import states
 from nubo.compute.api.versions import MIN
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
-from nubo.compute.service.servers import ServerView
+from nubo.compute.service.server_view import ServerView
 from nubo.core.context import RequestContext
 from nubo.core.microversion import APIVersion
 

@@ -74,7 +74,7 @@ class LibvirtDriver:
         self.cache_mode = "none"
         self.on_event: EventHandler | None = None
         self.vhost_net = False  # /dev/vhost-net exists (and KVM runs): virtio in the kernel
-        self.nics = InterfaceEditor(self)
+        self.nics = InterfaceEditor(host, self.disks, self.nic_config, self._libvirt)
         self._locks: dict[str, asyncio.Lock] = {}
         self._event_tasks: set[asyncio.Task[None]] = set()
 

@@ -13,17 +13,20 @@ from __future__ import annotations
 import asyncio
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nubo.compute.agent.virt.base import SpawnFailed, VifSpec
 from nubo.compute.agent.virt.libvirt.config import NicConfig
+from nubo.compute.agent.virt.libvirt.disks import InstanceDisks
 from nubo.compute.agent.virt.libvirt.xml import interface_xml
 from nubo.network.agent.dataplane.linux.names import tap_name
 
-if TYPE_CHECKING:
-    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
+# a libvirt call off the loop whose error becomes a SpawnFailed saying what failed:
+# call("attaching the interface", dom.attachDeviceFlags, xml, flags)
+LibvirtCall = Callable[..., Awaitable[Any]]
+NicConfigOf = Callable[[VifSpec, str], NicConfig]
 
 SYS_NET = Path("/sys/class/net")
 #: how long a guest gets to release a hot-unplugged NIC (Nova's device_detach_timeout)
@@ -65,10 +68,16 @@ def _model(els: list[ET.Element]) -> str:
 
 
 class InterfaceEditor:
-    """attach/detach on one driver's domains; callers hold the instance's lock."""
+    """attach/detach on one driver's domains; callers hold the instance's lock.
 
-    def __init__(self, driver: LibvirtDriver) -> None:
-        self.d = driver
+    Built by the driver with what it needs of it: the host name (for messages), the
+    instance directories, how a port's NIC looks (`nic_config`) and how a libvirt call is
+    made (`call`)."""
+
+    def __init__(self, host: str, disks: InstanceDisks, nic_config: NicConfigOf,
+                 call: LibvirtCall) -> None:
+        self.host, self.disks = host, disks
+        self._nic_config, self._call = nic_config, call
 
     async def _xmls(self, dom: Any) -> tuple[bool, str, str]:
         import libvirt
@@ -91,12 +100,12 @@ class InterfaceEditor:
             flags |= libvirt.VIR_DOMAIN_AFFECT_CONFIG
         if not flags:
             return
-        nic = self.d.nic_config(vif, _model(interfaces(config)))
+        nic = self._nic_config(vif, _model(interfaces(config)))
         missing = tap_missing([nic])
         if missing:
             raise SpawnFailed(f"the network dataplane has not plugged port {vif.port_id} on "
-                              f"{self.d.host}: no {missing}")
-        await self.d._libvirt("attaching the interface", dom.attachDeviceFlags,
+                              f"{self.host}: no {missing}")
+        await self._call("attaching the interface", dom.attachDeviceFlags,
                               interface_xml(nic), flags)
         await self._save(dom)
 
@@ -108,7 +117,7 @@ class InterfaceEditor:
         active, live, config = await self._xmls(dom)
         in_config = [e for e in interfaces(config) if _dev(e) == dev]
         if in_config:
-            await self.d._libvirt("detaching the interface", dom.detachDeviceFlags,
+            await self._call("detaching the interface", dom.detachDeviceFlags,
                                   ET.tostring(in_config[0], encoding="unicode"),
                                   libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         in_live = [e for e in interfaces(live) if _dev(e) == dev] if active else []
@@ -121,7 +130,7 @@ class InterfaceEditor:
         import libvirt
         deadline = time.monotonic() + DETACH_TIMEOUT
         asked_again = False
-        await self.d._libvirt("detaching the interface", dom.detachDeviceFlags, xml,
+        await self._call("detaching the interface", dom.detachDeviceFlags, xml,
                               libvirt.VIR_DOMAIN_AFFECT_LIVE)
         while time.monotonic() < deadline:
             await asyncio.sleep(0.25)
@@ -142,7 +151,7 @@ class InterfaceEditor:
         """Keep DATA_DIR/instances/<id>/domain.xml (what unrescue and a failed resize
         define again) in step with libvirt's definition."""
         import libvirt
-        d = self.d.disks.dir(await asyncio.to_thread(dom.UUIDString))
+        d = self.disks.dir(await asyncio.to_thread(dom.UUIDString))
         if (d / "rescue.xml").exists():     # the definition is the rescue one meanwhile
             return
         xml = await asyncio.to_thread(dom.XMLDesc, libvirt.VIR_DOMAIN_XML_INACTIVE)

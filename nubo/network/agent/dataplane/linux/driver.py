@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from nubo.network.agent.dataplane.base import (
 )
 from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import LinkApplier, netns_exists, run
+from nubo.network.agent.dataplane.linux.config import LinuxConfig
 from nubo.network.agent.dataplane.linux.nft_delta import Ruleset, ruleset_delta, ruleset_of
 from nubo.network.agent.dataplane.linux.procs import (
     Dnsmasq,
@@ -33,6 +33,7 @@ from nubo.network.agent.dataplane.linux.procs import (
     apply_nft,
     delete_nft_table,
 )
+from nubo.network.agent.dataplane.linux.reconcile import reconcile
 from nubo.network.agent.dataplane.linux.render_dhcp import render_dhcp
 from nubo.network.agent.dataplane.linux.render_links import (
     Bridge,
@@ -51,22 +52,6 @@ from nubo.network.agent.dataplane.linux.rundir import dhcp_root
 
 T = TypeVar("T")
 LOG = logging.getLogger("nubo.network.agent.dataplane")
-
-
-@dataclass
-class LinuxConfig:
-    data_dir: Path
-    host_netns: str | None = None           # a namespace standing in for the host (tests)
-    physical_interfaces: dict[str, str] = field(default_factory=dict)
-    bridge_mappings: dict[str, str] = field(default_factory=lambda: {"public": "br-ex"})
-    vtep_ip: str | None = None
-    vtep_dev: str | None = None
-    nft_table: str = "nubo"
-    metadata_url: str = "http://127.0.0.1:8775"
-    metadata_port: int = 80
-    #: where dnsmasq's files go; None: under data_dir when others can reach it, else in
-    #: the data dir's runtime dir under /run (see rundir.py)
-    dhcp_dir: Path | None = None
 
 
 class LinuxDataplane:
@@ -94,7 +79,8 @@ class LinuxDataplane:
         self._bridge_nf = False
         self._dhcp_links.clear()
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+    async def off_loop(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` in a worker thread, one host change at a time."""
         async with self._lock:
             return await asyncio.to_thread(fn, *args)
 
@@ -116,14 +102,14 @@ class LinuxDataplane:
 
     async def ensure_network(self, net: NetworkSpec) -> None:
         ops = render_network(net, self.topology())
-        await self._run(self.links.apply, ops)
+        await self.off_loop(self.links.apply, ops)
         self.networks[net.id] = net
 
     async def delete_network(self, network_id: str) -> None:
         net = self.networks.pop(network_id, None)
         self._dhcp_links.pop(network_id, None)
         ns = names.dhcp_ns(network_id)
-        await self._run(self._stop_dhcp, network_id)
+        await self.off_loop(self._stop_dhcp, network_id)
         ops: list = [DeleteNetns(ns)]
         topo = self.topology()
         dev = uplink(net, topo) if net else None
@@ -131,19 +117,19 @@ class LinuxDataplane:
             ops.append(DeleteLink(dev))
         if not net or network_bridge(net, topo) == names.bridge_name(network_id):
             ops.append(DeleteLink(names.bridge_name(network_id)))
-        await self._run(self.links.apply, ops)
+        await self.off_loop(self.links.apply, ops)
         self.namespaces.discard(ns)
 
     async def plug_port(self, port: PortSpec) -> str:
         net = self.networks.get(port.network_id)
         ops = render_port(port, self.bridge_of(port.network_id), net.mtu if net else None)
-        await self._run(self.links.apply, ops)
+        await self.off_loop(self.links.apply, ops)
         self.ports[port.id] = port
         return names.tap_name(port.id)
 
     async def unplug_port(self, port_id: str) -> None:
         self.ports.pop(port_id, None)
-        await self._run(self.links.apply, [DeleteLink(names.tap_name(port_id))])
+        await self.off_loop(self.links.apply, [DeleteLink(names.tap_name(port_id))])
 
     async def apply_security_groups(self, ports: Sequence[PortSpec],
                                     groups: Sequence[SecurityGroupSpec]) -> None:
@@ -153,7 +139,7 @@ class LinuxDataplane:
             dev = uplink(net, topo)
             if dev:
                 uplinks[dev] = net.id
-        await self._run(self._apply_filter, ports, groups, uplinks)
+        await self.off_loop(self._apply_filter, ports, groups, uplinks)
 
     def _apply_filter(self, ports: Sequence[PortSpec], groups: Sequence[SecurityGroupSpec],
                       uplinks: dict[str, str]) -> None:
@@ -204,7 +190,7 @@ class LinuxDataplane:
     async def ensure_dhcp(self, net: NetworkSpec, ports: Sequence[PortSpec]) -> None:
         if not any(s.enable_dhcp and s.ip_version == 4 for s in net.subnets):
             self._dhcp_links.pop(net.id, None)
-            await self._run(self._stop_dhcp, net.id)
+            await self.off_loop(self._stop_dhcp, net.id)
             return
         ns = names.dhcp_ns(net.id)
         cfg = render_dhcp(net, ports, self._dhcp_dir(net.id))
@@ -212,15 +198,15 @@ class LinuxDataplane:
         self.namespaces.add(ns)
         if self._dhcp_links.get(net.id) != ops:     # opening the namespace costs ~15 ms
             self._dhcp_links.pop(net.id, None)
-            await self._run(self.links.apply, ops)
+            await self.off_loop(self.links.apply, ops)
             self._dhcp_links[net.id] = ops
         dnsmasq = Dnsmasq(self._dhcp_dir(net.id), ns)
-        done = await self._run(dnsmasq.ensure, cfg.args, cfg.hosts, cfg.opts)
+        done = await self.off_loop(dnsmasq.ensure, cfg.args, cfg.hosts, cfg.opts)
         proxy = self._proxy("network", net.id)
         if cfg.isolated:
-            done += " " + await self._run(proxy.ensure)
+            done += " " + await self.off_loop(proxy.ensure)
         else:
-            await self._run(proxy.stop)
+            await self.off_loop(proxy.stop)
         if done.replace("unchanged", "").strip():
             self.links.changes.append(f"dhcp {net.id}: {done}")
 
@@ -233,18 +219,18 @@ class LinuxDataplane:
         nets += [router.gateway.network_id] if router.gateway else []
         ops = render_router_links(router, {n: self.bridge_of(n) for n in nets}, floats)
         self.namespaces.add(ns)
-        await self._run(self.links.apply, ops)
-        await self._run(apply_nft, render_nat(router, floats, self.cfg.nft_table), ns)
-        if await self._run(self._proxy("router", router.id).ensure) != "unchanged":
+        await self.off_loop(self.links.apply, ops)
+        await self.off_loop(apply_nft, render_nat(router, floats, self.cfg.nft_table), ns)
+        if await self.off_loop(self._proxy("router", router.id).ensure) != "unchanged":
             self.links.changes.append(f"metadata proxy {router.id}")
         self.routers[router.id] = router
 
     async def delete_router(self, router_id: str) -> None:
         self.routers.pop(router_id, None)
         self.floats.pop(router_id, None)
-        await self._run(self._proxy("router", router_id).stop)
+        await self.off_loop(self._proxy("router", router_id).stop)
         ns = names.router_ns(router_id)
-        await self._run(self.links.apply, [DeleteNetns(ns)])
+        await self.off_loop(self.links.apply, [DeleteNetns(ns)])
         self.namespaces.discard(ns)
 
     async def set_floating_ips(self, router_id: str, floats: Sequence[FloatingSpec]) -> None:
@@ -257,7 +243,6 @@ class LinuxDataplane:
     # -- reconcile ------------------------------------------------------------------------
 
     async def reconcile(self, desired: DesiredState) -> ReconcileReport:
-        from nubo.network.agent.dataplane.linux.reconcile import reconcile
         return await reconcile(self, desired)
 
     def dhcp_port(self, net: NetworkSpec, ports: Sequence[PortSpec]) -> PortSpec | None:
@@ -269,8 +254,8 @@ class LinuxDataplane:
         bridges, namespaces and processes stay for the next start to reconcile."""
         self.forget()
         for family in ("bridge", "inet"):
-            await self._run(delete_nft_table, family, self.cfg.nft_table, self.cfg.host_netns)
-        await self._run(self.links.close)
+            await self.off_loop(delete_nft_table, family, self.cfg.nft_table, self.cfg.host_netns)
+        await self.off_loop(self.links.close)
 
 
 __all__ = ["Bridge", "LinuxConfig", "LinuxDataplane", "netns_exists"]

@@ -9,19 +9,60 @@ made by this instance count as leftovers: a sandbox never removes another sandbo
 from __future__ import annotations
 
 import shutil
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Protocol, TypeVar
 
-from nubo.network.agent.dataplane.base import DesiredState, ReconcileReport
+from nubo.network.agent.dataplane.base import (
+    DesiredState,
+    FloatingSpec,
+    HostSpec,
+    NetworkSpec,
+    PortSpec,
+    ReconcileReport,
+    RouterSpec,
+    SecurityGroupSpec,
+)
 from nubo.network.agent.dataplane.linux import names
-from nubo.network.agent.dataplane.linux.apply_links import list_links, list_netns
+from nubo.network.agent.dataplane.linux.apply_links import LinkApplier, list_links, list_netns
+from nubo.network.agent.dataplane.linux.config import LinuxConfig
 from nubo.network.agent.dataplane.linux.procs import MetadataProxy, stop
 from nubo.network.agent.dataplane.linux.render_dhcp import dhcp_port_of
-from nubo.network.agent.dataplane.linux.render_links import DeleteLink, DeleteNetns, uplink
+from nubo.network.agent.dataplane.linux.render_links import (
+    DeleteLink,
+    DeleteNetns,
+    Topology,
+    uplink,
+)
 from nubo.network.agent.dataplane.linux.rundir import runtime_dir
 
-if TYPE_CHECKING:
-    from nubo.network.agent.dataplane.linux.driver import LinuxDataplane
+T = TypeVar("T")
+
+
+class Dataplane(Protocol):
+    """What reconcile needs of the Linux dataplane (driver.py's LinuxDataplane): its
+    configuration and what it made, the steps that apply one part of the desired state,
+    and `off_loop`, which runs a blocking call in a worker thread one change at a time."""
+
+    cfg: LinuxConfig
+    links: LinkApplier
+    dhcp_root: Path
+    routers: dict[str, RouterSpec]
+    floats: dict[str, tuple[FloatingSpec, ...]]
+    namespaces: set[str]
+
+    def forget(self) -> None: ...
+    async def off_loop(self, fn: Callable[..., T], *args: object) -> T: ...
+    def topology(self) -> Topology: ...
+    def bridge_of(self, network_id: str) -> str: ...
+    def dhcp_port(self, net: NetworkSpec, ports: Sequence[PortSpec]) -> PortSpec | None: ...
+    async def set_hosts(self, hosts: Sequence[HostSpec]) -> None: ...
+    async def ensure_network(self, net: NetworkSpec) -> None: ...
+    async def plug_port(self, port: PortSpec) -> str: ...
+    async def apply_security_groups(self, ports: Sequence[PortSpec],
+                                    groups: Sequence[SecurityGroupSpec]) -> None: ...
+    async def ensure_dhcp(self, net: NetworkSpec, ports: Sequence[PortSpec]) -> None: ...
+    async def ensure_router(self, router: RouterSpec) -> None: ...
 
 
 async def _step(report: ReconcileReport, what: str, aw: Awaitable[object]) -> None:
@@ -32,7 +73,7 @@ async def _step(report: ReconcileReport, what: str, aw: Awaitable[object]) -> No
         report.errors.append(f"{what}: {e}")
 
 
-async def reconcile(dp: LinuxDataplane, desired: DesiredState) -> ReconcileReport:
+async def reconcile(dp: Dataplane, desired: DesiredState) -> ReconcileReport:
     report = ReconcileReport()
     dp.forget()         # check and apply everything, not only what changed since last time
     start = len(dp.links.changes)
@@ -55,7 +96,7 @@ async def reconcile(dp: LinuxDataplane, desired: DesiredState) -> ReconcileRepor
     return report
 
 
-def _wanted(dp: LinuxDataplane, desired: DesiredState) -> tuple[set[str], set[str], set[str]]:
+def _wanted(dp: Dataplane, desired: DesiredState) -> tuple[set[str], set[str], set[str]]:
     """Wanted (links, namespaces, process pid-file stems)."""
     topo = dp.topology()
     links = {dp.bridge_of(n.id) for n in desired.networks}
@@ -71,11 +112,11 @@ def _wanted(dp: LinuxDataplane, desired: DesiredState) -> tuple[set[str], set[st
     return links, spaces, procs
 
 
-async def _remove_leftovers(dp: LinuxDataplane, desired: DesiredState,
+async def _remove_leftovers(dp: Dataplane, desired: DesiredState,
                             report: ReconcileReport) -> None:
     links, spaces, procs = _wanted(dp, desired)
     ours = set(dp.cfg.bridge_mappings.values())
-    have = await dp._run(list_links, dp.cfg.host_netns)
+    have = await dp.off_loop(list_links, dp.cfg.host_netns)
     doomed = []
     for name, master in sorted(have.items()):
         if name in links:
@@ -87,15 +128,15 @@ async def _remove_leftovers(dp: LinuxDataplane, desired: DesiredState,
             doomed.append(name)
     # Ports first: deleting a bridge would only detach them.
     doomed.sort(key=lambda n: not n.startswith(names.TAP_PREFIX))
-    await dp._run(dp.links.apply, [DeleteLink(n) for n in doomed])
+    await dp.off_loop(dp.links.apply, [DeleteLink(n) for n in doomed])
     report.removed += doomed
-    await dp._run(_remove_procs, dp, procs, report)
-    candidates = (await dp._run(list_netns) if dp.cfg.host_netns is None
+    await dp.off_loop(_remove_procs, dp, procs, report)
+    candidates = (await dp.off_loop(list_netns) if dp.cfg.host_netns is None
                   else sorted(dp.namespaces))
     stale = [ns for ns in candidates if ns.startswith((names.DHCP_NS_PREFIX,
                                                        names.ROUTER_NS_PREFIX))
              and ns not in spaces]
-    await dp._run(dp.links.apply, [DeleteNetns(ns) for ns in stale])
+    await dp.off_loop(dp.links.apply, [DeleteNetns(ns) for ns in stale])
     dp.namespaces -= set(stale)
     report.removed += stale
     for ns in stale:
@@ -103,7 +144,7 @@ async def _remove_leftovers(dp: LinuxDataplane, desired: DesiredState,
             dp.routers.pop(ns[len(names.ROUTER_NS_PREFIX):], None)
 
 
-def _remove_procs(dp: LinuxDataplane, procs: set[str], report: ReconcileReport) -> None:
+def _remove_procs(dp: Dataplane, procs: set[str], report: ReconcileReport) -> None:
     meta = dp.cfg.data_dir / "metadata"
     for pid_file in sorted(meta.glob("*.pid")) if meta.is_dir() else []:
         if pid_file.stem not in procs:
