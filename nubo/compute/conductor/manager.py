@@ -39,6 +39,7 @@ from nubo.compute.service.external_events import EventWaiters
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
+from nubo.core.locks import DatabaseLocks, KeyedLocks
 from nubo.core.metrics import STEP_DURATION, reconciled
 from nubo.placement.service import ClaimAborted, PlacementService
 from nubo.scheduler.filters import HostState, RequestSpec
@@ -70,14 +71,14 @@ class Conductor:
         self.snapshotter: Any = None     # set by the runtime (needs the image service)
         self.networking: Any = None      # ComputeNetworking, set by the runtime
         self.actions: Any = None         # actions_work.ActionWorker, set by the runtime
-        self.events = EventWaiters()
+        #: os-server-external-events waited for; any replica may receive them
+        self.events = EventWaiters(db)
         #: binding ports to hosts and waiting for network-vif-plugged (timeouts: runtime)
         self.vifs = VifPlugging(self)
-        #: boots into one server group are scheduled one at a time
-        self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        #: one operation at a time per instance; the next one waits its turn
-        self._locks: dict[str, asyncio.Lock] = {}
+        #: one operation at a time per instance ("instance:<id>"), the boots into one server
+        #: group scheduled one at a time ("group:<id>"): across every replica on the database
+        self.locks: KeyedLocks = DatabaseLocks(db)
         self._hosts_cache: tuple[Any, list[HostState]] | None = None
         #: rows the API just created, handed to their first build pass (one read less;
         #: the claim's conditional update still sees a delete that came meanwhile)
@@ -221,10 +222,10 @@ class Conductor:
             return bool(res.rowcount)  # type: ignore[attr-defined]
 
     def spawn_task(self, instance_id: str, work: Callable[[str], Awaitable[None]]) -> None:
-        lock = self._locks.setdefault(instance_id, asyncio.Lock())
-
+        """Run `work(instance_id)` in the background once no operation on the instance
+        runs in this or any other replica; operations on one instance run in turn."""
         async def run() -> None:
-            async with lock:
+            async with self.locks.hold(f"instance:{instance_id}"):
                 try:
                     await work(instance_id)
                 except Exception:  # noqa: BLE001 - the reconciler will pick it up again
@@ -237,9 +238,9 @@ class Conductor:
         """Operations running or waiting for their instance's lock."""
         return len(self._tasks)
 
-    def busy(self, instance_id: str) -> bool:
-        lock = self._locks.get(instance_id)
-        return lock is not None and lock.locked()
+    async def busy(self, instance_id: str) -> bool:
+        """Whether an operation on the instance runs (or waits) now, in any replica."""
+        return await self.locks.busy(f"instance:{instance_id}")
 
     async def drain(self) -> None:
         while self._tasks:
@@ -249,6 +250,7 @@ class Conductor:
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.locks.close()
 
     # ------------------------------------------------------------------ build
 
@@ -294,8 +296,8 @@ class Conductor:
             group_hosts=spec_doc.get("group_hosts", []))
         event = "conductor_schedule_and_build_instances"
         group = spec_doc.get("group")
-        lock = self._group_locks.setdefault(group, asyncio.Lock()) if group else None
-        async with lock or contextlib.nullcontext():
+        async with self.locks.hold(f"group:{group}") if group else \
+                contextlib.nullcontext():
             return await self._place(inst, spec, spec_doc, tried, image, started, event, group)
 
     async def _place(self, inst: Instance, spec: RequestSpec, spec_doc: dict[str, Any],
@@ -404,7 +406,7 @@ class Conductor:
         if not nets or self.networking is None:
             return True
         from nubo.compute.conductor.snapshot import owner_context
-        self.vifs.prepare(inst.id)
+        await self.vifs.prepare(inst.id)
         try:
             await self.networking.allocate(owner_context(inst), inst.id, host,
                                            inst.availability_zone, nets,
@@ -497,7 +499,7 @@ class Conductor:
                            deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
                            vm_state=states.DELETED, task_state=None,
                            power_state=states.NOSTATE, task_started_at=None)
-        self._locks.pop(instance_id, None)  # a deleted instance runs nothing any more
+        self.locks.forget(f"instance:{instance_id}")  # a deleted instance runs nothing more
 
     # ------------------------------------------------------------------ rebuild
 
@@ -597,7 +599,7 @@ class Conductor:
             rows = list((await s.execute(select(Instance).where(
                 Instance.deleted.is_(False), Instance.task_state.is_not(None)))).scalars())
         for inst in rows:
-            if self.busy(inst.id):
+            if await self.busy(inst.id):
                 continue
             limit = states.TIMEOUTS.get(inst.task_state or "")
             started = inst.task_started_at or inst.updated_at
