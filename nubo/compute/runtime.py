@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+from datetime import timedelta
 from typing import Any
 
 from nubo.compute.agent.manager import ComputeAgent
@@ -41,6 +42,9 @@ PERIOD = 10.0
 #: periods a lease outlives its last renewal: a replica that died hands its jobs over
 #: after this many periods
 LEASE_PERIODS = 3
+#: the periodic reconcile leaves an operation accepted less than this long ago to the
+#: replica that accepted it (it takes the instance's lock right after its commit)
+SETTLE = timedelta(seconds=10)
 
 
 class ComputeRuntime:
@@ -131,7 +135,7 @@ class ComputeRuntime:
             if silent:
                 LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
         if await self._holds("compute-reconcile"):
-            await self.conductor.reconcile()
+            await self.conductor.reconcile(settle=SETTLE)
         if self.libvirt is not None and await self._holds(f"power-sync:{self.libvirt.host}"):
             await self.power_sync.sync(self.libvirt.host, self.libvirt)
             await asyncio.to_thread(self.libvirt.cleanup_images)

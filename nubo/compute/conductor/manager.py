@@ -591,8 +591,12 @@ class Conductor:
 
     # ------------------------------------------------------------------ reconcile
 
-    async def reconcile(self) -> dict[str, int]:
-        """Resume every operation a restart cut off; fail the ones stuck past timeout."""
+    async def reconcile(self, settle: timedelta | None = None) -> dict[str, int]:
+        """Resume every operation a restart cut off; fail the ones stuck past timeout.
+
+        An operation another replica runs holds its instance's lock and is left alone.
+        With `settle`, one whose row changed less than that long ago is left to the replica
+        that accepted it (between its commit and its taking the lock, the lock is free)."""
         counts = {"resumed": 0, "timed_out": 0}
         now = utcnow()
         async with self.db.read() as s:
@@ -609,6 +613,8 @@ class Conductor:
                                  f"{limit}; the operation was abandoned.", code=500,
                                  expect_task=inst.task_state)
                 counts["timed_out"] += 1
+                continue
+            if settle is not None and now - max(started, inst.updated_at) < settle:
                 continue
             work = self.work_for(inst)
             self.spawn_task(inst.id, work)
