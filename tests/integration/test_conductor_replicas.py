@@ -45,6 +45,12 @@ async def pg_url() -> AsyncIterator[str]:
         yield url
 
 
+@pytest.fixture(params=["postgresql", "mariadb"])
+async def server_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    async with throwaway_database(request.param) as url:
+        yield url
+
+
 class Replicas:
     """Two started nodes on one database and one set of hosts, a client for each, and
     the calls their (shared) agents received: (method, instance id) -> count."""
@@ -263,8 +269,8 @@ async def test_an_event_received_by_one_replica_wakes_a_waiter_in_the_other(
             await a.node.runtime.conductor.wait_event(sid, "network-vif-plugged", "p3", 1.5)
 
 
-async def test_database_locks_hold_across_replicas(pg_url: str) -> None:
-    dbs = [Database(pg_url), Database(pg_url)]
+async def test_database_locks_hold_across_replicas(server_url: str) -> None:
+    dbs = [Database(server_url), Database(server_url)]
     locks = [DatabaseLocks(db) for db in dbs]
     try:
         order: list[str] = []
@@ -307,12 +313,12 @@ asyncio.run(main())
 
 
 async def test_a_killed_holder_loses_its_lease_after_expiry_and_its_locks_at_once(
-        pg_url: str) -> None:
-    db = Database(pg_url)
+        server_url: str) -> None:
+    db = Database(server_url)
     await db.migrate()
     ttl = 3.0
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _HOLDER, pg_url, str(ttl), stdout=asyncio.subprocess.PIPE)
+        sys.executable, "-c", _HOLDER, server_url, str(ttl), stdout=asyncio.subprocess.PIPE)
     locks = DatabaseLocks(db)
     try:
         assert proc.stdout is not None
