@@ -225,11 +225,11 @@ class Conductor:
         """Run `work(instance_id)` in the background once no operation on the instance
         runs in this or any other replica; operations on one instance run in turn."""
         async def run() -> None:
-            async with self.locks.hold(f"instance:{instance_id}"):
-                try:
+            try:
+                async with self.locks.hold(f"instance:{instance_id}"):
                     await work(instance_id)
-                except Exception:  # noqa: BLE001 - the reconciler will pick it up again
-                    LOG.exception("operation on instance %s failed", instance_id)
+            except Exception:  # noqa: BLE001 - the reconciler will pick it up again
+                LOG.exception("operation on instance %s failed", instance_id)
         task = asyncio.create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
