@@ -5,10 +5,12 @@ def load_all() -> None:
     import nubo.compute.models  # noqa: F401
     import nubo.compute.models_actions  # noqa: F401
     import nubo.compute.models_aggregates  # noqa: F401
+    import nubo.compute.models_events  # noqa: F401
     import nubo.compute.models_flavors  # noqa: F401
     import nubo.compute.models_groups  # noqa: F401
     import nubo.compute.models_keypairs  # noqa: F401
     import nubo.compute.models_quotas  # noqa: F401
+    import nubo.core.leases  # noqa: F401
     import nubo.identity.models  # noqa: F401
     import nubo.image.metadefs.models  # noqa: F401
     import nubo.image.models  # noqa: F401

@@ -1,6 +1,9 @@
 """The running parts of compute in this process: the bus, the agents with their drivers
 (one per simulated host for `--virt fake`), the scheduler and the conductor, plus the
-periodic work (host heartbeats, the reconcile that converges stuck operations)."""
+periodic work (host heartbeats, the reconcile that converges stuck operations).
+
+Several controller replicas may share one database: each periodic job runs in the one
+replica that holds its lease (`nubo.core.leases`), renewed every period."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -30,6 +34,7 @@ from nubo.compute.service.tags import TagService
 from nubo.config import Settings
 from nubo.core.bus import InProcessBus
 from nubo.core.db import Database
+from nubo.core.leases import Leases
 from nubo.image.api import ImageApi
 from nubo.placement.service import PlacementService
 from nubo.scheduler.scheduler import Scheduler
@@ -39,6 +44,12 @@ if TYPE_CHECKING:     # --virt fake never imports the libvirt driver
 
 LOG = logging.getLogger("nubo.compute")
 PERIOD = 10.0
+#: periods a lease outlives its last renewal: a replica that died hands its jobs over
+#: after this many periods
+LEASE_PERIODS = 3
+#: the periodic reconcile leaves an operation accepted less than this long ago to the
+#: replica that accepted it (it takes the instance's lock right after its commit)
+SETTLE = timedelta(seconds=10)
 
 
 class ComputeRuntime:
@@ -86,6 +97,9 @@ class ComputeRuntime:
         self.server_floating_ips = ServerFloatingIps(db, self.servers)
         self.views = ServerViews(settings.base_url + "/compute")
         self._periodic: asyncio.Task[None] | None = None
+        #: this replica's leases on the periodic jobs; `runs` counts the jobs it ran
+        self.leases = Leases(db)
+        self.runs: dict[str, int] = {}
 
     def _host_names(self) -> list[str]:
         n = 1 if self.virt == "libvirt" else max(self.settings.fake_hosts, 1)
@@ -106,15 +120,30 @@ class ComputeRuntime:
         while True:
             await asyncio.sleep(PERIOD)
             try:
-                silent = await self.conductor.heartbeat([a.host for a in self.agents])
-                if silent:
-                    LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
-                await self.conductor.reconcile()
-                if self.libvirt is not None:
-                    await self.power_sync.sync(self.libvirt.host, self.libvirt)
-                    await asyncio.to_thread(self.libvirt.cleanup_images)
+                await self.run_periodic()
             except Exception:  # noqa: BLE001 - next round tries again
                 LOG.exception("compute periodic tasks failed")
+
+    async def _holds(self, job: str) -> bool:
+        """Whether this replica runs `job` this period (takes or renews its lease)."""
+        if not await self.leases.acquire(job, PERIOD * LEASE_PERIODS):
+            return False
+        self.runs[job] = self.runs.get(job, 0) + 1
+        return True
+
+    async def run_periodic(self) -> None:
+        """One period's jobs, each only where this replica holds its lease: the
+        heartbeats, the reconcile (with the reclaim of soft-deleted and the offload of
+        shelved servers), and this host's power sync and image cache cleanup."""
+        if await self._holds("compute-heartbeat"):
+            silent = await self.conductor.heartbeat([a.host for a in self.agents])
+            if silent:
+                LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
+        if await self._holds("compute-reconcile"):
+            await self.conductor.reconcile(settle=SETTLE)
+        if self.libvirt is not None and await self._holds(f"power-sync:{self.libvirt.host}"):
+            await self.power_sync.sync(self.libvirt.host, self.libvirt)
+            await asyncio.to_thread(self.libvirt.cleanup_images)
 
     async def stop(self) -> None:
         if self._periodic is not None:
@@ -122,5 +151,9 @@ class ComputeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._periodic
         await self.conductor.stop()
+        try:
+            await self.leases.release_all()
+        except Exception:  # noqa: BLE001 - the leases expire on their own
+            LOG.exception("giving up the periodic jobs' leases failed")
         if self.libvirt is not None:
             await self.libvirt.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -35,11 +36,18 @@ def server_url(kind: str) -> str:
 
 @pytest.fixture(params=list(SERVERS))
 async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    admin = server_url(request.param)
+    async with throwaway_database(request.param) as url:
+        yield url
+
+
+@asynccontextmanager
+async def throwaway_database(kind: str) -> AsyncIterator[str]:
+    """A new empty database on the local `kind` server, dropped afterwards."""
+    admin = server_url(kind)
     name = f"nubo_test_{uuid.uuid4().hex[:10]}"
     engine = create_async_engine(async_url(admin), isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
-        if request.param == "mariadb":
+        if kind == "mariadb":
             await conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
         else:
             await conn.execute(text(f"CREATE DATABASE {name}"))
@@ -47,7 +55,7 @@ async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         yield make_url(admin).set(database=name).render_as_string(hide_password=False)
     finally:
         async with engine.connect() as conn:
-            if request.param == "postgresql":
+            if kind == "postgresql":
                 await conn.execute(text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))

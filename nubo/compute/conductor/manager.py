@@ -43,6 +43,7 @@ from nubo.compute.service.networking import ComputeNetworking
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
+from nubo.core.locks import DatabaseLocks, KeyedLocks
 from nubo.core.metrics import STEP_DURATION, reconciled
 from nubo.image.api import ImageApi
 from nubo.placement.service import ClaimAborted, PlacementService
@@ -83,15 +84,15 @@ class Conductor:
         #: pause, shelve, migrate, evacuate ... (actions.py) and the periodic reclaim/offload
         self.actions = ActionWorker(self, self.snapshotter, reclaim_interval,
                                     shelved_offload_time)
-        self.events = EventWaiters()
+        #: os-server-external-events waited for; any replica may receive them
+        self.events = EventWaiters(db)
         #: binding ports to hosts and waiting for network-vif-plugged
         self.vifs = VifPlugging(self.events, networking, vif_plugging_timeout,
                                 vif_plugging_is_fatal)
-        #: boots into one server group are scheduled one at a time
-        self._group_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        #: one operation at a time per instance; the next one waits its turn
-        self._locks: dict[str, asyncio.Lock] = {}
+        #: one operation at a time per instance ("instance:<id>"), the boots into one server
+        #: group scheduled one at a time ("group:<id>"): across every replica on the database
+        self.locks: KeyedLocks = DatabaseLocks(db)
         self._hosts_cache: tuple[Any, list[HostState]] | None = None
         #: rows the API just created, handed to their first build pass (one read less;
         #: the claim's conditional update still sees a delete that came meanwhile)
@@ -242,14 +243,14 @@ class Conductor:
             return bool(res.rowcount)  # type: ignore[attr-defined]
 
     def spawn_task(self, instance_id: str, work: Callable[[str], Awaitable[None]]) -> None:
-        lock = self._locks.setdefault(instance_id, asyncio.Lock())
-
+        """Run `work(instance_id)` in the background once no operation on the instance
+        runs in this or any other replica; operations on one instance run in turn."""
         async def run() -> None:
-            async with lock:
-                try:
+            try:
+                async with self.locks.hold(f"instance:{instance_id}"):
                     await work(instance_id)
-                except Exception:  # noqa: BLE001 - the reconciler will pick it up again
-                    LOG.exception("operation on instance %s failed", instance_id)
+            except Exception:  # noqa: BLE001 - the reconciler will pick it up again
+                LOG.exception("operation on instance %s failed", instance_id)
         task = asyncio.create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -258,9 +259,9 @@ class Conductor:
         """Operations running or waiting for their instance's lock."""
         return len(self._tasks)
 
-    def busy(self, instance_id: str) -> bool:
-        lock = self._locks.get(instance_id)
-        return lock is not None and lock.locked()
+    async def busy(self, instance_id: str) -> bool:
+        """Whether an operation on the instance runs (or waits) now, in any replica."""
+        return await self.locks.busy(f"instance:{instance_id}")
 
     async def drain(self) -> None:
         while self._tasks:
@@ -270,6 +271,7 @@ class Conductor:
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.locks.close()
 
     # ------------------------------------------------------------------ build
 
@@ -315,8 +317,8 @@ class Conductor:
             group_hosts=spec_doc.get("group_hosts", []))
         event = "conductor_schedule_and_build_instances"
         group = spec_doc.get("group")
-        lock = self._group_locks.setdefault(group, asyncio.Lock()) if group else None
-        async with lock or contextlib.nullcontext():
+        async with self.locks.hold(f"group:{group}") if group else \
+                contextlib.nullcontext():
             return await self._place(inst, spec, spec_doc, tried, image, started, event, group)
 
     async def _place(self, inst: Instance, spec: RequestSpec, spec_doc: dict[str, Any],
@@ -424,7 +426,7 @@ class Conductor:
         nets = inst.request_spec.get("networks") or []
         if not nets or self.networking is None:
             return True
-        self.vifs.prepare(inst.id)
+        await self.vifs.prepare(inst.id)
         try:
             await self.networking.allocate(owner_context(inst), inst.id, host,
                                            inst.availability_zone, nets,
@@ -520,7 +522,7 @@ class Conductor:
                           deleted=True, deleted_at=utcnow(), terminated_at=utcnow(),
                           vm_state=states.DELETED, task_state=None,
                           power_state=states.NOSTATE, task_started_at=None)
-        self._locks.pop(instance_id, None)  # a deleted instance runs nothing any more
+        self.locks.forget(f"instance:{instance_id}")  # a deleted instance runs nothing more
 
     # ------------------------------------------------------------------ rebuild
 
@@ -612,15 +614,19 @@ class Conductor:
 
     # ------------------------------------------------------------------ reconcile
 
-    async def reconcile(self) -> dict[str, int]:
-        """Resume every operation a restart cut off; fail the ones stuck past timeout."""
+    async def reconcile(self, settle: timedelta | None = None) -> dict[str, int]:
+        """Resume every operation a restart cut off; fail the ones stuck past timeout.
+
+        An operation another replica runs holds its instance's lock and is left alone.
+        With `settle`, one whose row changed less than that long ago is left to the replica
+        that accepted it (between its commit and its taking the lock, the lock is free)."""
         counts = {"resumed": 0, "timed_out": 0}
         now = utcnow()
         async with self.db.read() as s:
             rows = list((await s.execute(select(Instance).where(
                 Instance.deleted.is_(False), Instance.task_state.is_not(None)))).scalars())
         for inst in rows:
-            if self.busy(inst.id):
+            if await self.busy(inst.id):
                 continue
             limit = states.TIMEOUTS.get(inst.task_state or "")
             started = inst.task_started_at or inst.updated_at
@@ -630,6 +636,8 @@ class Conductor:
                                  f"{limit}; the operation was abandoned.", code=500,
                                  expect_task=inst.task_state)
                 counts["timed_out"] += 1
+                continue
+            if settle is not None and now - max(started, inst.updated_at) < settle:
                 continue
             work = self.work_for(inst)
             self.spawn_task(inst.id, work)

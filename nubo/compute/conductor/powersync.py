@@ -31,7 +31,7 @@ class PowerSync:
 
     async def on_event(self, instance_id: str, power: int) -> None:
         """A lifecycle event from the hypervisor."""
-        if self.c.busy(instance_id):
+        if await self.c.busy(instance_id):
             return      # the operation that caused it records the outcome itself
         await self.apply(instance_id, power)
 
@@ -60,7 +60,7 @@ class PowerSync:
             known = set((await s.execute(select(Instance.id).where(
                 Instance.host == host, Instance.deleted.is_(False)))).scalars())
         for inst_id, power, vm in rows:
-            if self.c.busy(inst_id):
+            if await self.c.busy(inst_id):
                 continue
             actual = await driver.power_state(inst_id) if inst_id in domains else None
             if actual is None and power == states.NOSTATE and vm != states.ACTIVE:

@@ -75,8 +75,8 @@ class InstanceSteps(Protocol):
         background; a failure is logged and left to the reconciler."""
         ...
 
-    def busy(self, instance_id: str) -> bool:
-        """Whether an operation on the instance is running now."""
+    async def busy(self, instance_id: str) -> bool:
+        """Whether an operation on the instance is running now (in any replica)."""
         ...
 
     def work_for(self, inst: Instance) -> Work:

@@ -83,16 +83,16 @@ class VifPlugging:
         net = self.networking
         return net is not None and net.vif_events and self.timeout > 0
 
-    def prepare(self, instance_id: str) -> None:
+    async def prepare(self, instance_id: str) -> None:
         """Before ports are bound: no event from an earlier plug may answer for this one."""
-        self.events.discard(instance_id, VIF_PLUGGED)
+        await self.events.discard(instance_id, VIF_PLUGGED)
 
     async def bind(self, instance_id: str, host: str) -> list[str]:
         """A move: bind every port of the server to `host` ("" unbinds them) and wait for
         the ones that changed to be plugged there. Raises VifPlugFailed."""
         if self.networking is None:
             return []
-        self.prepare(instance_id)
+        await self.prepare(instance_id)
         changed = await self.networking.bind_host(instance_id, host)
         if changed and host:
             await self.wait(instance_id, host)

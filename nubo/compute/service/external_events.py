@@ -1,17 +1,24 @@
 """os-server-external-events: what Neutron (and Cinder) tell Nova about a server, recorded
 as instance action events, and handed to whoever waits for it (`Conductor.wait_event`,
 e.g. the network integration waiting for network-vif-plugged before it powers a guest on).
+
+Any controller replica may receive an event that another replica's conductor waits for, so
+an event is kept in the database (`compute_external_event`) until one waiter takes it. A
+waiter in the receiving process is woken at once; one in another replica finds it at its
+next look (every `POLL` seconds).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
+from nubo.compute.models_events import ExternalEvent
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
 
@@ -19,51 +26,93 @@ NAMES = ("network-changed", "network-vif-plugged", "network-vif-unplugged",
          "network-vif-deleted", "volume-extended", "power-update",
          "accelerator-request-bound", "volume-reimaged")
 Key = tuple[str, str, str | None]
+#: how often a waiter looks for an event another replica received
+POLL = 1.0
+#: an event nobody took is forgotten after this long
+KEEP = timedelta(hours=1)
 
 
 class EventWaiters:
-    """Futures for (instance, event name, tag). An event that arrives before anyone waits is
-    kept (the last few hundred) so that a waiter that comes late still sees it."""
+    """Waits for (instance, event name, tag) across replicas. An event that arrives before
+    anyone waits is kept (for `KEEP`) so that a waiter that comes late still sees it; each
+    event answers one waiter."""
 
-    def __init__(self, keep: int = 512) -> None:
-        self._waiting: dict[Key, list[asyncio.Future[str]]] = {}
-        self._arrived: OrderedDict[Key, str] = OrderedDict()
-        self._keep = keep
+    def __init__(self, db: Database, poll: float = POLL) -> None:
+        self.db = db
+        self.poll = poll
+        self._bells: dict[Key, list[asyncio.Event]] = {}
 
     async def wait(self, instance_id: str, name: str, tag: str | None,
                    timeout: float) -> str:
-        """The event's status ("completed", "failed"...); TimeoutError when none came."""
+        """The event's status ("completed", "failed"...); TimeoutError when none came
+        within `timeout` seconds."""
         key = (instance_id, name, tag)
-        if key in self._arrived:
-            return self._arrived.pop(key)
-        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(key, []).append(fut)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        bell = asyncio.Event()
+        self._bells.setdefault(key, []).append(bell)
         try:
-            return await asyncio.wait_for(fut, timeout)
+            while True:
+                bell.clear()
+                status = await self._take(key)
+                if status is not None:
+                    return status
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError(f"no {name} for {instance_id} ({tag})")
+                try:
+                    await asyncio.wait_for(bell.wait(), min(self.poll, left))
+                except TimeoutError:
+                    pass
         finally:
-            waiters = self._waiting.get(key, [])
-            if fut in waiters:
-                waiters.remove(fut)
-            if not waiters:
-                self._waiting.pop(key, None)
+            bells = self._bells.get(key, [])
+            if bell in bells:
+                bells.remove(bell)
+            if not bells:
+                self._bells.pop(key, None)
 
-    def discard(self, instance_id: str, name: str) -> None:
+    async def _take(self, key: Key) -> str | None:
+        """The oldest event kept for `key`, deleted: no other waiter gets it too."""
+        instance_id, name, tag = key
+        where = (ExternalEvent.instance_id == instance_id, ExternalEvent.name == name,
+                 ExternalEvent.tag.is_(None) if tag is None else ExternalEvent.tag == tag)
+        async with self.db.read() as s:
+            row = (await s.execute(select(ExternalEvent.id, ExternalEvent.status).where(
+                *where).order_by(ExternalEvent.id).limit(1))).first()
+        if row is None:
+            return None
+        async with self.db.write() as s:
+            taken = (await s.execute(delete(ExternalEvent).where(
+                ExternalEvent.id == row.id))).rowcount  # type: ignore[attr-defined]
+        return row.status if taken else None
+
+    async def discard(self, instance_id: str, name: str) -> None:
         """Forget events of `name` for the instance that nobody waited for: called before
         an operation that will cause new ones, so that a stale one cannot answer for it."""
-        for key in [k for k in self._arrived if k[0] == instance_id and k[1] == name]:
-            del self._arrived[key]
+        async with self.db.write() as s:
+            await s.execute(delete(ExternalEvent).where(
+                ExternalEvent.instance_id == instance_id, ExternalEvent.name == name))
 
-    def deliver(self, instance_id: str, name: str, tag: str | None, status: str) -> bool:
-        """Wake the waiters of this event; True when there was one."""
-        key = (instance_id, name, tag)
-        waiters = [f for f in self._waiting.pop(key, []) if not f.done()]
-        for f in waiters:
-            f.set_result(status)
-        if not waiters:
-            self._arrived[key] = status
-            while len(self._arrived) > self._keep:
-                self._arrived.popitem(last=False)
-        return bool(waiters)
+    async def record_in(self, s: AsyncSession, instance_id: str, name: str,
+                        tag: str | None, status: str) -> None:
+        """Keep the event in the caller's transaction `s` (then `wake` after its commit);
+        events older than `KEEP` go."""
+        await s.execute(delete(ExternalEvent).where(
+            ExternalEvent.created_at < utcnow() - KEEP))
+        s.add(ExternalEvent(instance_id=instance_id, name=name, tag=tag, status=status,
+                            created_at=utcnow()))
+
+    def wake(self, instance_id: str, name: str, tag: str | None) -> None:
+        """An event was committed: this process's waiters for it look now."""
+        for bell in self._bells.get((instance_id, name, tag), []):
+            bell.set()
+
+    async def deliver(self, instance_id: str, name: str, tag: str | None,
+                      status: str) -> None:
+        """Keep the event and wake this process's waiters for it."""
+        async with self.db.write() as s:
+            await self.record_in(s, instance_id, name, tag, status)
+        self.wake(instance_id, name, tag)
 
 
 async def record_events(db: Database, waiters: EventWaiters, ctx: RequestContext,
@@ -92,6 +141,7 @@ async def record_events(db: Database, waiters: EventWaiters, ctx: RequestContext
                     host=inst.host, start_time=now, finish_time=now,
                     result="Error" if result["status"] == "failed" else "Success",
                     traceback=ev.get("tag")))
-        waiters.deliver(inst.id, ev["name"], ev.get("tag"), result["status"])
+            await waiters.record_in(s, inst.id, ev["name"], ev.get("tag"), result["status"])
+        waiters.wake(inst.id, ev["name"], ev.get("tag"))
         out.append({**result, "code": 200})
     return out

@@ -124,9 +124,8 @@ class InterfaceService:
     async def _attach(self, ctx: RequestContext, sid: str, net_id: str | None,
                       port_id: str | None, fixed_ip: str | None, tag: str | None
                       ) -> _Plugged:
-        discard = getattr(self.c.events, "discard", None)
-        if discard is not None:         # no earlier plug's event may answer for this one
-            discard(sid, VIF_PLUGGED)
+        # no earlier plug's event may answer for this one
+        await self.c.events.discard(sid, VIF_PLUGGED)
         plugged = await self._bind(ctx, sid, net_id, port_id, fixed_ip, tag)
         try:
             await self._wait_plugged(sid, plugged)
