@@ -22,7 +22,7 @@ from pathlib import Path
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.host_cleanup import owned_from_db
-from nubo.network.agent.dataplane.linux import names
+from nubo.network import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.cleanup import clean_dataplane
 from nubo.network.api.handlers import networks, subnets

@@ -3,8 +3,8 @@
 The API side turns its rows into these plain frozen specs and calls a `Dataplane`; the dataplane
 never sees the API's models. Every method is idempotent: ensuring what exists changes nothing,
 deleting what is gone succeeds. On failure a method leaves nothing half-made that `reconcile`
-would not remove. Names on the host derive from resource ids (see linux/names.py), so a
-dataplane can tell what it owns after a restart without any state of its own.
+would not remove. Names on the host derive from resource ids (see nubo/network/names.py),
+so a dataplane can tell what it owns after a restart without any state of its own.
 """
 
 from __future__ import annotations

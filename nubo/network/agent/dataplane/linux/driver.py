@@ -24,7 +24,7 @@ from nubo.network.agent.dataplane.base import (
     RouterSpec,
     SecurityGroupSpec,
 )
-from nubo.network.agent.dataplane.linux import names
+from nubo.network import names
 from nubo.network.agent.dataplane.linux.apply_links import LinkApplier, netns_exists, run
 from nubo.network.agent.dataplane.linux.nft_delta import Ruleset, ruleset_delta, ruleset_of
 from nubo.network.agent.dataplane.linux.procs import (

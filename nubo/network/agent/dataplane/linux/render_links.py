@@ -19,7 +19,7 @@ from nubo.network.agent.dataplane.base import (
     PortSpec,
     RouterSpec,
 )
-from nubo.network.agent.dataplane.linux.names import (
+from nubo.network.names import (
     bridge_name,
     gateway_dev_name,
     router_dev_name,
