@@ -26,8 +26,8 @@ from nubo.metadata.app import MetadataApp
 from nubo.metadata.content import InstanceFacts
 from nubo.metadata.serve import UnixServer
 from nubo.network import models as m
-from nubo.network.agent.dataplane.base import PortSpec
 from nubo.network import names
+from nubo.network.agent.dataplane.base import PortSpec
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.driver import LinuxDataplane
 from nubo.network.agent.dataplane.linux.procs import read_pid

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     DataplaneError,
@@ -24,7 +25,6 @@ from nubo.network.agent.dataplane.base import (
     RouterSpec,
     SecurityGroupSpec,
 )
-from nubo.network import names
 from nubo.network.agent.dataplane.linux.apply_links import LinkApplier, netns_exists, run
 from nubo.network.agent.dataplane.linux.nft_delta import Ruleset, ruleset_delta, ruleset_of
 from nubo.network.agent.dataplane.linux.procs import (

@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from nubo.network.agent.dataplane.base import DesiredState, ReconcileReport
 from nubo.network import names
+from nubo.network.agent.dataplane.base import DesiredState, ReconcileReport
 from nubo.network.agent.dataplane.linux.apply_links import list_links, list_netns
 from nubo.network.agent.dataplane.linux.procs import MetadataProxy, stop
 from nubo.network.agent.dataplane.linux.render_dhcp import dhcp_port_of
