@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
+
+from nubo.network.agent.dataplane.codec import from_json, to_json
 
 SegmentationType = Literal["flat", "vlan", "vxlan", "local"]
 Direction = Literal["ingress", "egress"]
@@ -89,6 +91,10 @@ class PortSpec:
     binding_host: str | None = None
     admin_state_up: bool = True     # False: the device is kept off its bridge and down
     extra_dhcp_opts: tuple[DhcpOption, ...] = ()
+    #: the instance (or router, DHCP agent) owning the port and the port's project: what the
+    #: host's metadata agent names in X-Instance-ID / X-Tenant-ID for a guest's address
+    device_id: str = ""
+    project_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,16 @@ class DesiredState:
     routers: tuple[RouterSpec, ...] = ()
     floating_ips: tuple[FloatingSpec, ...] = ()
     hosts: tuple[HostSpec, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (what the controller sends the host's network agent)."""
+        out: dict[str, Any] = to_json(self)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DesiredState:
+        """The state back from `to_dict`'s output; equal to the one that was sent."""
+        return from_json(cls, data)
 
 
 @dataclass

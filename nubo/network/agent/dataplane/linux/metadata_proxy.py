@@ -47,7 +47,7 @@ def rewrite_head(head: bytes, peer_ip: str, router_id: str | None,
     return b"\r\n".join(out) + b"\r\n\r\n"
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     with contextlib.suppress(ConnectionError):
         while data := await reader.read(65536):
             writer.write(data)
@@ -84,8 +84,8 @@ class Proxy:
             writer.close()
             return
         up_w.write(rewrite_head(head[:-4], peer[0], self.router_id, self.network_id))
-        upload = asyncio.create_task(_pipe(reader, up_w))
-        await _pipe(up_r, writer)
+        upload = asyncio.create_task(pipe(reader, up_w))
+        await pipe(up_r, writer)
         upload.cancel()
         up_w.close()
         writer.close()
