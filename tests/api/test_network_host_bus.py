@@ -86,6 +86,8 @@ async def listening(app: Any) -> Any:
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(server.serve())
     while not server.started:
+        if task.done():
+            task.result()           # it failed to start: say why
         await asyncio.sleep(0.01)
     try:
         yield server.servers[0].sockets[0].getsockname()[1]

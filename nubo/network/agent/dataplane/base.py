@@ -1,7 +1,7 @@
 """The contract between the Network API and a host dataplane.
 
 The API side turns its rows into these plain frozen specs and calls a `Dataplane`; the dataplane
-never sees the API's models. Every method is idempotent: ensuring what exists changes nothing,
+never sees the API's rows. Every method is idempotent: ensuring what exists changes nothing,
 deleting what is gone succeeds. On failure a method leaves nothing half-made that `reconcile`
 would not remove. Names on the host derive from resource ids (see nubo/network/names.py),
 so a dataplane can tell what it owns after a restart without any state of its own.
