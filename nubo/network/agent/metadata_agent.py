@@ -144,9 +144,11 @@ class MetadataAgent:
         os.chmod(self.path, 0o600)
 
     async def stop(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-            self.server = None
+        if self.server is None:
+            return
+        self.server.close()
+        with contextlib.suppress(TimeoutError):     # a request still in flight
+            await asyncio.wait_for(self.server.wait_closed(), 5.0)
+        self.server = None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
