@@ -139,3 +139,16 @@ def test_metadata_agent_names_and_signs_the_instance(tmp_path: Path) -> None:
     assert "X-Instance-ID: forged" not in lines
     # an address no instance owns on that network is not forwarded
     assert meta.rewrite(head.replace(b"10.0.0.5", b"10.0.0.6")) is None
+
+
+def test_the_network_agent_imports_no_database_code() -> None:
+    """What a host runs for networking loads neither SQLAlchemy nor the service layer."""
+    import subprocess
+    import sys
+    code = ("import sys, nubo.network.agent.manager, nubo.network.agent.metadata_agent, "
+            "nubo.network.agent.dataplane.linux.driver, nubo.network.agent.dataplane.fake\n"
+            "print([m for m in sys.modules if m.startswith(('sqlalchemy', 'nubo.core.db', "
+            "'starlette')) or (m.startswith('nubo.') and ('models' in m or '.service' in m))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
