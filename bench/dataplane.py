@@ -21,6 +21,7 @@ from pathlib import Path
 
 from common import report  # bench/ is on sys.path
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     FixedIp,
@@ -30,7 +31,6 @@ from nubo.network.agent.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane
 from nubo.network.agent.dataplane.linux.procs import apply_nft

@@ -34,7 +34,7 @@ from common import free_port, report  # bench/ is on sys.path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nubo.network.agent.dataplane.linux import names  # noqa: E402
+from nubo.network import names  # noqa: E402
 from tests.e2e.conftest import Cloud, start_nubo, stop_nubo  # noqa: E402
 from tests.e2e.test_guest_networking import (  # noqa: E402
     HostBefore,

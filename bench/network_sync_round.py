@@ -38,6 +38,7 @@ from nubo.network.agent.dataplane.linux.apply_links import list_netns  # noqa: E
 from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane  # noqa: E402
 from nubo.network.service.hostsync import loop as sync_loop  # noqa: E402
 from nubo.network.service.hostsync.loop import NetworkSync  # noqa: E402
+from nubo.network.service.hostsync.wiring import local_sync  # noqa: E402
 
 HOST = "bench-host"
 CTX = RequestContext(request_id="req-bench", project_id="p-bench",
@@ -120,7 +121,7 @@ async def run(work: Path, host_ns: str, existing: int, rounds: int) -> dict[str,
 
     async def on_vif(_instance: str, port_id: str, _status: str) -> None:
         events.append(port_id)
-    sync = NetworkSync(db, dp, [HOST], real=True, on_vif_event=on_vif)
+    sync = local_sync(db, dp, [HOST], real=True, on_vif_event=on_vif)[0]
     try:
         net_id = await make(db, existing)
         t = time.perf_counter()

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     #: this host's VXLAN tunnel endpoint (Neutron's [vxlan] local_ip); other hosts learn it
     #: from this host's Linux bridge agent (`tunneling_ip`) and flood their VXLAN traffic to it
     vtep_ip: str | None = None
+    #: signs the host metadata agents' X-Instance-ID (Nova's metadata_proxy_shared_secret);
+    #: unset: one is made on first start and kept in DATA_DIR/keys/metadata_secret
+    metadata_proxy_shared_secret: str | None = None
+    #: where hosts reach the metadata API (default: BASE_URL/metadata); plain http
+    metadata_url: str | None = None
 
     # image
     #: per project; 0 means unlimited
@@ -126,6 +131,17 @@ class Settings(BaseSettings):
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def metadata_api_url(self) -> str:
+        """Where this host's metadata agent sends guests' requests (`metadata_url`, else this
+        process's own listener: plain http, whatever the public URL)."""
+        if self.metadata_url:
+            return self.metadata_url.rstrip("/")
+        host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/metadata"
 
     @property
     def db_url(self) -> str:

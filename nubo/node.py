@@ -37,9 +37,11 @@ from nubo.identity.openapi import SPEC as IDENTITY_SPEC
 from nubo.image import api as image_api
 from nubo.image.openapi import SPEC as IMAGE_SPEC
 from nubo.image.testimage import TestImage
-from nubo.metadata.app import MetadataApp
-from nubo.metadata.serve import UnixServer, shared_secret, socket_path
+from nubo.metadata.app import MetadataApp, Mounted
+from nubo.metadata.serve import metadata_secret
 from nubo.metadata.source import InstanceSource
+from nubo.network.agent.manager import NetworkAgent
+from nubo.network.agent.metadata_agent import MetadataAgent, socket_path
 from nubo.network.api import wiring as network_api
 from nubo.network.api.handlers import agents as network_agents
 from nubo.network.api.openapi import SPEC as NETWORK_SPEC
@@ -52,6 +54,8 @@ from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
 
 LOG = logging.getLogger("nubo.node")
+#: Nova's metadata API (its port 8775) as a path of the one port
+METADATA_PREFIX = "/metadata"
 
 #: What the catalog lists: only services that this node really serves.
 CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
@@ -93,24 +97,32 @@ class Node:
         self.runtime = ComputeRuntime(settings, self.db, self.compute, self.image,
                                       self.placement.service)
         self.compute.attach_runtime(self.runtime)
-        self.metadata = self._metadata_server()
         self.network = network_api.NetworkApi(settings, self.db)
         network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
                              "neutron", auth, state=self.network)
-        # The host dataplane, driven from the network tables (nubo/network/service/hostsync).
+        # The host's network agent (nubo/network/agent) on the bus, driven from the network
+        # tables by the controller's NetworkSync (nubo/network/service/hostsync).
         self.network_kind = resolve_network(settings, self.runtime.virt)
         self.dataplane = build_dataplane(self.network_kind, settings,
                                          socket_path(settings.data_dir))
-        self.network_sync = build_sync(self.db, self.dataplane, self.network_kind,
-                                       [a.host for a in self.runtime.agents],
-                                       self.network.hostname, self._vif_event)
+        hosts = [a.host for a in self.runtime.agents]
+        self.network_agent = NetworkAgent(hosts[0], self.dataplane, self.runtime.bus,
+                                          hosts=hosts)
+        self.runtime.bus.register(self.network_agent.address, self.network_agent)
+        self.network_sync = build_sync(self.db, self.runtime.bus, self.network_kind, hosts[0],
+                                       hosts, self.network.hostname, self._vif_event)
+        secret = metadata_secret(settings)
+        self.metadata_agent = MetadataAgent(self.network_agent.instance_of,
+                                            settings.metadata_api_url, secret,
+                                            socket_path(settings.data_dir))
         self.runtime.servers.networking.vif_events = self.network_sync.events_enabled
         self.metrics = Metrics()
         self.metrics.add_scraped(CloudCollector(self.db, self.runtime.conductor.queue_depth))
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
         health = self.network_sync.health
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
-                           mounts={novnc.PREFIX: vnc},
+                           mounts={novnc.PREFIX: vnc,
+                                   METADATA_PREFIX: self._metadata_api(secret)},
                            checks={"network_agent": health.problem} if health else {},
                            parts={"network": lambda: self.network_sync.state,
                                   "test-image": self._test_image_part})
@@ -118,13 +130,12 @@ class Node:
         self.test_image: TestImage | None = None
         self._background: set[asyncio.Task[None]] = set()
 
-    def _metadata_server(self) -> UnixServer:
-        """The metadata service for the guests' proxies, on a root-only Unix socket."""
+    def _metadata_api(self, secret: bytes) -> Mounted:
+        """Nova's metadata API for the hosts' metadata agents (signed X-Instance-ID only)."""
         glue = self.runtime.servers.networking
-        app = MetadataApp(InstanceSource(self.db, glue.port_facts).load, glue.resolve,
-                          shared_secret(self.settings.data_dir), trusted=True,
+        app = MetadataApp(InstanceSource(self.db, glue.port_facts).load, None, secret,
                           passwords=PasswordStore(self.db))
-        return UnixServer(app, socket_path(self.settings.data_dir))
+        return Mounted(app, METADATA_PREFIX)
 
     async def start(self) -> StartResult:
         t0 = time.perf_counter()
@@ -144,9 +155,12 @@ class Node:
         await self.runtime.start()
         await network_agents.ensure_agents(self.db, self.network.hostname,
                                            self.settings.vtep_ip)
-        await self.metadata.start()
         await network_bootstrap.bootstrap(self.db, self.settings)
         nports.set_status_from_agent(self.network_sync.events_enabled)
+        self.network_sync.listen()
+        await self.network_agent.start()
+        if self.network_kind == "linux":    # only the Linux dataplane's proxies ask it
+            await self.metadata_agent.start()
         await self.network_sync.start()
         if self.settings.test_image:
             await self._test_image()
@@ -195,9 +209,10 @@ class Node:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.network_sync.stop()      # the host keeps its state for the next start
+        await self.network_agent.stop()
+        await self.metadata_agent.stop()
         nports.set_status_from_agent(False)
         await self.runtime.stop()
-        await self.metadata.stop()
         self.app.ready = False
         await self.db.dispose()
 

@@ -1,11 +1,13 @@
 """The metadata service: what a guest reads at http://169.254.169.254 (Nova's metadata API).
 
 Guests never reach it directly: the metadata proxy in the network's (or router's) namespace
-forwards their requests, adding `X-Forwarded-For` (the guest's address) and
-`X-Neutron-Network-ID` or `X-Neutron-Router-ID`. Those headers are only believed on the
-trusted transport (a Unix socket only root can open, see `serve_unix`). Anyone else must name
-the instance with `X-Instance-ID` and its HMAC-SHA256 `X-Instance-ID-Signature` under the
-shared secret, as Nova's metadata API requires from Neutron's metadata agent.
+forwards their requests to the host's metadata agent (nubo/network/agent/metadata_agent.py),
+which names the instance and sends them on over HTTP to this API (`/metadata` on the
+controller's port) with `X-Instance-ID`, `X-Tenant-ID` and the HMAC-SHA256
+`X-Instance-ID-Signature` under the shared secret, as Nova's metadata API requires from
+Neutron's metadata agent: a bad or missing signature is 403, an instance the tenant does not
+own 404. `trusted=True` (a transport only root can open) also believes `X-Forwarded-For` with
+`X-Neutron-Network-ID` or `X-Neutron-Router-ID` and resolves the instance itself.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ class MetadataApp:
             return error
         facts = await self.load(instance_id or "")
         if facts is None:
+            return _text(404, "Instance not found.")
+        tenant = request.headers.get("x-tenant-id")
+        if tenant is not None and tenant != facts.project_id:
+            # Nova: the port's project (the proxy's X-Tenant-ID) must own the instance
             return _text(404, "Instance not found.")
         if wants_password:
             return await self._password(request, facts.uuid)
@@ -160,6 +166,18 @@ class MetadataApp:
         if found is None:
             return _text(404, "The resource could not be found.")
         return _text(200, found)
+
+
+class Mounted:
+    """The metadata API under a path of the controller's app (`/metadata/openstack/...` is
+    served as `/openstack/...`), as Nova's on its own port."""
+
+    def __init__(self, app: MetadataApp, prefix: str) -> None:
+        self.app, self.prefix = app, prefix.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"][len(self.prefix):] or "/"
+        await self.app({**scope, "path": path, "raw_path": path.encode()}, receive, send)
 
 
 def _text(status: int, body: str) -> Response:

@@ -1,35 +1,34 @@
-"""Where the metadata service listens: a Unix socket under the data dir, root only.
+"""The metadata API's shared secret, and a server for it on a root-only Unix socket.
 
-The metadata proxies in the network namespaces connect to it (namespaces share the
-filesystem), so guests' requests arrive on a transport nobody else can open: that is what lets
-the service believe the proxies' `X-Forwarded-For` headers.
+The controller serves the metadata API over HTTP under `/metadata` (node.py); the secret signs
+the host metadata agents' `X-Instance-ID` (nubo/network/agent/metadata_agent.py).
+`UnixServer` serves any ASGI app on a socket only root can open (the transport on which
+`MetadataApp(trusted=True)` believes `X-Forwarded-For`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import secrets
-import tempfile
 from pathlib import Path
 
 import uvicorn
 
+from nubo.config import Settings
 from nubo.metadata.app import MetadataApp
+from nubo.network.agent.metadata_agent import socket_path
 
-SOCKET_NAME = "metadata.sock"
-#: sun_path holds 108 bytes; a deeper data dir gets its socket in the temp dir
-_MAX_SOCKET_PATH = 100
+__all__ = ["UnixServer", "metadata_secret", "shared_secret", "socket_path"]
 
 
-def socket_path(data_dir: Path) -> Path:
-    path = data_dir / SOCKET_NAME
-    if len(str(path)) <= _MAX_SOCKET_PATH:
-        return path
-    digest = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"nubo-metadata-{digest}.sock"
+def metadata_secret(settings: Settings) -> bytes:
+    """Nova's/Neutron's metadata_proxy_shared_secret: the setting, else one made on first
+    start and kept in the data dir."""
+    if settings.metadata_proxy_shared_secret:
+        return settings.metadata_proxy_shared_secret.encode()
+    return shared_secret(settings.data_dir)
 
 
 def shared_secret(data_dir: Path) -> bytes:

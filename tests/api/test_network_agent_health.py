@@ -32,8 +32,10 @@ async def faulty(tmp_path: Path) -> AsyncIterator[tuple[Api, FakeDataplane]]:
     node = Node(make_settings(tmp_path / "d", vif_plugging_timeout=2))
     dp = FakeDataplane()
     health = AgentHealth(node.db, node.network.hostname)
-    node.network_sync = NetworkSync(node.db, dp, [a.host for a in node.runtime.agents],
-                                    real=True, on_vif_event=node._vif_event, health=health)
+    hosts = [a.host for a in node.runtime.agents]
+    node.network_agent.dataplane = dp
+    node.network_sync = NetworkSync(node.db, node.runtime.bus, hosts[0], hosts, real=True,
+                                    on_vif_event=node._vif_event, health=health)
     node.runtime.servers.networking.vif_events = True
     node.app.checks["network_agent"] = health.problem
     await node.start()

@@ -28,7 +28,7 @@ async def linux(tmp_path: Path) -> AsyncIterator[tuple[Api, Recorder]]:
     """A node whose network sync drives a recording dataplane as it would the Linux one."""
     node = Node(make_settings(tmp_path / "data", network="linux"))
     rec = Recorder()
-    node.dataplane = node.network_sync.dataplane = rec
+    node.dataplane = node.network_agent.dataplane = rec
     await node.start()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
@@ -73,7 +73,7 @@ async def test_linux_binds_dhcp_ports_here_and_drives_the_dataplane(
     # the first round reconciles the bootstrap's networks and router1 onto the host
     assert rec.calls[0] == ("reconcile", "")
     router1 = (await api.ok("GET", f"{N}/routers?name=router1"))["routers"][0]["id"]
-    applied = api.node.network_sync.applied
+    applied = api.node.network_agent.applied
     assert applied is not None and router1 in applied.routers
     assert {private, public} <= set(applied.networks)
     rec.calls.clear()

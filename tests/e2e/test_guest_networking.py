@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from nubo.network.agent.dataplane.linux import names
+from nubo.network import names
 from tests.e2e.conftest import Cloud, free_port, start_nubo, stop_nubo
 from tests.e2e.test_libvirt_boot import _cleanup_domains
 from tests.e2e.test_openstack_cli import osc, osc_json

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     AddressPair,
@@ -42,7 +43,6 @@ from nubo.network.agent.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane
 from nubo.network.agent.dataplane.linux.procs import read_pid

@@ -22,11 +22,11 @@ from pathlib import Path
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.host_cleanup import owned_from_db
-from nubo.network.agent.dataplane.linux import names
+from nubo.network import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.cleanup import clean_dataplane
 from nubo.network.service import networks, ports, subnets
-from nubo.network.service.hostsync.loop import NetworkSync
+from nubo.network.service.hostsync.wiring import local_sync
 from nubo.network.service.router_interfaces import devstack_router1
 from tests.integration.test_dataplane_linux import Lab, lab, pytestmark, sh  # noqa: F401
 from tests.integration.test_network_sync_linux import HOST, Metadata, db  # noqa: F401
@@ -96,7 +96,7 @@ async def test_cleanup_leaves_the_host_as_before_and_decoys_alone(
     dp = lab.dataplane(host)
     meta = Metadata(db, lab.dir / "metadata.sock")
     await meta.server.start()
-    sync = NetworkSync(db, dp, [HOST], real=True)
+    sync = local_sync(db, dp, [HOST], real=True)[0]
     await sync.start()
     try:
         port = await make_cloud(db)
@@ -130,7 +130,7 @@ async def test_a_br_ex_the_host_had_is_kept(lab: Lab, db: Database) -> None:  # 
     host = lab.netns("host")
     sh("ip", "link", "add", "br-ex", "type", "bridge", ns=host)
     dp = lab.dataplane(host)
-    sync = NetworkSync(db, dp, [HOST], real=True)
+    sync = local_sync(db, dp, [HOST], real=True)[0]
     await sync.start()
     try:
         await make_cloud(db)

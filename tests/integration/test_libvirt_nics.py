@@ -37,8 +37,8 @@ def taps() -> Iterator[tuple[str, str, str]]:
     """(bridge, port 1, port 2): port 1's tap made by the dataplane's applier, port 2's by
     `ip tuntap`, both named as the dataplane names them (tap_name(port id))."""
     from nubo.network.agent.dataplane.linux.apply_links import LinkApplier
-    from nubo.network.agent.dataplane.linux.names import tap_name
     from nubo.network.agent.dataplane.linux.render_links import Bridge, Master, Tap, Up
+    from nubo.network.names import tap_name
     port1, port2 = str(uuid.uuid4()), str(uuid.uuid4())
     bridge, tap1, tap2 = f"nbtbr{port1[:6]}", tap_name(port1), tap_name(port2)
     try:
@@ -73,7 +73,7 @@ async def test_nics_on_dataplane_taps(driver: object, tmp_path: Path,
                                       taps: tuple[str, str, str]) -> None:
     from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
     d: LibvirtDriver = driver  # type: ignore[assignment]
-    from nubo.network.agent.dataplane.linux.names import tap_name
+    from nubo.network.names import tap_name
     bridge, port1, port2 = taps
     tap1, tap2 = tap_name(port1), tap_name(port2)
     net = str(uuid.uuid4())

@@ -26,13 +26,14 @@ from nubo.metadata.app import MetadataApp
 from nubo.metadata.content import InstanceFacts
 from nubo.metadata.serve import UnixServer
 from nubo.network import models as m
+from nubo.network import names
 from nubo.network.agent.dataplane.base import PortSpec
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import list_netns
 from nubo.network.agent.dataplane.linux.driver import LinuxDataplane
 from nubo.network.agent.dataplane.linux.procs import read_pid
 from nubo.network.service import networks, ports, subnets
 from nubo.network.service.hostsync.loop import NetworkSync
+from nubo.network.service.hostsync.wiring import local_sync
 from tests.integration.test_dataplane_linux import Lab, lab, pytestmark, sh  # noqa: F401
 
 HOST = "h1"
@@ -109,7 +110,7 @@ async def test_api_changes_reach_the_host_and_a_restart_reconciles(
     async def on_vif(instance_id: str, port_id: str, status: str) -> None:
         events.append((instance_id, port_id, status))
 
-    sync = NetworkSync(db, dp, [HOST], real=True, on_vif_event=on_vif)
+    sync = local_sync(db, dp, [HOST], real=True, on_vif_event=on_vif)[0]
     await sync.start()
     try:
         await _scenario(lab, db, host, dp, sync, meta, events)
@@ -163,7 +164,7 @@ async def _scenario(lab: Lab, db: Database, host: str, dp: LinuxDataplane,  # no
     # namespaces its own instance made, so the new one is told about the old one's.)
     dp2 = lab.dataplane(host)
     dp2.namespaces = set(dp.namespaces)
-    sync2 = NetworkSync(db, dp2, [HOST], real=True, on_vif_event=None)
+    sync2 = local_sync(db, dp2, [HOST], real=True, on_vif_event=None)[0]
     await sync2.start()
     try:
         result = await sync2.settle()
@@ -181,7 +182,7 @@ async def test_admin_down_port_forwards_nothing_and_says_down(
         lab: Lab, db: Database) -> None:  # noqa: F811
     host = lab.netns("host")
     dp = lab.dataplane(host)
-    sync = NetworkSync(db, dp, [HOST], real=True)
+    sync = local_sync(db, dp, [HOST], real=True)[0]
     await sync.start()
     try:
         net, _ = await make_network(db, "10.73.0.0/24")
@@ -225,7 +226,7 @@ async def test_a_data_dir_others_cannot_search(lab: Lab, db: Database) -> None: 
     private.mkdir(mode=0o700)
     os.chmod(private, 0o700)
     dp = lab.dataplane(host, data_dir=private / "network")
-    sync = NetworkSync(db, dp, [HOST], real=True)
+    sync = local_sync(db, dp, [HOST], real=True)[0]
     await sync.start()
     try:
         net, _ = await make_network(db, "10.73.0.0/24")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     AddressPair,
@@ -23,7 +24,6 @@ from nubo.network.agent.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.metadata_proxy import rewrite_head
 from nubo.network.agent.dataplane.linux.render_dhcp import render_dhcp
 from nubo.network.agent.dataplane.linux.render_links import (

@@ -16,7 +16,7 @@ from nubo.compute.agent.virt.libvirt.config import NicConfig
 from nubo.compute.agent.virt.libvirt.disks import DiskSet
 from nubo.compute.agent.virt.libvirt.nics import tap_missing, vif_dev
 from nubo.compute.agent.virt.libvirt.xml import domain_xml, interface_xml
-from nubo.network.agent.dataplane.linux.names import tap_name
+from nubo.network.names import tap_name
 from tests.install import need_tools
 from tests.unit.test_libvirt_xml import full_config
 

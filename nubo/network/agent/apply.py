@@ -25,7 +25,7 @@ from nubo.network.agent.dataplane.base import (
     SecurityGroupSpec,
 )
 
-LOG = logging.getLogger("nubo.network.service.hostsync")
+LOG = logging.getLogger("nubo.network.agent")
 
 #: What apply_security_groups depends on: every port, every group, the networks (uplinks).
 FilterInputs = tuple[tuple[PortSpec, ...], tuple[SecurityGroupSpec, ...],

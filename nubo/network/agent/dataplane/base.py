@@ -1,17 +1,19 @@
 """The contract between the Network API and a host dataplane.
 
 The API side turns its rows into these plain frozen specs and calls a `Dataplane`; the dataplane
-never sees the API's models. Every method is idempotent: ensuring what exists changes nothing,
+never sees the API's rows. Every method is idempotent: ensuring what exists changes nothing,
 deleting what is gone succeeds. On failure a method leaves nothing half-made that `reconcile`
-would not remove. Names on the host derive from resource ids (see linux/names.py), so a
-dataplane can tell what it owns after a restart without any state of its own.
+would not remove. Names on the host derive from resource ids (see nubo/network/names.py),
+so a dataplane can tell what it owns after a restart without any state of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
+
+from nubo.network.agent.dataplane.codec import from_json, to_json
 
 SegmentationType = Literal["flat", "vlan", "vxlan", "local"]
 Direction = Literal["ingress", "egress"]
@@ -89,6 +91,10 @@ class PortSpec:
     binding_host: str | None = None
     admin_state_up: bool = True     # False: the device is kept off its bridge and down
     extra_dhcp_opts: tuple[DhcpOption, ...] = ()
+    #: the instance (or router, DHCP agent) owning the port and the port's project: what the
+    #: host's metadata agent names in X-Instance-ID / X-Tenant-ID for a guest's address
+    device_id: str = ""
+    project_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,16 @@ class DesiredState:
     routers: tuple[RouterSpec, ...] = ()
     floating_ips: tuple[FloatingSpec, ...] = ()
     hosts: tuple[HostSpec, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (what the controller sends the host's network agent)."""
+        out: dict[str, Any] = to_json(self)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DesiredState:
+        """The state back from `to_dict`'s output; equal to the one that was sent."""
+        return from_json(cls, data)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from nubo.network.agent.dataplane.base import (
     RouterSpec,
     SecurityGroupSpec,
 )
-from nubo.network.agent.dataplane.linux.names import tap_name
+from nubo.network.names import tap_name
 
 
 class FakeDataplane:

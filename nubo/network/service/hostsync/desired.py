@@ -82,7 +82,8 @@ def network_spec(net: m.Network, seg: m.NetworkSegment | None,
 #: port of the host; building ORM instances cost more than the query).
 PORT_COLUMNS = (m.Port.id, m.Port.network_id, m.Port.mac_address, m.Port.device_owner,
                 m.Port.port_security_enabled, m.Port.allowed_address_pairs,
-                m.Port.binding_host_id, m.Port.admin_state_up, m.Port.extra_dhcp_opts)
+                m.Port.binding_host_id, m.Port.admin_state_up, m.Port.extra_dhcp_opts,
+                m.Port.device_id, m.Port.project_id)
 
 
 def port_spec(p: Any, ips: Sequence[tuple[str, str]], groups: Sequence[str]) -> PortSpec:
@@ -98,7 +99,8 @@ def port_spec(p: Any, ips: Sequence[tuple[str, str]], groups: Sequence[str]) -> 
                     admin_state_up=bool(p.admin_state_up),
                     extra_dhcp_opts=tuple(
                         DhcpOption(o["opt_name"], o["opt_value"], int(o.get("ip_version", 4)))
-                        for o in p.extra_dhcp_opts or []))
+                        for o in p.extra_dhcp_opts or []),
+                    device_id=p.device_id or "", project_id=p.project_id or "")
 
 
 def rule_spec(r: SecurityGroupRule) -> SecurityGroupRuleSpec:

@@ -1,16 +1,20 @@
-"""`NetworkSync`: keeps this host's dataplane in step with the Network API's tables.
+"""`NetworkSync`: the controller's half of keeping a host's dataplane in step with the Network
+API's tables; the host's half is its network agent (nubo/network/agent/manager.py), reached
+over the bus only (messages in nubo/network/rpc.py).
 
 A background task waits until it is kicked (every committed change to a network table kicks
 it, see changes.py) or a period passes, then runs one round: bring the DHCP ports in line
-(real dataplanes only), read the desired state, and apply the difference to what was last
-applied. The first round, and one every few minutes, is a full `reconcile` instead: after a
-`kill -9` or a reboot it repairs the host and removes what nobody wants. A failed round is
+(real dataplanes only: they are rows), read the host's desired state, and send it whole to the
+host's network agent (`apply_desired`), which applies the difference to what it last applied
+(the first round after a start is marked `full`: a reconcile of the host). A failed round is
 retried soon (with backoff) and logged; it never stops the loop.
 
-A port goes ACTIVE once its device is plugged and its filter and DHCP entry are in place (and
-DOWN while its admin_state_up is off: its device is then off the bridge and down); a
-compute port's DOWN -> ACTIVE change is reported as `network-vif-plugged` through
-`on_vif_event(instance_id, port_id, "completed")`, once per change, as Neutron tells Nova.
+The agent reports up which ports carry traffic (`port_status`): a port goes ACTIVE once its
+device is plugged and its filter and DHCP entry are in place (and DOWN while its
+admin_state_up is off: its device is then off the bridge and down); a compute port's DOWN ->
+ACTIVE change is reported as `network-vif-plugged` through
+`on_vif_event(instance_id, port_id, "completed")`, once per change, as Neutron tells Nova. Its
+`network_health` reports (and heartbeat) are written to the agents' rows (health.py).
 """
 
 from __future__ import annotations
@@ -24,11 +28,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from nubo.core.bus import Bus, Fault
 from nubo.core.db import Database
-from nubo.core.metrics import reconciled
 from nubo.network import models as m
-from nubo.network.agent.apply import Applied, apply_diff, dhcp_inputs, plugged_device, serves_dhcp
-from nubo.network.agent.dataplane.base import DHCP_OWNER, Dataplane, DesiredState, PortSpec
+from nubo.network import rpc
 from nubo.network.service.hostsync import changes
 from nubo.network.service.hostsync.desired import build_desired
 from nubo.network.service.hostsync.dhcp_ports import ensure_dhcp_ports
@@ -49,27 +52,33 @@ class RoundResult:
 
 
 class NetworkSync:
-    def __init__(self, db: Database, dataplane: Dataplane, hosts: Collection[str], *,
+    """The controller's side for one network agent: `agent` is its host (its bus address is
+    rpc.agent_address(agent)); `hosts` the compute hosts whose ports it carries."""
+
+    def __init__(self, db: Database, bus: Bus, agent: str, hosts: Collection[str], *,
                  real: bool, on_vif_event: VifEvent | None = None,
                  health: AgentHealth | None = None, period: float = 30.0,
-                 full_period: float = 300.0, debounce: float = 0.005) -> None:
+                 debounce: float = 0.005, timeout: float = 120.0) -> None:
         self.db = db
-        self.dataplane = dataplane
-        self.hosts = tuple(dict.fromkeys(hosts))
+        self.bus = bus
+        self.agent = agent
+        self.address = rpc.agent_address(agent)
+        self.hosts = tuple(dict.fromkeys(hosts or (agent,)))
         self.real = real
         self.on_vif_event = on_vif_event
         self.health = health
-        self.period, self.full_period, self.debounce = period, full_period, debounce
-        self.applied: Applied | None = None     # None: the next round is a full reconcile
+        self.period, self.debounce, self.timeout = period, debounce, timeout
         self.rounds = 0
         self.last: RoundResult | None = None
+        self._full_next = True          # the first round after a start reconciles the host
+        self._status: tuple[list[str], list[str]] = ([], [])
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._round_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._unwatch: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._last_full = 0.0
+        self._listening = False
 
     @property
     def events_enabled(self) -> bool:
@@ -78,11 +87,11 @@ class NetworkSync:
 
     @property
     def state(self) -> str:
-        """For /healthz: "off" (nothing to apply), "converging" until a full reconcile of the
-        host has succeeded (the first after a start, or again after a failed one), "ready"."""
+        """For /healthz: "off" (nothing to apply), "converging" until a round of the host
+        has succeeded (the first after a start is a full reconcile), "ready"."""
         if not self.real:
             return "off"
-        return "ready" if self.applied is not None and self.rounds else "converging"
+        return "ready" if self.rounds else "converging"
 
     def kick(self) -> None:
         """Something changed: run a round soon. Safe from any thread."""
@@ -99,13 +108,19 @@ class NetworkSync:
         else:
             loop.call_soon_threadsafe(self.kick)
 
+    def listen(self) -> None:
+        """Handle the agent's reports (once per bus)."""
+        if not self._listening:
+            self.bus.on(rpc.PORT_STATUS, self._on_port_status)
+            self.bus.on(rpc.NETWORK_HEALTH, self._on_health)
+            self._listening = True
+
     async def start(self) -> None:
+        self.listen()
         if not self.real:
             # A dataplane that changes nothing needs no rounds: API writes (and boots on
-            # thousands of fake hosts) pay nothing for it; only the agents' heartbeat.
+            # thousands of fake hosts) pay nothing for it; only the agent's heartbeat.
             self._idle.set()
-            if self.health is not None:
-                self._task = asyncio.create_task(self._beat(), name="network-heartbeat")
             return
         self._loop = asyncio.get_running_loop()
         self._unwatch = changes.watch(self.db, self.kick)
@@ -129,14 +144,8 @@ class NetworkSync:
         await asyncio.wait_for(self._idle.wait(), timeout)
         return self.last
 
-    async def _beat(self) -> None:
-        while True:
-            with contextlib.suppress(Exception):
-                await self.health.ok()  # type: ignore[union-attr]
-            await asyncio.sleep(self.period)
-
     async def _report(self, errors: list[str]) -> None:
-        """The agents' health after a round (never fails the round)."""
+        """The agents' health (never fails the round)."""
         if self.health is None:
             return
         try:
@@ -160,7 +169,8 @@ class NetworkSync:
                 backoff = min(max(backoff * 2, 0.5), 30.0) if result.errors else 0.0
             except Exception as exc:  # noqa: BLE001 - logged; the next round tries again
                 LOG.exception("network sync round failed")
-                await self._report([f"{type(exc).__name__}: {exc}"])
+                why = str(exc) if isinstance(exc, Fault) else f"{type(exc).__name__}: {exc}"
+                await self._report([why])
                 backoff = min(max(backoff * 2, 0.5), 30.0)
             if not self._wake.is_set():
                 self._idle.set()
@@ -172,75 +182,28 @@ class NetworkSync:
             if self.real:
                 await ensure_dhcp_ports(self.db, self.hosts[0])
             desired = await build_desired(self.db, self.hosts)
-            full = self.applied is None or time.monotonic() - self._last_full > self.full_period
-            if full:
-                applied = await self._reconcile(desired)
-            else:
-                assert self.applied is not None
-                applied = await apply_diff(self.dataplane, self.applied, desired)
-            self.applied = applied
-            up, down = await self._port_status(desired, applied)
-            await self._report(list(applied.errors))
+            self._status = ([], [])
+            reply = await self.bus.call(self.address, rpc.APPLY_DESIRED,
+                                        timeout=self.timeout, state=desired.to_dict(),
+                                        full=self._full_next)
+            self._full_next = False
             self.rounds += 1
-            self.last = RoundResult(full, list(applied.errors), up, down,
+            up, down = self._status
+            self.last = RoundResult(bool(reply["full"]), list(reply["errors"]), up, down,
                                     time.perf_counter() - t0)
-            if applied.errors:
-                LOG.warning("network sync: %d step(s) failed, retrying: %s",
-                            len(applied.errors), "; ".join(applied.errors[:5]))
             return self.last
 
-    async def _reconcile(self, desired: DesiredState) -> Applied:
-        report = await self.dataplane.reconcile(desired)
-        reconciled("network", {"repaired": len(report.repaired),
-                               "removed": len(report.removed), "errors": len(report.errors)})
-        if report.repaired or report.removed:
-            LOG.info("network reconciled: repaired %s; removed %s",
-                     report.repaired[:20], report.removed[:20])
-        if report.errors:
-            applied = Applied()     # not known what stands: reconcile again next round
-            applied.errors = list(report.errors)
-            self.applied = None
-            return applied
-        self._last_full = time.monotonic()
-        return Applied.of(desired)
+    # -- the agent's reports ---------------------------------------------------------------
+    async def _on_health(self, host: str, errors: list[str]) -> None:
+        if host == self.address:
+            await self._report(errors)
 
-    @staticmethod
-    def _served(desired: DesiredState, applied: Applied) -> dict[str, bool]:
-        """Per network of the desired state: whether DHCP serves what is desired now (False:
-        not yet, or its server failed to start; networks without DHCP count as served).
-        Once per round: per port it was quadratic in the ports of a network."""
-        out: dict[str, bool] = {}
-        if applied.filters is None:
-            return out
-        for nid, net in applied.networks.items():
-            served = applied.dhcp.get(nid)
-            if served is None:      # a DHCP server that did not start serves nobody
-                out[nid] = not serves_dhcp(net, desired.ports)
-            else:
-                out[nid] = served == dhcp_inputs(net, desired.ports)
-        return out
+    async def _on_port_status(self, host: str, up: list[str], present: list[str]) -> None:
+        if host == self.address and self.real:
+            self._status = await self._port_status(up, present)
 
-    def _ready(self, port: PortSpec, applied: Applied, served: dict[str, bool]) -> bool:
-        """Plugged, filtered and known to DHCP: what the port needs to carry traffic."""
-        if plugged_device(port) and applied.ports.get(port.id) != port:
-            return False
-        if port.device_owner == DHCP_OWNER or plugged_device(port):
-            if not served.get(port.network_id, False):     # no filter, network or DHCP yet
-                return False
-            if port.device_owner == DHCP_OWNER and port.network_id not in applied.dhcp:
-                return False
-            return True
-        return False        # router ports: the API keeps their status
-
-    async def _port_status(self, desired: DesiredState, applied: Applied
+    async def _port_status(self, ready: list[str], wanted: list[str]
                            ) -> tuple[list[str], list[str]]:
-        if not self.real:
-            return [], []
-        served = self._served(desired, applied)
-        ready = [p.id for p in desired.ports if p.binding_host in self.hosts
-                 and self._ready(p, applied, served)]
-        # A port with admin_state_up off is down on the host: it must not say ACTIVE.
-        wanted = [p.id for p in desired.ports if p.admin_state_up]
         async with self.db.read() as s:
             todo_up = (await s.execute(select(m.Port.id).where(
                 m.Port.id.in_(ready), m.Port.status != "ACTIVE",

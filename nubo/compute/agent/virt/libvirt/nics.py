@@ -21,7 +21,7 @@ from nubo.compute.agent.virt.base import SpawnFailed, VifSpec
 from nubo.compute.agent.virt.libvirt.config import NicConfig
 from nubo.compute.agent.virt.libvirt.disks import InstanceDisks
 from nubo.compute.agent.virt.libvirt.xml import interface_xml
-from nubo.network.agent.dataplane.linux.names import tap_name
+from nubo.network.names import tap_name
 
 # a libvirt call off the loop whose error becomes a SpawnFailed saying what failed:
 # call("attaching the interface", dom.attachDeviceFlags, xml, flags)

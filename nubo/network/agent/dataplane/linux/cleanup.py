@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pyroute2 import IPRoute, NetNS
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import DataplaneError, ReconcileReport
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import MADE_BY, list_netns
 from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane
 from nubo.network.agent.dataplane.linux.procs import delete_nft_table, run

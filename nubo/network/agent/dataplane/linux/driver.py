@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
     DataplaneError,
@@ -23,7 +24,6 @@ from nubo.network.agent.dataplane.base import (
     RouterSpec,
     SecurityGroupSpec,
 )
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import LinkApplier, netns_exists, run
 from nubo.network.agent.dataplane.linux.config import LinuxConfig
 from nubo.network.agent.dataplane.linux.nft_delta import Ruleset, ruleset_delta, ruleset_of

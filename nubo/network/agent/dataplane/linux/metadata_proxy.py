@@ -1,14 +1,15 @@
 """The metadata proxy run inside a qrouter or qdhcp namespace (one process per namespace).
 
 It listens on 169.254.169.254:80 where guests look for metadata, and forwards each request to
-Nubo's metadata service (a loopback URL or a Unix socket, reachable because a namespace shares
-the host's filesystem, and loopback through `--target unix:` only), adding `X-Forwarded-For`
-(the guest's address as seen here) and `X-Neutron-Router-ID` or `X-Neutron-Network-ID`. The
-service maps (network or router, address) to the instance, as Neutron's metadata agent does.
+the host's metadata agent (nubo/network/agent/metadata_agent.py) on a Unix socket, reachable
+because a namespace shares the host's filesystem (or to a loopback URL), adding
+`X-Forwarded-For` (the guest's address as seen here) and `X-Neutron-Router-ID` or
+`X-Neutron-Network-ID`. The metadata agent maps (network or router, address) to the instance
+and signs the request for the controller's metadata API, as Neutron's metadata agent does.
 Headers of those names coming from the guest are dropped: a guest cannot pose as another.
 
     ip netns exec qrouter-<id> python -m nubo.network.agent.dataplane.linux.metadata_proxy \
-        --listen 169.254.169.254:80 --target http://127.0.0.1:8775 --router-id <id> \
+        --listen 169.254.169.254:80 --target unix:/var/lib/nubo/metadata.sock --router-id <id> \
         --pid-file <path>
 """
 
@@ -47,7 +48,7 @@ def rewrite_head(head: bytes, peer_ip: str, router_id: str | None,
     return b"\r\n".join(out) + b"\r\n\r\n"
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     with contextlib.suppress(ConnectionError):
         while data := await reader.read(65536):
             writer.write(data)
@@ -84,8 +85,8 @@ class Proxy:
             writer.close()
             return
         up_w.write(rewrite_head(head[:-4], peer[0], self.router_id, self.network_id))
-        upload = asyncio.create_task(_pipe(reader, up_w))
-        await _pipe(up_r, writer)
+        upload = asyncio.create_task(pipe(reader, up_w))
+        await pipe(up_r, writer)
         upload.cancel()
         up_w.close()
         writer.close()

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from nubo.network import names
 from nubo.network.agent.dataplane.base import (
     DesiredState,
     FloatingSpec,
@@ -23,7 +24,6 @@ from nubo.network.agent.dataplane.base import (
     RouterSpec,
     SecurityGroupSpec,
 )
-from nubo.network.agent.dataplane.linux import names
 from nubo.network.agent.dataplane.linux.apply_links import LinkApplier, list_links, list_netns
 from nubo.network.agent.dataplane.linux.config import LinuxConfig
 from nubo.network.agent.dataplane.linux.procs import MetadataProxy, stop

@@ -23,7 +23,7 @@ from nubo.network.agent.dataplane.base import (
     PortSpec,
     SubnetSpec,
 )
-from nubo.network.agent.dataplane.linux.names import dhcp_dev_name
+from nubo.network.names import dhcp_dev_name
 
 LEASE_SECONDS = 86400
 CLIENT_ID = ("client-id", "61")     # sent by the client, matched in the hosts file

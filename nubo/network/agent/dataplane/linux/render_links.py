@@ -19,7 +19,8 @@ from nubo.network.agent.dataplane.base import (
     PortSpec,
     RouterSpec,
 )
-from nubo.network.agent.dataplane.linux.names import (
+from nubo.network.agent.dataplane.linux.render_dhcp import DhcpConfig
+from nubo.network.names import (
     bridge_name,
     gateway_dev_name,
     router_dev_name,
@@ -28,7 +29,6 @@ from nubo.network.agent.dataplane.linux.names import (
     vlan_name,
     vxlan_name,
 )
-from nubo.network.agent.dataplane.linux.render_dhcp import DhcpConfig
 
 VXLAN_PORT = 4789
 

@@ -33,7 +33,7 @@ from nubo.network.agent.dataplane.base import (
     SecurityGroupRuleSpec,
     SecurityGroupSpec,
 )
-from nubo.network.agent.dataplane.linux.names import gateway_dev_name, router_dev_name, tap_name
+from nubo.network.names import gateway_dev_name, router_dev_name, tap_name
 
 Json = dict[str, Any]
 MARK_BASE = 0x4E000000          # "N": packets marked by us carry this in the top byte

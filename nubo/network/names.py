@@ -3,6 +3,9 @@
 Linux interface names hold 15 characters: a 3-letter prefix plus 11 characters of the id.
 Because every name derives from an id, `reconcile` can list what the host has with these
 prefixes and remove what is not desired.
+
+Ground floor: no imports, so the compute agent (libvirt NICs), the compute service and every
+dataplane share one spelling without importing the Linux dataplane package.
 """
 
 from __future__ import annotations
