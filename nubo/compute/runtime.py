@@ -1,6 +1,8 @@
-"""The running parts of compute in this process: the bus, the agents with their drivers
-(one per simulated host for `--virt fake`), the scheduler and the conductor, plus the
-periodic work (host heartbeats, the reconcile that converges stuck operations)."""
+"""The running parts of compute in this process, wired: on the controller's side the bus,
+the scheduler and the conductor with its handlers of what hosts report (hostreports.py),
+plus its periodic work (host heartbeats, the reconcile that converges stuck operations); on
+the host's side the agents with their drivers (one per simulated host for `--virt fake`),
+which reach the controller only over the bus and the image API over HTTP."""
 
 from __future__ import annotations
 
@@ -10,11 +12,15 @@ import logging
 import socket
 from typing import Any
 
-from nubo.compute.agent.manager import ComputeAgent
+import httpx
+
+from nubo.compute.agent.images import ImageClient
+from nubo.compute.agent.manager import AgentOptions, ComputeAgent
 from nubo.compute.agent.virt.fake import FakeDriver
 from nubo.compute.agent.virt.libvirt.wiring import build_driver, resolve_virt
 from nubo.compute.api.views.servers import ServerViews
 from nubo.compute.conductor.actions import ActionWorker
+from nubo.compute.conductor.hostreports import HostReports
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.conductor.powersync import PowerSync
 from nubo.compute.conductor.snapshot import Snapshotter
@@ -29,6 +35,7 @@ from nubo.compute.service.tags import TagService
 from nubo.config import Settings
 from nubo.core.bus import InProcessBus
 from nubo.core.db import Database
+from nubo.core.service_auth import ServiceCredentials, TokenSource, stored_password
 from nubo.placement.service import PlacementService
 from nubo.scheduler.scheduler import Scheduler
 
@@ -43,13 +50,22 @@ class ComputeRuntime:
         self.bus = InProcessBus()
         self.agents: list[ComputeAgent] = []
         self.virt = resolve_virt(settings)
-        self.libvirt: Any = None    # the LibvirtDriver of this host with --virt libvirt
+        self.service_credentials = ServiceCredentials(
+            settings.base_url + "/identity/v3", settings.service_user,
+            settings.service_password or stored_password(settings.data_dir))
+        # the hosts' way to image data: the image API over HTTP, with the service token
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
+        self.image_client = ImageClient(settings.base_url + "/image",
+                                        TokenSource(self.service_credentials, self._http),
+                                        self._http)
         for name in self._host_names():
             driver: Any = FakeDriver(host=name, state_file=settings.data_dir /
                                      "fake-hosts" / f"{name}.json")
             if self.virt == "libvirt":
-                driver = self.libvirt = build_driver(settings, name, images)
-            agent = ComputeAgent(name, driver)
+                driver = build_driver(settings, name, self.image_client.download)
+            agent = ComputeAgent(name, driver, self.bus, self.image_client, options=AgentOptions(
+                period=PERIOD, report_power=self.virt == "libvirt",
+                scratch_dir=settings.data_dir / "snapshots"))
             self.agents.append(agent)
             self.bus.register(name, agent)
         self.scheduler = Scheduler(placement)
@@ -65,8 +81,7 @@ class ComputeRuntime:
         self.conductor.vifs.is_fatal = settings.vif_plugging_is_fatal
         self.conductor.snapshotter = Snapshotter(self.conductor, images)
         self.power_sync = PowerSync(self.conductor)
-        if self.libvirt is not None:
-            self.libvirt.on_event = self.power_sync.on_event
+        HostReports(self.conductor, self.power_sync).subscribe(self.bus)
         # pause, shelve, migrate ... (actions.py asks, actions_work.py carries out)
         self.conductor.actions = ActionWorker(self.conductor, settings.reclaim_instance_interval,
                                               settings.shelved_offload_time)
@@ -88,10 +103,8 @@ class ComputeRuntime:
         return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
 
     async def start(self) -> None:
-        if self.libvirt is not None:
-            await self.libvirt.start()
-        for agent in self.agents:
-            await self.conductor.register_host(await agent.report())
+        for agent in self.agents:       # each reports its resources: the host is recorded
+            await agent.start()
         counts = await self.conductor.reconcile()
         if any(counts.values()):
             LOG.info("compute reconciled on start: %s", counts)
@@ -105,9 +118,6 @@ class ComputeRuntime:
                 if silent:
                     LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
                 await self.conductor.reconcile()
-                if self.libvirt is not None:
-                    await self.power_sync.sync(self.libvirt.host, self.libvirt)
-                    await asyncio.to_thread(self.libvirt.cleanup_images)
             except Exception:  # noqa: BLE001 - next round tries again
                 LOG.exception("compute periodic tasks failed")
 
@@ -117,5 +127,6 @@ class ComputeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._periodic
         await self.conductor.stop()
-        if self.libvirt is not None:
-            await self.libvirt.stop()
+        for agent in self.agents:
+            await agent.stop()
+        await self._http.aclose()

@@ -328,7 +328,7 @@ def _owner_ctx(inst: Instance, ctx: RequestContext) -> RequestContext:
 def _vif(port: nm.Port, mtu: int | None) -> dict[str, Any]:
     """A VifSpec as the plain values the bus carries."""
     try:
-        from nubo.network.agent.dataplane.linux.names import tap_name
+        from nubo.network.names import tap_name
         dev = tap_name(port.id)
     except ImportError:     # the driver falls back to the dataplane's name itself
         dev = ""

@@ -24,8 +24,8 @@ from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.metadata.content import PortFacts
 from nubo.network import models as nm
-from nubo.network.agent.dataplane.linux.names import tap_name
 from nubo.network.models_l3 import FloatingIP, RouterPort
+from nubo.network.names import tap_name
 from nubo.network.service import ports as nports
 
 #: device_owner of the ports compute makes (Neutron: "compute:<availability zone>")

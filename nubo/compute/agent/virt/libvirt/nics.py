@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from nubo.compute.agent.virt.base import SpawnFailed, VifSpec
 from nubo.compute.agent.virt.libvirt.config import NicConfig
 from nubo.compute.agent.virt.libvirt.xml import interface_xml
-from nubo.network.agent.dataplane.linux.names import tap_name
+from nubo.network.names import tap_name
 
 if TYPE_CHECKING:
     from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver

@@ -1,55 +1,30 @@
-"""Host names derived from resource ids, as Neutron's linuxbridge and l3/dhcp agents name them.
-
-Linux interface names hold 15 characters: a 3-letter prefix plus 11 characters of the id.
-Because every name derives from an id, `reconcile` can list what the host has with these
-prefixes and remove what is not desired.
-"""
+"""The dataplane's device names: they live on the ground floor (nubo/network/names.py), where
+the compute agent reads them too."""
 
 from __future__ import annotations
 
-ID_LEN = 11
-BRIDGE_PREFIX = "brq"
-TAP_PREFIX = "tap"          # the bridge side of every port: VM tap, DHCP and router veths
-DHCP_DEV_PREFIX = "ns-"     # the DHCP port inside its qdhcp namespace
-ROUTER_DEV_PREFIX = "qr-"
-GATEWAY_DEV_PREFIX = "qg-"
-VXLAN_PREFIX = "vxlan-"
-DHCP_NS_PREFIX = "qdhcp-"
-ROUTER_NS_PREFIX = "qrouter-"
+from nubo.network.names import (
+    BRIDGE_PREFIX,
+    DHCP_DEV_PREFIX,
+    DHCP_NS_PREFIX,
+    GATEWAY_DEV_PREFIX,
+    ID_LEN,
+    ROUTER_DEV_PREFIX,
+    ROUTER_NS_PREFIX,
+    TAP_PREFIX,
+    VXLAN_PREFIX,
+    bridge_name,
+    dhcp_dev_name,
+    dhcp_ns,
+    gateway_dev_name,
+    router_dev_name,
+    router_ns,
+    tap_name,
+    vlan_name,
+    vxlan_name,
+)
 
-
-def bridge_name(network_id: str) -> str:
-    return BRIDGE_PREFIX + network_id[:ID_LEN]
-
-
-def tap_name(port_id: str) -> str:
-    return TAP_PREFIX + port_id[:ID_LEN]
-
-
-def dhcp_dev_name(port_id: str) -> str:
-    return DHCP_DEV_PREFIX + port_id[:ID_LEN]
-
-
-def router_dev_name(port_id: str) -> str:
-    return ROUTER_DEV_PREFIX + port_id[:ID_LEN]
-
-
-def gateway_dev_name(port_id: str) -> str:
-    return GATEWAY_DEV_PREFIX + port_id[:ID_LEN]
-
-
-def vxlan_name(vni: int) -> str:
-    return f"{VXLAN_PREFIX}{vni}"
-
-
-def vlan_name(parent: str, vlan_id: int) -> str:
-    # `eth0.100` as the linuxbridge agent does, shortened so it fits in 15 characters.
-    return f"{parent[:15 - 1 - len(str(vlan_id))]}.{vlan_id}"
-
-
-def dhcp_ns(network_id: str) -> str:
-    return DHCP_NS_PREFIX + network_id
-
-
-def router_ns(router_id: str) -> str:
-    return ROUTER_NS_PREFIX + router_id
+__all__ = ["BRIDGE_PREFIX", "DHCP_DEV_PREFIX", "DHCP_NS_PREFIX", "GATEWAY_DEV_PREFIX", "ID_LEN",
+           "ROUTER_DEV_PREFIX", "ROUTER_NS_PREFIX", "TAP_PREFIX", "VXLAN_PREFIX", "bridge_name",
+           "dhcp_dev_name", "dhcp_ns", "gateway_dev_name", "router_dev_name", "router_ns",
+           "tap_name", "vlan_name", "vxlan_name"]
