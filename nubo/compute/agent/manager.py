@@ -65,7 +65,6 @@ class ComputeAgent:
         self.options = options or AgentOptions()
         self.down = False
         self._periodic: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def _alive(self) -> None:
         if self.down:
@@ -74,7 +73,9 @@ class ComputeAgent:
     # -- life of the agent ----------------------------------------------------------------
     async def start(self, periodic: bool = True) -> None:
         """Start the driver, listen to its lifecycle events, report the host's resources
-        (the controller records the host from that), then run the periodic work."""
+        (the controller records the host from that), then run the periodic work. A driver
+        may have `start`/`stop`, an `on_event` hook and `cleanup_images` (libvirt); the fake
+        has none of them."""
         start = getattr(self.driver, "start", None)
         if start is not None:
             await start()
@@ -90,8 +91,6 @@ class ComputeAgent:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._periodic
             self._periodic = None
-        for t in list(self._tasks):
-            t.cancel()
         stop = getattr(self.driver, "stop", None)
         if stop is not None:
             await stop()
