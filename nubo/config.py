@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     image_cache_max_unused_age: int = Field(default=86400, ge=0)
     #: address the guests' VNC consoles listen on
     vnc_listen: str = "127.0.0.1"
+    #: the service user compute hosts fetch images and upload snapshots with (DevStack's
+    #: `nova` in project `service`); identity's start creates it. Its password: this, or
+    #: one generated once into DATA_DIR/keys/service_password
+    service_user: str = "nova"
+    service_password: str | None = None
     #: seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed;
     #: 0 deletes at once (Nova's reclaim_instance_interval)
     reclaim_instance_interval: int = Field(default=0, ge=0)

@@ -30,6 +30,7 @@ from nubo.identity.bootstrap import (
     CatalogEntry,
     Credentials,
     bootstrap,
+    ensure_service_user,
     mark_bootstrapped,
     sync_catalog,
 )
@@ -147,6 +148,8 @@ class Node:
             self.write_clouds_yaml(creds)
             await mark_bootstrapped(self.identity)
         await sync_catalog(self.identity, CATALOG, self.settings.region)
+        svc = self.runtime.service_credentials      # what the compute hosts log in with
+        await ensure_service_user(self.identity, svc.username, svc.password)
         await self.identity.auth.revocations.refresh(force=True)
         repaired = await self.image.start()
         if any(repaired.values()):

@@ -1,6 +1,8 @@
-"""The running parts of compute in this process: the bus, the agents with their drivers
-(one per simulated host for `--virt fake`), the scheduler and the conductor, plus the
-periodic work (host heartbeats, the reconcile that converges stuck operations).
+"""The running parts of compute in this process, wired: on the controller's side the bus,
+the scheduler and the conductor with its handlers of what hosts report (hostreports.py),
+plus its periodic work (host heartbeats, the reconcile that converges stuck operations); on
+the host's side the agents with their drivers (one per simulated host for `--virt fake`),
+which reach the controller only over the bus and the image API over HTTP.
 
 Several controller replicas may share one database: each periodic job runs in the one
 replica that holds its lease (`nubo.core.leases`), renewed every period."""
@@ -13,13 +15,16 @@ import logging
 import socket
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING
 
-from nubo.compute.agent.manager import ComputeAgent
+import httpx
+
+from nubo.compute.agent.images import ImageClient
+from nubo.compute.agent.manager import AgentOptions, ComputeAgent
 from nubo.compute.agent.virt.base import VirtDriver
 from nubo.compute.agent.virt.fake import FakeDriver
 from nubo.compute.agent.virt.libvirt.wiring import build_driver, resolve_virt
 from nubo.compute.api.views.servers import ServerViews
+from nubo.compute.conductor.hostreports import HostReports
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.conductor.powersync import PowerSync
 from nubo.compute.service.actions import ServerActions
@@ -35,12 +40,10 @@ from nubo.config import Settings
 from nubo.core.bus import InProcessBus
 from nubo.core.db import Database
 from nubo.core.leases import Leases
+from nubo.core.service_auth import ServiceCredentials, TokenSource, stored_password
 from nubo.image.api import ImageApi
 from nubo.placement.service import PlacementService
 from nubo.scheduler.scheduler import Scheduler
-
-if TYPE_CHECKING:     # --virt fake never imports the libvirt driver
-    from nubo.compute.agent.virt.libvirt.driver import LibvirtDriver
 
 LOG = logging.getLogger("nubo.compute")
 PERIOD = 10.0
@@ -59,15 +62,24 @@ class ComputeRuntime:
         self.bus = InProcessBus()
         self.agents: list[ComputeAgent] = []
         self.virt = resolve_virt(settings)
-        self.libvirt: LibvirtDriver | None = None     # this host's driver with --virt libvirt
+        self.service_credentials = ServiceCredentials(
+            settings.base_url + "/identity/v3", settings.service_user,
+            settings.service_password or stored_password(settings.data_dir))
+        # the hosts' way to image data: the image API over HTTP, with the service token
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
+        self.image_client = ImageClient(settings.base_url + "/image",
+                                        TokenSource(self.service_credentials, self._http),
+                                        self._http)
         for name in self._host_names():
             driver: VirtDriver
             if self.virt == "libvirt":
-                driver = self.libvirt = build_driver(settings, name, images)
+                driver = build_driver(settings, name, self.image_client.download)
             else:
                 driver = FakeDriver(host=name, state_file=settings.data_dir /
                                     "fake-hosts" / f"{name}.json")
-            agent = ComputeAgent(name, driver)
+            agent = ComputeAgent(name, driver, self.bus, self.image_client, options=AgentOptions(
+                period=PERIOD, report_power=self.virt == "libvirt",
+                scratch_dir=settings.data_dir / "snapshots"))
             self.agents.append(agent)
             self.bus.register(name, agent)
         self.scheduler = Scheduler(placement)
@@ -83,8 +95,7 @@ class ComputeRuntime:
             shelved_offload_time=settings.shelved_offload_time)
         self.servers = ServerService(db, self.conductor, compute, images, networking)
         self.power_sync = PowerSync(self.conductor)
-        if self.libvirt is not None:
-            self.libvirt.on_event = self.power_sync.on_event
+        HostReports(self.conductor, self.power_sync).subscribe(self.bus)
         # pause, shelve, migrate ... (service/actions.py asks, conductor/actions.py carries out)
         self.actions = ServerActions(self.servers, settings.reclaim_instance_interval)
         self.consoles = ConsoleService(db, self.bus, settings.base_url,
@@ -107,10 +118,8 @@ class ComputeRuntime:
         return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
 
     async def start(self) -> None:
-        if self.libvirt is not None:
-            await self.libvirt.start()
-        for agent in self.agents:
-            await self.conductor.register_host(await agent.report())
+        for agent in self.agents:       # each reports its resources: the host is recorded
+            await agent.start()
         counts = await self.conductor.reconcile()
         if any(counts.values()):
             LOG.info("compute reconciled on start: %s", counts)
@@ -134,16 +143,14 @@ class ComputeRuntime:
     async def run_periodic(self) -> None:
         """One period's jobs, each only where this replica holds its lease: the
         heartbeats, the reconcile (with the reclaim of soft-deleted and the offload of
-        shelved servers), and this host's power sync and image cache cleanup."""
+        shelved servers). Power states and the image cache are the agents' own periodic
+        work (they report up the bus)."""
         if await self._holds("compute-heartbeat"):
             silent = await self.conductor.heartbeat([a.host for a in self.agents])
             if silent:
                 LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
         if await self._holds("compute-reconcile"):
             await self.conductor.reconcile(settle=SETTLE)
-        if self.libvirt is not None and await self._holds(f"power-sync:{self.libvirt.host}"):
-            await self.power_sync.sync(self.libvirt.host, self.libvirt)
-            await asyncio.to_thread(self.libvirt.cleanup_images)
 
     async def stop(self) -> None:
         if self._periodic is not None:
@@ -155,5 +162,6 @@ class ComputeRuntime:
             await self.leases.release_all()
         except Exception:  # noqa: BLE001 - the leases expire on their own
             LOG.exception("giving up the periodic jobs' leases failed")
-        if self.libvirt is not None:
-            await self.libvirt.stop()
+        for agent in self.agents:
+            await agent.stop()
+        await self._http.aclose()

@@ -71,6 +71,30 @@ async def bootstrap(api: IdentityApi, admin_password: str | None) -> Credentials
     return creds
 
 
+async def ensure_service_user(api: IdentityApi, name: str, password: str) -> None:
+    """The service user the compute hosts call the image API with (DevStack's `nova`):
+    in project `service` with the `service` and `admin` roles (image data of every project),
+    its password the one given. Every start: made if missing (an older cloud has none), its
+    password set again when it differs."""
+    ident = api.identity
+    projects = await ident.list_projects(name="service", domain_id=DEFAULT_DOMAIN)
+    project = projects[0] if projects else await ident.create_project(
+        {"name": "service", "domain_id": DEFAULT_DOMAIN, "description": "Service users"})
+    found = await ident.list_users(name=name, domain_id=DEFAULT_DOMAIN)
+    if not found:
+        user = await ident.create_user({"name": name, "domain_id": DEFAULT_DOMAIN,
+                                        "password": password,
+                                        "default_project_id": project.id})
+    else:
+        user = found[0]
+        if not await ident.hasher.check(password, user.password_hash):
+            user = await ident.update_user(user.id, {"password": password})
+    for role_name in ("service", "admin"):
+        roles = await ident.list_roles(name=role_name)
+        role = roles[0] if roles else await ident.create_role({"name": role_name})
+        await api.assignments.grant("user", user.id, "project", project.id, role.id)
+
+
 async def mark_bootstrapped(api: IdentityApi) -> None:
     """Called once the passwords are safe in clouds.yaml: a start killed before this point
     runs the bootstrap again (every step is idempotent) and writes new passwords."""

@@ -51,3 +51,14 @@ async def test_bootstrap_cut_short_converges(tmp_path: Path) -> None:
     third = Node(settings)
     assert (await third.start()).credentials is None    # done: never again
     await third.stop()
+
+
+async def test_service_user_for_the_compute_hosts(api: Api) -> None:
+    """DevStack's `nova` in project `service`: what the hosts fetch images with."""
+    creds = api.node.runtime.service_credentials
+    assert creds.username == "nova" and creds.project_name == "service"
+    tok = await api.token("nova", creds.password, "service")
+    body = await api.ok("GET", "/v3/auth/tokens", headers={"X-Subject-Token": tok})
+    assert {r["name"] for r in body["token"]["roles"]} >= {"service", "admin"}
+    users = (await api.ok("GET", "/v3/users?name=nova"))["users"]
+    assert len(users) == 1

@@ -1,11 +1,14 @@
 """Keeping instances' power state true to the hypervisor (Nova's _sync_power_states plus
-libvirt's lifecycle events).
+libvirt's lifecycle events), on the controller.
 
-A guest that powers itself off, or crashes, or whose QEMU was killed, shows SHUTOFF: the
-driver's lifecycle event says so at once, and the periodic sync catches whatever an event
-missed. An instance whose domain is gone is marked SHUTOFF with no power state; a domain
-without an instance is reported in the log, never destroyed (it may be somebody's data).
-Instances with an operation under way are left to that operation.
+The host reports over the bus (nubo/compute/rpc.py): each lifecycle event its driver sees
+(`compute.lifecycle`) and, every period, what it runs with each power state
+(`compute.power_states`); this records them in the database. A guest that powers itself
+off, or crashes, or whose QEMU was killed, shows SHUTOFF: the driver's lifecycle event says
+so at once, and the periodic sync catches whatever an event missed. An instance whose
+domain is gone is marked SHUTOFF with no power state; a domain without an instance is
+reported in the log, never destroyed (it may be somebody's data). Instances with an
+operation under way are left to that operation.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nubo.compute import states
+from nubo.compute import rpc, states
 from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.models import Instance
 
@@ -28,6 +31,17 @@ class PowerSync:
     def __init__(self, conductor: InstanceSteps) -> None:
         self.c = conductor
         self.reported_orphans: set[str] = set()
+
+    async def on_lifecycle(self, host: str, **args: Any) -> None:
+        """Bus handler of `compute.lifecycle` (a LifecycleEvent from `host`)."""
+        event = rpc.LifecycleEvent.from_dict(args)
+        await self.on_event(event.instance_id, event.power_state)
+
+    async def on_power_states(self, host: str, **args: Any) -> None:
+        """Bus handler of `compute.power_states` (a PowerStateReport from `host`)."""
+        counts = await self.sync(host, rpc.PowerStateReport.from_dict(args))
+        if counts["changed"] or counts["gone"]:
+            LOG.info("power states of %s synced: %s", host, counts)
 
     async def on_event(self, instance_id: str, power: int) -> None:
         """A lifecycle event from the hypervisor."""
@@ -48,10 +62,11 @@ class PowerSync:
                 return True
         return bool(await self.c.set_if(instance_id, expect, **values))
 
-    async def sync(self, host: str, driver: Any) -> dict[str, int]:
-        """Compare what the host runs with what the database says; fix the database."""
+    async def sync(self, host: str, report: rpc.PowerStateReport) -> dict[str, int]:
+        """Compare what the host runs (its report) with what the database says; fix the
+        database."""
         counts = {"changed": 0, "gone": 0, "orphans": 0}
-        domains = set(await driver.list_instances())
+        domains = set(report.instances)
         async with self.c.db.read() as s:
             rows = list((await s.execute(select(
                 Instance.id, Instance.power_state, Instance.vm_state).where(
@@ -62,7 +77,7 @@ class PowerSync:
         for inst_id, power, vm in rows:
             if await self.c.busy(inst_id):
                 continue
-            actual = await driver.power_state(inst_id) if inst_id in domains else None
+            actual = report.instances.get(inst_id)
             if actual is None and power == states.NOSTATE and vm != states.ACTIVE:
                 continue        # already marked as gone
             if (actual is None or actual != power) and await self.apply(inst_id, actual):

@@ -1,8 +1,9 @@
 """createImage: a server's disk saved as a new image in the image service.
 
 The image record is made first (queued, owned by the server's project), then the conductor
-fills it. With the fake hypervisor a disk never changes, so its snapshot is the data of the
-image it booted from; the libvirt driver will hand over the real disk (qemu-img convert).
+has it filled: the instance's host writes the disk (qemu-img convert) and uploads it through
+the image API itself (`snapshot_to_image`, nubo/compute/rpc.py). With the fake hypervisor a
+disk never changes, so its snapshot is the data of the image it booted from, copied here.
 A failure deletes the half-made image; a restart resumes from request_spec["snapshot"].
 """
 
@@ -89,7 +90,7 @@ class Snapshotter:
         ctx = owner_context(inst)
         try:
             new = await self.images.images.get(ctx, image_id)
-            if new.image.status == "queued" and await self._from_host(ctx, inst, image_id):
+            if new.image.status == "queued" and await self._from_host(inst, str(image_id)):
                 return None
             if new.image.status == "queued":
                 # the driver writes the disk when it has one of its own; the fake does not
@@ -107,20 +108,16 @@ class Snapshotter:
                 pass
             return str(exc)
 
-    async def _from_host(self, ctx: RequestContext, inst: Instance, image_id: str) -> bool:
-        """Ask the instance's host to write its disk (qemu-img convert) and upload that;
-        False when the driver keeps no disk of its own (the fake)."""
-        tmp = self.images.store.tmp / f"snapshot-{image_id}.qcow2"
+    async def _from_host(self, inst: Instance, image_id: str) -> bool:
+        """Ask the instance's host to write its disk (qemu-img convert) and upload it through
+        the image API as `image_id`'s data; False when the driver keeps no disk of its own
+        (the fake)."""
         try:
-            if not await self.c.bus.call(inst.host or "", "snapshot", instance_id=inst.id,
-                                         target=str(tmp), timeout=3600):
-                return False
-            await self.images.data.upload(ctx, image_id, read_chunks(tmp), tmp.stat().st_size)
-            return True
+            return bool(await self.c.bus.call(inst.host or "", "snapshot_to_image",
+                                              instance_id=inst.id, image_id=image_id,
+                                              timeout=3600))
         except (SpawnFailed, HostUnreachable) as exc:
             raise OSError(f"snapshot on {inst.host} failed: {exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
 
     async def rotate(self, inst: Instance, backup_type: str, rotation: int) -> list[str]:
         """Keep the newest `rotation` backups of this type of the instance; delete the rest."""

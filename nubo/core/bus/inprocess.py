@@ -117,7 +117,7 @@ class InProcessBus:
     def on(self, event: str, handler: EventHandler) -> None:
         self._handlers.setdefault(event, []).append(handler)
 
-    async def report(self, host: str, event: str, **kwargs: Any) -> None:
+    async def report(self, host: str, event: str, /, **kwargs: Any) -> None:
         """Delivered in order to each handler; a failing handler is logged, not raised to
         the host (as a broker would not)."""
         BUS_MESSAGES.labels(event).inc()

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from nubo.core.logs import request_id_var
 
-RPC_VERSION = "1.1"
+RPC_VERSION = "1.2"   # 1.2: compute hosts report events; snapshot_to_image (compute/rpc.py)
 
 #: A controller-side handler of a message from a host: `handler(host, **args)`.
 EventHandler = Callable[..., Awaitable[None]]
@@ -31,7 +31,7 @@ class Bus(Protocol):
         """Send `method` to `host`'s agent without waiting for it to run."""
         ...
 
-    async def report(self, host: str, event: str, **kwargs: Any) -> None:
+    async def report(self, host: str, event: str, /, **kwargs: Any) -> None:
         """From a host to the controller: deliver `event` to its handlers (see `on`)."""
         ...
 

@@ -32,7 +32,7 @@ COMPUTE_OWNER_PREFIX = "compute:"
 class Reporter(Protocol):
     """The bus as the host sees it: reports up (nubo/core/bus)."""
 
-    async def report(self, host: str, event: str, **kwargs: Any) -> None: ...
+    async def report(self, host: str, event: str, /, **kwargs: Any) -> None: ...
 
 
 class NetworkAgent:

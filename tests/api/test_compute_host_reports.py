@@ -1,0 +1,99 @@
+"""What a compute host reports up the bus (nubo/compute/rpc.py) reaches the database through
+the controller's handlers: lifecycle events, the periodic power-state report, and the
+resources it reports when it starts. Every report crosses the in-process bus as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nubo.compute import rpc, states
+from nubo.compute.agent.manager import AgentOptions, ComputeAgent
+from nubo.compute.models import ComputeHost
+from tests.api.test_compute_servers import S, create, env, wait
+from tests.conftest import Api
+
+__all__ = ["env"]
+
+
+def test_the_agent_whitelist_is_the_rpc_contract() -> None:
+    assert ComputeAgent.RPC_METHODS == rpc.AGENT_METHODS
+    for name, method in rpc.METHODS.items():
+        assert callable(getattr(ComputeAgent, name)), name
+        assert method.since in ("1.0", "1.1", "1.2") and method.doc
+    assert "snapshot" not in rpc.AGENT_METHODS      # the controller-path snapshot is gone
+    doc = rpc.LifecycleEvent("i-1", "stopped", states.SHUTDOWN).to_dict()
+    assert rpc.LifecycleEvent.from_dict(doc) == rpc.LifecycleEvent("i-1", "stopped", 4)
+    report = rpc.PowerStateReport({"i-1": states.RUNNING})
+    assert rpc.PowerStateReport.from_dict(report.to_dict()) == report
+
+
+async def _server(api: Api, img: str, flv: str) -> tuple[str, ComputeAgent]:
+    sid = (await create(api, img, flv))["server"]["id"]
+    await wait(api, sid, "ACTIVE")
+    agent = api.node.compute.runtime.agents[0]
+    return sid, agent
+
+
+async def test_lifecycle_event_from_the_agent_stops_the_server(
+        env: tuple[Api, str, str]) -> None:
+    api, img, flv = env
+    sid, agent = await _server(api, img, flv)
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    async def spy(host: str, **args: Any) -> None:
+        seen.append((host, args))
+    agent.bus.on(rpc.LIFECYCLE.name, spy)  # type: ignore[union-attr]
+    # the driver saw the guest power itself off: the agent reports it up the bus
+    await agent._lifecycle(sid, states.SHUTDOWN)
+    assert seen == [(agent.host, {"instance_id": sid, "event": "stopped",
+                                  "power_state": states.SHUTDOWN})]
+    got = await wait(api, sid, "SHUTOFF")
+    assert got["OS-EXT-STS:power_state"] == states.SHUTDOWN
+    assert got["OS-EXT-STS:vm_state"] == "stopped"
+    # and it starts again as usual
+    await api.ok("POST", f"{S}/{sid}/action", 202, json={"os-start": None})
+    await wait(api, sid, "ACTIVE")
+
+
+async def test_power_state_report_syncs_the_database(env: tuple[Api, str, str]) -> None:
+    api, img, flv = env
+    sid, agent = await _server(api, img, flv)
+    sid2 = (await create(api, img, flv, name="vm2"))["server"]["id"]
+    await wait(api, sid2, "ACTIVE")
+    driver: Any = agent.driver
+    # behind the controller's back: vm paused, vm2's domain gone from the host
+    driver.instances[sid] = states.PAUSED_POWER
+    del driver.instances[sid2]
+    agent.options = AgentOptions(report_power=True)
+    await agent.periodic()                      # the agent's own periodic report
+    got = await wait(api, sid, "ACTIVE")
+    assert got["OS-EXT-STS:power_state"] == states.PAUSED_POWER
+    gone = await wait(api, sid2, "SHUTOFF")
+    assert gone["OS-EXT-STS:power_state"] == states.NOSTATE
+    # a report that says what the database says changes nothing
+    driver.instances[sid] = states.RUNNING
+    await agent.report_power_states()
+    counts = await api.node.compute.runtime.power_sync.sync(
+        agent.host, rpc.PowerStateReport({sid: states.RUNNING}))
+    assert counts == {"changed": 0, "gone": 0, "orphans": 0}
+
+
+async def test_a_report_that_is_not_json_never_reaches_the_controller(
+        env: tuple[Api, str, str]) -> None:
+    api, _img, _flv = env
+    bus = api.node.compute.runtime.bus
+    with pytest.raises(TypeError):
+        await bus.report("h", rpc.POWER_STATES.name, instances={"x": object()})
+
+
+async def test_resources_reported_on_start_record_the_host(env: tuple[Api, str, str]) -> None:
+    api, _img, _flv = env
+    runtime = api.node.compute.runtime
+    agent = runtime.agents[0]
+    agent.driver.vcpus = 7  # type: ignore[attr-defined]
+    await agent.report_resources()
+    async with api.node.db.read() as s:
+        host = await s.get(ComputeHost, agent.host)
+    assert host is not None and host.vcpus == 7
