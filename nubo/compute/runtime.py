@@ -88,10 +88,18 @@ class ComputeRuntime:
         return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
 
     async def start(self) -> None:
+        await self.connect()
+        await self.resume()
+
+    async def connect(self) -> None:
+        """Connect the hypervisor (libvirtd may have to start) and register every host."""
         if self.libvirt is not None:
             await self.libvirt.start()
         for agent in self.agents:
             await self.conductor.register_host(await agent.report())
+
+    async def resume(self) -> None:
+        """Resume the operations a restart cut off; then the periodic work."""
         counts = await self.conductor.reconcile()
         if any(counts.values()):
             LOG.info("compute reconciled on start: %s", counts)
