@@ -175,6 +175,8 @@ class Node:
         """Connect the hypervisor (libvirtd may have to start, KVM be probed) and register
         the hosts; then resume the operations a restart cut off."""
         try:
+            if self.runtime.virt == "fake" and self.settings.fake_connect_seconds:
+                await asyncio.sleep(self.settings.fake_connect_seconds)
             await self.runtime.connect()
         except BaseException as exc:
             for agent in self.runtime.agents:
