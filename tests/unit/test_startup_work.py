@@ -80,3 +80,21 @@ def test_the_server_module_loads_no_service_before_its_listener_opens() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_nubo_up_defers_what_its_paths_do_not_use() -> None:
+    """With `lazy.defer()` (as `nubo up` runs it) loading the services imports neither
+    requests (oslo.policy's http checks) nor runs oslo_utils.strutils; an http: rule still
+    works, and strutils loads on first use."""
+    code = ("import sys\n"
+            "from nubo.core import lazy\n"
+            "lazy.defer()\n"
+            "import nubo.node\n"
+            "print('requests' in sys.modules, type(sys.modules['oslo_utils.strutils']).__name__)\n"
+            "from oslo_policy import _parser\n"
+            "print(type(_parser.parse_rule('http://127.0.0.1:1/check')).__name__)\n"
+            "from oslo_utils import strutils\n"
+            "print(strutils.bool_from_string('yes'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:3] == ["False _LazyModule", "HttpCheck", "True"]
