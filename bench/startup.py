@@ -63,6 +63,7 @@ class Started:
     cpu: float = 0.0           # CPU seconds at `api`
     converged: float = 0.0     # /healthz lists no part converging
     first_parts: str = ""      # the parts /healthz listed in its first answer
+    ready_parts: str = ""      # ... and in its first 200
 
     def figures(self, name: str) -> dict[str, float]:
         return {f"{name}_to_healthz_s": self.healthz, f"{name}_to_ready_s": self.ready,
@@ -100,6 +101,7 @@ def _watch_healthz(base: str, st: Started, t0: float, deadline: float) -> None:
                 st.first_parts = ",".join(f"{k}={v}" for k, v in sorted(parts.items()))
             if r.status_code == 200 and not st.ready:
                 st.ready = now
+                st.ready_parts = ",".join(f"{k}={v}" for k, v in sorted(parts.items()))
             if r.status_code == 200 and "converging" not in parts.values():
                 st.converged = now
                 return
@@ -278,7 +280,8 @@ def libvirt_restart(args: argparse.Namespace, fig: dict[str, float]) -> None:
         stop(st.proc, signal.SIGKILL)
         st = start(data, port, 1, args.hash_rounds, cloud_args, timeout=600)
         fig |= st.figures("libvirt_restart_2_guests_after_sigkill")
-        print(f"libvirt restart: /healthz first said {st.first_parts}", file=sys.stderr)
+        print(f"libvirt restart: /healthz said {st.first_parts} first, {st.ready_parts} "
+              f"when it answered 200", file=sys.stderr)
         _wait_active(base, login(base, data, "nubo-demo"), ids)
         h = login(base, data, "nubo-demo")
         for i in ids:
