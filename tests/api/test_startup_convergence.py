@@ -96,6 +96,9 @@ async def test_a_hypervisor_that_fails_to_start_gives_409_not_500(tmp_path: Path
         except RuntimeError:
             pass
         assert api.node.failed
+        stopped = asyncio.Event()       # what makes `nubo up` exit 1 (nubo/server.py)
+        api.node.watch(stopped.set)
+        await asyncio.wait_for(stopped.wait(), 10)
         health = (await api.client.get("/healthz")).json()
         assert health["status"] == "degraded" and health["parts"]["compute"] == "failed"
         assert "libvirtd did not answer" in health["problems"]["compute"]
