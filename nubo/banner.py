@@ -31,8 +31,13 @@ class TestImageState:
 
 def ready_banner(base_url: str, identity_url: str, clouds: Path | None, first: bool,
                  data_dir: Path, clients_bin: Path | None,
-                 test_image: TestImageState | None = None) -> list[str]:
+                 test_image: TestImageState | None = None,
+                 converging: list[str] | None = None) -> list[str]:
     lines = [f"Nubo is ready at {base_url} (identity: {identity_url}/v3)"]
+    others = [p for p in converging or [] if p != "test-image"]
+    if others:     # the test image has a line of its own
+        lines.append(f"  (still converging: {', '.join(others)}; requests that need them "
+                     f"wait for them; {base_url}/healthz lists each part until it is ready)")
     if not clouds:
         lines.append(f"  ({data_dir}/clouds.yaml is missing; the admin password was set "
                      "on first start)")

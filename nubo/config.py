@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # compute
     #: simulated hosts for --virt fake (each its own placement provider)
     fake_hosts: int = Field(default=1, ge=1, le=10000)
+    #: seconds the simulated hypervisors of --virt fake take to connect at each start
+    #: (fault injection: what your tools see while a restarted cloud converges)
+    fake_connect_seconds: float = Field(default=0.0, ge=0.0, le=600.0)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
     #: where compute's quota limits come from: its own tables (Nova's DbQuotaDriver) or
     #: identity's unified limits for service `compute` (Nova's UnifiedLimitsDriver), where

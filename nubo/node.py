@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,15 +122,20 @@ class Node:
         self.metrics.add_scraped(CloudCollector(self.db, self.runtime.conductor.queue_depth))
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
         health = self.network_sync.health
+        checks = {"compute": self._compute_problem}
+        if health:
+            checks["network_agent"] = health.problem
         self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
                            mounts={novnc.PREFIX: vnc,
                                    METADATA_PREFIX: self._metadata_api(secret)},
-                           checks={"network_agent": health.problem} if health else {},
-                           parts={"network": lambda: self.network_sync.state,
+                           checks=checks,
+                           parts={"compute": self._compute_part,
+                                  "network": lambda: self.network_sync.state,
                                   "test-image": self._test_image_part})
         self.credentials: Credentials | None = None
         self.test_image: TestImage | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._compute: asyncio.Task[None] | None = None
 
     def _metadata_api(self, secret: bytes) -> Mounted:
         """Nova's metadata API for the hosts' metadata agents (signed X-Instance-ID only)."""
@@ -138,24 +144,31 @@ class Node:
                           passwords=PasswordStore(self.db))
         return Mounted(app, METADATA_PREFIX)
 
-    async def start(self) -> StartResult:
+    async def start(self, step: Callable[[str], None] | None = None) -> StartResult:
+        """What the API needs before it serves; then the parts that can wait converge in
+        the background (`converged` waits for them): the hypervisor's connection and the
+        hosts' reports, the first reconcile of compute operations, the dataplane's sync,
+        the test image's build. /healthz lists them in `parts` until they are ready."""
         t0 = time.perf_counter()
+        say = step or (lambda _: None)
+        say("database")
         await self.db.migrate()
         self.identity.keys.setup()
+        say("identity")
         creds = await bootstrap(self.identity, self.settings.admin_password)
         self.credentials = creds
         if creds is not None:
             self.write_clouds_yaml(creds)
             await mark_bootstrapped(self.identity)
         await sync_catalog(self.identity, CATALOG, self.settings.region)
-        svc = self.runtime.service_credentials      # what the compute hosts log in with
-        await ensure_service_user(self.identity, svc.username, svc.password)
         await self.identity.auth.revocations.refresh(force=True)
+        say("image")
         repaired = await self.image.start()
         if any(repaired.values()):
             LOG.info("image store reconciled: %s", repaired)
+        say("compute")
         await self.compute.start()
-        await self.runtime.start()
+        say("network")
         await network_agents.ensure_agents(self.db, self.network.hostname,
                                            self.settings.vtep_ip)
         await network_bootstrap.bootstrap(self.db, self.settings)
@@ -166,9 +179,77 @@ class Node:
             await self.metadata_agent.start()
         await self.network_sync.start()
         if self.settings.test_image:
+            say("test image")
             await self._test_image()
+        # calls to this node's hosts wait until their hypervisor has connected
+        for agent in self.runtime.agents:
+            self.runtime.bus.starting(agent.host)
+        self._compute = asyncio.create_task(self._start_compute(), name="compute-start")
         self.app.ready = True
         return StartResult(time.perf_counter() - t0, creds)
+
+    async def _start_compute(self) -> None:
+        """Connect the hypervisor (libvirtd may have to start, KVM be probed) and register
+        the hosts; then resume the operations a restart cut off."""
+        try:
+            # what the compute hosts log in to the image API with (a bcrypt check: after
+            # readiness; a boot waits for the host to have started)
+            svc = self.runtime.service_credentials
+            await ensure_service_user(self.identity, svc.username, svc.password)
+            if self.runtime.virt == "fake" and self.settings.fake_connect_seconds:
+                await asyncio.sleep(self.settings.fake_connect_seconds)
+            await self.runtime.connect()
+        except BaseException as exc:
+            for agent in self.runtime.agents:
+                self.runtime.bus.started(agent.host, str(exc) or type(exc).__name__)
+            raise
+        for agent in self.runtime.agents:
+            self.runtime.bus.started(agent.host)
+        await self.runtime.resume()
+
+    async def converged(self) -> None:
+        """Until the parts that must converge after a start have (the compute part: raises
+        what made it fail); the dataplane and the test image go on in their own time."""
+        if self._compute is not None:
+            await asyncio.shield(self._compute)
+
+    @property
+    def failed(self) -> bool:
+        """A part that must converge failed for good (the cloud cannot run servers)."""
+        return self._compute_problem() is not None
+
+    def converging(self) -> list[str]:
+        """The parts still converging now."""
+        return sorted(name for name, state in self.app.parts.items()
+                      if state() == "converging")
+
+    def watch(self, on_failure: Callable[[], None]) -> None:
+        """Call `on_failure` when a part that must converge fails (logged as a failed
+        start, as it was when it ran before readiness)."""
+        async def run() -> None:
+            try:
+                await self.converged()
+            except Exception as exc:  # noqa: BLE001 - any driver's error, said in full
+                LOG.error("start failed: %s", exc, exc_info=exc)
+                on_failure()
+            else:
+                LOG.info("converged: compute (hypervisor connected, hosts registered)")
+        task = asyncio.create_task(run(), name="watch-start")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _compute_part(self) -> str:
+        task = self._compute
+        if task is None or not task.done():
+            return "converging"
+        return "failed" if task.cancelled() or task.exception() else "ready"
+
+    def _compute_problem(self) -> str | None:
+        task = self._compute
+        if task is None or not task.done() or task.cancelled():
+            return None
+        exc = task.exception()
+        return f"the hypervisor did not start: {exc}" if exc else None
 
     async def _vif_event(self, instance_id: str, port_id: str, status: str) -> None:
         """The dataplane plugged a server's port: Neutron's notice to Nova."""
@@ -208,9 +289,10 @@ class Node:
             LOG.exception("registering the test image failed")
 
     async def stop(self) -> None:
-        for task in self._background:
+        for task in (*self._background, *([self._compute] if self._compute else [])):
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*self._background, *([self._compute] if self._compute else []),
+                             return_exceptions=True)
         await self.network_sync.stop()      # the host keeps its state for the next start
         await self.network_agent.stop()
         await self.metadata_agent.stop()

@@ -89,6 +89,7 @@ async def api_on(settings: Any) -> AsyncIterator[Api]:
     client logged in as the admin."""
     node = Node(settings)
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as client:
@@ -103,6 +104,7 @@ async def api_on(settings: Any) -> AsyncIterator[Api]:
 async def node(tmp_path: Path) -> AsyncIterator[Node]:
     n = Node(make_settings(tmp_path / "data"))
     await n.start()
+    await n.converged()
     try:
         yield n
     finally:

@@ -118,8 +118,17 @@ class ComputeRuntime:
         return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
 
     async def start(self) -> None:
-        for agent in self.agents:       # each reports its resources: the host is recorded
+        await self.connect()
+        await self.resume()
+
+    async def connect(self) -> None:
+        """Start every host's agent: its driver connects (libvirtd may have to start) and it
+        reports its resources, from which the controller records the host."""
+        for agent in self.agents:
             await agent.start()
+
+    async def resume(self) -> None:
+        """Resume the operations a restart cut off; then the periodic work."""
         counts = await self.conductor.reconcile()
         if any(counts.values()):
             LOG.info("compute reconciled on start: %s", counts)

@@ -133,7 +133,13 @@ class Database:
                 raise
 
     async def migrate(self) -> None:
-        from nubo.core.migrations import upgrade
+        """Bring the schema to this code's head. A schema already there costs one query:
+        Alembic (slow to import) loads only when a migration must run."""
+        from nubo.core.migrations import schema_at, script_heads, upgrade
+        async with self.engine.connect() as conn:
+            at = await conn.run_sync(schema_at)
+        if at == script_heads():
+            return
         async with self.engine.begin() as conn:
             await conn.run_sync(upgrade)
 

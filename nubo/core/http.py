@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import sqlalchemy.exc
@@ -22,15 +22,14 @@ from starlette.types import Receive, Scope, Send
 from nubo.core import errors
 from nubo.core.access_rules import allowed
 from nubo.core.context import RequestContext, anonymous
+from nubo.core.faults import JSON, FaultStyle, fault_body
 from nubo.core.microversion import APIVersion, VersionRange
 from nubo.core.validation import check_json, validate
 
 LOG = logging.getLogger("nubo.http")
 
-JSON = "application/json"
 Handler = Callable[[Request], Awaitable[Response]]
 Authenticator = Callable[[str, str], Awaitable[RequestContext]]
-FaultStyle = Literal["keystone", "nova", "neutron", "glance", "placement", "heat"]
 
 #: Keystone's default `max_request_body_size`.
 DEFAULT_MAX_BODY = 114688
@@ -45,33 +44,6 @@ def no_content(status: int = 204, headers: dict[str, str] | None = None) -> Resp
 
 
 # ---------------------------------------------------------------------------------- faults
-
-_NOVA_KEYS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-              405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
-              413: "overLimit", 415: "badMediaType", 429: "overLimit", 501: "notImplemented",
-              503: "serviceUnavailable"}
-
-
-def fault_body(style: FaultStyle, err: errors.NuboError, request_id: str) -> tuple[bytes, str]:
-    """The bytes and media type of `err` in the fault format of `style`."""
-    s, msg = err.status, err.message
-    body: Any
-    if style == "keystone":
-        body = {"error": {"code": s, "title": err.title, "message": msg}}
-    elif style == "nova":
-        body = {_NOVA_KEYS.get(s, "computeFault"): {"code": s, "message": msg}}
-    elif style == "neutron":
-        body = {"NeutronError": {"type": err.code, "message": msg, "detail": ""}}
-    elif style == "placement":
-        body = {"errors": [{"status": s, "title": err.title, "detail": msg,
-                            "code": f"placement.{err.code}", "request_id": request_id}]}
-    elif style == "heat":
-        body = {"code": s, "title": err.title, "explanation": msg,
-                "error": {"type": err.code, "message": msg, "traceback": None}}
-    else:  # glance answers in plain text, as webob does
-        return f"{s} {err.title}\n\n{msg}\n\n   ".encode(), "text/plain; charset=UTF-8"
-    return orjson.dumps(body), JSON
-
 
 def fault_response(style: FaultStyle, err: errors.NuboError, request_id: str) -> Response:
     content, media = fault_body(style, err, request_id)

@@ -120,6 +120,8 @@ async def _exists(api: IdentityApi, model: type, id_: str) -> object | None:
 async def sync_catalog(api: IdentityApi, entries: list[CatalogEntry], region: str) -> None:
     """Make the catalog list each running service at the URL we serve on now."""
     base = api.settings.base_url
+    if await _catalog_current(api, entries, region, base):
+        return      # a restart on the same URL: one read, no write
     async with api.identity._write() as s:
         if await s.get(m.Region, region) is None:
             s.add(m.Region(id=region, description="", extra={}))
@@ -140,3 +142,22 @@ async def sync_catalog(api: IdentityApi, entries: list[CatalogEntry], region: st
                                      region_id=region, url=url, enabled=True, extra={}))
                 elif ep.url != url:
                     ep.url = url
+
+
+async def _catalog_current(api: IdentityApi, entries: list[CatalogEntry], region: str,
+                           base: str) -> bool:
+    """Whether every entry's service has, in `region`, exactly its three endpoints' URL."""
+    async with api.identity.db.read() as s:
+        if await s.get(m.Region, region) is None:
+            return False
+        rows = (await s.execute(select(m.Service.id, m.Service.type, m.Endpoint.interface,
+                                       m.Endpoint.url).join(
+            m.Endpoint, m.Endpoint.service_id == m.Service.id).where(
+            m.Endpoint.region_id == region))).all()
+    urls: dict[tuple[str, str], set[str]] = {}
+    services: dict[str, set[str]] = {}
+    for sid, stype, iface, url in rows:
+        urls.setdefault((stype, iface), set()).add(url)
+        services.setdefault(stype, set()).add(sid)
+    return all(urls.get((e.type, iface)) == {base + e.path} and len(services[e.type]) == 1
+               for e in entries for iface in ("public", "internal", "admin"))

@@ -258,6 +258,7 @@ async def test_host_aggregates_in_placement_survive_a_restart(tmp_path: Path) ->
     settings = make_settings(tmp_path / "d")
     node = Node(settings)
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as c:

@@ -46,6 +46,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     loop = asyncio.new_event_loop()
     node = Node(make_settings(tmp_path_factory.mktemp("fuzz")))
     loop.run_until_complete(node.start())
+    loop.run_until_complete(node.converged())
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app), base_url=BASE)
 
     async def setup() -> dict[str, Any]:

@@ -174,6 +174,7 @@ async def test_lockout_after_failed_logins(tmp_path) -> None:
     from tests.conftest import BASE, make_settings
     node = Node(make_settings(tmp_path / "d", lockout_failure_attempts=2, lockout_duration=600))
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as c:

@@ -39,6 +39,7 @@ async def faulty(tmp_path: Path) -> AsyncIterator[tuple[Api, FakeDataplane]]:
     node.runtime.servers.networking.vif_events = True
     node.app.checks["network_agent"] = health.problem
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as client:

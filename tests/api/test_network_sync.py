@@ -30,6 +30,7 @@ async def linux(tmp_path: Path) -> AsyncIterator[tuple[Api, Recorder]]:
     rec = Recorder()
     node.dataplane = node.network_agent.dataplane = rec
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as client:

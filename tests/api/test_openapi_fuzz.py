@@ -64,6 +64,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     loop = asyncio.new_event_loop()
     node = Node(make_settings(tmp_path_factory.mktemp("openapi")))
     loop.run_until_complete(node.start())
+    loop.run_until_complete(node.converged())
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app), base_url=BASE)
     r = loop.run_until_complete(client.post("/identity/v3/auth/tokens", json={"auth": {
         "identity": {"methods": ["password"], "password": {"user": {

@@ -95,4 +95,4 @@ async def test_healthz_lists_its_parts(tmp_path: Path) -> None:
     async with api_on(make_settings(tmp_path / "data")) as a:
         r = await a.client.get("/healthz")
         assert r.status_code == 200
-        assert r.json()["parts"] == {"network": "off", "test-image": "off"}
+        assert r.json()["parts"] == {"compute": "ready", "network": "off", "test-image": "off"}

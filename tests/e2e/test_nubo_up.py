@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import stat
 import subprocess
@@ -18,11 +19,12 @@ from nubo.compute.agent.virt.fake import FAULT_KEY
 from tests.e2e.conftest import Cloud, free_port, nubo_bin, start_nubo, stop_nubo
 
 
-def token(cloud: Cloud, password: str) -> httpx.Response:
+def token(cloud: Cloud, password: str, timeout: float = 5) -> httpx.Response:
     return httpx.post(f"{cloud.url}/identity/v3/auth/tokens", json={"auth": {"identity": {
         "methods": ["password"], "password": {"user": {
             "name": "admin", "password": password, "domain": {"id": "default"}}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}},
+        timeout=timeout)
 
 
 def test_clouds_yaml_is_private_and_complete(cloud: Cloud) -> None:
@@ -213,3 +215,66 @@ def test_port_in_use_is_a_clear_error(cloud: Cloud, tmp_path: Path) -> None:
                        env={"NUBO_PASSWORD_HASH_ROUNDS": "4", "PATH": "/usr/bin:/bin"})
     assert r.returncode != 0
     assert "address already in use" in r.stderr.lower()
+
+
+def test_restart_serves_at_once_while_the_hypervisor_connects(tmp_path: Path) -> None:
+    """kill -9, then `nubo up` again with a hypervisor that takes seconds to connect: the
+    listener answers /healthz from its first moment (503 "starting" until the API serves); a
+    login sent as soon as the port accepts is held, not refused, and answered; once /healthz
+    is 200 it lists compute as converging, servers are listed, a console read waits for the
+    hypervisor and is answered, a server created meanwhile becomes ACTIVE."""
+    data = tmp_path / "data"
+    first = start_nubo(data, free_port())
+    pw = first.password()
+    h = {"X-Auth-Token": token(first, pw).headers["x-subject-token"], **COMPUTE}
+    with httpx.Client(base_url=first.url, headers=h, timeout=60) as c:
+        server = {**boot_setup(c), "networks": "none"}
+        sid = c.post("/compute/v2.1/servers", json={"server": server}).json()["server"]["id"]
+        assert [s["status"] for s in converged(c)] == ["ACTIVE"]
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait()
+
+    port = free_port()
+    log = tmp_path / "restart.log"
+    env = dict(os.environ, NUBO_PASSWORD_HASH_ROUNDS="4", NUBO_FAKE_CONNECT_SECONDS="8")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([nubo_bin(), "up", "--data-dir", str(data), "--port",
+                                 str(port), "--virt", "fake", "--network", "noop",
+                                 "--no-test-image"], stdout=out, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True)
+    second = Cloud(proc, data, port, log)
+    try:
+        early: list[httpx.Response] = []
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:        # until the listener accepts
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                early.append(httpx.get(f"{second.url}/healthz", timeout=5))
+                break
+            except httpx.TransportError:
+                time.sleep(0.01)
+        login = token(second, pw, timeout=WAIT)   # held while the node starts
+        assert login.status_code == 201, login.text
+        while early[-1].status_code != 200 and time.monotonic() < deadline:
+            early.append(httpx.get(f"{second.url}/healthz", timeout=5))
+        for r in early[:-1]:
+            assert r.status_code == 503 and r.json()["status"] == "starting", r.text
+        health = early[-1].json()
+        assert early[-1].status_code == 200 and health["parts"]["compute"] == "converging"
+        h = {"X-Auth-Token": login.headers["x-subject-token"], **COMPUTE}
+        with httpx.Client(base_url=second.url, headers=h, timeout=60) as c:
+            assert [s["id"] for s in c.get("/compute/v2.1/servers").json()["servers"]] == [sid]
+            new = c.post("/compute/v2.1/servers", json={"server": {**server, "name": "new"}})
+            assert new.status_code == 202, new.text
+            out = c.post(f"/compute/v2.1/servers/{sid}/action",
+                         json={"os-getConsoleOutput": {}})
+            assert out.status_code == 200, out.text        # waited for the hypervisor
+            while c.get("/healthz").json()["parts"]["compute"] != "ready":
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+            servers = converged(c)
+            assert {s["id"]: s["status"] for s in servers} == {
+                sid: "ACTIVE", new.json()["server"]["id"]: "ACTIVE"}
+        assert stop_nubo(second) == 0
+    finally:
+        stop_nubo(second, signal.SIGKILL)

@@ -49,6 +49,7 @@ async def two_databases(request: pytest.FixtureRequest) -> AsyncIterator[tuple[s
 async def started(data: Path, url: str) -> tuple[Node, httpx.AsyncClient, Api]:
     node = Node(make_settings(data, database_url=url))
     await node.start()
+    await node.converged()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app), base_url=BASE)
     api = Api(client, node)
     api.admin_token = await api.token("admin", "admin-secret", "admin")

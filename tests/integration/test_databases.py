@@ -66,6 +66,7 @@ async def throwaway_database(kind: str) -> AsyncIterator[str]:
 async def test_identity_flow_on_server(database_url: str, tmp_path: Path) -> None:
     node = Node(make_settings(tmp_path, database_url=database_url))
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as client:

@@ -20,6 +20,7 @@ async def test_concurrent_allocations_never_overlap(database_url: str,  # noqa: 
                                                     tmp_path: Path) -> None:
     node = Node(make_settings(tmp_path, database_url=database_url))
     await node.start()
+    await node.converged()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                      base_url=BASE) as client:

@@ -15,6 +15,7 @@ from tests.integration.test_databases import database_url  # noqa: F401 - fixtur
 async def test_placement_races_on_server(database_url: str, tmp_path: Path) -> None:  # noqa: F811
     node = Node(make_settings(tmp_path, database_url=database_url))
     await node.start()
+    await node.converged()
     try:
         svc = node.placement.service
         full: list[str] = []

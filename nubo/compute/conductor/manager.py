@@ -148,7 +148,9 @@ class Conductor:
 
     async def host_states(self) -> list[HostState]:
         """All hosts as the scheduler sees them; read at most once a second (a host's
-        enabled/up state may lag that long; placement's claim keeps capacity exact)."""
+        enabled/up state may lag that long; placement's claim keeps capacity exact). Hosts
+        still starting (right after `nubo up` started) are waited for: they report first."""
+        await self.bus.settled()
         now = utcnow()
         if self._hosts_cache is not None and now - self._hosts_cache[0] < timedelta(seconds=1):
             return self._hosts_cache[1]

@@ -9,10 +9,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from nubo.compute import models_keypairs as m
@@ -66,6 +64,7 @@ def generate() -> tuple[str, str, str]:
 
 def x509_fingerprint(pem: str) -> str:
     """Nova's x509 fingerprint: SHA-1 of the DER certificate, colon-separated."""
+    from cryptography import x509  # 60 ms to import: not on every start
     try:
         cert = x509.load_pem_x509_certificate(pem.encode("utf-8"))
     except Exception:  # noqa: BLE001 - anything unparsable is the same user error
@@ -78,6 +77,8 @@ def x509_fingerprint(pem: str) -> str:
 def generate_x509() -> tuple[str, str, str]:
     """(private key PEM, self-signed certificate PEM, fingerprint), as Nova makes an x509
     key pair when none is given."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Nova")])
     now = datetime.now(UTC)

@@ -14,6 +14,11 @@ RabbitMQ (a Python object, an exception by reference, a datetime) fails in every
 Versions: `major.minor`. A receiver serves a message of its own major and a minor up to its
 own; a message one minor newer than a receiver is refused with `RpcVersionMismatch`, so the
 controller must talk to an agent one minor behind at that agent's version (rolling upgrade).
+
+An agent may be registered before it serves (`nubo up` answers the API while its hypervisor
+still connects): a call to a host marked `starting` waits, within the call's own timeout,
+until the host has `started`, as a message waits in a host's queue until its agent consumes
+it. A host whose start failed answers every call with HostUnreachable and the reason.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from nubo.core.bus.faults import (
@@ -29,6 +31,13 @@ from nubo.core.metrics import BUS_ERRORS, BUS_MESSAGES
 LOG = logging.getLogger("nubo.bus")
 
 
+@dataclass
+class _Start:
+    """A host's agent on its way to serving: `done` once it serves or its start failed."""
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    error: str | None = None
+
+
 def _wire(message: dict[str, Any]) -> dict[str, Any]:
     """What the other side receives: the message through JSON (TypeError if it cannot)."""
     decoded: dict[str, Any] = json.loads(json.dumps(message, allow_nan=False))
@@ -40,6 +49,7 @@ class InProcessBus:
         self._endpoints: dict[str, tuple[RpcEndpoint, str]] = {}
         self._handlers: dict[str, list[EventHandler]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._starts: dict[str, _Start] = {}
         self.version = version
 
     # -- hosts (agents) ------------------------------------------------------------------
@@ -57,6 +67,47 @@ class InProcessBus:
         found = self._endpoints.get(host)
         return found[1] if found else None
 
+    # -- hosts on their way to serving ---------------------------------------------------
+    def starting(self, host: str) -> None:
+        """Calls to `host` wait from now on until `started(host)`."""
+        self._starts[host] = _Start()
+
+    def started(self, host: str, error: str | None = None) -> None:
+        """`host` serves (error None) or will not (its calls fail with `error`)."""
+        start = self._starts.get(host)
+        if start is None:
+            return
+        if error is None:
+            del self._starts[host]
+        start.error = error
+        start.done.set()
+
+    def start_error(self, host: str) -> str | None:
+        start = self._starts.get(host)
+        return start.error if start is not None else None
+
+    async def settled(self) -> None:
+        """Until no host of this bus is starting any more (started or failed)."""
+        for start in list(self._starts.values()):
+            await start.done.wait()
+
+    async def _wait_started(self, host: str, method: str, timeout: float) -> float:
+        """Wait while `host` starts; the time left of `timeout`."""
+        start = self._starts.get(host)
+        if start is None:
+            return timeout
+        t0 = time.monotonic()
+        try:
+            await asyncio.wait_for(start.done.wait(), timeout)
+        except TimeoutError:
+            BUS_ERRORS.labels(method, "starting").inc()
+            raise HostUnreachable(f"host {host} is still starting: it did not serve "
+                                  f"{method} within {timeout}s") from None
+        if start.error is not None:
+            BUS_ERRORS.labels(method, "unreachable").inc()
+            raise HostUnreachable(f"host {host} failed to start: {start.error}")
+        return max(timeout - (time.monotonic() - t0), 0.001)
+
     # -- down: call and cast -------------------------------------------------------------
     async def call(self, host: str, method: str, timeout: float = 60.0, **kwargs: Any) -> Any:
         BUS_MESSAGES.labels(method).inc()
@@ -72,6 +123,7 @@ class InProcessBus:
             raise RpcVersionMismatch(f"agent of {host} speaks v{agent_version}, this "
                                      f"controller v{self.version}")
         message = _wire(envelope("method", method, kwargs, version))
+        timeout = await self._wait_started(host, method, timeout)
         try:
             reply = await asyncio.wait_for(self._serve(endpoint, agent_version, message),
                                            timeout)

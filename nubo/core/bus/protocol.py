@@ -39,6 +39,10 @@ class Bus(Protocol):
         """On the controller: run `handler(host, **args)` for every `event` a host reports."""
         ...
 
+    async def settled(self) -> None:
+        """Return once no host this bus reaches is starting (started, or failed to)."""
+        ...
+
 
 def envelope(kind: str, name: str, args: dict[str, Any],
              version: str = RPC_VERSION) -> dict[str, Any]:
