@@ -62,9 +62,9 @@ class ImageClient:
             finally:
                 await r.aclose()
             want = r.headers.get("Content-MD5") or ""
-            if want and want not in (got.hexdigest(), base64.b64encode(got.digest()).decode()):
+            if want and want not in (got.hex(), base64.b64encode(got).decode()):
                 await asyncio.to_thread(dest.unlink, missing_ok=True)
-                raise ChecksumMismatch(f"image {image_id} arrived with MD5 {got.hexdigest()}, "
+                raise ChecksumMismatch(f"image {image_id} arrived with MD5 {got.hex()}, "
                                        f"but its checksum is {want}; not used")
             return
 
@@ -87,7 +87,8 @@ class ImageClient:
             return
 
 
-async def _stream_to(chunks: AsyncIterator[bytes], dest: Path) -> hashlib._Hash:
+async def _stream_to(chunks: AsyncIterator[bytes], dest: Path) -> bytes:
+    """Write the chunks to `dest`; their MD5 digest."""
     md5 = hashlib.md5(usedforsecurity=False)
     f = await asyncio.to_thread(dest.open, "wb")
     try:
@@ -96,4 +97,4 @@ async def _stream_to(chunks: AsyncIterator[bytes], dest: Path) -> hashlib._Hash:
             await asyncio.to_thread(f.write, chunk)
     finally:
         f.close()
-    return md5
+    return md5.digest()
