@@ -326,17 +326,20 @@ async def test_live_migration_or_evacuation_timed_out_releases_its_destination(
             await force_down(api, host)
             await act(api, sid, {"evacuate": {"onSharedStorage": False}}, 200)
         busy = "running" if move == "live" else "rebuilding"
-        for _ in range(400):
+        dest = drivers(api)[other]
+        # the record says running/rebuilding before the ports are bound and the spawn
+        # starts: wait for the destination's spawn itself to be under way
+        for _ in range(1500):
             migs = (await api.ok("GET", f"/compute/v2.1/os-migrations?instance_uuid={sid}",
                                  headers=V))["migrations"]
-            if migs and migs[0]["status"] == busy:
+            if migs and migs[0]["status"] == busy and sid in dest.spawning:
                 break
             await asyncio.sleep(0.02)
+        assert sid in dest.spawning, "the destination never started spawning"
         mig = migs[0]["uuid"]
         assert await held(api, sid) == {other: flavor_usage(128)}
         assert await held(api, mig) == {host: flavor_usage(128)}
-        dest = drivers(api)[other]                  # the guest got there, the answer did not
-        dest.instances[sid] = states.RUNNING
+        dest.instances[sid] = states.RUNNING        # the guest got there, the answer did not
         await dest._save()
     async with api.node.db.write() as s:    # the node stopped two hours ago, cut off
         await s.execute(update(Instance).where(Instance.id == sid).values(

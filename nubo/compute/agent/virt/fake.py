@@ -58,6 +58,8 @@ class FakeDriver:
     #: running (for diagnostics; not kept across restarts: then 1 vCPU, 512 MiB, 1 disk)
     sizes: dict[str, dict[str, int]] = field(default_factory=dict)
     since: dict[str, float] = field(default_factory=dict)
+    #: the instances whose spawn is under way on this host now (tests wait for it)
+    spawning: set[str] = field(default_factory=set)
     _save_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -108,7 +110,11 @@ class FakeDriver:
             except ValueError:
                 delay = self.spawn_seconds
         if delay:
-            await asyncio.sleep(delay)
+            self.spawning.add(spec.id)
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self.spawning.discard(spec.id)
         self.instances[spec.id] = states.RUNNING
         self.nics[spec.id] = [v if isinstance(v, dict) else asdict(v) for v in spec.vifs]
         f = spec.flavor
