@@ -89,10 +89,14 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
 
 
 def still_running(data_dir: Path) -> bool:
-    """Whether a `nubo up` on this data dir runs: its metadata socket answers."""
+    """Whether a `nubo up` on this data dir runs: it holds the data dir's lock
+    (core/running.py), or (an older release) its metadata socket answers."""
     import socket
 
+    from nubo.core import running
     from nubo.metadata.serve import socket_path
+    if running.held(data_dir):
+        return True
     path = socket_path(data_dir)
     if not path.exists():
         return False

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from nubo.config import Settings
-from nubo.core import lazy, logs
+from nubo.core import lazy, logs, running
 from nubo.core.faults import FaultStyle
 from nubo.core.gate import StartGate
 
@@ -46,6 +46,14 @@ async def serve(settings: Settings) -> int:
                             log_config=None, access_log=False, lifespan="off",
                             server_header=False, timeout_graceful_shutdown=10)
     sock = config.bind_socket()         # a port in use fails here, before anything started
+    # held while this process runs: `nubo host cleanup` refuses a data dir in use
+    try:
+        lock = running.hold(settings.data_dir)
+    except BlockingIOError:
+        sock.close()
+        LOG.error("another nubo runs on %s (it holds %s): stop it first",
+                  settings.data_dir, settings.data_dir / running.PID_FILE)
+        return 3
     server = uvicorn.Server(config)
     # Our own signal handling: uvicorn would re-raise SIGTERM after its shutdown and so
     # kill the process before the node has closed its database.
@@ -66,6 +74,7 @@ async def serve(settings: Settings) -> int:
             await listening
         if node is not None:
             await node.stop()
+        lock.close()
     return 0 if node is not None and not node.failed and server.started else 1
 
 
