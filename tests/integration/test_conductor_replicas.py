@@ -36,7 +36,7 @@ from tests.integration.test_databases import throwaway_database
 #: on a loaded machine must not let it expire while its holder lives)
 PERIOD = 1.0
 LEASE_PERIODS = 8
-COUNTED = ("spawn", "destroy", "snapshot")
+COUNTED = ("spawn", "destroy", "snapshot_to_image")
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ async def test_two_replicas_boot_resize_snapshot_delete(pg_url: str, tmp_path: P
         for i, sid in enumerate(ids):
             moved = booted[i]["OS-EXT-SRV-ATTR:host"] != resized[i]["OS-EXT-SRV-ATTR:host"]
             assert r.calls[("spawn", sid)] == 2, (sid, r.calls)           # boot, resize
-            assert r.calls[("snapshot", sid)] == 1, (sid, r.calls)
+            assert r.calls[("snapshot_to_image", sid)] == 1, (sid, r.calls)
             # delete; confirm removes the source only when the resize moved
             assert r.calls[("destroy", sid)] == 1 + moved, (sid, r.calls)
         # no lost step: nothing left on the hosts or in placement
