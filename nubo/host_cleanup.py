@@ -41,6 +41,7 @@ async def owned_from_db(db: Database) -> Owned:
 async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     """Clean the host of this data dir's cloud; returns what was removed, one line each."""
     from nubo.compute.agent.virt.libvirt.cleanup import (
+        defined_domains,
         destroy_domains,
         qemu_processes,
         stop_started_daemons,
@@ -51,8 +52,11 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     done: list[str] = []
     host = LibvirtHost(uri=settings.libvirt_uri)
     running = {n: _pid_alive(host.run_dir / f"nubo-{n}.pid") for n in ("libvirtd", "virtlogd")}
-    if await asyncio.to_thread(qemu_processes, data_dir) and not host.reachable():
-        # its guests outlived the libvirtd its node stopped: one is needed to destroy them
+    guests = (await asyncio.to_thread(qemu_processes, data_dir)
+              or await asyncio.to_thread(defined_domains, data_dir))
+    if guests and not host.reachable():
+        # its guests (running, or only defined) outlived the libvirtd its node stopped: one
+        # is needed to destroy and undefine them
         conn = await asyncio.to_thread(host.ensure)
         conn.close()    # left open, it writes to the stopped daemon: SIGPIPE kills us
         done.append("started libvirtd to destroy this data dir's guests")

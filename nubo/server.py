@@ -87,12 +87,13 @@ async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server) ->
         gate.fail(str(exc))
         return None
     try:
-        result = await node.start(step=lambda what: setattr(gate, "step", what))
+        result = await node.start(step=gate.move_to)
     except Exception as exc:
         LOG.exception("start failed: %s", exc)
         gate.fail(str(exc))
         await node.stop()
         return None
+    gate.move_to("serving")
     gate.open(node.app)
     if server.should_exit:         # a signal came while starting
         return node

@@ -13,6 +13,8 @@ It imports nothing heavy (no Starlette, no SQLAlchemy): it is what runs before t
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 
 import orjson
@@ -20,6 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nubo.core.errors import ServiceUnavailable
 from nubo.core.faults import JSON, FaultStyle, fault_body
+
+LOG = logging.getLogger("nubo.start")
 
 
 class StartGate:
@@ -31,7 +35,15 @@ class StartGate:
         self.error: str | None = None
         #: what the start is doing now, for /healthz
         self.step = "loading"
+        self._since = time.perf_counter()
         self._opened = asyncio.Event()
+
+    def move_to(self, step: str) -> None:
+        """The start goes on to `step`: /healthz says so; the log says what the last took
+        (where a slow start spends its time)."""
+        now = time.perf_counter()
+        LOG.info("start: %s took %.0f ms; now %s", self.step, (now - self._since) * 1000, step)
+        self.step, self._since = step, now
 
     def open(self, app: ASGIApp) -> None:
         """The node serves: every request from now on, and those held, go to `app`."""

@@ -8,7 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-from nubo.compute.agent.virt.libvirt.cleanup import is_ours, qemu_processes, stop_started_daemons
+from nubo.compute.agent.virt.libvirt.cleanup import (
+    defined_domains,
+    is_ours,
+    qemu_processes,
+    stop_started_daemons,
+)
 from nubo.compute.agent.virt.libvirt.host import LibvirtHost
 
 
@@ -27,6 +32,19 @@ def test_a_domain_is_ours_by_name_and_a_disk_under_the_data_dir(tmp_path: Path) 
     assert not is_ours("webserver", domain(mine), data)
     assert not is_ours("instance-0000000a-copy", domain(mine), data)
     assert not is_ours("instance-0000000a", "<domain><devices/></domain>", data)
+
+
+def test_domains_only_defined_are_found_by_their_definition_files(tmp_path: Path) -> None:
+    """A node stopped mid-delete: the guest's QEMU is gone but libvirt keeps its definition
+    (what made the next cloud's instance-00000001 fail to define): cleanup must see it."""
+    data, defs = tmp_path / "data", tmp_path / "qemu"
+    defs.mkdir()
+    (defs / "instance-00000001.xml").write_text(domain(str(data / "instances" / "a" / "disk")))
+    (defs / "instance-00000002.xml").write_text(domain(str(tmp_path / "else" / "disk")))
+    (defs / "instance-00000003.xml").write_text("<domain")           # unreadable: skipped
+    (defs / "webserver.xml").write_text(domain(str(data / "instances" / "b" / "disk")))
+    assert defined_domains(data, defs) == ["instance-00000001"]
+    assert defined_domains(tmp_path / "other", defs) == []
 
 
 def test_only_the_daemons_the_data_dir_noted_are_stopped(tmp_path: Path) -> None:

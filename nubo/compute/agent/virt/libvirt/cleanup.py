@@ -22,6 +22,8 @@ from typing import Any
 from nubo.compute.agent.virt.libvirt.host import URI, LibvirtHost, _open, _pid_alive
 
 NAME = re.compile(r"instance-[0-9a-f]{8}")
+#: where libvirtd (qemu:///system) keeps the definitions of persistent domains
+DEFINITIONS = Path("/etc/libvirt/qemu")
 
 
 def _disks(xml: str) -> list[Path]:
@@ -56,6 +58,20 @@ def qemu_processes(data_dir: Path) -> dict[int, str]:
         if NAME.fullmatch(name) and any(instances in a for a in args):
             out[int(proc.name)] = name
     return out
+
+
+def defined_domains(data_dir: Path, definitions: Path = DEFINITIONS) -> list[str]:
+    """This data dir's domains that libvirt keeps defined (shut off, or with their QEMU
+    gone), read from its definition files: a libvirtd is needed to undefine them."""
+    found: list[str] = []
+    for path in sorted(definitions.glob("instance-*.xml")):
+        try:
+            xml = path.read_text()
+            if is_ours(path.stem, xml, data_dir):
+                found.append(path.stem)
+        except (OSError, ET.ParseError):
+            continue
+    return found
 
 
 def destroy_domains(data_dir: Path, uri: str = URI) -> tuple[list[str], int]:
