@@ -5,9 +5,10 @@ forwards their requests to the host's metadata agent (nubo/network/agent/metadat
 which names the instance and sends them on over HTTP to this API (`/metadata` on the
 controller's port) with `X-Instance-ID`, `X-Tenant-ID` and the HMAC-SHA256
 `X-Instance-ID-Signature` under the shared secret, as Nova's metadata API requires from
-Neutron's metadata agent: a bad or missing signature is 403, an instance the tenant does not
-own 404. `trusted=True` (a transport only root can open) also believes `X-Forwarded-For` with
-`X-Neutron-Network-ID` or `X-Neutron-Router-ID` and resolves the instance itself.
+Neutron's metadata agent: a missing X-Tenant-ID is 400, a bad or missing signature 403, an
+instance the tenant does not own 404. `trusted=True` (a transport only root can open) also
+believes `X-Forwarded-For` with `X-Neutron-Network-ID` or `X-Neutron-Router-ID` and resolves
+the instance itself.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class MetadataApp:
         if facts is None:
             return _text(404, "Instance not found.")
         tenant = request.headers.get("x-tenant-id")
-        if tenant is not None and tenant != facts.project_id:
+        if "x-instance-id" in request.headers and tenant != facts.project_id:
             # Nova: the port's project (the proxy's X-Tenant-ID) must own the instance
             return _text(404, "Instance not found.")
         if wants_password:
@@ -91,6 +92,8 @@ class MetadataApp:
     async def _instance(self, request: Request) -> tuple[str | None, Response | None]:
         h = request.headers
         if "x-instance-id" in h:
+            if "x-tenant-id" not in h:        # Nova: both, before the signature is checked
+                return None, _text(400, "X-Tenant-ID header is missing from request.")
             given = h.get("x-instance-id-signature", "")
             if not hmac.compare_digest(given, sign(self.secret, h["x-instance-id"])):
                 return None, _text(403, "Invalid proxy request signature.")

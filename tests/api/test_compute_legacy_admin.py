@@ -141,7 +141,9 @@ async def test_server_password_and_metadata(api: Api) -> None:
     secret = b"s"
     app = MetadataApp(InstanceSource(api.node.db).load, None, secret,
                       passwords=PasswordStore(api.node.db))
-    hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(secret, sid)}
+    project = (await api.ok("GET", f"{C}/servers/{sid}"))["server"]["tenant_id"]
+    hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(secret, sid),
+           "X-Tenant-ID": project}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://169.254.169.254") as md:
         assert "password" in (await md.get("/openstack/latest", headers=hdr)).text.split()
@@ -160,7 +162,7 @@ async def test_server_password_and_metadata(api: Api) -> None:
         assert again.status_code == 409
         assert (await md.get("/openstack/latest/password", headers=hdr)).text == enc
         unsigned = await md.post("/openstack/latest/password", content=b"z",
-                                 headers={"X-Instance-ID": sid})
+                                 headers={"X-Instance-ID": sid, "X-Tenant-ID": project})
         assert unsigned.status_code == 403
         assert await api.ok("GET", path) == {"password": enc}
         # another project sees no such server; a member of it may not read it

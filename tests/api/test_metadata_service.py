@@ -37,8 +37,14 @@ def client(app: MetadataApp) -> httpx.AsyncClient:
 async def test_signed_instance_id_reads_both_formats(api: Api) -> None:
     sid = await boot(api)
     app = MetadataApp(InstanceSource(api.node.db).load, None, SECRET)
-    hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(SECRET, sid)}
+    project = (await api.ok("GET", f"/compute/v2.1/servers/{sid}"))["server"]["tenant_id"]
+    hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(SECRET, sid),
+           "X-Tenant-ID": project}
     async with client(app) as c:
+        # Nova: the proxy names the port's project too; without it, 400 before the signature
+        no_tenant = {k: v for k, v in hdr.items() if k != "X-Tenant-ID"}
+        r = await c.get("/openstack/latest/meta_data.json", headers=no_tenant)
+        assert r.status_code == 400 and "X-Tenant-ID" in r.text, r.text
         md = (await c.get("/openstack/latest/meta_data.json", headers=hdr)).json()
         assert md["uuid"] == sid and md["hostname"] == "meta-data-1"
         assert md["meta"] == {"role": "db"} and list(md["public_keys"]) == ["mdkey"]
@@ -75,7 +81,8 @@ async def test_who_may_ask(api: Api) -> None:
         assert (await c.get("/openstack/latest/meta_data.json")).status_code == 400
         # headers anyone can forge are not believed on an untrusted transport
         assert (await c.get("/openstack/latest/meta_data.json", headers=fwd)).status_code == 400
-        bad = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(b"other", sid)}
+        bad = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(b"other", sid),
+               "X-Tenant-ID": "p"}
         assert (await c.get("/openstack/latest/meta_data.json", headers=bad)).status_code == 403
         assert asked == []
         # version listings need no instance
@@ -106,11 +113,11 @@ async def test_json_documents_are_json(path: str) -> None:
 
     app = MetadataApp(load, None, SECRET)
     async with client(app) as c:
-        r = await c.get(path, headers={"X-Instance-ID": "u1",
+        r = await c.get(path, headers={"X-Instance-ID": "u1", "X-Tenant-ID": "p",
                                        "X-Instance-ID-Signature": sign(SECRET, "u1")})
         assert r.headers["content-type"].startswith("application/json")
         assert isinstance(r.json(), dict)
-        r = await c.get(path, headers={"X-Instance-ID": "u2",
+        r = await c.get(path, headers={"X-Instance-ID": "u2", "X-Tenant-ID": "p",
                                        "X-Instance-ID-Signature": sign(SECRET, "u2")})
         assert r.status_code == 404
 

@@ -64,17 +64,22 @@ async def test_metadata_api_serves_only_signed_requests(api: Api) -> None:
     c = api.client
     assert (await c.get("/metadata/")).status_code == 200       # versions: no instance
     assert (await c.get(MD)).status_code == 400                 # no X-Instance-ID
-    assert (await c.get(MD, headers={"X-Instance-ID": sid})).status_code == 403
-    bad = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(b"not-the-secret", sid)}
+    project = (await api.ok("GET", f"/compute/v2.1/servers/{sid}"))["server"]["tenant_id"]
+    # Nova: the project is required too (400), then the signature (403)
+    assert (await c.get(MD, headers={"X-Instance-ID": sid})).status_code == 400
+    assert (await c.get(MD, headers={"X-Instance-ID": sid,
+                                     "X-Tenant-ID": project})).status_code == 403
+    bad = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(b"not-the-secret", sid),
+           "X-Tenant-ID": project}
     assert (await c.get(MD, headers=bad)).status_code == 403
     # X-Forwarded-For is not believed over HTTP
     assert (await c.get(MD, headers={"X-Forwarded-For": "10.47.0.5",
                                      "X-Neutron-Network-ID": "x"})).status_code == 400
     good = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(secret, sid)}
-    r = await c.get(MD, headers=good)
+    assert (await c.get(MD, headers=good)).status_code == 400           # no X-Tenant-ID
+    r = await c.get(MD, headers={**good, "X-Tenant-ID": project})
     assert r.status_code == 200 and r.json()["uuid"] == sid
-    project = r.json()["project_id"]
-    assert (await c.get(MD, headers={**good, "X-Tenant-ID": project})).status_code == 200
+    assert r.json()["project_id"] == project
     assert (await c.get(MD, headers={**good, "X-Tenant-ID": "another"})).status_code == 404
 
 
