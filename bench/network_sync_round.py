@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nubo.core.context import RequestContext  # noqa: E402
 from nubo.core.db import Database  # noqa: E402
-from nubo.network import networks, ports, subnets  # noqa: E402
+from nubo.network.service import networks, ports, quotas, subnets  # noqa: E402
 from nubo.network.agent.dataplane.linux import apply_links  # noqa: E402
 from nubo.network.agent.dataplane.linux.apply_links import list_netns  # noqa: E402
 from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane  # noqa: E402
@@ -94,6 +94,8 @@ def instrument(clock: Clock, sync: NetworkSync, dp: LinuxDataplane, db: Database
 
 async def make(db: Database, existing: int) -> str:
     async with db.write() as s:
+        # the bench's project makes more ports than Neutron's default quota (500) allows
+        await quotas.set_limits(s, CTX.project_id or "", {"port": -1})
         net = await networks.create_network(s, CTX, {
             "name": "bench", "provider:network_type": "local"}, (1, 1000))
         await subnets.create_subnet(s, CTX, {"network_id": net.id, "ip_version": 4,
