@@ -52,8 +52,8 @@ async def host_cleanup(settings: Settings, purge: bool = False) -> list[str]:
     done: list[str] = []
     host = LibvirtHost(uri=settings.libvirt_uri)
     running = {n: _pid_alive(host.run_dir / f"nubo-{n}.pid") for n in ("libvirtd", "virtlogd")}
-    guests = (await asyncio.to_thread(qemu_processes, data_dir)
-              or await asyncio.to_thread(defined_domains, data_dir))
+    guests = bool(await asyncio.to_thread(qemu_processes, data_dir))
+    guests = guests or bool(await asyncio.to_thread(defined_domains, data_dir))
     if guests and not host.reachable():
         # its guests (running, or only defined) outlived the libvirtd its node stopped: one
         # is needed to destroy and undefine them

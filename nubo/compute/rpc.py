@@ -7,7 +7,9 @@ argument and every result is plain JSON; the shapes below are what crosses the b
 
 Versions (nubo.core.bus.RPC_VERSION): 1.0 the first agent; 1.1 faults as records;
 1.2 the host needs nothing but the bus and HTTP: `snapshot_to_image` replaces `snapshot`
-(which took a path on the controller's disk) and the host reports the events below.
+(which took a path on the controller's disk) and the host reports the events below;
+1.3 the host pushes its heartbeat (`compute.heartbeat`) every period: the controller asks
+only hosts that stayed silent (a 1.2 agent, which does not beat) with `report`.
 """
 
 from __future__ import annotations
@@ -92,12 +94,17 @@ LIFECYCLE = Event("compute.lifecycle", "1.2",
 POWER_STATES = Event("compute.power_states", "1.2",
                      "PowerStateReport: what the host runs, id -> power state.")
 #: When the agent starts: the host's resources; the controller records the host in its
-#: database and placement (the heartbeat is the controller's `report` call every period).
+#: database and placement.
 RESOURCES = Event("compute.resources", "1.2",
                   "ResourceReport without `host` (the sender is the report's host): the "
                   "host's inventory and availability zone.")
 
-EVENTS: dict[str, Event] = {e.name: e for e in (LIFECYCLE, POWER_STATES, RESOURCES)}
+#: Every period (Nova's report_interval): the host's agent is alive. No arguments; the
+#: controller marks the host seen (os-services `updated_at`, up until HOST_DOWN_AFTER).
+HEARTBEAT = Event("compute.heartbeat", "1.3", "No arguments: the sending host is alive.")
+
+EVENTS: dict[str, Event] = {e.name: e for e in (LIFECYCLE, POWER_STATES, RESOURCES,
+                                                HEARTBEAT)}
 
 
 @dataclass(frozen=True)

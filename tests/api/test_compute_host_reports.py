@@ -4,13 +4,16 @@ resources it reports when it starts. Every report crosses the in-process bus as 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from nubo.compute import rpc, states
 from nubo.compute.agent.manager import AgentOptions, ComputeAgent
 from nubo.compute.models import ComputeHost
+from nubo.core.db import utcnow
 from tests.api.test_compute_servers import S, create, env, wait
 from tests.conftest import Api
 
@@ -21,7 +24,7 @@ def test_the_agent_whitelist_is_the_rpc_contract() -> None:
     assert ComputeAgent.RPC_METHODS == rpc.AGENT_METHODS
     for name, method in rpc.METHODS.items():
         assert callable(getattr(ComputeAgent, name)), name
-        assert method.since in ("1.0", "1.1", "1.2") and method.doc
+        assert method.since in ("1.0", "1.1", "1.2", "1.3") and method.doc
     assert "snapshot" not in rpc.AGENT_METHODS      # the controller-path snapshot is gone
     doc = rpc.LifecycleEvent("i-1", "stopped", states.SHUTDOWN).to_dict()
     assert rpc.LifecycleEvent.from_dict(doc) == rpc.LifecycleEvent("i-1", "stopped", 4)
@@ -97,3 +100,55 @@ async def test_resources_reported_on_start_record_the_host(env: tuple[Api, str, 
     async with api.node.db.read() as s:
         host = await s.get(ComputeHost, agent.host)
     assert host is not None and host.vcpus == 7
+
+
+async def _last_seen(api: Api, host: str) -> datetime:
+    async with api.node.db.read() as s:
+        row = await s.get(ComputeHost, host)
+    assert row is not None
+    return row.last_seen
+
+
+async def test_hosts_push_their_heartbeat_and_only_silent_hosts_are_asked(
+        env: tuple[Api, str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """RPC 1.3: the agent beats every period (`compute.heartbeat`); the controller writes the
+    beats within a second and asks (`report`) only hosts it has not heard from."""
+    api, _img, _flv = env
+    runtime = api.node.compute.runtime
+    conductor, agent = runtime.conductor, runtime.agents[0]
+    long_ago = utcnow() - timedelta(hours=1)
+    async with api.node.db.write() as s:
+        await s.execute(update(ComputeHost).values(last_seen=long_ago))
+    asked: list[str] = []
+    real_call = runtime.bus.call
+
+    async def spy(host: str, method: str, timeout: float = 60.0, **kw: Any) -> Any:
+        if method == "report":
+            asked.append(host)
+        return await real_call(host, method, timeout=timeout, **kw)
+    monkeypatch.setattr(runtime.bus, "call", spy)
+
+    await agent.periodic()                      # the agent's periodic round beats first
+    await runtime.bus.settled()
+    await conductor.heartbeats.stop()           # write what was received now
+    assert await _last_seen(api, agent.host) > long_ago
+    # the periodic check asks nobody who beat
+    assert await conductor.heartbeat([agent.host]) == [] and asked == []
+
+    # a host that stays silent (a 1.2 agent does not beat) is asked, and marked if it answers
+    async with api.node.db.write() as s:
+        await s.execute(update(ComputeHost).values(last_seen=long_ago))
+    assert await conductor.heartbeat([agent.host]) == [] and asked == [agent.host]
+    assert await _last_seen(api, agent.host) > long_ago
+
+    # a host that is down neither beats nor answers: it stays unseen and is reported
+    async with api.node.db.write() as s:
+        await s.execute(update(ComputeHost).values(last_seen=long_ago))
+    agent.down = True
+    try:
+        await agent.periodic()
+        await conductor.heartbeats.stop()
+        assert await conductor.heartbeat([agent.host]) == [agent.host]
+        assert await _last_seen(api, agent.host) == long_ago
+    finally:
+        agent.down = False

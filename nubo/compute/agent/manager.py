@@ -2,9 +2,9 @@
 
 It holds no database credentials and imports no database code. The controller reaches it over
 the bus (the methods of nubo/compute/rpc.py, its whitelist) and it answers with plain values;
-it reports up over the same bus: its resources (on start and every period: the controller's
-record of the host and its heartbeat), its instances' power states every period, and each
-lifecycle event its driver sees. Image data comes from the image API over HTTP
+it reports up over the same bus: its resources (on start: the controller's record of the
+host), its heartbeat every period (`compute.heartbeat`), its instances' power states every
+period, and each lifecycle event its driver sees. Image data comes from the image API over HTTP
 (agent/images.py); a snapshot goes back the same way. `down` simulates (or, for real drivers,
 reports) a host that stopped answering.
 """
@@ -42,7 +42,8 @@ class SnapshotUploader(Protocol):
 
 @dataclass(frozen=True)
 class AgentOptions:
-    #: seconds between the agent's periodic reports and image-cache cleanups
+    #: seconds between the agent's heartbeats, periodic reports and image-cache cleanups
+    #: (Nova's report_interval)
     period: float = 10.0
     #: report the instances' power states every period (a hypervisor that can change them
     #: behind our back; the fake's states are the controller's own simulation)
@@ -73,7 +74,8 @@ class ComputeAgent:
     # -- life of the agent ----------------------------------------------------------------
     async def start(self, periodic: bool = True) -> None:
         """Start the driver, listen to its lifecycle events, report the host's resources
-        (the controller records the host from that), then run the periodic work. A driver
+        (the controller records the host from that), then run the periodic work (the
+        heartbeat first). A driver
         may have `start`/`stop`, an `on_event` hook and `cleanup_images` (libvirt); the fake
         has none of them."""
         start = getattr(self.driver, "start", None)
@@ -82,8 +84,8 @@ class ComputeAgent:
         if hasattr(self.driver, "on_event"):
             self.driver.on_event = self._lifecycle  # type: ignore[attr-defined]
         await self.report_resources()
-        if periodic and (self.options.report_power or hasattr(self.driver, "cleanup_images")):
-            self._periodic = asyncio.create_task(self._loop())
+        if periodic:
+            self._periodic = asyncio.create_task(self._loop(), name=f"agent-{self.host}")
 
     async def stop(self) -> None:
         if self._periodic is not None:
@@ -104,9 +106,11 @@ class ComputeAgent:
                 LOG.exception("compute agent periodic tasks failed on %s", self.host)
 
     async def periodic(self) -> None:
-        """One round: power states (when asked for), then unused cached images."""
+        """One round: the heartbeat, power states (when asked for), then unused cached
+        images. A host that is down (simulated) says nothing."""
         if self.down:
             return
+        await self._send(rpc.HEARTBEAT, {})
         if self.options.report_power:
             await self.report_power_states()
         cleanup = getattr(self.driver, "cleanup_images", None)

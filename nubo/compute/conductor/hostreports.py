@@ -1,5 +1,6 @@
 """The controller's side of what compute hosts report over the bus (nubo/compute/rpc.py):
-a host's resources go to the conductor (the host's record and its placement provider),
+a host's resources and heartbeats go to the conductor (the host's record and its placement
+provider; heartbeats.py),
 lifecycle events and power-state reports to PowerSync."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class Subscriber(Protocol):
 class HostRegistry(Protocol):
     async def register_host(self, report: dict[str, Any]) -> None: ...
 
+    def host_seen(self, host: str) -> None: ...
+
 
 class HostReports:
     def __init__(self, hosts: HostRegistry, power_sync: PowerSync) -> None:
@@ -26,8 +29,13 @@ class HostReports:
 
     def subscribe(self, bus: Subscriber) -> None:
         bus.on(rpc.RESOURCES.name, self.on_resources)
+        bus.on(rpc.HEARTBEAT.name, self.on_heartbeat)
         bus.on(rpc.LIFECYCLE.name, self.power_sync.on_lifecycle)
         bus.on(rpc.POWER_STATES.name, self.power_sync.on_power_states)
+
+    async def on_heartbeat(self, host: str) -> None:
+        """`compute.heartbeat`: the host is alive (recorded within a second)."""
+        self.hosts.host_seen(host)
 
     async def on_resources(self, host: str, **report: Any) -> None:
         """`compute.resources`: a host started (its ResourceReport)."""

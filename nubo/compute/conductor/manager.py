@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.conductor.actions import ActionWorker
+from nubo.compute.conductor.heartbeats import Heartbeats
 from nubo.compute.conductor.resize import Resizer
 from nubo.compute.conductor.snapshot import Snapshotter, owner_context
 from nubo.compute.conductor.steps import ImageLookup
@@ -55,6 +56,8 @@ LOG = logging.getLogger("nubo.compute.conductor.manager")
 #: duration and the request id of the action it belongs to
 STEPS = logging.getLogger("nubo.steps")
 HOST_DOWN_AFTER = timedelta(seconds=60)
+#: a host heard nothing from for this long is asked (its agent beats every 10 s)
+SILENT_AFTER = timedelta(seconds=25)
 
 #: (group id, instance id) -> (policy, hosts of the group's other live members)
 GroupLookup = Callable[[str, str], Awaitable[tuple[str | None, list[str]]]]
@@ -90,6 +93,7 @@ class Conductor:
         self.vifs = VifPlugging(self.events, networking, vif_plugging_timeout,
                                 vif_plugging_is_fatal)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.heartbeats = Heartbeats(db, bus)
         #: one operation at a time per instance ("instance:<id>"), the boots into one server
         #: group scheduled one at a time ("group:<id>"): across every replica on the database
         self.locks: KeyedLocks = DatabaseLocks(db)
@@ -129,22 +133,17 @@ class Conductor:
                         "allocation_ratio": report["disk_allocation_ratio"]}},
             traits=["COMPUTE_NODE"], aggregates=aggregates)
 
-    async def heartbeat(self, hosts: list[str]) -> list[str]:
-        """Ask every host for its report; mark the ones that answered as seen, in one
+    def host_seen(self, host: str) -> None:
+        """A host's heartbeat (`compute.heartbeat`) arrived (heartbeats.py)."""
+        self.heartbeats.beat(host)
+
+    async def heartbeat(self, hosts: list[str],
+                        silent_after: timedelta = SILENT_AFTER) -> list[str]:
+        """The periodic check: hosts push their heartbeats; ask those of `hosts` silent for
+        `silent_after` (a 1.2 agent does not beat) and mark the ones that answer, in one
         write (a thousand simulated hosts must not mean a thousand writes every period).
         Returns the hosts that did not answer."""
-        async def ask(host: str) -> str | None:
-            try:
-                await self.bus.call(host, "report", timeout=10)
-                return host
-            except HostUnreachable:
-                return None
-        answered = [h for h in await asyncio.gather(*(ask(h) for h in hosts)) if h]
-        async with self.db.write() as s:
-            for i in range(0, len(answered), 500):
-                await s.execute(update(ComputeHost).where(
-                    ComputeHost.name.in_(answered[i:i + 500])).values(last_seen=utcnow()))
-        return sorted(set(hosts) - set(answered))
+        return await self.heartbeats.ask_silent(hosts, silent_after)
 
     async def host_states(self) -> list[HostState]:
         """All hosts as the scheduler sees them; read at most once a second (a host's
@@ -273,6 +272,7 @@ class Conductor:
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.heartbeats.stop()
         await self.locks.close()
 
     # ------------------------------------------------------------------ build
