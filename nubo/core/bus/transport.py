@@ -1,0 +1,49 @@
+"""Opening the bus a process is configured for: `open_bus(url)`.
+
+`None` or `inprocess://` is the bus inside one process (`nubo up`); `amqp://` or `amqps://`
+is RabbitMQ (`nubo controller` / `nubo agent` on many hosts). A URL the bus cannot open raises
+`BusOpenError` with a message a person can act on (the CLI prints it and exits non-zero).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from nubo.core.bus.inprocess import InProcessBus
+from nubo.core.bus.protocol import RPC_VERSION
+
+if TYPE_CHECKING:
+    from nubo.core.bus.amqp import AmqpBus
+
+SCHEMES = ("inprocess", "amqp", "amqps")
+
+
+class BusOpenError(Exception):
+    """The bus could not be opened: a bad URL, a broker that cannot be reached, or one that
+    refused the credentials. The message says which, without the password."""
+
+
+def safe_url(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+async def open_bus(transport_url: str | None, *, version: str = RPC_VERSION,
+                   name: str = "nubo", connect_timeout: float = 10.0
+                   ) -> InProcessBus | AmqpBus:
+    """The bus at `transport_url`, connected. `name` shows in the broker's connection list."""
+    if transport_url is None or transport_url.strip() in ("", "inprocess://"):
+        return InProcessBus(version=version)
+    scheme = urlsplit(transport_url).scheme
+    if scheme not in ("amqp", "amqps"):
+        raise BusOpenError(f"transport URL {safe_url(transport_url)!r}: unknown scheme "
+                           f"{scheme or '(none)'!r}; use one of "
+                           + ", ".join(f"{s}://" for s in SCHEMES))
+    from nubo.core.bus.amqp import AmqpBus
+    return await AmqpBus.connect(transport_url, version=version, name=name,
+                                 timeout=connect_timeout)
