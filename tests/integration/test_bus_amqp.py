@@ -383,8 +383,8 @@ async def test_the_agent_comes_back_after_its_connection_drops(amqp: Buses) -> N
 
 
 async def test_a_call_in_flight_when_the_connections_drop(amqp: Buses) -> None:
-    """Both ends lose the broker while a call runs: it completes after the reconnection or
-    fails with HostUnreachable within its timeout, never hangs; the next call works."""
+    """Both ends lose the broker while a call runs: the reply waits in the caller's reply
+    queue, and the call completes after the reconnection, within its timeout."""
     ctl, agent_bus = await amqp(name=f"ctl-{host()}"), await amqp(name=f"agent-{host()}")
     h = host()
     await serving(agent_bus, h, Agent())
@@ -393,11 +393,8 @@ async def test_a_call_in_flight_when_the_connections_drop(amqp: Buses) -> None:
     await asyncio.sleep(0.3)
     close_connection(ctl.name)
     close_connection(agent_bus.name)
-    try:
-        assert await call == "slept"
-    except HostUnreachable:
-        pass
-    assert time.monotonic() - t0 < 9
+    assert await call == "slept"
+    assert time.monotonic() - t0 < 8
     assert await ctl.call(h, "echo", value="after", timeout=15) == "after"
 
 

@@ -105,6 +105,7 @@ class AmqpBus(HostStarts):
         self._handlers: dict[str, list[EventHandler]] = {}
         self._broadcast_handlers: dict[str, list[EventHandler]] = {}
         self._setups: list[asyncio.Task[None]] = []
+        self._running: set[asyncio.Task[None]] = set()   # calls and casts being served
         self._events: asyncio.Task[None] | None = None
         self._broadcasts: asyncio.Task[None] | None = None
         self._publisher: AbstractRobustChannel | None = None
@@ -134,7 +135,7 @@ class AmqpBus(HostStarts):
         await self._replies.start(channel)
 
     async def close(self) -> None:
-        for task in [*self._setups, self._events, self._broadcasts]:
+        for task in [*self._setups, *self._running, self._events, self._broadcasts]:
             if task is not None:
                 task.cancel()
         await self.connection.close()
@@ -208,15 +209,25 @@ class AmqpBus(HostStarts):
             LOG.warning("%s for %s arrived after it was unregistered: dropped",
                         message["method"], host)
             return
+        # run in a task of the bus: aiormq cancels the tasks of a channel's consumers when
+        # its connection drops, and a call the agent received must finish and reply
+        task = asyncio.get_running_loop().create_task(
+            self._run(host, found, message, incoming.reply_to, incoming.correlation_id))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _run(self, host: str, found: tuple[RpcEndpoint, str], message: dict[str, Any],
+                   reply_to: str | None, correlation_id: str | None) -> None:
         endpoint, own = found
         reply = await serve(endpoint, own, message)
-        if "fault" in reply and not incoming.reply_to:
+        if "fault" in reply and not reply_to:
             LOG.error("cast %s to %s failed: %s", message["method"], host, reply["fault"])
-        if incoming.reply_to and incoming.correlation_id:
+        if reply_to and correlation_id:
             reply["v"] = own   # the caller learns the version the agent speaks
             try:
-                await self._publish("", incoming.reply_to, encode(reply), persistent=False,
-                                    mandatory=False, correlation_id=incoming.correlation_id)
+                async with asyncio.timeout(PUBLISH_TIMEOUT):
+                    await self._publish("", reply_to, encode(reply), persistent=False,
+                                        mandatory=False, correlation_id=correlation_id)
             except Exception:  # noqa: BLE001 - the caller times out; the agent goes on
                 LOG.exception("reply to %s of %s lost", message["method"], host)
 
@@ -401,4 +412,12 @@ class AmqpBus(HostStarts):
             except _LOST as exc:
                 LOG.warning("publish to %s lost (%s): again once the broker is back",
                             routing_key or exchange, exc)
-                await asyncio.sleep(0.5)
+            except asyncio.CancelledError:
+                # aiormq cancels the confirm of a publish whose connection closed under it;
+                # only a cancellation of this task itself ends the publish
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                LOG.warning("publish to %s lost with its connection: again once the broker "
+                            "is back", routing_key or exchange)
+            await asyncio.sleep(0.5)

@@ -1,9 +1,10 @@
 """The controller's side of a call over the broker: one exclusive reply queue per process,
 replies matched to their call by correlation id.
 
-The reply queue has a fixed name (`nubo.reply.<uuid>`), so when the connection comes back
-the robust connection declares it again under the same name and consumes it again: an agent
-that answers a call sent before the outage still reaches the caller."""
+The reply queue has a name of its own (`nubo.reply.<uuid>`) and is not exclusive to the
+connection: when the connection breaks, the queue stays (it expires after REPLY_QUEUE_EXPIRES
+unused) and keeps the replies that arrive meanwhile; the robust connection consumes it again
+once it is back, so a call in flight across a short outage completes (within its timeout)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, Abstrac
 
 LOG = logging.getLogger("nubo.bus")
 
+#: milliseconds a reply queue outlives its last consumer (a process gone for good)
+REPLY_QUEUE_EXPIRES = 120_000
+
 
 class Replies:
     def __init__(self) -> None:
@@ -26,8 +30,8 @@ class Replies:
         self._queue: AbstractRobustQueue | None = None
 
     async def start(self, channel: AbstractRobustChannel) -> None:
-        self._queue = await channel.declare_queue(self.queue_name, exclusive=True,
-                                                  auto_delete=True)
+        self._queue = await channel.declare_queue(
+            self.queue_name, durable=False, arguments={"x-expires": REPLY_QUEUE_EXPIRES})
         await self._queue.consume(self._on_reply, no_ack=True)
 
     def expect(self) -> tuple[str, asyncio.Future[dict[str, Any]]]:
