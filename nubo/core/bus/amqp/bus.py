@@ -109,6 +109,7 @@ class AmqpBus(HostStarts):
         self._events: asyncio.Task[None] | None = None
         self._broadcasts: asyncio.Task[None] | None = None
         self._publisher: AbstractRobustChannel | None = None
+        self._replier: AbstractRobustChannel | None = None   # replies: no confirms
         self._serving: AbstractRobustChannel | None = None
         self._fanout: AbstractRobustExchange | None = None
 
@@ -129,6 +130,11 @@ class AmqpBus(HostStarts):
                                                 on_return_raises=True)
         assert isinstance(channel, AbstractRobustChannel)
         self._publisher = channel
+        # a reply needs no confirm: one that is lost is a call that times out, as one whose
+        # agent died; the confirm would cost each call a second wait on the broker
+        replier = await self.connection.channel(publisher_confirms=False)
+        assert isinstance(replier, AbstractRobustChannel)
+        self._replier = replier
         await channel.declare_queue(CONTROLLER_QUEUE, durable=True, arguments=QUORUM)
         self._fanout = await channel.declare_exchange(
             BROADCAST_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
@@ -227,7 +233,8 @@ class AmqpBus(HostStarts):
             try:
                 async with asyncio.timeout(PUBLISH_TIMEOUT):
                     await self._publish("", reply_to, encode(reply), persistent=False,
-                                        mandatory=False, correlation_id=correlation_id)
+                                        mandatory=False, correlation_id=correlation_id,
+                                        confirm=False)
             except Exception:  # noqa: BLE001 - the caller times out; the agent goes on
                 LOG.exception("reply to %s of %s lost", message["method"], host)
 
@@ -392,7 +399,8 @@ class AmqpBus(HostStarts):
                                   f"{PUBLISH_TIMEOUT}s") from None
 
     async def _publish(self, exchange: str, routing_key: str, body: bytes, *,
-                       persistent: bool, mandatory: bool = True, **properties: Any) -> None:
+                       persistent: bool, mandatory: bool = True, confirm: bool = True,
+                       **properties: Any) -> None:
         """Publish and wait for the broker's confirm; while the connection is away, try
         again once it is back (the caller bounds the wait). PublishError: unroutable."""
         assert self._publisher is not None, "AmqpBus used before connect()"
@@ -402,8 +410,9 @@ class AmqpBus(HostStarts):
                            else aio_pika.DeliveryMode.NOT_PERSISTENT), **properties)
         while True:
             try:
-                target = (self._publisher.default_exchange if not exchange
-                          else self._fanout)
+                channel = self._publisher if confirm else self._replier
+                assert channel is not None
+                target = channel.default_exchange if not exchange else self._fanout
                 assert target is not None
                 await target.publish(message, routing_key, mandatory=mandatory)
                 return
