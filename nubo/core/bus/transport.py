@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from nubo.core.bus.errors import BusOpenError, safe_url
 from nubo.core.bus.inprocess import InProcessBus
 from nubo.core.bus.protocol import RPC_VERSION
 
@@ -17,20 +18,7 @@ if TYPE_CHECKING:
     from nubo.core.bus.amqp import AmqpBus
 
 SCHEMES = ("inprocess", "amqp", "amqps")
-
-
-class BusOpenError(Exception):
-    """The bus could not be opened: a bad URL, a broker that cannot be reached, or one that
-    refused the credentials. The message says which, without the password."""
-
-
-def safe_url(url: str) -> str:
-    """`url` without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+__all__ = ["SCHEMES", "BusOpenError", "open_bus", "safe_url"]
 
 
 async def open_bus(transport_url: str | None, *, version: str = RPC_VERSION,

@@ -18,7 +18,7 @@ from aiormq.exceptions import (
 )
 from yarl import URL
 
-from nubo.core.bus.transport import BusOpenError, safe_url
+from nubo.core.bus.errors import BusOpenError, safe_url
 
 #: seconds between reconnection attempts, unless the URL says (`?reconnect_interval=`)
 RECONNECT_INTERVAL = 1.0
