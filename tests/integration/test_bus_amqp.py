@@ -90,7 +90,7 @@ def vhost_url() -> Iterator[str]:
         pytest.skip("rabbitmqctl needs root to make a virtual host")
     try:
         rabbitmqctl("await_startup")
-    except AssertionError as exc:
+    except (AssertionError, subprocess.TimeoutExpired) as exc:
         missing("dbs", f"RabbitMQ is not running: {exc}")
     vhost = f"nubo-test-{uuid.uuid4().hex[:10]}"
     rabbitmqctl("add_vhost", vhost)
@@ -290,6 +290,31 @@ async def test_queues_are_durable_quorum_queues(amqp: Buses, vhost_url: str) -> 
     found = {line.split("\t")[0]: line.split("\t")[1:] for line in lines.splitlines()[1:]}
     assert found[host_queue(h)] == ["quorum", "true"]
     assert found[CONTROLLER_QUEUE] == ["quorum", "true"]
+
+
+async def test_the_controller_learns_hosts_and_versions(amqp: Buses) -> None:
+    """An agent says hello with its version when it registers: a controller consuming the
+    reports lists the host and talks to it at that version from the first call; after
+    `unregister` the host's calls wait for another agent (and time out)."""
+    ctl, agent_bus = await amqp(version="1.2"), await amqp()
+    ctl.on("unused", _ignore)
+    await ctl.settled()
+    h, agent = host(), Agent()
+    await serving(agent_bus, h, agent, version="1.1")
+    assert agent_bus.hosts() == [h] and agent_bus.version_of(h) == "1.1"
+    await eventually(lambda: ctl.version_of(h) == "1.1")
+    assert h in ctl.hosts()
+    assert await ctl.call(h, "echo", value="at 1.1") == "at 1.1"
+    agent_bus.unregister(h)
+    await agent_bus.settled()
+    assert agent_bus.hosts() == []
+    with pytest.raises(HostUnreachable, match="did not answer"):
+        await ctl.call(h, "echo", value="nobody", timeout=0.5)
+    assert agent.seen == ["at 1.1"]
+
+
+async def _ignore(sender: str, **args: Any) -> None:
+    return None
 
 
 async def test_no_consumer_times_out_and_the_call_expires(amqp: Buses) -> None:

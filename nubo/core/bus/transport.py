@@ -16,6 +16,11 @@ from nubo.core.bus.protocol import RPC_VERSION
 
 if TYPE_CHECKING:
     from nubo.core.bus.amqp import AmqpBus
+    from nubo.core.bus.protocol import Bus
+
+    def _both_are_buses(bus: InProcessBus | AmqpBus) -> Bus:
+        """mypy checks here that each transport satisfies the Bus protocol."""
+        return bus
 
 SCHEMES = ("inprocess", "amqp", "amqps")
 __all__ = ["SCHEMES", "BusOpenError", "open_bus", "safe_url"]
