@@ -30,8 +30,10 @@ class Replies:
         self._queue: AbstractRobustQueue | None = None
 
     async def start(self, channel: AbstractRobustChannel) -> None:
+        # durable: RabbitMQ 4 deprecates transient queues that are not exclusive; x-expires
+        # removes it all the same once its process is gone
         self._queue = await channel.declare_queue(
-            self.queue_name, durable=False, arguments={"x-expires": REPLY_QUEUE_EXPIRES})
+            self.queue_name, durable=True, arguments={"x-expires": REPLY_QUEUE_EXPIRES})
         await self._queue.consume(self._on_reply, no_ack=True)
 
     def expect(self) -> tuple[str, asyncio.Future[dict[str, Any]]]:
