@@ -193,7 +193,11 @@ class AmqpBus(HostStarts):
         old = self._consumers.pop(host, None)
         if old is not None:
             await queue.cancel(old)
-        self._consumers[host] = await queue.consume(partial(self._on_call, host))
+        tag = await queue.consume(partial(self._on_call, host))
+        if host not in self._endpoints:   # unregistered meanwhile
+            await queue.cancel(tag)
+            return
+        self._consumers[host] = tag
         await self.report(host, HELLO, version=version)
 
     async def _stop_serving(self, host: str, tag: str) -> None:
@@ -203,17 +207,18 @@ class AmqpBus(HostStarts):
 
     async def _on_call(self, host: str, incoming: AbstractIncomingMessage) -> None:
         """The agent's side of a call or cast: acknowledge, check, run, reply."""
+        found = self._endpoints.get(host)
+        if found is None:
+            # unregistered while the message was on its way: back to the queue, for the
+            # host's next agent
+            await incoming.reject(requeue=True)
+            return
         await incoming.ack()
         try:
             message = _decode(incoming.body, "method")
         except MalformedMessage as exc:
             BUS_ERRORS.labels("malformed", "malformed").inc()
             LOG.warning("malformed message on %s dropped: %s", host_queue(host), exc)
-            return
-        found = self._endpoints.get(host)
-        if found is None:
-            LOG.warning("%s for %s arrived after it was unregistered: dropped",
-                        message["method"], host)
             return
         # run in a task of the bus: aiormq cancels the tasks of a channel's consumers when
         # its connection drops, and a call the agent received must finish and reply
