@@ -1,7 +1,8 @@
 """The controller <-> host bus: InProcessBus against AmqpBus on the local RabbitMQ.
 
 Round-trip call latency (p50/p95) and calls/s, sequential and 10 concurrent; the cast rate
-(published, and delivered to the agent); the bytes of a typical call, its reply and a report.
+(published, and delivered to the agent); the bytes of a typical call, its reply and a report,
+and the AMQP bytes on the controller's connection per call (frames and properties included).
 The AMQP figures run in a throwaway virtual host (rabbitmqctl, as root), deleted after.
 
     python bench/bus.py [--calls 500] [--casts 1000]
@@ -89,8 +90,37 @@ async def measure(name: str, ctl: Bus, agent_bus: Bus, n_calls: int,
     return figures
 
 
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+def rabbitmqctl(*args: str) -> str:
+    done = subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
+                          text=True, timeout=60)
+    return done.stdout
+
+
+def octets(name: str) -> tuple[int, int]:
+    """Bytes the broker received from and sent to the connection called `name` (its
+    statistics lag by up to 5 s: the emission interval)."""
+    for line in rabbitmqctl("list_connections", "recv_oct", "send_oct",
+                            "client_properties").splitlines():
+        if f'"connection_name","{name}"' in line:
+            recv, send = line.split("\t")[:2]
+            return int(recv), int(send)
+    raise LookupError(name)
+
+
+async def wire_bytes(ctl: AmqpBus, agent_bus: AmqpBus, n: int) -> dict[str, float]:
+    """AMQP bytes on the controller's connection per call, frames and properties included."""
+    host = f"bench-{uuid.uuid4().hex[:6]}"
+    agent_bus.register(host, Agent())
+    await agent_bus.settled()
+    await asyncio.sleep(5.5)
+    before = octets(ctl.name)
+    for _ in range(n):
+        await ctl.call(host, "power_state", instance_id=INSTANCE, timeout=10)
+    await asyncio.sleep(5.5)
+    after = octets(ctl.name)
+    agent_bus.unregister(host)
+    return {"amqp wire bytes per call: controller -> broker": (after[0] - before[0]) / n,
+            "amqp wire bytes per call: broker -> controller": (after[1] - before[1]) / n}
 
 
 async def main() -> None:
@@ -112,6 +142,7 @@ async def main() -> None:
         assert isinstance(ctl, AmqpBus) and isinstance(agent_bus, AmqpBus)
         try:
             figures |= await measure("amqp", ctl, agent_bus, opts.calls, opts.casts)
+            figures |= await wire_bytes(ctl, agent_bus, opts.calls)
         finally:
             await ctl.close()
             await agent_bus.close()
