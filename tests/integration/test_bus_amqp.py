@@ -437,3 +437,10 @@ async def test_open_bus_says_what_is_wrong(vhost_url: str) -> None:
         await open_bus(str(url.with_path("/no-such-vhost")), connect_timeout=5)
     with pytest.raises(BusOpenError, match="cannot reach RabbitMQ"):
         await open_bus(str(url.with_port(1)), connect_timeout=5)
+    # amqps:// and aio-pika's TLS options pass through: TLS to the plain port, a CA file
+    # that is not there
+    tls = url.with_scheme("amqps")
+    with pytest.raises(BusOpenError, match="TLS with RabbitMQ at .* failed"):
+        await open_bus(str(tls), connect_timeout=5)
+    with pytest.raises(BusOpenError, match="cannot read the TLS file /nonexistent/ca.pem"):
+        await open_bus(str(tls.update_query(cafile="/nonexistent/ca.pem")), connect_timeout=5)

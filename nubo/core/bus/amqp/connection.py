@@ -61,7 +61,15 @@ async def connect(url: str, *, name: str, timeout: float) -> AbstractRobustConne
     except TimeoutError:
         raise BusOpenError(f"cannot reach RabbitMQ at {where}: no answer within "
                            f"{timeout}s") from None
+    except FileNotFoundError as exc:
+        files = [parsed.query[k] for k in ("cafile", "capath", "certfile", "keyfile")
+                 if k in parsed.query]
+        raise BusOpenError(f"RabbitMQ at {where}: cannot read the TLS file "
+                           f"{exc.filename or ' or '.join(files)} ({exc.strerror})") from None
     except (OSError, AMQPConnectionError) as exc:
+        if "SSL" in str(exc):
+            raise BusOpenError(f"TLS with RabbitMQ at {where} failed (is that port TLS, "
+                               f"and the certificate trusted?): {exc}") from None
         raise BusOpenError(f"cannot reach RabbitMQ at {where}: "
                            f"{exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
                            ) from None
