@@ -257,6 +257,23 @@ async def test_reports_reach_every_handler_as_json(pair: Pair) -> None:
     assert [g for g in got if g[0] == h] == [(h, {"instance_id": "i1", "state": [4]})]
 
 
+async def test_reports_arrive_in_order(pair: Pair) -> None:
+    ctl, agent_bus = await pair()
+    h = host()
+    got: list[int] = []
+
+    async def handler(sender: str, n: int) -> None:
+        if sender == h:
+            await asyncio.sleep(0.001 * (n % 3))   # a slow one must not be overtaken
+            got.append(n)
+    ctl.on("seq", handler)
+    await ctl.settled()
+    for n in range(30):
+        await agent_bus.report(h, "seq", n=n)
+    await eventually(lambda: len(got) == 30)
+    assert got == list(range(30))
+
+
 async def test_cast_runs_without_waiting(pair: Pair) -> None:
     ctl, agent_bus = await pair()
     h, agent = host(), Agent()
@@ -335,12 +352,23 @@ async def test_no_consumer_times_out_and_the_call_expires(amqp: Buses) -> None:
     assert agent.seen == ["fresh"]
 
 
-async def test_a_cast_waits_in_the_queue_for_its_agent(amqp: Buses) -> None:
+async def test_a_cast_waits_in_the_queue_for_its_agent(amqp: Buses, vhost_url: str) -> None:
     ctl, first = await amqp(), await amqp()
     h, agent = host(), Agent()
     await serving(first, h, Agent())
     await first.close()
     await ctl.cast(h, "echo", value="kept")
+    # it is in the host's queue, persistent (a look, and back it goes)
+    connection = await aio_pika.connect(vhost_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(host_queue(h), passive=True)
+        waiting = await queue.get(timeout=5)
+        assert waiting.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        assert waiting.reply_to is None
+        await waiting.nack(requeue=True)
+    finally:
+        await connection.close()
     later = await amqp()
     await serving(later, h, agent)
     await eventually(lambda: agent.seen == ["kept"])
