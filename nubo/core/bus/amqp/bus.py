@@ -217,7 +217,7 @@ class AmqpBus(HostStarts):
         try:
             message = _decode(incoming.body, "method")
         except MalformedMessage as exc:
-            BUS_ERRORS.labels("malformed", "malformed").inc()
+            BUS_ERRORS.labels("unknown", "malformed").inc()
             LOG.warning("malformed message on %s dropped: %s", host_queue(host), exc)
             return
         # run in a task of the bus: aiormq cancels the tasks of a channel's consumers when
@@ -336,7 +336,7 @@ class AmqpBus(HostStarts):
             if not isinstance(host, str):
                 raise MalformedMessage("no sending host")
         except MalformedMessage as exc:
-            BUS_ERRORS.labels("malformed", "malformed").inc()
+            BUS_ERRORS.labels("unknown", "malformed").inc()
             LOG.warning("malformed message on %s dropped: %s", CONTROLLER_QUEUE, exc)
             await incoming.ack()
             return
