@@ -1,5 +1,6 @@
 # Sourced by scripts/test.sh: make sure a PostgreSQL and a MariaDB server run locally with a
-# `nubo_test` account that may create databases, and export their URLs for the tests.
+# `nubo_test` account that may create databases, and a RabbitMQ broker (the bus's AMQP
+# transport; its guest account may log in from localhost), and export their URLs for the tests.
 
 start_postgres() {
   if ! command -v pg_isready >/dev/null || ! pg_isready -q -h 127.0.0.1; then
@@ -27,7 +28,22 @@ start_mariadb() {
     GRANT ALL ON *.* TO 'nubo_test'@'localhost'; GRANT ALL ON *.* TO 'nubo_test'@'%';"
 }
 
+rabbitmq_alive() { timeout 2 bash -c '</dev/tcp/127.0.0.1/5672' 2>/dev/null; }
+
+start_rabbitmq() {
+  if ! rabbitmq_alive; then
+    apt_install rabbitmq-server
+    # no systemd here: Debian's init script starts it as the rabbitmq user
+    /etc/init.d/rabbitmq-server start >/dev/null || true
+    for _ in $(seq 60); do rabbitmq_alive && break; sleep 1; done
+  fi
+  # the tests make a throwaway virtual host each (rabbitmqctl add_vhost)
+  rabbitmqctl -q await_startup
+}
+
 start_postgres
 start_mariadb
+start_rabbitmq
 export NUBO_TEST_PG_URL=${NUBO_TEST_PG_URL:-postgresql://nubo_test:nubo_test@127.0.0.1:5432/postgres}
 export NUBO_TEST_MYSQL_URL=${NUBO_TEST_MYSQL_URL:-mysql://nubo_test:nubo_test@127.0.0.1:3306/mysql}
+export NUBO_TEST_AMQP_URL=${NUBO_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}

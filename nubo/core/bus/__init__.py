@@ -10,6 +10,8 @@ Every message is plain JSON: an envelope `{"v": RPC_VERSION, "method"|"event": n
 (faults.py). The in-process transport (`nubo up`) serialises each envelope and each reply
 through JSON exactly as a broker would carry them, so anything that could not cross
 RabbitMQ (a Python object, an exception by reference, a datetime) fails in every test.
+`open_bus(url)` (transport.py) opens the one a process is configured for: in-process, or
+RabbitMQ (amqp/, aio-pika, a durable quorum queue per host).
 
 Versions: `major.minor`. A receiver serves a message of its own major and a minor up to its
 own; a message one minor newer than a receiver is refused with `RpcVersionMismatch`, so the
@@ -42,7 +44,9 @@ from nubo.core.bus.protocol import (
     envelope,
     speak_version,
 )
+from nubo.core.bus.transport import BusOpenError, open_bus
 
-__all__ = ["RPC_VERSION", "Bus", "EventHandler", "Fault", "FaultRecord", "HostUnreachable",
-           "InProcessBus", "RpcEndpoint", "RpcVersionMismatch", "UnknownMethod", "compatible",
-           "envelope", "from_record", "speak_version", "to_record"]
+__all__ = ["RPC_VERSION", "Bus", "BusOpenError", "EventHandler", "Fault", "FaultRecord",
+           "HostUnreachable", "InProcessBus", "RpcEndpoint", "RpcVersionMismatch",
+           "UnknownMethod", "compatible", "envelope", "from_record", "open_bus",
+           "speak_version", "to_record"]
