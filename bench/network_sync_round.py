@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nubo.core.context import RequestContext  # noqa: E402
 from nubo.core.db import Database  # noqa: E402
-from nubo.network.service import networks, ports, quotas, subnets  # noqa: E402
 from nubo.network.agent.dataplane.linux import apply_links  # noqa: E402
 from nubo.network.agent.dataplane.linux.apply_links import list_netns  # noqa: E402
 from nubo.network.agent.dataplane.linux.driver import LinuxConfig, LinuxDataplane  # noqa: E402
+from nubo.network.service import networks, ports, quotas, subnets  # noqa: E402
 from nubo.network.service.hostsync import loop as sync_loop  # noqa: E402
 from nubo.network.service.hostsync.loop import NetworkSync  # noqa: E402
 from nubo.network.service.hostsync.wiring import local_sync  # noqa: E402
