@@ -12,15 +12,7 @@ from pathlib import Path
 import nubo
 from tests.unit.import_contract import Graph, cycles, parse_tree, violations
 
-KNOWN: dict[str, str] = {
-    "private: nubo.compute.agent.virt.libvirt.cleanup uses h._adopt":
-        "host cleanup adopts the daemons a killed node started (LibvirtHost has no public "
-        "name for it yet)",
-    "private: nubo.network.api.handlers.ports uses ports._is_ip":
-        "the ports handler reuses the port service's IP literal check",
-    "service: nubo.compute.service.servers imports nubo.compute.api.schemas.servers (top)":
-        "the default metadata limit MAX_METADATA is defined in the API's schemas",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _tree() -> Graph:
