@@ -32,7 +32,7 @@ def test_the_agent_whitelist_is_the_rpc_contract() -> None:
 async def _server(api: Api, img: str, flv: str) -> tuple[str, ComputeAgent]:
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    agent = api.node.compute.runtime.agents[0]
+    agent = api.node.host.agents[0]
     return sid, agent
 
 
@@ -75,7 +75,7 @@ async def test_power_state_report_syncs_the_database(env: tuple[Api, str, str]) 
     # a report that says what the database says changes nothing
     driver.instances[sid] = states.RUNNING
     await agent.report_power_states()
-    counts = await api.node.compute.runtime.power_sync.sync(
+    counts = await api.node.controller.servers.power_sync.sync(
         agent.host, rpc.PowerStateReport({sid: states.RUNNING}))
     assert counts == {"changed": 0, "gone": 0, "orphans": 0}
 
@@ -83,17 +83,16 @@ async def test_power_state_report_syncs_the_database(env: tuple[Api, str, str]) 
 async def test_a_report_that_is_not_json_never_reaches_the_controller(
         env: tuple[Api, str, str]) -> None:
     api, _img, _flv = env
-    bus = api.node.compute.runtime.bus
+    bus = api.node.bus
     with pytest.raises(TypeError):
         await bus.report("h", rpc.POWER_STATES.name, instances={"x": object()})
 
 
 async def test_resources_reported_on_start_record_the_host(env: tuple[Api, str, str]) -> None:
     api, _img, _flv = env
-    runtime = api.node.compute.runtime
-    agent = runtime.agents[0]
+    agent = api.node.host.agents[0]
     agent.driver.vcpus = 7  # type: ignore[attr-defined]
     await agent.report_resources()
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         host = await s.get(ComputeHost, agent.host)
     assert host is not None and host.vcpus == 7

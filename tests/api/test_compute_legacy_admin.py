@@ -139,8 +139,8 @@ async def test_server_password_and_metadata(api: Api) -> None:
     path = f"{C}/servers/{sid}/os-server-password"
     assert await api.ok("GET", path) == {"password": ""}
     secret = b"s"
-    app = MetadataApp(InstanceSource(api.node.db).load, None, secret,
-                      passwords=PasswordStore(api.node.db))
+    app = MetadataApp(InstanceSource(api.node.controller.db).load, None, secret,
+                      passwords=PasswordStore(api.node.controller.db))
     hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(secret, sid)}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://169.254.169.254") as md:

@@ -46,13 +46,20 @@ def _bad_image(image_ref: str) -> BadRequest:
 
 
 class ComputeCatalog(Protocol):
-    """What servers need of the rest of compute (the API's ComputeApi has them): flavors,
-    keypairs, quotas and server groups."""
+    """What servers need of the rest of compute (compute/api/wiring.py's Catalog has
+    them): flavors, keypairs, quotas and server groups."""
 
-    flavors: FlavorService
-    keypairs: KeypairService
-    quotas: QuotaService
-    groups: GroupService
+    @property
+    def flavors(self) -> FlavorService: ...
+
+    @property
+    def keypairs(self) -> KeypairService: ...
+
+    @property
+    def quotas(self) -> QuotaService: ...
+
+    @property
+    def groups(self) -> GroupService: ...
 
 
 async def image_props(images: ImageApi, image_ref: str) -> dict[str, Any] | None:
