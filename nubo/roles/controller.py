@@ -89,7 +89,7 @@ class Controller:
         service user the hosts log in with (made sure of by `ensure_service_user`)."""
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.credentials_of_hosts = credentials
+        self.service_credentials = credentials
         self.db = Database(settings.db_url)
         self.identity = identity_api.IdentityApi(settings, self.db)
         auth = self.identity.auth.context_for
@@ -176,7 +176,7 @@ class Controller:
     async def ensure_service_user(self) -> None:
         """The user the hosts log in to the image API with (a bcrypt check: after
         readiness; a boot waits for the hosts to have started)."""
-        creds = self.credentials_of_hosts
+        creds = self.service_credentials
         await ensure_service_user(self.identity, creds.username, creds.password)
 
     async def resume(self) -> None:
