@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 
 from nubo.metadata.app import sign
-from nubo.metadata.serve import metadata_secret
+from nubo.metadata.secret import metadata_secret
 from nubo.network import rpc
 from nubo.network.agent.metadata_agent import MetadataAgent
 from nubo.network.service.hostsync.desired import build_desired
