@@ -25,8 +25,8 @@ import httpx
 import uvicorn
 
 from nubo.config import Settings
-from nubo.node import Node
 from nubo.placement.service import PlacementService
+from nubo.roles.all_in_one import AllInOne
 
 PORT = 18894
 FLAVOR = {"VCPU": 2, "MEMORY_MB": 4096, "DISK_GB": 20}
@@ -73,7 +73,7 @@ async def timed(fn, times: int) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
-async def bench_candidates(node: Node, svc: PlacementService, n: int) -> None:
+async def bench_candidates(node: AllInOne, svc: PlacementService, n: int) -> None:
     found = await svc.candidates(FLAVOR)
     print(f"\nallocation candidates for {FLAVOR} over {n} providers ({len(found)} found)")
     print(f"  in-process candidates()          "
@@ -149,11 +149,11 @@ async def main() -> None:
         settings = Settings(data_dir=Path(tmp) / "data", host="127.0.0.1", port=PORT,
                             admin_password="bench-secret", password_hash_rounds=4,
                             test_image=False, database_url=args.database_url)
-        node = Node(settings)
+        node = AllInOne(settings)
         await node.start()
         try:
-            svc = node.placement.service
-            print(f"database: {node.db.engine.url.get_backend_name()}")
+            svc = node.controller.placement.service
+            print(f"database: {node.controller.db.engine.url.get_backend_name()}")
             hosts = await populate(svc, args.providers)
             await bench_candidates(node, svc, args.providers)
             await bench_claims(svc, hosts)

@@ -17,7 +17,7 @@ import httpx
 from common import pct, report  # bench/ is on sys.path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nubo.node import Node  # noqa: E402
+from nubo.roles.all_in_one import AllInOne  # noqa: E402
 from tests.conftest import BASE, Api, make_settings  # noqa: E402
 
 S = "/compute/v2.1/servers"
@@ -40,7 +40,7 @@ async def settle(api: Api, sid: str, want: str) -> None:
 
 async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as d:
-        node = Node(make_settings(Path(d), fake_hosts=2))
+        node = AllInOne(make_settings(Path(d), fake_hosts=2))
         await node.start()
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),

@@ -27,7 +27,7 @@ from nubo.core.faults import FaultStyle
 from nubo.core.gate import StartGate
 
 if TYPE_CHECKING:
-    from nubo.node import Node
+    from nubo.roles.all_in_one import AllInOne
 
 LOG = logging.getLogger("nubo")
 #: the fault format of each service's path, for what the gate answers before they load
@@ -62,7 +62,7 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _stop, server, sig)
     listening = asyncio.create_task(server.serve(sockets=[sock]), name="http")
-    node: Node | None = None
+    node: AllInOne | None = None
     try:
         node = await _start(settings, gate, server)
         if node is None:
@@ -78,7 +78,7 @@ async def serve(settings: Settings) -> int:
     return 0 if node is not None and not node.failed and server.started else 1
 
 
-async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server) -> Node | None:
+async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server) -> AllInOne | None:
     """Load and start the node while the gate answers; None if that failed (logged)."""
     try:
         node = await asyncio.to_thread(_load, settings)
@@ -104,11 +104,12 @@ async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server) ->
     return node
 
 
-def _load(settings: Settings) -> Node:
-    """Import and build the node: the bulk of start-up, off the event loop."""
+def _load(settings: Settings) -> AllInOne:
+    """Import and build the node (the controller and its host, roles/all_in_one.py): the
+    bulk of start-up, off the event loop."""
     lazy.defer()
-    from nubo.node import Node
-    return Node(settings)
+    from nubo.roles.all_in_one import AllInOne
+    return AllInOne(settings)
 
 
 def _fatal(server: uvicorn.Server) -> None:
@@ -132,11 +133,11 @@ def _stop(server: uvicorn.Server, sig: signal.Signals) -> None:
     server.should_exit = True
 
 
-def _announce(node: Node, clouds: Path | None, first: bool) -> None:
+def _announce(node: AllInOne, clouds: Path | None, first: bool) -> None:
     from nubo.banner import ready_banner
     s = node.settings
-    lines = ready_banner(s.base_url, node.identity.base_url, clouds, first, s.data_dir,
-                         s.clients_bin, node.test_image.state if node.test_image else None,
-                         converging=node.converging())
+    test_image = node.test_image.state if node.test_image else None
+    lines = ready_banner(s.base_url, node.controller.identity.base_url, clouds, first,
+                         s.data_dir, s.clients_bin, test_image, converging=node.converging())
     print("\n".join(lines), file=sys.stderr, flush=True)
     LOG.info("ready", extra={"url": s.base_url})

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from nubo.config import Settings
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 
 BASE = "http://127.0.0.1:8880"
 ID = "/identity/v3"
@@ -28,7 +28,7 @@ def make_settings(data_dir: Path, **kw: Any) -> Settings:
 class Api:
     """A thin client: requests with a token, and the admin's token at hand."""
 
-    def __init__(self, client: httpx.AsyncClient, node: Node) -> None:
+    def __init__(self, client: httpx.AsyncClient, node: AllInOne) -> None:
         self.client = client
         self.node = node
         self.admin_token = ""
@@ -87,7 +87,7 @@ class Api:
 async def api_on(settings: Any) -> AsyncIterator[Api]:
     """A started node of its own (for settings the shared fixtures do not have), with a
     client logged in as the admin."""
-    node = Node(settings)
+    node = AllInOne(settings)
     await node.start()
     await node.converged()
     try:
@@ -101,8 +101,8 @@ async def api_on(settings: Any) -> AsyncIterator[Api]:
 
 
 @pytest.fixture
-async def node(tmp_path: Path) -> AsyncIterator[Node]:
-    n = Node(make_settings(tmp_path / "data"))
+async def node(tmp_path: Path) -> AsyncIterator[AllInOne]:
+    n = AllInOne(make_settings(tmp_path / "data"))
     await n.start()
     await n.converged()
     try:
@@ -112,7 +112,7 @@ async def node(tmp_path: Path) -> AsyncIterator[Node]:
 
 
 @pytest.fixture
-async def api(node: Node) -> AsyncIterator[Api]:
+async def api(node: AllInOne) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=node.app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         a = Api(client, node)

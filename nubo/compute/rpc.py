@@ -7,7 +7,8 @@ argument and every result is plain JSON; the shapes below are what crosses the b
 
 Versions (nubo.core.bus.RPC_VERSION): 1.0 the first agent; 1.1 faults as records;
 1.2 the host needs nothing but the bus and HTTP: `snapshot_to_image` replaces `snapshot`
-(which took a path on the controller's disk) and the host reports the events below;
+(which took a path on the controller's disk; the conductor still falls back to it when a 1.1
+host answers UnknownMethod, conductor/snapshot.py) and the host reports the events below;
 1.3 the host pushes its heartbeat (`compute.heartbeat`) every period: the controller asks
 only hosts that stayed silent (a 1.2 agent, which does not beat) with `report`.
 """

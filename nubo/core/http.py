@@ -140,19 +140,23 @@ class ServiceApp:
 
     def __init__(self, name: str, prefix: str, routes: Iterable[Route], style: FaultStyle,
                  authenticator: Authenticator | None, state: Any = None,
-                 versions: VersionRange | None = None) -> None:
+                 versions: VersionRange | None = None, *,
+                 unauthorized_headers: dict[str, str] | None = None,
+                 strict_slashes: bool = False,
+                 rewrite: Callable[[Scope], bool] | None = None) -> None:
         self.name, self.prefix, self.style = name, prefix, style
         self.authenticator = authenticator
         self.state = state
         self.versions = versions
-        self.unauthorized_headers: dict[str, str] = {}
+        #: added to every 401 (Keystone's WWW-Authenticate)
+        self.unauthorized_headers: dict[str, str] = dict(unauthorized_headers or {})
         #: Glance is strict: /v2/images/ is not /v2/images (an empty id is a 404). A strict
         #: service still accepts a trailing slash on its version documents.
-        self.strict_slashes = False
+        self.strict_slashes = strict_slashes
         #: Run before routing; may rewrite scope["path"]. When it returns True the request is
         #: served at the minimum microversion whatever its headers ask, and the response has
         #: no microversion headers (compute's legacy /v2 API onto /v2.1, as Nova's wrapper).
-        self.rewrite: Callable[[Scope], bool] | None = None
+        self.rewrite = rewrite
         by_path: dict[str, _Path] = {}
         explicit: set[tuple[str, str]] = set()
         for r in routes:

@@ -1,7 +1,7 @@
-"""The metadata API's shared secret, and a server for it on a root-only Unix socket.
+"""A server for the metadata API on a root-only Unix socket (its shared secret: secret.py).
 
-The controller serves the metadata API over HTTP under `/metadata` (node.py); the secret signs
-the host metadata agents' `X-Instance-ID` (nubo/network/agent/metadata_agent.py).
+The controller serves the metadata API over HTTP under `/metadata` (roles/controller.py); the
+secret signs the host metadata agents' `X-Instance-ID` (nubo/network/agent/metadata_agent.py).
 `UnixServer` serves any ASGI app on a socket only root can open (the transport on which
 `MetadataApp(trusted=True)` believes `X-Forwarded-For`).
 """
@@ -11,37 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 import uvicorn
 
-from nubo.config import Settings
 from nubo.metadata.app import MetadataApp
+from nubo.metadata.secret import metadata_secret, shared_secret
 from nubo.network.agent.metadata_agent import socket_path
 
 __all__ = ["UnixServer", "metadata_secret", "shared_secret", "socket_path"]
-
-
-def metadata_secret(settings: Settings) -> bytes:
-    """Nova's/Neutron's metadata_proxy_shared_secret: the setting, else one made on first
-    start and kept in the data dir."""
-    if settings.metadata_proxy_shared_secret:
-        return settings.metadata_proxy_shared_secret.encode()
-    return shared_secret(settings.data_dir)
-
-
-def shared_secret(data_dir: Path) -> bytes:
-    """The HMAC secret for signed `X-Instance-ID` requests, made once (mode 0600)."""
-    path = data_dir / "keys" / "metadata_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-        os.replace(tmp, path)
-    return path.read_text().strip().encode()
 
 
 class UnixServer:

@@ -8,7 +8,7 @@ import httpx
 import yaml
 
 from nubo.identity.bootstrap import bootstrap
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.conftest import BASE, Api, make_settings
 
 
@@ -26,14 +26,15 @@ async def test_defaults(api: Api) -> None:
 
 async def test_bootstrap_cut_short_converges(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "d", admin_password=None)
-    first = Node(settings)
-    await first.db.migrate()
-    first.identity.keys.setup()
-    lost = await bootstrap(first.identity, None)       # killed before clouds.yaml was written
+    first = AllInOne(settings)
+    await first.controller.db.migrate()
+    first.controller.identity.keys.setup()
+    # killed before clouds.yaml was written
+    lost = await bootstrap(first.controller.identity, None)
     assert lost is not None
     await first.stop()
 
-    second = Node(settings)
+    second = AllInOne(settings)
     result = await second.start()
     try:
         assert result.credentials is not None and result.credentials != lost
@@ -48,14 +49,14 @@ async def test_bootstrap_cut_short_converges(tmp_path: Path) -> None:
             assert len(users) == 1
     finally:
         await second.stop()
-    third = Node(settings)
+    third = AllInOne(settings)
     assert (await third.start()).credentials is None    # done: never again
     await third.stop()
 
 
 async def test_service_user_for_the_compute_hosts(api: Api) -> None:
     """DevStack's `nova` in project `service`: what the hosts fetch images with."""
-    creds = api.node.runtime.service_credentials
+    creds = api.node.host.service_credentials
     assert creds.username == "nova" and creds.project_name == "service"
     tok = await api.token("nova", creds.password, "service")
     body = await api.ok("GET", "/v3/auth/tokens", headers={"X-Subject-Token": tok})

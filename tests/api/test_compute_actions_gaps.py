@@ -72,7 +72,7 @@ async def test_unshelve_to_a_host(two_hosts: Api) -> None:
     other = other_host(api, host)
     v291 = mv("2.91")
     # only for an offloaded server (Nova's 409), and only from 2.91
-    runtime = api.node.compute.runtime
+    runtime = api.node.controller
     runtime.conductor.actions.shelver.offload_time = -1
     await act(api, sid, {"shelve": None})
     await wait(api, sid, "SHELVED")
@@ -134,7 +134,7 @@ async def test_unshelve_to_a_host(two_hosts: Api) -> None:
 
 
 def driver_of(api: Api, host: str) -> Any:
-    return next(a.driver for a in api.node.compute.runtime.agents if a.host == host)
+    return next(a.driver for a in api.node.host.agents if a.host == host)
 
 
 async def running_migration(api: Api, sid: str) -> int:
@@ -225,8 +225,8 @@ async def test_evacuated_guest_is_destroyed_when_its_host_comes_back(two_hosts: 
     api = two_hosts
     sid, host, _ = await boot(api)
     other = other_host(api, host)
-    conductor = api.node.compute.runtime.conductor
-    agent = next(a for a in api.node.compute.runtime.agents if a.host == host)
+    conductor = api.node.controller.conductor
+    agent = next(a for a in api.node.host.agents if a.host == host)
     agent.down = True
     await force_down(api, host)
     await act(api, sid, {"evacuate": {}}, 200, headers=mv("2.29"))

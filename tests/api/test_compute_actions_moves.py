@@ -18,9 +18,9 @@ __all__ = ["two_hosts"]
 
 async def allocated_host(api: Api, sid: str) -> set[str]:
     """The hosts (by provider) holding the instance's allocation."""
-    allocs = await api.node.placement.service.allocations(sid)
+    allocs = await api.node.controller.placement.service.allocations(sid)
     names = {h.provider_uuid: h.name
-             for h in await api.node.compute.runtime.conductor.host_states()}
+             for h in await api.node.controller.conductor.host_states()}
     return {names[p] for p in allocs}
 
 
@@ -32,7 +32,7 @@ async def boot(api: Api) -> tuple[str, str, str]:
 
 
 def other_host(api: Api, host: str) -> str:
-    return next(a.host for a in api.node.compute.runtime.agents if a.host != host)
+    return next(a.host for a in api.node.host.agents if a.host != host)
 
 
 async def force_down(api: Api, host: str) -> None:
@@ -44,7 +44,7 @@ async def force_down(api: Api, host: str) -> None:
 
 
 def on_host(api: Api, host: str) -> set[str]:
-    agent = next(a for a in api.node.compute.runtime.agents if a.host == host)
+    agent = next(a for a in api.node.host.agents if a.host == host)
     return set(agent.driver.instances)
 
 
@@ -55,7 +55,7 @@ async def test_shelve_offload_and_unshelve(two_hosts: Api) -> None:
     await act(api, sid, {"shelve": None})
     got = await wait(api, sid, "SHELVED_OFFLOADED")
     assert got["OS-EXT-SRV-ATTR:host"] is None and got["OS-EXT-STS:power_state"] == 0
-    assert await api.node.placement.service.allocations(sid) == {}
+    assert await api.node.controller.placement.service.allocations(sid) == {}
     assert sid not in on_host(api, host)
     images = (await api.ok("GET", "/image/v2/images"))["images"]
     shelved = [i for i in images if i["name"] == "vm-shelved"]
@@ -83,7 +83,7 @@ async def test_shelve_offload_and_unshelve(two_hosts: Api) -> None:
 async def test_shelve_without_offload_keeps_the_host(two_hosts: Api) -> None:
     api = two_hosts
     sid, host, _ = await boot(api)
-    runtime = api.node.compute.runtime
+    runtime = api.node.controller
     runtime.conductor.actions.shelver.offload_time = -1     # never offload by itself
     await act(api, sid, {"shelve": None})
     got = await wait(api, sid, "SHELVED")
@@ -96,7 +96,7 @@ async def test_shelve_without_offload_keeps_the_host(two_hosts: Api) -> None:
     await wait(api, sid, "SHELVED")
     await act(api, sid, {"shelveOffload": None})
     await wait(api, sid, "SHELVED_OFFLOADED")
-    assert await api.node.placement.service.allocations(sid) == {}
+    assert await api.node.controller.placement.service.allocations(sid) == {}
     # deleting a shelved server deletes its shelved image too
     await api.ok("DELETE", f"{S}/{sid}", 204)
     await wait(api, sid, "DELETED")
@@ -216,7 +216,7 @@ async def test_evacuate_only_from_a_down_host(two_hosts: Api) -> None:
     r = await api.req("POST", f"{S}/{sid}/action", json=body)
     assert r.status_code == 400 and f"Compute service of {host} is still in use." in r.text
     await act(api, sid, {"evacuate": {}}, 400)              # onSharedStorage needed at 2.1
-    agent = next(a for a in api.node.compute.runtime.agents if a.host == host)
+    agent = next(a for a in api.node.host.agents if a.host == host)
     agent.down = True
     await force_down(api, host)
     await act(api, sid, {"evacuate": {"host": "nope", "onSharedStorage": False}}, 404)

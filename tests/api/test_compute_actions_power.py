@@ -7,7 +7,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from nubo.compute.service.consoles import validate_console_token
 from tests.api.test_compute_servers import S, create, env, flavor_id, image_id, wait
 from tests.conftest import Api, api_on, make_settings
 
@@ -34,7 +33,7 @@ async def test_pause_suspend_rescue_and_their_conflicts(env: tuple[Api, str, str
     api, img, flv = env
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    driver = api.node.compute.runtime.agents[0].driver
+    driver = api.node.host.agents[0].driver
     r = await api.req("POST", f"{S}/{sid}/action", json={"unpause": None})
     assert r.status_code == 409
     assert r.json()["conflictingRequest"]["message"] == (
@@ -76,7 +75,7 @@ async def test_a_failing_host_leaves_the_server_as_it_was(env: tuple[Api, str, s
     api, img, flv = env
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    agent = api.node.compute.runtime.agents[0]
+    agent = api.node.host.agents[0]
     agent.down = True
     try:
         await act(api, sid, {"pause": None})
@@ -129,7 +128,7 @@ async def test_soft_delete_restore_force_delete_and_reclaim(tmp_path: Path) -> N
         await act(api, sid, {"forceDelete": None})
         await wait(api, sid, "DELETED")
         # the periodic reclaim: one past the interval goes, a fresh one stays
-        runtime = api.node.compute.runtime
+        runtime = api.node.controller
         old = (await create(api, img, flv, name="old"))["server"]["id"]
         new = (await create(api, img, flv, name="new"))["server"]["id"]
         for s in (old, new):
@@ -150,7 +149,7 @@ async def test_soft_delete_restore_force_delete_and_reclaim(tmp_path: Path) -> N
         assert counts["reclaimed"] == 1
         await wait(api, old, "DELETED")
         assert (await api.ok("GET", f"{S}/{new}"))["server"]["status"] == "SOFT_DELETED"
-        assert await api.node.placement.service.allocations(old) == {}
+        assert await api.node.controller.placement.service.allocations(old) == {}
 
 
 async def test_console_output_and_remote_console_tokens(env: tuple[Api, str, str]) -> None:
@@ -165,7 +164,7 @@ async def test_console_output_and_remote_console_tokens(env: tuple[Api, str, str
     # the fake has no VNC: Nova's answer for a console type the driver lacks
     r = await api.req("POST", f"{S}/{sid}/action", json={"os-getVNCConsole": {"type": "novnc"}})
     assert r.status_code == 400 and "Unavailable console type novnc." in r.text
-    driver = api.node.compute.runtime.agents[0].driver
+    driver = api.node.host.agents[0].driver
 
     async def console(instance_id: str, kind: str) -> dict[str, Any] | None:
         return {"host": "127.0.0.1", "port": 5900}
@@ -174,6 +173,8 @@ async def test_console_output_and_remote_console_tokens(env: tuple[Api, str, str
     url = got["console"]["url"]
     assert got["console"]["type"] == "novnc" and "/vnc/vnc_lite.html?path=vnc%3Ftoken%3D" in url
     token = url.rsplit("%3D", 1)[-1]
+    # what the noVNC relay asks (the controller hands it ConsoleService.validate)
+    validate_console_token = api.node.controller.compute.parts.consoles.validate
     assert await validate_console_token(token) == {"instance_id": sid, "host": "127.0.0.1",
                                                    "port": 5900, "kind": "novnc"}
     assert await validate_console_token(token + "x") is None
@@ -188,7 +189,7 @@ async def test_console_output_and_remote_console_tokens(env: tuple[Api, str, str
     await api.ok("GET", "/compute/v2.1/os-console-auth-tokens/nope", 404, headers=V)
     # only the hash is stored
     from nubo.compute.models_actions import ConsoleAuthToken
-    async with api.node.compute.runtime.conductor.db.read() as s:
+    async with api.node.controller.conductor.db.read() as s:
         from sqlalchemy import select
         hashes = list((await s.execute(select(ConsoleAuthToken.token_hash))).scalars())
     assert token not in hashes and len(hashes) == 2
@@ -243,7 +244,7 @@ async def test_external_events_wake_waiters_and_are_recorded(
     api, img, flv = env
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    conductor = api.node.compute.runtime.conductor
+    conductor = api.node.controller.conductor
     waiter = asyncio.ensure_future(conductor.wait_event(sid, "network-vif-plugged", "p1", 30))
     await asyncio.sleep(0)
     missing = "00000000-0000-0000-0000-000000000000"

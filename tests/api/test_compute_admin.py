@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_servers import create, flavor_id, image_id, make_flavor, wait
 from tests.conftest import BASE, Api, api_on, make_settings
 
@@ -152,7 +152,7 @@ async def test_aggregates_crud_and_errors(api: Api) -> None:
     assert "nova-compute" in by["zone-a"]["hosts"][host]
     assert "nova-scheduler" in next(iter(by["internal"]["hosts"].values()))
     assert {h.availability_zone for h in
-            await api.node.compute.runtime.conductor.host_states()} == {"zone-a"}
+            await api.node.controller.conductor.host_states()} == {"zone-a"}
     # a second aggregate in another zone may not take the host
     other = (await api.ok("POST", f"{C}/os-aggregates", json={"aggregate": {
         "name": "agg2", "availability_zone": "zone-b"}}))["aggregate"]["id"]
@@ -169,15 +169,15 @@ async def test_aggregates_crud_and_errors(api: Api) -> None:
     assert r.status_code == 400
     r = await api.req("DELETE", f"{C}/os-aggregates/{aid}")
     assert r.status_code == 400 and "Host aggregate is not empty" in r.text
-    provider = (await api.node.compute.services.hosts())[0].provider_uuid
-    _, in_placement = await api.node.placement.service.provider_aggregates(provider)
+    provider = (await api.node.controller.compute.services.hosts())[0].provider_uuid
+    _, in_placement = await api.node.controller.placement.service.provider_aggregates(provider)
     assert len(in_placement) == 1
     await api.ok("POST", f"{C}/os-aggregates/{aid}/action",
                  json={"remove_host": {"host": host}})
     r = await api.req("POST", f"{C}/os-aggregates/{aid}/action",
                       json={"remove_host": {"host": host}})
     assert r.status_code == 404 and f"Cannot remove host {host} in aggregate" in r.text
-    assert (await api.node.placement.service.provider_aggregates(provider))[1] == []
+    assert (await api.node.controller.placement.service.provider_aggregates(provider))[1] == []
     listed = (await api.ok("GET", f"{C}/os-aggregates"))["aggregates"]
     assert {a["name"] for a in listed} == {"renamed", "agg2"}
     await api.ok("DELETE", f"{C}/os-aggregates/{aid}", 200)
@@ -256,7 +256,7 @@ async def test_simple_tenant_usage(api: Api) -> None:
 
 async def test_host_aggregates_in_placement_survive_a_restart(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "d")
-    node = Node(settings)
+    node = AllInOne(settings)
     await node.start()
     await node.converged()
     try:
@@ -269,15 +269,17 @@ async def test_host_aggregates_in_placement_survive_a_restart(tmp_path: Path) ->
                 "name": "fast"}}))["aggregate"]
             await api.ok("POST", f"{C}/os-aggregates/{agg['id']}/action",
                          json={"add_host": {"host": host}})
-            provider = (await node.runtime.conductor.host_states())[0]
-            _, before = await node.placement.service.provider_aggregates(provider.provider_uuid)
+            provider = (await node.controller.conductor.host_states())[0]
+            placement = node.controller.placement.service
+            _, before = await placement.provider_aggregates(provider.provider_uuid)
             assert before
     finally:
         await node.stop()
-    again = Node(settings)
+    again = AllInOne(settings)
     await again.start()
     try:
-        _, after = await again.placement.service.provider_aggregates(provider.provider_uuid)
+        placement = again.controller.placement.service
+        _, after = await placement.provider_aggregates(provider.provider_uuid)
         assert set(after) == set(before)
     finally:
         await again.stop()

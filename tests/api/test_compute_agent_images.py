@@ -33,7 +33,7 @@ async def client(api: Api) -> AsyncIterator[ImageClient]:
     """The agent's image client on the in-process app, logged in as the service user."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.node.app),
                                  base_url=BASE) as http:
-        creds = api.node.runtime.service_credentials
+        creds = api.node.host.service_credentials
         tokens = TokenSource(ServiceCredentials(BASE + "/identity/v3", creds.username,
                                                 creds.password), http)
         yield ImageClient(BASE + "/image", tokens, http)
@@ -81,7 +81,7 @@ async def test_image_cache_refuses_data_whose_checksum_is_not_the_images(
         api: Api, client: ImageClient, tmp_path: Path) -> None:
     data = _qcow2(tmp_path / "src.qcow2", b"tampered")
     image_id = await _image(api, data, "qcow2")
-    async with api.node.db.write() as s:        # the store's data no longer matches
+    async with api.node.controller.db.write() as s:        # the store's data no longer matches
         img = await s.get(Image, image_id)
         assert img is not None
         img.checksum = hashlib.md5(b"something else").hexdigest()
@@ -107,7 +107,7 @@ async def test_snapshot_is_uploaded_by_the_agent(env: tuple[Api, str, str],
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
     disk = _qcow2(tmp_path / "disk.qcow2", b"the guest's own disk")
-    agent = api.node.compute.runtime.agents[0]
+    agent = api.node.host.agents[0]
     written: list[str] = []
 
     async def snapshot(instance_id: str, target: str) -> bool:

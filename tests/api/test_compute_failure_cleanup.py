@@ -51,26 +51,26 @@ async def two(tmp_path: Path) -> AsyncIterator[Api]:
 
 
 def drivers(api: Api) -> dict[str, FakeDriver]:
-    return {a.host: a.driver for a in api.node.compute.runtime.agents}
+    return {a.host: a.driver for a in api.node.host.agents}
 
 
 async def counts(api: Api, sid: str, net: str) -> dict[str, Any]:
     """What the cloud holds for server `sid` (and on network `net`) right now."""
-    await api.node.compute.runtime.conductor.drain()
+    await api.node.controller.conductor.drain()
     ports = (await api.ok("GET", f"{N}/ports?device_id={sid}"))["ports"]
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         ips = (await s.execute(select(func.count()).select_from(nm.IPAllocation).join(
             nm.Port, nm.Port.id == nm.IPAllocation.port_id).where(
             nm.IPAllocation.network_id == net,
             nm.Port.device_owner != "network:dhcp"))).scalar_one()
     usage: dict[str, dict[str, int]] = {}
-    placement = api.node.placement.service
-    for h in await api.node.compute.runtime.conductor.host_states():
+    placement = api.node.controller.placement.service
+    for h in await api.node.controller.conductor.host_states():
         _, used = await placement.provider_usages(h.provider_uuid)
         if any(used.values()):
             usage[h.name] = {k: v for k, v in used.items() if v}
     hosts = list(drivers(api))
-    desired = await build_desired(api.node.db, hosts)
+    desired = await build_desired(api.node.controller.db, hosts)
     taps = {p.binding_host for p in desired.ports if p.device_owner.startswith("compute:")}
     return {
         "ports": {p["id"]: p["binding:host_id"] for p in ports},
@@ -148,7 +148,7 @@ async def test_resize_that_fails_keeps_only_what_the_server_had(two: Api, fault:
                          headers=V))["migrations"]
     assert [m["status"] for m in migs] == ["error"]
     for m in migs:      # the migration's placement consumer holds nothing
-        assert await api.node.placement.service.allocations(m["uuid"]) == {}
+        assert await api.node.controller.placement.service.allocations(m["uuid"]) == {}
 
 
 async def test_migrate_that_fails_keeps_only_what_the_server_had(two: Api) -> None:
@@ -203,8 +203,8 @@ async def test_attach_that_fails_leaves_nothing(two: Api, fault: str) -> None:
 async def held(api: Api, consumer: str) -> dict[str, dict[str, int]]:
     """A placement consumer's allocations by host name."""
     names = {h.provider_uuid: h.name
-             for h in await api.node.compute.runtime.conductor.host_states()}
-    allocs = await api.node.placement.service.allocations(consumer)
+             for h in await api.node.controller.conductor.host_states()}
+    allocs = await api.node.controller.placement.service.allocations(consumer)
     return {names[p]: dict(r) for p, r in allocs.items()}
 
 
@@ -235,7 +235,7 @@ async def test_operations_timed_out_after_a_restart_release_what_they_took(
         assert await held(api, moved) == {other: flavor_usage(128)}
         assert await held(api, mig) == {host: flavor_usage(128)}
     stale = utcnow() - timedelta(hours=2)
-    async with api.node.db.write() as s:    # the node stopped two hours ago, cut off
+    async with api.node.controller.db.write() as s:    # the node stopped two hours ago, cut off
         await s.execute(update(Instance).where(Instance.id == build).values(
             vm_state="building", task_state="spawning", task_started_at=stale))
         await s.execute(update(Instance).where(Instance.id == moved).values(
@@ -289,7 +289,7 @@ async def test_evacuate_that_fails_leaves_nothing_on_the_destination(two: Api,
     sid, host = await booted(api, net, await make_flavor(api, "small", 128))
     before = await counts(api, sid, net)
     other = next(h for h in drivers(api) if h != host)
-    next(a for a in api.node.compute.runtime.agents if a.host == host).down = True
+    next(a for a in api.node.host.agents if a.host == host).down = True
     await force_down(api, host)
     drivers(api)[other].faults["spawn"] = fault
     await act(api, sid, {"evacuate": {"onSharedStorage": False}}, 200)
@@ -322,7 +322,7 @@ async def test_live_migration_or_evacuation_timed_out_releases_its_destination(
             await act(api, sid, {"os-migrateLive": {"host": None, "block_migration": "auto"}},
                       headers=V)
         else:
-            next(a for a in api.node.compute.runtime.agents if a.host == host).down = True
+            next(a for a in api.node.host.agents if a.host == host).down = True
             await force_down(api, host)
             await act(api, sid, {"evacuate": {"onSharedStorage": False}}, 200)
         busy = "running" if move == "live" else "rebuilding"
@@ -341,7 +341,7 @@ async def test_live_migration_or_evacuation_timed_out_releases_its_destination(
         assert await held(api, mig) == {host: flavor_usage(128)}
         dest.instances[sid] = states.RUNNING        # the guest got there, the answer did not
         await dest._save()
-    async with api.node.db.write() as s:    # the node stopped two hours ago, cut off
+    async with api.node.controller.db.write() as s:    # the node stopped two hours ago, cut off
         await s.execute(update(Instance).where(Instance.id == sid).values(
             task_started_at=utcnow() - timedelta(hours=2)))
     async with api_on(settings) as api:

@@ -39,7 +39,7 @@ async def test_defaults_are_devstacks(api: Api) -> None:
     assert nano["links"][1]["href"].endswith("/compute/flavors/42")
     # the node starts again on the same data: nothing duplicated, a deleted default stays
     await api.ok("DELETE", f"{C}/flavors/84", 202)
-    await api.node.compute.start()
+    await api.node.controller.compute.start()
     names = [f["name"] for f in (await api.ok("GET", f"{C}/flavors"))["flavors"]]
     assert names.count("m1.tiny") == 1 and "m1.micro" not in names
 
@@ -245,7 +245,7 @@ async def test_get_for_servers(api: Api) -> None:
     from nubo.core.context import RequestContext
     from nubo.core.errors import BadRequest
 
-    compute = api.node.compute
+    compute = api.node.controller.compute
     await api.ok("POST", f"{C}/flavors/42/os-extra_specs", json={"extra_specs": {"a": "b"}})
     ctx = RequestContext(request_id="r", user_id="u", project_id="p", roles=("member",))
     f = await compute.flavors.get_for(ctx, "http://x/compute/v2.1/flavors/42")

@@ -35,7 +35,7 @@ def test_the_agent_whitelist_is_the_rpc_contract() -> None:
 async def _server(api: Api, img: str, flv: str) -> tuple[str, ComputeAgent]:
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    agent = api.node.compute.runtime.agents[0]
+    agent = api.node.host.agents[0]
     return sid, agent
 
 
@@ -78,7 +78,7 @@ async def test_power_state_report_syncs_the_database(env: tuple[Api, str, str]) 
     # a report that says what the database says changes nothing
     driver.instances[sid] = states.RUNNING
     await agent.report_power_states()
-    counts = await api.node.compute.runtime.power_sync.sync(
+    counts = await api.node.controller.servers.power_sync.sync(
         agent.host, rpc.PowerStateReport({sid: states.RUNNING}))
     assert counts == {"changed": 0, "gone": 0, "orphans": 0}
 
@@ -86,24 +86,23 @@ async def test_power_state_report_syncs_the_database(env: tuple[Api, str, str]) 
 async def test_a_report_that_is_not_json_never_reaches_the_controller(
         env: tuple[Api, str, str]) -> None:
     api, _img, _flv = env
-    bus = api.node.compute.runtime.bus
+    bus = api.node.bus
     with pytest.raises(TypeError):
         await bus.report("h", rpc.POWER_STATES.name, instances={"x": object()})
 
 
 async def test_resources_reported_on_start_record_the_host(env: tuple[Api, str, str]) -> None:
     api, _img, _flv = env
-    runtime = api.node.compute.runtime
-    agent = runtime.agents[0]
+    agent = api.node.host.agents[0]
     agent.driver.vcpus = 7  # type: ignore[attr-defined]
     await agent.report_resources()
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         host = await s.get(ComputeHost, agent.host)
     assert host is not None and host.vcpus == 7
 
 
 async def _last_seen(api: Api, host: str) -> datetime:
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         row = await s.get(ComputeHost, host)
     assert row is not None
     return row.last_seen
@@ -114,35 +113,34 @@ async def test_hosts_push_their_heartbeat_and_only_silent_hosts_are_asked(
     """RPC 1.3: the agent beats every period (`compute.heartbeat`); the controller writes the
     beats within a second and asks (`report`) only hosts it has not heard from."""
     api, _img, _flv = env
-    runtime = api.node.compute.runtime
-    conductor, agent = runtime.conductor, runtime.agents[0]
+    bus, conductor, agent = api.node.bus, api.node.controller.conductor, api.node.host.agents[0]
     long_ago = utcnow() - timedelta(hours=1)
-    async with api.node.db.write() as s:
+    async with api.node.controller.db.write() as s:
         await s.execute(update(ComputeHost).values(last_seen=long_ago))
     asked: list[str] = []
-    real_call = runtime.bus.call
+    real_call = bus.call
 
     async def spy(host: str, method: str, timeout: float = 60.0, **kw: Any) -> Any:
         if method == "report":
             asked.append(host)
         return await real_call(host, method, timeout=timeout, **kw)
-    monkeypatch.setattr(runtime.bus, "call", spy)
+    monkeypatch.setattr(bus, "call", spy)
 
     await agent.periodic()                      # the agent's periodic round beats first
-    await runtime.bus.settled()
+    await bus.settled()
     await conductor.heartbeats.stop()           # write what was received now
     assert await _last_seen(api, agent.host) > long_ago
     # the periodic check asks nobody who beat
     assert await conductor.heartbeat([agent.host]) == [] and asked == []
 
     # a host that stays silent (a 1.2 agent does not beat) is asked, and marked if it answers
-    async with api.node.db.write() as s:
+    async with api.node.controller.db.write() as s:
         await s.execute(update(ComputeHost).values(last_seen=long_ago))
     assert await conductor.heartbeat([agent.host]) == [] and asked == [agent.host]
     assert await _last_seen(api, agent.host) > long_ago
 
     # a host that is down neither beats nor answers: it stays unseen and is reported
-    async with api.node.db.write() as s:
+    async with api.node.controller.db.write() as s:
         await s.execute(update(ComputeHost).values(last_seen=long_ago))
     agent.down = True
     try:

@@ -235,7 +235,7 @@ async def test_second_create_image_while_saving_is_409(env: tuple[Api, str, str]
     api, img, flv = env
     sid = (await create(api, img, flv))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    slow = api.node.runtime.conductor.snapshotter
+    slow = api.node.controller.conductor.snapshotter
 
     original = slow.copy
     gate = asyncio.Event()

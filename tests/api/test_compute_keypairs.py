@@ -121,7 +121,7 @@ async def test_get_for_servers(api: Api) -> None:
 
     body = await api.ok("POST", f"{C}/os-keypairs", json={"keypair": {"name": "boot"}})
     user_id = body["keypair"]["user_id"]
-    keypairs = api.node.compute.keypairs
+    keypairs = api.node.controller.compute.keypairs
     ctx = RequestContext(request_id="r", user_id=user_id, project_id="p")
     assert (await keypairs.get_for(ctx, "boot")).public_key == body["keypair"]["public_key"]
     with pytest.raises(BadRequest, match="Invalid key_name provided."):

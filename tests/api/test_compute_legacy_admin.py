@@ -139,8 +139,8 @@ async def test_server_password_and_metadata(api: Api) -> None:
     path = f"{C}/servers/{sid}/os-server-password"
     assert await api.ok("GET", path) == {"password": ""}
     secret = b"s"
-    app = MetadataApp(InstanceSource(api.node.db).load, None, secret,
-                      passwords=PasswordStore(api.node.db))
+    app = MetadataApp(InstanceSource(api.node.controller.db).load, None, secret,
+                      passwords=PasswordStore(api.node.controller.db))
     project = (await api.ok("GET", f"{C}/servers/{sid}"))["server"]["tenant_id"]
     hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(secret, sid),
            "X-Tenant-ID": project}

@@ -29,7 +29,7 @@ async def network(api: Api, name: str, cidr: str, **kw: Any) -> tuple[str, str]:
 
 
 async def test_requested_networks_are_checked(api: Api) -> None:
-    glue = ComputeNetworking(api.node.db)
+    glue = ComputeNetworking(api.node.controller.db)
     admin = await ctx_for(api, "admin", ("admin", "member", "reader"))
     demo = await ctx_for(api, "demo")
     assert await glue.check(admin, "none") == []
@@ -55,7 +55,7 @@ async def test_requested_networks_are_checked(api: Api) -> None:
 
 
 async def test_ports_made_bound_shown_and_removed(api: Api) -> None:
-    glue = ComputeNetworking(api.node.db)
+    glue = ComputeNetworking(api.node.controller.db)
     admin = await ctx_for(api, "admin", ("admin", "member", "reader"))
     net, sub = await network(api, "n1", "192.168.60.0/24")
     given = (await api.ok("POST", f"{N}/ports", 201, json={"port": {
@@ -88,7 +88,7 @@ async def test_ports_made_bound_shown_and_removed(api: Api) -> None:
 
 
 async def test_port_in_use_is_refused(api: Api) -> None:
-    glue = ComputeNetworking(api.node.db)
+    glue = ComputeNetworking(api.node.controller.db)
     admin = await ctx_for(api, "admin", ("admin", "member", "reader"))
     net, _ = await network(api, "n1", "192.168.70.0/24")
     port = (await api.ok("POST", f"{N}/ports", 201, json={"port": {

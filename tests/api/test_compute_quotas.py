@@ -135,7 +135,7 @@ async def test_availability_zones(api: Api) -> None:
     async def hosts() -> dict[str, dict[str, dict[str, object]]]:
         return {"nova": {"host1": {"nova-compute": {"available": True, "active": True,
                                                     "updated_at": None}}}}
-    api.node.compute.availability_zones.register_hosts(hosts)
+    api.node.controller.compute.availability_zones.register_hosts(hosts)
     detail = await api.ok("GET", f"{C}/os-availability-zone/detail")
     check("availability_zone", "list_availability_zone_list_detail", detail, 200)
     assert detail["availabilityZoneInfo"][0]["hosts"]["host1"]["nova-compute"]["active"]
@@ -145,7 +145,7 @@ async def test_check_counts_usage_at_check_time(api: Api) -> None:
     from nubo.core.context import RequestContext
     from nubo.core.errors import Forbidden
 
-    quotas = api.node.compute.quotas
+    quotas = api.node.controller.compute.quotas
     used = {"instances": 10, "cores": 10, "ram": 5120}
 
     def counter(res: str):  # type: ignore[no-untyped-def]

@@ -44,14 +44,14 @@ async def server(api: Api, net: str) -> dict[str, Any]:
 
 
 def driver_nics(api: Api, sid: str) -> list[str]:
-    for agent in api.node.compute.runtime.agents:
+    for agent in api.node.host.agents:
         if sid in agent.driver.instances:
             return [n["port_id"] for n in agent.driver.nics.get(sid, [])]
     raise AssertionError(f"no fake host has {sid}")
 
 
 async def drain(api: Api) -> None:
-    await api.node.compute.runtime.conductor.drain()
+    await api.node.controller.conductor.drain()
 
 
 async def actions_of(api: Api, sid: str) -> dict[str, dict[str, Any]]:
@@ -163,7 +163,7 @@ async def test_attach_refusals(api: Api) -> None:
     assert r.status_code == 404 and "itemNotFound" in r.text, r.text
 
     # the host fails the hot-plug: 500, and the port made for it is gone again
-    agent = next(a for a in api.node.compute.runtime.agents if sid in a.driver.instances)
+    agent = next(a for a in api.node.host.agents if sid in a.driver.instances)
     agent.driver.faults["attach_interface"] = "fail"
     try:
         r = await api.req("POST", url, json={"interfaceAttachment": {"net_id": net}})
@@ -295,7 +295,7 @@ async def test_attach_waits_for_vif_plugged(api: Api) -> None:
     net, _ = await network(api, "plugnet", "192.168.94.0/24")
     srv = await server(api, net)
     sid = srv["id"]
-    rt = api.node.compute.runtime
+    rt = api.node.controller.compute.parts
     rt.servers.networking.vif_events = True
     rt.interfaces.vif_plugging_timeout = 5.0
     try:

@@ -13,7 +13,7 @@ import pytest
 
 from nubo.compute import states
 from nubo.compute.models import Instance
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.conftest import BASE, Api, api_on, make_settings
 
 S = "/compute/v2.1/servers"
@@ -95,7 +95,7 @@ async def test_create_becomes_active_with_nova_fields(env: tuple[Api, str, str])
                                                   "compute__do_build_and_run_instance"}
     assert all(e["result"] == "Success" for e in one["events"])
     # the allocation matches the flavor
-    alloc = await api.node.placement.service.allocations(srv["id"])
+    alloc = await api.node.controller.placement.service.allocations(srv["id"])
     assert sum(a.get("MEMORY_MB", 0) for a in alloc.values()) == 128
 
 
@@ -158,7 +158,7 @@ async def test_lock_update_metadata(env: tuple[Api, str, str]) -> None:
     await api.ok("POST", f"{S}/{sid}/action", 202, json={"unlock": None})
     await api.ok("DELETE", f"{S}/{sid}", 204, token=tok)
     await wait(api, sid, "DELETED", token=tok)
-    assert await api.node.placement.service.allocations(sid) == {}
+    assert await api.node.controller.placement.service.allocations(sid) == {}
 
 
 @pytest.mark.parametrize("server, fragment", [
@@ -205,7 +205,7 @@ async def test_no_valid_host_explains_why(env: tuple[Api, str, str]) -> None:
     msg = got["fault"]["message"]
     assert msg.startswith("No valid host was found.")
     assert "placement: 1 without 10000000 MEMORY_MB" in got["fault"]["details"]
-    assert await api.node.placement.service.allocations(sid) == {}
+    assert await api.node.controller.placement.service.allocations(sid) == {}
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ async def test_fault_injection_reschedules_then_gives_up(two_hosts: Api) -> None
     sid = (await create(api, img, broken))["server"]["id"]
     got = await wait(api, sid, "ERROR")
     assert "Exceeded maximum number of retries" in got["fault"]["message"]
-    assert await api.node.placement.service.allocations(sid) == {}
+    assert await api.node.controller.placement.service.allocations(sid) == {}
 
 
 async def test_concurrent_boots_never_overcommit(two_hosts: Api) -> None:
@@ -257,8 +257,8 @@ async def test_delete_during_slow_build(two_hosts: Api) -> None:
     await asyncio.sleep(0.1)
     await api.ok("DELETE", f"{S}/{sid}", 204)
     await wait(api, sid, "DELETED")
-    assert await api.node.placement.service.allocations(sid) == {}
-    for agent in api.node.compute.runtime.agents:
+    assert await api.node.controller.placement.service.allocations(sid) == {}
+    for agent in api.node.host.agents:
         assert sid not in await agent.list_instances()
 
 
@@ -266,7 +266,7 @@ async def test_restart_converges_cut_off_operations(tmp_path: Path) -> None:
     """What `kill -9` leaves: a build cut off after scheduling, one before, a delete half
     done. A new node's reconcile finishes each of them."""
     settings = make_settings(tmp_path / "d")
-    first = Node(settings)
+    first = AllInOne(settings)
     await first.start()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first.app),
                                  base_url=BASE) as c:
@@ -278,14 +278,14 @@ async def test_restart_converges_cut_off_operations(tmp_path: Path) -> None:
             await wait(api, sid, "ACTIVE")
     await first.stop()
     from sqlalchemy import update
-    async with first.db.write() as s:      # rewind the rows as a crash would leave them
+    async with first.controller.db.write() as s:      # rewind the rows as a crash would leave them
         await s.execute(update(Instance).where(Instance.id == ids[0]).values(
             vm_state="building", task_state="scheduling", host=None))
         await s.execute(update(Instance).where(Instance.id == ids[1]).values(
             vm_state="building", task_state="spawning"))
         await s.execute(update(Instance).where(Instance.id == ids[2]).values(
             task_state="deleting"))
-    second = Node(settings)
+    second = AllInOne(settings)
     await second.start()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=second.app),
@@ -295,8 +295,8 @@ async def test_restart_converges_cut_off_operations(tmp_path: Path) -> None:
             assert (await wait(api, ids[0], "ACTIVE"))["OS-EXT-SRV-ATTR:host"]
             await wait(api, ids[1], "ACTIVE")
             await wait(api, ids[2], "DELETED")
-            assert await second.placement.service.allocations(ids[2]) == {}
-            assert await second.placement.service.allocations(ids[0]) != {}
+            assert await second.controller.placement.service.allocations(ids[2]) == {}
+            assert await second.controller.placement.service.allocations(ids[0]) != {}
     finally:
         await second.stop()
 
@@ -374,7 +374,7 @@ async def test_resize_confirm_and_revert(two_hosts: Api) -> None:
     bigger = await flavor_id(api, "m1.micro")
     sid = (await create(api, img, small))["server"]["id"]
     await wait(api, sid, "ACTIVE")
-    placement = api.node.placement.service
+    placement = api.node.controller.placement.service
 
     async def ram() -> int:
         return sum(a.get("MEMORY_MB", 0) for a in (await placement.allocations(sid)).values())

@@ -31,7 +31,7 @@ async def node_with(tmp_path: Path, **settings: Any) -> AsyncIterator[Api]:
     async with api_on(make_settings(tmp_path / "d", **settings)) as api:
         await api.ok("PUT", f"/compute/v2.1/os-quota-sets/{await api.project_id('admin')}",
                      json={"quota_set": {"ram": -1, "cores": -1, "instances": -1}})
-        api.node.compute.runtime.servers.networking.vif_events = True
+        api.node.controller.compute.servers.networking.vif_events = True
         yield api
 
 
@@ -62,7 +62,7 @@ async def bound_ports(api: Api, sid: str, n: int, host: str | None = None,
 
 async def plugged(api: Api, sid: str, port_id: str, status: str = "completed") -> None:
     """What the dataplane does once a port is plugged: ACTIVE, then the event."""
-    async with api.node.db.write() as s:
+    async with api.node.controller.db.write() as s:
         await s.execute(update(nm.Port).where(nm.Port.id == port_id).values(status="ACTIVE"))
     got = await api.ok("POST", "/compute/v2.1/os-server-external-events", 200, json={
         "events": [{"name": "network-vif-plugged", "server_uuid": sid, "tag": port_id,
@@ -89,8 +89,8 @@ async def test_boot_waits_for_every_port(events: Api) -> None:
     await plugged(api, sid, ports[1]["id"])
     srv = await wait(api, sid, "ACTIVE")
     # the spec the host got lists both NICs, eth0 on the first network asked for
-    conductor = api.node.compute.runtime.conductor
-    async with api.node.db.read() as s:
+    conductor = api.node.controller.conductor
+    async with api.node.controller.db.read() as s:
         inst = await s.get(Instance, sid)
     vifs = (await conductor.instance_spec(inst))["vifs"]
     by_id = {p["id"]: p for p in ports}
@@ -114,9 +114,9 @@ async def test_no_event_fails_the_build_and_cleans_up(tmp_path: Path) -> None:
         assert await ports_of(api, sid) == []
         kept = (await api.ok("GET", f"{N}/ports/{given['id']}"))["port"]
         assert kept["device_id"] == "" and kept["binding:host_id"] == ""
-        assert await api.node.placement.service.allocations(sid) == {}
+        assert await api.node.controller.placement.service.allocations(sid) == {}
         assert srv["OS-EXT-SRV-ATTR:host"] is not None
-        agent = api.node.compute.runtime.agents[0]
+        agent = api.node.host.agents[0]
         assert sid not in agent.driver.instances        # never spawned
 
 
@@ -149,12 +149,12 @@ async def test_restart_does_not_wait_for_a_lost_event(events: Api) -> None:
     and its event went nowhere. The resumed build sees the port ACTIVE and goes on; a port
     still DOWN is waited for again and its re-sent event is taken."""
     api = events
-    conductor = api.node.compute.runtime.conductor
+    conductor = api.node.controller.conductor
     net, _ = await network(api, "v1", "192.168.96.0/24")
     sid = await boot(api, [{"uuid": net}])
     [port] = await bound_ports(api, sid, 1)
     await conductor.stop()                              # the build's task is gone
-    async with api.node.db.write() as s:
+    async with api.node.controller.db.write() as s:
         await s.execute(update(nm.Port).where(nm.Port.id == port["id"]).values(
             status="ACTIVE"))
     assert (await api.ok("GET", f"{S}/{sid}"))["server"]["status"] == "BUILD"
@@ -203,7 +203,7 @@ async def test_ports_follow_moves(two: Api) -> None:
     host = port["binding:host_id"]
     await plugged(api, sid, port["id"])
     await wait(api, sid, "ACTIVE")
-    other = next(a.host for a in api.node.compute.runtime.agents if a.host != host)
+    other = next(a.host for a in api.node.host.agents if a.host != host)
 
     async def bound_to() -> str:
         [p] = await ports_of(api, sid)
@@ -240,12 +240,12 @@ async def test_ports_follow_moves(two: Api) -> None:
 
 async def test_move_not_plugged_in_time_stays_put(tmp_path: Path) -> None:
     async for api in node_with(tmp_path, fake_hosts=2, vif_plugging_timeout=1):
-        api.node.compute.runtime.servers.networking.vif_events = False
+        api.node.controller.compute.servers.networking.vif_events = False
         net, _ = await network(api, "v1", "192.168.99.0/24")
         sid = await boot(api, [{"uuid": net}])
         srv = await wait(api, sid, "ACTIVE")
         host = srv["OS-EXT-SRV-ATTR:host"]
-        api.node.compute.runtime.servers.networking.vif_events = True
+        api.node.controller.compute.servers.networking.vif_events = True
         await act(api, sid, {"os-migrateLive": {"host": None, "block_migration": "auto"}},
                   headers=V)
         await asyncio.sleep(0.1)

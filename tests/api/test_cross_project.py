@@ -72,7 +72,7 @@ async def test_foreign_server_device_id_is_no_nic_of_that_server(api: Api) -> No
     assert all("private" not in s["addresses"] for s in detail)
     # nor does the metadata service take the port's address for admin's server (it would
     # hand demo's guest admin's user data and keys)
-    glue = ComputeNetworking(api.node.db)
+    glue = ComputeNetworking(api.node.controller.db)
     addr = made["fixed_ips"][0]["ip_address"]
     assert await glue.resolve(addr, private["id"], None) is None
     # detaching it through admin's server is refused: it is not attached
@@ -81,7 +81,7 @@ async def test_foreign_server_device_id_is_no_nic_of_that_server(api: Api) -> No
 
     await api.ok("DELETE", f"{S}/{sid}", 204)
     await wait(api, sid, "DELETED")
-    await api.node.compute.runtime.conductor.drain()
+    await api.node.controller.conductor.drain()
     for pid in mine:
         port = (await api.ok("GET", f"{N}/ports/{pid}", token=tok))["port"]
         assert port["device_id"] == sid

@@ -450,7 +450,7 @@ async def test_cross_project_matrix(api: Api) -> None:
     cases = (_network_cases(w.ids) + _server_cases(w.ids) + _other_compute_cases(w.ids) +
              _image_identity_cases(w.ids) + _write_into_own_cases(w.ids))
     leaks: list[str] = []
-    conductor = api.node.compute.runtime.conductor
+    conductor = api.node.controller.conductor
     first = await _owner_view(api, w)
     for c in cases:
         before = await _owner_view(api, w, c.watch or WATCH[c.resource])

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nubo.identity.routes import ROUTES
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.conftest import BASE, make_settings
 
 KEYS = ["name", "domain_id", "parent_id", "enabled", "description", "tags", "password",
@@ -44,7 +44,7 @@ READ = [r for r in ROUTES if r.method == "GET"]
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     loop = asyncio.new_event_loop()
-    node = Node(make_settings(tmp_path_factory.mktemp("fuzz")))
+    node = AllInOne(make_settings(tmp_path_factory.mktemp("fuzz")))
     loop.run_until_complete(node.start())
     loop.run_until_complete(node.converged())
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app), base_url=BASE)

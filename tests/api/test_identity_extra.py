@@ -96,7 +96,7 @@ async def test_credential_blob_is_encrypted_at_rest(api: Api) -> None:
     cred = (await api.ok("POST", "/v3/credentials", 201, json={"credential": {
         "type": "ec2", "user_id": uid, "project_id": pid,
         "blob": ec2_blob("AK3", "very-secret-key")}}))["credential"]
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         row = await s.get(m.Credential, cred["id"])
     assert row is not None and "very-secret-key" not in row.encrypted_blob
     assert (api.node.settings.data_dir / "keys" / "credential").is_dir()
@@ -208,7 +208,7 @@ async def test_oauth_consumers_crud_secret_shown_once(api: Api) -> None:
     assert "secret" not in shown and shown["description"] == "ci"
     listed = (await api.ok("GET", "/v3/OS-OAUTH1/consumers"))["consumers"]
     assert [x["id"] for x in listed] == [c["id"]] and "secret" not in listed[0]
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         row = (await s.execute(select(m.OAuthConsumer))).scalars().one()
     assert secret not in row.encrypted_secret
     await api.ok("PATCH", path, json={"consumer": {"description": "new"}})

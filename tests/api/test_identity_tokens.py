@@ -170,9 +170,9 @@ async def test_expired_token_is_rejected(api: Api, monkeypatch) -> None:
 async def test_lockout_after_failed_logins(tmp_path) -> None:
     import httpx
 
-    from nubo.node import Node
+    from nubo.roles.all_in_one import AllInOne
     from tests.conftest import BASE, make_settings
-    node = Node(make_settings(tmp_path / "d", lockout_failure_attempts=2, lockout_duration=600))
+    node = AllInOne(make_settings(tmp_path / "d", lockout_failure_attempts=2, lockout_duration=600))
     await node.start()
     await node.converged()
     try:

@@ -281,7 +281,7 @@ async def test_import_glance_direct(api: Api) -> None:
                  json={"method": {"name": "web-download", "uri": "http://x"}})
     await api.ok("POST", f"/image/v2/images/{img['id']}/import", 202,
                  json={"method": {"name": "glance-direct"}})
-    await api.node.image.data.wait_imports()
+    await api.node.controller.image.data.wait_imports()
     got = await api.ok("GET", f"/image/v2/images/{img['id']}")
     assert got["status"] == "active" and got["checksum"] == hashlib.md5(b"staged").hexdigest()
 
@@ -308,16 +308,17 @@ async def test_crash_recovery(api: Api) -> None:
     """What a kill -9 mid-upload leaves (an image in saving, a partial temp file, an
     orphaned data file) is repaired by the reconcile that runs on start."""
     img = await make(api)
-    assert await api.node.image.images.transition(img["id"], ["queued"], "saving")
-    store = api.node.image.store
+    assert await api.node.controller.image.images.transition(img["id"], ["queued"], "saving")
+    store = api.node.controller.image.store
     (store.tmp / "x.part").write_bytes(b"partial")
     (store.data / "not-an-image").write_bytes(b"orphan")
     staged = await make(api)
-    assert await api.node.image.images.transition(staged["id"], ["queued"], "uploading")
-    assert await api.node.image.images.transition(staged["id"], ["uploading"], "importing")
+    images = api.node.controller.image.images
+    assert await images.transition(staged["id"], ["queued"], "uploading")
+    assert await images.transition(staged["id"], ["uploading"], "importing")
     store.stage_path(staged["id"]).write_bytes(b"resume me")
-    counts = await api.node.image.start()
-    await api.node.image.data.wait_imports()
+    counts = await api.node.controller.image.start()
+    await api.node.controller.image.data.wait_imports()
     assert counts == {"requeued": 1, "resumed": 1, "removed": 2}
     assert (await api.ok("GET", f"/image/v2/images/{img['id']}"))["status"] == "queued"
     got = await api.ok("GET", f"/image/v2/images/{staged['id']}")

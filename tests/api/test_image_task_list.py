@@ -21,7 +21,7 @@ async def _import(api: Api, data: bytes) -> str:
     assert r.status_code == 204
     await api.ok("POST", f"{I}/{img['id']}/import", 202,
                  json={"method": {"name": "glance-direct"}})
-    await api.node.image.data.wait_imports()
+    await api.node.controller.image.data.wait_imports()
     return str(img["id"])
 
 
@@ -65,6 +65,6 @@ async def test_failed_import_fails_its_task(api: Api) -> None:
     assert r.status_code == 204
     await api.ok("POST", f"{I}/{img['id']}/import", 202,
                  json={"method": {"name": "glance-direct"}})
-    await api.node.image.data.wait_imports()
+    await api.node.controller.image.data.wait_imports()
     [row] = (await api.ok("GET", f"{I}/{img['id']}/tasks"))["tasks"]
     assert row["status"] == "failure" and row["message"] and row["result"] is None

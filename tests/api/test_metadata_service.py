@@ -36,7 +36,7 @@ def client(app: MetadataApp) -> httpx.AsyncClient:
 
 async def test_signed_instance_id_reads_both_formats(api: Api) -> None:
     sid = await boot(api)
-    app = MetadataApp(InstanceSource(api.node.db).load, None, SECRET)
+    app = MetadataApp(InstanceSource(api.node.controller.db).load, None, SECRET)
     project = (await api.ok("GET", f"/compute/v2.1/servers/{sid}"))["server"]["tenant_id"]
     hdr = {"X-Instance-ID": sid, "X-Instance-ID-Signature": sign(SECRET, sid),
            "X-Tenant-ID": project}
@@ -74,8 +74,9 @@ async def test_who_may_ask(api: Api) -> None:
         asked.append((ip, net, router))
         return sid if ip == "10.0.0.5" else None
 
-    untrusted = MetadataApp(InstanceSource(api.node.db).load, resolve, SECRET)
-    trusted = MetadataApp(InstanceSource(api.node.db).load, resolve, SECRET, trusted=True)
+    load = InstanceSource(api.node.controller.db).load
+    untrusted = MetadataApp(load, resolve, SECRET)
+    trusted = MetadataApp(load, resolve, SECRET, trusted=True)
     fwd = {"X-Forwarded-For": "10.0.0.5", "X-Neutron-Network-ID": "net-1"}
     async with client(untrusted) as c:
         assert (await c.get("/openstack/latest/meta_data.json")).status_code == 400
@@ -100,7 +101,7 @@ async def test_deleted_instance_has_no_metadata(api: Api) -> None:
     sid = await boot(api)
     await api.ok("DELETE", f"/compute/v2.1/servers/{sid}", 204)
     await wait(api, sid, "DELETED")
-    assert await InstanceSource(api.node.db).load(sid) is None
+    assert await InstanceSource(api.node.controller.db).load(sid) is None
 
 
 @pytest.mark.parametrize("path", ["/openstack/latest/vendor_data2.json",
@@ -134,7 +135,7 @@ async def test_unix_socket_is_root_only_and_trusted(api: Api, tmp_path: Path) ->
     path = socket_path(tmp_path)
     assert socket_path(tmp_path / ('x' * 120)).name.startswith('nubo-metadata-')
     path.write_text("left by a killed process")
-    server = UnixServer(MetadataApp(InstanceSource(api.node.db).load, resolve, secret,
+    server = UnixServer(MetadataApp(InstanceSource(api.node.controller.db).load, resolve, secret,
                                     trusted=True), path)
     await server.start()
     try:

@@ -27,7 +27,7 @@ def value(m: dict[str, list[tuple[dict[str, str], float]]], name: str,
 async def test_cloud_gauges_follow_the_cloud(api: Api) -> None:
     img, flv = await image_id(api), await flavor_id(api)
     net = (await api.ok("GET", "/networking/v2.0/networks?name=private"))["networks"][0]
-    host = api.node.runtime.agents[0].host
+    host = api.node.host.agents[0].host
     before = samples((await api.client.get("/metrics")).text)
     ids = [(await create(api, img, flv, name=f"m{i}",
                          networks=[{"uuid": net["id"]}]))["server"]["id"] for i in range(3)]

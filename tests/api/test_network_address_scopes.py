@@ -163,7 +163,7 @@ async def test_router_specs_carry_the_scopes(api: Api) -> None:
     for s in subs:
         await api.ok("PUT", f"{NET}/routers/{r['id']}/add_router_interface",
                      json={"subnet_id": s["id"]})
-    desired = await build_desired(api.node.db, ["nohost"])
+    desired = await build_desired(api.node.controller.db, ["nohost"])
     spec = next(x for x in desired.routers if x.id == r["id"])
     assert spec.gateway is not None and spec.gateway.address_scope == v4["id"]
     assert {i.subnet_cidr: i.address_scope for i in spec.interfaces} == {

@@ -15,7 +15,7 @@ import pytest
 from nubo.network.agent.dataplane.fake import FakeDataplane
 from nubo.network.service.hostsync.health import AgentHealth
 from nubo.network.service.hostsync.loop import NetworkSync
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_networking import network
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import BASE, Api, make_settings
@@ -29,14 +29,15 @@ async def faulty(tmp_path: Path) -> AsyncIterator[tuple[Api, FakeDataplane]]:
     """A node whose host dataplane is the in-memory fake, driven by the real NetworkSync
     (rounds, port status, network-vif-plugged) as the Linux one is."""
     import httpx
-    node = Node(make_settings(tmp_path / "d", vif_plugging_timeout=2))
+    node = AllInOne(make_settings(tmp_path / "d", vif_plugging_timeout=2))
     dp = FakeDataplane()
-    health = AgentHealth(node.db, node.network.hostname)
-    hosts = [a.host for a in node.runtime.agents]
-    node.network_agent.dataplane = dp
-    node.network_sync = NetworkSync(node.db, node.runtime.bus, hosts[0], hosts, real=True,
-                                    on_vif_event=node._vif_event, health=health)
-    node.runtime.servers.networking.vif_events = True
+    health = AgentHealth(node.controller.db, node.controller.network.hostname)
+    hosts = [a.host for a in node.host.agents]
+    node.host.network_agent.dataplane = dp
+    ctl = node.controller
+    ctl.network_sync = NetworkSync(ctl.db, node.bus, hosts[0], hosts, real=True,
+                                   on_vif_event=ctl._vif_event, health=health)
+    node.controller.compute.servers.networking.vif_events = True
     node.app.checks["network_agent"] = health.problem
     await node.start()
     await node.converged()
@@ -63,7 +64,7 @@ async def healthz(api: Api) -> dict[str, Any]:
 async def test_a_failing_dataplane_reaches_the_user(faulty: tuple[Api, FakeDataplane]
                                                     ) -> None:
     api, dp = faulty
-    sync = api.node.network_sync
+    sync = api.node.controller.network_sync
     await sync.settle()
     assert (await healthz(api))["status"] == "ok"
     assert all(a["alive"] for a in await agents(api))
@@ -83,7 +84,7 @@ async def test_a_failing_dataplane_reaches_the_user(faulty: tuple[Api, FakeDatap
     assert (await api.ok("GET", f"{N}/ports?device_id={sid}"))["ports"] == []
     assert (await sync.run_round()).errors
     assert dp.taps == {}
-    assert await api.node.placement.service.allocations(sid) == {}
+    assert await api.node.controller.placement.service.allocations(sid) == {}
 
     health = await healthz(api)
     assert health["status"] == "degraded"

@@ -57,7 +57,7 @@ async def test_bootstrap_networks(api: Api) -> None:
 
 async def test_bootstrap_runs_once(api: Api) -> None:
     from nubo.network.service.bootstrap import bootstrap
-    assert await bootstrap(api.node.db, api.node.settings) is False
+    assert await bootstrap(api.node.controller.db, api.node.settings) is False
     names = [n["name"] for n in (await api.ok("GET", f"{NET}/networks"))["networks"]]
     assert names.count("public") == 1 and names.count("private") == 1
 
@@ -248,7 +248,7 @@ async def test_agents_zones_extensions(api: Api) -> None:
     agents = (await api.ok("GET", f"{NET}/agents"))["agents"]
     types = {a["agent_type"] for a in agents}
     assert {"DHCP agent", "L3 agent", "Linux bridge agent", "Metadata agent"} <= types
-    assert all(a["alive"] and a["host"] == api.node.network.hostname for a in agents)
+    assert all(a["alive"] and a["host"] == api.node.controller.network.hostname for a in agents)
     a = agents[0]
     up = (await api.ok("PUT", f"{NET}/agents/{a['id']}",
                        json={"agent": {"description": "x"}}))["agent"]

@@ -54,7 +54,7 @@ async def test_create_list_show_update(api: Api) -> None:
     # the dataplane sees them on the port's spec when the port is bound to a host
     await api.ok("PUT", f"{NET}/ports/{p['id']}",
                  json={"port": {"binding:host_id": "h-edo"}})
-    desired = await build_desired(api.node.db, ["h-edo"])
+    desired = await build_desired(api.node.controller.db, ["h-edo"])
     [spec] = [x for x in desired.ports if x.id == p["id"]]
     assert set(spec.extra_dhcp_opts) == {DhcpOption("bootfile-name", "grub.efi", 4),
                                          DhcpOption("server-ip-address", "2015::badd", 6),

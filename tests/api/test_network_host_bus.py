@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 
 from nubo.metadata.app import sign
-from nubo.metadata.serve import metadata_secret
+from nubo.metadata.secret import metadata_secret
 from nubo.network import rpc
 from nubo.network.agent.metadata_agent import MetadataAgent
 from nubo.network.service.hostsync.desired import build_desired
@@ -35,8 +35,8 @@ async def test_agent_reports_port_status_over_the_bus_and_the_port_goes_active(
 
     async def on_status(host: str, up: list[str], present: list[str]) -> None:
         seen.append((host, up))
-    api.node.runtime.bus.on(rpc.PORT_STATUS, on_status)
-    host = api.node.runtime.agents[0].host
+    api.node.bus.on(rpc.PORT_STATUS, on_status)
+    host = api.node.host.agents[0].host
     nid, _ = await network(api, "busnet", "10.46.0.0/24")
     port = (await api.ok("POST", f"{N}/ports", 201, json={"port": {
         "network_id": nid, "device_owner": "compute:nova", "device_id": "vm-x",
@@ -104,10 +104,10 @@ async def listening(app: Any) -> Any:
 async def test_guest_request_through_the_host_metadata_agent(api: Api, tmp_path: Path
                                                              ) -> None:
     sid, nid, ip = await boot(api)
-    agent = api.node.network_agent
-    hosts = [a.host for a in api.node.runtime.agents]
+    agent = api.node.host.network_agent
+    hosts = [a.host for a in api.node.host.agents]
     # what the controller would have sent the agent (noop here: no rounds run)
-    agent.desired = await build_desired(api.node.db, hosts)
+    agent.desired = await build_desired(api.node.controller.db, hosts)
     async with listening(api.node.app) as port:
         meta = MetadataAgent(agent.instance_of, f"http://127.0.0.1:{port}/metadata",
                              metadata_secret(api.node.settings), tmp_path / "m.sock")

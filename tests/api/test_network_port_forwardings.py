@@ -54,7 +54,7 @@ async def test_lifecycle_and_the_floating_ip_view(api: Api) -> None:
     assert got["external_port"] == 5353 and got["internal_port"] == 53
 
     # the dataplane gets both as DNAT rules of router1
-    desired = await build_desired(api.node.db, ["nohost"])
+    desired = await build_desired(api.node.controller.db, ["nohost"])
     rules = {(f.floating_ip, f.protocol, f.external_port, f.fixed_ip, f.internal_port)
              for f in desired.floating_ips if f.protocol}
     assert rules == {(fip["floating_ip_address"], "tcp", 2222, v4(a), 22),

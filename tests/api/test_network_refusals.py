@@ -20,7 +20,7 @@ TABLES = (m.Network, m.Subnet, m.Port, m.IPAllocation, m.Tag, FloatingIP, Router
 
 
 async def rows(api: Api) -> dict[str, int]:
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         return {t.__tablename__: int((await s.execute(
             select(func.count()).select_from(t))).scalar_one()) for t in TABLES}
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from nubo.compute.models import InstanceAction, InstanceActionEvent
 from nubo.network.service.hostsync.dhcp_ports import dhcp_device_id
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.conftest import BASE, Api, make_settings
 from tests.unit.test_network_sync_apply import Recorder
@@ -26,9 +26,9 @@ N = "/networking/v2.0"
 @pytest.fixture
 async def linux(tmp_path: Path) -> AsyncIterator[tuple[Api, Recorder]]:
     """A node whose network sync drives a recording dataplane as it would the Linux one."""
-    node = Node(make_settings(tmp_path / "data", network="linux"))
+    node = AllInOne(make_settings(tmp_path / "data", network="linux"))
     rec = Recorder()
-    node.dataplane = node.network_agent.dataplane = rec
+    node.host.dataplane = node.host.network_agent.dataplane = rec
     await node.start()
     await node.converged()
     try:
@@ -42,7 +42,7 @@ async def linux(tmp_path: Path) -> AsyncIterator[tuple[Api, Recorder]]:
 
 
 async def settle(api: Api) -> None:
-    await api.node.network_sync.settle()
+    await api.node.controller.network_sync.settle()
 
 
 async def dhcp_ports(api: Api, net_id: str) -> list[dict[str, Any]]:
@@ -62,9 +62,9 @@ async def test_linux_binds_dhcp_ports_here_and_drives_the_dataplane(
         linux: tuple[Api, Recorder]) -> None:
     api, rec = linux
     await settle(api)
-    host = api.node.runtime.agents[0].host
-    assert api.node.network_sync.events_enabled
-    assert api.node.runtime.servers.networking.vif_events is True
+    host = api.node.host.agents[0].host
+    assert api.node.controller.network_sync.events_enabled
+    assert api.node.controller.compute.servers.networking.vif_events is True
     private = (await api.ok("GET", f"{N}/networks?name=private"))["networks"][0]["id"]
     public = (await api.ok("GET", f"{N}/networks?name=public"))["networks"][0]["id"]
     [dhcp] = await dhcp_ports(api, private)
@@ -74,7 +74,7 @@ async def test_linux_binds_dhcp_ports_here_and_drives_the_dataplane(
     # the first round reconciles the bootstrap's networks and router1 onto the host
     assert rec.calls[0] == ("reconcile", "")
     router1 = (await api.ok("GET", f"{N}/routers?name=router1"))["routers"][0]["id"]
-    applied = api.node.network_agent.applied
+    applied = api.node.host.network_agent.applied
     assert applied is not None and router1 in applied.routers
     assert {private, public} <= set(applied.networks)
     rec.calls.clear()
@@ -104,8 +104,8 @@ async def test_linux_binds_dhcp_ports_here_and_drives_the_dataplane(
 
 async def test_noop_leaves_dhcp_ports_unbound(api: Api) -> None:
     await settle(api)
-    assert not api.node.network_sync.events_enabled
-    assert api.node.runtime.servers.networking.vif_events is False
+    assert not api.node.controller.network_sync.events_enabled
+    assert api.node.controller.compute.servers.networking.vif_events is False
     private = (await api.ok("GET", f"{N}/networks?name=private"))["networks"][0]["id"]
     [dhcp] = await dhcp_ports(api, private)
     assert "binding:host_id" in dhcp    # admin sees the binding
@@ -126,7 +126,7 @@ async def test_a_server_port_goes_active_and_vif_plugged_is_delivered(
     assert ("plug_port", port["id"]) in rec.calls
     port = (await api.ok("GET", f"{N}/ports/{port['id']}"))["port"]
     assert port["status"] == "ACTIVE"
-    async with api.node.db.read() as s:
+    async with api.node.controller.db.read() as s:
         events = (await s.execute(select(InstanceActionEvent.event,
                                          InstanceActionEvent.traceback).join(
             InstanceAction, InstanceAction.id == InstanceActionEvent.action_id).where(
@@ -153,7 +153,7 @@ async def test_linux_port_bound_through_the_api_is_down_until_plugged(
     dataplane plugging it does (with noop there is no agent and binding is enough)."""
     api, rec = linux
     await settle(api)
-    host = api.node.runtime.agents[0].host
+    host = api.node.host.agents[0].host
     nid, _ = await net_with_subnet(api, "10.46.0.0/24")
     port = (await api.ok("POST", f"{N}/ports", 201, json={"port": {
         "network_id": nid, "binding:host_id": host}}))["port"]

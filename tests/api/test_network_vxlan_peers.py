@@ -21,7 +21,7 @@ async def bound(api: Api, network_id: str, host: str, **kw: Any) -> dict[str, An
 
 
 async def test_peers_are_hosts_sharing_a_vxlan_network(api: Api) -> None:
-    db = api.node.db
+    db = api.node.controller.db
     await ensure_agents(db, "h1", "192.0.2.1")
     await ensure_agents(db, "h2", "192.0.2.2")
     await ensure_agents(db, "h3", "192.0.2.3")
@@ -66,7 +66,7 @@ async def test_remote_group_members_on_other_hosts(api: Api) -> None:
                       allowed_address_pairs=[{"ip_address": "10.83.0.200"}])
     unbound = (await api.ok("POST", f"{NET}/ports", 201, json={"port": {
         "network_id": n["id"], "security_groups": [sg["web"]]}}))["port"]
-    desired = await build_desired(api.node.db, ["h1"])
+    desired = await build_desired(api.node.controller.db, ["h1"])
     groups = {g.id: g for g in desired.security_groups}
     far_ip = far["fixed_ips"][0]["ip_address"]
     assert set(groups[sg["web"]].remote_members) == {far_ip, "10.83.0.200"}

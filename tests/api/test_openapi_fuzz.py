@@ -26,8 +26,8 @@ from nubo.core.openapi import Spec, document, openapi_schema
 from nubo.identity.openapi import SPEC as IDENTITY
 from nubo.image.openapi import SPEC as IMAGE
 from nubo.network.api.openapi import SPEC as NETWORK
-from nubo.node import Node
 from nubo.placement.openapi import SPEC as PLACEMENT
+from nubo.roles.all_in_one import AllInOne
 from tests.api.compute_schemas import tempest
 from tests.conftest import BASE, make_settings
 
@@ -62,7 +62,7 @@ def _json_patch(ctx: Any, value: Any) -> bytes:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     loop = asyncio.new_event_loop()
-    node = Node(make_settings(tmp_path_factory.mktemp("openapi")))
+    node = AllInOne(make_settings(tmp_path_factory.mktemp("openapi")))
     loop.run_until_complete(node.start())
     loop.run_until_complete(node.converged())
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app), base_url=BASE)

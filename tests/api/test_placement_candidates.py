@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_placement import PL, RPS, error, make_rp, mv
 from tests.conftest import Api
 
@@ -171,8 +171,8 @@ async def test_nested_tree_candidates(api: Api) -> None:
                 "&group_policy=none", 400)
 
 
-async def test_in_process_candidates(node: Node) -> None:
-    svc = node.placement.service
+async def test_in_process_candidates(node: AllInOne) -> None:
+    svc = node.controller.placement.service
     cn, gpu = str(uuid.uuid4()), str(uuid.uuid4())
     agg = str(uuid.uuid4())
     await svc.ensure_provider(cn, "host1", {"VCPU": {"total": 4, "allocation_ratio": 2.0},

@@ -8,8 +8,8 @@ import asyncio
 import random
 import uuid
 
-from nubo.node import Node
 from nubo.placement.service import PlacementService
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_placement import PL, make_rp, mv
 from tests.conftest import Api
 
@@ -62,13 +62,13 @@ async def replace_races(svc: PlacementService) -> str:
     return host
 
 
-async def test_concurrent_claims_in_process(node: Node) -> None:
-    await race_for_last_units(node.placement.service)
-    await replace_races(node.placement.service)
+async def test_concurrent_claims_in_process(node: AllInOne) -> None:
+    await race_for_last_units(node.controller.placement.service)
+    await replace_races(node.controller.placement.service)
 
 
-async def test_claim_false_and_constraints(node: Node) -> None:
-    svc = node.placement.service
+async def test_claim_false_and_constraints(node: AllInOne) -> None:
+    svc = node.controller.placement.service
     host = str(uuid.uuid4())
     await svc.ensure_provider(host, "h", {"VCPU": {"total": 8, "max_unit": 4, "step_size": 2,
                                                    "allocation_ratio": 1.5}})

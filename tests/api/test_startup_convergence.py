@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_servers import S, create, flavor_id, image_id, wait
 from tests.conftest import BASE, Api, api_on, make_settings
 
@@ -37,12 +37,12 @@ async def restarted(settings: Any, connect: Callable[[Callable[[], Awaitable[Non
                                                      Awaitable[None]]
                     ) -> AsyncIterator[Api]:
     """The node started again, its hypervisor connecting through `connect(real)`."""
-    node = Node(settings)
-    real = node.runtime.connect
+    node = AllInOne(settings)
+    real = node.host.connect
 
     async def slow() -> None:
         await connect(real)
-    node.runtime.connect = slow     # type: ignore[method-assign]
+    node.host.connect = slow     # type: ignore[method-assign]
     await node.start()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),

@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from nubo.core.db import async_url
-from nubo.node import Node
 from nubo.ops.backup import BackupError, create
 from nubo.ops.restore import restore
+from nubo.roles.all_in_one import AllInOne
 from tests.conftest import BASE, Api, make_settings
 from tests.integration.test_databases import SERVERS, server_url
 
@@ -46,8 +46,8 @@ async def two_databases(request: pytest.FixtureRequest) -> AsyncIterator[tuple[s
         await engine.dispose()
 
 
-async def started(data: Path, url: str) -> tuple[Node, httpx.AsyncClient, Api]:
-    node = Node(make_settings(data, database_url=url))
+async def started(data: Path, url: str) -> tuple[AllInOne, httpx.AsyncClient, Api]:
+    node = AllInOne(make_settings(data, database_url=url))
     await node.start()
     await node.converged()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app), base_url=BASE)

@@ -23,11 +23,11 @@ from typing import Any
 import httpx
 import pytest
 
-import nubo.compute.runtime as runtime_module
+import nubo.compute.conductor.periodic as periodic_module
 from nubo.core.db import Database
 from nubo.core.leases import Leases
 from nubo.core.locks import DatabaseLocks
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_servers import S, flavor_id, image_id, make_flavor, wait
 from tests.conftest import BASE, Api, make_settings
 from tests.integration.test_databases import throwaway_database
@@ -64,7 +64,7 @@ class Replicas:
     def api(self, i: int) -> Api:
         return self.apis[i % 2]
 
-    def node(self, i: int) -> Node:
+    def node(self, i: int) -> AllInOne:
         return self.apis[i % 2].node
 
 
@@ -91,15 +91,15 @@ def _timed(runs: list[tuple[str, int, float, float]], job: str, replica: int,
 @asynccontextmanager
 async def replicas(url: str, data: Path, monkeypatch: pytest.MonkeyPatch
                    ) -> AsyncIterator[Replicas]:
-    monkeypatch.setattr(runtime_module, "PERIOD", PERIOD)
-    monkeypatch.setattr(runtime_module, "LEASE_PERIODS", LEASE_PERIODS)
+    monkeypatch.setattr(periodic_module, "PERIOD", PERIOD)
+    monkeypatch.setattr(periodic_module, "LEASE_PERIODS", LEASE_PERIODS)
     settings = make_settings(data, database_url=url, fake_hosts=2)
-    first = Node(settings)
+    first = AllInOne(settings)
     await first.start()
-    second = Node(settings)
+    second = AllInOne(settings)
     # the second replica reaches the same hosts (the first one's agents)
-    for agent in first.runtime.agents:
-        second.runtime.bus.register(agent.host, agent)
+    for agent in first.host.agents:
+        second.bus.register(agent.host, agent)
     await second.start()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first.app),
@@ -110,14 +110,14 @@ async def replicas(url: str, data: Path, monkeypatch: pytest.MonkeyPatch
             a.admin_token = await a.token("admin", "admin-secret", "admin")
             b.admin_token = await b.token("admin", "admin-secret", "admin")
             r = Replicas(a, b)
-            for agent in first.runtime.agents:
+            for agent in first.host.agents:
                 for name in COUNTED:
                     setattr(agent, name, _count(r.calls, name, getattr(agent, name)))
             for i, node in enumerate((first, second)):
                 for job, name in (("compute-heartbeat", "heartbeat"),
                                   ("compute-reconcile", "reconcile")):
-                    monkeypatch.setattr(node.runtime.conductor, name, _timed(
-                        r.runs, job, i, getattr(node.runtime.conductor, name)))
+                    monkeypatch.setattr(node.controller.conductor, name, _timed(
+                        r.runs, job, i, getattr(node.controller.conductor, name)))
             yield r
     finally:
         await second.stop()
@@ -179,10 +179,10 @@ async def test_two_replicas_boot_resize_snapshot_delete(pg_url: str, tmp_path: P
             # delete; confirm removes the source only when the resize moved
             assert r.calls[("destroy", sid)] == 1 + moved, (sid, r.calls)
         # no lost step: nothing left on the hosts or in placement
-        for agent in r.node(0).runtime.agents:
+        for agent in r.node(0).host.agents:
             assert not set(ids) & set(await agent.list_instances())
         for sid in ids:
-            assert await r.node(0).placement.service.allocations(sid) == {}
+            assert await r.node(0).controller.placement.service.allocations(sid) == {}
 
         # every periodic job ran in one replica only (the lease holder, alive throughout),
         # one run at a time, at most once per period
@@ -196,9 +196,9 @@ async def test_two_replicas_boot_resize_snapshot_delete(pg_url: str, tmp_path: P
         # the holder's periodic work dies (as with kill -9: no lease given back): the
         # other replica takes the jobs over once the leases expire
         holder = r.runs[-1][1]
-        assert (await r.node(holder).runtime.leases.holder_of("compute-reconcile")
-                == r.node(holder).runtime.leases.holder)
-        task = r.node(holder).runtime._periodic
+        periodic = r.node(holder).controller.servers.periodic
+        assert await periodic.leases.holder_of("compute-reconcile") == periodic.leases.holder
+        task = periodic.task
         assert task is not None
         task.cancel()
         other = 1 - holder
@@ -208,8 +208,8 @@ async def test_two_replicas_boot_resize_snapshot_delete(pg_url: str, tmp_path: P
                 (job, i) for job, i, _, _ in r.runs[before:]}:
             assert time.monotonic() < deadline, r.runs[before:]
             await asyncio.sleep(0.1)
-        took_over = await r.node(other).runtime.leases.holder_of("compute-reconcile")
-        assert took_over == r.node(other).runtime.leases.holder
+        leases = r.node(other).controller.servers.periodic.leases
+        assert await leases.holder_of("compute-reconcile") == leases.holder
 
 
 async def test_an_operation_running_in_one_replica_is_not_resumed_by_the_other(
@@ -221,7 +221,7 @@ async def test_an_operation_running_in_one_replica_is_not_resumed_by_the_other(
                                  extra={"nubo_fake:spawn": "slow=3"})
         sid = (await a.ok("POST", S, 202, json={"server": {
             "name": "slow", "imageRef": img, "flavorRef": slow}}))["server"]["id"]
-        conductor_b = b.node.runtime.conductor
+        conductor_b = b.node.controller.conductor
         deadline = time.monotonic() + 10
         while r.calls[("spawn", sid)] == 0:      # replica A is spawning it, under the lock
             assert time.monotonic() < deadline
@@ -244,7 +244,7 @@ async def test_an_event_received_by_one_replica_wakes_a_waiter_in_the_other(
         sid = (await a.ok("POST", S, 202, json={"server": {
             "name": "ev", "imageRef": img, "flavorRef": flv}}))["server"]["id"]
         await wait(a, sid, "ACTIVE")
-        conductor_a = a.node.runtime.conductor
+        conductor_a = a.node.controller.conductor
         waiter = asyncio.ensure_future(conductor_a.wait_event(
             sid, "network-vif-plugged", "p1", 30))
         await asyncio.sleep(0.1)
@@ -254,19 +254,19 @@ async def test_an_event_received_by_one_replica_wakes_a_waiter_in_the_other(
         assert await asyncio.wait_for(waiter, 5) == "completed"
         # one event answers one waiter: the other replica does not see it again
         with pytest.raises(TimeoutError):
-            await b.node.runtime.conductor.wait_event(sid, "network-vif-plugged", "p1", 1.5)
+            await b.node.controller.conductor.wait_event(sid, "network-vif-plugged", "p1", 1.5)
         # an event that came first (to A) is seen by a waiter that comes later (in B)
         await a.ok("POST", "/compute/v2.1/os-server-external-events", 200, json={
             "events": [{"name": "network-vif-plugged", "server_uuid": sid, "tag": "p2",
                         "status": "failed"}]})
-        assert await b.node.runtime.conductor.wait_event(
+        assert await b.node.controller.conductor.wait_event(
             sid, "network-vif-plugged", "p2", 5) == "failed"
         # ... unless discarded first (before a new plug)
         await a.ok("POST", "/compute/v2.1/os-server-external-events", 200, json={
             "events": [{"name": "network-vif-plugged", "server_uuid": sid, "tag": "p3"}]})
-        await b.node.runtime.conductor.events.discard(sid, "network-vif-plugged")
+        await b.node.controller.conductor.events.discard(sid, "network-vif-plugged")
         with pytest.raises(TimeoutError):
-            await a.node.runtime.conductor.wait_event(sid, "network-vif-plugged", "p3", 1.5)
+            await a.node.controller.conductor.wait_event(sid, "network-vif-plugged", "p3", 1.5)
 
 
 async def test_database_locks_hold_across_replicas(server_url: str) -> None:

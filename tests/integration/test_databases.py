@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from nubo.core.db import Database, async_url
 from nubo.core.migrations import downgrade, upgrade
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.conftest import BASE, ID, Api, make_settings
 from tests.install import missing
 
@@ -64,7 +64,7 @@ async def throwaway_database(kind: str) -> AsyncIterator[str]:
 
 
 async def test_identity_flow_on_server(database_url: str, tmp_path: Path) -> None:
-    node = Node(make_settings(tmp_path, database_url=database_url))
+    node = AllInOne(make_settings(tmp_path, database_url=database_url))
     await node.start()
     await node.converged()
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.conftest import BASE, Api, make_settings
 from tests.integration.test_databases import database_url  # noqa: F401  (the fixture)
 
@@ -18,7 +18,7 @@ N = "/networking/v2.0"
 
 async def test_concurrent_allocations_never_overlap(database_url: str,  # noqa: F811
                                                     tmp_path: Path) -> None:
-    node = Node(make_settings(tmp_path, database_url=database_url))
+    node = AllInOne(make_settings(tmp_path, database_url=database_url))
     await node.start()
     await node.converged()
     try:

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nubo.node import Node
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_placement_concurrency import race_for_last_units, replace_races
 from tests.conftest import make_settings
 from tests.integration.test_databases import database_url  # noqa: F401 - fixture
 
 
 async def test_placement_races_on_server(database_url: str, tmp_path: Path) -> None:  # noqa: F811
-    node = Node(make_settings(tmp_path, database_url=database_url))
+    node = AllInOne(make_settings(tmp_path, database_url=database_url))
     await node.start()
     await node.converged()
     try:
-        svc = node.placement.service
+        svc = node.controller.placement.service
         full: list[str] = []
         for _ in range(3):
             full += await race_for_last_units(svc, racers=60)

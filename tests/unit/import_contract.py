@@ -15,6 +15,10 @@ Rules (each violation is a short, stable string so a test can keep a list of kno
   module or anything under a ``service/`` folder - at module level or deferred, and neither
   through the modules it imports at module level (transitively). Imports under
   ``TYPE_CHECKING`` are allowed (they never run).
+- ``host``: a process role without database credentials (`DB_FREE_ROLES`: ``roles/host.py``,
+  what the future ``nubo agent`` runs) never reaches SQLAlchemy, ``core.db``, a model or a
+  ``service/`` module: neither itself nor any module of the tree it imports, transitively, at
+  module level or deferred (stricter than ``agent``: the whole closure, wherever it lies).
 - ``service``: a module under ``<pkg>/<service>/service/`` is domain logic: it never imports
   Starlette nor its own service's ``api/`` (at any time; ``TYPE_CHECKING`` allowed).
 - ``private``: in a service folder that opted in (`PRIVATE_CHECKED`), no module touches
@@ -221,6 +225,30 @@ def agent_violations(graph: Graph) -> set[str]:
     return found
 
 
+#: the process roles that hold no database credentials (module names under the root)
+DB_FREE_ROLES = ("roles.host",)
+
+
+def host_violations(graph: Graph) -> set[str]:
+    found: set[str] = set()
+    for role in DB_FREE_ROLES:
+        start = f"{graph.root}.{role}"
+        if start not in graph.imports:
+            continue
+        seen, queue = {start}, [[start]]
+        while queue:
+            path = queue.pop(0)
+            for imp in graph.imports.get(path[-1], ()):
+                if imp.when != TYPING and agent_forbidden(graph, imp.target):
+                    chain = " -> ".join(path)
+                    found.add(f"host: {start} reaches {imp.target} via {chain} ({imp.when})")
+            for dep in _edges(graph, path[-1], (TOP, DEFERRED)):
+                if dep not in seen and not agent_forbidden(graph, dep):
+                    seen.add(dep)
+                    queue.append(path + [dep])
+    return found
+
+
 def service_violations(graph: Graph) -> set[str]:
     found: set[str] = set()
     for module, imports in graph.imports.items():
@@ -301,6 +329,6 @@ def cycle_violations(graph: Graph) -> set[str]:
 
 
 def violations(graph: Graph) -> set[str]:
-    return (agent_violations(graph) | service_violations(graph) | private_violations(graph)
-            | cycle_violations(graph))
+    return (agent_violations(graph) | host_violations(graph) | service_violations(graph)
+            | private_violations(graph) | cycle_violations(graph))
 

@@ -1,8 +1,9 @@
 """The import contract (issue 12): host agents never reach the database or the service layer,
-the service layer never sees HTTP, and no two modules import each other (directly or round a
-circle). The rules are in `import_contract.py`; the violations that exist today are listed
-below with the reason each is still there. The list only shrinks: a new violation fails, and
-so does an entry that no longer occurs (delete it)."""
+nor does the host role (roles/host.py, the process without database credentials) through
+anything it imports; the service layer never sees HTTP, and no two modules import each
+other (directly or round a circle). The rules are in `import_contract.py`; the violations
+that exist today are listed below with the reason each is still there. The list only
+shrinks: a new violation fails, and so does an entry that no longer occurs (delete it)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,15 @@ import textwrap
 from pathlib import Path
 
 import nubo
-from tests.unit.import_contract import Graph, cycles, parse_tree, violations
+from tests.unit.import_contract import (
+    DB_FREE_ROLES,
+    Graph,
+    cycles,
+    parse_tree,
+    violations,
+)
 
-KNOWN: dict[str, str] = {
-    "private: nubo.compute.agent.virt.libvirt.cleanup uses h._adopt":
-        "host cleanup adopts the daemons a killed node started (LibvirtHost has no public "
-        "name for it yet)",
-    "private: nubo.network.api.handlers.ports uses ports._is_ip":
-        "the ports handler reuses the port service's IP literal check",
-    "service: nubo.compute.service.servers imports nubo.compute.api.schemas.servers (top)":
-        "the default metadata limit MAX_METADATA is defined in the API's schemas",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _tree() -> Graph:
@@ -44,6 +43,13 @@ def contract_failures(found: set[str], known: dict[str, str]) -> list[str]:
 def test_no_new_violation_and_known_list_only_shrinks() -> None:
     failures = contract_failures(violations(_tree()), KNOWN)
     assert not failures, "\n".join(failures)
+
+
+def test_the_db_free_roles_exist() -> None:
+    """The host rule judges modules that are there (a renamed role would pass silently)."""
+    graph = _tree()
+    for role in DB_FREE_ROLES:
+        assert f"nubo.{role}" in graph.modules, role
 
 
 def test_the_known_list_must_shrink() -> None:
@@ -155,3 +161,25 @@ def test_relative_imports_resolve_to_modules(tmp_path: Path) -> None:
                                                                  "from .. import states\n"})
     targets = {i.target for i in graph.imports["pkg.compute.agent.manager"]}
     assert targets == {"pkg.compute.agent.driver", "pkg.compute.states"}
+
+
+def test_host_role_must_not_reach_the_database_through_anything(tmp_path: Path) -> None:
+    """Unlike an agent module, the host role is judged on its whole closure: a helper outside
+    the agent layer that imports a service module only when called counts too."""
+    graph = _write(tmp_path, {
+        **CLEAN,
+        "roles/host.py": "from pkg.compute.agent import manager\nfrom pkg.core import helpers\n",
+        "core/helpers.py": "def later():\n    from pkg.compute.service import servers\n",
+    })
+    assert violations(graph) == {
+        "host: pkg.roles.host reaches pkg.compute.service.servers via "
+        "pkg.roles.host -> pkg.core.helpers (deferred)"}
+
+
+def test_host_role_without_database_code_is_clean(tmp_path: Path) -> None:
+    graph = _write(tmp_path, {
+        **CLEAN,
+        "roles/host.py": ("from typing import TYPE_CHECKING\nfrom pkg.compute.agent import "
+                          "manager\nif TYPE_CHECKING:\n    from pkg.core import db\n"),
+    })
+    assert violations(graph) == set()

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from nubo.config import Settings
+from nubo.network.agent import wiring
 from nubo.network.agent.apply import Applied, apply_diff
 from nubo.network.agent.dataplane.base import (
     DHCP_OWNER,
@@ -26,7 +27,6 @@ from nubo.network.agent.dataplane.base import (
     SecurityGroupSpec,
     SubnetSpec,
 )
-from nubo.network.service.hostsync import wiring
 
 
 class Recorder:

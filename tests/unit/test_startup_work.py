@@ -75,7 +75,7 @@ def test_the_server_module_loads_no_service_before_its_listener_opens() -> None:
     """`nubo.server` opens the port before the services load (in a worker thread): it must
     not import them, nor SQLAlchemy, itself."""
     code = ("import sys, nubo.server; "
-            "print(sorted(m for m in sys.modules if m.startswith(('nubo.node', "
+            "print(sorted(m for m in sys.modules if m.startswith(('nubo.roles', "
             "'nubo.identity', 'nubo.compute', 'sqlalchemy', 'oslo_policy'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
@@ -89,7 +89,7 @@ def test_nubo_up_defers_what_its_paths_do_not_use() -> None:
     code = ("import sys\n"
             "from nubo.core import lazy\n"
             "lazy.defer()\n"
-            "import nubo.node\n"
+            "import nubo.roles.all_in_one\n"
             "print('requests' in sys.modules, type(sys.modules['oslo_utils.strutils']).__name__)\n"
             "from oslo_policy import _parser\n"
             "print(type(_parser.parse_rule('http://127.0.0.1:1/check')).__name__)\n"

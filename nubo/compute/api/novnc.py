@@ -2,7 +2,7 @@
 
 `openstack console url show --novnc` gives `<base>/vnc/vnc_lite.html?path=vnc%3Ftoken%3D<t>`;
 the page opens a WebSocket to `/vnc?token=<t>`. The relay asks the compute service whose
-console the token opens (`validate_console_token`), lets each token in once within its TTL (a
+console the token opens (`ConsoleService.validate`), lets each token in once within its TTL (a
 URL that leaked from a browser history cannot be replayed), then copies bytes both ways between
 the browser's binary frames and the guest's VNC server. A refused token gets HTTP 403 before
 the upgrade, which browsers report as a failed connection.
@@ -40,8 +40,8 @@ POLICY_VIOLATION = 1008
 
 
 class ConsoleTokenValidator(Protocol):
-    """`nubo.compute.service.consoles.validate_console_token`: the console a token opens, or None
-    when the token is unknown or expired. May be a coroutine function."""
+    """`nubo.compute.service.consoles.ConsoleService.validate`: the console a token opens, or
+    None when the token is unknown or expired. May be a coroutine function."""
 
     def __call__(self, token: str) -> dict[str, Any] | None | Awaitable[dict[str, Any] | None]:
         ...

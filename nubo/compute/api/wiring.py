@@ -1,24 +1,35 @@
-"""Wiring of the compute service: the objects its handlers use, built once per process.
-Areas (flavors, keypairs, servers...) hang their service objects here."""
+"""What the compute API's handlers use: the service objects the controller built
+(roles/controller.py), grouped as the catalog (flavors, quotas, zones, hosts...) and the
+servers' parts (conductor, actions, consoles...)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
 from nubo.compute.api.policies.base import RULES
+from nubo.compute.api.views.servers import ServerViews
+from nubo.compute.conductor.manager import Conductor
+from nubo.compute.service.actions import ServerActions
 from nubo.compute.service.aggregates import AggregateService
 from nubo.compute.service.availability_zones import AvailabilityZones
+from nubo.compute.service.consoles import ConsoleService
 from nubo.compute.service.flavors import FlavorService
-from nubo.compute.service.hypervisors import HypervisorService, host_ip
+from nubo.compute.service.groups import GroupService
+from nubo.compute.service.hypervisors import HypervisorService
+from nubo.compute.service.interfaces import InterfaceService
 from nubo.compute.service.keypairs import KeypairService
 from nubo.compute.service.quotas import QuotaService
-from nubo.compute.service.quotas_unified import LimitSource, UnifiedQuotaLimits
-from nubo.compute.service.servers import ensure_seq_lock
+from nubo.compute.service.server_floating_ips import ServerFloatingIps
+from nubo.compute.service.server_secgroups import ServerSecurityGroups
+from nubo.compute.service.servers import ServerService, ensure_seq_lock
 from nubo.compute.service.services import ServiceRegistry
+from nubo.compute.service.tags import TagService
 from nubo.compute.service.usage import UsageService
 from nubo.config import Settings
+from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest
@@ -27,57 +38,62 @@ from nubo.core.policy import Policy
 PREFIX = "/compute"
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """What a server is made of and counted against: flavors, keypairs, quotas, server
+    groups (the `ComputeCatalog` servers need), and where it may run: availability zones,
+    aggregates, compute services, hypervisors, usage."""
+
+    flavors: FlavorService
+    quotas: QuotaService
+    keypairs: KeypairService
+    groups: GroupService
+    availability_zones: AvailabilityZones
+    aggregates: AggregateService
+    services: ServiceRegistry
+    hypervisors: HypervisorService
+    usage: UsageService
+
+
+@dataclass(frozen=True)
+class ServerParts:
+    """The servers machinery the handlers drive: the conductor and the bus to the hosts,
+    the server service and what hangs off a server (actions, consoles, tags, interfaces,
+    security groups, floating IPs)."""
+
+    conductor: Conductor
+    bus: Bus
+    servers: ServerService
+    actions: ServerActions
+    consoles: ConsoleService
+    tags: TagService
+    interfaces: InterfaceService
+    server_secgroups: ServerSecurityGroups
+    server_floating_ips: ServerFloatingIps
+
+
 class ComputeApi:
-    def __init__(self, settings: Settings, db: Database,
-                 limit_source: LimitSource | None = None) -> None:
-        """`limit_source`: identity's unified limits, read when settings.quota_driver is
-        `unified_limits`."""
+    def __init__(self, settings: Settings, db: Database, catalog: Catalog,
+                 parts: ServerParts, views: ServerViews) -> None:
+        """Everything built by the controller (roles/controller.py)."""
         self.settings = settings
         self.db = db
         self.base_url = settings.base_url + PREFIX
         self.policy = Policy(RULES, settings.effective_policy_file)
         self.max_body = max(settings.max_request_body_size, 1024 * 1024)
-        self.flavors = FlavorService(db)
-        unified = None
-        if settings.quota_driver == "unified_limits":
-            if limit_source is None:
-                raise ValueError("the unified_limits quota driver needs identity's limits")
-            unified = UnifiedQuotaLimits(
-                limit_source, settings.region, settings.quota_unified_limits_resource_strategy,
-                tuple(settings.quota_unified_limits_resource_list))
-        self.quotas = QuotaService(db, unified)
-        self.keypairs = KeypairService(db, self.quotas)
-        self.availability_zones = AvailabilityZones(
-            [z.strip() for z in settings.availability_zones.split(",") if z.strip()])
+        self.flavors = catalog.flavors
+        self.quotas = catalog.quotas
+        self.keypairs = catalog.keypairs
+        self.groups = catalog.groups
+        self.availability_zones = catalog.availability_zones
         # admin areas: services, hypervisors, aggregates, usage
-        self.aggregates = AggregateService(
-            db, lambda: self.runtime.conductor.placement if self.runtime else None,
-            self._hosts_changed)
-        self.services = ServiceRegistry(db, self.aggregates.host_zones, self._hosts_changed)
-        self.hypervisors = HypervisorService(
-            db, self.services, host_ip(settings.host),
-            lambda: {a.host for a in self.runtime.agents} if self.runtime else set())
-        self.usage = UsageService(db)
-        self.availability_zones.register_hosts(self.services.zones_hosts)
-        # servers: set by attach_runtime() once placement and images exist
-        self.runtime: Any = None
-        self.servers: Any = None
-        self.server_views: Any = None
-        self.groups: Any = None
-
-    def attach_runtime(self, runtime: Any) -> None:
-        """Hang the servers machinery (conductor, scheduler, agents) on the API and make
-        the quota counters count real servers."""
-        self.runtime = runtime
-        self.servers = runtime.servers
-        self.server_views = runtime.views
-        self.groups = runtime.groups
-        self.quotas.register_counters(("instances", "cores", "ram"), runtime.servers.counts)
-        self.quotas.register_counter("server_groups", runtime.groups.count)
-
-    def _hosts_changed(self) -> None:
-        if self.runtime is not None:
-            self.runtime.conductor.invalidate_hosts()
+        self.aggregates = catalog.aggregates
+        self.services = catalog.services
+        self.hypervisors = catalog.hypervisors
+        self.usage = catalog.usage
+        self.parts = parts
+        self.servers = parts.servers
+        self.server_views = views
 
     async def start(self) -> None:
         """Called once the database is migrated, before the API serves."""

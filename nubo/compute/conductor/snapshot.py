@@ -2,9 +2,11 @@
 
 The image record is made first (queued, owned by the server's project), then the conductor
 has it filled: the instance's host writes the disk (qemu-img convert) and uploads it through
-the image API itself (`snapshot_to_image`, nubo/compute/rpc.py). With the fake hypervisor a
-disk never changes, so its snapshot is the data of the image it booted from, copied here.
-A failure deletes the half-made image; a restart resumes from request_spec["snapshot"].
+the image API itself (`snapshot_to_image`, nubo/compute/rpc.py; a host still at RPC 1.1 gets
+1.1's `snapshot`, which writes to a path of the controller's, and this side uploads). With
+the fake hypervisor a disk never changes, so its snapshot is the data of the image it booted
+from, copied here. A failure deletes the half-made image; a restart resumes from
+request_spec["snapshot"].
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from nubo.compute import states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.models import Instance
-from nubo.core.bus import HostUnreachable
+from nubo.core.bus import HostUnreachable, UnknownMethod
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
 from nubo.core.errors import NotFound, NuboError
@@ -111,13 +113,32 @@ class Snapshotter:
     async def _from_host(self, inst: Instance, image_id: str) -> bool:
         """Ask the instance's host to write its disk (qemu-img convert) and upload it through
         the image API as `image_id`'s data; False when the driver keeps no disk of its own
-        (the fake)."""
+        (the fake). A host still at RPC 1.1 has no `snapshot_to_image` (UnknownMethod): it
+        gets 1.1's `snapshot` instead (`_from_old_host`)."""
         try:
-            return bool(await self.c.bus.call(inst.host or "", "snapshot_to_image",
-                                              instance_id=inst.id, image_id=image_id,
-                                              timeout=3600))
+            try:
+                return bool(await self.c.bus.call(inst.host or "", "snapshot_to_image",
+                                                  instance_id=inst.id, image_id=image_id,
+                                                  timeout=3600))
+            except UnknownMethod:
+                return await self._from_old_host(inst, image_id)
         except (SpawnFailed, HostUnreachable) as exc:
             raise OSError(f"snapshot on {inst.host} failed: {exc}") from exc
+
+    async def _from_old_host(self, inst: Instance, image_id: str) -> bool:
+        """RPC 1.1 during a rolling upgrade: the agent's `snapshot` writes the disk to a path
+        on this controller's disk (1.1 agents ran beside their controller, sharing its file
+        system) and this side uploads it; the scratch file goes either way."""
+        tmp = self.images.store.tmp / f"snapshot-{image_id}.qcow2"
+        try:
+            if not await self.c.bus.call(inst.host or "", "snapshot", instance_id=inst.id,
+                                         target=str(tmp), timeout=3600):
+                return False
+            await self.images.data.upload(owner_context(inst), image_id, read_chunks(tmp),
+                                          tmp.stat().st_size)
+            return True
+        finally:
+            tmp.unlink(missing_ok=True)
 
     async def rotate(self, inst: Instance, backup_type: str, rotation: int) -> list[str]:
         """Keep the newest `rotation` backups of this type of the instance; delete the rest."""

@@ -66,10 +66,10 @@ def parse_id(raw: str) -> int:
 
 
 class AggregateService:
-    def __init__(self, db: Database, placement: Callable[[], PlacementService | None],
+    def __init__(self, db: Database, placement: PlacementService,
                  changed: Callable[[], None]) -> None:
         self.db = db
-        self._placement = placement   # the placement service, once the runtime exists
+        self._placement = placement   # mirrors host aggregates as provider aggregates
         self._changed = changed       # hosts' zones/metadata changed: drop scheduler caches
 
     # ------------------------------------------------------------------ reading
@@ -238,9 +238,7 @@ class AggregateService:
     async def _mirror(self, host: str) -> None:
         """Give the host's resource provider exactly the placement aggregates of the host
         aggregates it is in. Best effort, as in Nova: the API result stands either way."""
-        placement = self._placement()
-        if placement is None:
-            return
+        placement = self._placement
         async with self.db.read() as s:
             provider = (await s.execute(select(ComputeHost.provider_uuid).where(
                 ComputeHost.name == host))).scalar_one_or_none()

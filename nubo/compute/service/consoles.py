@@ -2,7 +2,7 @@
 
 A token is handed to the user once, inside the URL; only its sha256 is stored, with the
 host and port the driver named and an expiry (settings.console_token_ttl). The websocket
-relay calls `validate_console_token` to learn where to connect.
+relay calls `ConsoleService.validate` to learn where to connect.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from nubo.core.errors import BadRequest, Conflict, NotFound
 
 #: console kind (the API's `type`) -> its protocol
 PROTOCOLS = {"novnc": "vnc", "serial": "serial"}
-_SERVICE: ConsoleService | None = None
 
 
 def _hash(token: str) -> str:
@@ -36,11 +35,6 @@ class ConsoleService:
         self.bus = bus
         self.public_base = public_base.rstrip("/")
         self.ttl = ttl
-
-    def register(self) -> None:
-        """Make this the service `validate_console_token` asks (one per process)."""
-        global _SERVICE
-        _SERVICE = self
 
     async def output(self, inst: Instance, length: int | None) -> str:
         if not inst.host:
@@ -89,16 +83,11 @@ class ConsoleService:
             return None if inst is None or inst else row
 
     async def validate(self, token: str) -> dict[str, Any] | None:
+        """For the websocket relay: where the console behind `token` is ({"instance_id",
+        "host", "port", "kind"}), or None when the token is unknown, expired, or its server
+        is gone."""
         row = await self.lookup(token)
         if row is None:
             return None
         return {"instance_id": row.instance_uuid, "host": row.host, "port": row.port,
                 "kind": row.console_type}
-
-
-async def validate_console_token(token: str) -> dict[str, Any] | None:
-    """For the websocket relay: where the console behind `token` is ({"instance_id", "host",
-    "port", "kind"}), or None when the token is unknown, expired, or its server is gone."""
-    if _SERVICE is None:
-        return None
-    return await _SERVICE.validate(token)

@@ -89,11 +89,11 @@ def check_external_attach(ctx: RequestContext, net: nm.Network) -> None:
 
 
 class ComputeNetworking:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, vif_events: bool = False) -> None:
         self.db = db
-        #: whether this host's dataplane reports plugged ports with network-vif-plugged
+        #: whether the hosts' dataplane reports plugged ports with network-vif-plugged
         #: events (the Linux dataplane does; with noop nothing is plugged, nothing reports)
-        self.vif_events: bool = False
+        self.vif_events = vif_events
 
     # ------------------------------------------------------------------ at the API
 

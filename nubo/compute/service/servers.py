@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import states
-from nubo.compute.api.schemas.servers import MAX_METADATA
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.conductor.resize import plan as resize_plan
 from nubo.compute.conductor.snapshot import create_record as create_snapshot_record
@@ -31,7 +30,7 @@ from nubo.compute.service.flavors import FlavorService
 from nubo.compute.service.groups import GroupService
 from nubo.compute.service.keypairs import KeypairService
 from nubo.compute.service.networking import ComputeNetworking
-from nubo.compute.service.quotas import Limits, QuotaService
+from nubo.compute.service.quotas import DEFAULTS, Limits, QuotaService
 from nubo.compute.service.server_secgroups import bindings, names_by_server
 from nubo.compute.service.server_view import ServerView
 from nubo.compute.service.servers_query import filter_by_ip, more_filters
@@ -47,13 +46,20 @@ def _bad_image(image_ref: str) -> BadRequest:
 
 
 class ComputeCatalog(Protocol):
-    """What servers need of the rest of compute (the API's ComputeApi has them): flavors,
-    keypairs, quotas and server groups."""
+    """What servers need of the rest of compute (compute/api/wiring.py's Catalog has
+    them): flavors, keypairs, quotas and server groups."""
 
-    flavors: FlavorService
-    keypairs: KeypairService
-    quotas: QuotaService
-    groups: GroupService
+    @property
+    def flavors(self) -> FlavorService: ...
+
+    @property
+    def keypairs(self) -> KeypairService: ...
+
+    @property
+    def quotas(self) -> QuotaService: ...
+
+    @property
+    def groups(self) -> GroupService: ...
 
 
 async def image_props(images: ImageApi, image_ref: str) -> dict[str, Any] | None:
@@ -530,7 +536,7 @@ class ServerService:
         """Nova's metadata_items quota of the caller's project (server_metadata_items under
         unified limits); -1: none."""
         limits = await self.compute.quotas.limits(ctx.project_id or "")
-        return int(limits.get("metadata_items", MAX_METADATA))
+        return int(limits.get("metadata_items", DEFAULTS["metadata_items"]))
 
     async def _check_metadata_quota(self, ctx: RequestContext, count: int) -> None:
         """Nova's _check_metadata_properties_quota; the limit is read only when there is
@@ -540,7 +546,7 @@ class ServerService:
 
     async def set_metadata(self, ctx: RequestContext, server_id: str, items: dict[str, str],
                            replace: bool) -> dict[str, str]:
-        limit = await self._metadata_limit(ctx) if items else MAX_METADATA
+        limit = await self._metadata_limit(ctx) if items else DEFAULTS["metadata_items"]
         async with self.db.write() as s:
             inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:

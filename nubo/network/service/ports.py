@@ -245,16 +245,17 @@ async def _replace_fixed(session: AsyncSession, port: m.Port, fixed: list[dict[s
     current = await ips_of(session, [port.id])
     have = {ip for _, ip in current.get(port.id, [])}
     keep = {ipaddress.ip_address(f["ip_address"]).compressed for f in fixed
-            if f.get("ip_address") and _is_ip(f["ip_address"])}
+            if f.get("ip_address") and is_ip(f["ip_address"])}
     for ip in have - keep:
         await ipam.release(session, port.id, ip)
     await session.flush()
-    new = [f for f in fixed if not (f.get("ip_address") and _is_ip(f["ip_address"]) and
+    new = [f for f in fixed if not (f.get("ip_address") and is_ip(f["ip_address"]) and
                                     ipaddress.ip_address(f["ip_address"]).compressed in have)]
     await _allocate_fixed(session, port, new)
 
 
-def _is_ip(v: Any) -> bool:
+def is_ip(v: Any) -> bool:
+    """Whether `v` is an IPv4 or IPv6 address literal (what a fixed IP may name)."""
     try:
         ipaddress.ip_address(v)
     except ValueError:

@@ -26,7 +26,7 @@ def _simple(policy: str, method: str) -> Handler:
     async def run(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
                   arg: Any) -> Response:
         await _enforce(a, ctx, sid, policy)
-        await getattr(a.runtime.actions, method)(ctx, sid)
+        await getattr(a.parts.actions, method)(ctx, sid)
         return no_content(202)
     return run
 
@@ -41,7 +41,7 @@ async def _rescue(request: Request, a: ComputeApi, ctx: RequestContext, sid: str
                   arg: Any) -> Response:
     await _enforce(a, ctx, sid, "os_compute_api:os-rescue")
     arg = arg or {}
-    await a.runtime.actions.rescue(ctx, sid, arg.get("rescue_image_ref"))
+    await a.parts.actions.rescue(ctx, sid, arg.get("rescue_image_ref"))
     return json_response({"adminPass": arg.get("adminPass") or secrets.token_urlsafe(9)})
 
 
@@ -63,7 +63,7 @@ async def _unshelve(request: Request, a: ComputeApi, ctx: RequestContext, sid: s
     def authorize_host(inst: Any) -> None:
         a.enforce(ctx, "os_compute_api:os-shelve:unshelve_to_host",
                   {"user_id": inst.user_id, "project_id": inst.project_id})
-    await a.runtime.actions.unshelve(ctx, sid, arg.get("availability_zone"),
+    await a.parts.actions.unshelve(ctx, sid, arg.get("availability_zone"),
                                      zone_given="availability_zone" in arg,
                                      host=arg.get("host"), authorize_host=authorize_host)
     return no_content(202)
@@ -79,7 +79,7 @@ async def _migrate(request: Request, a: ComputeApi, ctx: RequestContext, sid: st
                              f"{arg}. Additional properties are not allowed ('host' was "
                              "unexpected)")
         await _enforce(a, ctx, sid, "os_compute_api:os-migrate-server:migrate:host")
-    await a.runtime.actions.migrate(ctx, sid, host)
+    await a.parts.actions.migrate(ctx, sid, host)
     return no_content(202)
 
 
@@ -95,7 +95,7 @@ async def _live(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
                          "properties are not allowed ('disk_over_commit' was unexpected)")
     if arg.get("host"):
         await _enforce(a, ctx, sid, "os_compute_api:os-migrate-server:migrate_live:host")
-    await a.runtime.actions.live_migrate(ctx, sid, arg.get("host"))
+    await a.parts.actions.live_migrate(ctx, sid, arg.get("host"))
     return no_content(202)
 
 
@@ -111,7 +111,7 @@ async def _evacuate(request: Request, a: ComputeApi, ctx: RequestContext, sid: s
                          "are not allowed ('onSharedStorage' was unexpected)")
     if arg.get("onSharedStorage") and arg.get("adminPass"):
         raise BadRequest("admin password can't be changed on existing disk")
-    await a.runtime.actions.evacuate(ctx, sid, arg.get("host"))
+    await a.parts.actions.evacuate(ctx, sid, arg.get("host"))
     if v.matches("2.14"):
         return no_content(200)
     return json_response({"adminPass": arg.get("adminPass") or secrets.token_urlsafe(9)})
@@ -120,7 +120,7 @@ async def _evacuate(request: Request, a: ComputeApi, ctx: RequestContext, sid: s
 async def _backup(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
                   arg: Any) -> Response:
     await _enforce(a, ctx, sid, "os_compute_api:os-create-backup")
-    image_id = await a.runtime.actions.backup(ctx, sid, arg)
+    image_id = await a.parts.actions.backup(ctx, sid, arg)
     if version(request).matches("2.45"):
         return json_response({"image_id": image_id}, 202)
     if int(arg["rotation"]) == 0:       # nothing kept: Nova gives no Location then
@@ -150,14 +150,14 @@ async def _console_output(request: Request, a: ComputeApi, ctx: RequestContext, 
     length = None if length is None or int(length) == -1 else int(length)
     if length is not None and length < 0:
         raise BadRequest("Invalid input for field/attribute length.")
-    text = await a.runtime.consoles.output(inst, length)
+    text = await a.parts.consoles.output(inst, length)
     return json_response({"output": text})
 
 
 async def _console(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
                    arg: Any) -> Response:
     inst = await _enforce(a, ctx, sid, "os_compute_api:os-remote-consoles")
-    url = await a.runtime.consoles.create(inst, arg["type"])
+    url = await a.parts.consoles.create(inst, arg["type"])
     return json_response({"console": {"type": arg["type"], "url": url}})
 
 
@@ -193,6 +193,6 @@ async def remote_console(request: Request, a: ComputeApi, ctx: RequestContext, s
         if rc["protocol"] in PROTOCOLS.values():
             raise BadRequest(f"Unavailable console type {rc['type']}.")
         raise BadRequest(f"Unavailable console type {rc['protocol']}.")
-    url = await a.runtime.consoles.create(inst, rc["type"])
+    url = await a.parts.consoles.create(inst, rc["type"])
     return json_response({"remote_console": {"protocol": rc["protocol"], "type": rc["type"],
                                              "url": url}})

@@ -33,39 +33,39 @@ async def _tagged(request: Request, policy: str) -> tuple[Any, Any]:
 
 async def tags_list(request: Request) -> Response:
     a, inst = await _tagged(request, "os_compute_api:os-server-tags:index")
-    return json_response({"tags": await a.runtime.tags.list_tags(inst)})
+    return json_response({"tags": await a.parts.tags.list_tags(inst)})
 
 
 async def tags_replace(request: Request) -> Response:
     a = api(request)
     body = await read_json(request, schemas.TAGS, a.max_body)
     a, inst = await _tagged(request, "os_compute_api:os-server-tags:update_all")
-    return json_response({"tags": await a.runtime.tags.replace(inst, body["tags"])})
+    return json_response({"tags": await a.parts.tags.replace(inst, body["tags"])})
 
 
 async def tags_clear(request: Request) -> Response:
     a, inst = await _tagged(request, "os_compute_api:os-server-tags:delete_all")
-    await a.runtime.tags.clear(inst)
+    await a.parts.tags.clear(inst)
     return no_content()
 
 
 async def tag_show(request: Request) -> Response:
     a, inst = await _tagged(request, "os_compute_api:os-server-tags:show")
-    await a.runtime.tags.has(inst, request.path_params["tag"])
+    await a.parts.tags.has(inst, request.path_params["tag"])
     return no_content()
 
 
 async def tag_add(request: Request) -> Response:
     a, inst = await _tagged(request, "os_compute_api:os-server-tags:update")
     tag = request.path_params["tag"]
-    if not await a.runtime.tags.add(inst, tag):
+    if not await a.parts.tags.add(inst, tag):
         return no_content()
     return no_content(201, {"Location": f"{a.base_url}/v2.1/servers/{inst.id}/tags/{tag}"})
 
 
 async def tag_delete(request: Request) -> Response:
     a, inst = await _tagged(request, "os_compute_api:os-server-tags:delete")
-    await a.runtime.tags.remove(inst, request.path_params["tag"])
+    await a.parts.tags.remove(inst, request.path_params["tag"])
     return no_content()
 
 
@@ -82,7 +82,7 @@ async def console_token(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "os_compute_api:os-console-auth-tokens")
     token = request.path_params["token"]
-    row = await a.runtime.consoles.lookup(token)
+    row = await a.parts.consoles.lookup(token)
     if row is None:
         raise NotFound(f"The token '{token}' is invalid or has expired")
     if row.console_type != "rdp-html5" and not version(request).matches("2.31"):
@@ -199,7 +199,7 @@ async def force_complete(request: Request) -> Response:
     await read_json(request, schemas.FORCE_COMPLETE, a.max_body)
     await _enforce(a, ctx, request.path_params["server_id"],
                    "os_compute_api:servers:migrations:force_complete")
-    await a.runtime.actions.force_complete(ctx, request.path_params["server_id"],
+    await a.parts.actions.force_complete(ctx, request.path_params["server_id"],
                                            request.path_params["migration_id"])
     return no_content(202)
 
@@ -225,7 +225,7 @@ async def external_events(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "os_compute_api:os-server-external-events:create")
     body = await read_json(request, schemas.EVENTS, a.max_body)
-    done = await record_events(a.db, a.runtime.conductor.events, ctx, body["events"])
+    done = await record_events(a.db, a.parts.conductor.events, ctx, body["events"])
     codes = {e["code"] for e in done}
     if codes == {404}:
         raise NotFound("No instances found for any event")
@@ -236,6 +236,6 @@ async def diagnostics(request: Request) -> Response:
     a, ctx = api(request), context(request)
     inst = await _enforce(a, ctx, request.path_params["server_id"],
                           "os_compute_api:os-server-diagnostics")
-    standard, flat = await build_diagnostics(a.runtime.bus, inst)
+    standard, flat = await build_diagnostics(a.parts.bus, inst)
     # before 2.48 the answer was the driver's own dictionary (libvirt's keys)
     return json_response(standard if version(request).matches("2.48") else flat)

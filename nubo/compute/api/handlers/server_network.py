@@ -40,7 +40,7 @@ def _target(project_id: str | None) -> dict[str, Any]:
 
 async def interfaces_list(request: Request) -> Response:
     a, ctx = api(request), context(request)
-    svc = a.runtime.interfaces
+    svc = a.parts.interfaces
     inst = await svc.instance(ctx, request.path_params["server_id"])
     a.enforce(ctx, "os_compute_api:os-attach-interfaces:list", _target(inst.project_id))
     _, found = await svc.list(ctx, inst.id)
@@ -50,7 +50,7 @@ async def interfaces_list(request: Request) -> Response:
 
 async def interface_show(request: Request) -> Response:
     a, ctx = api(request), context(request)
-    svc = a.runtime.interfaces
+    svc = a.parts.interfaces
     inst = await svc.instance(ctx, request.path_params["server_id"])
     a.enforce(ctx, "os_compute_api:os-attach-interfaces:show", _target(inst.project_id))
     found = await svc.show(ctx, inst.id, request.path_params["port_id"])
@@ -63,7 +63,7 @@ async def interface_attach(request: Request) -> Response:
     body = await read_json(request, None, a.max_body)
     if body is not None:
         validate(views.create_schema(ver), body)
-    svc = a.runtime.interfaces
+    svc = a.parts.interfaces
     inst = await svc.instance(ctx, request.path_params["server_id"])
     a.enforce(ctx, "os_compute_api:os-attach-interfaces:create", _target(inst.project_id))
     req = (body or {}).get("interfaceAttachment") or {}
@@ -79,7 +79,7 @@ async def interface_attach(request: Request) -> Response:
 
 async def interface_detach(request: Request) -> Response:
     a, ctx = api(request), context(request)
-    svc = a.runtime.interfaces
+    svc = a.parts.interfaces
     inst = await svc.instance(ctx, request.path_params["server_id"])
     a.enforce(ctx, "os_compute_api:os-attach-interfaces:delete", _target(inst.project_id))
     await svc.detach(ctx, inst.id, request.path_params["port_id"])
@@ -92,7 +92,7 @@ async def security_groups_list(request: Request) -> Response:
     a, ctx = api(request), context(request)
     inst = (await a.servers.get(ctx, request.path_params["server_id"])).instance
     a.enforce(ctx, "os_compute_api:os-security-groups:list", _target(inst.project_id))
-    _, groups = await a.runtime.server_secgroups.list(ctx, inst.id)
+    _, groups = await a.parts.server_secgroups.list(ctx, inst.id)
     return json_response({"security_groups": groups})
 
 
@@ -116,9 +116,10 @@ async def ips_show(request: Request) -> Response:
     view = await a.servers.get(ctx, request.path_params["server_id"])
     a.enforce(ctx, "os_compute_api:ips:show", _target(view.instance.project_id))
     label = request.path_params["network_label"]
-    if label not in (view.addresses or {}):
+    addresses = view.addresses or {}
+    if label not in addresses:
         raise NotFound("Instance is not a member of specified network")
-    return json_response({label: _plain(view.addresses[label])})
+    return json_response({label: _plain(addresses[label])})
 
 
 # ------------------------------------------------------------------ actions
@@ -132,7 +133,7 @@ async def dispatch(request: Request, a: ComputeApi, ctx: RequestContext, sid: st
              {name: arg})
     inst = (await a.servers.get(ctx, sid)).instance
     target = _target(inst.project_id)
-    rt = a.runtime
+    rt = a.parts
     if name in ("addSecurityGroup", "removeSecurityGroup"):
         group = arg["name"]
         if not group.strip():

@@ -117,7 +117,7 @@ async def delete(request: Request) -> Response:
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
     a.enforce(ctx, "os_compute_api:servers:delete", _target(current.instance.project_id))
-    await a.runtime.actions.delete(ctx, sid)     # soft when reclaim_instance_interval > 0
+    await a.parts.actions.delete(ctx, sid)     # soft when reclaim_instance_interval > 0
     return no_content()
 
 

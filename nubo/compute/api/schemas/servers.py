@@ -11,11 +11,10 @@ NAME = {"type": "string", "minLength": 1, "maxLength": 255,
         "pattern": r"^(?! )[^\x00-\x1f]*(?<! )$"}
 UUID = {"type": "string", "format": "uuid"}
 REF = {"type": ["string", "integer"], "minLength": 1, "maxLength": 255}
-#: how many items is a quota (metadata_items, a 403), not a schema rule
+#: how many items is a quota (metadata_items, a 403; service/quotas.py), not a schema rule
 METADATA = {"type": "object", "patternProperties": {
     r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string", "maxLength": 255}},
     "additionalProperties": False}
-MAX_METADATA = 128
 IPV4 = {"type": "string", "format": "ipv4"}
 IPV6 = {"type": "string", "format": "ipv6"}
 

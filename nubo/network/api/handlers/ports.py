@@ -60,7 +60,7 @@ def _check_lists(a: dict[str, Any]) -> None:
         for f in fixed:
             body.uuid_or_none(f, "subnet_id")
             body.string(f, "ip_address", nullable=True)
-            if f.get("ip_address") is not None and not _is_ip(f["ip_address"]):
+            if f.get("ip_address") is not None and not ports.is_ip(f["ip_address"]):
                 raise errors.bad_request(f"Invalid input for fixed_ips. Reason: "
                                          f"'{f['ip_address']}' is not a valid IP address.")
     groups = a.get("security_groups")
@@ -76,10 +76,6 @@ def _check_lists(a: dict[str, Any]) -> None:
                                  "needs an ip_address (and may have a mac_address).")
     if "extra_dhcp_opts" in a:
         a["extra_dhcp_opts"] = dhcp_opts.validate(a["extra_dhcp_opts"])
-
-
-def _is_ip(v: Any) -> bool:
-    return ports._is_ip(v)
 
 
 def _enforce(request: Request, verb: str, a: dict[str, Any], port_project: str,

@@ -130,7 +130,7 @@ def stop_started_daemons(data_dir: Path, host: LibvirtHost | None = None) -> lis
         noted = {str(k): int(v) for k, v in json.loads(_record(data_dir).read_text()).items()}
     except (OSError, ValueError, TypeError, AttributeError):
         return []
-    h._adopt()
+    h.adopt()
     for name, pid_file in list(h.started.items()):
         if noted.get(name) != _pid_alive(pid_file):
             del h.started[name]

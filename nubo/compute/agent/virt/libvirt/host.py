@@ -106,7 +106,7 @@ class LibvirtHost:
         """A connection; starts virtlogd + libvirtd first when none answers."""
         try:
             conn = self.connect()
-            self._adopt()
+            self.adopt()
             return conn
         except ImportError as exc:
             raise LibvirtUnavailable(f"libvirt-python is not installed: {exc}") from exc
@@ -150,7 +150,7 @@ class LibvirtHost:
             os.replace(tmp, self.qemu_conf)
             LOG.info("configured %s for a libvirtd without systemd", self.qemu_conf)
 
-    def _adopt(self) -> None:
+    def adopt(self) -> None:
         """Daemons a node started before it was killed (kill -9 skips its stop) are this
         node's to stop now, so that they do not outlive every node."""
         for name in ("virtlogd", "libvirtd"):
