@@ -9,8 +9,9 @@ Versions (nubo.core.bus.RPC_VERSION): 1.0 the first agent; 1.1 faults as records
 1.2 the host needs nothing but the bus and HTTP: `snapshot_to_image` replaces `snapshot`
 (which took a path on the controller's disk; the conductor still falls back to it when a 1.1
 host answers UnknownMethod, conductor/snapshot.py) and the host reports the events below;
-1.3 the host pushes its heartbeat (`compute.heartbeat`) every period: the controller asks
-only hosts that stayed silent (a 1.2 agent, which does not beat) with `report`.
+since then the host also pushes its heartbeat (`compute.heartbeat`) every period, an
+additive event that needs no new version: a controller ignores an event it has no handler
+for, and asks the hosts that stay silent (an agent of an earlier 1.2 build) with `report`.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ RESOURCES = Event("compute.resources", "1.2",
 
 #: Every period (Nova's report_interval): the host's agent is alive. No arguments; the
 #: controller marks the host seen (os-services `updated_at`, up until HOST_DOWN_AFTER).
-HEARTBEAT = Event("compute.heartbeat", "1.3", "No arguments: the sending host is alive.")
+HEARTBEAT = Event("compute.heartbeat", "1.2", "No arguments: the sending host is alive.")
 
 EVENTS: dict[str, Event] = {e.name: e for e in (LIFECYCLE, POWER_STATES, RESOURCES,
                                                 HEARTBEAT)}

@@ -24,7 +24,7 @@ def test_the_agent_whitelist_is_the_rpc_contract() -> None:
     assert ComputeAgent.RPC_METHODS == rpc.AGENT_METHODS
     for name, method in rpc.METHODS.items():
         assert callable(getattr(ComputeAgent, name)), name
-        assert method.since in ("1.0", "1.1", "1.2", "1.3") and method.doc
+        assert method.since in ("1.0", "1.1", "1.2") and method.doc
     assert "snapshot" not in rpc.AGENT_METHODS      # the controller-path snapshot is gone
     doc = rpc.LifecycleEvent("i-1", "stopped", states.SHUTDOWN).to_dict()
     assert rpc.LifecycleEvent.from_dict(doc) == rpc.LifecycleEvent("i-1", "stopped", 4)
@@ -110,7 +110,7 @@ async def _last_seen(api: Api, host: str) -> datetime:
 
 async def test_hosts_push_their_heartbeat_and_only_silent_hosts_are_asked(
         env: tuple[Api, str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """RPC 1.3: the agent beats every period (`compute.heartbeat`); the controller writes the
+    """The agent beats every period (`compute.heartbeat`); the controller writes the
     beats within a second and asks (`report`) only hosts it has not heard from."""
     api, _img, _flv = env
     bus, conductor, agent = api.node.bus, api.node.controller.conductor, api.node.host.agents[0]

@@ -1,6 +1,6 @@
 """Which compute hosts are alive: their agents push a heartbeat every period
-(`compute.heartbeat`, RPC 1.3, Nova's report_interval); the controller records them, many
-hosts in one write, and asks only the hosts that stayed silent (an agent of RPC 1.2, which
+(`compute.heartbeat`, Nova's report_interval); the controller records them, many hosts in
+one write, and asks only the hosts that stayed silent (an agent of an earlier build, which
 does not beat, or one whose beats were lost) with a `report` call. A host is down once its
 `last_seen` is older than HOST_DOWN_AFTER (Nova's service_down_time).
 

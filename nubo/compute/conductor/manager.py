@@ -140,7 +140,7 @@ class Conductor:
     async def heartbeat(self, hosts: list[str],
                         silent_after: timedelta = SILENT_AFTER) -> list[str]:
         """The periodic check: hosts push their heartbeats; ask those of `hosts` silent for
-        `silent_after` (a 1.2 agent does not beat) and mark the ones that answer, in one
+        `silent_after` (an earlier agent does not beat) and mark the ones that answer, in one
         write (a thousand simulated hosts must not mean a thousand writes every period).
         Returns the hosts that did not answer."""
         return await self.heartbeats.ask_silent(hosts, silent_after)

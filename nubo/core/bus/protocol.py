@@ -7,8 +7,7 @@ from typing import Any, Protocol
 
 from nubo.core.logs import request_id_var
 
-RPC_VERSION = "1.3"   # 1.2: compute hosts report events; snapshot_to_image; 1.3: heartbeats
-#                       pushed by the hosts (compute/rpc.py)
+RPC_VERSION = "1.2"   # 1.2: compute hosts report events; snapshot_to_image (compute/rpc.py)
 
 #: A controller-side handler of a message from a host: `handler(host, **args)`.
 EventHandler = Callable[..., Awaitable[None]]
