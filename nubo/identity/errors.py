@@ -8,24 +8,11 @@ place. The HTTP status and title come from the core class each one extends.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from nubo.core import errors
 
 
-class KeystoneError(errors.NuboError):
+class KeystoneError(errors.TemplatedError):
     """A Keystone fault: `template` formatted with the keyword arguments given."""
-
-    template: ClassVar[str] = "{msg}"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "code" not in cls.__dict__:
-            cls.code = cls.__name__
-
-    def __init__(self, **fields: object) -> None:
-        self.fields = fields
-        super().__init__(self.template.format(**fields))
 
 
 # ------------------------------------------------------------------------------ 400
