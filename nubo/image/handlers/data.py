@@ -7,9 +7,9 @@ import re
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from nubo.core.errors import BadRequest, RangeNotSatisfiable, UnsupportedMediaType
+from nubo.core.errors import RangeNotSatisfiable, UnsupportedMediaType
 from nubo.core.http import context, json_response, no_content, read_json
-from nubo.image import schemas
+from nubo.image import errors, schemas
 from nubo.image.api import api
 
 #: webob's byte range syntax, which Glance parses the Range header with (one range only).
@@ -23,8 +23,7 @@ def _range(request: Request, size: int) -> str | None:
     if raw is None:
         return None
     if "," in raw:
-        raise BadRequest("Requests with multiple ranges are not supported in Glance. You may "
-                         "make multiple single-range requests instead.")
+        raise errors.MultipleRangesNotSupported()
     m = _RANGE.match(raw)
     first, last = (m.group(1), m.group(2)) if m else ("", "")
     if not first and not last or (first and last and int(first) > int(last)):
@@ -50,9 +49,9 @@ def _length(request: Request) -> int | None:
     try:
         n = int(value)
     except ValueError:
-        raise BadRequest("Invalid Content-Length header.") from None
+        raise errors.InvalidContentLength() from None
     if n < 0:
-        raise BadRequest("Invalid Content-Length header.")
+        raise errors.InvalidContentLength()
     return n
 
 
