@@ -21,7 +21,7 @@ from nubo.config import Settings
 from nubo.core.access_rules import AccessRule
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import NotFound, Unauthorized
+from nubo.core.errors import NotFound
 from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.access_rules import rules_of
@@ -74,8 +74,8 @@ class TokenInfo:
             access_rules=self.access_rules)
 
 
-def _unauthorized() -> Unauthorized:
-    return Unauthorized("The request you have made requires authentication.")
+def _unauthorized() -> errors.Unauthorized:
+    return errors.Unauthorized()
 
 
 class Auth:
@@ -214,7 +214,7 @@ class Auth:
         methods: list[str] = ident["methods"]
         for method in methods:
             if method not in ("password", "token", "application_credential"):
-                raise Unauthorized("Attempted to authenticate with an unsupported method.")
+                raise errors.AuthMethodNotSupported()
             if method not in ident:
                 raise errors.SchemaValidationError(field="identity", property=method)
         scope = auth.get("scope")
@@ -234,7 +234,7 @@ class Auth:
         if "application_credential" in methods:
             cred = await self._app_cred(ident["application_credential"])
             if scope not in (None, "unscoped"):
-                raise Unauthorized("Application credentials cannot request a scope.")
+                raise errors.ApplicationCredentialScope()
             user_ids.add(cred.user_id)
         if len(user_ids) != 1:
             raise _unauthorized()
@@ -258,13 +258,13 @@ class Auth:
             return await self._build(token, payload)
         except NotFound:
             if kind == "project":
-                raise Unauthorized(f"User {user_id} has no access to project {target}.") \
+                raise errors.NoScopeAccess(user_id=user_id, scope="project", target=target) \
                     from None
             if kind == "domain":
-                raise Unauthorized(f"User {user_id} has no access to domain {target}.") \
+                raise errors.NoScopeAccess(user_id=user_id, scope="domain", target=target) \
                     from None
             if kind == "system":
-                raise Unauthorized(f"User {user_id} has no access to the system.") from None
+                raise errors.NoSystemAccess(user_id=user_id) from None
             raise _unauthorized() from None
 
     async def _find_user(self, ref: dict[str, Any]) -> m.User | None:
@@ -293,7 +293,7 @@ class Auth:
         if user is None:
             raise _unauthorized()
         if self._locked(user):
-            raise Unauthorized(f"The account is locked for user: {user.id}.")
+            raise errors.AccountLocked(user_id=user.id)
         if not ok:
             if self.settings.lockout_failure_attempts:
                 await self.identity.record_login(user.id, ok=False)
@@ -332,7 +332,7 @@ class Auth:
         if cred is None or not ok:
             raise _unauthorized()
         if cred.expires_at is not None and cred.expires_at <= utcnow():
-            raise Unauthorized("The application credential has expired.")
+            raise errors.ApplicationCredentialExpired()
         return cred
 
     async def _requested_scope(self, user_id: str, scope: Any,
@@ -360,7 +360,7 @@ class Auth:
                 dom = await _find_domain(s, scope["domain"])
                 if dom is None:
                     which = scope["domain"].get("id") or scope["domain"].get("name")
-                    raise Unauthorized(f"Could not find domain: {which}.")
+                    raise errors.ScopeDomainNotFound(domain=which)
                 return "domain", dom.id
             if "project" in scope:
                 ref = scope["project"]
@@ -375,10 +375,9 @@ class Auth:
                         m.Project.domain_id == dom.id, m.Project.name == ref["name"]
                     ))).scalars().first()
                 if proj is None:
-                    raise Unauthorized(f"Could not find project: "
-                                       f"{ref.get('id') or ref.get('name')}.")
+                    raise errors.ScopeProjectNotFound(project=ref.get("id") or ref.get("name"))
                 if not proj.enabled:
-                    raise Unauthorized(f"Project {proj.id} is disabled.")
+                    raise errors.ScopeProjectDisabled(project_id=proj.id)
                 return "project", proj.id
         raise errors.TrustsNotSupported()
 

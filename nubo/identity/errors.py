@@ -123,6 +123,52 @@ class RoleImpliesItself(ValidationError):
     template = "A role cannot imply itself."
 
 
+# ------------------------------------------------------------------------------ 401
+
+class Unauthorized(KeystoneError, errors.Unauthorized):
+    """keystone.exception.Unauthorized: the credentials or the scope asked for do not hold."""
+
+    template = "The request you have made requires authentication."
+
+
+class AuthMethodNotSupported(Unauthorized):
+    template = "Attempted to authenticate with an unsupported method."
+
+
+class AccountLocked(Unauthorized):
+    template = "The account is locked for user: {user_id}."
+
+
+class ApplicationCredentialExpired(Unauthorized):
+    template = "The application credential has expired."
+
+
+class ApplicationCredentialScope(Unauthorized):
+    template = "Application credentials cannot request a scope."
+
+
+class NoScopeAccess(Unauthorized):
+    """The user holds no role on the project or domain asked for."""
+
+    template = "User {user_id} has no access to {scope} {target}."
+
+
+class NoSystemAccess(Unauthorized):
+    template = "User {user_id} has no access to the system."
+
+
+class ScopeDomainNotFound(Unauthorized):
+    template = "Could not find domain: {domain}."
+
+
+class ScopeProjectNotFound(Unauthorized):
+    template = "Could not find project: {project}."
+
+
+class ScopeProjectDisabled(Unauthorized):
+    template = "Project {project_id} is disabled."
+
+
 # ------------------------------------------------------------------------------ 403
 
 class ForbiddenNotSecurity(KeystoneError, errors.Forbidden):

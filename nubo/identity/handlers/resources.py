@@ -7,7 +7,6 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import Unauthorized
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.identity import errors, schemas
 from nubo.identity import models as m
@@ -234,7 +233,7 @@ async def change_password(request: Request) -> Response:
     user = await a.identity.get_user(uid)
     if not user.enabled or not await a.identity.hasher.check(data["original_password"],
                                                              user.password_hash):
-        raise Unauthorized("The request you have made requires authentication.")
+        raise errors.Unauthorized()
     await a.identity.change_password(uid, data["password"])
     return no_content()
 
