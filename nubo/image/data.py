@@ -14,7 +14,6 @@ from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import Gone, PayloadTooLarge
 from nubo.image import errors, formats
 from nubo.image import models as m
 from nubo.image.service import ImageService
@@ -57,14 +56,12 @@ class ImageData:
         room = await self._room(img.owner)
         if length is not None and length > room:
             await self.images.fail_upload(img.id, frm, "too large")
-            raise PayloadTooLarge(f"Image of {length} bytes exceeds the {room} bytes left in "
-                                  "the project's image storage quota or the size cap.")
+            raise errors.ImageSizeLimitExceeded(size=length, room=room)
         try:
             written = await self.store.write(stream, room, length)
         except TooLarge:
             await self.images.fail_upload(img.id, frm, "too large")
-            raise PayloadTooLarge("Image exceeds the project's image storage quota or the "
-                                  "size cap.") from None
+            raise errors.StorageQuotaFull() from None
         except (Incomplete, ClientDisconnect) as exc:
             await self.images.fail_upload(img.id, frm, "upload interrupted")
             raise errors.UploadCutOff(reason=exc) from None
@@ -103,7 +100,7 @@ class ImageData:
             virtual_size=inspection.virtual_size, location=location)
         if not ok:          # deleted while we were writing
             self.store.delete(location)
-            raise Gone(f"Image {img.id} was deleted during the upload.")
+            raise errors.ImageDeletedDuringUpload(image_id=img.id)
 
     # ------------------------------------------------------------------ import
 

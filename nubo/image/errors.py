@@ -318,6 +318,62 @@ class MetadefPropertyPrefixMismatch(NotFound):
                 "prefix of '{prefix}'.")
 
 
+# ------------------------------------------------------------------------------ 405 410 413 415 416
+
+class TaskDeleteNotAllowed(GlanceError, errors.MethodNotAllowed):
+    template = ("This operation is currently not permitted on Glance Tasks. They are auto "
+                "deleted after reaching the time based on their expires_at property.")
+
+
+class ImageDeletedDuringUpload(GlanceError, errors.Gone):
+    template = "Image {image_id} was deleted during the upload."
+
+
+class LimitExceeded(GlanceError, errors.PayloadTooLarge):
+    """glance.common.exception.LimitExceeded: a quota or a size cap."""
+
+    template = "Quota exceeded: project {owner} may own at most {limit} images."
+
+
+class StorageQuotaFull(LimitExceeded):
+    template = "Image exceeds the project's image storage quota or the size cap."
+
+
+class ImageSizeLimitExceeded(LimitExceeded):
+    template = ("Image of {size} bytes exceeds the {room} bytes left in the project's image "
+                "storage quota or the size cap.")
+
+
+class ImagePropertyLimitExceeded(LimitExceeded):
+    template = "Maximum number of image properties is {limit}."
+
+
+class ImageTagLimitExceeded(LimitExceeded):
+    template = "Maximum number of image tags is {limit}."
+
+
+class ImageMemberLimitExceeded(LimitExceeded):
+    template = "Maximum number of image members is {limit}."
+
+
+class InvalidContentType(GlanceError, errors.UnsupportedMediaType):
+    template = ("Unsupported Content-Type {content_type!r}: image data is sent as "
+                "application/octet-stream.")
+
+
+class InvalidPatchContentType(InvalidContentType):
+    template = "Unsupported Content-Type {content_type!r}: send {expected}."
+
+
+class InvalidRange(GlanceError, errors.RangeNotSatisfiable):
+    template = "Invalid Range header."
+
+
+class InvalidRangeStart(InvalidRange):
+    template = ("Invalid start position in Range header. Start position MUST be in the "
+                "inclusive range [0, {last}].")
+
+
 # ------------------------------------------------------------------------------ 409
 
 class Conflict(GlanceError, errors.Conflict):

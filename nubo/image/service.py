@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import NotFound, PayloadTooLarge
+from nubo.core.errors import NotFound
 from nubo.image import errors
 from nubo.image import models as m
 from nubo.image.listing import ListQuery
@@ -130,8 +130,7 @@ class ImageService:
                 count = (await s.execute(select(func.count()).select_from(m.Image).where(
                     m.Image.owner == owner))).scalar_one()
                 if count >= self.quotas.images:
-                    raise PayloadTooLarge(f"Quota exceeded: project {owner} may own at most "
-                                          f"{self.quotas.images} images.")
+                    raise errors.LimitExceeded(owner=owner, limit=self.quotas.images)
             if await s.get(m.Image, image_id) is not None:
                 raise errors.Duplicate(image_id=image_id)
             now = utcnow()
@@ -152,10 +151,9 @@ class ImageService:
 
     def _check_counts(self, props: dict[str, Any], tags: list[str]) -> None:
         if self.quotas.properties and len(props) > self.quotas.properties:
-            raise PayloadTooLarge(f"Maximum number of image properties is "
-                                  f"{self.quotas.properties}.")
+            raise errors.ImagePropertyLimitExceeded(limit=self.quotas.properties)
         if self.quotas.tags and len(tags) > self.quotas.tags:
-            raise PayloadTooLarge(f"Maximum number of image tags is {self.quotas.tags}.")
+            raise errors.ImageTagLimitExceeded(limit=self.quotas.tags)
 
     async def get(self, ctx: RequestContext, image_id: str) -> ImageView:
         async with self.db.read() as s:
@@ -263,7 +261,7 @@ class ImageService:
                 count = (await s.execute(select(func.count()).select_from(m.ImageTag).where(
                     m.ImageTag.image_id == image_id))).scalar_one()
                 if self.quotas.tags and count >= self.quotas.tags:
-                    raise PayloadTooLarge(f"Maximum number of image tags is {self.quotas.tags}.")
+                    raise errors.ImageTagLimitExceeded(limit=self.quotas.tags)
                 s.add(m.ImageTag(image_id=image_id, value=tag))
                 img.updated_at = utcnow()
 
@@ -310,8 +308,7 @@ class ImageService:
             count = (await s.execute(select(func.count()).select_from(m.ImageMember).where(
                 m.ImageMember.image_id == image_id))).scalar_one()
             if self.quotas.members and count >= self.quotas.members:
-                raise PayloadTooLarge(f"Maximum number of image members is "
-                                      f"{self.quotas.members}.")
+                raise errors.ImageMemberLimitExceeded(limit=self.quotas.members)
             now = utcnow()
             row = m.ImageMember(image_id=image_id, member=member, status="pending",
                                 created_at=now, updated_at=now)

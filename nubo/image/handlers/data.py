@@ -7,7 +7,6 @@ import re
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from nubo.core.errors import RangeNotSatisfiable, UnsupportedMediaType
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.image import errors, schemas
 from nubo.image.api import api
@@ -27,10 +26,9 @@ def _range(request: Request, size: int) -> str | None:
     m = _RANGE.match(raw)
     first, last = (m.group(1), m.group(2)) if m else ("", "")
     if not first and not last or (first and last and int(first) > int(last)):
-        raise RangeNotSatisfiable("Invalid Range header.")
+        raise errors.InvalidRange()
     if first and int(first) >= size or not first and size == 0:
-        raise RangeNotSatisfiable(f"Invalid start position in Range header. Start position "
-                                  f"MUST be in the inclusive range [0, {size - 1}].")
+        raise errors.InvalidRangeStart(last=size - 1)
     # a suffix (bytes=-N) is the last N bytes, all of them when N is the size or more
     start = int(first) if first else max(size - int(last), 0)
     end = min(int(last), size - 1) if first and last else size - 1
@@ -58,8 +56,7 @@ def _length(request: Request) -> int | None:
 def _octets(request: Request) -> None:
     ctype = request.headers.get("content-type", "").split(";")[0].strip()
     if ctype != "application/octet-stream":
-        raise UnsupportedMediaType(f"Unsupported Content-Type {ctype!r}: image data is sent "
-                                   "as application/octet-stream.")
+        raise errors.InvalidContentType(content_type=ctype)
 
 
 async def upload(request: Request) -> Response:

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import UnsupportedMediaType
 from nubo.core.http import context, json_response, no_content, parse_json, read_body, read_json
 from nubo.core.validation import validate
 from nubo.image import errors, schemas, views
@@ -109,8 +108,7 @@ async def update(request: Request) -> Response:
     a, ctx = api(request), context(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip()
     if ctype not in PATCH_TYPES:
-        raise UnsupportedMediaType(f"Unsupported Content-Type {ctype!r}: send "
-                                   f"{PATCH_TYPES[0]}.")
+        raise errors.InvalidPatchContentType(content_type=ctype, expected=PATCH_TYPES[0])
     raw = await read_body(request, a.max_body)
     body = parse_json(raw)
     ops = _patch_ops(body)

@@ -15,7 +15,7 @@ from oslo_utils import uuidutils
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import Forbidden, MethodNotAllowed, NotFound
+from nubo.core.errors import Forbidden, NotFound
 from nubo.core.http import context, json_response
 from nubo.image import errors
 from nubo.image import models as m
@@ -112,6 +112,4 @@ async def show(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "tasks_api_access")
-    raise MethodNotAllowed("This operation is currently not permitted on Glance Tasks. They "
-                           "are auto deleted after reaching the time based on their "
-                           "expires_at property.")
+    raise errors.TaskDeleteNotAllowed()
