@@ -5,6 +5,8 @@ Services raise these and never pick an HTTP status themselves.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 
 class NuboError(Exception):
     """Base of every error a client may see. `status` and `title` follow HTTP."""
@@ -108,3 +110,25 @@ class NotImplementedYet(NuboError):
 
 class ServiceUnavailable(NuboError):
     status, title, code = 503, "Service Unavailable", "ServiceUnavailable"
+
+
+class TemplatedError(NuboError):
+    """A service's typed fault: `template` formatted with the keyword arguments given.
+
+    A service's errors.py (identity, image, placement) derives one base from this and a class
+    per fault, each extending the core class above that gives its status. `code` defaults to
+    the class name (the upstream exception's name) unless `code_from_name` is off or the class
+    sets its own.
+    """
+
+    template: ClassVar[str] = "{msg}"
+    code_from_name: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.code_from_name and "code" not in cls.__dict__:
+            cls.code = cls.__name__
+
+    def __init__(self, **fields: object) -> None:
+        self.fields = fields
+        super().__init__(self.template.format(**fields))

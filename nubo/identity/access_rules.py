@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import BadRequest, Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.service import IdentityService, new_id
 
 
-def _not_found(rule_id: str) -> NotFound:
-    return NotFound(f"Could not find Access Rule: {rule_id}.")
+def _not_found(rule_id: str) -> errors.AccessRuleNotFound:
+    return errors.AccessRuleNotFound(access_rule_id=rule_id)
 
 
 async def attach(s: AsyncSession, user_id: str, cred_id: str,
@@ -31,8 +31,7 @@ async def attach(s: AsyncSession, user_id: str, cred_id: str,
         if rule is None:
             if not all(k in ref for k in ("service", "path", "method")):
                 which = ref.get("id") or ref
-                raise BadRequest(f"Access rule {which} does not exist; a new access rule "
-                                 "needs its service, method and path.")
+                raise errors.InvalidAccessRule(access_rule_id=which)
             rule = (await s.execute(select(m.AccessRule).where(
                 m.AccessRule.user_id == user_id, m.AccessRule.service == ref["service"],
                 m.AccessRule.path == ref["path"], m.AccessRule.method == ref["method"]
@@ -96,5 +95,5 @@ class AccessRules:
                                     .where(m.AppCredAccessRule.access_rule_id == rule_id)
                                     )).scalars().first()
             if used:
-                raise Forbidden("May not delete access rule in use")
+                raise errors.AccessRuleInUse()
             await s.delete(rule)

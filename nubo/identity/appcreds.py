@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from nubo.core.db import utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.access_rules import attach, rules_of
 from nubo.identity.assignments import Assignments
@@ -27,8 +27,7 @@ def parse_time(value: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"Invalid timestamp {value!r}; use ISO 8601, e.g. "
-                         "2030-01-01T00:00:00Z.") from None
+        raise errors.ValidationTimeStampError(value=value) from None
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt
@@ -43,11 +42,9 @@ class AppCreds:
     async def create(self, user_id: str, data: dict[str, Any], token: TokenInfo
                      ) -> tuple[m.ApplicationCredential, str, Rules]:
         if token.project is None:
-            raise BadRequest("An application credential is made from a project-scoped token; "
-                             "this token has no project.")
+            raise errors.ApplicationCredentialValidationError()
         if token.payload.app_cred_id and not token.unrestricted:
-            raise Forbidden("An application credential cannot create another one unless it "
-                            "is unrestricted.")
+            raise errors.ApplicationCredentialLimited()
         held = {r["id"]: r["name"] for r in token.roles}
         wanted: list[dict[str, str]] = []
         async with self.db.read() as s:
@@ -59,12 +56,11 @@ class AppCreds:
                         m.Role.name == ref["name"]))).scalars().first()
                 if role is None or role.id not in held:
                     which = ref.get("id") or ref.get("name")
-                    raise Forbidden(f"The user does not hold role {which} on the token's "
-                                    "project.")
+                    raise errors.RoleNotHeld(role=which)
                 wanted.append({"id": role.id, "name": role.name})
         expires = parse_time(data["expires_at"]) if data.get("expires_at") else None
         if expires is not None and expires <= utcnow():
-            raise BadRequest("expires_at is in the past.")
+            raise errors.ValidationExpirationError()
         secret = data.get("secret") or base64.urlsafe_b64encode(
             secrets.token_bytes(64)).decode().rstrip("=")
         hashed = await self.identity.hasher.hash(secret)
@@ -73,8 +69,8 @@ class AppCreds:
                 m.ApplicationCredential.user_id == user_id,
                 m.ApplicationCredential.name == data["name"]))).scalars().first()
             if dup:
-                raise Conflict("Conflict occurred attempting to store application_credential "
-                               f"- Duplicate entry found with name {data['name']}.")
+                raise errors.Conflict(type="application_credential",
+                                      details=f"Duplicate entry found with name {data['name']}")
             cred = m.ApplicationCredential(
                 id=new_id(), name=data["name"], user_id=user_id,
                 project_id=token.project["id"], secret_hash=hashed,
@@ -102,16 +98,15 @@ class AppCreds:
         async with self.db.read() as s:
             cred = await s.get(m.ApplicationCredential, cred_id)
             if cred is None or cred.user_id != user_id:
-                raise NotFound(f"Could not find Application Credential: {cred_id}.")
+                raise errors.ApplicationCredentialNotFound(application_credential_id=cred_id)
             return cred, (await rules_of(s, [cred.id]))[cred.id]
 
     async def delete(self, user_id: str, cred_id: str, token: TokenInfo) -> None:
         if token.payload.app_cred_id and not token.unrestricted:
-            raise Forbidden("A restricted application credential cannot delete application "
-                            "credentials.")
+            raise errors.RestrictedApplicationCredential(action="delete application credentials")
         async with self.identity._write() as s:
             cred = await s.get(m.ApplicationCredential, cred_id)
             if cred is None or cred.user_id != user_id:
-                raise NotFound(f"Could not find Application Credential: {cred_id}.")
+                raise errors.ApplicationCredentialNotFound(application_credential_id=cred_id)
             await s.delete(cred)
             add_event(s, application_credential_id=cred_id)

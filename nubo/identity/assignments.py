@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.revocations import add_event
 from nubo.identity.service import IdentityService
@@ -56,8 +56,7 @@ class Assignments:
         role = await get(s, m.Role, role_id, "role")
         if (for_grant and isinstance(target_obj, m.Project)
                 and role.domain_id != m.NULL_DOMAIN and target_obj.domain_id != role.domain_id):
-            raise Forbidden(f"Project {target_id} must be in the same domain as the role "
-                            f"{role_id} being assigned.")
+            raise errors.DomainSpecificRoleMismatch(project_id=target_id, role_id=role_id)
         return role
 
     async def grant(self, actor: Actor, actor_id: str, target: Target, target_id: str,
@@ -76,8 +75,8 @@ class Assignments:
             await self._check_refs(s, actor, actor_id, target, target_id, role_id)
             key = (_TYPES[actor, target], actor_id, target_id, role_id, False)
             if await s.get(m.Assignment, key) is None:
-                raise NotFound(f"Could not find role assignment with role: {role_id}, "
-                               f"{actor}: {actor_id}, {target}: {target_id}.")
+                raise errors.RoleAssignmentNotFound(role_id=role_id, actor=actor, actor_id=actor_id,
+                                                    target=target, target_id=target_id)
 
     async def revoke(self, actor: Actor, actor_id: str, target: Target, target_id: str,
                      role_id: str) -> None:
@@ -86,8 +85,8 @@ class Assignments:
             key = (_TYPES[actor, target], actor_id, target_id, role_id, False)
             row = await s.get(m.Assignment, key)
             if row is None:
-                raise NotFound(f"Could not find role assignment with role: {role_id}, "
-                               f"{actor}: {actor_id}, {target}: {target_id}.")
+                raise errors.RoleAssignmentNotFound(role_id=role_id, actor=actor, actor_id=actor_id,
+                                                    target=target, target_id=target_id)
             await s.delete(row)
             users = [actor_id] if actor == "user" else (await s.execute(
                 select(m.GroupMembership.user_id).where(

@@ -21,7 +21,8 @@ from nubo.config import Settings
 from nubo.core.access_rules import AccessRule
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from nubo.core.errors import NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.access_rules import rules_of
 from nubo.identity.assignments import SYSTEM, Assignments
@@ -73,8 +74,8 @@ class TokenInfo:
             access_rules=self.access_rules)
 
 
-def _unauthorized() -> Unauthorized:
-    return Unauthorized("The request you have made requires authentication.")
+def _unauthorized() -> errors.Unauthorized:
+    return errors.Unauthorized()
 
 
 class Auth:
@@ -124,7 +125,7 @@ class Auth:
         if info is None:
             payload = self.keys.decrypt(token)
             if payload is None:
-                raise NotFound("Could not find token.")
+                raise errors.TokenNotFound()
             info = await self._build(token, payload)
             self._cache[token] = info
             if len(self._cache) > CACHE_SIZE:
@@ -132,11 +133,11 @@ class Auth:
         p = info.payload
         if not allow_expired and p.expires_at <= time.time():
             self._cache.pop(token, None)
-            raise NotFound("Could not find token.")
+            raise errors.TokenNotFound()
         project_domain = info.project["domain"]["id"] if info.project else None
         if self.revocations.is_revoked(p, info.user["domain"]["id"], project_domain):
             self._cache.pop(token, None)
-            raise NotFound("Could not find token: the token has been revoked.")
+            raise errors.TokenInvalid(reason="the token has been revoked")
         return info
 
     async def context_for(self, token: str, request_id: str) -> RequestContext:
@@ -151,10 +152,10 @@ class Auth:
         async with self.db.read() as s:
             user = await s.get(m.User, p.user_id)
             if user is None or not user.enabled:
-                raise NotFound("Could not find token: the user is gone or disabled.")
+                raise errors.TokenInvalid(reason="the user is gone or disabled")
             udom = await s.get(m.Domain, user.domain_id)
             if udom is None or not udom.enabled:
-                raise NotFound("Could not find token: the user's domain is disabled.")
+                raise errors.TokenInvalid(reason="the user's domain is disabled")
             info = TokenInfo(token=token, payload=p, user={
                 "id": user.id, "name": user.name, "password_expires_at": None,
                 "domain": {"id": udom.id, "name": udom.name}})
@@ -164,7 +165,7 @@ class Auth:
             if p.app_cred_id:
                 cred = await s.get(m.ApplicationCredential, p.app_cred_id)
                 if cred is None:
-                    raise NotFound("Could not find token: its application credential is gone.")
+                    raise errors.TokenInvalid(reason="its application credential is gone")
                 delegated = {r["id"] for r in cred.roles}
                 role_ids &= delegated
                 info.app_cred = {"id": cred.id, "name": cred.name,
@@ -178,7 +179,7 @@ class Auth:
                     info.access_rules = tuple(AccessRule(r.service, r.method, r.path)
                                               for r in rules)
             if not role_ids:
-                raise NotFound("Could not find token: the user has no role on its scope.")
+                raise errors.TokenInvalid(reason="the user has no role on its scope")
             roles = (await s.execute(select(m.Role).where(m.Role.id.in_(role_ids)))).scalars()
             info.roles = sorted(({"id": r.id, "name": r.name} for r in roles),
                                 key=lambda r: r["name"])
@@ -190,17 +191,17 @@ class Auth:
         if scope == "project":
             proj = await s.get(m.Project, scope_id)
             if proj is None or not proj.enabled:
-                raise NotFound("Could not find token: its project is gone or disabled.")
+                raise errors.TokenInvalid(reason="its project is gone or disabled")
             pdom = await s.get(m.Domain, proj.domain_id)
             if pdom is None or not pdom.enabled:
-                raise NotFound("Could not find token: its project's domain is disabled.")
+                raise errors.TokenInvalid(reason="its project's domain is disabled")
             info.project = {"id": proj.id, "name": proj.name,
                             "domain": {"id": pdom.id, "name": pdom.name}}
             return await self.assignments.effective_role_ids(s, user_id, "project", proj.id)
         if scope == "domain":
             dom = await s.get(m.Domain, scope_id)
             if dom is None or not dom.enabled:
-                raise NotFound("Could not find token: its domain is gone or disabled.")
+                raise errors.TokenInvalid(reason="its domain is gone or disabled")
             info.domain = {"id": dom.id, "name": dom.name}
             return await self.assignments.effective_role_ids(s, user_id, "domain", dom.id)
         info.system = True
@@ -213,10 +214,9 @@ class Auth:
         methods: list[str] = ident["methods"]
         for method in methods:
             if method not in ("password", "token", "application_credential"):
-                raise Unauthorized("Attempted to authenticate with an unsupported method.")
+                raise errors.AuthMethodNotSupported()
             if method not in ident:
-                raise BadRequest(f"Invalid input for field 'identity': '{method}' is a "
-                                 "required property.")
+                raise errors.SchemaValidationError(field="identity", property=method)
         scope = auth.get("scope")
         user_ids: set[str] = set()
         parent: TokenInfo | None = None
@@ -227,15 +227,14 @@ class Auth:
             except NotFound:
                 raise _unauthorized() from None
             if parent.payload.app_cred_id:
-                raise Forbidden("Cannot rescope a token made from an application "
-                                "credential.")
+                raise errors.ApplicationCredentialRescope()
             user_ids.add(parent.payload.user_id)
         if "password" in methods:
             user_ids.add(await self._password(ident["password"]["user"]))
         if "application_credential" in methods:
             cred = await self._app_cred(ident["application_credential"])
             if scope not in (None, "unscoped"):
-                raise Unauthorized("Application credentials cannot request a scope.")
+                raise errors.ApplicationCredentialScope()
             user_ids.add(cred.user_id)
         if len(user_ids) != 1:
             raise _unauthorized()
@@ -259,13 +258,13 @@ class Auth:
             return await self._build(token, payload)
         except NotFound:
             if kind == "project":
-                raise Unauthorized(f"User {user_id} has no access to project {target}.") \
+                raise errors.NoScopeAccess(user_id=user_id, scope="project", target=target) \
                     from None
             if kind == "domain":
-                raise Unauthorized(f"User {user_id} has no access to domain {target}.") \
+                raise errors.NoScopeAccess(user_id=user_id, scope="domain", target=target) \
                     from None
             if kind == "system":
-                raise Unauthorized(f"User {user_id} has no access to the system.") from None
+                raise errors.NoSystemAccess(user_id=user_id) from None
             raise _unauthorized() from None
 
     async def _find_user(self, ref: dict[str, Any]) -> m.User | None:
@@ -273,7 +272,8 @@ class Auth:
             if "id" in ref:
                 return await s.get(m.User, ref["id"])
             if "name" not in ref or "domain" not in ref:
-                raise BadRequest("Expected a user id, or a user name with its domain.")
+                raise errors.IncompleteReference(
+                    expected="a user id, or a user name with its domain")
             dom_ref = ref["domain"]
             q = select(m.Domain)
             q = q.where(m.Domain.id == dom_ref["id"]) if "id" in dom_ref else q.where(
@@ -286,15 +286,14 @@ class Auth:
 
     async def _password(self, ref: dict[str, Any]) -> str:
         if "password" not in ref:
-            raise BadRequest("Invalid input for field 'identity/password/user': 'password' "
-                             "is a required property.")
+            raise errors.SchemaValidationError(field="identity/password/user", property="password")
         user = await self._find_user(ref)
         ok = await self.identity.hasher.check(ref["password"], user.password_hash
                                               if user else None)
         if user is None:
             raise _unauthorized()
         if self._locked(user):
-            raise Unauthorized(f"The account is locked for user: {user.id}.")
+            raise errors.AccountLocked(user_id=user.id)
         if not ok:
             if self.settings.lockout_failure_attempts:
                 await self.identity.record_login(user.id, ok=False)
@@ -327,13 +326,13 @@ class Auth:
                     m.ApplicationCredential.user_id == user.id,
                     m.ApplicationCredential.name == ref["name"]))).scalars().first()
             else:
-                raise BadRequest("Expected an application credential id, or its name with "
-                                 "its user.")
+                raise errors.IncompleteReference(
+                    expected="an application credential id, or its name with its user")
         ok = await self.identity.hasher.check(ref["secret"], cred.secret_hash if cred else None)
         if cred is None or not ok:
             raise _unauthorized()
         if cred.expires_at is not None and cred.expires_at <= utcnow():
-            raise Unauthorized("The application credential has expired.")
+            raise errors.ApplicationCredentialExpired()
         return cred
 
     async def _requested_scope(self, user_id: str, scope: Any,
@@ -355,13 +354,13 @@ class Auth:
                 return None, None
             if "system" in scope:
                 if not scope["system"].get("all"):
-                    raise BadRequest("Only the system scope {'all': true} exists.")
+                    raise errors.InvalidSystemScope()
                 return "system", SYSTEM
             if "domain" in scope:
                 dom = await _find_domain(s, scope["domain"])
                 if dom is None:
                     which = scope["domain"].get("id") or scope["domain"].get("name")
-                    raise Unauthorized(f"Could not find domain: {which}.")
+                    raise errors.ScopeDomainNotFound(domain=which)
                 return "domain", dom.id
             if "project" in scope:
                 ref = scope["project"]
@@ -369,19 +368,18 @@ class Auth:
                     proj = await s.get(m.Project, ref["id"])
                 else:
                     if "name" not in ref or "domain" not in ref:
-                        raise BadRequest("Expected a project id, or a project name with its "
-                                         "domain.")
+                        raise errors.IncompleteReference(
+                            expected="a project id, or a project name with its domain")
                     dom = await _find_domain(s, ref["domain"])
                     proj = None if dom is None else (await s.execute(select(m.Project).where(
                         m.Project.domain_id == dom.id, m.Project.name == ref["name"]
                     ))).scalars().first()
                 if proj is None:
-                    raise Unauthorized(f"Could not find project: "
-                                       f"{ref.get('id') or ref.get('name')}.")
+                    raise errors.ScopeProjectNotFound(project=ref.get("id") or ref.get("name"))
                 if not proj.enabled:
-                    raise Unauthorized(f"Project {proj.id} is disabled.")
+                    raise errors.ScopeProjectDisabled(project_id=proj.id)
                 return "project", proj.id
-        raise BadRequest("Trust-scoped tokens are not supported.")
+        raise errors.TrustsNotSupported()
 
     # ------------------------------------------------------------------ revocation
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.ep_filter import project_endpoint_ids
 from nubo.identity.service import IdentityService, _apply, new_id
@@ -28,7 +28,7 @@ async def _check_region(s: AsyncSession, region_id: str | None, create: bool) ->
     attribute: then Keystone creates it on the fly, on endpoint create and update alike."""
     if region_id and await s.get(m.Region, region_id) is None:
         if not create:
-            raise NotFound(f"Could not find region: {region_id}.")
+            raise errors.RegionNotFound(region_id=region_id)
         s.add(m.Region(id=region_id, extra={}))
         await s.flush()
 
@@ -42,14 +42,13 @@ class Catalog:
     async def create_region(self, data: dict[str, Any], region_id: str | None = None) -> m.Region:
         rid = region_id or data.get("id") or new_id()
         if region_id and data.get("id") and data["id"] != region_id:
-            raise BadRequest("Conflicting region IDs specified: URL and body differ.")
+            raise errors.RegionIdMismatch()
         async with self.identity._write() as s:
             if await s.get(m.Region, rid) is not None:
-                raise Conflict(f"Conflict occurred attempting to store region - Duplicate ID, "
-                               f"{rid}.")
+                raise errors.Conflict(type="region", details=f"Duplicate ID, {rid}")
             parent = data.get("parent_region_id")
             if parent and await s.get(m.Region, parent) is None:
-                raise NotFound(f"Could not find region: {parent}.")
+                raise errors.RegionNotFound(region_id=parent)
             r = m.Region(id=rid)
             _apply(r, {**data, "id": rid})
             s.add(r)
@@ -69,11 +68,11 @@ class Catalog:
                 seen, cur = {rid}, parent
                 while cur:
                     if cur in seen:
-                        raise BadRequest("Circular reference in region hierarchy.")
+                        raise errors.CircularRegionHierarchyError()
                     seen.add(cur)
                     pr = await s.get(m.Region, cur)
                     if pr is None:
-                        raise NotFound(f"Could not find region: {cur}.")
+                        raise errors.RegionNotFound(region_id=cur)
                     cur = pr.parent_region_id
             _apply(r, data)
             return r
@@ -84,7 +83,7 @@ class Catalog:
             child = (await s.execute(select(m.Region.id).where(
                 m.Region.parent_region_id == rid))).scalars().first()
             if child:
-                raise Forbidden(f"Cannot delete region {rid}: it has child regions.")
+                raise errors.RegionDeletionError(region_id=rid)
             await s.delete(r)
 
     # services

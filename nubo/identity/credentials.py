@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nubo.core.errors import BadRequest, Conflict, Forbidden
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.crypt import SecretBox
 from nubo.identity.service import IdentityService, _apply, new_id
@@ -37,8 +37,7 @@ class Caller:
         """A delegated token reaches only credentials of its own project (and never those
         without a project, such as a user's TOTP seed)."""
         if self.app_cred_id and project_id != self.project_id:
-            raise Forbidden("Credential project does not match the project scope of the "
-                            "delegated token.")
+            raise errors.CredentialProjectMismatch()
 
     def in_reach(self, project_id: str | None) -> bool:
         return not self.app_cred_id or project_id == self.project_id
@@ -53,12 +52,12 @@ def ec2_blob(blob: str) -> dict[str, Any]:
     try:
         parsed = json.loads(blob)
     except ValueError:
-        raise BadRequest("Invalid blob in credential: an ec2 blob is a JSON object, e.g. "
-                         '{"access": "...", "secret": "..."}.') from None
+        raise errors.InvalidCredentialBlob(reason='an ec2 blob is a JSON object, e.g. '
+                                           '{"access": "...", "secret": "..."}') from None
     if not parsed or not isinstance(parsed, dict):
-        raise BadRequest("Invalid blob in credential: an ec2 blob is a non-empty JSON object.")
+        raise errors.InvalidCredentialBlob(reason="an ec2 blob is a non-empty JSON object")
     if parsed.get("access") is None:
-        raise BadRequest("Invalid blob in credential: an ec2 blob needs an 'access' key.")
+        raise errors.InvalidCredentialBlob(reason="an ec2 blob needs an 'access' key")
     return parsed
 
 
@@ -78,10 +77,9 @@ class CredentialStore:
         caller.check_reach(project_id)
         if _is_ec2(data["type"]):
             if caller.app_cred_id and not caller.app_cred_unrestricted:
-                raise Forbidden("A restricted application credential cannot create EC2 "
-                                "credentials.")
+                raise errors.RestrictedApplicationCredential(action="create EC2 credentials")
             if not project_id:
-                raise BadRequest("An ec2 credential requires a project_id.")
+                raise errors.CredentialProjectRequired()
             parsed = ec2_blob(blob)
             if caller.app_cred_id:
                 # The EC2 keys then act for the application credential, not the whole user.
@@ -95,8 +93,7 @@ class CredentialStore:
             if project_id:
                 await self.identity._get(s, m.Project, project_id, "project")
             if await s.get(m.Credential, cred_id) is not None:
-                raise Conflict("Conflict occurred attempting to store credential - Duplicate "
-                               f"ID, {cred_id}.")
+                raise errors.Conflict(type="credential", details=f"Duplicate ID, {cred_id}")
             cred = m.Credential(id=cred_id, encrypted_blob=self.box.seal(blob), extra={})
             _apply(cred, data)
             s.add(cred)
@@ -131,13 +128,13 @@ class CredentialStore:
             blob = data.pop("blob", old_blob)
             if _is_ec2(ctype):
                 if not project_id:
-                    raise BadRequest("An ec2 credential requires a project_id.")
+                    raise errors.CredentialProjectRequired()
                 new = ec2_blob(blob)
                 if _is_ec2(cred.type):
                     old = ec2_blob(old_blob)
                     for key in _EC2_BOUND_KEYS:
                         if old.get(key) != new.get(key):
-                            raise BadRequest(f"{key} can not be updated for credential.")
+                            raise errors.CredentialAttributeImmutable(attribute=key)
             if data.get("user_id") not in (None, cred.user_id):
                 await self.identity._get(s, m.User, data["user_id"], "user")
             if project_id and project_id != cred.project_id:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from nubo.core.errors import Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.service import IdentityService
 
@@ -51,15 +51,15 @@ SENSITIVE: dict[str, tuple[str, ...]] = {"identity": (), "ldap": ("password",)}
 COMPLIANCE_READABLE = ("password_regex", "password_regex_description")
 
 
-def invalid(reason: str) -> Forbidden:
+def invalid(reason: str) -> errors.InvalidDomainConfig:
     """Keystone's InvalidDomainConfig (a Forbidden: 403)."""
-    return Forbidden(f"Invalid domain specific configuration: {reason}.")
+    return errors.InvalidDomainConfig(reason=reason)
 
 
-def not_found(domain_id: str, group: str | None, option: str | None) -> NotFound:
+def not_found(domain_id: str, group: str | None, option: str | None) -> errors.DomainConfigNotFound:
     what = (f"option {option} in group {group}" if option else
             f"group {group}" if group else "any options")
-    return NotFound(f"Could not find {what} in domain configuration for domain {domain_id}.")
+    return errors.DomainConfigNotFound(what=what, domain_id=domain_id)
 
 
 def check_group_option(group: str | None, option: str | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import Conflict, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.service import IdentityService
 
@@ -64,21 +64,20 @@ class EndpointFilter:
         async with self.identity._write() as s:
             await self._both(s, project_id, endpoint_id)
             if await s.get(m.ProjectEndpoint, (endpoint_id, project_id)) is not None:
-                raise Conflict("Conflict occurred attempting to store project_endpoint - "
-                               "Duplicate entry.")
+                raise errors.Conflict(type="project_endpoint", details="Duplicate entry")
             s.add(m.ProjectEndpoint(endpoint_id=endpoint_id, project_id=project_id))
 
     async def check_endpoint(self, project_id: str, endpoint_id: str) -> None:
         async with self.db.read() as s:
             await self._both(s, project_id, endpoint_id)
             if await s.get(m.ProjectEndpoint, (endpoint_id, project_id)) is None:
-                raise NotFound(f"Endpoint {endpoint_id} not found in project {project_id}")
+                raise errors.ProjectEndpointNotFound(endpoint_id=endpoint_id, project_id=project_id)
 
     async def remove_endpoint(self, project_id: str, endpoint_id: str) -> None:
         async with self.identity._write() as s:
             row = await s.get(m.ProjectEndpoint, (endpoint_id, project_id))
             if row is None:
-                raise NotFound(f"Endpoint {endpoint_id} not found in project {project_id}")
+                raise errors.ProjectEndpointNotFound(endpoint_id=endpoint_id, project_id=project_id)
             await s.delete(row)
 
     async def projects_for_endpoint(self, endpoint_id: str) -> list[m.Project]:
@@ -106,22 +105,21 @@ class EndpointFilter:
         async with self.identity._write() as s:
             await self._group_and_project(s, group_id, project_id)
             if await s.get(m.ProjectEndpointGroup, (group_id, project_id)) is not None:
-                raise Conflict("Conflict occurred attempting to store project_endpoint_group "
-                               "- Duplicate entry.")
+                raise errors.Conflict(type="project_endpoint_group", details="Duplicate entry")
             s.add(m.ProjectEndpointGroup(endpoint_group_id=group_id, project_id=project_id))
 
     async def get_group_in_project(self, group_id: str, project_id: str) -> None:
         async with self.db.read() as s:
             await self._group_and_project(s, group_id, project_id)
             if await s.get(m.ProjectEndpointGroup, (group_id, project_id)) is None:
-                raise NotFound("Endpoint Group Project Association not found")
+                raise errors.EndpointGroupProjectNotFound()
 
     async def remove_group(self, group_id: str, project_id: str) -> None:
         async with self.identity._write() as s:
             await self._group_and_project(s, group_id, project_id)
             row = await s.get(m.ProjectEndpointGroup, (group_id, project_id))
             if row is None:
-                raise NotFound("Endpoint Group Project Association not found")
+                raise errors.EndpointGroupProjectNotFound()
             await s.delete(row)
 
     async def projects_for_group(self, group_id: str) -> list[m.Project]:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.service import IdentityService, new_id
 
@@ -28,11 +28,9 @@ MODELS = {
 }
 
 
-def _invalid(attribute: str, target: str) -> BadRequest:
+def _invalid(attribute: str, target: str) -> errors.ValidationError:
     """Keystone's ValidationError for a reference to something that does not exist."""
-    return BadRequest(f"Expecting to find {attribute} in {target}. The server could not "
-                      "comply with the request since it is either malformed or otherwise "
-                      "incorrect. The client is assumed to be in error.")
+    return errors.ValidationError(attribute=attribute, target=target)
 
 
 _REGISTERED = ("service_id", "region_id", "resource_name", "default_limit", "description")
@@ -44,8 +42,8 @@ def _set(obj: Any, data: dict[str, Any], keys: tuple[str, ...]) -> None:
             setattr(obj, k, data[k])
 
 
-def _duplicate(kind: str) -> Conflict:
-    return Conflict(f"Conflict occurred attempting to store {kind} - Duplicate entry.")
+def _duplicate(kind: str) -> errors.Conflict:
+    return errors.Conflict(type=kind, details="Duplicate entry")
 
 
 class UnifiedLimits:
@@ -111,14 +109,13 @@ class UnifiedLimits:
     async def _registered(self, s: AsyncSession, rid: str) -> m.RegisteredLimit:
         rl = await s.get(m.RegisteredLimit, rid)
         if rl is None:
-            raise NotFound(f"Could not find registered limit for {rid}.")
+            raise errors.RegisteredLimitNotFound(id=rid)
         return rl
 
     async def _referenced(self, s: AsyncSession, rid: str) -> None:
         if (await s.execute(select(m.Limit.id).where(
                 m.Limit.registered_limit_id == rid))).scalars().first():
-            raise Forbidden(f"Unable to update or delete registered limit {rid} because "
-                            "there are project limits associated with it.")
+            raise errors.RegisteredLimitError(id=rid)
 
     async def update_registered(self, rid: str, data: dict[str, Any]) -> m.RegisteredLimit:
         async with self.identity._write() as s:
@@ -152,8 +149,7 @@ class UnifiedLimits:
             else m.RegisteredLimit.region_id == data["region_id"])
         rl = (await s.execute(q)).scalars().first()
         if rl is None:
-            raise Forbidden("Unable to create a limit that has no corresponding registered "
-                            "limit.")
+            raise errors.NoLimitReference()
         return rl
 
     async def create_limits(self, items: list[dict[str, Any]]) -> list[m.Limit]:
@@ -199,7 +195,7 @@ class UnifiedLimits:
     async def _limit(self, s: AsyncSession, lid: str) -> m.Limit:
         lim = await s.get(m.Limit, lid)
         if lim is None:
-            raise NotFound(f"Could not find limit for {lid}.")
+            raise errors.LimitNotFound(id=lid)
         return lim
 
     async def update_limit(self, lid: str, data: dict[str, Any]) -> m.Limit:
@@ -270,12 +266,10 @@ class UnifiedLimits:
                             raise ValueError
             except ValueError:
                 level = "project_id" if data.get("project_id") else "domain_id"
-                raise Forbidden(
-                    f"Invalid resource limit: The resource limit ({level}: "
-                    f"{data.get('project_id') or data.get('domain_id')}, resource_name: "
-                    f"{data['resource_name']}, resource_limit: {value}, service_id: "
-                    f"{data['service_id']}, region_id: {data.get('region_id')}) doesn't "
-                    "satisfy current hierarchy model.") from None
+                raise errors.InvalidLimit(
+                    level=level, target_id=data.get("project_id") or data.get("domain_id"),
+                    resource_name=data["resource_name"], resource_limit=value,
+                    service_id=data["service_id"], region_id=data.get("region_id")) from None
 
     # ------------------------------------------------------------------ for other services
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from nubo.core.errors import BadRequest
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.crypt import SecretBox
 from nubo.identity.service import IdentityService, _apply, new_id
@@ -39,8 +39,7 @@ class Consumers:
 
     async def update(self, consumer_id: str, data: dict[str, Any]) -> m.OAuthConsumer:
         if "secret" in data:
-            raise BadRequest("The secret of a consumer cannot be updated; create a new "
-                             "consumer instead.")
+            raise errors.ConsumerSecretImmutable()
         async with self.identity._write() as s:
             c = await self.identity._get(s, m.OAuthConsumer, consumer_id, "consumer")
             _apply(c, data)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Base, Database, utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.passwords import Hasher
 from nubo.identity.revocations import add_event, bump_generation
@@ -89,7 +89,7 @@ class IdentityService:
     async def _get(self, s: AsyncSession, model: type[T], id_: str, kind: str) -> T:
         obj = await s.get(model, id_)
         if obj is None:
-            raise NotFound(f"Could not find {kind}: {id_}.")
+            raise errors.NotFound(kind=kind, id=id_)
         return obj
 
     async def get(self, model: type[T], id_: str, kind: str) -> T:
@@ -111,8 +111,7 @@ class IdentityService:
             q = q.where(getattr(model, k) == v)
         found = (await s.execute(q)).scalars().first()
         if found is not None and found != exclude:
-            raise Conflict(f"Conflict occurred attempting to store {kind} - Duplicate entry "
-                           f"found with name {name}.")
+            raise errors.Conflict(type=kind, details=f"Duplicate entry found with name {name}")
 
     # ---------------------------------------------------------------------- domains
 
@@ -131,7 +130,7 @@ class IdentityService:
         async with self.db.read() as s:
             d = (await s.execute(select(m.Domain).where(m.Domain.name == name))).scalars().first()
         if d is None:
-            raise NotFound(f"Could not find domain: {name}.")
+            raise errors.DomainNotFound(domain_id=name)
         return d
 
     async def list_domains(self, **filters: Any) -> list[m.Domain]:
@@ -144,7 +143,7 @@ class IdentityService:
                 await self._unique(s, m.Domain, "domain", data["name"], exclude=id_)
             if data.get("enabled") is False and d.enabled:
                 if id_ == DEFAULT_DOMAIN:
-                    raise Forbidden("The default domain cannot be disabled.")
+                    raise errors.DefaultDomainDisable()
                 add_event(s, domain_id=id_)
             _apply(d, data)
             return d
@@ -153,8 +152,7 @@ class IdentityService:
         async with self._write() as s:
             d = await self._get(s, m.Domain, id_, "domain")
             if d.enabled:
-                raise Forbidden("Cannot delete a domain that is enabled, please disable it "
-                                "first.")
+                raise errors.DomainEnabledDelete()
             for model in (m.User, m.Group):
                 ids = (await s.execute(select(model.id).where(
                     model.domain_id == id_))).scalars().all()
@@ -183,8 +181,7 @@ class IdentityService:
     async def create_project(self, data: dict[str, Any]) -> m.Project | m.Domain:
         if data.get("is_domain"):
             if data.get("parent_id") or data.get("domain_id"):
-                raise BadRequest("Only root projects are allowed to act as domains: omit "
-                                 "domain_id and parent_id with is_domain true.")
+                raise errors.ProjectAsDomainNotRoot()
             return await self.create_domain(_as_domain(data))
         async with self._write() as s:
             parent_id = data.get("parent_id")
@@ -193,12 +190,11 @@ class IdentityService:
                 parent = await s.get(m.Project, parent_id)
                 if parent is None:
                     if await s.get(m.Domain, parent_id) is None:
-                        raise NotFound(f"Could not find project: {parent_id}.")
+                        raise errors.ProjectNotFound(project_id=parent_id)
                     domain_id, parent_id = domain_id or parent_id, None
                 else:
                     if domain_id and domain_id != parent.domain_id:
-                        raise BadRequest("Cannot create project, the parent "
-                                         f"({parent_id}) is in a different domain.")
+                        raise errors.ParentInOtherDomain(parent_id=parent_id)
                     domain_id = parent.domain_id
             elif parent_id == domain_id:
                 parent_id = None
@@ -222,7 +218,7 @@ class IdentityService:
             if found is None:
                 found = await s.get(m.Domain, id_)
         if found is None:
-            raise NotFound(f"Could not find project: {id_}.")
+            raise errors.ProjectNotFound(project_id=id_)
         return found
 
     async def _is_domain(self, id_: str) -> bool:
@@ -275,7 +271,7 @@ class IdentityService:
         if await self._is_domain(id_):
             for key, fixed in (("domain_id", None), ("parent_id", None), ("is_domain", True)):
                 if key in data and data[key] != fixed:
-                    raise BadRequest(f"Update of `{key}` is not allowed.")
+                    raise errors.ImmutableAttributeError(attribute=key)
             return await self.update_domain(id_, _as_domain(data))
         async with self._write() as s:
             p = await self._get(s, m.Project, id_, "project")
@@ -283,7 +279,7 @@ class IdentityService:
                 current = {"domain_id": p.domain_id, "parent_id": p.parent_id or p.domain_id,
                            "is_domain": False}[key]
                 if key in data and data[key] != current:
-                    raise BadRequest(f"Update of `{key}` is not allowed.")
+                    raise errors.ImmutableAttributeError(attribute=key)
             if "name" in data:
                 await self._unique(s, m.Project, "project", data["name"], exclude=id_,
                                    domain_id=p.domain_id)
@@ -313,7 +309,7 @@ class IdentityService:
                 m.ProjectTag.project_id == project_id))).all())
             if await s.get(m.ProjectTag, (project_id, tag)) is None:
                 if count >= 80:
-                    raise BadRequest("A project may have at most 80 tags.")
+                    raise errors.ProjectTagLimitExceeded(limit=80)
                 s.add(m.ProjectTag(project_id=project_id, name=tag))
 
     async def delete_project_tag(self, project_id: str, tag: str | None) -> None:
@@ -325,7 +321,7 @@ class IdentityService:
                 return
             row = await s.get(m.ProjectTag, (project_id, tag))
             if row is None:
-                raise NotFound(f"Tag {tag} not found for project {project_id}.")
+                raise errors.ProjectTagNotFound(project_tag=tag, project_id=project_id)
             await s.delete(row)
 
     async def delete_project(self, id_: str) -> None:
@@ -337,8 +333,7 @@ class IdentityService:
             child = (await s.execute(select(m.Project.id).where(
                 m.Project.parent_id == id_))).scalars().first()
             if child is not None:
-                raise Forbidden(f"Cannot delete project {id_}: it has children; delete them "
-                                "first.")
+                raise errors.ProjectHasChildren(project_id=id_)
             await s.execute(delete(m.Assignment).where(m.Assignment.target_id == id_))
             await s.execute(delete(m.ProjectTag).where(m.ProjectTag.project_id == id_))
             await s.execute(delete(m.ApplicationCredential).where(
@@ -385,7 +380,7 @@ class IdentityService:
         async with self._write() as s:
             u = await self._get(s, m.User, id_, "user")
             if "domain_id" in data and data["domain_id"] != u.domain_id:
-                raise BadRequest("Update of `domain_id` is not allowed.")
+                raise errors.ImmutableAttributeError(attribute="domain_id")
             if "name" in data:
                 await self._unique(s, m.User, "user", data["name"], exclude=id_,
                                    domain_id=u.domain_id)
@@ -457,7 +452,7 @@ class IdentityService:
         async with self._write() as s:
             g = await self._get(s, m.Group, id_, "group")
             if "domain_id" in data and data["domain_id"] != g.domain_id:
-                raise BadRequest("Update of `domain_id` is not allowed.")
+                raise errors.ImmutableAttributeError(attribute="domain_id")
             if "name" in data:
                 await self._unique(s, m.Group, "group", data["name"], exclude=id_,
                                    domain_id=g.domain_id)
@@ -488,7 +483,7 @@ class IdentityService:
             await self._get(s, m.User, user_id, "user")
             row = await s.get(m.GroupMembership, (user_id, group_id))
             if row is None:
-                raise NotFound(f"Could not find user, {user_id}, in group, {group_id}.")
+                raise errors.UserNotInGroup(user_id=user_id, group_id=group_id)
             await s.delete(row)
             add_event(s, user_id=user_id)
 
@@ -550,10 +545,9 @@ class IdentityService:
             r = await self._get(s, m.Role, id_, "role")
             if r.options.get("immutable") and not (
                     set(data) == {"options"} and data["options"].get("immutable") is False):
-                raise Forbidden(f"Role {id_} is immutable; set options.immutable to false "
-                                "first.")
+                raise errors.ResourceUpdateForbidden(role_id=id_)
             if "domain_id" in data and (data["domain_id"] or m.NULL_DOMAIN) != r.domain_id:
-                raise BadRequest("Update of `domain_id` is not allowed.")
+                raise errors.ImmutableAttributeError(attribute="domain_id")
             if "name" in data:
                 await self._unique(s, m.Role, "role", data["name"], exclude=id_,
                                    domain_id=r.domain_id)
@@ -567,7 +561,7 @@ class IdentityService:
         async with self._write() as s:
             r = await self._get(s, m.Role, id_, "role")
             if r.options.get("immutable"):
-                raise Forbidden(f"Role {id_} is immutable and cannot be deleted.")
+                raise errors.ResourceDeleteForbidden(role_id=id_)
             actors = (await s.execute(select(m.Assignment.actor_id).where(
                 m.Assignment.role_id == id_))).scalars().all()
             await s.execute(delete(m.Assignment).where(m.Assignment.role_id == id_))
@@ -584,12 +578,11 @@ class IdentityService:
             p = await self._get(s, m.Role, prior, "role")
             i = await self._get(s, m.Role, implied, "role")
             if prior == implied:
-                raise BadRequest("A role cannot imply itself.")
+                raise errors.RoleImpliesItself()
             if i.name in PROHIBITED_IMPLIED_ROLES:
-                raise Forbidden(f"{implied} cannot be an implied role.")
+                raise errors.InvalidImpliedRole(role_id=implied)
             if p.domain_id == m.NULL_DOMAIN and i.domain_id != m.NULL_DOMAIN:
-                raise Forbidden(f"{implied} cannot be an implied role: a global role cannot "
-                                "imply a domain-specific role.")
+                raise errors.GlobalRoleImpliesDomainRole(role_id=implied)
             if await s.get(m.ImpliedRole, (prior, implied)) is None:
                 s.add(m.ImpliedRole(prior_role_id=prior, implied_role_id=implied))
             return p, i
@@ -599,7 +592,7 @@ class IdentityService:
             p = await self._get(s, m.Role, prior, "role")
             i = await self._get(s, m.Role, implied, "role")
             if await s.get(m.ImpliedRole, (prior, implied)) is None:
-                raise NotFound(f"{prior} does not imply {implied}.")
+                raise errors.ImpliedRoleNotFound(prior_role_id=prior, implied_role_id=implied)
             return p, i
 
     async def delete_implied_role(self, prior: str, implied: str) -> None:
@@ -608,7 +601,7 @@ class IdentityService:
             await self._get(s, m.Role, implied, "role")
             row = await s.get(m.ImpliedRole, (prior, implied))
             if row is None:
-                raise NotFound(f"{prior} does not imply {implied}.")
+                raise errors.ImpliedRoleNotFound(prior_role_id=prior, implied_role_id=implied)
             await s.delete(row)
 
     async def implied_roles(self) -> dict[str, list[str]]:

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge
-from nubo.image import formats
+from nubo.image import errors, formats
 from nubo.image import models as m
 from nubo.image.service import ImageService
 from nubo.image.stores.file import FileStore, Incomplete, TooLarge, Written
@@ -44,14 +43,12 @@ class ImageData:
     async def _prepare(self, ctx: RequestContext, image_id: str, to: str) -> m.Image:
         img = (await self.images.get(ctx, image_id)).image
         if not self.images.owns(ctx, img):
-            raise Forbidden(f"You are not permitted to upload data to image {image_id}.")
+            raise errors.ImageActionForbidden(action="upload data to", image_id=image_id)
         if not img.disk_format or not img.container_format:
-            raise BadRequest("Properties disk_format, container_format must be set prior to "
-                             "saving data.")
+            raise errors.ImageFormatsRequired()
         if not await self.images.transition(image_id, ["queued"], to):
             fresh = (await self.images.get(ctx, image_id)).image
-            raise Conflict(f"Image status transition from {fresh.status} to {to} is not "
-                           "allowed")
+            raise errors.InvalidImageStatusTransition(cur_status=fresh.status, new_status=to)
         return img
 
     async def _receive(self, img: m.Image, stream: AsyncIterator[bytes],
@@ -59,18 +56,15 @@ class ImageData:
         room = await self._room(img.owner)
         if length is not None and length > room:
             await self.images.fail_upload(img.id, frm, "too large")
-            raise PayloadTooLarge(f"Image of {length} bytes exceeds the {room} bytes left in "
-                                  "the project's image storage quota or the size cap.")
+            raise errors.ImageSizeLimitExceeded(size=length, room=room)
         try:
             written = await self.store.write(stream, room, length)
         except TooLarge:
             await self.images.fail_upload(img.id, frm, "too large")
-            raise PayloadTooLarge("Image exceeds the project's image storage quota or the "
-                                  "size cap.") from None
+            raise errors.StorageQuotaFull() from None
         except (Incomplete, ClientDisconnect) as exc:
             await self.images.fail_upload(img.id, frm, "upload interrupted")
-            raise BadRequest(f"Upload was cut off before all data arrived ({exc}); the image "
-                             "is queued again.") from None
+            raise errors.UploadCutOff(reason=exc) from None
         except BaseException:
             await asyncio.shield(self.images.fail_upload(img.id, frm, "upload failed"))
             raise
@@ -95,7 +89,7 @@ class ImageData:
         except formats.ImageRejected as exc:
             _discard(tmp)
             await self.images.fail_upload(img.id, frm, str(exc))
-            raise BadRequest(str(exc)) from None
+            raise errors.ImageRejected(reason=exc) from None
         except BaseException:
             _discard(tmp)
             await asyncio.shield(self.images.fail_upload(img.id, frm, "check failed"))
@@ -106,7 +100,7 @@ class ImageData:
             virtual_size=inspection.virtual_size, location=location)
         if not ok:          # deleted while we were writing
             self.store.delete(location)
-            raise Gone(f"Image {img.id} was deleted during the upload.")
+            raise errors.ImageDeletedDuringUpload(image_id=img.id)
 
     # ------------------------------------------------------------------ import
 
@@ -119,16 +113,14 @@ class ImageData:
     async def start_import(self, ctx: RequestContext, image_id: str, method: str,
                            import_req: dict[str, Any] | None = None) -> None:
         if method != "glance-direct":
-            raise BadRequest(f"Import method {method} is not supported; this cloud offers "
-                             "glance-direct.")
+            raise errors.UnsupportedImportMethod(method=method)
         img = (await self.images.get(ctx, image_id)).image
         if not self.images.owns(ctx, img):
-            raise Forbidden(f"You are not permitted to import image {image_id}.")
+            raise errors.ImageActionForbidden(action="import", image_id=image_id)
         if img.status != "uploading" or not self.store.stage_path(image_id).exists():
-            raise Conflict(f"Image {image_id} has no staged data to import (status "
-                           f"{img.status}): PUT it to /v2/images/{image_id}/stage first.")
+            raise errors.ImageNotStaged(image_id=image_id, status=img.status)
         if not await self.images.transition(image_id, ["uploading"], "importing"):
-            raise Conflict(f"Image {image_id} is already being imported.")
+            raise errors.ImportInProgress(image_id=image_id)
         await self.tasks.start_import(ctx, image_id, import_req or {"method": {"name": method}})
         self._spawn(img)
 
@@ -158,13 +150,12 @@ class ImageData:
     async def open(self, ctx: RequestContext, image_id: str) -> tuple[m.Image, Path | None]:
         img = (await self.images.get(ctx, image_id)).image
         if img.status == "deactivated" and not ctx.is_admin:
-            raise Forbidden("The requested image has been deactivated. Image data download "
-                            "is forbidden.")
+            raise errors.DeactivatedImageDownload()
         if img.status not in ("active", "deactivated") or not img.location:
             return img, None
         path = self.store.path(img.location)
         if not path.exists():
-            raise NotFound(f"Image {image_id} has no data in the store.")
+            raise errors.ImageDataNotFound(image_id=image_id)
         return img, path
 
     # ------------------------------------------------------------------ reconcile

@@ -9,8 +9,8 @@ from sqlalchemy import and_, exists, false, func, or_, true
 from sqlalchemy.sql import ColumnElement
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest
 from nubo.core.validation import INT64_MAX
+from nubo.image import errors
 from nubo.image import models as m
 
 DEFAULT_LIMIT = 25
@@ -44,11 +44,11 @@ def _int(params: Any, key: str, lo: int = 0, hi: int | None = None) -> int | Non
     try:
         v = int(params[key])
     except ValueError:
-        raise BadRequest(f"{key} must be an integer, not {params[key]!r}.") from None
+        raise errors.InvalidParameterValue(param=key, value=params[key]) from None
     if v < lo:
-        raise BadRequest(f"{key} must be at least {lo}.")
+        raise errors.ParameterBelowMinimum(param=key, minimum=lo)
     if hi is not None and v > hi:
-        raise BadRequest(f"{key} must be at most {hi}.")
+        raise errors.ParameterAboveMaximum(param=key, maximum=hi)
     return v
 
 
@@ -60,18 +60,17 @@ def _bool(params: Any, key: str) -> bool | None:
         return True
     if v in ("false", "0", "no"):
         return False
-    raise BadRequest(f"{key} must be true or false, not {params[key]!r}.")
+    raise errors.InvalidBooleanParameter(param=key, value=params[key])
 
 
 def _time_filter(value: str, key: str) -> tuple[str, datetime]:
     op, _, ts = value.partition(":")
     if op not in _OPS or not ts:
-        raise BadRequest(f"{key} filter must be <op>:<ISO 8601 time> with op one of "
-                         f"{', '.join(_OPS)}.")
+        raise errors.InvalidFilterOperator(param=key, operators=", ".join(_OPS))
     try:
         dt = datetime.fromisoformat(ts.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"Invalid time {ts!r} in {key} filter.") from None
+        raise errors.InvalidFilterRangeValue(value=ts, param=key) from None
     if dt.tzinfo:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return _OPS[op], dt
@@ -86,15 +85,15 @@ class ListQuery:
         self.sort = self._sort(params)
         vis = params.get("visibility")
         if vis is not None and vis not in VISIBILITIES:
-            raise BadRequest(f"Invalid visibility value: {vis}")
+            raise errors.InvalidVisibility(visibility=vis)
         self.visibility: str | None = vis
         ms = params.get("member_status", "accepted")
         if ms not in MEMBER_STATUSES:
-            raise BadRequest(f"Invalid status value: {ms}")
+            raise errors.InvalidStatusValue(status=ms)
         self.member_status: str = ms
         st = params.get("status")
         if st is not None and st not in STATUSES:
-            raise BadRequest(f"Invalid status value: {st}")
+            raise errors.InvalidStatusValue(status=st)
         # past 64 bits the database cannot even compare a size with it
         self.size_min = _int(params, "size_min", hi=INT64_MAX)
         self.size_max = _int(params, "size_max", hi=INT64_MAX)
@@ -111,7 +110,7 @@ class ListQuery:
         pairs: list[tuple[str, str]] = []
         if "sort" in params:
             if "sort_key" in params or "sort_dir" in params:
-                raise BadRequest("Use either sort or sort_key/sort_dir, not both.")
+                raise errors.MixedSortSyntax()
             for part in params["sort"].split(","):
                 key, _, d = part.strip().partition(":")
                 pairs.append((key, d or "desc"))
@@ -122,15 +121,14 @@ class ListQuery:
                                 else [params.get("sort_dir", "")]) for d in v.split(",") if d]
             keys = keys or ["created_at"]
             if len(dirs) > 1 and len(dirs) != len(keys):
-                raise BadRequest("Give one sort_dir, or one per sort_key.")
+                raise errors.SortDirCount()
             pairs = [(k, dirs[i] if len(dirs) > 1 else (dirs[0] if dirs else "desc"))
                      for i, k in enumerate(keys)]
         for key, d in pairs:
             if key not in SORT_KEYS:
-                raise BadRequest(f"Invalid sort key: {key}. It must be one of: "
-                                 f"{', '.join(SORT_KEYS)}.")
+                raise errors.InvalidImageSortKey(sort_key=key, keys=", ".join(SORT_KEYS))
             if d not in ("asc", "desc"):
-                raise BadRequest(f"Invalid sort direction: {d}")
+                raise errors.InvalidSortDir(sort_dir=d)
         if "id" not in [k for k, _ in pairs]:
             pairs.append(("id", pairs[-1][1] if pairs else "desc"))
         return pairs

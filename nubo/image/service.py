@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge
+from nubo.core.errors import NotFound
+from nubo.image import errors
 from nubo.image import models as m
 from nubo.image.listing import ListQuery
 
@@ -90,7 +91,7 @@ class ImageService:
     async def _load(self, s: AsyncSession, ctx: RequestContext, image_id: str) -> m.Image:
         img = await s.get(m.Image, image_id) if _uuid(image_id) else None
         if img is None or not await self._can_see(s, ctx, img):
-            raise NotFound(f"No image found with ID {image_id}")
+            raise errors.ImageNotFound(image_id=image_id)
         return img
 
     async def _can_see(self, s: AsyncSession, ctx: RequestContext, img: m.Image) -> bool:
@@ -107,8 +108,7 @@ class ImageService:
 
     def _must_own(self, ctx: RequestContext, img: m.Image, what: str) -> None:
         if not self.owns(ctx, img):
-            raise Forbidden(f"You are not permitted to {what} image {img.id}: it belongs to "
-                            "another project.")
+            raise errors.ForeignImageForbidden(action=what, image_id=img.id)
 
     async def _view(self, s: AsyncSession, img: m.Image) -> ImageView:
         props = {p.name: p.value for p in (await s.execute(select(m.ImageProperty).where(
@@ -130,10 +130,9 @@ class ImageService:
                 count = (await s.execute(select(func.count()).select_from(m.Image).where(
                     m.Image.owner == owner))).scalar_one()
                 if count >= self.quotas.images:
-                    raise PayloadTooLarge(f"Quota exceeded: project {owner} may own at most "
-                                          f"{self.quotas.images} images.")
+                    raise errors.LimitExceeded(owner=owner, limit=self.quotas.images)
             if await s.get(m.Image, image_id) is not None:
-                raise Conflict(f"Image with identifier {image_id} already exists!")
+                raise errors.Duplicate(image_id=image_id)
             now = utcnow()
             img = m.Image(id=image_id, name=data.get("name"), status="queued",
                           visibility=data.get("visibility") or "shared",
@@ -152,10 +151,9 @@ class ImageService:
 
     def _check_counts(self, props: dict[str, Any], tags: list[str]) -> None:
         if self.quotas.properties and len(props) > self.quotas.properties:
-            raise PayloadTooLarge(f"Maximum number of image properties is "
-                                  f"{self.quotas.properties}.")
+            raise errors.ImagePropertyLimitExceeded(limit=self.quotas.properties)
         if self.quotas.tags and len(tags) > self.quotas.tags:
-            raise PayloadTooLarge(f"Maximum number of image tags is {self.quotas.tags}.")
+            raise errors.ImageTagLimitExceeded(limit=self.quotas.tags)
 
     async def get(self, ctx: RequestContext, image_id: str) -> ImageView:
         async with self.db.read() as s:
@@ -185,7 +183,7 @@ class ImageService:
         try:
             return await self._load(s, ctx, marker)
         except NotFound:
-            raise BadRequest(f"Invalid marker: image {marker} could not be found.") from None
+            raise errors.InvalidImageMarker(marker=marker) from None
 
     # ------------------------------------------------------------------ update
 
@@ -199,32 +197,29 @@ class ImageService:
             props, tags = dict(view.properties), list(view.tags)
             for op, attr, value in ops:
                 if attr in READ_ONLY or attr == "id":
-                    raise Forbidden(f"Attribute '{attr}' is read-only.")
+                    raise errors.ReadonlyProperty(property=attr)
                 if attr == "tags":
                     if op == "remove":
-                        raise Forbidden("Attribute 'tags' cannot be removed; replace it with "
-                                        "an empty list.")
+                        raise errors.TagsNotRemovable()
                     tags = list(dict.fromkeys(value))
                 elif attr in SETTABLE:
                     if op == "remove":
-                        raise Forbidden(f"Attribute '{attr}' is a base attribute and cannot "
-                                        "be removed.")
+                        raise errors.BaseAttributeNotRemovable(property=attr)
                     if attr == "owner" and not ctx.is_admin:
-                        raise Forbidden("Attribute 'owner' can only be changed by an admin.")
+                        raise errors.OwnerAdminOnly()
                     if attr in ("disk_format", "container_format") and img.status != "queued":
-                        raise Forbidden(f"Attribute {attr} can be only replaced for a queued "
-                                        "image.")
+                        raise errors.QueuedOnlyAttribute(property=attr)
                     if attr == "visibility" and value == "public" and not ctx.is_admin:
-                        raise Forbidden("Only an admin may publicize an image.")
+                        raise errors.PublicizeAdminOnly()
                     setattr(img, attr, value)
                 elif op == "remove":
                     if attr not in props:
-                        raise Conflict(f"Property {attr} does not exist.")
+                        raise errors.PropertyNotFound(property=attr)
                     del props[attr]
                 elif op == "add" or attr in props:
                     props[attr] = value
                 else:
-                    raise Conflict(f"Property {attr} does not exist.")
+                    raise errors.PropertyNotFound(property=attr)
             self._check_counts(props, tags)
             await s.execute(delete(m.ImageProperty).where(m.ImageProperty.image_id == img.id))
             await s.execute(delete(m.ImageTag).where(m.ImageTag.image_id == img.id))
@@ -240,7 +235,7 @@ class ImageService:
             img = await self._load(s, ctx, image_id)
             self._must_own(ctx, img, "delete")
             if img.protected:
-                raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
+                raise errors.ProtectedImageDelete(image_id=image_id)
             # An upload still running notices the row is gone and removes what it wrote.
             await s.delete(img)
         self._on_delete(img)
@@ -252,8 +247,8 @@ class ImageService:
             want, allowed = ("active", {"deactivated", "active"}) if active else \
                 ("deactivated", {"active", "deactivated"})
             if img.status not in allowed:
-                raise Conflict(f"Not allowed to {'re' if active else 'de'}activate image in "
-                               f"status '{img.status}'")
+                raise errors.ImageActivationConflict(
+                    action="reactivate" if active else "deactivate", status=img.status)
             img.status, img.updated_at = want, utcnow()
 
     # ------------------------------------------------------------------ tags
@@ -266,7 +261,7 @@ class ImageService:
                 count = (await s.execute(select(func.count()).select_from(m.ImageTag).where(
                     m.ImageTag.image_id == image_id))).scalar_one()
                 if self.quotas.tags and count >= self.quotas.tags:
-                    raise PayloadTooLarge(f"Maximum number of image tags is {self.quotas.tags}.")
+                    raise errors.ImageTagLimitExceeded(limit=self.quotas.tags)
                 s.add(m.ImageTag(image_id=image_id, value=tag))
                 img.updated_at = utcnow()
 
@@ -276,7 +271,7 @@ class ImageService:
             self._must_own(ctx, img, "modify")
             row = await s.get(m.ImageTag, (image_id, tag))
             if row is None:
-                raise NotFound(f"Tag {tag} not found.")
+                raise errors.ImageTagNotFound(tag=tag)
             await s.delete(row)
             img.updated_at = utcnow()
 
@@ -286,7 +281,7 @@ class ImageService:
         async with self.db.read() as s:
             img = await self._load(s, ctx, image_id)
             if img.visibility != "shared":
-                raise Forbidden("Only shared images have members.")
+                raise errors.MembersNotShared()
             q = select(m.ImageMember).where(m.ImageMember.image_id == image_id)
             if not self.owns(ctx, img):      # a member sees only itself
                 q = q.where(m.ImageMember.member == ctx.project_id)
@@ -297,7 +292,7 @@ class ImageService:
             img = await self._load(s, ctx, image_id)
             row = await s.get(m.ImageMember, (image_id, member))
             if row is None or (not self.owns(ctx, img) and member != ctx.project_id):
-                raise NotFound(f"Member {member} not found for image {image_id}.")
+                raise errors.ImageMemberNotFound(member=member, image_id=image_id)
             return row
 
     async def add_member(self, ctx: RequestContext, image_id: str, member: str
@@ -305,16 +300,15 @@ class ImageService:
         async with self._write() as s:
             img = await self._load(s, ctx, image_id)
             if not self.owns(ctx, img):
-                raise Forbidden("Only the image owner can add members.")
+                raise errors.MembersOwnerOnly(action="add")
             if img.visibility != "shared":
-                raise Forbidden("Only shared images have members.")
+                raise errors.MembersNotShared()
             if await s.get(m.ImageMember, (image_id, member)) is not None:
-                raise Conflict(f"Member {member} already has access to image {image_id}.")
+                raise errors.DuplicateMember(member=member, image_id=image_id)
             count = (await s.execute(select(func.count()).select_from(m.ImageMember).where(
                 m.ImageMember.image_id == image_id))).scalar_one()
             if self.quotas.members and count >= self.quotas.members:
-                raise PayloadTooLarge(f"Maximum number of image members is "
-                                      f"{self.quotas.members}.")
+                raise errors.ImageMemberLimitExceeded(limit=self.quotas.members)
             now = utcnow()
             row = m.ImageMember(image_id=image_id, member=member, status="pending",
                                 created_at=now, updated_at=now)
@@ -327,9 +321,9 @@ class ImageService:
             await self._load(s, ctx, image_id)
             row = await s.get(m.ImageMember, (image_id, member))
             if row is None:
-                raise NotFound(f"Member {member} not found for image {image_id}.")
+                raise errors.ImageMemberNotFound(member=member, image_id=image_id)
             if member != ctx.project_id and not ctx.is_admin:
-                raise Forbidden("Only the member itself can accept or reject an image.")
+                raise errors.MemberStatusMemberOnly()
             row.status, row.updated_at = status, utcnow()
             return row
 
@@ -337,10 +331,10 @@ class ImageService:
         async with self._write() as s:
             img = await self._load(s, ctx, image_id)
             if not self.owns(ctx, img):
-                raise Forbidden("Only the image owner can remove members.")
+                raise errors.MembersOwnerOnly(action="remove")
             row = await s.get(m.ImageMember, (image_id, member))
             if row is None:
-                raise NotFound(f"Member {member} not found for image {image_id}.")
+                raise errors.ImageMemberNotFound(member=member, image_id=image_id)
             await s.delete(row)
 
     # ------------------------------------------------------------------ data bookkeeping

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, NotFound
+from nubo.image import errors
 from nubo.image import models as m
 
 #: Glance's [task] task_time_to_live (hours)
@@ -74,7 +74,7 @@ class TaskStore:
             t = (await s.execute(self._visible(ctx, select(m.ImageTask).where(
                 m.ImageTask.id == task_id)))).scalars().first()
         if t is None:
-            raise NotFound(f"Task with identifier {task_id} not found")
+            raise errors.TaskNotFound(task_id=task_id)
         return t
 
     async def of_image(self, ctx: RequestContext, image_id: str) -> list[m.ImageTask]:
@@ -95,7 +95,7 @@ class TaskStore:
                 mk = (await s.execute(self._visible(ctx, select(m.ImageTask).where(
                     m.ImageTask.id == f.marker)))).scalars().first()
                 if mk is None:
-                    raise BadRequest(f"Marker {f.marker} could not be found.")
+                    raise errors.TaskMarkerNotFound(marker=f.marker)
                 v: datetime | str | None = getattr(mk, f.sort_key)
                 after = or_(col < v, (col == v) & (m.ImageTask.id < mk.id)) if desc else \
                     or_(col > v, (col == v) & (m.ImageTask.id > mk.id))

@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import utcnow
+from nubo.placement import errors
 from nubo.placement import models as m
 from nubo.placement.candidates import Inventory
-from nubo.placement.errors import CapacityExceeded, ConcurrentUpdate, ConstraintsViolated
 from nubo.placement.txn import LostRace, bump
 
 P = m.ResourceProvider
@@ -131,8 +131,7 @@ async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> set[str]:
         provs = {u: (i, g) for u, i, g in rows}
     for rp in wanted_rps:
         if rp not in provs:
-            raise ConstraintsViolated(f"Allocation for resource provider '{rp}' that does not "
-                                      "exist.")
+            raise errors.AllocationProviderNotFound(uuid=rp)
     uuids = sorted({w.consumer_uuid for w in writes})
     current = {c.uuid: c for c in (await s.execute(select(C).where(C.uuid.in_(uuids))))
                .scalars()}
@@ -140,9 +139,7 @@ async def replace(s: AsyncSession, writes: Sequence[ConsumerWrite]) -> set[str]:
         have = current.get(w.consumer_uuid)
         seen = have.generation if have is not None else None
         if w.generation != "any" and w.generation != seen:
-            raise ConcurrentUpdate(
-                f"consumer generation conflict - expected {_g(w.generation)} but got "
-                f"{_g(seen)}")
+            raise errors.ConsumerGenerationConflict(expected=_g(w.generation), got=_g(seen))
     await _check_capacity(s, writes, provs, uuids)
     # Take the provider rows, in id order, before writing anything that refers to them.
     for rp_id, gen in sorted(provs.values()):
@@ -188,21 +185,15 @@ async def _check_capacity(s: AsyncSession, writes: Sequence[ConsumerWrite],
             for rc, amount in res.items():
                 inv = invs.get((rp_id, rc))
                 if inv is None:
-                    raise ConstraintsViolated(f"Unable to allocate inventory: Inventory for "
-                                              f"'{rc}' on resource provider '{rp}' invalid.")
+                    raise errors.InvalidAllocationInventory(resource_class=rc, uuid=rp)
                 if not inv.allows(amount):
-                    raise ConstraintsViolated(
-                        f"Unable to allocate inventory: Allocation for {rc} on resource "
-                        f"provider {rp} violates min_unit, max_unit, or step_size. Requested:"
-                        f" {amount}, min_unit: {inv.min_unit}, max_unit: {inv.max_unit}, "
-                        f"step_size: {inv.step_size}")
+                    raise errors.InvalidAllocationConstraintsViolated(
+                        resource_class=rc, uuid=rp, amount=amount, min_unit=inv.min_unit,
+                        max_unit=inv.max_unit, step_size=inv.step_size)
                 wanted[(rp_id, rc)] = wanted.get((rp_id, rc), 0) + amount
     for (rp_id, rc), amount in sorted(wanted.items()):
         if used.get((rp_id, rc), 0) + amount > invs[(rp_id, rc)].capacity:
-            raise CapacityExceeded(
-                f"Unable to allocate inventory: Unable to create allocation for '{rc}' on "
-                f"resource provider '{uuid_of[rp_id]}'. The requested amount would exceed "
-                "the capacity.")
+            raise errors.CapacityExceeded(resource_class=rc, uuid=uuid_of[rp_id])
 
 
 async def _write_consumer(s: AsyncSession, w: ConsumerWrite, have: m.Consumer | None,
@@ -227,6 +218,5 @@ async def _write_consumer(s: AsyncSession, w: ConsumerWrite, have: m.Consumer | 
         r = await s.execute(delete(C).where(same).execution_options(synchronize_session=False))
     if r.rowcount != 1:  # type: ignore[attr-defined]
         if w.generation != "any":
-            raise ConcurrentUpdate("consumer generation conflict - the consumer's allocations "
-                                   "changed concurrently")
+            raise errors.ConsumerConcurrentUpdate()
         raise LostRace()

@@ -6,16 +6,11 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import utcnow
+from nubo.placement import errors, names
 from nubo.placement import models as m
-from nubo.placement import names
-from nubo.placement.errors import BadRequest, Conflict, NotFound
 
 RC = m.CustomResourceClass
 TR = m.CustomTrait
-
-BAD_TRAIT = ('The trait is invalid. A valid trait must be no longer than 255 characters, '
-             'start with the prefix "CUSTOM_" and use following characters: "A"-"Z", "0"-"9" '
-             'and "_"')
 
 
 # -------------------------------------------------------------------- resource classes
@@ -33,19 +28,18 @@ async def class_exists(s: AsyncSession, name: str) -> bool:
 
 async def get_class(s: AsyncSession, name: str) -> None:
     if not await class_exists(s, name):
-        raise NotFound(f"No such resource class {name}.")
+        raise errors.ResourceClassNotFound(resource_class=name)
 
 
 def _custom_class(name: str) -> None:
     if not names.is_custom(name):
-        raise BadRequest(f"Invalid resource class name {name!r}: custom resource classes "
-                         "start with CUSTOM_ and use only A-Z, 0-9 and _.")
+        raise errors.InvalidResourceClassName(name=name)
 
 
 async def create_class(s: AsyncSession, name: str) -> None:
     _custom_class(name)
     if await class_exists(s, name):
-        raise Conflict(f"Conflicting resource class already exists: {name}")
+        raise errors.ConflictingResourceClass(resource_class=name)
     now = utcnow()
     await s.execute(insert(RC).values(name=name, created_at=now, updated_at=now))
 
@@ -64,11 +58,11 @@ async def ensure_class(s: AsyncSession, name: str) -> bool:
 async def rename_class(s: AsyncSession, old: str, new: str) -> None:
     """1.2-1.6 PUT: rename a custom class, with every inventory and allocation of it."""
     if old in names.STANDARD_CLASS_SET:
-        raise BadRequest(f"Cannot update standard resource class {old}")
+        raise errors.ResourceClassCannotUpdateStandard(resource_class=old)
     await get_class(s, old)
     _custom_class(new)
     if await class_exists(s, new):
-        raise Conflict(f"Resource class already exists: {new}")
+        raise errors.ResourceClassExists(resource_class=new)
     await s.execute(update(RC).where(RC.name == old).values(name=new, updated_at=utcnow()))
     for table in (m.Inventory, m.Allocation):
         await s.execute(update(table).where(table.resource_class == old)
@@ -77,11 +71,10 @@ async def rename_class(s: AsyncSession, old: str, new: str) -> None:
 
 async def delete_class(s: AsyncSession, name: str) -> None:
     if name in names.STANDARD_CLASS_SET:
-        raise BadRequest(f"Cannot delete standard resource class {name}")
+        raise errors.ResourceClassCannotDeleteStandard(resource_class=name)
     await get_class(s, name)
     if (await s.execute(select(exists().where(m.Inventory.resource_class == name)))).scalar():
-        raise Conflict(f"Unable to delete resource class {name}. The resource class is in use "
-                       "in inventory.")
+        raise errors.ResourceClassInUse(resource_class=name)
     await s.execute(delete(RC).where(RC.name == name))
 
 
@@ -94,9 +87,7 @@ async def list_traits(s: AsyncSession, name_filter: str | None,
     if name_filter is not None:
         kind, sep, arg = name_filter.partition(":")
         if not sep or kind not in ("in", "startswith"):
-            raise BadRequest("Badly formatted name parameter. Expected name query string "
-                             "parameter in form: ?name=[in|startswith]:[name1,name2|prefix]. "
-                             f"Got: \"{name_filter}\"")
+            raise errors.BadNameFilter(value=name_filter)
         if kind == "in":
             wanted = set(arg.split(","))
             found = [t for t in found if t in wanted]
@@ -118,7 +109,7 @@ async def trait_exists(s: AsyncSession, name: str) -> bool:
 async def ensure_trait(s: AsyncSession, name: str) -> bool:
     """True when the custom trait was created, False when it already existed."""
     if not names.is_custom(name):
-        raise BadRequest(BAD_TRAIT)
+        raise errors.InvalidTrait()
     if await trait_exists(s, name):
         return False
     now = utcnow()
@@ -128,9 +119,9 @@ async def ensure_trait(s: AsyncSession, name: str) -> bool:
 
 async def delete_trait(s: AsyncSession, name: str) -> None:
     if name in names.STANDARD_TRAITS:
-        raise BadRequest(f"Cannot delete standard trait {name}.")
+        raise errors.TraitCannotDeleteStandard(name=name)
     if not await trait_exists(s, name):
-        raise NotFound(f"No such trait(s): {name}")
+        raise errors.TraitNotFound(names=name)
     if (await s.execute(select(exists().where(m.ProviderTrait.trait == name)))).scalar():
-        raise Conflict(f"The trait {name} is in use by a resource provider.")
+        raise errors.TraitInUse(name=name)
     await s.execute(delete(TR).where(TR.name == name))

@@ -17,21 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from nubo.core.db import utcnow
+from nubo.placement import errors, names
 from nubo.placement import models as m
-from nubo.placement import names
 from nubo.placement.candidates import Inventory
-from nubo.placement.errors import (
-    BadRequest,
-    CannotDeleteParent,
-    ConcurrentUpdate,
-    Conflict,
-    DuplicateName,
-    InventoryInUse,
-    ProviderInUse,
-    ProviderNotFound,
-)
 from nubo.placement.query import ProviderFilters
-from nubo.placement.txn import GENERATION_CHANGED, LostRace, bump
+from nubo.placement.txn import LostRace, bump
 
 P = m.ResourceProvider
 I = m.Inventory  # noqa: E741
@@ -78,7 +68,7 @@ async def find(s: AsyncSession, uuid: str) -> Provider | None:
 async def get(s: AsyncSession, uuid: str) -> Provider:
     p = await find(s, uuid)
     if p is None:
-        raise ProviderNotFound(f"No resource provider with uuid {uuid} found")
+        raise errors.ProviderNotFound(uuid=uuid)
     return p
 
 
@@ -129,18 +119,18 @@ async def _check_name(s: AsyncSession, name: str, uuid: str | None = None) -> No
     q = select(P.uuid).where(P.name == name)
     other = (await s.execute(q)).scalar_one_or_none()
     if other is not None and other != uuid:
-        raise DuplicateName(f"Conflicting resource provider name: {name} already exists.")
+        raise errors.DuplicateName(name=name)
 
 
 async def create(s: AsyncSession, uuid: str, name: str, parent_uuid: str | None) -> Provider:
     if await find(s, uuid) is not None:
-        raise Conflict(f"Conflicting resource provider uuid: {uuid} already exists.")
+        raise errors.ProviderExists(uuid=uuid)
     await _check_name(s, name)
     parent = None
     if parent_uuid is not None:
         parent = await find(s, parent_uuid)
         if parent is None:
-            raise BadRequest(f"parent provider UUID {parent_uuid} does not exist.")
+            raise errors.ParentProviderNotFound(parent_uuid=parent_uuid)
     now = utcnow()
     await s.execute(insert(P).values(
         uuid=uuid, name=name, generation=0, created_at=now, updated_at=now,
@@ -166,7 +156,7 @@ async def create_with(s: AsyncSession, uuid: str, name: str, parent_uuid: str | 
     if parent_uuid is not None:
         parent = await find(s, parent_uuid)
         if parent is None:
-            raise BadRequest(f"parent provider UUID {parent_uuid} does not exist.")
+            raise errors.ParentProviderNotFound(parent_uuid=parent_uuid)
     for rc, inv in invs.items():
         check_inventory(uuid, rc, inv, True)
     now = utcnow()
@@ -207,18 +197,18 @@ async def update_provider(s: AsyncSession, uuid: str, name: str, parent_uuid: st
     values: dict[str, object] = {"name": name, "updated_at": utcnow()}
     if change_parent and parent_uuid != p.parent_uuid:
         if p.parent_uuid is not None and not allow_reparent:
-            raise BadRequest(f"Unable to save resource provider {uuid}: Object action update "
-                             "failed because: re-parenting a provider is not currently "
-                             "allowed.")
+            raise errors.ObjectActionError(
+                uuid=uuid, action="update",
+                reason="re-parenting a provider is not currently allowed")
         subtree = await _subtree(s, p.id)
         if parent_uuid is None:
             new_root, new_parent = p.id, None
         else:
             parent = await find(s, parent_uuid)
             if parent is None:
-                raise BadRequest(f"parent provider UUID {parent_uuid} does not exist.")
+                raise errors.ParentProviderNotFound(parent_uuid=parent_uuid)
             if parent.id in subtree:
-                raise BadRequest("creating loop in the provider tree is not allowed.")
+                raise errors.ProviderTreeLoop()
             new_root, new_parent = parent.root_id, parent.id
         values["parent_provider_id"] = new_parent
         await s.execute(update(P).where(P.id.in_(subtree)).values(root_provider_id=new_root))
@@ -229,11 +219,9 @@ async def update_provider(s: AsyncSession, uuid: str, name: str, parent_uuid: st
 async def delete_provider(s: AsyncSession, uuid: str) -> None:
     p = await get(s, uuid)
     if (await s.execute(select(P.id).where(P.parent_provider_id == p.id).limit(1))).first():
-        raise CannotDeleteParent(f"Unable to delete parent resource provider {uuid}: It has "
-                                 "child resource providers.")
+        raise errors.CannotDeleteParent(uuid=uuid)
     if (await s.execute(select(A.id).where(A.resource_provider_id == p.id).limit(1))).first():
-        raise ProviderInUse(f"Unable to delete resource provider {uuid}: Resource provider "
-                            "has allocations.")
+        raise errors.ProviderInUse(uuid=uuid)
     # A root refers to itself; MariaDB (InnoDB) refuses to delete a row its own foreign key
     # points to, so let go of that reference first.
     await s.execute(update(P).where(P.id == p.id, P.root_provider_id == p.id)
@@ -247,7 +235,7 @@ async def delete_provider(s: AsyncSession, uuid: str) -> None:
 def expect(p: Provider, client_generation: int | None) -> None:
     """The caller's generation (if it named one) must be the provider's current one."""
     if client_generation is not None and client_generation != p.generation:
-        raise ConcurrentUpdate(GENERATION_CHANGED)
+        raise errors.ConcurrentUpdate()
 
 
 # ------------------------------------------------------------------------- inventories
@@ -268,12 +256,9 @@ async def usages(s: AsyncSession, provider_id: int) -> dict[str, int]:
 
 def check_inventory(uuid: str, rc: str, inv: Inventory, reserved_may_equal: bool) -> None:
     if inv.reserved > inv.total or (inv.reserved == inv.total and not reserved_may_equal):
-        raise BadRequest(f"Unable to update inventory for resource provider {uuid}: Invalid "
-                         f"inventory for '{rc}' on resource provider '{uuid}'. The reserved "
-                         "value is greater than or equal to total.")
+        raise errors.InvalidInventoryCapacity(uuid=uuid, resource_class=rc)
     if inv.min_unit > inv.max_unit:
-        raise BadRequest(f"Unable to update inventory for resource provider {uuid}: Invalid "
-                         f"inventory for '{rc}': min_unit is greater than max_unit.")
+        raise errors.InvalidInventoryUnits(uuid=uuid, resource_class=rc)
 
 
 async def replace_inventories(s: AsyncSession, p: Provider, wanted: Mapping[str, Inventory],
@@ -284,8 +269,7 @@ async def replace_inventories(s: AsyncSession, p: Provider, wanted: Mapping[str,
     expect(p, client_generation)
     missing = await unknown_classes(s, wanted)
     if missing:
-        raise BadRequest(f"Unknown resource class in inventory for resource provider "
-                         f"{p.uuid}: {', '.join(sorted(missing))}")
+        raise errors.UnknownInventoryClass(uuid=p.uuid, classes=", ".join(sorted(missing)))
     for rc, inv in wanted.items():
         check_inventory(p.uuid, rc, inv, reserved_may_equal)
     current = await inventories(s, p.id)
@@ -294,8 +278,7 @@ async def replace_inventories(s: AsyncSession, p: Provider, wanted: Mapping[str,
         used = await usages(s, p.id)
         busy = sorted(rc for rc in gone if used.get(rc))
         if busy:
-            raise InventoryInUse(f"Inventory for '{', '.join(busy)}' on resource provider "
-                                 f"'{p.uuid}' in use.")
+            raise errors.InventoryInUse(resource_classes=", ".join(busy), uuid=p.uuid)
         await s.execute(delete(I).where(I.resource_provider_id == p.id,
                                         I.resource_class.in_(gone)))
     now = utcnow()
@@ -341,7 +324,7 @@ async def replace_traits(s: AsyncSession, p: Provider, wanted: Iterable[str],
     expect(p, client_generation)
     missing = await unknown_traits(s, wanted)
     if missing:
-        raise BadRequest(f"No such trait(s): {', '.join(sorted(missing))}")
+        raise errors.TraitsNotFound(names=", ".join(sorted(missing)))
     current = set(await traits(s, p.id))
     T = m.ProviderTrait
     if current - wanted:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nubo.core.microversion import APIVersion
+from nubo.placement import errors
 from nubo.placement.candidates import AggregateFilter, Group, Query, TraitFilter
-from nubo.placement.errors import BadRequest, QueryBadValue
 from nubo.placement.names import NAME_RE, is_uuid
 
 Params = Sequence[tuple[str, str]]
@@ -19,8 +19,8 @@ SUFFIX_133 = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 GROUP_KEYS = ("resources", "required", "member_of", "in_tree")
 
 
-def _invalid(msg: str) -> BadRequest:
-    return BadRequest(f"Invalid query string parameters: {msg}")
+def _invalid(msg: str) -> errors.InvalidQueryString:
+    return errors.InvalidQueryString(detail=msg)
 
 
 def check_keys(params: Params, allowed: set[str]) -> None:
@@ -41,19 +41,15 @@ def resources(value: str) -> tuple[tuple[str, int], ...]:
     for item in value.split(","):
         rc, sep, amount = item.strip().partition(":")
         if not sep or not rc or not amount:
-            raise BadRequest("Badly formed resources parameter. Expected resources query "
-                             "string parameter in form: ?resources=VCPU:2,MEMORY_MB:1024. "
-                             f"Got: {value}.")
+            raise errors.BadResources(value=value)
         try:
             n = int(amount)
         except ValueError:
             n = 0
         if n < 1:
-            raise BadRequest(f"Requested resource {rc} expected positive integer amount. "
-                             f"Got: {amount}.")
+            raise errors.BadResourceAmount(resource_class=rc, amount=amount)
         if rc in out:
-            raise BadRequest(f"Resource class {rc} is requested more than once in one "
-                             f"resources parameter: {value}.")
+            raise errors.DuplicateResourceClassRequest(resource_class=rc, value=value)
         out[rc] = n
     return tuple(out.items())
 
@@ -82,8 +78,7 @@ def traits(raw: list[str], v: APIVersion, key: str = "required") -> TraitFilter:
     plain = {next(iter(s)) for s in required if len(s) == 1}
     both = plain & forbidden
     if both:
-        raise BadRequest("Conflicting required and forbidden traits found in the following "
-                         f"traits keys: {key}: ({', '.join(sorted(both))})")
+        raise errors.ConflictingTraits(key=key, traits=", ".join(sorted(both)))
     return TraitFilter(tuple(required), frozenset(forbidden))
 
 
@@ -204,8 +199,7 @@ def candidates_query(params: Params, v: APIVersion) -> Query:
     for suffix, raw in sorted(by_suffix.items()):
         res = resources(raw["resources"][-1]) if "resources" in raw else ()
         if suffix and not res and not v.matches("1.36"):
-            raise BadRequest(f"All traits parameters must be associated with resources. "
-                             f"Found the following orphaned traits keys: required{suffix}")
+            raise errors.OrphanedTraits(suffix=suffix)
         in_tree = raw.get("in_tree", [None])[-1]
         groups.append(Group(
             suffix=suffix, resources=res,
@@ -214,29 +208,26 @@ def candidates_query(params: Params, v: APIVersion) -> Query:
                                  f"member_of{suffix}"),
             in_tree=uuid_value(in_tree, f"in_tree{suffix}") if in_tree is not None else None))
     if not any(g.resources for g in groups):
-        raise QueryBadValue("At least one resources query parameter must be provided.")
+        raise errors.QueryBadValue()
     get = dict(params)
     policy = get.get("group_policy")
     if policy is not None and policy not in ("none", "isolate"):
         raise _invalid(f"'group_policy' must be one of none, isolate. Got: {policy}")
     suffixed = [g for g in groups if g.suffix]
     if len(suffixed) > 1 and policy is None:
-        raise BadRequest('The "group_policy" parameter is required when specifying more '
-                         'than one "resources{N}" parameter.')
+        raise errors.GroupPolicyRequired()
     subtrees: list[tuple[str, ...]] = []
     known = {g.suffix for g in groups}
     for value in values(params, "same_subtree", True):
         names = tuple(value.split(","))
         unknown = [s for s in names if s not in known or not s]
         if unknown:
-            raise BadRequest(f"Real suffixes should be specified in same_subtree: "
-                             f"{', '.join(unknown)} not found in request groups.")
+            raise errors.UnknownSameSubtreeSuffix(suffixes=", ".join(unknown))
         subtrees.append(names)
     in_subtree = {s for names in subtrees for s in names}
     for g in suffixed:
         if not g.resources and g.suffix not in in_subtree:
-            raise BadRequest("Resourceless suffixed group request should be specified in "
-                             f"`same_subtree` query param: {g.suffix}")
+            raise errors.ResourcelessGroupOutsideSubtree(suffix=g.suffix)
     return Query(
         groups=tuple(groups), group_policy=policy,
         limit=positive_int(get["limit"], "limit") if "limit" in get else None,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
 from nubo.placement import allocations as allocs
-from nubo.placement import catalog, names, txn
+from nubo.placement import catalog, errors, names, txn
 from nubo.placement import providers as rps
 from nubo.placement.candidates import (
     AggregateFilter,
@@ -33,11 +33,8 @@ from nubo.placement.candidates import (
     find,
 )
 from nubo.placement.errors import (
-    BadRequest,
     CapacityExceeded,
-    Conflict,
     ConstraintsViolated,
-    NotFound,
 )
 from nubo.placement.providers import Provider
 from nubo.placement.query import ProviderFilters
@@ -102,8 +99,7 @@ def inventory(data: Mapping[str, Any]) -> Inventory:
     """An Inventory from a dict with Placement's defaults for what is left out."""
     unknown = set(data) - set(INVENTORY_FIELDS)
     if unknown or "total" not in data:
-        raise BadRequest(f"Bad inventory {dict(data)}: 'total' is required; known fields are "
-                         f"{', '.join(INVENTORY_FIELDS)}.")
+        raise errors.BadInventory(inventory=dict(data), fields=", ".join(INVENTORY_FIELDS))
     return Inventory(**{k: data[k] for k in INVENTORY_FIELDS if k in data})
 
 
@@ -180,11 +176,10 @@ class PlacementService:
                            traits: Iterable[str]) -> None:
         bad = await rps.unknown_classes(s, classes)
         if bad:
-            raise BadRequest("Invalid resource class in resources parameter: No such resource "
-                             f"class {', '.join(sorted(bad))}.")
+            raise errors.ResourceClassNotFoundInQuery(names=", ".join(sorted(bad)))
         missing = await rps.unknown_traits(s, traits)
         if missing:
-            raise BadRequest(f"No such trait(s): {', '.join(sorted(missing))}")
+            raise errors.TraitsNotFound(names=", ".join(sorted(missing)))
 
     async def update_provider(self, uuid: str, name: str, parent_uuid: str | None = None,
                               change_parent: bool = False,
@@ -224,13 +219,11 @@ class PlacementService:
             rps.expect(p, generation)
             current = {k: v for k, (v, _) in (await rps.inventories(s, p.id)).items()}
             if create and rc in current:
-                raise Conflict(f"Unable to create inventory for resource provider "
-                                       f"{uuid}: Inventory for '{rc}' already exists.")
+                raise errors.InventoryExists(uuid=uuid, resource_class=rc)
             if not create and rc not in current:
                 if inv is None:
-                    raise NotFound(f"No inventory of class {rc} found for delete")
-                raise BadRequest(f"No inventory record with resource class {rc} for resource "
-                                 f"provider {uuid}")
+                    raise errors.InventoryNotFoundForDelete(resource_class=rc)
+                raise errors.InventoryWithResourceClassNotFound(resource_class=rc, uuid=uuid)
             if inv is None:
                 del current[rc]
             else:
@@ -331,7 +324,7 @@ class PlacementService:
         async def run(s: AsyncSession) -> None:
             have = await allocs.for_consumer(s, consumer_uuid)
             if not have.allocations:
-                raise NotFound(f"No allocations for consumer '{consumer_uuid}'")
+                raise errors.ConsumerAllocationsNotFound(uuid=consumer_uuid)
             await allocs.replace(s, [ConsumerWrite(consumer_uuid, {}, "", "")])
         await self._write(run)
 

@@ -22,13 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import Conflict
+from nubo.placement import errors
 from nubo.placement import models as m
-from nubo.placement.errors import ConcurrentUpdate
 
 T = TypeVar("T")
 ATTEMPTS = 60
-GENERATION_CHANGED = ("Resource provider's generation already changed. Please update the "
-                      "generation and try again.")
 
 
 class LostRace(Exception):
@@ -59,8 +57,7 @@ async def write(db: Database, fn: Callable[[AsyncSession], Awaitable[T]],
                 raise
         # Jittered backoff so that the racers do not collide again in lockstep.
         await asyncio.sleep(random.uniform(0, 0.001 * min(attempt + 1, 20)))
-    raise ConcurrentUpdate("The request lost too many races with concurrent updates; "
-                           "try again.")
+    raise errors.MaxDBRetriesExceeded()
 
 
 async def bump(s: AsyncSession, provider_id: int, seen: int, *, client: bool = False) -> int:
@@ -73,6 +70,6 @@ async def bump(s: AsyncSession, provider_id: int, seen: int, *, client: bool = F
                         .execution_options(synchronize_session=False))
     if r.rowcount != 1:  # type: ignore[attr-defined]
         if client:
-            raise ConcurrentUpdate(GENERATION_CHANGED)
+            raise errors.ConcurrentUpdate()
         raise LostRace()
     return seen + 1

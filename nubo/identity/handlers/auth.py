@@ -5,9 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import Forbidden, NotFound
 from nubo.core.http import context, json_response, no_content
-from nubo.identity import schemas
+from nubo.identity import errors, schemas
 from nubo.identity.auth import TokenInfo, iso_ts
 from nubo.identity.handlers.common import api, body, flag
 
@@ -47,7 +46,7 @@ async def _subject(request: Request, action: str) -> TokenInfo:
     a, ctx = api(request), context(request)
     subject = request.headers.get("x-subject-token")
     if not subject:
-        raise NotFound("Could not find token: no X-Subject-Token header.")
+        raise errors.TokenInvalid(reason="no X-Subject-Token header")
     allow_expired = flag(request, "allow_expired") and ctx.is_admin
     info = await a.auth.validate(subject, allow_expired=allow_expired)
     a.enforce(ctx, action, {"target.token.user_id": info.payload.user_id})
@@ -77,7 +76,7 @@ async def catalog(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "identity:get_auth_catalog")
     if ctx.project_id is None and ctx.domain_id is None and ctx.system_scope is None:
-        raise Forbidden("An unscoped token has no catalog; get a scoped token.")
+        raise errors.UnscopedCatalog()
     return json_response({"catalog": await a.auth.get_catalog(ctx.project_id),
                           "links": {"self": f"{a.views.base}/auth/catalog", "previous": None,
                                     "next": None}})

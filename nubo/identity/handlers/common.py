@@ -6,8 +6,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from nubo.core.errors import BadRequest
 from nubo.core.http import read_json
+from nubo.identity import errors
 from nubo.identity.api import IdentityApi, api
 
 __all__ = ["api", "body", "qbool", "qfilters", "IdentityApi"]
@@ -28,8 +28,7 @@ def qbool(value: str | None, name: str = "parameter") -> bool | None:
         return True
     if v in _FALSE:
         return False
-    raise BadRequest(f"Invalid value {value!r} for query parameter {name}: expected a "
-                     "boolean.")
+    raise errors.InvalidBooleanQuery(value=value, name=name)
 
 
 def qfilters(request: Request, *names: str, bools: tuple[str, ...] = ("enabled",)

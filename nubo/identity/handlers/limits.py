@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response, no_content
+from nubo.identity import errors
 from nubo.identity import models as m
 from nubo.identity.handlers.common import IdentityApi, api, body, qfilters
 from nubo.identity.schemas import limits as schemas
@@ -124,7 +125,7 @@ async def get_limit(request: Request) -> Response:
             target = {"target.limit.domain.id": x.domain_id}
     a.enforce(ctx, "identity:get_limit", target)
     if x is None:
-        raise NotFound(f"Could not find limit for {lid}.")
+        raise errors.LimitNotFound(id=lid)
     return json_response({"limit": _limit(a, x)})
 
 

@@ -7,10 +7,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest, NotFound, Unauthorized
 from nubo.core.http import context, json_response, no_content, read_json
+from nubo.identity import errors, schemas
 from nubo.identity import models as m
-from nubo.identity import schemas
 from nubo.identity.handlers.common import api, body, qbool, qfilters
 
 # ------------------------------------------------------------------------------ domains
@@ -149,7 +148,7 @@ async def clear_project_tags(request: Request) -> Response:
 def _tag(request: Request) -> str:
     tag: str = request.path_params["tag"]
     if not tag or len(tag) > 255 or "," in tag or "/" in tag:
-        raise BadRequest("A tag is 1 to 255 characters and contains no ',' or '/'.")
+        raise errors.InvalidProjectTag()
     return tag
 
 
@@ -157,7 +156,7 @@ async def check_project_tag(request: Request) -> Response:
     a, pid, tag = api(request), request.path_params["project_id"], _tag(request)
     a.enforce(context(request), "identity:get_project_tag", await _project_target(request))
     if tag not in (await a.identity.project_tags([pid]))[pid]:
-        raise NotFound(f"Tag {tag} not found for project {pid}.")
+        raise errors.ProjectTagNotFound(project_tag=tag, project_id=pid)
     return no_content()
 
 
@@ -234,7 +233,7 @@ async def change_password(request: Request) -> Response:
     user = await a.identity.get_user(uid)
     if not user.enabled or not await a.identity.hasher.check(data["original_password"],
                                                              user.password_hash):
-        raise Unauthorized("The request you have made requires authentication.")
+        raise errors.Unauthorized()
     await a.identity.change_password(uid, data["password"])
     return no_content()
 
@@ -320,7 +319,7 @@ async def check_member(request: Request) -> Response:
     a, p = api(request), request.path_params
     a.enforce(context(request), "identity:check_user_in_group", await _group_target(request))
     if not await a.identity.is_member(p["group_id"], p["user_id"]):
-        raise NotFound(f"Could not find user, {p['user_id']}, in group, {p['group_id']}.")
+        raise errors.UserNotInGroup(user_id=p["user_id"], group_id=p["group_id"])
     return no_content()
 
 

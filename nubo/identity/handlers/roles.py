@@ -7,10 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest
 from nubo.core.http import context, json_response, no_content
+from nubo.identity import errors, schemas
 from nubo.identity import models as m
-from nubo.identity import schemas
 from nubo.identity.assignments import SYSTEM, Actor, Target
 from nubo.identity.handlers.common import api, body, flag
 
@@ -155,10 +154,9 @@ async def role_assignments(request: Request) -> Response:
     a, q = api(request), request.query_params
     effective = flag(request, "effective")
     if effective and q.get("group.id"):
-        raise BadRequest("The effective flag cannot be combined with group.id: effective "
-                         "assignments are per user.")
+        raise errors.EffectiveWithGroup()
     if q.get("scope.system") not in (None, "all"):
-        raise BadRequest("scope.system accepts only 'all'.")
+        raise errors.InvalidSystemScopeQuery()
     a.enforce(context(request), "identity:list_role_assignments",
               {"target.domain_id": q.get("scope.domain.id")})
     grants = await a.assignments.grants(

@@ -7,9 +7,8 @@ import re
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from nubo.core.errors import BadRequest, RangeNotSatisfiable, UnsupportedMediaType
 from nubo.core.http import context, json_response, no_content, read_json
-from nubo.image import schemas
+from nubo.image import errors, schemas
 from nubo.image.api import api
 
 #: webob's byte range syntax, which Glance parses the Range header with (one range only).
@@ -23,15 +22,13 @@ def _range(request: Request, size: int) -> str | None:
     if raw is None:
         return None
     if "," in raw:
-        raise BadRequest("Requests with multiple ranges are not supported in Glance. You may "
-                         "make multiple single-range requests instead.")
+        raise errors.MultipleRangesNotSupported()
     m = _RANGE.match(raw)
     first, last = (m.group(1), m.group(2)) if m else ("", "")
     if not first and not last or (first and last and int(first) > int(last)):
-        raise RangeNotSatisfiable("Invalid Range header.")
+        raise errors.InvalidRange()
     if first and int(first) >= size or not first and size == 0:
-        raise RangeNotSatisfiable(f"Invalid start position in Range header. Start position "
-                                  f"MUST be in the inclusive range [0, {size - 1}].")
+        raise errors.InvalidRangeStart(last=size - 1)
     # a suffix (bytes=-N) is the last N bytes, all of them when N is the size or more
     start = int(first) if first else max(size - int(last), 0)
     end = min(int(last), size - 1) if first and last else size - 1
@@ -50,17 +47,16 @@ def _length(request: Request) -> int | None:
     try:
         n = int(value)
     except ValueError:
-        raise BadRequest("Invalid Content-Length header.") from None
+        raise errors.InvalidContentLength() from None
     if n < 0:
-        raise BadRequest("Invalid Content-Length header.")
+        raise errors.InvalidContentLength()
     return n
 
 
 def _octets(request: Request) -> None:
     ctype = request.headers.get("content-type", "").split(";")[0].strip()
     if ctype != "application/octet-stream":
-        raise UnsupportedMediaType(f"Unsupported Content-Type {ctype!r}: image data is sent "
-                                   "as application/octet-stream.")
+        raise errors.InvalidContentType(content_type=ctype)
 
 
 async def upload(request: Request) -> Response:

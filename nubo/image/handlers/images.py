@@ -8,10 +8,9 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest, Forbidden, UnsupportedMediaType
 from nubo.core.http import context, json_response, no_content, parse_json, read_body, read_json
 from nubo.core.validation import validate
-from nubo.image import schemas, views
+from nubo.image import errors, schemas, views
 from nubo.image.api import api
 from nubo.image.listing import ListQuery
 from nubo.image.service import READ_ONLY
@@ -23,16 +22,16 @@ PATCH_TYPES = ("application/openstack-images-v2.1-json-patch",
 def _refuse_reserved(keys: Any) -> None:
     for key in keys:
         if key in READ_ONLY:
-            raise Forbidden(f"Attribute '{key}' is read-only.")
+            raise errors.ReadonlyProperty(property=key)
         if isinstance(key, str) and key.startswith("os_glance"):
-            raise Forbidden(f"Attribute '{key}' is reserved.")
+            raise errors.ReservedProperty(property=key)
 
 
 async def create(request: Request) -> Response:
     a, ctx = api(request), context(request)
     body = await read_json(request, None, a.max_body)
     if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object of image attributes.")
+        raise errors.ImageBodyNotObject()
     _refuse_reserved(body)
     validate(schemas.IMAGE_CREATE, body)
     a.enforce(ctx, "image:add_image", {"project_id": body.get("owner") or ctx.project_id})
@@ -41,7 +40,7 @@ async def create(request: Request) -> Response:
     if body.get("visibility") == "community":
         a.enforce(ctx, "image:communitize_image", {"project_id": ctx.project_id})
     if body.get("owner") and body["owner"] != ctx.project_id and not ctx.is_admin:
-        raise Forbidden("You are not permitted to create images owned by another project.")
+        raise errors.ForeignOwnerForbidden()
     view = await a.images.create(ctx, body)
     return json_response(views.image(view), 201,
                          {"Location": f"{a.base_url}/v2/images/{view.image.id}"})
@@ -88,17 +87,17 @@ def _patch_ops(body: Any) -> list[tuple[str, str, Any]]:
         parts = item["path"][1:].split("/")
         if len(parts) != 1 or not parts[0]:
             if parts[0] == "locations":
-                raise Forbidden("Image locations cannot be changed on this cloud.")
-            raise BadRequest(f"Invalid JSON pointer for this resource: '{item['path']}'")
+                raise errors.LocationsForbidden()
+            raise errors.InvalidJsonPatchPath(path=item["path"])
         attr = parts[0].replace("~1", "/").replace("~0", "~")
         _refuse_reserved([attr])
         if attr == "id":
-            raise Forbidden("Attribute 'id' is read-only.")
+            raise errors.ReadonlyProperty(property="id")
         if item["op"] == "remove":
             ops.append(("remove", attr, None))
             continue
         if "value" not in item:
-            raise BadRequest(f"Operation '{item['op']}' on {item['path']} needs a value.")
+            raise errors.MissingJsonPatchValue(op=item["op"], path=item["path"])
         schema = schemas.IMAGE_PROPERTIES.get(attr, schemas.PROPERTY_VALUE)
         validate({"type": "object", "properties": {attr: schema}}, {attr: item["value"]})
         ops.append((item["op"], attr, item["value"]))
@@ -109,8 +108,7 @@ async def update(request: Request) -> Response:
     a, ctx = api(request), context(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip()
     if ctype not in PATCH_TYPES:
-        raise UnsupportedMediaType(f"Unsupported Content-Type {ctype!r}: send "
-                                   f"{PATCH_TYPES[0]}.")
+        raise errors.InvalidPatchContentType(content_type=ctype, expected=PATCH_TYPES[0])
     raw = await read_body(request, a.max_body)
     body = parse_json(raw)
     ops = _patch_ops(body)
@@ -154,7 +152,7 @@ async def _set_active(request: Request, active: bool) -> Response:
 def _tag(request: Request) -> str:
     tag: str = request.path_params["tag"]
     if not tag or len(tag) > 255:
-        raise BadRequest("A tag is 1 to 255 characters.")
+        raise errors.InvalidImageTag()
     return tag
 
 

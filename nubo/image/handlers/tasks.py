@@ -15,8 +15,9 @@ from oslo_utils import uuidutils
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
+from nubo.core.errors import Forbidden, NotFound
 from nubo.core.http import context, json_response
+from nubo.image import errors
 from nubo.image import models as m
 from nubo.image.api import api
 from nubo.image.tasks import SORT_KEYS, STATUSES, TaskQuery
@@ -60,7 +61,7 @@ async def list_(request: Request) -> Response:
         a.enforce(ctx, "image:get_image")
     except (NotFound, Forbidden):
         # Glance answers a bare webob 404 here, whether unknown or not permitted
-        raise NotFound("The resource could not be found.") from None
+        raise errors.NotFound() from None
     return json_response({"tasks": [_row(t) for t in await a.tasks.of_image(ctx, image_id)]})
 
 
@@ -68,23 +69,23 @@ def _query(request: Request) -> TaskQuery:
     p = request.query_params
     status, type_ = p.get("status"), p.get("type")
     if status and status not in STATUSES:
-        raise BadRequest(f"Invalid status value: {status}")
+        raise errors.InvalidStatusValue(status=status)
     if type_ and type_ != "import":
-        raise BadRequest(f"Invalid type value: {type_}")
+        raise errors.InvalidTaskType(type=type_)
     sort_key, sort_dir = p.get("sort_key", "created_at"), p.get("sort_dir", "desc")
     if sort_key not in SORT_KEYS:
-        raise BadRequest(f"Invalid sort key: {sort_key}")
+        raise errors.InvalidSortKey(sort_key=sort_key)
     if sort_dir not in ("asc", "desc"):
-        raise BadRequest(f"Invalid sort direction: {sort_dir}")
+        raise errors.InvalidSortDir(sort_dir=sort_dir)
     marker = p.get("marker")
     if marker and not uuidutils.is_uuid_like(marker):
-        raise BadRequest("Invalid marker format")
+        raise errors.InvalidMarkerFormat()
     try:
         limit = int(p.get("limit", LIMIT_DEFAULT))
     except ValueError:
-        raise BadRequest("limit param must be an integer") from None
+        raise errors.LimitNotInteger() from None
     if limit < 0:
-        raise BadRequest("limit param must be positive")
+        raise errors.LimitNotPositive()
     return TaskQuery(status=status, type=type_, sort_key=sort_key, sort_dir=sort_dir,
                      limit=min(limit, LIMIT_MAX), marker=marker)
 
@@ -111,6 +112,4 @@ async def show(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "tasks_api_access")
-    raise MethodNotAllowed("This operation is currently not permitted on Glance Tasks. They "
-                           "are auto deleted after reaching the time based on their "
-                           "expires_at property.")
+    raise errors.TaskDeleteNotAllowed()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, false, or_
 
-from nubo.core.errors import BadRequest
+from nubo.image import errors
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
@@ -25,19 +25,19 @@ def _limit(params: Mapping[str, str], default: int | None) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"limit param must be an integer, not {raw!r}.") from None
+        raise errors.MetadefLimitNotInteger(value=raw) from None
     if value < 0:
-        raise BadRequest("limit param must be positive.")
+        raise errors.MetadefLimitNotPositive()
     return min(value, MAX_LIMIT)
 
 
 def _sort(params: Mapping[str, str], keys: Sequence[str]) -> tuple[str, bool]:
     key = params.get("sort_key", "created_at")
     if key not in keys:
-        raise BadRequest(f"Invalid sort key: {key!r}; use one of {', '.join(keys)}.")
+        raise errors.InvalidMetadefSortKey(sort_key=key, keys=", ".join(keys))
     direction = params.get("sort_dir", "desc")
     if direction not in ("asc", "desc"):
-        raise BadRequest(f"Invalid sort direction: {direction!r}; use asc or desc.")
+        raise errors.InvalidMetadefSortDir(sort_dir=direction)
     return key, direction == "desc"
 
 
@@ -54,8 +54,7 @@ class NamespaceQuery:
     def parse(cls, params: Mapping[str, str]) -> NamespaceQuery:
         visibility = params.get("visibility") or None
         if visibility not in (None, "public", "private"):
-            raise BadRequest(f"Invalid visibility value: {visibility!r}; use public or "
-                             "private.")
+            raise errors.InvalidMetadefVisibility(visibility=visibility)
         key, desc = _sort(params, NAMESPACE_SORT_KEYS)
         types = [t.strip() for t in (params.get("resource_types") or "").split(",")]
         return cls(limit=_limit(params, DEFAULT_LIMIT), marker=params.get("marker") or None,

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import Conflict, Forbidden, NotFound
+from nubo.core.errors import Conflict
+from nubo.image import errors
 from nubo.image.metadefs import defaults
 from nubo.image.metadefs import models as m
 from nubo.image.metadefs.queries import NamespaceQuery, TagQuery, after
@@ -53,16 +54,15 @@ class NamespaceDetail:
     tags: list[m.MetadefTag] = field(default_factory=list)
 
 
-def _not_found(name: str) -> NotFound:
-    return NotFound(f"Metadata definition namespace={name} was not found.")
+def _not_found(name: str) -> errors.MetadefNamespaceNotFound:
+    return errors.MetadefNamespaceNotFound(namespace_name=name)
 
 
 def _duplicates(names: Iterable[str], what: str, namespace: str) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise Conflict(f"Duplicate metadata definition {what} {name!r} in namespace="
-                           f"{namespace}.")
+            raise errors.MetadefDuplicateInRequest(what=what, name=name, namespace=namespace)
         seen.add(name)
 
 
@@ -149,22 +149,20 @@ class MetadefService:
         found = (await s.execute(select(model).where(
             model.namespace_id == ns.id, model.name == name))).scalar_one_or_none()
         if found is None:
-            raise NotFound(f"The metadata definition {_WHAT[model]} with name={name} was not "
-                           f"found in namespace={ns.namespace}.")
+            raise errors.MetadefContentNotFound(what=_WHAT[model], name=name,
+                                                namespace_name=ns.namespace)
         return found
 
     async def _free(self, s: AsyncSession, model: type[Child], ns: NS, name: str) -> None:
         taken = await s.execute(select(model.id).where(model.namespace_id == ns.id,
                                                        model.name == name))
         if taken.first() is not None:
-            raise Conflict(f"A metadata definition {_WHAT[model]} with name={name} already "
-                           f"exists in namespace={ns.namespace}.")
+            raise errors.MetadefDuplicate(what=_WHAT[model], name=name, namespace_name=ns.namespace)
 
     @staticmethod
     def _unprotected(ns: NS, what: str) -> None:
         if ns.protected:
-            raise Forbidden(f"Metadata definition {what} cannot be deleted: namespace "
-                            f"{ns.namespace} is protected.")
+            raise errors.ProtectedMetadefContentDelete(what=what, namespace=ns.namespace)
 
     # ------------------------------------------------------------------ namespaces
 
@@ -210,7 +208,7 @@ class MetadefService:
                     "resource type association", name)
         async with self._write() as s:
             if (await s.execute(select(NS.id).where(NS.namespace == name))).first():
-                raise Conflict(f"The metadata definition namespace={name} already exists.")
+                raise errors.MetadefDuplicateNamespace(namespace_name=name)
             return await self._add_namespace(s, body, owner)
 
     async def _add_namespace(self, s: AsyncSession, body: dict[str, Any], owner: str
@@ -252,8 +250,7 @@ class MetadefService:
             new_name = body["namespace"]
             if new_name != ns.namespace and (await s.execute(
                     select(NS.id).where(NS.namespace == new_name))).first():
-                raise Conflict(f"Invalid update: there is already a metadata definition "
-                               f"namespace named {new_name}.")
+                raise errors.MetadefNamespaceNameTaken(namespace_name=new_name)
             ns.namespace = new_name
             ns.display_name = body.get("display_name")
             ns.description = body.get("description")
@@ -267,8 +264,7 @@ class MetadefService:
         async with self._write() as s:
             ns = await self._ns(s, ctx, name)
             if ns.protected:
-                raise Forbidden(f"Metadata definition namespace {name} is protected and "
-                                "cannot be deleted.")
+                raise errors.ProtectedMetadefNamespaceDelete(namespace=name)
             for model in (*CONTENTS.values(), LINK):
                 await s.execute(delete(model).where(model.namespace_id == ns.id))
             await s.delete(ns)
@@ -341,12 +337,11 @@ class MetadefService:
                 assoc = next((a for a in (await self._associations(s, [ns.id]))[ns.id]
                               if a.name == resource_type), None)
                 if assoc is None:
-                    raise NotFound(f"Namespace {ns_name} is not associated with resource "
-                                   f"type {resource_type}.")
+                    raise errors.MetadefNamespaceNotAssociated(namespace=ns_name,
+                                                           resource_type=resource_type)
                 prefix = assoc.link.prefix or ""
                 if not name.startswith(prefix):
-                    raise NotFound(f"Property {name} does not start with the expected "
-                                   f"resource type association prefix of '{prefix}'.")
+                    raise errors.MetadefPropertyPrefixMismatch(name=name, prefix=prefix)
                 name = name[len(prefix):]
             return await self._child(s, m.MetadefProperty, ns, name)
 
@@ -467,9 +462,8 @@ class MetadefService:
             s.add(rt)
             await s.flush()
         elif await s.get(LINK, (ns.id, rt.id)) is not None:
-            raise Conflict(f"The metadata definition resource-type association of "
-                           f"resource-type={name} to namespace={ns.namespace}, already "
-                           "exists.")
+            raise errors.MetadefDuplicateResourceTypeAssociation(resource_type_name=name,
+                                                                 namespace_name=ns.namespace)
         link = LINK(namespace_id=ns.id, resource_type_id=rt.id, prefix=body.get("prefix"),
                     properties_target=body.get("properties_target"), created_at=now,
                     updated_at=now)
@@ -482,8 +476,8 @@ class MetadefService:
             link = (await s.execute(select(LINK).join(RT, RT.id == LINK.resource_type_id).where(
                 LINK.namespace_id == ns.id, RT.name == rt_name))).scalar_one_or_none()
             if link is None:
-                raise NotFound(f"Failed to find resource type {rt_name} associated with "
-                               f"namespace {ns_name}.")
+                raise errors.MetadefResourceTypeAssociationNotFound(resource_type=rt_name,
+                                                                namespace=ns_name)
             self._unprotected(ns, f"resource type association {rt_name}")
             await s.delete(link)
 

@@ -10,8 +10,7 @@ from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
 from nubo.core.microversion import APIVersion
-from nubo.placement import names, query, schemas, views
-from nubo.placement.errors import BadRequest
+from nubo.placement import errors, names, query, schemas, views
 from nubo.placement.handlers.common import begin, body, param
 from nubo.placement.service import ConsumerWrite
 
@@ -22,14 +21,14 @@ INCOMPLETE = "00000000-0000-0000-0000-000000000000"
 def _consumer(consumer: str) -> str:
     """Placement's PUT /allocations/{consumer_uuid}: any is_uuid_like form, stored dashed."""
     if not names.is_uuid(consumer):
-        raise BadRequest(f"Malformed consumer_uuid: {consumer}")
+        raise errors.MalformedConsumerUuid(consumer_uuid=consumer)
     return names.dashed(consumer)
 
 
 def consumer_write(consumer: str, data: dict[str, Any], v: APIVersion) -> ConsumerWrite:
     """One consumer's body, list form (<1.12) or dict form, as a ConsumerWrite."""
     if not names.is_uuid(consumer):
-        raise BadRequest(f"Malformed consumer_uuid: {consumer}")
+        raise errors.MalformedConsumerUuid(consumer_uuid=consumer)
     allocations: dict[str, dict[str, int]] = {}
     if isinstance(data["allocations"], list):
         for item in data["allocations"]:
@@ -93,11 +92,10 @@ async def usages(request: Request) -> Response:
     query.check_keys(params, allowed)
     get = dict(params)
     if not get.get("project_id"):
-        raise BadRequest("Invalid query string parameters: 'project_id' is a required "
-                         "property")
+        raise errors.InvalidQueryString(detail="'project_id' is a required property")
     ctype = get.get("consumer_type")
     if ctype is not None and not (names.NAME_RE.match(ctype) or ctype in ("all", "unknown")):
-        raise BadRequest(f"Invalid query string parameters: invalid consumer_type {ctype!r}")
+        raise errors.InvalidQueryString(detail=f"invalid consumer_type {ctype!r}")
     found = await a.service.project_usages(get["project_id"], get.get("user_id"), ctype,
                                            by_type=v.matches("1.38"))
     return json_response({"usages": found}, headers=views.cache_headers(v))

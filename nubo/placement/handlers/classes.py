@@ -6,8 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
-from nubo.placement import query, schemas, views
-from nubo.placement.errors import BadRequest, NotFound
+from nubo.placement import errors, query, schemas, views
 from nubo.placement.handlers.common import begin, body, param
 
 RC = "placement:resource_classes"
@@ -63,8 +62,8 @@ async def list_traits(request: Request) -> Response:
     if "associated" in get:
         flag = get["associated"].lower()
         if flag not in ("true", "false"):
-            raise BadRequest("Invalid query string parameters: 'associated' must be true or "
-                             f"false. Got: {get['associated']}")
+            raise errors.InvalidQueryString(
+                detail=f"'associated' must be true or false. Got: {get['associated']}")
         associated = flag == "true"
     found = await a.service.traits(get.get("name"), associated)
     return json_response({"traits": found}, headers=views.cache_headers(v))
@@ -74,7 +73,7 @@ async def show_trait(request: Request) -> Response:
     a, _ctx, v = begin(request, "placement:traits:show")
     name = param(request, "name")
     if not await a.service.trait_exists(name):
-        raise NotFound(f"No such trait(s): {name}")
+        raise errors.TraitNotFound(names=name)
     return no_content(204, views.cache_headers(v))
 
 

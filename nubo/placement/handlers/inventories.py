@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
-from nubo.placement import schemas, views
-from nubo.placement.errors import NotFound
+from nubo.placement import errors, schemas, views
 from nubo.placement.handlers.common import begin, body, param
 from nubo.placement.service import INVENTORY_FIELDS, Inventory
 
@@ -60,7 +59,7 @@ async def show(request: Request) -> Response:
     uuid, rc = param(request, "uuid"), param(request, "resource_class")
     p, invs = await a.service.inventories(uuid)
     if rc not in invs:
-        raise NotFound(f"No inventory of class {rc} for {uuid}")
+        raise errors.InventoryNotFound(resource_class=rc, uuid=uuid)
     return json_response(views.inventory(p.generation, invs[rc]),
                          headers=views.cache_headers(v))
 

@@ -11,9 +11,10 @@ from weakref import WeakKeyDictionary
 from starlette.requests import Request
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Forbidden, NotFound, PolicyNotAuthorized
+from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, read_json
 from nubo.core.validation import validate
+from nubo.image import errors
 from nubo.image.api import ImageApi, api
 from nubo.image.metadefs import models as m
 from nubo.image.metadefs.service import MetadefService
@@ -49,7 +50,7 @@ def authorize(a: ImageApi, ctx: RequestContext, rule: str,
         return
     if rule != GET_NAMESPACE and a.policy.allowed(ctx, GET_NAMESPACE, target(ns)):
         raise PolicyNotAuthorized(rule)
-    raise NotFound(f"Metadata definition namespace={ns.namespace} was not found.")
+    raise errors.MetadefNamespaceNotFound(namespace_name=ns.namespace)
 
 
 def readable(a: ImageApi, ctx: RequestContext, ns: m.MetadefNamespace) -> bool:
@@ -60,12 +61,12 @@ async def read_body(request: Request, a: ImageApi, schema: dict[str, Any],
                     read_only: Iterable[str] = TIMESTAMPS) -> dict[str, Any]:
     body = await read_json(request, None, a.max_body)
     if body is None:
-        raise BadRequest("Body expected in request: send a JSON object.")
+        raise errors.BodyExpected()
     if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
+        raise errors.BodyNotObject()
     for key in read_only:
         if key in body:
-            raise Forbidden(f"Attribute '{key}' is read-only.")
+            raise errors.ReadonlyProperty(property=key)
     validate(schema, body)
     return body
 
@@ -75,9 +76,9 @@ def owner(ctx: RequestContext, body: dict[str, Any]) -> str:
     admin names another)."""
     who: str | None = body.get("owner") or ctx.project_id
     if who is None:
-        raise BadRequest("Name the namespace's owner: this token is not scoped to a project.")
+        raise errors.NamespaceOwnerRequired()
     if who != ctx.project_id and not ctx.is_admin:
-        raise Forbidden("You are not permitted to give a namespace to another project.")
+        raise errors.ForeignNamespaceOwner()
     return who
 
 

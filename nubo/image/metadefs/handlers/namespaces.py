@@ -9,8 +9,8 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import NotFound
 from nubo.core.http import json_response, no_content
+from nubo.image import errors
 from nubo.image.metadefs import schemas, views
 from nubo.image.metadefs.handlers.common import (
     READ_ONLY,
@@ -32,7 +32,7 @@ NESTED_RULES = {"resource_type_associations": "image:add_metadef_resource_type_a
 async def schema(request: Request) -> Response:
     doc = schemas.DOCUMENTS.get(request.path_params["kind"])
     if doc is None:
-        raise NotFound("There is no such metadef schema.")
+        raise errors.MetadefSchemaNotFound()
     return json_response(doc)
 
 
