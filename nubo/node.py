@@ -54,6 +54,10 @@ from nubo.ops.metrics import CloudCollector
 from nubo.placement import api as placement_api
 from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
+from nubo.volume.api import rewrite as volume_rewrite  # block storage (volume) hook
+from nubo.volume.api import wiring as volume_api  # block storage (volume) hook
+from nubo.volume.api.routes import ROUTES as VOLUME_ROUTES  # block storage (volume) hook
+from nubo.volume.api.versions import VERSIONS as VOLUME_VERSIONS  # block storage hook
 
 LOG = logging.getLogger("nubo.node")
 #: Nova's metadata API (its port 8775) as a path of the one port
@@ -64,7 +68,10 @@ CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
            CatalogEntry("image", "glance", "/image"),
            CatalogEntry("compute", "nova", "/compute/v2.1"),
            CatalogEntry("placement", "placement", "/placement"),
-           CatalogEntry("network", "neutron", "/networking")]
+           CatalogEntry("network", "neutron", "/networking"),
+           # block storage: Cinder's type and the `volumev3` alias older clients look up
+           CatalogEntry("block-storage", "cinder", "/volume/v3"),
+           CatalogEntry("volumev3", "cinderv3", "/volume/v3")]
 
 
 @dataclass
@@ -118,6 +125,12 @@ class Node:
                                             settings.metadata_api_url, secret,
                                             socket_path(settings.data_dir))
         self.runtime.servers.networking.vif_events = self.network_sync.events_enabled
+        # --- block storage (volume) hook: the API and its in-process backend
+        self.volume = volume_api.VolumeApi(settings, self.db)
+        volume = ServiceApp("volume", volume_api.PREFIX, VOLUME_ROUTES, "nova", auth,
+                            state=self.volume, versions=VOLUME_VERSIONS)
+        volume.rewrite = volume_rewrite.rewrite     # /volume/v3/{project_id}/...
+        # --- end of block storage hook
         self.metrics = Metrics()
         self.metrics.add_scraped(CloudCollector(self.db, self.runtime.conductor.queue_depth))
         vnc = novnc.NoVncApp(consoles.validate_console_token, settings.console_token_ttl)
@@ -125,7 +138,7 @@ class Node:
         checks = {"compute": self._compute_problem}
         if health:
             checks["network_agent"] = health.problem
-        self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
+        self.app = NuboApp([ident, image, compute, placement, network, volume], self.metrics,
                            mounts={novnc.PREFIX: vnc,
                                    METADATA_PREFIX: self._metadata_api(secret)},
                            checks=checks,
@@ -168,6 +181,8 @@ class Node:
             LOG.info("image store reconciled: %s", repaired)
         say("compute")
         await self.compute.start()
+        say("volume")
+        await self.volume.start()       # block storage hook: default type, resumed work
         say("network")
         await network_agents.ensure_agents(self.db, self.network.hostname,
                                            self.settings.vtep_ip)
@@ -294,6 +309,7 @@ class Node:
         await asyncio.gather(*self._background, *([self._compute] if self._compute else []),
                              return_exceptions=True)
         await self.network_sync.stop()      # the host keeps its state for the next start
+        await self.volume.stop()            # block storage hook
         await self.network_agent.stop()
         await self.metadata_agent.stop()
         nports.set_status_from_agent(False)
