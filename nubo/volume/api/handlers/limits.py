@@ -74,11 +74,12 @@ async def services(request: Request) -> Response:
     a, _ctx, v = begin(request, "volume_extension:services:index")
     host = a.storage.host.split("@")[0]
     now = ts(utcnow())
-    rows: list[dict[str, Any]] = [{"binary": "cinder-scheduler", "host": host, "zone": ZONE, "status": "enabled",
-             "state": "up", "updated_at": now, "disabled_reason": None},
-            {"binary": "cinder-volume", "host": a.storage.host.split("#")[0], "zone": ZONE,
-             "status": "enabled", "state": "up", "updated_at": now, "disabled_reason": None,
-             "replication_status": "disabled", "active_backend_id": None, "frozen": False}]
+    rows: list[dict[str, Any]] = [
+        {"binary": "cinder-scheduler", "host": host, "zone": ZONE, "status": "enabled",
+         "state": "up", "updated_at": now, "disabled_reason": None},
+        {"binary": "cinder-volume", "host": a.storage.host.split("#")[0], "zone": ZONE,
+         "status": "enabled", "state": "up", "updated_at": now, "disabled_reason": None,
+         "replication_status": "disabled", "active_backend_id": None, "frozen": False}]
     q = query(request)
     rows = [r for r in rows if all(r.get(k) == q[k] for k in ("binary", "host") if k in q)]
     for r in rows:
