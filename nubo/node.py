@@ -56,7 +56,7 @@ from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
 from nubo.volume.api import rewrite as volume_rewrite  # block storage (volume) hook
 from nubo.volume.api import wiring as volume_api  # block storage (volume) hook
-from nubo.volume.api.routes import ROUTES as VOLUME_ROUTES  # block storage (volume) hook
+from nubo.volume.api.openapi import SPEC as VOLUME_SPEC  # block storage (volume) hook
 from nubo.volume.api.versions import VERSIONS as VOLUME_VERSIONS  # block storage hook
 
 LOG = logging.getLogger("nubo.node")
@@ -127,7 +127,7 @@ class Node:
         self.runtime.servers.networking.vif_events = self.network_sync.events_enabled
         # --- block storage (volume) hook: the API and its in-process backend
         self.volume = volume_api.VolumeApi(settings, self.db)
-        volume = ServiceApp("volume", volume_api.PREFIX, VOLUME_ROUTES, "nova", auth,
+        volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova", auth,
                             state=self.volume, versions=VOLUME_VERSIONS)
         volume.rewrite = volume_rewrite.rewrite     # /volume/v3/{project_id}/...
         # --- end of block storage hook
