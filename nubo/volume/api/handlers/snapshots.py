@@ -42,7 +42,7 @@ async def create(request: Request) -> Response:
                       description=spec.get("description", spec.get("display_description")),
                       metadata=spec.get("metadata") or {})
     snap = await a.storage.snapshots.create(new)
-    return json_response({"snapshot": views.detail(snap, v)}, 202)
+    return json_response({"snapshot": views.detail(snap, v, extended=False)}, 202)
 
 
 async def list_summary(request: Request) -> Response:
@@ -93,7 +93,7 @@ async def update(request: Request) -> Response:
     snap = await a.storage.snapshots.update(
         param(request, "snapshot_id"), scope(a, ctx),
         name=None if name is ... else (name,), description=None if desc is ... else (desc,))
-    return json_response({"snapshot": views.detail(snap, v)})
+    return json_response({"snapshot": views.detail(snap, v, extended=False)})
 
 
 async def delete(request: Request) -> Response:

@@ -64,7 +64,7 @@ async def update(request: Request) -> Response:
     t = await a.storage.types.update(
         param(request, "type_id"), name.strip() if name else None, spec.get("description"),
         None if is_public is None else to_bool(is_public), "description" in spec)
-    return json_response({"volume_type": views.detail(t, True)})
+    return json_response({"volume_type": views.detail(t, True, access_attr=False)})
 
 
 async def delete(request: Request) -> Response:

@@ -54,7 +54,7 @@ async def create(request: Request) -> Response:
         source_volid=spec.get("source_volid"))
     rec = await a.storage.volumes.create(new)
     return json_response({"volume": views.detail(a.base_url + "/v3", rec, v,
-                                                 is_admin(a, ctx))}, 202)
+                                                 is_admin(a, ctx), extended=False)}, 202)
 
 
 async def list_summary(request: Request) -> Response:
@@ -114,7 +114,7 @@ async def update(request: Request) -> Response:
         description=None if desc is ... else (desc,),
         metadata=spec.get("metadata"))
     return json_response({"volume": views.detail(a.base_url + "/v3", rec, v,
-                                                 is_admin(a, ctx))})
+                                                 is_admin(a, ctx), extended=False)})
 
 
 async def delete(request: Request) -> Response:

@@ -14,7 +14,10 @@ def summary(base: str, rec: VolumeRecord) -> dict[str, Any]:
     return {"id": v.id, "name": v.name, "links": links(base, v.project_id, "volumes", v.id)}
 
 
-def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool) -> dict[str, Any]:
+def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
+           extended: bool = True) -> dict[str, Any]:
+    """`extended`: with the attributes Cinder's extensions add to show and detail lists
+    (the project; for admins the host and migration state), not to create and update."""
     v, t = rec.volume, rec.volume_type
     out: dict[str, Any] = {
         "id": v.id, "name": v.name, "description": v.description, "size": v.size,
@@ -25,9 +28,10 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool) -> dict[s
         "source_volid": v.source_volid, "volume_type": t.name, "user_id": v.user_id,
         "consistencygroup_id": None, "replication_status": None,
         "links": links(base, v.project_id, "volumes", v.id),
-        "os-vol-tenant-attr:tenant_id": v.project_id,
     }
-    if admin:
+    if extended:
+        out["os-vol-tenant-attr:tenant_id"] = v.project_id
+    if extended and admin:
         out.update({"os-vol-host-attr:host": v.host, "os-vol-mig-status-attr:migstat": None,
                     "os-vol-mig-status-attr:name_id": None})
     if ver.matches("3.13"):
