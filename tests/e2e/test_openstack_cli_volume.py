@@ -84,3 +84,27 @@ def test_volume_workflow(shared_cloud: Cloud) -> None:
     assert not disk.exists() and not snap_file.exists()
     assert not (files / f"volume-{fast['id']}.qcow2").exists()
     assert osc(c, "volume", "show", "data-vol", check=False).returncode != 0
+
+
+def test_quotas_limits_zones_services(shared_cloud: Cloud) -> None:
+    c = shared_cloud
+    osc(c, "quota", "set", "--volumes", "3", "--gigabytes", "5", "--snapshots", "2", "demo")
+    shown = {q["Resource"]: q["Limit"] for q in osc_json(c, "quota", "show", "demo")}
+    assert (shown["volumes"], shown["gigabytes"], shown["snapshots"]) == (3, 5, 2), shown
+    assert shown["backup-gigabytes"] == 1000 and shown["per-volume-gigabytes"] == -1
+    r = osc(c, "volume", "create", "--size", "6", "too-big", cloud_name="nubo-demo",
+            check=False)
+    assert r.returncode != 0 and "exceeds allowed gigabytes quota" in r.stderr, r.stderr
+    limits = {x["Name"]: x["Value"] for x in osc_json(c, "limits", "show", "--absolute",
+                                                      cloud_name="nubo-demo")}
+    assert limits["max_total_volumes"] == 3 and limits["max_total_volume_gigabytes"] == 5
+    zones = osc_json(c, "availability", "zone", "list", "--volume")
+    assert [(z["Zone Name"], z["Zone Status"]) for z in zones] == [("nova", "available")]
+    services = {s["Binary"]: s["State"] for s in osc_json(c, "volume", "service", "list")}
+    assert services == {"cinder-scheduler": "up", "cinder-volume": "up"}
+    # a project sees its own volumes only
+    osc(c, "volume", "create", "--size", "1", "demo-vol", cloud_name="nubo-demo")
+    assert [v["Name"] for v in osc_json(c, "volume", "list", cloud_name="nubo-demo")] == \
+        ["demo-vol"]
+    assert "demo-vol" not in [v["Name"] for v in osc_json(c, "volume", "list")]
+    assert "demo-vol" in [v["Name"] for v in osc_json(c, "volume", "list", "--all-projects")]
