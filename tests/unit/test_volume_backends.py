@@ -25,6 +25,8 @@ def test_file_driver_lifecycle(tmp_path: Path) -> None:
     d: VolumeDriver = FileDriver(tmp_path / "volumes", capacity_gb=10)
     d.create_volume("v1", 1)
     d.create_volume("v1", 1)                         # may exist
+    with pytest.raises(BackendError, match="another size"):
+        d.create_volume("v1", 2)                     # never replaced: its bytes stay
     path = tmp_path / "volumes" / "volume-v1.qcow2"
     assert info(path)["format"] == "qcow2" and info(path)["virtual-size"] == GIB
     d.create_snapshot("s1", "v1")

@@ -4,7 +4,15 @@ project id after /v3 (`/volume/v3/{project_id}/volumes`, see rewrite.py)."""
 from __future__ import annotations
 
 from nubo.core.http import Route
-from nubo.volume.api.handlers import actions, limits, root, snapshots, volume_types, volumes
+from nubo.volume.api.handlers import (
+    actions,
+    extensions,
+    limits,
+    root,
+    snapshots,
+    volume_types,
+    volumes,
+)
 
 V = "/v3/volumes/{volume_id}"
 S = "/v3/snapshots/{snapshot_id}"
@@ -63,4 +71,5 @@ ROUTES: list[Route] = [
     Route("/v3/limits", "GET", limits.limits),
     Route("/v3/os-availability-zone", "GET", limits.availability_zones),
     Route("/v3/os-services", "GET", limits.services),
+    Route("/v3/extensions", "GET", extensions.list_),
 ]

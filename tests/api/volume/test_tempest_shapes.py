@@ -128,5 +128,6 @@ async def test_type_quota_limit_service_shapes(vapi: Api) -> None:
     check("quotas", "delete_quota_set", await vapi.req("DELETE", q))
     check("limits", "show_limits", await vapi.req("GET", f"{V3}/limits"))
     check("services", "list_services", await vapi.req("GET", f"{V3}/os-services"))
+    check("extensions", "list_extensions", await vapi.req("GET", f"{V3}/extensions"))
     check("v3_7.services", "list_services",
           await vapi.req("GET", f"{V3}/os-services", headers=mv("3.7")))

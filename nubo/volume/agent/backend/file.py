@@ -30,8 +30,10 @@ class FileDriver:
 
     def create_volume(self, volume_id: str, size_gb: int) -> None:
         target = self.path(volume_id)
-        if target.exists() and self.virtual_size(target) == size_gb * GIB:
-            return
+        if target.exists():
+            if self.virtual_size(target) == size_gb * GIB:
+                return
+            raise BackendError(f"volume file {target.name} exists with another size")
         self._check_room(size_gb)
         self._atomically(target, lambda tmp: self._qemu(
             "create", "-q", "-f", "qcow2", str(tmp), f"{size_gb}G"))
