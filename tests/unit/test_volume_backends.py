@@ -29,6 +29,7 @@ def test_file_driver_lifecycle(tmp_path: Path) -> None:
         d.create_volume("v1", 2)                     # never replaced: its bytes stay
     path = tmp_path / "volumes" / "volume-v1.qcow2"
     assert info(path)["format"] == "qcow2" and info(path)["virtual-size"] == GIB
+    assert isinstance(d, FileDriver) and d.virtual_size(path) == GIB   # from its header
     d.create_snapshot("s1", "v1")
     d.create_snapshot("s1", "v1")
     d.extend_volume("v1", 3)
@@ -56,6 +57,13 @@ def test_file_driver_failure_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="qemu-img create failed"):
         d.create_volume("v1", 1)
     assert list((tmp_path / "volumes").iterdir()) == []
+
+
+def test_file_driver_refuses_what_is_not_qcow2(tmp_path: Path) -> None:
+    d = FileDriver(tmp_path, capacity_gb=10)
+    (tmp_path / "volume-raw.qcow2").write_bytes(b"\0" * 64)
+    with pytest.raises(BackendError, match="not a qcow2"):
+        d.capacity()
 
 
 def test_fake_faults() -> None:
