@@ -42,6 +42,9 @@ def up(data_dir: Path = DataDir,
        fake_hosts: int = typer.Option(None, "--fake-hosts", min=1, max=10000,
                                       help="Simulated hypervisor hosts with --virt fake [1]"),
        network: str = typer.Option(None, "--network", help="auto, linux or noop"),
+       volume_driver: str = typer.Option(None, "--volume-driver",
+                                         help="file (qcow2 under DATA_DIR/volumes) or fake "
+                                              "[file]"),
        database_url: str = DbUrl,
        admin_password: str = typer.Option(None, "--admin-password",
                                           help="The admin's password on first start "
@@ -59,8 +62,10 @@ def up(data_dir: Path = DataDir,
         raise typer.BadParameter("--virt must be auto, libvirt or fake")
     if network not in (None, "auto", "linux", "noop"):
         raise typer.BadParameter("--network must be auto, linux or noop")
+    if volume_driver not in (None, "file", "fake"):
+        raise typer.BadParameter("--volume-driver must be file or fake")
     settings = _settings(data_dir=data_dir, host=host, port=port, virt=virt, network=network,
-                         fake_hosts=fake_hosts,
+                         fake_hosts=fake_hosts, volume_driver=volume_driver,
                          database_url=database_url, admin_password=admin_password,
                          public_url=public_url, log_level=log_level, test_image=test_image,
                          vtep_ip=vtep_ip)

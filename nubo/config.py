@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     quota_driver: Literal["db", "unified_limits"] = "db"
     quota_unified_limits_resource_strategy: Literal["require", "ignore"] = "require"
     quota_unified_limits_resource_list: list[str] = Field(default_factory=lambda: ["servers"])
+    # block storage
+    #: where volumes live: qcow2 files under DATA_DIR/volumes (`file`), or in memory with
+    #: fault injection (`fake`)
+    volume_driver: Literal["file", "fake"] = "file"
+    #: the capacity the volume backend reports, in GiB (the `file` driver's files are sparse)
+    volume_capacity_gb: int = Field(default=1000, ge=1, le=10**9)
     # libvirt driver (--virt libvirt)
     libvirt_uri: str = "qemu:///system"
     #: auto: KVM when a real probe boots a kernel under it, else QEMU TCG; or kvm / qemu

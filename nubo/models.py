@@ -21,3 +21,4 @@ def load_all() -> None:
     import nubo.network.models_secgroups  # noqa: F401
     import nubo.network.models_subnetpools  # noqa: F401
     import nubo.placement.models  # noqa: F401
+    import nubo.volume.models  # noqa: F401

@@ -33,7 +33,7 @@ LOG = logging.getLogger("nubo")
 #: the fault format of each service's path, for what the gate answers before they load
 STYLES: dict[str, FaultStyle] = {"/identity": "keystone", "/compute": "nova",
                                  "/image": "glance", "/placement": "placement",
-                                 "/networking": "neutron"}
+                                 "/networking": "neutron", "/volume": "nova"}
 
 
 async def serve(settings: Settings) -> int:

@@ -56,6 +56,10 @@ from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
 from nubo.roles import clouds_yaml
 from nubo.roles.compute import ControllerCompute
+from nubo.volume.api import rewrite as volume_rewrite
+from nubo.volume.api import wiring as volume_api
+from nubo.volume.api.openapi import SPEC as VOLUME_SPEC
+from nubo.volume.api.versions import VERSIONS as VOLUME_VERSIONS
 
 LOG = logging.getLogger("nubo.controller")
 #: Nova's metadata API (its port 8775) as a path of the one port
@@ -66,7 +70,10 @@ CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
            CatalogEntry("image", "glance", "/image"),
            CatalogEntry("compute", "nova", "/compute/v2.1"),
            CatalogEntry("placement", "placement", "/placement"),
-           CatalogEntry("network", "neutron", "/networking")]
+           CatalogEntry("network", "neutron", "/networking"),
+           # block storage: Cinder's type and the `volumev3` alias older clients look up
+           CatalogEntry("block-storage", "cinder", "/volume/v3"),
+           CatalogEntry("volumev3", "cinderv3", "/volume/v3")]
 
 
 class Converging(Protocol):
@@ -117,6 +124,12 @@ class Controller:
         # drives the hosts' network agents (nubo/network/agent) from the network tables
         self.network_sync = build_sync(self.db, bus, network_kind, hosts[0], hosts,
                                        self.network.hostname, self._vif_event)
+        # block storage: the API and (until volume hosts come on the bus) its backend in
+        # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}})
+        self.volume = volume_api.VolumeApi(settings, self.db)
+        volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
+                            auth, state=self.volume, versions=VOLUME_VERSIONS,
+                            rewrite=volume_rewrite.rewrite)   # /volume/v3/{project_id}/...
         self.metrics = Metrics()
         self.metrics.add_scraped(CloudCollector(self.db, self.conductor.queue_depth))
         vnc = novnc.NoVncApp(self.servers.parts.consoles.validate,
@@ -124,7 +137,7 @@ class Controller:
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}
         if self.network_sync.health:
             checks["network_agent"] = self.network_sync.health.problem
-        self.app = NuboApp([ident, image, compute, placement, network], self.metrics,
+        self.app = NuboApp([ident, image, compute, placement, network, volume], self.metrics,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,
                            parts={"compute": hosts_start.state,
@@ -161,6 +174,8 @@ class Controller:
             LOG.info("image store reconciled: %s", repaired)
         say("compute")
         await self.compute.start()
+        say("volume")
+        await self.volume.start()       # the default type, work a restart cut off
         say("network")
         await network_agents.ensure_agents(self.db, self.network.hostname,
                                            self.settings.vtep_ip)
@@ -230,6 +245,7 @@ class Controller:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self.network_sync.stop()
+        await self.volume.stop()
         nports.set_status_from_agent(False)
         await self.servers.stop()
 

@@ -28,13 +28,14 @@ from nubo.image.openapi import SPEC as IMAGE
 from nubo.network.api.openapi import SPEC as NETWORK
 from nubo.placement.openapi import SPEC as PLACEMENT
 from nubo.roles.all_in_one import AllInOne
+from nubo.volume.api.openapi import SPEC as VOLUME
 from tests.api.compute_schemas import tempest
 from tests.conftest import BASE, make_settings
 
 #: SQLAlchemy's warnings (a NULL primary key looked up...) are errors to come: 500s here
 pytestmark = pytest.mark.filterwarnings("error::sqlalchemy.exc.SAWarning")
 
-#: examples per operation: 5 services, ~420 operations, in about three minutes on 2 cores
+#: examples per operation: 6 services, ~470 operations, in about three minutes on 2 cores
 EXAMPLES = int(os.environ.get("NUBO_FUZZ_EXAMPLES", "4"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -290,9 +291,10 @@ test_placement = _fuzz_test(PLACEMENT)
 test_image = _fuzz_test(IMAGE)
 test_compute = _fuzz_test(COMPUTE)
 test_network = _fuzz_test(NETWORK)
+test_volume = _fuzz_test(VOLUME)
 
 
-@pytest.mark.parametrize("spec", [IDENTITY, IMAGE, COMPUTE, PLACEMENT, NETWORK],
+@pytest.mark.parametrize("spec", [IDENTITY, IMAGE, COMPUTE, PLACEMENT, NETWORK, VOLUME],
                          ids=lambda s: s.name)
 def test_document_is_served_without_a_token(env: dict[str, Any], spec: Spec) -> None:
     r = env["loop"].run_until_complete(env["client"].get(f"{spec.prefix}/openapi.json"))

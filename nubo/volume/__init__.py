@@ -1,0 +1,1 @@
+"""Block Storage: Cinder's v3 API under /volume (volumes, types, snapshots, quotas)."""

@@ -1,0 +1,1 @@
+"""Volume hosts: the backend drivers (file, fake). No database code here."""

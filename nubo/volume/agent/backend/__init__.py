@@ -1,0 +1,1 @@
+"""Volume backends: the VolumeDriver Protocol and its drivers."""

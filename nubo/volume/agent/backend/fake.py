@@ -1,0 +1,95 @@
+"""An in-memory backend with fault injection: what tests (yours and ours) drive."""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+from nubo.volume.agent.backend.base import BackendError, BackendFull, Capacity
+
+Fault = Literal["create", "extend", "snapshot", "delete"]
+
+
+class FakeDriver:
+    """Sizes only, no bytes. `inject("create")` makes the next creates fail until `clear()`;
+    a capacity smaller than a request answers `BackendFull`, as a full backend does."""
+
+    name = "fake"
+
+    def __init__(self, capacity_gb: int = 1000) -> None:
+        self.total_gb = capacity_gb
+        self.volumes: dict[str, int] = {}
+        self.snapshots: dict[str, int] = {}
+        self._faults: set[Fault] = set()
+        self._lock = threading.Lock()
+
+    def inject(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.add(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def _fail(self, fault: Fault) -> None:
+        if fault in self._faults:
+            raise BackendError(f"injected fault: {fault} failed")
+
+    def _room(self, size_gb: int) -> None:
+        free = self.capacity().free_gb
+        if size_gb > free:
+            raise BackendFull(f"the fake backend has {free} GiB free; {size_gb} GiB requested")
+
+    def create_volume(self, volume_id: str, size_gb: int) -> None:
+        with self._lock:
+            self._fail("create")
+            if self.volumes.get(volume_id) == size_gb:
+                return
+            self._room(size_gb)
+            self.volumes[volume_id] = size_gb
+
+    def create_from_snapshot(self, volume_id: str, snapshot_id: str, size_gb: int) -> None:
+        with self._lock:
+            self._fail("create")
+            if snapshot_id not in self.snapshots:
+                raise BackendError(f"snapshot {snapshot_id} does not exist")
+            self._room(size_gb)
+            self.volumes[volume_id] = size_gb
+
+    def clone_volume(self, volume_id: str, source_id: str, size_gb: int) -> None:
+        with self._lock:
+            self._fail("create")
+            if source_id not in self.volumes:
+                raise BackendError(f"volume {source_id} does not exist")
+            self._room(size_gb)
+            self.volumes[volume_id] = size_gb
+
+    def extend_volume(self, volume_id: str, new_size_gb: int) -> None:
+        with self._lock:
+            self._fail("extend")
+            old = self.volumes.get(volume_id)
+            if old is None:
+                raise BackendError(f"volume {volume_id} does not exist")
+            self._room(new_size_gb - old)
+            self.volumes[volume_id] = max(old, new_size_gb)
+
+    def delete_volume(self, volume_id: str) -> None:
+        with self._lock:
+            self._fail("delete")
+            self.volumes.pop(volume_id, None)
+
+    def create_snapshot(self, snapshot_id: str, volume_id: str) -> None:
+        with self._lock:
+            self._fail("snapshot")
+            if volume_id not in self.volumes:
+                raise BackendError(f"volume {volume_id} does not exist")
+            self.snapshots[snapshot_id] = self.volumes[volume_id]
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        with self._lock:
+            self._fail("delete")
+            self.snapshots.pop(snapshot_id, None)
+
+    def capacity(self) -> Capacity:
+        used = sum(self.volumes.values()) + sum(self.snapshots.values())
+        return Capacity(self.total_gb, max(self.total_gb - used, 0))

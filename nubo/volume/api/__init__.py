@@ -1,0 +1,1 @@
+"""Cinder's v3 API under /volume: routes, handlers, schemas, views, policies."""

@@ -1,0 +1,1 @@
+"""Block storage handlers: begin (policy, version), validate, call the service, render."""

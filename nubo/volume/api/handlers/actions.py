@@ -1,0 +1,73 @@
+"""POST /volumes/{id}/action and /snapshots/{id}/action: one action per body, as Cinder's
+`os-extend`, `os-reset_status`, `os-force_delete`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nubo.core.errors import BadRequest
+from nubo.core.http import no_content
+from nubo.core.validation import validate
+from nubo.volume.api.handlers.common import begin, body, param, scope, size
+from nubo.volume.api.schemas import snapshots as snapshot_schemas
+from nubo.volume.api.schemas import volumes as schemas
+from nubo.volume.errors import InvalidInput
+from nubo.volume.states import SNAPSHOT_RESET, VOLUME_RESET
+
+
+def _action(doc: Any) -> str:
+    if not isinstance(doc, dict) or len(doc) != 1:
+        raise BadRequest("Malformed request body: an action body names exactly one action.")
+    return str(next(iter(doc)))
+
+
+async def volume_action(request: Request) -> Response:
+    doc = await body(request, schemas.ACTION)
+    name = _action(doc)
+    vid = param(request, "volume_id")
+    if name == "os-extend":
+        a, ctx, v = begin(request, "volume:extend")
+        validate(schemas.EXTEND, doc)
+        new_size = size(doc["os-extend"]["new_size"], "new_size")
+        await a.storage.volumes.extend(vid, scope(a, ctx), new_size,
+                                       in_use_allowed=v.matches("3.42"))
+        return no_content(202)
+    if name == "os-reset_status":
+        a, ctx, _v = begin(request, "volume_extension:volume_admin_actions:reset_status")
+        validate(schemas.RESET_STATUS, doc)
+        status = doc["os-reset_status"].get("status")
+        if status is not None:
+            if status.lower() not in VOLUME_RESET:
+                raise InvalidInput(f"Must specify a valid status: {status}")
+            await a.storage.volumes.reset_status(vid, status.lower())
+        else:
+            await a.storage.volumes.get(vid, None)     # a 404 for a volume that is not there
+        return no_content(202)
+    if name == "os-force_delete":
+        a, ctx, _v = begin(request, "volume_extension:volume_admin_actions:force_delete")
+        validate(schemas.FORCE_DELETE, doc)
+        await a.storage.volumes.delete(vid, None, force=True)
+        return no_content(202)
+    raise BadRequest(f"There is no such action: {name}")
+
+
+async def snapshot_action(request: Request) -> Response:
+    doc = await body(request, schemas.ACTION)
+    name = _action(doc)
+    sid = param(request, "snapshot_id")
+    if name == "os-reset_status":
+        a, _ctx, _v = begin(request, "volume_extension:snapshot_admin_actions:reset_status")
+        validate(snapshot_schemas.RESET_STATUS, doc)
+        status = doc["os-reset_status"]["status"].lower()
+        if status not in SNAPSHOT_RESET:
+            raise InvalidInput(f"Must specify a valid status: {status}")
+        await a.storage.snapshots.reset_status(sid, status)
+        return no_content(202)
+    if name == "os-force_delete":
+        a, ctx, _v = begin(request, "volume_extension:snapshot_admin_actions:force_delete")
+        await a.storage.snapshots.delete(sid, scope(a, ctx), force=True)
+        return no_content(202)
+    raise BadRequest(f"There is no such action: {name}")

@@ -1,0 +1,54 @@
+"""Default policy of the block storage API, with Cinder's rule names: a project's members
+manage their project's volumes and snapshots, readers read them, admins manage everything;
+volume types, quotas of other projects and the services list are the admins'."""
+
+from __future__ import annotations
+
+from oslo_policy.policy import RuleDefault
+
+ADMIN = "role:admin"
+MEMBER = "role:member and project_id:%(project_id)s"
+READER = "role:reader and project_id:%(project_id)s"
+
+_PROJECT_WRITE = (
+    "volume:create", "volume:update", "volume:delete", "volume:extend",
+    "volume:create_volume_metadata", "volume:update_volume_metadata",
+    "volume:delete_volume_metadata",
+    "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
+    "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
+)
+_PROJECT_READ = (
+    "volume:get", "volume:get_all", "volume:get_volume_metadata",
+    "volume:get_snapshot", "volume:get_all_snapshots", "volume:get_snapshot_metadata",
+    "volume_extension:type_get", "volume_extension:type_get_all",
+    "volume_extension:types_extra_specs:index", "volume_extension:types_extra_specs:show",
+    "volume_extension:quotas:show", "limits_extension:used_limits",
+    "volume_extension:availability_zone_list",
+)
+_ADMIN = (
+    "volume_extension:volume_admin_actions:reset_status",
+    "volume_extension:volume_admin_actions:force_delete",
+    "volume_extension:snapshot_admin_actions:reset_status",
+    "volume_extension:snapshot_admin_actions:force_delete",
+    "volume_extension:type_create", "volume_extension:type_update",
+    "volume_extension:type_delete",
+    "volume_extension:types_extra_specs:create", "volume_extension:types_extra_specs:update",
+    "volume_extension:types_extra_specs:delete",
+    "volume_extension:volume_type_access",
+    "volume_extension:volume_type_access:addProjectAccess",
+    "volume_extension:volume_type_access:removeProjectAccess",
+    "volume_extension:access_types_extra_specs",
+    "volume_extension:quotas:update", "volume_extension:quotas:delete",
+    "volume_extension:services:index",
+    "volume_extension:volume_host_attribute",
+)
+
+RULES = [
+    RuleDefault("context_is_admin", ADMIN),
+    RuleDefault("admin_api", ADMIN),
+    RuleDefault("project_member", MEMBER),
+    RuleDefault("project_reader", f"({READER}) or ({MEMBER})"),
+    *(RuleDefault(a, "rule:admin_api or rule:project_member") for a in _PROJECT_WRITE),
+    *(RuleDefault(a, "rule:admin_api or rule:project_reader") for a in _PROJECT_READ),
+    *(RuleDefault(a, "rule:admin_api") for a in _ADMIN),
+]

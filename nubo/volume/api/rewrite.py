@@ -1,0 +1,23 @@
+"""Cinder's URLs with a project id (`/volume/v3/{project_id}/volumes`, the only form before
+3.67) and without it: the project id is taken off the path before routing, and the core
+checks it is the token's project ("Malformed request URL" otherwise)."""
+
+from __future__ import annotations
+
+from starlette.types import Scope
+
+BASE = "/volume/v3"
+#: the first path segment of every route under /v3 (never a project id)
+TOP = frozenset({"volumes", "snapshots", "types", "os-quota-sets", "limits",
+                 "os-availability-zone", "os-services", "extensions"})
+
+
+def rewrite(scope: Scope) -> bool:
+    path: str = scope["path"]
+    if not path.startswith(BASE + "/"):
+        return False
+    first, _, tail = path[len(BASE) + 1:].partition("/")
+    if first and first not in TOP and tail:
+        scope["nubo.url_project_id"] = first
+        scope["path"] = f"{BASE}/{tail}"
+    return False

@@ -1,0 +1,75 @@
+"""The block storage API surface (Cinder v3), on one screen. Every path also answers with the
+project id after /v3 (`/volume/v3/{project_id}/volumes`, see rewrite.py)."""
+
+from __future__ import annotations
+
+from nubo.core.http import Route
+from nubo.volume.api.handlers import (
+    actions,
+    extensions,
+    limits,
+    root,
+    snapshots,
+    volume_types,
+    volumes,
+)
+
+V = "/v3/volumes/{volume_id}"
+S = "/v3/snapshots/{snapshot_id}"
+T = "/v3/types/{type_id}"
+Q = "/v3/os-quota-sets/{project_id}"
+
+ROUTES: list[Route] = [
+    Route("/", "GET", root.versions, auth=False),
+    Route("/v3", "GET", root.v3, auth=False),
+    # volumes
+    Route("/v3/volumes", "POST", volumes.create),
+    Route("/v3/volumes", "GET", volumes.list_summary),
+    Route("/v3/volumes/detail", "GET", volumes.list_detail),
+    Route(V, "GET", volumes.show),
+    Route(V, "PUT", volumes.update),
+    Route(V, "DELETE", volumes.delete),
+    Route(f"{V}/action", "POST", actions.volume_action),
+    Route(f"{V}/metadata", "GET", volumes.metadata_index),
+    Route(f"{V}/metadata", "POST", volumes.metadata_create),
+    Route(f"{V}/metadata", "PUT", volumes.metadata_replace),
+    Route(f"{V}/metadata/{{key}}", "GET", volumes.metadata_show),
+    Route(f"{V}/metadata/{{key}}", "PUT", volumes.metadata_update),
+    Route(f"{V}/metadata/{{key}}", "DELETE", volumes.metadata_delete),
+    # snapshots
+    Route("/v3/snapshots", "POST", snapshots.create),
+    Route("/v3/snapshots", "GET", snapshots.list_summary),
+    Route("/v3/snapshots/detail", "GET", snapshots.list_detail),
+    Route(S, "GET", snapshots.show),
+    Route(S, "PUT", snapshots.update),
+    Route(S, "DELETE", snapshots.delete),
+    Route(f"{S}/action", "POST", actions.snapshot_action),
+    Route(f"{S}/metadata", "GET", snapshots.metadata_index),
+    Route(f"{S}/metadata", "POST", snapshots.metadata_create),
+    Route(f"{S}/metadata", "PUT", snapshots.metadata_replace),
+    Route(f"{S}/metadata/{{key}}", "GET", snapshots.metadata_show),
+    Route(f"{S}/metadata/{{key}}", "PUT", snapshots.metadata_update),
+    Route(f"{S}/metadata/{{key}}", "DELETE", snapshots.metadata_delete),
+    # volume types
+    Route("/v3/types", "GET", volume_types.list_),
+    Route("/v3/types", "POST", volume_types.create),
+    Route(T, "GET", volume_types.show),
+    Route(T, "PUT", volume_types.update),
+    Route(T, "DELETE", volume_types.delete),
+    Route(f"{T}/action", "POST", volume_types.action),
+    Route(f"{T}/os-volume-type-access", "GET", volume_types.access_list),
+    Route(f"{T}/extra_specs", "GET", volume_types.specs_index),
+    Route(f"{T}/extra_specs", "POST", volume_types.specs_create),
+    Route(f"{T}/extra_specs/{{key}}", "GET", volume_types.specs_show),
+    Route(f"{T}/extra_specs/{{key}}", "PUT", volume_types.specs_update),
+    Route(f"{T}/extra_specs/{{key}}", "DELETE", volume_types.specs_delete),
+    # quotas, limits, zones, services
+    Route(Q, "GET", limits.quota_show),
+    Route(Q, "PUT", limits.quota_update),
+    Route(Q, "DELETE", limits.quota_delete),
+    Route(f"{Q}/defaults", "GET", limits.quota_defaults),
+    Route("/v3/limits", "GET", limits.limits),
+    Route("/v3/os-availability-zone", "GET", limits.availability_zones),
+    Route("/v3/os-services", "GET", limits.services),
+    Route("/v3/extensions", "GET", extensions.list_),
+]

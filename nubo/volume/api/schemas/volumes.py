@@ -1,0 +1,88 @@
+"""Volume bodies: create, update, and the actions (os-extend, os-reset_status,
+os-force_delete)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nubo.volume.api.schemas.types_ import (
+    BOOLEAN,
+    DESCRIPTION,
+    METADATA,
+    NAME,
+    OPTIONAL_SIZE,
+    OPTIONAL_UUID,
+    SIZE,
+)
+
+CREATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"volume": {
+        "type": "object",
+        "properties": {
+            "name": NAME, "description": DESCRIPTION,
+            "display_name": NAME, "display_description": DESCRIPTION,
+            "size": OPTIONAL_SIZE,
+            "availability_zone": {"type": ["string", "null"], "maxLength": 255},
+            "volume_type": {"type": ["string", "null"], "maxLength": 255},
+            "metadata": {**METADATA, "type": ["object", "null"]},
+            "snapshot_id": OPTIONAL_UUID, "source_volid": OPTIONAL_UUID,
+            "imageRef": {"type": ["string", "null"]},
+            "backup_id": OPTIONAL_UUID,
+            "consistencygroup_id": OPTIONAL_UUID, "group_id": OPTIONAL_UUID,
+            "multiattach": BOOLEAN,
+        },
+        "additionalProperties": True,
+    }},
+    "required": ["volume"],
+    "additionalProperties": True,
+}
+
+UPDATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"volume": {
+        "type": "object",
+        "properties": {"name": NAME, "description": DESCRIPTION, "display_name": NAME,
+                       "display_description": DESCRIPTION, "metadata": METADATA},
+        "additionalProperties": False,
+        "minProperties": 1,
+    }},
+    "required": ["volume"],
+    "additionalProperties": False,
+}
+
+EXTEND: dict[str, Any] = {
+    "type": "object",
+    "properties": {"os-extend": {
+        "type": "object",
+        "properties": {"new_size": SIZE},
+        "required": ["new_size"],
+        "additionalProperties": False,
+    }},
+    "required": ["os-extend"],
+    "additionalProperties": False,
+}
+
+RESET_STATUS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"os-reset_status": {
+        "type": "object",
+        "properties": {"status": {"type": "string", "maxLength": 255},
+                       "attach_status": {"type": "string", "enum": ["detached"]},
+                       "migration_status": {"type": ["string", "null"], "maxLength": 255}},
+        "additionalProperties": False,
+        "minProperties": 1,
+    }},
+    "required": ["os-reset_status"],
+    "additionalProperties": False,
+}
+
+FORCE_DELETE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"os-force_delete": {"type": ["object", "null"]}},
+    "required": ["os-force_delete"],
+    "additionalProperties": False,
+}
+
+#: an action body names exactly one action
+ACTION: dict[str, Any] = {"type": "object", "minProperties": 1, "maxProperties": 1}

@@ -1,0 +1,52 @@
+"""Volumes as Cinder shows them (`cinder/api/v3/views/volumes.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nubo.core.microversion import APIVersion
+from nubo.volume.api.views.common import links, ts
+from nubo.volume.service.volumes import VolumeRecord
+
+
+def summary(base: str, rec: VolumeRecord) -> dict[str, Any]:
+    v = rec.volume
+    return {"id": v.id, "name": v.name, "links": links(base, v.project_id, "volumes", v.id)}
+
+
+def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
+           extended: bool = True) -> dict[str, Any]:
+    """`extended`: with the attributes Cinder's extensions add to show and detail lists
+    (the project; for admins the host and migration state), not to create and update."""
+    v, t = rec.volume, rec.volume_type
+    out: dict[str, Any] = {
+        "id": v.id, "name": v.name, "description": v.description, "size": v.size,
+        "status": v.status, "availability_zone": v.availability_zone,
+        "created_at": ts(v.created_at), "updated_at": ts(v.updated_at),
+        "attachments": [], "bootable": "false", "encrypted": False, "multiattach": False,
+        "metadata": dict(v.metadata_), "snapshot_id": v.snapshot_id,
+        "source_volid": v.source_volid, "volume_type": t.name, "user_id": v.user_id,
+        "consistencygroup_id": None, "replication_status": None,
+        "links": links(base, v.project_id, "volumes", v.id),
+    }
+    if extended:
+        out["os-vol-tenant-attr:tenant_id"] = v.project_id
+    if extended and admin:
+        out.update({"os-vol-host-attr:host": v.host, "os-vol-mig-status-attr:migstat": None,
+                    "os-vol-mig-status-attr:name_id": None})
+    if ver.matches("3.13"):
+        out["group_id"] = None
+    if ver.matches("3.21"):
+        out["provider_id"] = None
+    if ver.matches("3.48"):
+        out["service_uuid"] = None
+        out["shared_targets"] = False
+    if ver.matches("3.61") and admin:
+        out["cluster_name"] = None
+    if ver.matches("3.63"):
+        out["volume_type_id"] = t.id
+    if ver.matches("3.64"):
+        out["encryption_key_id"] = None
+    if ver.matches("3.65"):
+        out["consumes_quota"] = True
+    return out

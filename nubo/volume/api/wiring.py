@@ -1,0 +1,46 @@
+"""Wiring of the block storage API: the objects its handlers use, built once per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from nubo.config import Settings
+from nubo.core.context import RequestContext
+from nubo.core.db import Database
+from nubo.core.policy import Policy
+from nubo.volume.api.policies import RULES
+from nubo.volume.service import BlockStorage, build_driver
+
+PREFIX = "/volume"
+
+
+class VolumeApi:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.base_url = settings.base_url + PREFIX
+        driver = build_driver(settings.volume_driver, settings.data_dir,
+                              settings.volume_capacity_gb)
+        self.storage = BlockStorage.build(db, driver)
+        self.policy = Policy(RULES, settings.effective_policy_file)
+        self.max_body = settings.max_request_body_size
+
+    async def start(self) -> None:
+        await self.storage.start()
+
+    async def stop(self) -> None:
+        await self.storage.worker.stop()
+
+    def enforce(self, ctx: RequestContext, action: str,
+                target: dict[str, Any] | None = None) -> None:
+        self.policy.enforce(ctx, action, target)
+
+    def allowed(self, ctx: RequestContext, action: str,
+                target: dict[str, Any] | None = None) -> bool:
+        return self.policy.allowed(ctx, action, target)
+
+
+def api(request: Request) -> VolumeApi:
+    state: VolumeApi = request.scope["nubo.state"]
+    return state

@@ -1,0 +1,108 @@
+"""Typed errors of the block storage service, with Cinder's messages and stable codes.
+
+`core/http.py` renders them in Cinder's fault format (`{"itemNotFound": {"code": 404,
+"message": ...}}`, the same keys as Nova's).
+"""
+
+from __future__ import annotations
+
+from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
+
+
+class VolumeNotFound(NotFound):
+    code = "VolumeNotFound"
+
+    def __init__(self, volume_id: str) -> None:
+        super().__init__(f"Volume {volume_id} could not be found.")
+
+
+class SnapshotNotFound(NotFound):
+    code = "SnapshotNotFound"
+
+    def __init__(self, snapshot_id: str) -> None:
+        super().__init__(f"Snapshot {snapshot_id} could not be found.")
+
+
+class VolumeTypeNotFound(NotFound):
+    code = "VolumeTypeNotFound"
+
+    def __init__(self, type_id: str) -> None:
+        super().__init__(f"Volume type {type_id} could not be found.")
+
+
+class VolumeTypeNotFoundByName(NotFound):
+    code = "VolumeTypeNotFoundByName"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Volume type with name {name} could not be found.")
+
+
+class ExtraSpecNotFound(NotFound):
+    code = "VolumeTypeExtraSpecsNotFound"
+
+    def __init__(self, type_id: str, key: str) -> None:
+        super().__init__(f"Volume Type {type_id} has no extra specs with key {key}.")
+
+
+class MetadataNotFound(NotFound):
+    code = "MetadataNotFound"
+
+    def __init__(self, kind: str, owner_id: str, key: str) -> None:
+        super().__init__(f"{kind} {owner_id} has no metadata with key {key}.")
+
+
+class InvalidInput(BadRequest):
+    code = "InvalidInput"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid input received: {reason}")
+
+
+class InvalidVolume(BadRequest):
+    code = "InvalidVolume"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid volume: {reason}")
+
+
+class InvalidSnapshot(BadRequest):
+    code = "InvalidSnapshot"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid snapshot: {reason}")
+
+
+class InvalidVolumeType(BadRequest):
+    code = "InvalidVolumeType"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid volume type: {reason}")
+
+
+class VolumeTypeExists(Conflict):
+    code = "VolumeTypeExists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Volume Type {name} already exists.")
+
+
+class VolumeTypeAccessExists(Conflict):
+    code = "VolumeTypeAccessExists"
+
+    def __init__(self, type_id: str, project_id: str) -> None:
+        super().__init__(f"Volume type access for {type_id} / {project_id} combination "
+                         "already exists.")
+
+
+class VolumeTypeAccessNotFound(NotFound):
+    code = "VolumeTypeAccessNotFound"
+
+    def __init__(self, type_id: str, project_id: str) -> None:
+        super().__init__(f"Volume type access not found for {type_id} / {project_id} "
+                         "combination.")
+
+
+class OverQuota(NuboError):
+    """A create or extend past a project's limit: Cinder's 413 `overLimit`."""
+
+    status, title, code = 413, "Request Entity Too Large", "OverQuota"

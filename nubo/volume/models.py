@@ -1,0 +1,78 @@
+"""Block storage tables: volumes, snapshots, volume types (extra specs, access), quotas.
+
+Metadata and extra specs are JSON documents on their row (read and written whole, as the API
+does); usage is never stored, it is counted from the volumes and snapshots when checked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nubo.core.db import Base, Timestamp, utcnow
+
+
+class VolumeType(Base):
+    __tablename__ = "volume_type"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class VolumeTypeAccess(Base):
+    __tablename__ = "volume_type_access"
+    type_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_type.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class Volume(Base):
+    __tablename__ = "volume_volume"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    type_id: Mapped[str] = mapped_column(String(36))
+    snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    source_volid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    #: why the last operation failed (shown to admins; Cinder keeps it in its messages API)
+    fault: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class Snapshot(Base):
+    __tablename__ = "volume_snapshot"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    fault: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class VolumeQuota(Base):
+    """A project's override of a default limit (volumes, gigabytes, snapshots...)."""
+
+    __tablename__ = "volume_quota"
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer)
+

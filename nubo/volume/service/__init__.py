@@ -1,0 +1,50 @@
+"""Block storage domain logic: no request, no Starlette, typed errors (nubo/volume/errors)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from nubo.core.db import Database
+from nubo.volume.agent.backend.base import VolumeDriver
+from nubo.volume.agent.backend.fake import FakeDriver
+from nubo.volume.agent.backend.file import FileDriver
+from nubo.volume.service.quotas import QuotaService
+from nubo.volume.service.snapshots import SnapshotService
+from nubo.volume.service.types import TypeService
+from nubo.volume.service.volumes import VolumeService
+from nubo.volume.service.work import Worker
+
+
+def build_driver(kind: str, data_dir: Path, capacity_gb: int) -> VolumeDriver:
+    if kind == "fake":
+        return FakeDriver(capacity_gb)
+    return FileDriver(data_dir / "volumes", capacity_gb)
+
+
+@dataclass(frozen=True)
+class BlockStorage:
+    """The block storage services, built together (they share the worker and quotas)."""
+
+    host: str
+    driver: VolumeDriver
+    worker: Worker
+    types: TypeService
+    quotas: QuotaService
+    volumes: VolumeService
+    snapshots: SnapshotService
+
+    @classmethod
+    def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
+        # Cinder's volume host name: host@backend#pool
+        host = f"{socket.gethostname()}@{driver.name}#{driver.name}"
+        worker = Worker(db, driver)
+        types, quotas = TypeService(db), QuotaService(db)
+        return cls(host, driver, worker, types, quotas,
+                   VolumeService(db, types, quotas, worker, host),
+                   SnapshotService(db, quotas, worker))
+
+    async def start(self) -> None:
+        await self.types.ensure_default()
+        await self.worker.resume()

@@ -1,0 +1,264 @@
+"""Volumes: create (empty, from a snapshot, from a volume), list, show, update, metadata,
+extend, reset status, delete (cascade, force), as Cinder's volume API does them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nubo.core.db import Database, utcnow
+from nubo.volume.errors import (
+    InvalidInput,
+    InvalidSnapshot,
+    InvalidVolume,
+    MetadataNotFound,
+    SnapshotNotFound,
+    VolumeNotFound,
+)
+from nubo.volume.models import Snapshot, Volume, VolumeType
+from nubo.volume.service.listing import Page, paginate
+from nubo.volume.service.quotas import QuotaService
+from nubo.volume.service.types import TypeService
+from nubo.volume.service.work import Worker
+from nubo.volume.states import DELETABLE, SnapshotStatus, VolumeStatus
+
+#: Cinder's default storage_availability_zone
+ZONE = "nova"
+
+IN_USE_OR_SNAPSHOTS = ("Volume status must be available or error or error_restoring or "
+                       "error_extending or error_managing and must not be migrating, "
+                       "attached, belong to a group, have snapshots, awaiting a transfer, or "
+                       "be disassociated from snapshots after volume transfer.")
+
+
+@dataclass(frozen=True)
+class VolumeRecord:
+    """A volume with its type, as the views show it."""
+
+    volume: Volume
+    volume_type: VolumeType
+
+
+@dataclass(frozen=True)
+class NewVolume:
+    project_id: str
+    user_id: str
+    size: int | None
+    name: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    volume_type: str | None = None
+    availability_zone: str | None = None
+    snapshot_id: str | None = None
+    source_volid: str | None = None
+
+
+@dataclass(frozen=True)
+class VolumeFilter:
+    project_id: str | None            # None: every project (an admin's all_tenants)
+    name: str | None = None
+    status: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    bootable: bool | None = None
+    availability_zone: str | None = None
+
+
+class VolumeService:
+    def __init__(self, db: Database, types: TypeService, quotas: QuotaService,
+                 worker: Worker, host: str) -> None:
+        self.db, self.types, self.quotas, self.worker = db, types, quotas, worker
+        self.host = host
+
+    # ------------------------------------------------------------------ reads
+
+    async def get(self, volume_id: str, project_id: str | None) -> VolumeRecord:
+        async with self.db.read() as s:
+            row = await self._row(s, volume_id, project_id)
+            return VolumeRecord(row, await self._type(s, row.type_id))
+
+    async def list_(self, f: VolumeFilter, page: Page) -> list[VolumeRecord]:
+        async with self.db.read() as s:
+            q = select(Volume)
+            if f.project_id is not None:
+                q = q.where(Volume.project_id == f.project_id)
+            if f.name is not None:
+                q = q.where(Volume.name == f.name)
+            if f.status is not None:
+                q = q.where(Volume.status == f.status)
+            if f.availability_zone is not None:
+                q = q.where(Volume.availability_zone == f.availability_zone)
+            if f.bootable is True:    # no image-backed volumes yet: none is bootable
+                return []
+            rows = [r for r in (await s.execute(q)).scalars()
+                    if all(r.metadata_.get(k) == v for k, v in f.metadata.items())]
+            types = {t.id: t for t in (await s.execute(select(VolumeType))).scalars()}
+        return [VolumeRecord(r, types[r.type_id]) for r in paginate(rows, page)]
+
+    async def count(self, project_id: str | None) -> int:
+        async with self.db.read() as s:
+            q = select(func.count(Volume.id))
+            if project_id is not None:
+                q = q.where(Volume.project_id == project_id)
+            return int((await s.execute(q)).scalar_one())
+
+    # ------------------------------------------------------------------ create
+
+    async def create(self, new: NewVolume) -> VolumeRecord:
+        zone = new.availability_zone or ZONE
+        if zone != ZONE:
+            raise InvalidInput(f"Availability zone '{zone}' is invalid.")
+        async with self.db.write() as s:
+            size = await self._size_from_source(s, new)
+            if new.volume_type is not None:
+                vtype = await self.types.lookup(s, new.volume_type, new.project_id)
+            elif new.source_volid is not None:
+                src = await self._row(s, new.source_volid, new.project_id)
+                vtype = await self._type(s, src.type_id)
+            else:
+                vtype = await self.types.default(s)
+            await self.quotas.check(s, new.project_id, volumes=1, gigabytes=size,
+                                    volume_size=size)
+            row = Volume(id=str(uuid.uuid4()), project_id=new.project_id,
+                         user_id=new.user_id, name=new.name, description=new.description,
+                         size=size, status=VolumeStatus.CREATING, availability_zone=zone,
+                         type_id=vtype.id, snapshot_id=new.snapshot_id,
+                         source_volid=new.source_volid, host=self.host,
+                         metadata_=dict(new.metadata), created_at=utcnow())
+            s.add(row)
+        self.worker.spawn(self.worker.create_volume(row.id, size, new.snapshot_id,
+                                                    new.source_volid),
+                          f"volume-create-{row.id}")
+        return VolumeRecord(row, vtype)
+
+    async def _size_from_source(self, s: AsyncSession, new: NewVolume) -> int:
+        if new.snapshot_id is not None and new.source_volid is not None:
+            raise InvalidInput("Only one of snapshot_id and source_volid may be given.")
+        if new.snapshot_id is not None:
+            snap = await s.get(Snapshot, new.snapshot_id)
+            if snap is None or snap.project_id != new.project_id:
+                raise SnapshotNotFound(new.snapshot_id)
+            if snap.status != SnapshotStatus.AVAILABLE:
+                raise InvalidSnapshot("Originating snapshot status must be 'available' to "
+                                      "create a volume from it.")
+            size = new.size if new.size is not None else snap.size
+            if size < snap.size:
+                raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than the "
+                                   f"snapshot size {snap.size}GB. They must be >= original "
+                                   "snapshot size.")
+            return size
+        if new.source_volid is not None:
+            src = await self._row(s, new.source_volid, new.project_id)
+            if src.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
+                raise InvalidVolume("Unable to create a volume from an originating volume "
+                                    f"when its status is not 'available' or 'in-use'; it is "
+                                    f"{src.status}.")
+            size = new.size if new.size is not None else src.size
+            if size < src.size:
+                raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than original "
+                                   f"volume size {src.size}GB. They must be >= original "
+                                   "volume size.")
+            return size
+        if new.size is None:
+            raise InvalidInput("Volume size must be given when not creating from a snapshot "
+                               "or a volume.")
+        return new.size
+
+    # ------------------------------------------------------------------ update
+
+    async def update(self, volume_id: str, project_id: str | None, *,
+                     name: tuple[str | None] | None = None,
+                     description: tuple[str | None] | None = None,
+                     metadata: dict[str, str] | None = None) -> VolumeRecord:
+        """Change what is given: `name`/`description` as 1-tuples (a None inside clears)."""
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if name is not None:
+                row.name = name[0]
+            if description is not None:
+                row.description = description[0]
+            if metadata is not None:
+                row.metadata_ = dict(metadata)
+            row.updated_at = utcnow()
+            return VolumeRecord(row, await self._type(s, row.type_id))
+
+    async def metadata(self, volume_id: str, project_id: str | None) -> dict[str, str]:
+        return dict((await self.get(volume_id, project_id)).volume.metadata_)
+
+    async def set_metadata(self, volume_id: str, project_id: str | None,
+                           metadata: dict[str, str], replace: bool) -> dict[str, str]:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            row.metadata_ = dict(metadata) if replace else {**row.metadata_, **metadata}
+            row.updated_at = utcnow()
+            return dict(row.metadata_)
+
+    async def delete_metadata(self, volume_id: str, project_id: str | None, key: str) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if key not in row.metadata_:
+                raise MetadataNotFound("Volume", volume_id, key)
+            row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}
+            row.updated_at = utcnow()
+
+    # ------------------------------------------------------------------ actions
+
+    async def extend(self, volume_id: str, project_id: str | None, new_size: int,
+                     in_use_allowed: bool) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            allowed = {VolumeStatus.AVAILABLE}
+            if in_use_allowed:
+                allowed.add(VolumeStatus.IN_USE)
+            if row.status not in allowed:
+                wanted = "'available' or 'in-use'" if in_use_allowed else "'available'"
+                raise InvalidVolume(f"Volume {volume_id} status must be {wanted} to extend, "
+                                    f"but current status is: {row.status}.")
+            if new_size <= row.size:
+                raise InvalidInput("New size for extend must be greater than current size. "
+                                   f"(current: {row.size}, extended: {new_size}).")
+            await self.quotas.check(s, row.project_id, gigabytes=new_size - row.size,
+                                    volume_size=new_size)
+            row.status, row.updated_at = VolumeStatus.EXTENDING, utcnow()
+        self.worker.spawn(self.worker.extend_volume(volume_id, new_size),
+                          f"volume-extend-{volume_id}")
+
+    async def reset_status(self, volume_id: str, status: str) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, None)
+            row.status, row.updated_at = status, utcnow()
+
+    async def delete(self, volume_id: str, project_id: str | None, *, cascade: bool = False,
+                     force: bool = False) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if not force and row.status not in DELETABLE:
+                raise InvalidVolume(IN_USE_OR_SNAPSHOTS)
+            snaps = list((await s.execute(select(Snapshot).where(
+                Snapshot.volume_id == volume_id))).scalars())
+            if snaps and not cascade:
+                raise InvalidVolume(IN_USE_OR_SNAPSHOTS)
+            for snap in snaps:
+                if snap.status not in (SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR):
+                    raise InvalidVolume(f"Snapshot {snap.id} status must be available or "
+                                        "error and must not be part of a group.")
+            for snap in snaps:
+                snap.status = SnapshotStatus.DELETING
+            row.status, row.updated_at = VolumeStatus.DELETING, utcnow()
+        self.worker.spawn(self.worker.delete_volume(volume_id, [sn.id for sn in snaps]),
+                          f"volume-delete-{volume_id}")
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _row(self, s: AsyncSession, volume_id: str, project_id: str | None) -> Volume:
+        row = await s.get(Volume, volume_id)
+        if row is None or (project_id is not None and row.project_id != project_id):
+            raise VolumeNotFound(volume_id)
+        return row
+
+    async def _type(self, s: AsyncSession, type_id: str) -> VolumeType:
+        vtype = await s.get(VolumeType, type_id)
+        assert vtype is not None, f"volume type {type_id} of a volume is gone"
+        return vtype

@@ -1,0 +1,37 @@
+"""The states of volumes and snapshots, with Cinder's names (what clients wait on)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class VolumeStatus(StrEnum):
+    CREATING = "creating"
+    AVAILABLE = "available"
+    IN_USE = "in-use"
+    EXTENDING = "extending"
+    DELETING = "deleting"
+    ERROR = "error"
+    ERROR_DELETING = "error_deleting"
+    ERROR_EXTENDING = "error_extending"
+
+
+class SnapshotStatus(StrEnum):
+    CREATING = "creating"
+    AVAILABLE = "available"
+    DELETING = "deleting"
+    ERROR = "error"
+    ERROR_DELETING = "error_deleting"
+
+
+#: What os-reset_status accepts (Cinder's valid volume and snapshot statuses).
+VOLUME_RESET = frozenset({"available", "in-use", "error", "creating", "deleting",
+                          "error_deleting", "error_extending", "extending", "attaching",
+                          "detaching", "maintenance", "reserved", "backing-up", "restoring-backup",
+                          "error_restoring", "error_managing", "managing", "downloading",
+                          "uploading", "retyping", "awaiting-transfer"})
+SNAPSHOT_RESET = frozenset({"available", "error", "creating", "deleting", "error_deleting"})
+
+#: Statuses a volume may be deleted from without `force` (Cinder's volume API).
+DELETABLE = frozenset({"available", "error", "error_restoring", "error_extending",
+                       "error_managing"})

@@ -1,0 +1,110 @@
+"""The real python-openstackclient against `nubo up`: block storage on the file backend,
+whose qcow2 files are checked with `qemu-img info` on disk."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import Cloud
+from tests.e2e.test_openstack_cli import osc, osc_json
+
+GIB = 1024 ** 3
+
+
+def wait_status(c: Cloud, kind: list[str], name: str, want: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    shown: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        shown = osc_json(c, *kind, "show", name)
+        if shown["status"] == want:
+            return shown
+        assert not shown["status"].startswith("error"), shown
+        time.sleep(0.2)
+    raise AssertionError(f"{name} never became {want}: {shown}")
+
+
+def virtual_size(path: Path) -> int:
+    out = subprocess.run(["qemu-img", "info", "--output=json", str(path)], check=True,
+                         capture_output=True, text=True).stdout
+    size: int = json.loads(out)["virtual-size"]
+    return size
+
+
+def test_volume_workflow(shared_cloud: Cloud) -> None:
+    c = shared_cloud
+    files = c.data_dir / "volumes"
+    vol = osc_json(c, "volume", "create", "--size", "1", "data-vol")
+    assert vol["size"] == 1 and vol["name"] == "data-vol"
+    shown = wait_status(c, ["volume"], "data-vol", "available")
+    assert shown["type"] == "__DEFAULT__"
+    disk = files / f"volume-{vol['id']}.qcow2"
+    assert virtual_size(disk) == 1 * GIB
+    assert disk.stat().st_blocks * 512 < 10 * 1024 * 1024      # sparse
+    listed = osc_json(c, "volume", "list")
+    assert [(v["Name"], v["Status"], v["Size"]) for v in listed] == [("data-vol", "available",
+                                                                       1)]
+
+    osc(c, "volume", "type", "create", "--property", "volume_backend_name=fast", "fast-ssd")
+    vtype = osc_json(c, "volume", "type", "show", "fast-ssd")
+    assert "volume_backend_name" in json.dumps(vtype["properties"])
+    fast = osc_json(c, "volume", "create", "--size", "1", "--type", "fast-ssd", "fast-data")
+    assert wait_status(c, ["volume"], "fast-data", "available")["type"] == "fast-ssd"
+
+    snap = osc_json(c, "volume", "snapshot", "create", "--volume", "data-vol", "--force",
+                    "snap-before-upgrade")
+    wait_status(c, ["volume", "snapshot"], "snap-before-upgrade", "available")
+    snap_file = files / "snapshots" / f"snapshot-{snap['id']}.qcow2"
+    assert virtual_size(snap_file) == 1 * GIB
+    assert [s["Name"] for s in osc_json(c, "volume", "snapshot", "list")] == \
+        ["snap-before-upgrade"]
+
+    osc(c, "volume", "set", "--size", "2", "data-vol")
+    grown = wait_status(c, ["volume"], "data-vol", "available")
+    deadline = time.monotonic() + 30
+    while grown["size"] != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        grown = osc_json(c, "volume", "show", "data-vol")
+    assert grown["size"] == 2
+    assert virtual_size(disk) == 2 * GIB
+    assert virtual_size(snap_file) == 1 * GIB      # the snapshot kept its point in time
+
+    # a volume with snapshots is refused without cascade, in Cinder's words
+    r = osc(c, "volume", "delete", "data-vol", check=False)
+    assert r.returncode != 0 and "snapshots" in r.stderr
+    osc(c, "volume", "snapshot", "delete", "snap-before-upgrade")
+    osc(c, "volume", "delete", "data-vol", "fast-data")
+    deadline = time.monotonic() + 30
+    while osc_json(c, "volume", "list") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert osc_json(c, "volume", "list") == []
+    assert not disk.exists() and not snap_file.exists()
+    assert not (files / f"volume-{fast['id']}.qcow2").exists()
+    assert osc(c, "volume", "show", "data-vol", check=False).returncode != 0
+
+
+def test_quotas_limits_zones_services(shared_cloud: Cloud) -> None:
+    c = shared_cloud
+    osc(c, "quota", "set", "--volumes", "3", "--gigabytes", "5", "--snapshots", "2", "demo")
+    shown = {q["Resource"]: q["Limit"] for q in osc_json(c, "quota", "show", "demo")}
+    assert (shown["volumes"], shown["gigabytes"], shown["snapshots"]) == (3, 5, 2), shown
+    assert shown["backup-gigabytes"] == 1000 and shown["per-volume-gigabytes"] == -1
+    r = osc(c, "volume", "create", "--size", "6", "too-big", cloud_name="nubo-demo",
+            check=False)
+    assert r.returncode != 0 and "exceeds allowed gigabytes quota" in r.stderr, r.stderr
+    limits = {x["Name"]: x["Value"] for x in osc_json(c, "limits", "show", "--absolute",
+                                                      cloud_name="nubo-demo")}
+    assert limits["max_total_volumes"] == 3 and limits["max_total_volume_gigabytes"] == 5
+    zones = osc_json(c, "availability", "zone", "list", "--volume")
+    assert [(z["Zone Name"], z["Zone Status"]) for z in zones] == [("nova", "available")]
+    services = {s["Binary"]: s["State"] for s in osc_json(c, "volume", "service", "list")}
+    assert services == {"cinder-scheduler": "up", "cinder-volume": "up"}
+    # a project sees its own volumes only
+    osc(c, "volume", "create", "--size", "1", "demo-vol", cloud_name="nubo-demo")
+    assert [v["Name"] for v in osc_json(c, "volume", "list", cloud_name="nubo-demo")] == \
+        ["demo-vol"]
+    assert "demo-vol" not in [v["Name"] for v in osc_json(c, "volume", "list")]
+    assert "demo-vol" in [v["Name"] for v in osc_json(c, "volume", "list", "--all-projects")]
