@@ -106,3 +106,36 @@ class OverQuota(NuboError):
     """A create or extend past a project's limit: Cinder's 413 `overLimit`."""
 
     status, title, code = 413, "Request Entity Too Large", "OverQuota"
+
+
+class VolumeAttachmentNotFound(NotFound):
+    code = "VolumeAttachmentNotFound"
+
+    def __init__(self, attachment_id: str) -> None:
+        super().__init__(f"Volume attachment {attachment_id} could not be found.")
+
+
+class InvalidVolumeAttachMode(BadRequest):
+    code = "InvalidVolumeAttachMode"
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(f"Invalid attaching mode '{mode}' for volume.")
+
+
+class InvalidAttachment(BadRequest):
+    """Cinder's InvalidVolume raised by the attachment API (the attachment's state is
+    wrong for the step asked: completing what has no connector, for example)."""
+
+    code = "InvalidVolume"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid volume: {reason}")
+
+
+class VersionNotFoundForAPIMethod(NotFound):
+    """A route asked below the microversion it appeared in (Cinder's 404)."""
+
+    code = "VersionNotFoundForAPIMethod"
+
+    def __init__(self, version: str) -> None:
+        super().__init__(f"API version {version} is not supported on this method.")

@@ -76,3 +76,30 @@ class VolumeQuota(Base):
     resource: Mapped[str] = mapped_column(String(255), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(Integer)
 
+
+
+class VolumeAttachment(Base):
+    """One attachment of a volume to a server: the single record the volume side and the
+    compute side both read (Cinder's volume_attachment; Nova's block device mapping of a
+    volume is this row's `mountpoint`, `tag` and `delete_on_termination`).
+
+    `attach_status`: reserved (a slot is held, no connector yet), attaching (the host is
+    being asked to plug it), attached, detaching. The reconciler (service/attachments.py)
+    settles rows left in attaching/detaching by a crash against the host's real disks.
+    """
+
+    __tablename__ = "volume_attachment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    instance_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    attached_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    mountpoint: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attach_status: Mapped[str] = mapped_column(String(32))
+    attach_mode: Mapped[str] = mapped_column(String(8), default="rw")
+    connector: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    connection_info: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    delete_on_termination: Mapped[bool] = mapped_column(Boolean, default=False)
+    attached_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

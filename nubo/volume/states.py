@@ -9,6 +9,9 @@ class VolumeStatus(StrEnum):
     CREATING = "creating"
     AVAILABLE = "available"
     IN_USE = "in-use"
+    RESERVED = "reserved"
+    ATTACHING = "attaching"
+    DETACHING = "detaching"
     EXTENDING = "extending"
     DELETING = "deleting"
     ERROR = "error"
@@ -35,3 +38,12 @@ SNAPSHOT_RESET = frozenset({"available", "error", "creating", "deleting", "error
 #: Statuses a volume may be deleted from without `force` (Cinder's volume API).
 DELETABLE = frozenset({"available", "error", "error_restoring", "error_extending",
                        "error_managing"})
+
+
+class AttachStatus(StrEnum):
+    """An attachment's own status (Cinder's fields.VolumeAttachStatus)."""
+
+    RESERVED = "reserved"
+    ATTACHING = "attaching"
+    ATTACHED = "attached"
+    DETACHING = "detaching"

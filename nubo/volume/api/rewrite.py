@@ -9,7 +9,7 @@ from starlette.types import Scope
 BASE = "/volume/v3"
 #: the first path segment of every route under /v3 (never a project id)
 TOP = frozenset({"volumes", "snapshots", "types", "os-quota-sets", "limits",
-                 "os-availability-zone", "os-services", "extensions"})
+                 "os-availability-zone", "os-services", "extensions", "attachments"})
 
 
 def rewrite(scope: Scope) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nubo.core.http import Route
 from nubo.volume.api.handlers import (
     actions,
+    attachments,
     extensions,
     limits,
     root,
@@ -18,6 +19,7 @@ V = "/v3/volumes/{volume_id}"
 S = "/v3/snapshots/{snapshot_id}"
 T = "/v3/types/{type_id}"
 Q = "/v3/os-quota-sets/{project_id}"
+A = "/v3/attachments/{attachment_id}"
 
 ROUTES: list[Route] = [
     Route("/", "GET", root.versions, auth=False),
@@ -63,6 +65,14 @@ ROUTES: list[Route] = [
     Route(f"{T}/extra_specs/{{key}}", "GET", volume_types.specs_show),
     Route(f"{T}/extra_specs/{{key}}", "PUT", volume_types.specs_update),
     Route(f"{T}/extra_specs/{{key}}", "DELETE", volume_types.specs_delete),
+    # attachments (3.27; os-complete 3.44)
+    Route("/v3/attachments", "POST", attachments.create),
+    Route("/v3/attachments", "GET", attachments.list_summary),
+    Route("/v3/attachments/detail", "GET", attachments.list_detail),
+    Route(A, "GET", attachments.show),
+    Route(A, "PUT", attachments.update),
+    Route(A, "DELETE", attachments.delete),
+    Route(f"{A}/action", "POST", attachments.action),
     # quotas, limits, zones, services
     Route(Q, "GET", limits.quota_show),
     Route(Q, "PUT", limits.quota_update),

@@ -10,6 +10,8 @@ from nubo.core.db import Database
 from nubo.volume.agent.backend.base import VolumeDriver
 from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
+from nubo.volume.service.attachments import AttachmentService
+from nubo.volume.service.legacy_attach import LegacyAttach
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.snapshots import SnapshotService
 from nubo.volume.service.types import TypeService
@@ -34,6 +36,8 @@ class BlockStorage:
     quotas: QuotaService
     volumes: VolumeService
     snapshots: SnapshotService
+    attachments: AttachmentService
+    legacy: LegacyAttach
 
     @classmethod
     def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
@@ -41,9 +45,10 @@ class BlockStorage:
         host = f"{socket.gethostname()}@{driver.name}#{driver.name}"
         worker = Worker(db, driver)
         types, quotas = TypeService(db), QuotaService(db)
+        attachments = AttachmentService(db, driver)
         return cls(host, driver, worker, types, quotas,
                    VolumeService(db, types, quotas, worker, host),
-                   SnapshotService(db, quotas, worker))
+                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments))
 
     async def start(self) -> None:
         await self.types.ensure_default()

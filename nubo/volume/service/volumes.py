@@ -3,6 +3,7 @@ extend, reset status, delete (cascade, force), as Cinder's volume API does them.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 
@@ -18,12 +19,15 @@ from nubo.volume.errors import (
     SnapshotNotFound,
     VolumeNotFound,
 )
-from nubo.volume.models import Snapshot, Volume, VolumeType
+from nubo.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.types import TypeService
 from nubo.volume.service.work import Worker
 from nubo.volume.states import DELETABLE, SnapshotStatus, VolumeStatus
+
+#: how long a delete of a volume that is detaching waits for the detach to finish (seconds)
+DETACH_WAIT = 60.0
 
 #: Cinder's default storage_availability_zone
 ZONE = "nova"
@@ -40,6 +44,8 @@ class VolumeRecord:
 
     volume: Volume
     volume_type: VolumeType
+    #: its attachments (service/attachments.py), oldest first
+    attachments: tuple[VolumeAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,8 @@ class VolumeService:
     async def get(self, volume_id: str, project_id: str | None) -> VolumeRecord:
         async with self.db.read() as s:
             row = await self._row(s, volume_id, project_id)
-            return VolumeRecord(row, await self._type(s, row.type_id))
+            return VolumeRecord(row, await self._type(s, row.type_id),
+                                tuple((await _attachments(s, [row.id]))[row.id]))
 
     async def list_(self, f: VolumeFilter, page: Page) -> list[VolumeRecord]:
         async with self.db.read() as s:
@@ -95,7 +102,9 @@ class VolumeService:
             rows = [r for r in (await s.execute(q)).scalars()
                     if all(r.metadata_.get(k) == v for k, v in f.metadata.items())]
             types = {t.id: t for t in (await s.execute(select(VolumeType))).scalars()}
-        return [VolumeRecord(r, types[r.type_id]) for r in paginate(rows, page)]
+            shown = paginate(rows, page)
+            atts = await _attachments(s, [r.id for r in shown])
+        return [VolumeRecord(r, types[r.type_id], tuple(atts[r.id])) for r in shown]
 
     async def count(self, project_id: str | None) -> int:
         async with self.db.read() as s:
@@ -232,6 +241,7 @@ class VolumeService:
 
     async def delete(self, volume_id: str, project_id: str | None, *, cascade: bool = False,
                      force: bool = False) -> None:
+        await self._wait_detached(volume_id)
         async with self.db.write() as s:
             row = await self._row(s, volume_id, project_id)
             if not force and row.status not in DELETABLE:
@@ -250,6 +260,18 @@ class VolumeService:
         self.worker.spawn(self.worker.delete_volume(volume_id, [sn.id for sn in snaps]),
                           f"volume-delete-{volume_id}")
 
+    async def _wait_detached(self, volume_id: str) -> None:
+        """A volume being detached is about to be available: a delete waits for that
+        (up to DETACH_WAIT seconds) rather than failing, then applies its own checks."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DETACH_WAIT
+        while loop.time() < deadline:
+            async with self.db.read() as s:
+                row = await s.get(Volume, volume_id)
+                if row is None or row.status != VolumeStatus.DETACHING:
+                    return
+            await asyncio.sleep(0.2)
+
     # ------------------------------------------------------------------ helpers
 
     async def _row(self, s: AsyncSession, volume_id: str, project_id: str | None) -> Volume:
@@ -262,3 +284,14 @@ class VolumeService:
         vtype = await s.get(VolumeType, type_id)
         assert vtype is not None, f"volume type {type_id} of a volume is gone"
         return vtype
+
+
+async def _attachments(s: AsyncSession, volume_ids: list[str]
+                       ) -> dict[str, list[VolumeAttachment]]:
+    out: dict[str, list[VolumeAttachment]] = {v: [] for v in volume_ids}
+    if volume_ids:
+        for row in (await s.execute(select(VolumeAttachment).where(
+                VolumeAttachment.volume_id.in_(volume_ids)).order_by(
+                VolumeAttachment.created_at, VolumeAttachment.id))).scalars():
+            out[row.volume_id].append(row)
+    return out

@@ -64,5 +64,16 @@ class VolumeDriver(Protocol):
     def delete_snapshot(self, snapshot_id: str) -> None:
         """Remove the snapshot. If it does not exist, nothing to do."""
 
+    def initialize_connection(self, volume_id: str,
+                              connector: dict[str, object]) -> dict[str, object]:
+        """How the host named in `connector` (os-brick's connector properties: host,
+        initiator...) reaches the volume: Cinder's connection_info, {"driver_volume_type",
+        "data"}. The file backend answers os-brick's `local` shape (the qcow2 file's path),
+        usable on this host only; other hosts (iSCSI through tgt, or NBD) come in a later
+        step. `BackendError` when the volume is not there."""
+
+    def terminate_connection(self, volume_id: str, connector: dict[str, object]) -> None:
+        """Undo `initialize_connection` for that host (if_exists)."""
+
     def capacity(self) -> Capacity:
         """What the backend can still hold (reported to the scheduler's view and /services)."""

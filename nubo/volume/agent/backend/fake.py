@@ -7,7 +7,7 @@ from typing import Literal
 
 from nubo.volume.agent.backend.base import BackendError, BackendFull, Capacity
 
-Fault = Literal["create", "extend", "snapshot", "delete"]
+Fault = Literal["create", "extend", "snapshot", "delete", "connect"]
 
 
 class FakeDriver:
@@ -39,6 +39,20 @@ class FakeDriver:
         free = self.capacity().free_gb
         if size_gb > free:
             raise BackendFull(f"the fake backend has {free} GiB free; {size_gb} GiB requested")
+
+    def initialize_connection(self, volume_id: str,
+                              connector: dict[str, object]) -> dict[str, object]:
+        """The `local` shape with a path that names the volume (no bytes behind it)."""
+        with self._lock:
+            self._fail("connect")
+            if volume_id not in self.volumes:
+                raise BackendError(f"volume {volume_id} is not on the fake backend")
+            return {"driver_volume_type": "local",
+                    "data": {"device_path": f"/dev/fake/volume-{volume_id}",
+                             "format": "raw", "volume_id": volume_id, "access_mode": "rw"}}
+
+    def terminate_connection(self, volume_id: str, connector: dict[str, object]) -> None:
+        return None
 
     def create_volume(self, volume_id: str, size_gb: int) -> None:
         with self._lock:

@@ -70,6 +70,19 @@ class FileDriver:
     def delete_snapshot(self, snapshot_id: str) -> None:
         self.snapshot_path(snapshot_id).unlink(missing_ok=True)
 
+    def initialize_connection(self, volume_id: str,
+                              connector: dict[str, object]) -> dict[str, object]:
+        """os-brick's `local` connector: the qcow2 file itself (same host only)."""
+        path = self.path(volume_id)
+        if not path.exists():
+            raise BackendError(f"volume {volume_id} has no file at {path}")
+        return {"driver_volume_type": "local",
+                "data": {"device_path": str(path), "format": "qcow2",
+                         "volume_id": volume_id, "access_mode": "rw"}}
+
+    def terminate_connection(self, volume_id: str, connector: dict[str, object]) -> None:
+        return None         # a local file: nothing was exported
+
     def capacity(self) -> Capacity:
         used = sum(self.virtual_size(p) for p in self._files()) // GIB
         return Capacity(self.total_gb, max(self.total_gb - used, 0))

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.errors import BadRequest
-from nubo.core.http import no_content
+from nubo.core.http import json_response, no_content
 from nubo.core.validation import validate
 from nubo.volume.api.handlers.common import begin, body, param, scope, size
 from nubo.volume.api.schemas import snapshots as snapshot_schemas
@@ -51,7 +51,45 @@ async def volume_action(request: Request) -> Response:
         validate(schemas.FORCE_DELETE, doc)
         await a.storage.volumes.delete(vid, None, force=True)
         return no_content(202)
+    if name in LEGACY:
+        return await _legacy(request, vid, name, doc)
     raise BadRequest(f"There is no such action: {name}")
+
+
+LEGACY = frozenset({"os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching",
+                    "os-attach", "os-detach", "os-initialize_connection",
+                    "os-terminate_connection"})
+
+
+async def _legacy(request: Request, vid: str, name: str, doc: dict[str, Any]) -> Response:
+    """The attachment actions before the attachment API (service/legacy_attach.py)."""
+    a, ctx, _v = begin(request, "volume_extension:volume_actions:"
+                       + name.removeprefix("os-"))
+    legacy, project = a.storage.legacy, scope(a, ctx)
+    if name in schemas.PLAIN:
+        validate(schemas.PLAIN[name], doc)
+        step = {"os-reserve": legacy.reserve, "os-unreserve": legacy.unreserve,
+                "os-begin_detaching": legacy.begin_detaching,
+                "os-roll_detaching": legacy.roll_detaching}[name]
+        await step(vid, project)
+        return no_content(202)
+    if name == "os-attach":
+        validate(schemas.ATTACH, doc)
+        spec = doc[name]
+        await legacy.attach(vid, project, spec.get("instance_uuid"), spec["mountpoint"],
+                            spec.get("host_name"), spec.get("mode", "rw"))
+        return no_content(202)
+    if name == "os-detach":
+        validate(schemas.DETACH, doc)
+        await legacy.detach(vid, project, (doc[name] or {}).get("attachment_id"))
+        return no_content(202)
+    validate(schemas.CONNECTION[name], doc)
+    connector = doc[name]["connector"]
+    if name == "os-initialize_connection":
+        info = await legacy.initialize_connection(vid, project, connector)
+        return json_response({"connection_info": info})
+    await legacy.terminate_connection(vid, project, connector)
+    return no_content(202)
 
 
 async def snapshot_action(request: Request) -> Response:

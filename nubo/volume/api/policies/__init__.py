@@ -16,6 +16,14 @@ _PROJECT_WRITE = (
     "volume:delete_volume_metadata",
     "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
     "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
+    "volume:attachment_create", "volume:attachment_update", "volume:attachment_delete",
+    "volume:attachment_complete",
+    "volume_extension:volume_actions:reserve", "volume_extension:volume_actions:unreserve",
+    "volume_extension:volume_actions:begin_detaching",
+    "volume_extension:volume_actions:roll_detaching",
+    "volume_extension:volume_actions:attach", "volume_extension:volume_actions:detach",
+    "volume_extension:volume_actions:initialize_connection",
+    "volume_extension:volume_actions:terminate_connection",
 )
 _PROJECT_READ = (
     "volume:get", "volume:get_all", "volume:get_volume_metadata",

@@ -86,3 +86,26 @@ FORCE_DELETE: dict[str, Any] = {
 
 #: an action body names exactly one action
 ACTION: dict[str, Any] = {"type": "object", "minProperties": 1, "maxProperties": 1}
+
+
+def _action(name: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    inner: dict[str, Any] = {"type": ["object", "null"], "properties": props,
+                             "additionalProperties": True}
+    if required:
+        inner = {**inner, "type": "object", "required": required}
+    return {"type": "object", "properties": {name: inner}, "required": [name],
+            "additionalProperties": False}
+
+
+_CONNECTOR = {"connector": {"type": "object"}}
+#: the attachment actions before the attachment API (Cinder's volume_actions)
+ATTACH = _action("os-attach", {
+    "instance_uuid": {"type": ["string", "null"], "format": "uuid"},
+    "mountpoint": {"type": "string", "minLength": 1, "maxLength": 255},
+    "host_name": {"type": ["string", "null"], "maxLength": 255},
+    "mode": {"type": "string", "enum": ["rw", "ro"]}}, ["mountpoint"])
+DETACH = _action("os-detach", {"attachment_id": {"type": ["string", "null"]}}, [])
+CONNECTION = {name: _action(name, _CONNECTOR, ["connector"])
+              for name in ("os-initialize_connection", "os-terminate_connection")}
+PLAIN = {name: _action(name, {}, []) for name in
+         ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")}

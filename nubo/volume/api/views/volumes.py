@@ -6,6 +6,8 @@ from typing import Any
 
 from nubo.core.microversion import APIVersion
 from nubo.volume.api.views.common import links, ts
+from nubo.volume.models import VolumeAttachment
+from nubo.volume.service.attachments import is_multiattach
 from nubo.volume.service.volumes import VolumeRecord
 
 
@@ -23,7 +25,10 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
         "id": v.id, "name": v.name, "description": v.description, "size": v.size,
         "status": v.status, "availability_zone": v.availability_zone,
         "created_at": ts(v.created_at), "updated_at": ts(v.updated_at),
-        "attachments": [], "bootable": "false", "encrypted": False, "multiattach": False,
+        "attachments": [attachment_brief(x, v.id) for x in rec.attachments
+                        if x.attach_status == "attached"],
+        "bootable": "false", "encrypted": False,
+        "multiattach": is_multiattach(t),
         "metadata": dict(v.metadata_), "snapshot_id": v.snapshot_id,
         "source_volid": v.source_volid, "volume_type": t.name, "user_id": v.user_id,
         "consistencygroup_id": None, "replication_status": None,
@@ -50,3 +55,10 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
     if ver.matches("3.65"):
         out["consumes_quota"] = True
     return out
+
+
+def attachment_brief(a: VolumeAttachment, volume_id: str) -> dict[str, Any]:
+    """One entry of a volume's `attachments` (Cinder's volume view)."""
+    return {"id": volume_id, "attachment_id": a.id, "volume_id": volume_id,
+            "server_id": a.instance_uuid, "host_name": a.attached_host,
+            "device": a.mountpoint, "attached_at": ts(a.attached_at)}
