@@ -12,6 +12,10 @@ host answers UnknownMethod, conductor/snapshot.py) and the host reports the even
 since then the host also pushes its heartbeat (`compute.heartbeat`) every period, an
 additive event that needs no new version: a controller ignores an event it has no handler
 for, and asks the hosts that stay silent (an agent of an earlier 1.2 build) with `report`.
+Volumes (`attach_volume`, `detach_volume`, `list_volume_devices`) are additive 1.2 methods
+too, with no version bump: a controller only calls them for an attach asked through the API,
+and an agent of an earlier 1.2 build answers UnknownMethod, which the conductor turns into a
+failed attach (rolled back: the volume is available again); the reconciler skips such hosts.
 """
 
 from __future__ import annotations
@@ -66,6 +70,14 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     _m("detach_interface", "1.0", "instance_id, port_id", "None", "Hot-unplug a NIC."),
     _m("get_diagnostics", "1.0", "instance_id", "dict | None",
        "What the hypervisor measures of the instance (virt/base.py)."),
+    _m("attach_volume", "1.2", "instance_id, connection_info: dict, device: str", "None",
+       "Hot-plug a volume (Cinder's connection_info; `local` for now) as the guest's disk "
+       "at target `device` (vdb...), live and in the definition (if_not_exists). Additive."),
+    _m("detach_volume", "1.2", "instance_id, device: str", "None",
+       "Hot-unplug the volume disk at `device` (if_exists). Additive."),
+    _m("list_volume_devices", "1.2", "instance_id", "dict[str, str] | None",
+       "The instance's volume disks, target dev -> volume id; None when the host does not "
+       "have the instance (the attachment reconciler's question). Additive."),
     _m("snapshot_to_image", "1.2", "instance_id, image_id", "bool",
        "Write the instance's root disk and upload it as the data of the queued image "
        "`image_id` through the image API (PUT /v2/images/{id}/file). False when the driver "

@@ -244,3 +244,16 @@ class ComputeAgent:
     async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
         self._alive()
         return await self.driver.get_diagnostics(instance_id)
+
+    async def attach_volume(self, instance_id: str, connection_info: dict[str, Any],
+                            device: str) -> None:
+        self._alive()
+        await self.driver.attach_volume(instance_id, connection_info, device)
+
+    async def detach_volume(self, instance_id: str, device: str) -> None:
+        self._alive()
+        await self.driver.detach_volume(instance_id, device)
+
+    async def list_volume_devices(self, instance_id: str) -> dict[str, str] | None:
+        self._alive()
+        return await self.driver.volume_devices(instance_id)

@@ -142,6 +142,21 @@ class VirtDriver(Protocol):
         """Hot-unplug the port's NIC (if_exists)."""
         ...
 
+    async def attach_volume(self, instance_id: str, connection_info: dict[str, Any],
+                            device: str) -> None:
+        """Hot-plug a volume (Cinder's connection_info) as the disk at target `device`
+        ("vdb"), into the running guest and its definition (if_not_exists)."""
+        ...
+
+    async def detach_volume(self, instance_id: str, device: str) -> None:
+        """Hot-unplug the volume disk at `device` (if_exists)."""
+        ...
+
+    async def volume_devices(self, instance_id: str) -> dict[str, str] | None:
+        """The instance's volume disks, target dev -> volume id (the disk's serial); None
+        when the host does not have the instance."""
+        ...
+
     async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
         """What the hypervisor measures of the instance (Nova's get_instance_diagnostics),
         None when this host does not have it: {"power_state": int, "driver", "hypervisor",

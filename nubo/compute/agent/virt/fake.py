@@ -58,6 +58,8 @@ class FakeDriver:
     #: running (for diagnostics; not kept across restarts: then 1 vCPU, 512 MiB, 1 disk)
     sizes: dict[str, dict[str, int]] = field(default_factory=dict)
     since: dict[str, float] = field(default_factory=dict)
+    #: instance id -> its volume disks, target dev -> volume id (the reconciler reads them)
+    volumes: dict[str, dict[str, str]] = field(default_factory=dict)
     #: the instances whose spawn is under way on this host now (tests wait for it)
     spawning: set[str] = field(default_factory=set)
     _save_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
@@ -68,6 +70,7 @@ class FakeDriver:
             if isinstance(doc.get("instances"), dict):
                 self.instances.update(doc["instances"])
                 self.nics.update(doc.get("nics") or {})
+                self.volumes.update(doc.get("volumes") or {})
             else:               # the older file: instance id -> power state only
                 self.instances.update(doc)
 
@@ -77,7 +80,8 @@ class FakeDriver:
         now and saves land in the order they were asked for."""
         if self.state_file is None:
             return
-        doc = json.dumps({"instances": self.instances, "nics": self.nics})
+        doc = json.dumps({"instances": self.instances, "nics": self.nics,
+                          "volumes": self.volumes})
         async with self._save_lock:
             await asyncio.to_thread(_write_atomically, self.state_file, doc)
 
@@ -130,6 +134,7 @@ class FakeDriver:
 
     async def destroy(self, instance_id: str) -> None:
         self.nics.pop(instance_id, None)
+        self.volumes.pop(instance_id, None)
         self.sizes.pop(instance_id, None)
         self.since.pop(instance_id, None)
         if self.instances.pop(instance_id, None) is not None:
@@ -214,6 +219,34 @@ class FakeDriver:
         if len(kept) != len(nics):
             self.nics[instance_id] = kept
             await self._save()
+
+    async def attach_volume(self, instance_id: str, connection_info: dict[str, Any],
+                            device: str) -> None:
+        """`faults["attach_volume"]` = `fail`: nothing changes; `lost`: the disk is plugged
+        and the answer lost (the conductor cannot tell it from a failure)."""
+        if instance_id not in self.instances:
+            raise SpawnFailed(f"fake driver: instance {instance_id} is not on {self.host}")
+        if self.faults.get("attach_volume") == "fail":
+            raise SpawnFailed(f"fake driver: attaching a volume at {device} to {instance_id} "
+                              "fails (fault injected)")
+        serial = str(connection_info.get("serial") or "")
+        self.volumes.setdefault(instance_id, {}).setdefault(device, serial)
+        await self._save()
+        if self.faults.get("attach_volume") == "lost":
+            raise HostUnreachable(f"fake driver: {self.host}'s answer to attaching {device} "
+                                  "was lost (fault injected)")
+
+    async def detach_volume(self, instance_id: str, device: str) -> None:
+        if self.faults.get("detach_volume") == "fail":
+            raise SpawnFailed(f"fake driver: detaching {device} from {instance_id} fails "
+                              "(fault injected)")
+        if self.volumes.get(instance_id, {}).pop(device, None) is not None:
+            await self._save()
+
+    async def volume_devices(self, instance_id: str) -> dict[str, str] | None:
+        if instance_id not in self.instances:
+            return None
+        return dict(self.volumes.get(instance_id, {}))
 
     async def get_diagnostics(self, instance_id: str) -> dict[str, Any] | None:
         """Plausible counters from what the fake knows: the flavor it was spawned with,

@@ -40,6 +40,7 @@ from nubo.compute.agent.virt.libvirt.disks import DiskSet, InstanceDisks
 from nubo.compute.agent.virt.libvirt.host import LibvirtHost
 from nubo.compute.agent.virt.libvirt.imagecache import Fetch, ImageCache, run
 from nubo.compute.agent.virt.libvirt.nics import InterfaceEditor, tap_missing, vif_dev
+from nubo.compute.agent.virt.libvirt.volumes import VolumeEditor
 from nubo.compute.agent.virt.libvirt.xml import domain_xml
 
 LOG = logging.getLogger("nubo.compute.libvirt")
@@ -75,6 +76,7 @@ class LibvirtDriver:
         self.on_event: EventHandler | None = None
         self.vhost_net = False  # /dev/vhost-net exists (and KVM runs): virtio in the kernel
         self.nics = InterfaceEditor(host, self.disks, self.nic_config, self._libvirt)
+        self.volumes = VolumeEditor(self._libvirt)
         self._locks: dict[str, asyncio.Lock] = {}
         self._event_tasks: set[asyncio.Task[None]] = set()
 
@@ -472,6 +474,23 @@ class LibvirtDriver:
             dom = await asyncio.to_thread(self._lookup, instance_id)
             if dom is not None:
                 await self.nics.detach(dom, port_id)
+
+    # ------------------------------------------------------------------ volumes
+
+    async def attach_volume(self, instance_id: str, connection_info: dict[str, Any],
+                            device: str) -> None:
+        async with self._lock(instance_id):
+            await self.volumes.attach(await self._dom(instance_id), connection_info, device)
+
+    async def detach_volume(self, instance_id: str, device: str) -> None:
+        async with self._lock(instance_id):
+            dom = await asyncio.to_thread(self._lookup, instance_id)
+            if dom is not None:
+                await self.volumes.detach(dom, device)
+
+    async def volume_devices(self, instance_id: str) -> dict[str, str] | None:
+        dom = await asyncio.to_thread(self._lookup, instance_id)
+        return None if dom is None else await self.volumes.devices(dom)
 
     # ------------------------------------------------------------------ periodic
 
