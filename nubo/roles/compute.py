@@ -14,6 +14,7 @@ from nubo.compute.conductor.hostreports import HostReports
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.conductor.periodic import PeriodicJobs
 from nubo.compute.conductor.powersync import PowerSync
+from nubo.compute.conductor.volume_reconcile import VolumeReconciler
 from nubo.compute.service.actions import ServerActions
 from nubo.compute.service.aggregates import AggregateService
 from nubo.compute.service.availability_zones import AvailabilityZones
@@ -28,10 +29,12 @@ from nubo.compute.service.quotas import QuotaService
 from nubo.compute.service.quotas_unified import LimitSource, UnifiedQuotaLimits
 from nubo.compute.service.server_floating_ips import ServerFloatingIps
 from nubo.compute.service.server_secgroups import ServerSecurityGroups
+from nubo.compute.service.server_volumes import ServerVolumes
 from nubo.compute.service.servers import ServerService, image_props
 from nubo.compute.service.services import ServiceRegistry
 from nubo.compute.service.tags import TagService
 from nubo.compute.service.usage import UsageService
+from nubo.compute.service.volume_attachments import VolumeAttachmentService
 from nubo.config import Settings
 from nubo.core.bus import Bus
 from nubo.core.db import Database
@@ -39,15 +42,17 @@ from nubo.core.leases import Leases
 from nubo.image.api import ImageApi
 from nubo.placement.service import PlacementService
 from nubo.scheduler.scheduler import Scheduler
+from nubo.volume.service import BlockStorage
 
 
 class ControllerCompute:
     def __init__(self, settings: Settings, db: Database, bus: Bus, images: ImageApi,
                  placement: PlacementService, limit_source: LimitSource,
-                 hosts: Sequence[str], vif_events: bool) -> None:
+                 hosts: Sequence[str], vif_events: bool, storage: BlockStorage) -> None:
         """`limit_source`: identity's unified limits (settings.quota_driver
         `unified_limits`); `hosts`: the compute hosts whose heartbeat this controller checks;
-        `vif_events`: whether the hosts' dataplane reports plugged ports (Linux)."""
+        `vif_events`: whether the hosts' dataplane reports plugged ports (Linux);
+        `storage`: the block storage services (volumes attached to servers, in-process)."""
         self.scheduler = Scheduler(placement)
         groups = GroupService(db)
         self.networking = ComputeNetworking(db, vif_events=vif_events)
@@ -58,7 +63,9 @@ class ControllerCompute:
             vif_plugging_timeout=float(settings.vif_plugging_timeout),
             vif_plugging_is_fatal=settings.vif_plugging_is_fatal,
             reclaim_interval=settings.reclaim_instance_interval,
-            shelved_offload_time=settings.shelved_offload_time)
+            shelved_offload_time=settings.shelved_offload_time,
+            # a deleted server's volumes: detached, deleted when delete_on_termination
+            volume_release=ServerVolumes(storage).release)
         self.power_sync = PowerSync(self.conductor)
         HostReports(self.conductor, self.power_sync).subscribe(bus)
         catalog = _catalog(settings, db, placement, limit_source, groups, self.conductor,
@@ -75,8 +82,10 @@ class ControllerCompute:
             # os-interface, a server's security groups and floating IPs
             interfaces=InterfaceService(servers, self.conductor, bus),
             server_secgroups=ServerSecurityGroups(db, servers),
-            server_floating_ips=ServerFloatingIps(db, servers))
-        self.periodic = PeriodicJobs(self.conductor, Leases(db), hosts)
+            server_floating_ips=ServerFloatingIps(db, servers),
+            volumes=VolumeAttachmentService(servers, self.conductor, bus, storage))
+        self.periodic = PeriodicJobs(self.conductor, Leases(db), hosts,
+                                     volumes=VolumeReconciler(self.parts.volumes))
         self.api = ComputeApi(settings, db, catalog, self.parts,
                               ServerViews(settings.base_url + "/compute"))
 

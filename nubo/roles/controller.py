@@ -113,9 +113,12 @@ class Controller:
         self.network = network_api.NetworkApi(settings, self.db)
         network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
                              "neutron", auth, state=self.network)
+        # built before compute: compute attaches its volumes in-process
+        self.volume = volume_api.VolumeApi(settings, self.db)
         self.servers = ControllerCompute(settings, self.db, bus, self.image,
                                          self.placement.service, self.identity.limits, hosts,
-                                         vif_events=network_kind == "linux")
+                                         vif_events=network_kind == "linux",
+                                         storage=self.volume.storage)
         self.conductor = self.servers.conductor
         self.compute = self.servers.api
         compute = ServiceApp("compute", COMPUTE_PREFIX, with_openapi(COMPUTE_SPEC), "nova",
@@ -126,7 +129,6 @@ class Controller:
                                        self.network.hostname, self._vif_event)
         # block storage: the API and (until volume hosts come on the bus) its backend in
         # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}})
-        self.volume = volume_api.VolumeApi(settings, self.db)
         volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
                             auth, state=self.volume, versions=VOLUME_VERSIONS,
                             rewrite=volume_rewrite.rewrite)   # /volume/v3/{project_id}/...

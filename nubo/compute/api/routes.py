@@ -20,6 +20,7 @@ from nubo.compute.api.handlers import (
 )
 from nubo.compute.api.handlers import server_extras as x
 from nubo.compute.api.handlers import server_network as net
+from nubo.compute.api.handlers import volume_attachments as vol
 from nubo.compute.api.proxies import images as img
 from nubo.compute.api.proxies import legacy_admin_handlers as legacy
 from nubo.compute.api.proxies import network_handlers as nn
@@ -65,6 +66,11 @@ ROUTES: list[Route] = [
     Route(f"{S}/os-interface", "POST", net.interface_attach),
     Route(f"{S}/os-interface/{{port_id}}", "GET", net.interface_show),
     Route(f"{S}/os-interface/{{port_id}}", "DELETE", net.interface_detach),
+    Route(f"{S}/os-volume_attachments", "GET", vol.index),
+    Route(f"{S}/os-volume_attachments", "POST", vol.create),
+    Route(f"{S}/os-volume_attachments/{{volume_id}}", "GET", vol.show),
+    Route(f"{S}/os-volume_attachments/{{volume_id}}", "PUT", vol.update),
+    Route(f"{S}/os-volume_attachments/{{volume_id}}", "DELETE", vol.delete),
     Route(f"{S}/os-security-groups", "GET", net.security_groups_list),
     Route(f"{S}/ips", "GET", net.ips_list),
     Route(f"{S}/ips/{{network_label}}", "GET", net.ips_show),

@@ -28,6 +28,7 @@ from nubo.compute.service.servers import ServerService, ensure_seq_lock
 from nubo.compute.service.services import ServiceRegistry
 from nubo.compute.service.tags import TagService
 from nubo.compute.service.usage import UsageService
+from nubo.compute.service.volume_attachments import VolumeAttachmentService
 from nubo.config import Settings
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
@@ -70,6 +71,8 @@ class ServerParts:
     interfaces: InterfaceService
     server_secgroups: ServerSecurityGroups
     server_floating_ips: ServerFloatingIps
+    #: os-volume_attachments (the volume service's attachments, in-process)
+    volumes: VolumeAttachmentService
 
 
 class ComputeApi:

@@ -69,13 +69,16 @@ class Conductor:
                  networking: ComputeNetworking | None, images: ImageApi,
                  max_attempts: int = 3, group_lookup: GroupLookup | None = None, *,
                  vif_plugging_timeout: float = 300.0, vif_plugging_is_fatal: bool = True,
-                 reclaim_interval: int = 0, shelved_offload_time: int = 0) -> None:
+                 reclaim_interval: int = 0, shelved_offload_time: int = 0,
+                 volume_release: Callable[[str], Awaitable[None]] | None = None) -> None:
         """`networking`: the servers' ports (None: servers get no NICs); `images`: where
         snapshots and shelved images go; the vif plugging options are Nova's
         vif_plugging_timeout and vif_plugging_is_fatal, `reclaim_interval` and
         `shelved_offload_time` Nova's options of the same names."""
         self.db = db
         self.bus = bus
+        #: a deleted server's volumes are released (server_volumes.py)
+        self.volume_release = volume_release
         self.placement = placement
         self.scheduler = scheduler
         self.image_lookup = image_lookup
@@ -517,6 +520,8 @@ class Conductor:
         # A host that does not answer keeps its copy; the record still goes (Nova's
         # local delete), and the host's own reconcile reports the orphan when it returns.
         await self.destroy_on(inst.host, instance_id)
+        if self.volume_release is not None:
+            await self.volume_release(instance_id)
         await self._unplug_networks(inst)
         await self.placement.delete_allocations(instance_id)
         await self.commit(instance_id, {}, [("compute_terminate_instance", started,

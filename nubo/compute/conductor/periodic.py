@@ -40,10 +40,19 @@ class Reconciling(Protocol):
         ...
 
 
+class VolumeReconciling(Protocol):
+    """The attachment reconciler (volume_reconcile.py)."""
+
+    async def reconcile(self, settle: timedelta | None = None) -> dict[str, int]: ...
+
+
 class PeriodicJobs:
-    def __init__(self, conductor: Reconciling, leases: Leases, hosts: Sequence[str]) -> None:
-        """`hosts`: the compute hosts whose heartbeat this controller checks."""
+    def __init__(self, conductor: Reconciling, leases: Leases, hosts: Sequence[str],
+                 volumes: VolumeReconciling | None = None) -> None:
+        """`hosts`: the compute hosts whose heartbeat this controller checks; `volumes`:
+        the attachment reconciler (records against the hosts' real disks)."""
         self.conductor = conductor
+        self.volumes = volumes
         #: this replica's leases on the periodic jobs; `runs` counts the jobs it ran
         self.leases = leases
         self.hosts = list(hosts)
@@ -56,6 +65,10 @@ class PeriodicJobs:
         counts = await self.conductor.reconcile()
         if any(counts.values()):
             LOG.info("compute reconciled on start: %s", counts)
+        if self.volumes is not None:
+            healed = await self.volumes.reconcile()
+            if any(healed.values()):
+                LOG.info("volume attachments reconciled on start: %s", healed)
         self.task = asyncio.create_task(self._loop(), name="compute-periodic")
 
     async def _loop(self) -> None:
@@ -81,6 +94,8 @@ class PeriodicJobs:
                 LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
         if await self._holds("compute-reconcile"):
             await self.conductor.reconcile(settle=SETTLE)
+        if self.volumes is not None and await self._holds("volume-attachments"):
+            await self.volumes.reconcile(settle=SETTLE)
 
     async def stop(self) -> None:
         """Stop the loop (its jobs' leases stay until `release`)."""

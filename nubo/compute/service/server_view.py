@@ -25,6 +25,8 @@ class ServerView:
     #: the names of its ports' security groups (None: no ports; the view then shows the
     #: names kept on the instance)
     security_groups: list[str] | None = None
+    #: its volumes (volume id, delete_on_termination), oldest first (server_volumes.py)
+    volumes: list[tuple[str, bool]] | None = None
 
 
 class ServerLookup(Protocol):

@@ -33,6 +33,7 @@ from nubo.compute.service.networking import ComputeNetworking
 from nubo.compute.service.quotas import DEFAULTS, Limits, QuotaService
 from nubo.compute.service.server_secgroups import bindings, names_by_server
 from nubo.compute.service.server_view import ServerView
+from nubo.compute.service.server_volumes import volumes_in
 from nubo.compute.service.servers_query import filter_by_ip, more_filters
 from nubo.compute.service.tags import filter_by_tags, tag_map
 from nubo.core.context import RequestContext
@@ -102,9 +103,11 @@ class ServerService:
             addresses = (await self.networking.addresses_in(s, [inst.id], with_ports))[inst.id]
             # a server without ports has no groups to show (nothing more to read)
             bound = (await bindings(s, [inst.id])).get(inst.id) if with_ports else None
+            vols = (await volumes_in(s, [inst.id]))[inst.id]
         groups = None if bound is None else [g.name or g.id for g in bound]
         return ServerView(inst, meta.get(inst.id, {}), tags=tags, addresses=addresses,
-                          security_groups=groups)
+                          security_groups=groups,
+                          volumes=[(x.volume_id, x.delete_on_termination) for x in vols])
 
     async def image_props(self, image_ref: str) -> dict[str, Any] | None:
         """An image's id and properties, for the scheduler and the driver (admin view)."""
@@ -339,10 +342,13 @@ class ServerService:
             rows = _page(rows, q)
             meta = await _metadata_map(s, [r.id for r in rows])
             tags = await tag_map(s, rows)
+            vols = await volumes_in(s, [r.id for r in rows])
         addresses = await self.networking.addresses([r.id for r in rows])
         groups = await names_by_server(self.db, [r.id for r in rows])
         return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id], addresses=addresses[r.id],
-                           security_groups=groups.get(r.id)) for r in rows]
+                           security_groups=groups.get(r.id),
+                           volumes=[(x.volume_id, x.delete_on_termination)
+                                    for x in vols[r.id]]) for r in rows]
 
     # ------------------------------------------------------------------ changes
 

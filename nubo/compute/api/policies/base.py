@@ -11,6 +11,7 @@ from nubo.compute.api.policies.network import NETWORK_RULES
 from nubo.compute.api.policies.proxies import PROXY_RULES
 from nubo.compute.api.policies.servers import SERVER_RULES
 from nubo.compute.api.policies.services import ADMIN_AREA_RULES
+from nubo.compute.api.policies.volumes import VOLUME_RULES
 
 ADMIN = "rule:context_is_admin"
 PROJECT_MEMBER = "rule:project_member_api"
@@ -63,3 +64,4 @@ RULES += NETWORK_RULES
 RULES += PROXY_RULES
 RULES += ADMIN_AREA_RULES
 RULES += LEGACY_ADMIN_RULES
+RULES += VOLUME_RULES

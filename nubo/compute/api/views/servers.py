@@ -81,7 +81,7 @@ class ServerViews:
             "OS-SRV-USG:terminated_at": ts_micro(i.terminated_at),
             "OS-EXT-STS:task_state": i.task_state, "OS-EXT-STS:vm_state": i.vm_state,
             "OS-EXT-STS:power_state": i.power_state,
-            "os-extended-volumes:volumes_attached": [],
+            "os-extended-volumes:volumes_attached": [{"id": vid} for vid, _ in v.volumes or ()],
         }
         if out["status"] in _PROGRESS_STATUSES:       # Nova shows progress only in these
             out["progress"] = i.progress if i.vm_state == states.BUILDING else (
@@ -109,6 +109,9 @@ class ServerViews:
                    "hostname": hostname_of(i), "kernel_id": "", "ramdisk_id": "",
                    "root_device_name": "/dev/vda", "user_data": i.user_data}
             out.update({f"OS-EXT-SRV-ATTR:{k}": ext[k] for k in _EXT_23})
+        if ver >= APIVersion(2, 3):      # each volume's delete_on_termination from 2.3
+            out["os-extended-volumes:volumes_attached"] = [
+                {"id": vid, "delete_on_termination": dot} for vid, dot in v.volumes or ()]
         if ver >= APIVersion(2, 90):     # the hostname is everybody's from 2.90
             out["OS-EXT-SRV-ATTR:hostname"] = hostname_of(i)
         if ver >= APIVersion(2, 9):
