@@ -108,3 +108,41 @@ def test_quotas_limits_zones_services(shared_cloud: Cloud) -> None:
         ["demo-vol"]
     assert "demo-vol" not in [v["Name"] for v in osc_json(c, "volume", "list")]
     assert "demo-vol" in [v["Name"] for v in osc_json(c, "volume", "list", "--all-projects")]
+
+
+def test_server_add_remove_volume(shared_cloud: Cloud, tmp_path: Path) -> None:
+    """`openstack server add volume` / `server remove volume` against `nubo up --virt fake`
+    with the file backend: the volume goes in-use with its attachment shown on both sides,
+    an in-use volume cannot be deleted, and it is available again after the detach."""
+    c = shared_cloud
+    disk = tmp_path / "disk.raw"
+    disk.write_bytes(b"\0" * 1024 * 1024)
+    osc(c, "image", "create", "--file", str(disk), "--disk-format", "raw",
+        "--container-format", "bare", "att-img")
+    srv = osc_json(c, "server", "create", "--image", "att-img", "--flavor", "m1.nano",
+                   "--nic", "none", "--wait", "web")
+    assert srv["status"] == "ACTIVE"
+    vol = osc_json(c, "volume", "create", "--size", "1", "web-data")
+    wait_status(c, ["volume"], "web-data", "available")
+
+    osc(c, "server", "add", "volume", "--device", "/dev/vdb", "web", "web-data")
+    shown = wait_status(c, ["volume"], "web-data", "in-use")
+    [att] = shown["attachments"]
+    assert att["server_id"] == srv["id"] and att["device"] == "/dev/vdb"
+    listed = osc_json(c, "server", "volume", "list", "web")
+    assert [(x["Volume ID"], x["Device"]) for x in listed] == [(vol["id"], "/dev/vdb")]
+    server = osc_json(c, "server", "show", "web")
+    assert vol["id"] in json.dumps(server["volumes_attached"])
+    r = osc(c, "volume", "delete", "web-data", check=False)
+    assert r.returncode != 0 and "attached" in r.stderr, r.stderr
+    # attaching it again (to the same server) is Nova's 400, said in words
+    r = osc(c, "server", "add", "volume", "web", "web-data", check=False)
+    assert r.returncode != 0 and "already attached" in r.stderr, r.stderr
+
+    osc(c, "server", "remove", "volume", "web", "web-data")
+    shown = wait_status(c, ["volume"], "web-data", "available")
+    assert shown["attachments"] == []
+    assert osc_json(c, "server", "volume", "list", "web") == []
+    osc(c, "server", "delete", "--wait", "web")
+    osc(c, "volume", "delete", "web-data")
+    osc(c, "image", "delete", "att-img")
