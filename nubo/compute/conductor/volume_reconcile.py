@@ -13,9 +13,12 @@ flight in some replica is left to it; and under the instance's lock):
                                                                        connection_info
   detaching -> host asked to unplug again, then removed: available     removed: available
 
-A server that is deleted, or that its host no longer has, loses its attachments (the
-volumes are available). A host that does not answer (down, or an earlier build that has no
-`list_volume_devices`) is skipped: its records wait for the next round, never guessed.
+A server that is deleted loses its attachments (the volumes are available); one on no host
+(shelved offloaded) keeps its attached volumes, and what was being attached or detached is
+released. A guest that lost a volume disk (a spawn elsewhere: resize, migration, unshelve,
+evacuate build a domain without them for now) gets it plugged again here. A host that does
+not answer (down, or an earlier build that has no `list_volume_devices`) is skipped: its
+records wait for the next round, never guessed.
 So a kill -9 during attach or detach converges: a volume is never left in
 reserved/attaching/detaching, and no record names a disk that is not there.
 """
@@ -62,10 +65,13 @@ class VolumeReconciler:
     async def _instance(self, sid: str, att_ids: list[str], counts: dict[str, int]) -> None:
         async with self.va.db.read() as s:
             inst = await s.get(Instance, sid)
-        if inst is None or inst.deleted or not inst.host:
+        if inst is None or inst.deleted:
             for att_id in att_ids:
                 await self.va.storage.attachments.remove(att_id)
                 counts["released"] += 1
+            return
+        if not inst.host:           # shelved offloaded: its volumes stay attached
+            await self._no_host(att_ids, counts)
             return
         host = inst.host
         try:
@@ -84,6 +90,16 @@ class VolumeReconciler:
             dev = (att.mountpoint or "").removeprefix("/dev/")
             present = disks.get(dev) == att.volume_id
             await self._heal(host, sid, att, present, counts)
+
+    async def _no_host(self, att_ids: list[str], counts: dict[str, int]) -> None:
+        """A server on no host (shelved offloaded) keeps its attached volumes (Nova's
+        rule); what was being attached or detached is settled: released."""
+        for att_id in att_ids:
+            async with self.va.db.read() as s:
+                att = await s.get(VolumeAttachment, att_id)
+            if att is not None and att.attach_status != AttachStatus.ATTACHED:
+                await self.va.storage.attachments.remove(att_id)
+                counts["released"] += 1
 
     async def _heal(self, host: str, sid: str, att: VolumeAttachment, present: bool,
                     counts: dict[str, int]) -> None:

@@ -102,7 +102,10 @@ class AttachmentService:
                       tag: str | None = None, delete_on_termination: bool = False,
                       mode: str = "rw") -> AttachmentRecord:
         """A new attachment in `reserved`; the volume `reserved` (or as it was, in-use,
-        for a further attachment of a multiattach volume)."""
+        for a further attachment of a multiattach volume). Ids in any form oslo takes as a
+        UUID (braces, urn:uuid:, no dashes) are stored in the canonical one."""
+        volume_id = _canonical(volume_id)
+        instance_id = _canonical(instance_id) if instance_id is not None else None
         async with self.db.write() as s:
             vol = await s.get(Volume, volume_id)
             if vol is None or (project_id is not None and vol.project_id != project_id):
@@ -234,7 +237,8 @@ class AttachmentService:
             att = await s.get(VolumeAttachment, attachment_id)
             if att is None:
                 raise VolumeAttachmentNotFound(attachment_id)
-            att.instance_uuid = instance_id or att.instance_uuid
+            att.instance_uuid = _canonical(instance_id) if instance_id else \
+                att.instance_uuid
             att.mountpoint, att.attached_host = mountpoint, host_name
             att.attach_status = AttachStatus.ATTACHED
             att.attached_at = att.updated_at = utcnow()
@@ -279,3 +283,10 @@ class AttachmentService:
             new = VolumeStatus.AVAILABLE
         if vol.status != new:
             vol.status, vol.updated_at = new, utcnow()
+
+
+def _canonical(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value        # not a UUID: found nowhere, a 404 as any unknown id
