@@ -295,3 +295,52 @@ async def test_reconcile_after_kill(vapi: Api) -> None:
     # nothing left to heal: a second round changes nothing
     assert not any((await vapi.node.controller.servers.periodic.volumes.reconcile())
                    .values())
+
+
+async def test_odd_bodies_are_4xx(vapi: Api) -> None:
+    sid, vid = await server(vapi), await volume(vapi)
+    path = f"{S}/{sid}/os-volume_attachments"
+    for body in (None, [], "x", 1, {"volumeAttachment": None}, {"volumeAttachment": []},
+                 {"volumeAttachment": {"volumeId": None}},
+                 {"volumeAttachment": {"volumeId": vid, "device": 7}},
+                 {"volumeAttachment": {"volumeId": vid, "extra": 1}},
+                 {"volumeAttachment": {"volumeId": vid}, "more": 1}):
+        r = await vapi.req("POST", path, json=body, headers=mv("2.89"))
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+        r = await vapi.req("PUT", f"{path}/{vid}", json=body, headers=mv("2.89"))
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+    r = await vapi.req("GET", f"{path}?limit=x")
+    assert r.status_code == 400
+    for odd in ("x", "42", "%20", str(uuid.uuid4()).upper()):
+        for method in ("GET", "DELETE"):
+            r = await vapi.req(method, f"{path}/{odd}")
+            assert r.status_code == 404, (method, odd, r.text)
+    assert (await vol_show(vapi, vid))["status"] == "available"
+
+
+async def test_cinder_odd_bodies_are_4xx(vapi: Api) -> None:
+    vid = await volume(vapi)
+    a = f"{V3}/attachments"
+    h = {"OpenStack-API-Version": "volume 3.44"}
+    for body in (None, [], {"attachment": []}, {"attachment": {"volume_uuid": vid,
+                                                               "connector": "x"}},
+                 {"attachment": {"volume_uuid": vid, "mode": "rx"}}):
+        r = await vapi.req("POST", a, json=body, headers=h)
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+    att = (await vapi.ok("POST", a, 200, json={"attachment": {
+        "volume_uuid": "{" + vid + "}",
+        "instance_uuid": "urn:uuid:" + str(uuid.uuid4())}}, headers=h))["attachment"]
+    assert att["volume_id"] == vid and len(att["instance"]) == 36
+    for body in (None, {"attachment": {"connector": "x"}}, {"attachment": {}}):
+        r = await vapi.req("PUT", f"{a}/{att['id']}", json=body, headers=h)
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+    for body in (None, {"os-complete": 5}, {"x": 1}, {"os-complete": None, "y": 1}):
+        r = await vapi.req("POST", f"{a}/{att['id']}/action", json=body, headers=h)
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+    act = f"{V3}/volumes/{vid}/action"
+    for body in ({"os-attach": None}, {"os-attach": {"mountpoint": ""}},
+                 {"os-attach": {"mountpoint": "/dev/vdb", "instance_uuid": "nope"}},
+                 {"os-detach": []}, {"os-initialize_connection": {"connector": []}},
+                 {"os-terminate_connection": None}, {"os-reserve": 3}):
+        r = await vapi.req("POST", act, json=body)
+        assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
