@@ -3,9 +3,10 @@ the states at each step, the volume's `attachments`, multiattach, and bad input.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from tests.api.volume.conftest import V3, fake, fault, make_volume, mv, status_of
+from tests.api.volume.conftest import V3, fake, fault, gone, make_volume, mv, settle, status_of
 from tests.conftest import Api
 
 A = f"{V3}/attachments"
@@ -152,3 +153,21 @@ async def test_legacy_actions(vapi: Api) -> None:
     await vapi.ok("POST", act, 202, json={"os-detach": {}})
     assert await _vol_status(vapi, vol["id"]) == "available"
     assert (await vapi.ok("GET", f"{V3}/volumes/{vol['id']}"))["volume"]["attachments"] == []
+
+
+async def test_delete_of_a_detaching_volume_waits(vapi: Api) -> None:
+    """A delete that meets `detaching` waits for the detach, then deletes (no 400)."""
+    vol = await make_volume(vapi)
+    act = f"{V3}/volumes/{vol['id']}/action"
+    await vapi.ok("POST", act, 202, json={"os-reserve": None})
+    await vapi.ok("POST", act, 202, json={"os-attach": {
+        "instance_uuid": str(uuid.uuid4()), "mountpoint": "/dev/vdb"}})
+    await vapi.ok("POST", act, 202, json={"os-begin_detaching": None})
+    delete = asyncio.ensure_future(vapi.req("DELETE", f"{V3}/volumes/{vol['id']}"))
+    await asyncio.sleep(0.5)
+    assert not delete.done()                 # waiting, not refused
+    await vapi.ok("POST", act, 202, json={"os-detach": {}})
+    r = await asyncio.wait_for(delete, 10)
+    assert r.status_code == 202, r.text
+    await settle(vapi)
+    assert await gone(vapi, f"{V3}/volumes/{vol['id']}")
