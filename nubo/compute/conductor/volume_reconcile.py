@@ -3,7 +3,8 @@ really have, and heals either side. Run when the controller starts (every host's
 counted) and every period where its lease is held.
 
 The rule, per attachment (only those untouched for `settle`, so an attach or detach in
-flight in some replica is left to it; and under the instance's lock):
+flight in some replica is left to it; a server with an operation running is skipped this
+round; the others under the instance's lock):
 
   record       host has the disk (serial = volume id at the device)   host has not
   reserved  -> attached (complete)                                     removed: available
@@ -57,7 +58,10 @@ class VolumeReconciler:
                 continue
             by_instance.setdefault(row.instance_uuid, []).append(row)
         for sid, atts in by_instance.items():
-            async with self.va.c.locks.hold(f"instance:{sid}"):
+            key = f"instance:{sid}"
+            if await self.va.c.locks.busy(key):
+                continue        # an operation on the server runs: it settles its own
+            async with self.va.c.locks.hold(key):
                 await self._instance(sid, [a.id for a in atts], counts)
         reconciled("volume_attachments", counts)
         return counts

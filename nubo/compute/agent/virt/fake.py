@@ -13,7 +13,9 @@ or at run time on the driver (`FakeDriver.faults`), and a whole host can be mark
 `nubo_fake:resize` = `fail` (or `error`) on the flavor a server is resized to fails that
 resize's spawn, also on the server's own host (where spawning a guest it already runs
 otherwise succeeds at once). `faults["attach_interface"]` = `fail` makes NIC hot-plugs
-fail (nothing changes), `lost` plugs the NIC and then loses the answer.
+fail (nothing changes), `lost` plugs the NIC and then loses the answer; the same for
+`faults["attach_volume"]` (and `faults["detach_volume"]` = `fail`), and
+`nubo_fake:attach_volume` = `slow=<secs>` on a flavor plugs a volume, then answers late.
 
 Each instance's NICs (`nics`: the VifSpecs it was spawned with, then those attached and not
 detached since) are kept with it, so that tests can see what the guest would have.
@@ -35,6 +37,9 @@ from nubo.core.bus import HostUnreachable
 
 FAULT_KEY = "nubo_fake:spawn"
 RESIZE_FAULT_KEY = "nubo_fake:resize"
+#: on a flavor: `slow=<secs>` plugs a volume's disk, then takes that long to answer (a
+#: window to kill the controller in: the record stays `attaching`, the disk is there)
+ATTACH_FAULT_KEY = "nubo_fake:attach_volume"
 #: instances whose one injected failure happened, on whichever simulated host
 _FAILED_ONCE: set[str] = set()
 
@@ -60,6 +65,8 @@ class FakeDriver:
     since: dict[str, float] = field(default_factory=dict)
     #: instance id -> its volume disks, target dev -> volume id (the reconciler reads them)
     volumes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: instance id -> its flavor's `nubo_fake:attach_volume` fault (set at spawn)
+    attach_faults: dict[str, str] = field(default_factory=dict)
     #: the instances whose spawn is under way on this host now (tests wait for it)
     spawning: set[str] = field(default_factory=set)
     _save_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
@@ -122,6 +129,9 @@ class FakeDriver:
         self.instances[spec.id] = states.RUNNING
         self.nics[spec.id] = [v if isinstance(v, dict) else asdict(v) for v in spec.vifs]
         f = spec.flavor
+        attach_fault = spec.flavor.get("extra_specs", {}).get(ATTACH_FAULT_KEY)
+        if attach_fault:
+            self.attach_faults[spec.id] = str(attach_fault)
         self.sizes[spec.id] = {"vcpus": int(f.get("vcpus") or 1), "ram": int(f.get("ram") or 512),
                                "disks": 1 + bool(f.get("ephemeral")) + bool(f.get("swap"))
                                + bool(spec.config_drive)}
@@ -235,6 +245,12 @@ class FakeDriver:
         if self.faults.get("attach_volume") == "lost":
             raise HostUnreachable(f"fake driver: {self.host}'s answer to attaching {device} "
                                   "was lost (fault injected)")
+        slow = self.attach_faults.get(instance_id, "")
+        if slow.startswith("slow="):
+            try:
+                await asyncio.sleep(float(slow.removeprefix("slow=")))
+            except ValueError:
+                pass            # a spec that is not a number: no delay
 
     async def detach_volume(self, instance_id: str, device: str) -> None:
         if self.faults.get("detach_volume") == "fail":
