@@ -50,3 +50,40 @@ async def _snapshot_ids(node: Node) -> set[str]:
     page = parse_page(None, None, None, None, None, None, frozenset())
     snaps = node.controller.volume.storage.snapshots
     return {s.id for s in await snaps.list_(SnapshotFilter(None), page)}
+
+
+async def test_attachments_on_server(database_url: str, tmp_path: Path) -> None:  # noqa: F811
+    """Migration 0023's table through the attachment steps, and concurrent reservations
+    of one volume: the volume's row lock lets exactly one win."""
+    import asyncio
+    import uuid
+
+    from nubo.volume.errors import InvalidVolume as Refused
+
+    node = Node(make_settings(tmp_path, database_url=database_url, volume_driver="fake"))
+    await node.start()
+    await node.converged()
+    try:
+        st = node.controller.volume.storage
+        vol = await st.volumes.create(NewVolume("p1", "u", 1))
+        await st.worker.drain()
+        vid = vol.volume.id
+        outcomes = await asyncio.gather(*(
+            st.attachments.reserve(vid, "p1", str(uuid.uuid4())) for _ in range(6)),
+            return_exceptions=True)
+        won = [o for o in outcomes if not isinstance(o, BaseException)]
+        assert len(won) == 1, outcomes
+        assert all(isinstance(o, Refused) for o in outcomes if o not in won)
+        att = won[0].attachment.id
+        rec = await st.attachments.connect(att, "p1", {"host": "h1"})
+        assert rec.attachment.connection_info["driver_volume_type"] == "local"  # type: ignore
+        await st.attachments.complete(att, "p1")
+        shown = await st.volumes.get(vid, "p1")
+        assert shown.volume.status == "in-use" and len(shown.attachments) == 1
+        await st.attachments.begin_detach(att, "p1")
+        assert (await st.volumes.get(vid, "p1")).volume.status == "detaching"
+        await st.attachments.remove(att)
+        shown = await st.volumes.get(vid, "p1")
+        assert (shown.volume.status, shown.attachments) == ("available", ())
+    finally:
+        await node.stop()

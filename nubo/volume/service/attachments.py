@@ -107,7 +107,10 @@ class AttachmentService:
         volume_id = _canonical(volume_id)
         instance_id = _canonical(instance_id) if instance_id is not None else None
         async with self.db.write() as s:
-            vol = await s.get(Volume, volume_id)
+            # the volume's row locked: two reservations of one volume run one after the
+            # other, the second sees the first's attachment (PostgreSQL, MariaDB; SQLite
+            # has one writer)
+            vol = await s.get(Volume, volume_id, with_for_update=True)
             if vol is None or (project_id is not None and vol.project_id != project_id):
                 raise VolumeNotFound(volume_id)
             vtype = await s.get(VolumeType, vol.type_id)
@@ -265,7 +268,9 @@ class AttachmentService:
         return AttachmentRecord(att, vol)
 
     async def _settle(self, s: AsyncSession, vol: Volume) -> None:
-        """The volume's status from its attachments (never stored apart from them)."""
+        """The volume's status from its attachments (never stored apart from them), read
+        with the volume's row locked so that concurrent steps settle one after the other."""
+        await s.execute(select(Volume.id).where(Volume.id == vol.id).with_for_update())
         found = {a.attach_status for a in (await s.execute(select(VolumeAttachment).where(
             VolumeAttachment.volume_id == vol.id))).scalars()}
         if vol.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE,
