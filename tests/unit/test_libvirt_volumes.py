@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from nubo.compute.agent.virt.base import SpawnFailed
+from nubo.compute.agent.virt.libvirt.disks import InstanceDisks
 from nubo.compute.agent.virt.libvirt.volumes import VolumeEditor, disk_xml, volume_disks
 from nubo.compute.agent.virt.libvirt.xml import domain_xml
 from tests.install import need_tools
@@ -85,6 +86,9 @@ class FakeDom:
     def attachDeviceFlags(self, xml: str, flags: int) -> None:  # noqa: N802
         self.calls.append(("attach", xml, flags))
 
+    def UUIDString(self) -> str:  # noqa: N802 - libvirt's name
+        return "i-1"
+
     def detachDeviceFlags(self, xml: str, flags: int) -> None:  # noqa: N802
         self.calls.append(("detach", xml, flags))
         if flags & 1:           # VIR_DOMAIN_AFFECT_LIVE: the guest released it
@@ -95,14 +99,17 @@ async def _call(_what: str, fn: Any, *args: Any) -> Any:
     return fn(*args)
 
 
-async def test_editor_flags() -> None:
+async def test_editor_flags(tmp_path: Path) -> None:
     libvirt = pytest.importorskip("libvirt")
     live_cfg = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
-    ed = VolumeEditor(_call)
+    disks = InstanceDisks(tmp_path)
+    disks.dir("i-1").mkdir(parents=True)
+    ed = VolumeEditor(disks, _call)
     dom = FakeDom(True, _domain(), _domain())
     await ed.attach(dom, INFO, "vdb")
     assert [(c[0], c[2]) for c in dom.calls] == [("attach", live_cfg)]
     assert volume_disks(_domain(dom.calls[0][1])) == {"vdb": VOL}
+    assert (disks.dir("i-1") / "domain.xml").exists()      # the saved definition follows
     # shut off: the definition only; already there: nothing (if_not_exists)
     dom = FakeDom(False, _domain(), _domain())
     await ed.attach(dom, INFO, "vdb")

@@ -76,7 +76,7 @@ class LibvirtDriver:
         self.on_event: EventHandler | None = None
         self.vhost_net = False  # /dev/vhost-net exists (and KVM runs): virtio in the kernel
         self.nics = InterfaceEditor(host, self.disks, self.nic_config, self._libvirt)
-        self.volumes = VolumeEditor(self._libvirt)
+        self.volumes = VolumeEditor(self.disks, self._libvirt)
         self._locks: dict[str, asyncio.Lock] = {}
         self._event_tasks: set[asyncio.Task[None]] = set()
 

@@ -20,6 +20,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from nubo.compute.agent.virt.base import SpawnFailed
+from nubo.compute.agent.virt.libvirt.disks import InstanceDisks
 
 LibvirtCall = Callable[..., Awaitable[Any]]
 #: how long a guest gets to release a hot-unplugged disk (Nova's device_detach_timeout)
@@ -70,8 +71,8 @@ def _disk_at(domain_xml: str, device: str) -> str | None:
 class VolumeEditor:
     """attach/detach/devices on one driver's domains; callers hold the instance's lock."""
 
-    def __init__(self, call: LibvirtCall) -> None:
-        self._call = call
+    def __init__(self, disks: InstanceDisks, call: LibvirtCall) -> None:
+        self.disks, self._call = disks, call
 
     async def _xmls(self, dom: Any) -> tuple[bool, str, str]:
         import libvirt
@@ -94,6 +95,7 @@ class VolumeEditor:
             flags |= libvirt.VIR_DOMAIN_AFFECT_CONFIG
         if flags:
             await self._call("attaching the volume", dom.attachDeviceFlags, xml, flags)
+            await self._save(dom)
 
     async def detach(self, dom: Any, device: str) -> None:
         """Out of the definition and the running guest (if_exists); the guest must release
@@ -104,6 +106,7 @@ class VolumeEditor:
         if in_config is not None:
             await self._call("detaching the volume", dom.detachDeviceFlags, in_config,
                              libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+            await self._save(dom)
         in_live = _disk_at(live, device) if active else None
         if in_live is None:
             return
@@ -132,3 +135,13 @@ class VolumeEditor:
         if active:
             found.update(volume_disks(live))
         return found
+
+    async def _save(self, dom: Any) -> None:
+        """Keep DATA_DIR/instances/<id>/domain.xml (what unrescue and a failed resize
+        define again) in step with libvirt's definition, as the NIC editor does."""
+        import libvirt
+        d = self.disks.dir(await asyncio.to_thread(dom.UUIDString))
+        if (d / "rescue.xml").exists() or not d.exists():
+            return
+        xml = await asyncio.to_thread(dom.XMLDesc, libvirt.VIR_DOMAIN_XML_INACTIVE)
+        await asyncio.to_thread((d / "domain.xml").write_text, xml)
