@@ -1,7 +1,7 @@
-"""The typed errors of compute, identity, image and placement: each class has a stable code, the status
-of the core class it extends and a template whose fields are named; every raise site in the
-service passes exactly those fields (checked statically, so a wrong raise fails here and not in
-front of a client); and each fault body is rendered in the service's own format."""
+"""The typed errors of compute, identity, image and placement: each class has a stable code,
+the status of the core class it extends and a template whose fields are named; every raise site
+in the service passes exactly those fields (checked statically, so a wrong raise fails here and
+not in front of a client); and each fault body is rendered in the service's own format."""
 
 from __future__ import annotations
 
