@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from nubo.compute import errors
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import NotFound
@@ -53,4 +54,4 @@ class NetworkProxy:
             try:
                 return await get_network(s, ctx, id_)
             except NotFound:
-                raise NotFound("Network not found") from None
+                raise errors.NetworkNotFoundForProxy() from None
