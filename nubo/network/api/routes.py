@@ -17,6 +17,8 @@ from nubo.network.api.handlers import (
 )
 from nubo.network.api.handlers import port_forwardings as pf
 from nubo.network.api.handlers import secgroups as sg
+from nubo.network.service.ops import networks as network_ops
+from nubo.network.service.ops import subnets as subnet_ops
 
 R = "/v2.0/routers"
 F = "/v2.0/floatingips"
@@ -115,7 +117,7 @@ ROUTES: list[Route] = [
     Route(f"{T}/{{tag}}", "DELETE", attrs.tag_remove),
 ]
 
-attrs.TAGGABLE.update({"networks": ("networks", networks.access),
-                       "subnets": ("subnets", subnets.access),
+attrs.TAGGABLE.update({"networks": ("networks", network_ops.access),
+                       "subnets": ("subnets", subnet_ops.access),
                        "ports": ("ports", ports.access),
                        "subnetpools": ("subnetpools", subnetpools.access)})
