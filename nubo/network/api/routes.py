@@ -18,6 +18,7 @@ from nubo.network.api.handlers import (
 from nubo.network.api.handlers import port_forwardings as pf
 from nubo.network.api.handlers import secgroups as sg
 from nubo.network.service.ops import networks as network_ops
+from nubo.network.service.ops import ports as port_ops
 from nubo.network.service.ops import subnets as subnet_ops
 
 R = "/v2.0/routers"
@@ -119,5 +120,5 @@ ROUTES: list[Route] = [
 
 attrs.TAGGABLE.update({"networks": ("networks", network_ops.access),
                        "subnets": ("subnets", subnet_ops.access),
-                       "ports": ("ports", ports.access),
+                       "ports": ("ports", port_ops.access),
                        "subnetpools": ("subnetpools", subnetpools.access)})
