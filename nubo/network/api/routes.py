@@ -17,6 +17,7 @@ from nubo.network.api.handlers import (
 )
 from nubo.network.api.handlers import port_forwardings as pf
 from nubo.network.api.handlers import secgroups as sg
+from nubo.network.service.ops import l3 as l3_ops
 from nubo.network.service.ops import networks as network_ops
 from nubo.network.service.ops import ports as port_ops
 from nubo.network.service.ops import subnets as subnet_ops
@@ -121,4 +122,6 @@ ROUTES: list[Route] = [
 attrs.TAGGABLE.update({"networks": ("networks", network_ops.access),
                        "subnets": ("subnets", subnet_ops.access),
                        "ports": ("ports", port_ops.access),
-                       "subnetpools": ("subnetpools", subnetpools.access)})
+                       "subnetpools": ("subnetpools", subnetpools.access),
+                       "routers": ("routers", l3_ops.access_router),
+                       "floatingips": ("floatingips", l3_ops.access_fip)})
