@@ -20,6 +20,7 @@ from nubo.network.api.handlers import secgroups as sg
 from nubo.network.service.ops import l3 as l3_ops
 from nubo.network.service.ops import networks as network_ops
 from nubo.network.service.ops import ports as port_ops
+from nubo.network.service.ops import secgroups as sg_ops
 from nubo.network.service.ops import subnets as subnet_ops
 
 R = "/v2.0/routers"
@@ -124,4 +125,5 @@ attrs.TAGGABLE.update({"networks": ("networks", network_ops.access),
                        "ports": ("ports", port_ops.access),
                        "subnetpools": ("subnetpools", subnetpools.access),
                        "routers": ("routers", l3_ops.access_router),
-                       "floatingips": ("floatingips", l3_ops.access_fip)})
+                       "floatingips": ("floatingips", l3_ops.access_fip),
+                       "security-groups": (sg_ops.KIND, sg_ops.access_group)})
