@@ -21,6 +21,7 @@ from nubo.network.service.ops import l3 as l3_ops
 from nubo.network.service.ops import networks as network_ops
 from nubo.network.service.ops import ports as port_ops
 from nubo.network.service.ops import secgroups as sg_ops
+from nubo.network.service.ops import subnetpools as pool_ops
 from nubo.network.service.ops import subnets as subnet_ops
 
 R = "/v2.0/routers"
@@ -123,7 +124,7 @@ ROUTES: list[Route] = [
 attrs.TAGGABLE.update({"networks": ("networks", network_ops.access),
                        "subnets": ("subnets", subnet_ops.access),
                        "ports": ("ports", port_ops.access),
-                       "subnetpools": ("subnetpools", subnetpools.access),
+                       "subnetpools": ("subnetpools", pool_ops.access),
                        "routers": ("routers", l3_ops.access_router),
                        "floatingips": ("floatingips", l3_ops.access_fip),
                        "security-groups": (sg_ops.KIND, sg_ops.access_group)})
