@@ -17,12 +17,6 @@ from nubo.network.api.handlers import (
 )
 from nubo.network.api.handlers import port_forwardings as pf
 from nubo.network.api.handlers import secgroups as sg
-from nubo.network.service.ops import l3 as l3_ops
-from nubo.network.service.ops import networks as network_ops
-from nubo.network.service.ops import ports as port_ops
-from nubo.network.service.ops import secgroups as sg_ops
-from nubo.network.service.ops import subnetpools as pool_ops
-from nubo.network.service.ops import subnets as subnet_ops
 
 R = "/v2.0/routers"
 F = "/v2.0/floatingips"
@@ -120,11 +114,3 @@ ROUTES: list[Route] = [
     Route(f"{T}/{{tag}}", "PUT", attrs.tag_add),
     Route(f"{T}/{{tag}}", "DELETE", attrs.tag_remove),
 ]
-
-attrs.TAGGABLE.update({"networks": ("networks", network_ops.access),
-                       "subnets": ("subnets", subnet_ops.access),
-                       "ports": ("ports", port_ops.access),
-                       "subnetpools": ("subnetpools", pool_ops.access),
-                       "routers": ("routers", l3_ops.access_router),
-                       "floatingips": ("floatingips", l3_ops.access_fip),
-                       "security-groups": (sg_ops.KIND, sg_ops.access_group)})

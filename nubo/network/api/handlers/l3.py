@@ -1,5 +1,5 @@
 """/v2.0/routers (with add/remove_router_interface and add/remove_extraroutes) and
-/v2.0/floatingips."""
+/v2.0/floatingips; the service (network/service/ops/l3.py) owns the transactions."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.db import Database
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network.api import body, listing
 from nubo.network.api.schemas import routers as schemas
 from nubo.network.api.views import l3 as views
+from nubo.network.api.wiring import api, if_match
 from nubo.network.service.ops import l3 as ops
 
 ROUTER_ATTRS = ("name", "description", "admin_state_up", "external_gateway_info",
@@ -24,16 +24,6 @@ ROUTER_ATTRS = ("name", "description", "admin_state_up", "external_gateway_info"
 FIP_ATTRS = ("floating_network_id", "floating_ip_address", "subnet_id", "port_id",
              "fixed_ip_address", "description", "project_id", "tenant_id", "tags")
 GW_KEYS = {"network_id", "enable_snat", "external_fixed_ips"}
-
-
-def db_of(request: Request) -> Database:
-    """The network service's database, which its service functions open transactions on."""
-    db: Database = request.scope["nubo.state"].db
-    return db
-
-
-def if_match(request: Request) -> str | None:
-    return request.headers.get("if-match")
 
 
 def one(request: Request, key: str, item: dict[str, Any], status: int = 200) -> Response:
@@ -78,7 +68,7 @@ def _bad_gw(gw: Any) -> Exception:
 
 async def list_routers(request: Request) -> Response:
     ctx = context(request)
-    items = _router_views(ctx, await ops.list_routers(db_of(request), ctx))
+    items = _router_views(ctx, await ops.list_routers(api(request).db, ctx))
     return listing.respond(request, "routers", items, ROUTER_ATTRS + (
         "routes", "availability_zones"))
 
@@ -86,26 +76,26 @@ async def list_routers(request: Request) -> Response:
 async def create_router(request: Request) -> Response:
     ctx = context(request)
     a = _router_attrs(await body.resource(request, schemas.CREATE_ROUTER))
-    shown = await ops.create_router(db_of(request), ctx, a)
+    shown = await ops.create_router(api(request).db, ctx, a)
     return one(request, "router", _router_views(ctx, [shown])[0], 201)
 
 
 async def show_router(request: Request) -> Response:
     ctx = context(request)
-    shown = await ops.show_router(db_of(request), ctx, request.path_params["id"])
+    shown = await ops.show_router(api(request).db, ctx, request.path_params["id"])
     return one(request, "router", _router_views(ctx, [shown])[0])
 
 
 async def update_router(request: Request) -> Response:
     ctx = context(request)
     a = _router_attrs(await body.resource(request, schemas.UPDATE_ROUTER))
-    shown = await ops.update_router(db_of(request), ctx, request.path_params["id"], a,
+    shown = await ops.update_router(api(request).db, ctx, request.path_params["id"], a,
                                     if_match(request))
     return one(request, "router", _router_views(ctx, [shown])[0])
 
 
 async def delete_router(request: Request) -> Response:
-    await ops.delete_router(db_of(request), context(request), request.path_params["id"],
+    await ops.delete_router(api(request).db, context(request), request.path_params["id"],
                             if_match(request))
     return no_content()
 
@@ -113,19 +103,19 @@ async def delete_router(request: Request) -> Response:
 async def add_interface(request: Request) -> Response:
     info = await body.document(request, schemas.INTERFACE)
     return json_response(await ops.router_interface(
-        db_of(request), context(request), request.path_params["id"], info, add=True))
+        api(request).db, context(request), request.path_params["id"], info, add=True))
 
 
 async def remove_interface(request: Request) -> Response:
     info = await body.document(request, schemas.INTERFACE)
     return json_response(await ops.router_interface(
-        db_of(request), context(request), request.path_params["id"], info, add=False))
+        api(request).db, context(request), request.path_params["id"], info, add=False))
 
 
 async def _extraroutes(request: Request, add: bool) -> Response:
     ctx = context(request)
     a = await body.resource(request, schemas.EXTRAROUTES)
-    shown = await ops.extraroutes(db_of(request), ctx, request.path_params["id"], a["routes"],
+    shown = await ops.extraroutes(api(request).db, ctx, request.path_params["id"], a["routes"],
                                   add)
     return json_response({"router": _router_views(ctx, [shown])[0]})
 
@@ -166,30 +156,30 @@ def _ip(a: dict[str, Any], key: str) -> None:
 
 
 async def list_fips(request: Request) -> Response:
-    items = _fip_views(await ops.list_fips(db_of(request), context(request)))
+    items = _fip_views(await ops.list_fips(api(request).db, context(request)))
     return listing.respond(request, "floatingips", items, FIP_ATTRS + (
         "router_id", "status", "port_details", "dns_name", "dns_domain"))
 
 
 async def create_fip(request: Request) -> Response:
     a = _fip_attrs(await body.resource(request, schemas.CREATE_FIP))
-    shown = await ops.create_fip(db_of(request), context(request), a)
+    shown = await ops.create_fip(api(request).db, context(request), a)
     return one(request, "floatingip", _fip_views([shown])[0], 201)
 
 
 async def show_fip(request: Request) -> Response:
-    shown = await ops.show_fip(db_of(request), context(request), request.path_params["id"])
+    shown = await ops.show_fip(api(request).db, context(request), request.path_params["id"])
     return one(request, "floatingip", _fip_views([shown])[0])
 
 
 async def update_fip(request: Request) -> Response:
     a = _fip_attrs(await body.resource(request, schemas.UPDATE_FIP))
-    shown = await ops.update_fip(db_of(request), context(request), request.path_params["id"],
+    shown = await ops.update_fip(api(request).db, context(request), request.path_params["id"],
                                  a, if_match(request))
     return one(request, "floatingip", _fip_views([shown])[0])
 
 
 async def delete_fip(request: Request) -> Response:
-    await ops.delete_fip(db_of(request), context(request), request.path_params["id"],
+    await ops.delete_fip(api(request).db, context(request), request.path_params["id"],
                          if_match(request))
     return no_content()

@@ -14,7 +14,7 @@ from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body, bulk, listing
 from nubo.network.api.schemas import networks as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api, check_project
+from nubo.network.api.wiring import api, check_project, if_match
 from nubo.network.service import networks
 from nubo.network.service.networks import PROVIDER
 from nubo.network.service.ops import networks as ops
@@ -69,7 +69,7 @@ async def update(request: Request) -> Response:
     a = await body.resource(request, schemas.UPDATE)
     networks.check_attrs(a)
     shown = await ops.update(na.db, ctx, request.path_params["network_id"], a,
-                             request.headers.get("if-match"),
+                             if_match(request),
                              lambda target: _enforce_attrs(request, "update", a, target))
     return json_response({"network": render(ctx, [shown])[0]})
 
@@ -77,6 +77,6 @@ async def update(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     await ops.delete(na.db, ctx, request.path_params["network_id"],
-                     request.headers.get("if-match"),
+                     if_match(request),
                      lambda action, target: na.enforce(ctx, action, target))
     return no_content()

@@ -16,7 +16,7 @@ from nubo.network import models as m
 from nubo.network.api import body, bulk, listing
 from nubo.network.api.schemas import ports as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api
+from nubo.network.api.wiring import api, if_match
 from nubo.network.service import dhcp_opts, ports
 from nubo.network.service.ops import Enforce
 from nubo.network.service.ops import ports as ops
@@ -135,12 +135,12 @@ async def update(request: Request) -> Response:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
     _check(a)
     shown = await ops.update(na.db, ctx, request.path_params["port_id"], a,
-                             request.headers.get("if-match"), _enforcers(request)[0])
+                             if_match(request), _enforcers(request)[0])
     return json_response({"port": render(ctx, [shown])[0]})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     await ops.delete(na.db, ctx, request.path_params["port_id"],
-                     request.headers.get("if-match"), _enforcers(request)[0])
+                     if_match(request), _enforcers(request)[0])
     return no_content()

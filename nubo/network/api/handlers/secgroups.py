@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body, listing
-from nubo.network.api.handlers.l3 import db_of, if_match
 from nubo.network.api.schemas import secgroups as schemas
 from nubo.network.api.views import secgroups as views
+from nubo.network.api.wiring import api, if_match
 from nubo.network.service.ops import secgroups as ops
 
 RULE_ATTRS = ("security_group_id", "direction", "ethertype", "protocol", "port_range_min",
@@ -40,18 +40,18 @@ def _group_attrs(a: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_groups(request: Request) -> Response:
-    items = _groups(await ops.list_groups(db_of(request), context(request)))
+    items = _groups(await ops.list_groups(api(request).db, context(request)))
     return listing.respond(request, "security_groups", items, GROUP_FILTERS)
 
 
 async def create_group(request: Request) -> Response:
     a = _group_attrs(await body.resource(request, schemas.CREATE_GROUP))
-    shown = await ops.create_group(db_of(request), context(request), a)
+    shown = await ops.create_group(api(request).db, context(request), a)
     return json_response({"security_group": _groups([shown])[0]}, 201)
 
 
 async def show_group(request: Request) -> Response:
-    shown = await ops.show_group(db_of(request), context(request), request.path_params["id"])
+    shown = await ops.show_group(api(request).db, context(request), request.path_params["id"])
     return _one(request, "security_group", _groups([shown])[0])
 
 
@@ -62,19 +62,19 @@ def _one(request: Request, key: str, item: dict[str, Any]) -> Response:
 
 async def update_group(request: Request) -> Response:
     a = _group_attrs(await body.resource(request, schemas.UPDATE_GROUP))
-    shown = await ops.update_group(db_of(request), context(request), request.path_params["id"],
+    shown = await ops.update_group(api(request).db, context(request), request.path_params["id"],
                                    a, if_match(request))
     return json_response({"security_group": _groups([shown])[0]})
 
 
 async def delete_group(request: Request) -> Response:
-    await ops.delete_group(db_of(request), context(request), request.path_params["id"],
+    await ops.delete_group(api(request).db, context(request), request.path_params["id"],
                            if_match(request))
     return no_content()
 
 
 async def list_rules(request: Request) -> Response:
-    items = _rules(await ops.list_rules(db_of(request), context(request)))
+    items = _rules(await ops.list_rules(api(request).db, context(request)))
     return listing.respond(request, "security_group_rules", items, RULE_FILTERS)
 
 
@@ -83,16 +83,16 @@ async def create_rule(request: Request) -> Response:
     body.string(a, "security_group_id")
     body.string(a, "description", nullable=True)
     body.string(a, "remote_group_id", nullable=True)   # no UUID check: a 404 as in Neutron
-    shown = await ops.create_rule(db_of(request), context(request), a)
+    shown = await ops.create_rule(api(request).db, context(request), a)
     return json_response({"security_group_rule": _rules([shown])[0]}, 201)
 
 
 async def show_rule(request: Request) -> Response:
-    shown = await ops.show_rule(db_of(request), context(request), request.path_params["id"])
+    shown = await ops.show_rule(api(request).db, context(request), request.path_params["id"])
     return _one(request, "security_group_rule", _rules([shown])[0])
 
 
 async def delete_rule(request: Request) -> Response:
-    await ops.delete_rule(db_of(request), context(request), request.path_params["id"],
+    await ops.delete_rule(api(request).db, context(request), request.path_params["id"],
                           if_match(request))
     return no_content()

@@ -14,7 +14,7 @@ from nubo.network import errors
 from nubo.network.api import body, bulk, listing
 from nubo.network.api.schemas import subnetpools as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api, check_project
+from nubo.network.api.wiring import api, check_project, if_match
 from nubo.network.service import subnetpools
 from nubo.network.service.ops import subnetpools as ops
 
@@ -78,7 +78,7 @@ async def update(request: Request) -> Response:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
     subnetpools.check_attrs(a)
     shown = await ops.update(na.db, ctx, request.path_params["id"], a,
-                             request.headers.get("if-match"),
+                             if_match(request),
                              lambda action, target: na.enforce(ctx, action, target))
     return _one(request, render([shown])[0])
 
@@ -86,7 +86,7 @@ async def update(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     ctx = context(request)
     await ops.delete(api(request).db, ctx, request.path_params["id"],
-                     request.headers.get("if-match"))
+                     if_match(request))
     return no_content()
 
 

@@ -15,7 +15,7 @@ from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body, bulk, listing
 from nubo.network.api.schemas import subnets as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api
+from nubo.network.api.wiring import api, if_match
 from nubo.network.service import subnets
 from nubo.network.service.ops import Enforce
 from nubo.network.service.ops import subnets as ops
@@ -60,12 +60,12 @@ async def update(request: Request) -> Response:
     a = await body.resource(request, schemas.UPDATE)
     subnets.check_update(a)
     shown = await ops.update(na.db, ctx, request.path_params["subnet_id"], a,
-                             request.headers.get("if-match"), _enforce(request))
+                             if_match(request), _enforce(request))
     return json_response({"subnet": render([shown])[0]})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     await ops.delete(na.db, ctx, request.path_params["subnet_id"],
-                     request.headers.get("if-match"), _enforce(request))
+                     if_match(request), _enforce(request))
     return no_content()
