@@ -14,6 +14,7 @@ from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network.api import body, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import routers as schemas
 from nubo.network.api.views import l3 as views
 from nubo.network.api.wiring import api, if_match
@@ -39,9 +40,7 @@ def _router_views(ctx: RequestContext, shown: Sequence[ops.ShownRouter]
 
 
 def _router_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    for k in ("name", "project_id", "tenant_id"):
-        body.string(a, k)
-    body.string(a, "description", nullable=True)
+    enforce.check(a, schemas.CREATE_ROUTER, ("name", "project_id", "tenant_id", "description"))
     body.boolean(a, "admin_state_up")
     gw = a.get("external_gateway_info")
     if gw is not None:
@@ -135,9 +134,7 @@ def _fip_views(shown: Sequence[ops.ShownFip]) -> list[dict[str, Any]]:
 
 
 def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    body.uuid(a, "floating_network_id")
-    for key in ("subnet_id", "port_id"):
-        body.uuid_or_none(a, key)
+    enforce.check(a, schemas.CREATE_FIP, ("floating_network_id", "subnet_id", "port_id"))
     for key in ("floating_ip_address", "fixed_ip_address"):
         if a.get(key) is not None:
             _ip(a, key)

@@ -12,12 +12,16 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import networks as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, check_project, if_match
 from nubo.network.service import networks
 from nubo.network.service.networks import PROVIDER
 from nubo.network.service.ops import networks as ops
+
+#: enforced by their schemas, before the service's checks of the rest
+STRINGS = ("name", "description", "dns_domain")
 
 
 def _enforce_attrs(request: Request, verb: str, a: dict[str, Any], target: dict[str, Any]
@@ -41,6 +45,7 @@ async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
     items, is_bulk = await bulk.resources(request, schemas.CREATE)
     for a in items:
+        enforce.check(a, schemas.CREATE, STRINGS)
         networks.check_attrs(a)
         project = check_project(ctx, a)
         _enforce_attrs(request, "create", a, {"project_id": project})
@@ -67,6 +72,7 @@ async def show(request: Request) -> Response:
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
     a = await body.resource(request, schemas.UPDATE)
+    enforce.check(a, schemas.CREATE, STRINGS)
     networks.check_attrs(a)
     shown = await ops.update(na.db, ctx, request.path_params["network_id"], a,
                              if_match(request),

@@ -14,6 +14,7 @@ from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
 from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import ports as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, if_match
@@ -31,10 +32,8 @@ VNIC = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-f
 
 
 def _check(a: dict[str, Any]) -> None:
-    for k in ("name", "description", "device_id", "device_owner", "dns_name", "project_id",
-              "tenant_id"):
-        body.string(a, k)
-    body.string(a, "binding:host_id", nullable=True)
+    enforce.check(a, schemas.CREATE, ("name", "description", "device_id", "device_owner",
+                                      "dns_name", "project_id", "tenant_id", "binding:host_id"))
     for k in ("admin_state_up", "port_security_enabled", "propagate_uplink_status"):
         body.boolean(a, k)
     if a.get("mac_address") is not None:

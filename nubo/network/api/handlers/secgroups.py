@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import secgroups as schemas
 from nubo.network.api.views import secgroups as views
 from nubo.network.api.wiring import api, if_match
@@ -32,9 +33,7 @@ def _rules(shown: Sequence[ops.ShownRule]) -> list[dict[str, Any]]:
 
 
 def _group_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    for name in ("name", "project_id", "tenant_id"):
-        body.string(a, name)
-    body.string(a, "description", nullable=True)
+    enforce.check(a, schemas.CREATE_GROUP, ("name", "project_id", "tenant_id", "description"))
     body.boolean(a, "stateful")
     return a
 
@@ -80,8 +79,7 @@ async def list_rules(request: Request) -> Response:
 
 async def create_rule(request: Request) -> Response:
     a = await body.resource(request, schemas.CREATE_RULE)
-    body.string(a, "security_group_id")
-    body.string(a, "description", nullable=True)
+    enforce.check(a, schemas.CREATE_RULE, ("security_group_id", "description"))
     body.string(a, "remote_group_id", nullable=True)   # no UUID check: a 404 as in Neutron
     shown = await ops.create_rule(api(request).db, context(request), a)
     return json_response({"security_group_rule": _rules([shown])[0]}, 201)
