@@ -208,5 +208,17 @@ async def test_attribute_types_refused_in_neutron_lib_s_words(api: Api) -> None:
          "not a valid string.", {"security_group_rule": {
              "security_group_id": sg["id"], "direction": "ingress", "description": {}}}),
     ]
+    sub = await make(api, "subnets", network_id=n["id"], ip_version=4, cidr="10.77.0.0/24")
+    cases += [
+        ("POST", f"{N}/subnets", "Invalid input for description. Reason: 'None' is not a "
+         "valid string.", {"subnet": {"network_id": n["id"], "ip_version": 4,
+                                      "cidr": "10.78.0.0/24", "description": None}}),
+        ("PUT", f"{N}/subnets/{sub['id']}", "Cannot update read-only attribute cidr",
+         {"subnet": {"cidr": 5, "name": 5}}),
+        ("PUT", f"{N}/subnets/{sub['id']}", "Invalid input for name. Reason: '5' is not a "
+         "valid string.", {"subnet": {"name": 5, "enable_dhcp": "maybe"}}),
+        ("POST", f"{N}/subnetpools", "Invalid input for name. Reason: '0' is not a valid "
+         "string.", {"subnetpool": {"name": 0, "prefixes": ["10.90.0.0/16"]}}),
+    ]
     for method, path, message, body in cases:
         await refused(api, method, path, 400, "HTTPBadRequest", message, body)

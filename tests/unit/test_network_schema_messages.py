@@ -13,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nubo.network import errors
-from nubo.network.api.schemas import enforce, networks, ports, routers, secgroups
+from nubo.network.api.schemas import (
+    enforce,
+    networks,
+    ports,
+    routers,
+    secgroups,
+    subnetpools,
+    subnets,
+)
 from nubo.network.api.schemas.types import BOOLEAN, attributes, resource
 from nubo.network.service import checks
 
@@ -55,6 +63,9 @@ CASES = [
     (secgroups.CREATE_RULE, "description", lambda a, n: checks.string(a, n, nullable=True)),
     (networks.CREATE, "name", checks.string),
     (networks.CREATE, "dns_domain", checks.string),
+    (subnets.CREATE, "name", checks.string),
+    (subnets.CREATE, "description", checks.string),
+    (subnetpools.CREATE_POOL, "name", checks.string),
     (ports.CREATE, "device_owner", checks.string),
     (ports.CREATE, "tenant_id", checks.string),
     (ports.CREATE, "binding:host_id", lambda a, n: checks.string(a, n, nullable=True)),

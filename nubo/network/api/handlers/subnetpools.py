@@ -12,6 +12,7 @@ from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import subnetpools as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, check_project, if_match
@@ -48,6 +49,7 @@ async def create(request: Request) -> Response:
     ctx = context(request)
     items, is_bulk = await bulk.resources(request, schemas.CREATE_POOL)
     for a in items:
+        enforce.check(a, schemas.CREATE_POOL, ("name",))
         subnetpools.check_attrs(a)
         body.string(a, "project_id")
         body.string(a, "tenant_id")
@@ -76,6 +78,7 @@ async def update(request: Request) -> Response:
     for k in READ_ONLY:
         if k in a:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
+    enforce.check(a, schemas.CREATE_POOL, ("name",))
     subnetpools.check_attrs(a)
     shown = await ops.update(na.db, ctx, request.path_params["id"], a,
                              if_match(request),

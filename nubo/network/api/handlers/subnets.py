@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from nubo.core.http import context, json_response, no_content
 from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import subnets as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, if_match
@@ -21,6 +22,9 @@ from nubo.network.service.ops import Enforce
 from nubo.network.service.ops import subnets as ops
 
 __all__ = ["create", "delete", "list_", "render", "show", "update"]
+
+#: enforced by their schemas, before the service's checks of the rest
+STRINGS = ("name", "description")
 
 
 def render(shown: Sequence[ops.Shown]) -> list[dict[str, Any]]:
@@ -36,6 +40,7 @@ async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
     items, is_bulk = await bulk.resources(request, schemas.CREATE)
     for a in items:
+        enforce.check(a, schemas.CREATE, STRINGS)
         subnets.check_create(a)
     views_ = render(await ops.create(na.db, ctx, items, _enforce(request)))
     if is_bulk:
@@ -58,6 +63,8 @@ async def show(request: Request) -> Response:
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
     a = await body.resource(request, schemas.UPDATE)
+    subnets.check_read_only(a)
+    enforce.check(a, schemas.CREATE, STRINGS)
     subnets.check_update(a)
     shown = await ops.update(na.db, ctx, request.path_params["subnet_id"], a,
                              if_match(request), _enforce(request))
