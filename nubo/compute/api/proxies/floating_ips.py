@@ -20,9 +20,9 @@ from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.network import models as nm
-from nubo.network.api.wiring import visible_networks_clause
 from nubo.network.models_l3 import FloatingIP
 from nubo.network.service import floatingips
+from nubo.network.service.visibility import visible_networks_clause
 
 #: Nova's [neutron] default_floating_pool as DevStack sets it (Nubo's bootstrap network).
 DEFAULT_POOL = "public"
