@@ -177,3 +177,48 @@ async def test_port_filter_by_address_substring_and_service_providers(api: Api) 
     got = await api.ok("GET", f"{N}/ports?fixed_ips=ip_address_substr%3D10.7.0.")
     assert {x["id"] for x in got["ports"]} == {a["id"], b["id"]}
     assert await api.ok("GET", f"{N}/service-providers") == {"service_providers": []}
+
+
+async def test_attribute_types_refused_in_neutron_lib_s_words(api: Api) -> None:
+    """The attribute schemas enforced through network/api/schemas/enforce.py: a value of the
+    wrong type or length gets neutron-lib's validator message, the first bad attribute in
+    Neutron's order wins, and nothing is written (creates and updates alike)."""
+    n = await make(api, "networks", name="typed")
+    r = await make(api, "routers", name="typed")
+    sg = (await api.ok("POST", f"{N}/security-groups", 201,
+                       json={"security_group": {"name": "typed"}}))["security_group"]
+    cases: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("POST", f"{N}/networks", "Invalid input for name. Reason: '5' is not a valid string.",
+         {"network": {"name": 5}}),
+        ("PUT", f"{N}/networks/{n['id']}", "Invalid input for dns_domain. Reason: '"
+         + "d" * 256 + "' exceeds maximum length of 255.", {"network": {"dns_domain": "d" * 256}}),
+        ("POST", f"{N}/ports", "Invalid input for device_owner. Reason: 'True' is not a valid "
+         "string.", {"port": {"network_id": n["id"], "device_owner": True}}),
+        ("POST", f"{N}/routers", "Invalid input for name. Reason: '[]' is not a valid string.",
+         {"router": {"name": [], "description": 7}}),
+        ("PUT", f"{N}/routers/{r['id']}", "Invalid input for description. Reason: '7' is not a "
+         "valid string.", {"router": {"description": 7}}),
+        ("POST", f"{N}/floatingips", "Invalid input for floating_network_id. Reason: 'None' is "
+         "not a valid UUID.", {"floatingip": {"floating_network_id": None}}),
+        ("POST", f"{N}/floatingips", "Invalid input for port_id. Reason: 'nope' is not a valid "
+         "UUID.", {"floatingip": {"floating_network_id": n["id"], "port_id": "nope"}}),
+        ("POST", f"{N}/security-groups", "Invalid input for name. Reason: '1' is not a valid "
+         "string.", {"security_group": {"name": 1}}),
+        ("POST", f"{N}/security-group-rules", "Invalid input for description. Reason: '{}' is "
+         "not a valid string.", {"security_group_rule": {
+             "security_group_id": sg["id"], "direction": "ingress", "description": {}}}),
+    ]
+    sub = await make(api, "subnets", network_id=n["id"], ip_version=4, cidr="10.77.0.0/24")
+    cases += [
+        ("POST", f"{N}/subnets", "Invalid input for description. Reason: 'None' is not a "
+         "valid string.", {"subnet": {"network_id": n["id"], "ip_version": 4,
+                                      "cidr": "10.78.0.0/24", "description": None}}),
+        ("PUT", f"{N}/subnets/{sub['id']}", "Cannot update read-only attribute cidr",
+         {"subnet": {"cidr": 5, "name": 5}}),
+        ("PUT", f"{N}/subnets/{sub['id']}", "Invalid input for name. Reason: '5' is not a "
+         "valid string.", {"subnet": {"name": 5, "enable_dhcp": "maybe"}}),
+        ("POST", f"{N}/subnetpools", "Invalid input for name. Reason: '0' is not a valid "
+         "string.", {"subnetpool": {"name": 0, "prefixes": ["10.90.0.0/16"]}}),
+    ]
+    for method, path, message, body in cases:
+        await refused(api, method, path, 400, "HTTPBadRequest", message, body)

@@ -21,6 +21,12 @@ Rules (each violation is a short, stable string so a test can keep a list of kno
   module level or deferred (stricter than ``agent``: the whole closure, wherever it lies).
 - ``service``: a module under ``<pkg>/<service>/service/`` is domain logic: it never imports
   Starlette nor its own service's ``api/`` (at any time; ``TYPE_CHECKING`` allowed).
+- ``api``: a module of a service's HTTP layer (under ``<pkg>/<service>/api/``, or - in a
+  service not cut into layers yet - its ``api.py``, ``routes.py`` or ``handlers/``) never
+  imports SQLAlchemy, at any time, ``TYPE_CHECKING`` included: a handler is context, policy,
+  schema, service, view; the service opens the transaction and builds the SQL (a policy
+  check that needs the row is a callback into the service). The HTTP layer may name
+  ``core.db.Database``, the object it hands to its service.
 - ``private``: in a service folder that opted in (`PRIVATE_CHECKED`), no module touches
   another object's private member (``x._name`` where ``x`` is not ``self``/``cls``): what
   another module needs gets a public name and a docstring stating its contract.
@@ -249,6 +255,23 @@ def host_violations(graph: Graph) -> set[str]:
     return found
 
 
+def http_layer(module: str) -> bool:
+    """Whether `module` belongs to a service's HTTP layer (see the ``api`` rule)."""
+    parts = module.split(".")
+    return len(parts) >= 3 and parts[1] != "core" and parts[2] in ("api", "routes", "handlers")
+
+
+def api_violations(graph: Graph) -> set[str]:
+    found: set[str] = set()
+    for module, imports in graph.imports.items():
+        if not http_layer(module):
+            continue
+        for imp in imports:
+            if _in(imp.target, "sqlalchemy"):
+                found.add(f"api: {module} imports {imp.target} ({imp.when})")
+    return found
+
+
 def service_violations(graph: Graph) -> set[str]:
     found: set[str] = set()
     for module, imports in graph.imports.items():
@@ -330,5 +353,5 @@ def cycle_violations(graph: Graph) -> set[str]:
 
 def violations(graph: Graph) -> set[str]:
     return (agent_violations(graph) | host_violations(graph) | service_violations(graph)
-            | private_violations(graph) | cycle_violations(graph))
+            | api_violations(graph) | private_violations(graph) | cycle_violations(graph))
 

@@ -12,7 +12,7 @@ import jsonschema
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 
-from nubo.core.errors import ValidationError
+from nubo.compute import errors
 from nubo.core.validation import uuid_like
 
 NAME_REASON = "printable characters. Can not start or end with whitespace."
@@ -85,11 +85,11 @@ def validate(schema: dict[str, Any], body: Any) -> None:
     if err is None:
         return
     if isinstance(err.cause, InvalidName):
-        raise ValidationError(str(err.cause))
+        raise errors.ValidationError(detail=str(err.cause))
     if err.path:
-        raise ValidationError(f"Invalid input for field/attribute {err.path[-1]}. "
-                              f"Value: {_show(err.instance)}. {err.message}")
-    raise ValidationError(err.message)
+        raise errors.FieldValidationError(path=err.path[-1], value=_show(err.instance),
+                                          message=err.message)
+    raise errors.ValidationError(detail=err.message)
 
 
 def _show(value: Any) -> str:
@@ -104,11 +104,9 @@ def query_int(params: Any, name: str, minimum: int = 0) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError(f"Invalid input for query parameters {name}. Value: {raw}. "
-                              f"'{raw}' does not match '^[0-9]*$'") from None
+        raise errors.QueryParamNotDigits(name=name, value=raw) from None
     if value < minimum:
-        raise ValidationError(f"Invalid input for query parameters {name}. Value: {raw}. "
-                              f"{value} is less than the minimum of {minimum}")
+        raise errors.QueryParamBelowMinimum(name=name, raw=raw, value=value, minimum=minimum)
     return value
 
 
@@ -118,6 +116,6 @@ async def read_body(request: Any, schema: dict[str, Any], max_size: int) -> Any:
 
     body = await read_json(request, None, max_size)
     if body is None:
-        raise ValidationError("The request body is empty; a JSON document is expected.")
+        raise errors.EmptyBody()
     validate(schema, body)
     return body

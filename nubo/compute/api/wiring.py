@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from nubo.compute import errors
 from nubo.compute.api.policies.base import RULES
 from nubo.compute.api.views.servers import ServerViews
 from nubo.compute.conductor.manager import Conductor
@@ -33,7 +34,6 @@ from nubo.config import Settings
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest
 from nubo.core.policy import Policy
 
 PREFIX = "/compute"
@@ -109,7 +109,7 @@ class ComputeApi:
 
         async with self.db.read() as s:
             if await s.get(Project, project_id) is None:
-                raise BadRequest(f"Project ID {project_id} is not a valid project.")
+                raise errors.InvalidProject(project_id=project_id)
 
     def enforce(self, ctx: RequestContext, action: str,
                 target: dict[str, Any] | None = None) -> None:

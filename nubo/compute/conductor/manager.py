@@ -91,7 +91,7 @@ class Conductor:
         self.actions = ActionWorker(self, self.snapshotter, reclaim_interval,
                                     shelved_offload_time)
         #: os-server-external-events waited for; any replica may receive them
-        self.events = EventWaiters(db)
+        self.events = EventWaiters(db, bus)
         #: binding ports to hosts and waiting for network-vif-plugged
         self.vifs = VifPlugging(self.events, networking, vif_plugging_timeout,
                                 vif_plugging_is_fatal)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.conductor.steps import InstanceSteps
 from nubo.compute.models import Instance
@@ -99,7 +99,7 @@ class Snapshotter:
                 # (False), and then the disk is the image the instance booted from
                 source = await self.images.images.get(ctx, inst.image_ref or "")
                 if not source.image.location:
-                    raise NotFound(f"image {inst.image_ref} has no data to copy")
+                    raise errors.ImageDataNotFound(image_id=inst.image_ref)
                 path = self.images.store.path(source.image.location)
                 await self.images.data.upload(ctx, image_id, read_chunks(path), source.image.size)
             return None

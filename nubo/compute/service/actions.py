@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.conductor.resize import plan as resize_plan
 from nubo.compute.conductor.snapshot import create_record, owner_context
@@ -19,7 +19,7 @@ from nubo.compute.service.servers import ServerService
 from nubo.core.bus import HostUnreachable
 from nubo.core.context import RequestContext
 from nubo.core.db import utcnow
-from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
+from nubo.core.errors import Conflict, NuboError
 
 A, S = states.ACTIVE, states.STOPPED
 
@@ -88,21 +88,20 @@ class ServerActions:
         allowed = (states.SHELVED, states.SHELVED_OFFLOADED)
         current = await self._check(ctx, sid, "unshelve", allowed)
         if (given or host) and current.vm_state != states.SHELVED_OFFLOADED:
-            raise Conflict(f"Specifying an availability zone or a host when unshelving "
-                           f"server \"{current.id}\" with status \"{current.vm_state}\" is "
-                           "not supported. The server status must be SHELVED_OFFLOADED.")
+            raise errors.UnshelveInstanceInvalidState(instance_uuid=current.id,
+                                                      state=current.vm_state)
         hosts = await self._host_names()
         if given and zone and zone not in {h.availability_zone for h in hosts.values()
                                            if not h.disabled}:
-            raise BadRequest("The requested availability zone is not available")
+            raise errors.AvailabilityZoneNotAvailable()
         pinned = zone if given else (current.request_spec or {}).get("availability_zone")
         if host:
             if authorize_host is not None:
                 authorize_host(current)
             if host not in hosts:
-                raise BadRequest(f"Compute host {host} could not be found.")
+                raise errors.TargetHostNotFound(host=host)
             if pinned is not None and hosts[host].availability_zone != pinned:
-                raise Conflict(f'Host "{host}" is not in the availability zone "{pinned}".')
+                raise errors.UnshelveHostNotInAZ(host=host, availability_zone=pinned)
 
         def plan(i: Instance) -> dict[str, Any]:
             doc = {k: v for k, v in (i.request_spec.get("shelve") or {}).items()
@@ -119,11 +118,12 @@ class ServerActions:
         """Nova's state check without starting anything (before side effects elsewhere)."""
         current: Instance = (await self.servers.get(ctx, sid)).instance
         if current.locked and not ctx.is_admin:
-            raise Conflict(f"Instance {current.id} is locked")
+            raise errors.InstanceIsLocked(instance_uuid=current.id)
         if current.vm_state not in allowed or current.task_state is not None:
-            what = f"task_state {current.task_state}" if current.task_state is not None \
-                else f"vm_state {current.vm_state}"
-            raise Conflict(f"Cannot '{action}' instance {current.id} while it is in {what}")
+            attr, state = ("task_state", current.task_state) if current.task_state is not None \
+                else ("vm_state", current.vm_state)
+            raise errors.InstanceInvalidState(action=action, uuid=current.id, attr=attr,
+                                              state=state)
         return current
 
     # ------------------------------------------------------------------ backup
@@ -181,9 +181,9 @@ class ServerActions:
         current = (await self.servers.get(ctx, sid)).instance
         if host is not None:
             if host not in await self._host_names():
-                raise BadRequest(f"Compute host {host} could not be found.")
+                raise errors.TargetHostNotFound(host=host)
             if host == current.host:
-                raise BadRequest("Cannot migrate to the host where the server exists.")
+                raise errors.CannotMigrateToSameHost()
 
         def plan(i: Instance) -> dict[str, Any]:
             return {"resize": {**resize_plan(i, i.flavor), "migrate": True, "host": host}}
@@ -193,10 +193,9 @@ class ServerActions:
         current = (await self.servers.get(ctx, sid)).instance
         if host is not None:
             if host not in await self._host_names():
-                raise BadRequest(f"Compute host {host} could not be found.")
+                raise errors.TargetHostNotFound(host=host)
             if host == current.host:
-                raise BadRequest(f"Unable to migrate instance ({current.id}) to current host "
-                                 f"({host}).")
+                raise errors.UnableToMigrateToSelf(instance_id=current.id, host=host)
         mig = str(uuid.uuid4())
         inst = await self.servers.begin_action(
             ctx, sid, "live-migration", (A, states.PAUSED), states.MIGRATING,
@@ -210,12 +209,12 @@ class ServerActions:
         hosts = await self._host_names()
         if host is not None:
             if host not in hosts:
-                raise NotFound(f"Compute host {host} not found.")
+                raise errors.EvacuateHostNotFound(host=host)
             if host == current.host:
-                raise BadRequest("The target host can't be the same one.")
+                raise errors.EvacuateToSameHost()
         source = hosts.get(current.host or "")
         if source is not None and not source.down:
-            raise BadRequest(f"Compute service of {current.host} is still in use.")
+            raise errors.ComputeServiceInUse(host=current.host)
         mig = str(uuid.uuid4())
         inst = await self.servers.begin_action(
             ctx, sid, "evacuate", (A, S, states.ERROR), states.REBUILDING,
@@ -234,19 +233,19 @@ class ServerActions:
         move fail). The event joins the live migration's own instance action."""
         current: Instance = (await self.servers.get(ctx, sid)).instance
         if current.locked and not ctx.is_admin:
-            raise Conflict(f"Instance {current.id} is locked")
+            raise errors.InstanceIsLocked(instance_uuid=current.id)
         for attr, value, allowed in (("vm_state", current.vm_state, A),
                                      ("task_state", current.task_state, states.MIGRATING)):
             if value != allowed:
-                raise Conflict(f"Cannot 'force_complete' instance {current.id} while it is "
-                               f"in {attr} {value}")
+                raise errors.InstanceInvalidState(action="force_complete", uuid=current.id,
+                                                  attr=attr, state=value)
         m = await records.by_id(self.servers.db, migration_id, current.id)
         if m is None:
-            raise BadRequest(f"Migration {migration_id} not found for instance {current.id}")
+            raise errors.MigrationNotFoundByStatus(migration_id=migration_id,
+                                                   instance_id=current.id)
         if m.status != "running":
-            raise BadRequest(f"Migration {migration_id} state of instance {current.id} is "
-                             f"{m.status}. Cannot force complete while the migration is in "
-                             "this state.")
+            raise errors.InvalidMigrationState(migration_id=migration_id, instance_uuid=current.id,
+                                               state=m.status, method="force complete")
         started, source = utcnow(), m.source_compute
         try:
             await self.c.bus.call(source or "", "pause", instance_id=current.id)

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import errors
 from nubo.compute.models import ComputeHost, Instance
 from nubo.compute.models_aggregates import Aggregate, AggregateHost, AggregateMetadata
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.core.validation import as_int
 from nubo.placement.service import PlacementService
 
@@ -61,7 +61,7 @@ def parse_id(raw: str) -> int:
     """Nova's 2.1 ids are integers: anything else is a 400."""
     value = as_int(raw)     # an id past 64 bits names no row and cannot be looked up
     if value is None:
-        raise BadRequest("Invalid input received: id must be an integer.")
+        raise errors.InvalidInput(reason="id must be an integer.")
     return value
 
 
@@ -100,7 +100,7 @@ class AggregateService:
         async with self.db.read() as s:
             found = await self._load(s, [agg_id])
         if not found:
-            raise NotFound(f"Aggregate {agg_id} could not be found.")
+            raise errors.AggregateNotFound(aggregate_id=agg_id)
         return found[0]
 
     async def host_zones(self) -> dict[str, str]:
@@ -114,7 +114,7 @@ class AggregateService:
         if but is not None:
             q = q.where(Aggregate.id != but)
         if (await s.execute(q)).first() is not None:
-            raise Conflict(f"Aggregate {name} already exists.")
+            raise errors.AggregateNameExists(aggregate_name=name)
 
     async def create(self, name: str, zone: str | None) -> AggregateView:
         async with self.db.write() as s:
@@ -136,7 +136,7 @@ class AggregateService:
         async with self.db.write() as s:
             row = await s.get(Aggregate, agg_id)
             if row is None:
-                raise NotFound(f"Aggregate {agg_id} could not be found.")
+                raise errors.AggregateNotFound(aggregate_id=agg_id)
             if name is not None:
                 await self._name_free(s, name, but=agg_id)
                 row.name = name
@@ -149,8 +149,7 @@ class AggregateService:
     async def delete(self, agg_id: int) -> None:
         agg = await self.get(agg_id)
         if agg.hosts:
-            raise BadRequest(f"Cannot remove host from aggregate {agg_id}. Reason: Host "
-                             "aggregate is not empty.")
+            raise errors.AggregateNotEmpty(aggregate_id=agg_id)
         async with self.db.write() as s:
             await s.execute(delete(Aggregate).where(Aggregate.id == agg_id))
         self._changed()
@@ -206,19 +205,20 @@ class AggregateService:
             elif busy:
                 why = "One or more hosts contain instances in this zone"
         if why:
-            raise BadRequest(f"{prefix} {agg.id}. Reason: {why}.")
+            raise errors.InvalidAggregateAction(action=prefix, aggregate_id=agg.id, reason=why)
 
     async def add_host(self, agg_id: int, host: str) -> AggregateView:
         async with self.db.read() as s:
             if await s.get(ComputeHost, host) is None:
-                raise NotFound(f"Compute host {host} could not be found.")
+                raise errors.ComputeHostNotFound(host=host)
         agg = await self.get(agg_id)
         if host in agg.hosts:
-            raise Conflict(f"Aggregate {agg_id} already has host {host}.")
+            raise errors.AggregateHostExists(aggregate_id=agg_id, host=host)
         try:
             await self._check_zone(agg, agg.metadata, [host], "Cannot add host to aggregate")
-        except BadRequest as exc:
-            raise Conflict(exc.message) from None
+        except errors.InvalidAggregateAction as exc:
+            raise errors.InvalidAggregateActionAdd(aggregate_id=agg_id,
+                                                   reason=exc.fields["reason"]) from None
         async with self.db.write() as s:
             s.add(AggregateHost(aggregate_id=agg_id, host=host))
         await self._mirror(host)
@@ -230,7 +230,7 @@ class AggregateService:
             gone = (await s.execute(delete(AggregateHost).where(
                 AggregateHost.aggregate_id == agg_id, AggregateHost.host == host)))
             if not gone.rowcount:  # type: ignore[attr-defined]
-                raise NotFound(f"Cannot remove host {host} in aggregate {agg_id}")
+                raise errors.AggregateHostNotFound(host=host, aggregate_id=agg_id)
         await self._mirror(host)
         self._changed()
         return await self.get(agg_id)

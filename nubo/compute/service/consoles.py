@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from nubo.compute import errors
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import ConsoleAuthToken
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, Conflict, NotFound
 
 #: console kind (the API's `type`) -> its protocol
 PROTOCOLS = {"novnc": "vnc", "serial": "serial"}
@@ -38,26 +38,26 @@ class ConsoleService:
 
     async def output(self, inst: Instance, length: int | None) -> str:
         if not inst.host:
-            raise Conflict(f"Instance {inst.id} is not ready")
+            raise errors.InstanceNotReady(instance_id=inst.id)
         try:
             text: str = await self.bus.call(inst.host, "console_output",
                                             instance_id=inst.id, length=length)
         except HostUnreachable:
-            raise Conflict(f"Instance {inst.id} is not ready") from None
+            raise errors.InstanceNotReady(instance_id=inst.id) from None
         except SpawnFailed:
-            raise NotFound("Guest does not have a console available.") from None
+            raise errors.ConsoleNotAvailable() from None
         return text
 
     async def create(self, inst: Instance, kind: str) -> str:
         """A console URL of `kind` for the instance, with a new token in it."""
         if not inst.host:
-            raise Conflict(f"Instance {inst.id} is not ready")
+            raise errors.InstanceNotReady(instance_id=inst.id)
         try:
             where = await self.bus.call(inst.host, "console", instance_id=inst.id, kind=kind)
         except (HostUnreachable, SpawnFailed):
-            raise Conflict(f"Instance {inst.id} is not ready") from None
+            raise errors.InstanceNotReady(instance_id=inst.id) from None
         if not where:
-            raise BadRequest(f"Unavailable console type {kind}.")
+            raise errors.ConsoleTypeUnavailable(console_type=kind)
         token = secrets.token_urlsafe(24)
         now = utcnow()
         async with self.db.write() as s:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.agent.virt.base import SpawnFailed
 from nubo.compute.models import Instance
 from nubo.core.bus import Bus, HostUnreachable
 from nubo.core.db import utcnow
-from nubo.core.errors import Conflict
 
 #: Nova's power_state.STATE_MAP
 POWER_NAMES = {0: "pending", 1: "running", 3: "paused", 4: "shutdown", 6: "crashed",
@@ -22,15 +21,16 @@ POWER_NAMES = {0: "pending", 1: "running", 3: "paused", 4: "shutdown", 6: "crash
 async def diagnostics(bus: Bus, inst: Instance) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the 2.48 standard form, the pre-2.48 flat form)."""
     if not inst.host:
-        raise Conflict(f"Instance {inst.id} is not ready")
+        raise errors.InstanceNotReady(instance_id=inst.id)
     try:
         found = await bus.call(inst.host, "get_diagnostics", instance_id=inst.id)
     except (HostUnreachable, SpawnFailed):
-        raise Conflict(f"Instance {inst.id} is not ready") from None
+        raise errors.InstanceNotReady(instance_id=inst.id) from None
     power = found.get("power_state") if found else states.NOSTATE
     if found is None or power != states.RUNNING:
-        raise Conflict(f"Cannot 'get_diagnostics' instance {inst.id} while it is in power "
-                       f"state {POWER_NAMES.get(power or 0, 'pending')}")
+        raise errors.InstanceInvalidState(action="get_diagnostics", uuid=inst.id,
+                                          attr="power state",
+                                          state=POWER_NAMES.get(power or 0, 'pending'))
     uptime = int((utcnow() - inst.launched_at).total_seconds()) if inst.launched_at else 0
     cpus, nics, disks = found["cpu_details"], found["nic_details"], found["disk_details"]
     standard = {

@@ -3,24 +3,32 @@ as instance action events, and handed to whoever waits for it (`Conductor.wait_e
 e.g. the network integration waiting for network-vif-plugged before it powers a guest on).
 
 Any controller replica may receive an event that another replica's conductor waits for, so
-an event is kept in the database (`compute_external_event`) until one waiter takes it. A
-waiter in the receiving process is woken at once; one in another replica finds it at its
-next look (every `POLL` seconds).
+an event is kept in the database (`compute_external_event`) until one waiter takes it. Once
+it is committed, the receiving replica wakes its own waiters and broadcasts
+`compute.external_event` on the bus, which wakes the other replicas' waiters at once; a
+waiter also looks every `POLL` seconds, in case a broadcast was lost (a broadcast is a hint:
+the database row is the event).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
 from nubo.compute.models_events import ExternalEvent
+from nubo.core.bus import EventHandler
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
+
+LOG = logging.getLogger("nubo.compute.events")
+#: the bus broadcast that an event was recorded: {instance_id, name, tag}
+RECORDED = "compute.external_event"
 
 NAMES = ("network-changed", "network-vif-plugged", "network-vif-unplugged",
          "network-vif-deleted", "volume-extended", "power-update",
@@ -32,20 +40,43 @@ POLL = 1.0
 KEEP = timedelta(hours=1)
 
 
+class Broadcaster(Protocol):
+    """The part of the bus the waiters use (core/bus/protocol.py)."""
+
+    async def broadcast(self, event: str, /, **kwargs: Any) -> None: ...
+
+    def on_broadcast(self, event: str, handler: EventHandler) -> None: ...
+
+
 class EventWaiters:
     """Waits for (instance, event name, tag) across replicas. An event that arrives before
     anyone waits is kept (for `KEEP`) so that a waiter that comes late still sees it; each
     event answers one waiter."""
 
-    def __init__(self, db: Database, poll: float = POLL) -> None:
+    def __init__(self, db: Database, bus: Broadcaster | None = None,
+                 poll: float = POLL) -> None:
         self.db = db
+        self.bus = bus
         self.poll = poll
         self._bells: dict[Key, list[asyncio.Event]] = {}
+        self._listening = False
+
+    def _listen(self) -> None:
+        """Hear the other replicas' broadcasts (from the first wait: a replica that never
+        waited has nobody to wake)."""
+        if self.bus is not None and not self._listening:
+            self._listening = True
+            self.bus.on_broadcast(RECORDED, self._on_recorded)
+
+    async def _on_recorded(self, _sender: str, instance_id: str, name: str,
+                           tag: str | None) -> None:
+        self.wake(instance_id, name, tag)
 
     async def wait(self, instance_id: str, name: str, tag: str | None,
                    timeout: float) -> str:
         """The event's status ("completed", "failed"...); TimeoutError when none came
         within `timeout` seconds."""
+        self._listen()
         key = (instance_id, name, tag)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -107,12 +138,24 @@ class EventWaiters:
         for bell in self._bells.get((instance_id, name, tag), []):
             bell.set()
 
+    async def notify(self, instance_id: str, name: str, tag: str | None) -> None:
+        """An event was committed: every replica's waiters for it look now (this one's
+        directly, the others' through the bus)."""
+        self.wake(instance_id, name, tag)
+        if self.bus is None:
+            return
+        try:
+            await self.bus.broadcast(RECORDED, instance_id=instance_id, name=name, tag=tag)
+        except Exception:  # noqa: BLE001 - the other replicas' waiters still poll
+            LOG.warning("broadcasting %s of %s failed; other replicas will poll for it",
+                        name, instance_id, exc_info=True)
+
     async def deliver(self, instance_id: str, name: str, tag: str | None,
                       status: str) -> None:
         """Keep the event and wake this process's waiters for it."""
         async with self.db.write() as s:
             await self.record_in(s, instance_id, name, tag, status)
-        self.wake(instance_id, name, tag)
+        await self.notify(instance_id, name, tag)
 
 
 async def record_events(db: Database, waiters: EventWaiters, ctx: RequestContext,
@@ -142,6 +185,6 @@ async def record_events(db: Database, waiters: EventWaiters, ctx: RequestContext
                     result="Error" if result["status"] == "failed" else "Success",
                     traceback=ev.get("tag")))
             await waiters.record_in(s, inst.id, ev["name"], ev.get("tag"), result["status"])
-        waiters.wake(inst.id, ev["name"], ev.get("tag"))
+        await waiters.notify(inst.id, ev["name"], ev.get("tag"))
         out.append({**result, "code": 200})
     return out

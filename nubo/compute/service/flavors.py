@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import errors
 from nubo.compute import models_flavors as m
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, Meta, utcnow
-from nubo.core.errors import BadRequest, Conflict, NotFound
+from nubo.core.errors import NotFound
 
 #: the largest integer a flavor field may hold (Nova's db MAX_INT)
 MAX_INT = 0x7FFFFFFF
@@ -86,7 +87,7 @@ def _dto(row: m.Flavor, specs: dict[str, str] | None = None) -> Flavor:
 
 
 def _not_found(flavor_id: str) -> NotFound:
-    return NotFound(f"Flavor {flavor_id} could not be found.")
+    return errors.FlavorNotFound(flavor_id=flavor_id)
 
 
 def _visible(ctx: RequestContext) -> Any:
@@ -102,11 +103,11 @@ def _int(value: Any, name: str, minimum: int) -> int:
     try:
         number = int(str(value))
     except ValueError:
-        raise BadRequest(f"Invalid input received: {name} must be an integer.") from None
+        raise errors.InvalidInput(reason=f"{name} must be an integer.") from None
     if number < minimum:
-        raise BadRequest(f"Invalid input received: {name} must be >= {minimum}")
+        raise errors.InvalidInput(reason=f"{name} must be >= {minimum}")
     if number > MAX_INT:
-        raise BadRequest(f"Invalid input received: {name} must be <= {MAX_INT}")
+        raise errors.InvalidInput(reason=f"{name} must be <= {MAX_INT}")
     return number
 
 
@@ -172,10 +173,10 @@ class FlavorService:
         flavor_id = str(flavor_ref).rstrip("/").rsplit("/", 1)[-1]
         try:
             flavor = await self.get(ctx, flavor_id)
-        except NotFound as exc:
-            raise BadRequest(exc.message) from None
+        except NotFound:
+            raise errors.InvalidFlavorRef(flavor_id=flavor_id) from None
         if flavor.disabled:
-            raise BadRequest(_not_found(flavor_id).message)
+            raise errors.InvalidFlavorRef(flavor_id=flavor_id)
         return flavor
 
     async def find(self, ctx: RequestContext, q: FlavorQuery) -> list[Flavor]:
@@ -204,7 +205,7 @@ class FlavorService:
                 marker = (await s.execute(select(m.Flavor.id).where(
                     m.Flavor.flavorid == q.marker, _visible(ctx)))).scalar()
                 if marker is None:
-                    raise BadRequest(f"marker [{q.marker}] not found")
+                    raise errors.MarkerNotFound(marker=q.marker)
                 # Rows after the marker in this order; a marker filtered out of this
                 # listing still pages from where it would sort.
                 rows = _after(rows, marker, q, await s.get(m.Flavor, marker))
@@ -228,18 +229,18 @@ class FlavorService:
         except ValueError:
             rxtx = 0.0
         if not 0 < rxtx <= SQL_SP_FLOAT_MAX:
-            raise BadRequest("Invalid input received: 'rxtx_factor' argument must be a float "
-                             f"between 0 and {SQL_SP_FLOAT_MAX:g}")
+            raise errors.InvalidInput(reason="'rxtx_factor' argument must be a float between 0 "
+                                             f"and {SQL_SP_FLOAT_MAX:g}")
         is_public = parse_bool(body.get("os-flavor-access:is_public", True))
         if is_public is None:
-            raise BadRequest("Invalid input received: is_public must be a boolean")
+            raise errors.InvalidInput(reason="is_public must be a boolean")
         name = str(body["name"]).strip()
         async with self.db.write() as s:
             if (await s.execute(select(m.Flavor.id).where(
                     m.Flavor.flavorid == flavor_id))).first():
-                raise Conflict(f"Flavor with ID {flavor_id} already exists.")
+                raise errors.FlavorIdExists(flavor_id=flavor_id)
             if (await s.execute(select(m.Flavor.id).where(m.Flavor.name == name))).first():
-                raise Conflict(f"Flavor with name {name} already exists.")
+                raise errors.FlavorExists(name=name)
             row = m.Flavor(flavorid=flavor_id, name=name, rxtx_factor=rxtx,
                            is_public=is_public, disabled=False,
                            description=body.get("description"), **values)
@@ -277,8 +278,8 @@ class FlavorService:
             for key, value in specs.items():
                 text = value if isinstance(value, str) else str(value)
                 if len(text) > 255:
-                    raise BadRequest("Invalid input received: extra_specs value has more "
-                                     "than 255 characters.")
+                    raise errors.InvalidInput(
+                        reason="extra_specs value has more than 255 characters.")
                 spec = await s.get(m.FlavorExtraSpec, (row.id, key))
                 if spec is None:
                     s.add(m.FlavorExtraSpec(flavor_id=row.id, key=key, value=text))
@@ -291,7 +292,7 @@ class FlavorService:
             row = await self._row(s, ctx, flavor_id)
             spec = await s.get(m.FlavorExtraSpec, (row.id, key))
             if spec is None:
-                raise NotFound(f"Flavor {flavor_id} has no extra specs with key {key}.")
+                raise errors.FlavorExtraSpecsNotFound(flavor_id=flavor_id, extra_specs_key=key)
             await s.delete(spec)
 
     # ------------------------------------------------------------------ access
@@ -308,8 +309,7 @@ class FlavorService:
         async with self.db.write() as s:
             row = await self._row(s, ctx, flavor_id)
             if await s.get(m.FlavorProject, (row.id, project_id)) is not None:
-                raise Conflict(f"Flavor access already exists for flavor {flavor_id} and "
-                               f"project {project_id} combination.")
+                raise errors.FlavorAccessExists(flavor_id=flavor_id, project_id=project_id)
             s.add(m.FlavorProject(flavor_id=row.id, project_id=project_id))
 
     async def remove_access(self, ctx: RequestContext, flavor_id: str,
@@ -318,8 +318,7 @@ class FlavorService:
             row = await self._row(s, ctx, flavor_id)
             link = await s.get(m.FlavorProject, (row.id, project_id))
             if link is None:
-                raise NotFound(f"Flavor access not found for {flavor_id} / {project_id} "
-                               "combination.")
+                raise errors.FlavorAccessNotFound(flavor_id=flavor_id, project_id=project_id)
             await s.delete(link)
 
 

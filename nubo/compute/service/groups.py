@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from nubo.compute import errors
 from nubo.compute.models import Instance
 from nubo.compute.models_groups import ServerGroup, ServerGroupMember
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, NotFound
 
 POLICIES = ("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")
 
@@ -29,10 +29,9 @@ class GroupService:
     async def create(self, ctx: RequestContext, name: str, policies: list[str],
                      rules: dict[str, Any] | None = None) -> ServerGroup:
         if len(policies) != 1 or policies[0] not in POLICIES:
-            raise BadRequest(f"Invalid input for field/attribute policies. Value: {policies}. "
-                             f"It must be a list with one of {', '.join(POLICIES)}")
+            raise errors.InvalidServerGroupPolicy(policies=policies, allowed=', '.join(POLICIES))
         if rules and policies[0] != "anti-affinity":
-            raise BadRequest("Only anti-affinity policy supports rules.")
+            raise errors.RulesOnlyForAntiAffinity()
         async with self.db.write() as s:
             g = ServerGroup(id=str(uuid.uuid4()), name=name, project_id=ctx.project_id or "",
                             user_id=ctx.user_id or "", policy=policies[0],
@@ -44,7 +43,7 @@ class GroupService:
         async with self.db.read() as s:
             g = await s.get(ServerGroup, group_id)
         if g is None or (not ctx.is_admin and g.project_id != ctx.project_id):
-            raise NotFound(f"Instance group {group_id} could not be found.")
+            raise errors.InstanceGroupNotFound(group_uuid=group_id)
         return g
 
     async def list_groups(self, ctx: RequestContext, all_projects: bool) -> list[ServerGroup]:

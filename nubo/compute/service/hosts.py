@@ -11,18 +11,17 @@ from typing import Any
 
 from sqlalchemy import select
 
+from nubo.compute import errors
 from nubo.compute.models import Instance
 from nubo.compute.service.hypervisors import HypervisorService
 from nubo.compute.service.services import COMPUTE, ServiceRegistry
 from nubo.core.db import utcnow
-from nubo.core.errors import NotFound, NotImplementedYet
-
-NOT_SUPPORTED = "The requested functionality is not supported."
+from nubo.core.errors import NotFound
 
 
 def host_not_found(host: str) -> NotFound:
     # Nova looks up the host's cell mapping first; only compute hosts have one
-    return NotFound(f"Host '{host}' is not mapped to any cell")
+    return errors.HostMappingNotFound(name=host)
 
 
 @dataclass
@@ -85,7 +84,7 @@ class HostService:
     async def power_action(self, host: str) -> None:
         """startup/shutdown/reboot of a host: no driver of Nova's libvirt family does them."""
         await self._compute(host)
-        raise NotImplementedYet(NOT_SUPPORTED)
+        raise errors.NotSupported()
 
     async def audit_log(self, before: datetime | None = None) -> dict[str, Any]:
         """Nova's audit log view for the last completed period (Nova's default period is a

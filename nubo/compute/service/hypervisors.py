@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from nubo.compute import errors
 from nubo.compute.models import ComputeHost, Instance
 from nubo.compute.service.services import Service, ServiceRegistry
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, NotFound, NotImplementedYet
+from nubo.core.errors import NotFound
 
 HYPERVISOR_VERSION = 1000
 
@@ -39,7 +40,7 @@ class Hypervisor:
 
 
 def not_found(raw: str) -> NotFound:
-    return NotFound(f"Hypervisor with ID '{raw}' could not be found.")
+    return errors.HypervisorNotFound(hypervisor_id=raw)
 
 
 class HypervisorService:
@@ -91,7 +92,7 @@ class HypervisorService:
         """Hosts whose name contains `pattern` (Nova's LIKE %pattern%); 404 if none."""
         found = [hv for hv in await self.all(servers) if pattern in hv.host.name]
         if not found:
-            raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+            raise errors.HypervisorNotFoundByPattern(pattern=pattern)
         return found
 
     async def statistics(self) -> dict[str, int]:
@@ -109,13 +110,12 @@ class HypervisorService:
     async def uptime(self, raw_id: str) -> tuple[Hypervisor, str]:
         hv = await self.get(raw_id)
         if not hv.service.up:
-            raise BadRequest(f"Compute service of {hv.host.name} is unavailable at this "
-                             "time.")
+            raise errors.ComputeServiceUnavailable(host=hv.host.name)
         if hv.host.name not in self._local_hosts():
-            raise NotImplementedYet("Virt driver does not implement uptime function.")
+            raise errors.UptimeNotImplemented()
         text = host_uptime()
         if text is None:
-            raise NotImplementedYet("Virt driver does not implement uptime function.")
+            raise errors.UptimeNotImplemented()
         return hv, text
 
 

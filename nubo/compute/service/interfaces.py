@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
 from nubo.compute.service.networking import OWNER_PREFIX, check_external_attach, is_nic_of, nics_of
@@ -33,7 +33,7 @@ from nubo.compute.service.servers import ServerService
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
+from nubo.core.errors import NuboError
 from nubo.network import models as nm
 from nubo.network.service import ports as nports
 
@@ -66,7 +66,7 @@ class _Plugged:
 
 def attach_failed(instance_id: str) -> NuboError:
     """Nova's InterfaceAttachFailed (a 500 computeFault)."""
-    return NuboError(f"Failed to attach network adapter device to {instance_id}")
+    return errors.InterfaceAttachFailed(instance_uuid=instance_id)
 
 
 class InterfaceService:
@@ -96,9 +96,9 @@ class InterfaceService:
         async with self.db.read() as s:
             port = await s.get(nm.Port, port_id)
             if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
-                raise NotFound(f"Port id {port_id} could not be found.")
+                raise errors.PortNotFound(port_id=port_id)
             if not is_nic_of(port, inst):
-                raise NotFound(f"Instance {inst.id} does not have a port with id {port_id}")
+                raise errors.PortNotFoundForInstance(instance_id=inst.id, port_id=port_id)
             return (await _attachments(s, inst, [port]))[0]
 
     async def instance(self, ctx: RequestContext, sid: str) -> Instance:
@@ -170,8 +170,9 @@ class InterfaceService:
         async with self.db.write() as s:
             inst = await s.get(Instance, sid)
             if inst is None or inst.deleted or not inst.host:
-                raise Conflict(f"Cannot 'attach_interface' instance {sid} while it is in "
-                               f"vm_state {inst.vm_state if inst else states.DELETED}")
+                raise errors.InstanceInvalidState(action="attach_interface", uuid=sid,
+                                                  attr="vm_state",
+                                                  state=inst.vm_state if inst else states.DELETED)
             owner = OWNER_PREFIX + (inst.availability_zone or "nova")
             if port_id:
                 port = await _given_port(s, ctx, inst, port_id)
@@ -205,13 +206,11 @@ class InterfaceService:
             return await nports.create_port(s, ctx, body)
         except NuboError as exc:
             if exc.code == "IpAddressGenerationFailure":
-                raise BadRequest(f"No fixed IP addresses available for network: "
-                                 f"{net.id}") from None
+                raise errors.NoMoreFixedIps(net=net.id) from None
             if exc.code == "OverQuota":
-                raise Forbidden("Maximum number of ports exceeded") from None
+                raise errors.PortLimitExceeded() from None
             if exc.code == "IpAddressAlreadyAllocated":
-                raise Conflict(f"Fixed IP address {fixed_ip} is already in use on instance "
-                               f"{inst.id}.") from None
+                raise errors.FixedIpAlreadyInUse(address=fixed_ip, instance_uuid=inst.id) from None
             raise
 
     # ------------------------------------------------------------------ detach
@@ -244,7 +243,7 @@ class InterfaceService:
                                     port_id=port_id)
             except Exception as exc:  # noqa: BLE001 - Nova's InterfaceDetachFailed
                 LOG.warning("instance %s: detaching port %s failed: %s", sid, port_id, exc)
-                raise NuboError(f"Failed to detach network adapter device from {sid}") \
+                raise errors.InterfaceDetachFailed(instance_uuid=sid) \
                     from exc
         await self._release(sid, port_id, made=not _given(inst, port_id))
 
@@ -272,15 +271,16 @@ class InterfaceService:
         async with self.db.write() as s:
             inst: Instance = await self.servers.load_in(s, ctx, sid)
             if inst.locked and not ctx.is_admin:
-                raise Conflict(f"Instance {inst.id} is locked")
+                raise errors.InstanceIsLocked(instance_uuid=inst.id)
             if inst.vm_state not in ALLOWED or inst.task_state is not None:
-                what = f"task_state {inst.task_state}" if inst.task_state is not None \
-                    else f"vm_state {inst.vm_state}"
-                raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
+                attr, state = ("task_state", inst.task_state) if inst.task_state is not None \
+                    else ("vm_state", inst.vm_state)
+                raise errors.InstanceInvalidState(action=action, uuid=inst.id, attr=attr,
+                                                  state=state)
             if port_id is not None:
                 port = await s.get(nm.Port, port_id)
                 if not is_nic_of(port, inst):
-                    raise NotFound(f"Port {port_id} is not attached")
+                    raise errors.PortNotAttached(port_id=port_id)
             now = utcnow()
             s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
                                  action=action, project_id=inst.project_id,
@@ -342,16 +342,16 @@ async def _given_port(s: AsyncSession, ctx: RequestContext, inst: Instance,
                       port_id: str) -> nm.Port:
     port = await s.get(nm.Port, port_id)
     if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
-        raise NotFound(f"Port id {port_id} could not be found.")
+        raise errors.PortNotFound(port_id=port_id)
     if port.device_id:
-        raise Conflict(f"Port {port_id} is still in use.")
+        raise errors.PortInUse(port_id=port_id)
     if port.project_id != inst.project_id:      # Nova's PortNotUsable, for admins too
-        raise BadRequest(f"Port {port_id} not usable for instance {inst.id}.")
+        raise errors.PortNotUsable(port_id=port_id, instance=inst.id)
     net = await s.get(nm.Network, port.network_id)
     if net is not None:
         check_external_attach(ctx, net)
     if not (await nports.ips_of(s, [port.id]))[port.id]:
-        raise BadRequest(f"Port {port_id} requires a FixedIP in order to be used.")
+        raise errors.PortRequiresFixedIP(port_id=port_id)
     return port
 
 
@@ -361,18 +361,16 @@ async def _network(s: AsyncSession, ctx: RequestContext, inst: Instance,
         net = await s.get(nm.Network, net_id)
         if net is None or not (ctx.is_admin or net.shared or net.external or
                                net.project_id in (ctx.project_id, inst.project_id)):
-            raise NotFound(f"Network {net_id} could not be found.")
+            raise errors.NetworkNotFound(network_id=net_id)
         check_external_attach(ctx, net)
         return net
     nets = [n for n in (await s.execute(select(nm.Network).where(
         nm.Network.external.is_(False)))).scalars()
         if n.shared or n.project_id == inst.project_id]
     if not nets:
-        raise BadRequest("No specific network was requested and none are available for "
-                         f"project '{inst.project_id}'.")
+        raise errors.InterfaceAttachFailedNoNetwork(project_id=inst.project_id)
     if len(nets) > 1:
-        raise BadRequest("Multiple possible networks found, use a Network ID to be more "
-                         "specific.")
+        raise errors.InterfaceNetworkAmbiguous()
     return nets[0]
 
 
@@ -383,14 +381,12 @@ async def _check_fixed_ip(s: AsyncSession, inst: Instance, net: nm.Network,
         nm.Subnet.network_id == net.id))).scalars().all()
     if not any(addr.version == ipaddress.ip_network(sn.cidr, strict=False).version and
                addr in ipaddress.ip_network(sn.cidr, strict=False) for sn in subnets):
-        raise BadRequest(f"Invalid input received: IP address {fixed_ip} is not a valid IP "
-                         f"for the specified network {net.id}.")
+        raise errors.FixedIpInvalidForNetwork(address=fixed_ip, network_id=net.id)
     taken = (await s.execute(select(nm.IPAllocation.port_id).where(
         nm.IPAllocation.network_id == net.id,
         nm.IPAllocation.ip_address == addr.compressed))).first()
     if taken is not None:
-        raise Conflict(f"Fixed IP address {fixed_ip} is already in use on instance "
-                       f"{inst.id}.")
+        raise errors.FixedIpAlreadyInUse(address=fixed_ip, instance_uuid=inst.id)
 
 
 # The server's request spec remembers what an attach decided: a port the user gave joins

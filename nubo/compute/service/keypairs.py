@@ -13,11 +13,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
+from nubo.compute import errors
 from nubo.compute import models_keypairs as m
 from nubo.compute.service.quotas import QuotaExceeded, QuotaService
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.core.errors import NotFound
 
 
 @dataclass
@@ -46,7 +47,7 @@ def fingerprint(public_key: str) -> str:
         raw = hashlib.md5(base64.b64decode(public_key.split(" ")[1]),
                           usedforsecurity=False).hexdigest()
     except Exception:  # noqa: BLE001 - anything unparsable is the same user error
-        raise BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
+        raise errors.InvalidKeypair(reason="failed to generate fingerprint") from None
     return ":".join(a + b for a, b in zip(raw[::2], raw[1::2], strict=True))
 
 
@@ -68,7 +69,7 @@ def x509_fingerprint(pem: str) -> str:
     try:
         cert = x509.load_pem_x509_certificate(pem.encode("utf-8"))
     except Exception:  # noqa: BLE001 - anything unparsable is the same user error
-        raise BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
+        raise errors.InvalidKeypair(reason="failed to generate fingerprint") from None
     raw = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER),
                        usedforsecurity=False).hexdigest()
     return ":".join(a + b for a, b in zip(raw[::2], raw[1::2], strict=True))
@@ -108,7 +109,7 @@ class KeypairService:
         try:
             await self.quotas.check_deltas(ctx.project_id or "", user_id, {"key_pairs": 1})
         except QuotaExceeded:
-            raise Forbidden("Quota exceeded, too many key pairs.") from None
+            raise errors.KeypairLimitExceeded() from None
 
     async def create(self, ctx: RequestContext, user_id: str, name: str,
                      public_key: str | None, key_type: str = "ssh") -> Keypair:
@@ -126,7 +127,7 @@ class KeypairService:
             exists = (await s.execute(select(m.KeyPair.id).where(
                 m.KeyPair.user_id == user_id, m.KeyPair.name == name))).first()
             if exists:
-                raise Conflict(f"Key pair '{name}' already exists.")
+                raise errors.KeyPairExists(key_name=name)
             row = m.KeyPair(user_id=user_id, name=name, fingerprint=fp,
                             public_key=public_key, type=key_type)
             s.add(row)
@@ -141,7 +142,7 @@ class KeypairService:
         if marker is not None:
             names = [r.name for r in rows]
             if marker not in names:
-                raise BadRequest(f"Marker keypair {marker} could not be found.")
+                raise errors.KeypairMarkerNotFound(marker=marker)
             rows = rows[names.index(marker) + 1:]
         if limit is not None:
             rows = rows[:limit]
@@ -152,7 +153,7 @@ class KeypairService:
             row = (await s.execute(select(m.KeyPair).where(
                 m.KeyPair.user_id == user_id, m.KeyPair.name == name))).scalars().first()
         if row is None:
-            raise NotFound(f"Keypair {name} not found for user {user_id}")
+            raise errors.KeypairNotFound(name=name, user_id=user_id)
         return _dto(row)
 
     async def get_for(self, ctx: RequestContext, name: str) -> Keypair:
@@ -160,12 +161,12 @@ class KeypairService:
         try:
             return await self.get(ctx.user_id or "", name)
         except NotFound:
-            raise BadRequest("Invalid key_name provided.") from None
+            raise errors.InvalidKeyName() from None
 
     async def delete(self, user_id: str, name: str) -> None:
         async with self.db.write() as s:
             row = (await s.execute(select(m.KeyPair).where(
                 m.KeyPair.user_id == user_id, m.KeyPair.name == name))).scalars().first()
             if row is None:
-                raise NotFound(f"Keypair {name} not found for user {user_id}")
+                raise errors.KeypairNotFound(name=name, user_id=user_id)
             await s.delete(row)

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import errors
 from nubo.compute.agent.virt.base import VifSpec
 from nubo.compute.models import Instance
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from nubo.metadata.content import PortFacts
 from nubo.network import models as nm
 from nubo.network.models_l3 import FloatingIP, RouterPort
@@ -84,8 +84,7 @@ def check_external_attach(ctx: RequestContext, net: nm.Network) -> None:
     """Nova's _check_external_network_attach (policy network:attach_external_network,
     admin only): no NIC of a non-admin on an external network that is not shared."""
     if net.external and not net.shared and not ctx.is_admin:
-        raise Forbidden(f"It is not allowed to create an interface on external network "
-                        f"{net.id}")
+        raise errors.ExternalNetworkAttachForbidden(network_uuid=net.id)
 
 
 class ComputeNetworking:
@@ -110,7 +109,7 @@ class ComputeNetworking:
                 out.append(await self._check_one(s, ctx, req))
         ports = [r.port_id for r in out if r.port_id]
         if len(ports) != len(set(ports)):
-            raise BadRequest("Invalid input for field/attribute networks. Duplicate port ids")
+            raise errors.DuplicatePortIds()
         return out
 
     async def _default(self, s: AsyncSession, ctx: RequestContext) -> list[NetRequest]:
@@ -118,8 +117,7 @@ class ComputeNetworking:
             nm.Network.external.is_(False)))).scalars().all()
         mine = [n for n in nets if n.project_id == ctx.project_id or n.shared]
         if len(mine) > 1:
-            raise Conflict("Multiple possible networks found, use a Network ID to be more "
-                           "specific.")
+            raise errors.NetworkAmbiguous()
         if not mine:
             # Nova would try to auto-allocate a topology for "auto" (get-me-a-network);
             # we have none to offer, so the server boots without a network, as with "none"
@@ -132,19 +130,19 @@ class ComputeNetworking:
         if req.get("port"):
             port = await s.get(nm.Port, req["port"])
             if port is None or not (ctx.is_admin or port.project_id == ctx.project_id):
-                raise BadRequest(f"Port id {req['port']} could not be found.")
+                raise errors.RequestedPortNotFound(port_id=req['port'])
             if port.device_id:
-                raise Conflict(f"Port {port.id} is still in use.")
+                raise errors.PortInUse(port_id=port.id)
             if port.project_id != ctx.project_id:
                 # Nova's PortNotUsable: only a port of the server's own project
-                raise BadRequest(f"Port {port.id} not usable for instance.")
+                raise errors.PortNotUsableAtCreate(port_id=port.id)
             pnet = await s.get(nm.Network, port.network_id)
             if pnet is not None:
                 check_external_attach(ctx, pnet)
             return NetRequest(port_id=port.id, network_id=port.network_id, tag=tag)
         net = await s.get(nm.Network, req.get("uuid") or "")
         if net is None or not _visible(ctx, net):
-            raise BadRequest(f"Network {req.get('uuid')} could not be found.")
+            raise errors.RequestedNetworkNotFound(network_id=req.get('uuid'))
         check_external_attach(ctx, net)
         fixed = req.get("fixed_ip")
         if fixed:
@@ -152,14 +150,12 @@ class ComputeNetworking:
                 nm.Subnet.network_id == net.id))).scalars().all()
             addr = ipaddress.ip_address(fixed)
             if not any(addr in ipaddress.ip_network(sn.cidr, strict=False) for sn in subnets):
-                raise BadRequest(f"Fixed IP address {fixed} is not in a subnet of network "
-                                 f"{net.id}.")
+                raise errors.FixedIpNotInNetwork(address=fixed, network_id=net.id)
             taken = (await s.execute(select(nm.IPAllocation).where(
                 nm.IPAllocation.network_id == net.id,
                 nm.IPAllocation.ip_address == addr.compressed))).first()
             if taken is not None:
-                raise BadRequest(f"Fixed IP address {fixed} is already in use on instance "
-                               f"{net.id}.")
+                raise errors.RequestedFixedIpInUse(address=fixed, instance_uuid=net.id)
         return NetRequest(network_id=net.id, fixed_ip=fixed, tag=tag)
 
     # ------------------------------------------------------------------ on the host
@@ -179,7 +175,7 @@ class ComputeNetworking:
                 if req.get("port_id"):
                     port = await s.get(nm.Port, req["port_id"])
                     if port is None:
-                        raise NotFound(f"Port id {req['port_id']} could not be found.")
+                        raise errors.PortNotFound(port_id=req['port_id'])
                     moved = port.binding_host_id != host
                     await nports.update_port(s, ctx, port, {
                         "device_id": instance_id, "device_owner": owner,
@@ -278,8 +274,7 @@ class ComputeNetworking:
                 SecurityGroup.name.in_(wanted) | SecurityGroup.id.in_(wanted)))).all()
         found = {v for row in rows for v in row}
         for name in sorted(wanted - found):
-            raise BadRequest(f"Security group {name} is not found for project "
-                             f"{ctx.project_id}")
+            raise errors.InvalidSecurityGroup(name=name, project_id=ctx.project_id)
 
     async def group_ids(self, s: AsyncSession, ctx: RequestContext,
                         names: Sequence[str]) -> list[str]:
@@ -296,8 +291,7 @@ class ComputeNetworking:
                 SecurityGroup.project_id == ctx.project_id,
                 (SecurityGroup.name == name) | (SecurityGroup.id == name)))).scalars().first()
             if found is None:
-                raise BadRequest(f"Security group {name} not found for project "
-                                 f"{ctx.project_id}.")
+                raise errors.SecurityGroupNotFoundForProject(name=name, project_id=ctx.project_id)
             out.append(found.id)
         return out
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from nubo.compute import errors
 from nubo.compute import models_quotas as m
 from nubo.compute.service.quotas_unified import UnifiedQuotaLimits
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Forbidden
 
 Counter = Callable[[str, str | None], Awaitable[int]]
 GroupCounter = Callable[[str, str | None], Awaitable[dict[str, int]]]
@@ -58,15 +58,13 @@ class QuotaExceeded(Exception):
         super().__init__(f"Quota exceeded for resources: {overs}")
         self.overs, self.quotas, self.usages, self.deltas = overs, quotas, usages, deltas
 
-    def message(self) -> str:
-        """Nova's TooManyInstances wording: "Quota exceeded for instances: Requested 1, but
-        already used 10 of 10 instances"."""
-        overs = ", ".join(self.overs)
-        reqs = ", ".join(str(self.deltas[r]) for r in self.overs)
-        used = ", ".join(str(self.usages[r]) for r in self.overs)
-        allowed = ", ".join(str(self.quotas[r]) for r in self.overs)
-        return (f"Quota exceeded for {overs}: Requested {reqs}, but already used {used} of "
-                f"{allowed} {overs}")
+    def error(self) -> errors.TooManyInstances:
+        """The 403 in Nova's TooManyInstances wording: "Quota exceeded for instances:
+        Requested 1, but already used 10 of 10 instances"."""
+        return errors.TooManyInstances(
+            overs=", ".join(self.overs), req=", ".join(str(self.deltas[r]) for r in self.overs),
+            used=", ".join(str(self.usages[r]) for r in self.overs),
+            allowed=", ".join(str(self.quotas[r]) for r in self.overs))
 
 
 @dataclass
@@ -214,7 +212,7 @@ class QuotaService:
         try:
             return await self.check_deltas(project_id, user_id, deltas, limits)
         except QuotaExceeded as exc:
-            raise Forbidden(exc.message()) from None
+            raise exc.error() from None
 
     # ------------------------------------------------------------------ updates
 
@@ -245,11 +243,9 @@ class QuotaService:
             for res, limit in values.items():
                 low, high = await self.settable(project_id, user_id, res)
                 if _inf(limit) < _inf(low):
-                    raise BadRequest(f"Quota limit {limit} for {res} must be greater than or "
-                                     f"equal to already used and reserved {low}.")
+                    raise errors.QuotaLimitBelowUsage(limit=limit, resource=res, minimum=low)
                 if _inf(limit) > _inf(high):
-                    raise BadRequest(f"Quota limit {limit} for {res} must be less than or "
-                                     f"equal to {high}.")
+                    raise errors.QuotaLimitAboveMaximum(limit=limit, resource=res, maximum=high)
         async with self.db.write() as s:
             for res, limit in values.items():
                 key = (project_id, user_id or "", res)

@@ -9,11 +9,12 @@ import ipaddress
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import errors
 from nubo.compute.service.networking import is_nic_of, nics_of
 from nubo.compute.service.servers import ServerService
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
+from nubo.core.errors import Forbidden, NuboError
 from nubo.network import models as nm
 from nubo.network.models_l3 import FloatingIP
 from nubo.network.service import floatingips
@@ -33,26 +34,24 @@ class ServerFloatingIps:
                 nics_of(inst.id)).order_by(nm.Port.created_at, nm.Port.id)))
                 .scalars())
             if not ports:
-                raise BadRequest("Instance network is not ready yet")
+                raise errors.InstanceNetworkNotReady()
             ips = await nports.ips_of(s, [p.id for p in ports])
             fixed = [(p, ip) for p in ports for _, ip in ips[p.id]]
             if not fixed:
-                raise BadRequest("No fixed IPs associated to instance")
+                raise errors.NoFixedIpsForInstance()
             if fixed_address:
                 want = ipaddress.ip_address(fixed_address).compressed
                 chosen = next(((p, ip) for p, ip in fixed if ip == want), None)
                 if chosen is None:
-                    raise BadRequest("Specified fixed address not assigned to instance")
+                    raise errors.FixedIpNotAssigned()
             else:
                 chosen = next(((p, ip) for p, ip in fixed
                                if ipaddress.ip_address(ip).version == 4), None)
                 if chosen is None:
-                    raise BadRequest(f"Unable to associate floating IP {address} to any fixed "
-                                     f"IPs for instance {sid}. Instance has no fixed IPv4 "
-                                     "addresses to associate.")
+                    raise errors.FloatingIpNoFixedIpv4(address=address, instance_id=sid)
             fip = await _by_address(s, ctx, address)
             if fip is None:
-                raise NotFound("floating IP not found")
+                raise errors.FloatingIpNotFoundForInstance()
             port, ip = chosen
             try:
                 await floatingips.update_fip(s, ctx, fip, {"port_id": port.id,
@@ -60,19 +59,18 @@ class ServerFloatingIps:
             except Forbidden:
                 raise
             except NuboError as exc:
-                raise BadRequest(f"Unable to associate floating IP {address} to fixed IP "
-                                 f"{ip} for instance {sid}. Error: {exc.message}") from None
+                raise errors.FloatingIpAssociateFailed(address=address, fixed_ip=ip,
+                                                       instance_id=sid, error=exc.message) from None
 
     async def remove(self, ctx: RequestContext, sid: str, address: str) -> None:
         async with self.db.write() as s:
             fip = await _by_address(s, ctx, address)
             if fip is None:
-                raise NotFound(f"Floating IP not found for address {address}.")
+                raise errors.FloatingIpNotFoundForAddress(address=address)
             inst = await self.servers.load_in(s, ctx, sid)
             port = await s.get(nm.Port, fip.fixed_port_id) if fip.fixed_port_id else None
             if not is_nic_of(port, inst):
-                raise Conflict(f"Floating IP {address} is not associated with instance "
-                               f"{sid}.")
+                raise errors.FloatingIpNotAssociated(address=address, instance_id=sid)
             await floatingips.update_fip(s, ctx, fip, {"port_id": None})
 
 

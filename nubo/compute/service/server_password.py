@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from nubo.compute import errors
 from nubo.compute.models import Instance
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict
 
 CHUNKS, CHUNK_LENGTH = 4, 255
 MAX_SIZE = CHUNKS * CHUNK_LENGTH     # what Nova's metadata API accepts, in bytes
@@ -37,12 +37,12 @@ class PasswordStore:
         """What the guest posts: 409 once a password is stored, 400 when too large.
         Nova keeps at most four chunks of 255 characters."""
         if len(raw) > MAX_SIZE:
-            raise BadRequest("Request is too large.")
+            raise errors.PasswordTooLarge()
         text = raw.decode("utf-8", errors="replace")[:MAX_SIZE]
         async with self.db.write() as s:
             inst = await s.get(Instance, instance_id)
             if inst is None or inst.deleted:
-                raise BadRequest(f"Instance {instance_id} could not be found.")
+                raise errors.PasswordInstanceNotFound(instance_id=instance_id)
             if (inst.request_spec or {}).get(KEY):
-                raise Conflict("There was a conflict when trying to complete your request.")
+                raise errors.Conflict()
             inst.request_spec = {**(inst.request_spec or {}), KEY: text}

@@ -16,18 +16,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import errors
 from nubo.compute.models import Instance
 from nubo.compute.service.networking import nics_of, nics_of_any
 from nubo.compute.service.server_view import ServerLookup
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.network import models as nm
 from nubo.network.models_secgroups import SecurityGroup, SecurityGroupRule
 from nubo.network.service import ports as nports
-
-CANNOT_APPLY = ("Network requires port_security_enabled and subnet associated in order to "
-                "apply security groups.")
 
 
 class ServerSecurityGroups:
@@ -44,10 +41,9 @@ class ServerSecurityGroups:
             have = await nports.groups_of(s, [p.id for p in ports])
             for port in ports:     # all checked before any changes (Nova stops half way)
                 if not port.port_security_enabled or not ips[port.id]:
-                    raise BadRequest(CANNOT_APPLY)
+                    raise errors.SecurityGroupCannotBeApplied()
                 if group.id in have[port.id]:     # Neutron refuses a duplicate in the list
-                    raise BadRequest(f"Invalid input for security_groups. Reason: Duplicate "
-                                     f"items in the list: '{group.id}'.")
+                    raise errors.DuplicateSecurityGroup(group=group.id)
             for port in ports:
                 await nports.update_port(s, ctx, port, {
                     "security_groups": [*have[port.id], group.id]})
@@ -66,8 +62,7 @@ class ServerSecurityGroups:
                         "security_groups": [g for g in have[port.id] if g != group.id]})
                     found = True
             if not found:
-                raise NotFound(f"Security group {name} not associated with the instance "
-                               f"{inst.id}")
+                raise errors.SecurityGroupNotExistsForInstance(name=name, instance_id=inst.id)
             inst.security_groups = [n for n in inst.security_groups
                                     if n not in (group.name, group.id)]
 
@@ -125,10 +120,9 @@ async def _find(s: AsyncSession, ctx: RequestContext, name: str) -> SecurityGrou
     named = (await s.execute(select(SecurityGroup).where(
         SecurityGroup.name == name, SecurityGroup.project_id == ctx.project_id))).scalars().all()
     if len(named) > 1:
-        raise Conflict(f"Multiple security_group matches found for name '{name}', use an ID "
-                       "to be more specific.")
+        raise errors.NoUniqueMatch(name=name)
     if not named:
-        raise NotFound(f"Security group {name} is not found for project {ctx.project_id}")
+        raise errors.SecurityGroupNotFoundInProject(name=name, project_id=ctx.project_id)
     return named[0]
 
 
@@ -136,7 +130,7 @@ async def _ports(s: AsyncSession, inst: Instance) -> list[nm.Port]:
     ports = list((await s.execute(select(nm.Port).where(
         nics_of(inst.id)).order_by(nm.Port.created_at, nm.Port.id))).scalars())
     if not ports:
-        raise NotFound(f"instance_id {inst.id} could not be found as device id on any ports")
+        raise errors.InstanceHasNoPorts(instance_id=inst.id)
     return ports
 
 

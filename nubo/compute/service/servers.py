@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.conductor.resize import plan as resize_plan
 from nubo.compute.conductor.snapshot import create_record as create_snapshot_record
@@ -38,12 +38,12 @@ from nubo.compute.service.servers_query import filter_by_ip, more_filters
 from nubo.compute.service.tags import filter_by_tags, tag_map
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, Meta, utcnow
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, NuboError
+from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
 from nubo.image.api import ImageApi
 
 
 def _bad_image(image_ref: str) -> BadRequest:
-    return BadRequest(f"Image {image_ref} could not be found.")
+    return errors.ImageNotFound(image_id=image_ref)
 
 
 class ComputeCatalog(Protocol):
@@ -91,7 +91,7 @@ class ServerService:
         inst = await s.get(Instance, server_id) if _is_uuid(server_id) else None
         if inst is None or inst.deleted or (not ctx.is_admin
                                             and inst.project_id != ctx.project_id):
-            raise NotFound(f"Instance {server_id} could not be found.")
+            raise errors.InstanceNotFound(instance_id=server_id)
         return inst
 
     async def get(self, ctx: RequestContext, server_id: str) -> ServerView:
@@ -120,7 +120,7 @@ class ServerService:
         flavor = await self.compute.flavors.get_for(ctx, str(srv["flavorRef"]))
         image_ref = srv.get("imageRef") or _bdm_image(srv.get("block_device_mapping_v2"))
         if not image_ref:
-            raise BadRequest("Missing imageRef attribute")
+            raise errors.MissingImageRef()
         image = await self.check_image(ctx, image_ref, flavor)
         key_data = None
         if srv.get("key_name"):
@@ -134,28 +134,23 @@ class ServerService:
             zone = await self._check_zone(ctx, zone)
         min_count, max_count = _counts(srv)
         if srv.get("hostname") and max_count > 1:
-            raise BadRequest("Unable to set 'hostname' when creating more than one "
-                             "instance; each would get the same hostname.")
+            raise errors.HostnameWithMultipleInstances()
         if max_count > 1 and any(r.port_id for r in requested):
-            raise BadRequest("Unable to launch multiple instances with a single configured "
-                             "port ID. Please launch your instance one by one with different "
-                             "ports.")
+            raise errors.MultiplePortsNotApplicable()
         if max_count > 1 and any(r.fixed_ip for r in requested):
-            raise BadRequest("max_count cannot be greater than 1 if an fixed_ip is "
-                             "specified.")
+            raise errors.InvalidFixedIpAndMaxCountRequest()
         count, limits = await self._quota_count(ctx, flavor, min_count, max_count)
         config_drive = str(srv.get("config_drive", "")).lower() in ("true", "1", "yes", "on")
         hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
         group = hints.get("group")
         if group is not None:
             if not isinstance(group, str) or not _is_uuid(group):
-                raise BadRequest(f"Invalid input for field/attribute group. Value: {group}. "
-                                 "It is not a server group UUID.")
+                raise errors.FieldValidationError(path="group", value=group,
+                                                  message="It is not a server group UUID.")
             try:
                 await self.compute.groups.get(ctx, group)
             except NotFound:
-                raise BadRequest(f"Invalid server group {group}: it could not be "
-                                 "found.") from None
+                raise errors.InvalidServerGroup(group=group) from None
         reservation = f"r-{secrets.token_hex(4)}"
         flavor_doc = {"id": flavor.id, "name": flavor.name, "vcpus": flavor.vcpus,
                       "ram": flavor.memory_mb, "disk": flavor.root_gb,
@@ -247,18 +242,16 @@ class ServerService:
             raise _bad_image(image_ref) from None
         img = view.image
         if img.status != "active":
-            raise BadRequest(f"Image {image_ref} is not active.")
+            raise errors.ImageNotActive(image_id=image_ref)
         if img.min_ram and flavor.memory_mb < img.min_ram:
-            raise BadRequest("Flavor's memory is too small for requested image.")
+            raise errors.FlavorMemoryTooSmall()
         if flavor.root_gb:
             if img.min_disk and flavor.root_gb < img.min_disk:
-                raise BadRequest("Flavor's disk is too small for requested image. Flavor "
-                                 f"disk is {flavor.root_gb * 1024**3} bytes, minimum "
-                                 f"requested disk is {img.min_disk * 1024**3} bytes.")
+                raise errors.FlavorDiskSmallerThanMinDisk(flavor_size=flavor.root_gb * 1024**3,
+                                                          image_min_disk=img.min_disk * 1024**3)
             if img.size and img.size > flavor.root_gb * 1024**3:
-                raise BadRequest("Flavor's disk is too small for requested image. Flavor "
-                                 f"disk is {flavor.root_gb * 1024**3} bytes, image is "
-                                 f"{img.size} bytes.")
+                raise errors.FlavorDiskSmallerThanImage(flavor_size=flavor.root_gb * 1024**3,
+                                                        image_size=img.size)
         return _image_doc(view)
 
     async def _check_zone(self, ctx: RequestContext, zone: str) -> str:
@@ -266,10 +259,9 @@ class ServerService:
         hosts = await self.conductor.host_states()
         zones = {h.availability_zone for h in hosts} | {"nova"}
         if name and name not in zones:
-            raise BadRequest("The requested availability zone is not available")
+            raise errors.AvailabilityZoneNotAvailable()
         if host and not ctx.is_admin:
-            raise Forbidden("Only an admin may request a host with availability_zone "
-                            "zone:host.")
+            raise errors.HostRequestForbidden()
         return name or "nova"
 
     async def _quota_count(self, ctx: RequestContext, flavor: Any, lo: int, hi: int
@@ -326,12 +318,12 @@ class ServerService:
         key = q.get("sort_key") or "created_at"
         if key not in ("created_at", "updated_at", "display_name", "name", "uuid", "id",
                        "vm_state", "task_state", "launched_at", "host"):
-            raise BadRequest(f"Invalid sort key {key}.")
+            raise errors.InvalidSortKey(key=key)
         col = {"display_name": Instance.name, "name": Instance.name, "uuid": Instance.id,
                "id": Instance.id}.get(key, getattr(Instance, key, Instance.created_at))
         direction = q.get("sort_dir") or "desc"
         if direction not in ("asc", "desc"):
-            raise BadRequest(f"Invalid sort direction {direction}.")
+            raise errors.InvalidSortDirection(direction=direction)
         stmt = stmt.order_by(col.asc() if direction == "asc" else col.desc(),
                              Instance.id.asc() if direction == "asc" else Instance.id.desc())
         async with self.db.read() as s:
@@ -376,11 +368,12 @@ class ServerService:
         async with self.db.write() as s:
             inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
-                raise Conflict(f"Instance {inst.id} is locked")
+                raise errors.InstanceIsLocked(instance_uuid=inst.id)
             if inst.vm_state not in allowed_vm or inst.task_state not in allowed_task:
-                what = ("task_state " + str(inst.task_state)) if inst.task_state not in \
-                    allowed_task else f"vm_state {inst.vm_state}"
-                raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
+                attr, state = ("task_state", str(inst.task_state)) \
+                    if inst.task_state not in allowed_task else ("vm_state", inst.vm_state)
+                raise errors.InstanceInvalidState(action=action, uuid=inst.id, attr=attr,
+                                                  state=state)
             if plan is not None:
                 inst.request_spec = {**(inst.request_spec or {}), **plan(inst)}
             if task is not None:
@@ -396,7 +389,7 @@ class ServerService:
         async with self.db.write() as s:
             inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
-                raise Conflict(f"Instance {inst.id} is locked")
+                raise errors.InstanceIsLocked(instance_uuid=inst.id)
             if inst.task_state != states.DELETING:
                 inst.task_state, inst.task_started_at = states.DELETING, utcnow()
                 inst.updated_at = utcnow()
@@ -433,9 +426,9 @@ class ServerService:
         current = (await self.get(ctx, server_id)).instance
         old = current.flavor
         if str(flavor.id) == str(old["id"]):
-            raise BadRequest("When resizing, instances must change flavor!")
+            raise errors.CannotResizeToSameFlavor()
         if flavor.root_gb < old["disk"]:
-            raise BadRequest("Resizing to a smaller disk flavor is not allowed.")
+            raise errors.CannotResizeDisk()
         if current.image_ref:
             await self.check_image(ctx, current.image_ref, flavor)
         grow = {"cores": max(flavor.vcpus - old["vcpus"], 0),
@@ -454,12 +447,13 @@ class ServerService:
                            metadata: dict[str, str]) -> str:
         current = (await self.get(ctx, server_id)).instance
         if current.locked and not ctx.is_admin:
-            raise Conflict(f"Instance {current.id} is locked")
+            raise errors.InstanceIsLocked(instance_uuid=current.id)
         if current.vm_state not in (states.ACTIVE, states.STOPPED, states.PAUSED,
                                     states.SUSPENDED) or current.task_state is not None:
-            what = f"task_state {current.task_state}" if current.task_state is not None \
-                else f"vm_state {current.vm_state}"
-            raise Conflict(f"Cannot 'createImage' instance {current.id} while it is in {what}")
+            attr, state = ("task_state", current.task_state) if current.task_state is not None \
+                else ("vm_state", current.vm_state)
+            raise errors.InstanceInvalidState(action="createImage", uuid=current.id, attr=attr,
+                                              state=state)
         image_id = await create_snapshot_record(self.images, ctx, current, name, metadata)
         try:
             await self.begin_action(ctx, server_id, "createImage",
@@ -556,7 +550,7 @@ class ServerService:
         async with self.db.write() as s:
             inst = await self.load_in(s, ctx, server_id)
             if inst.locked and not ctx.is_admin:
-                raise Conflict(f"Instance {inst.id} is locked")
+                raise errors.InstanceIsLocked(instance_uuid=inst.id)
             current = (await _metadata_map(s, [inst.id])).get(inst.id, {})
             merged = dict(items) if replace else {**current, **items}
             _check_metadata_count(len(merged), limit)
@@ -574,7 +568,7 @@ class ServerService:
             inst = await self.load_in(s, ctx, server_id)
             row = await s.get(InstanceMetadata, (inst.id, key))
             if row is None:
-                raise NotFound("Metadata item was not found")
+                raise errors.MetadataItemNotFound()
             await s.delete(row)
 
     # ------------------------------------------------------------------ actions log
@@ -583,7 +577,7 @@ class ServerService:
         async with self.db.read() as s:
             inst = await s.get(Instance, server_id) if _is_uuid(server_id) else None
             if inst is None or (not ctx.is_admin and inst.project_id != ctx.project_id):
-                raise NotFound(f"Instance {server_id} could not be found.")
+                raise errors.InstanceNotFound(instance_id=server_id)
             return list((await s.execute(select(InstanceAction).where(
                 InstanceAction.instance_id == server_id).order_by(
                 InstanceAction.start_time.desc(), InstanceAction.id.desc()))).scalars())
@@ -597,8 +591,7 @@ class ServerService:
                         InstanceActionEvent.action_id == a.id).order_by(
                         InstanceActionEvent.id))).scalars())
                 return a, events
-        raise NotFound(f"Action for request_id {request_id} on instance {server_id} not "
-                       "found")
+        raise errors.InstanceActionNotFound(request_id=request_id, instance_uuid=server_id)
 
     # ------------------------------------------------------------------ quota counters
 
@@ -627,7 +620,7 @@ def _check_user_data(user_data: str | None) -> None:
         try:
             base64.b64decode(user_data, validate=True)
         except (binascii.Error, ValueError):
-            raise BadRequest("User data needs to be valid base 64.") from None
+            raise errors.InvalidUserData() from None
 
 
 def _set_later_fields(inst: Instance, data: dict[str, Any], key_data: str | None = None
@@ -681,7 +674,7 @@ def _parse_time(value: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"Invalid changes-since value {value!r}") from None
+        raise errors.InvalidChangesSince(value=value) from None
     if dt.tzinfo:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt
@@ -691,9 +684,9 @@ def _counts(srv: dict[str, Any]) -> tuple[int, int]:
     lo = int(srv.get("min_count", 1))
     hi = int(srv.get("max_count", lo))
     if lo < 1 or hi < 1:
-        raise BadRequest("min_count and max_count must be at least 1")
+        raise errors.InvalidMinCount()
     if lo > hi:
-        raise BadRequest("min_count must be <= max_count")
+        raise errors.MinCountAboveMaxCount()
     return lo, hi
 
 
@@ -701,13 +694,11 @@ def _bdm_image(bdms: list[dict[str, Any]] | None) -> str | None:
     for b in bdms or []:
         if b.get("source_type") == "image" and str(b.get("boot_index", "0")) in ("0", "None"):
             if b.get("destination_type", "local") != "local":
-                raise BadRequest("Block Device Mapping is Invalid: volume-backed servers "
-                                 "are not available on this cloud yet.")
+                raise errors.InvalidBDM()
             return str(b.get("uuid"))
         if b.get("source_type") in ("volume", "snapshot") or b.get("destination_type") == \
                 "volume":
-            raise BadRequest("Block Device Mapping is Invalid: volume-backed servers are not "
-                             "available on this cloud yet.")
+            raise errors.InvalidBDM()
     return None
 
 
@@ -716,8 +707,7 @@ def _python_filters(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
         try:
             rx = re.compile(q["name"])
         except re.error:
-            raise BadRequest(f"Invalid name filter {q['name']!r}: not a regular "
-                             "expression.") from None
+            raise errors.InvalidRegexFilter(name="name", value=q['name']) from None
         rows = [r for r in rows if rx.search(r.name)]
     if q.get("flavor"):
         want = q["flavor"].rsplit("/", 1)[-1]
@@ -730,15 +720,15 @@ def _page(rows: list[Instance], q: dict[str, Any]) -> list[Instance]:
     if marker:
         ids = [r.id for r in rows]
         if marker not in ids:
-            raise BadRequest(f"marker [{marker}] not found")
+            raise errors.MarkerNotFound(marker=marker)
         rows = rows[ids.index(marker) + 1:]
     if q.get("limit") is not None:
         try:
             limit = int(q["limit"])
         except ValueError:
-            raise BadRequest("limit param must be an integer") from None
+            raise errors.ParamNotInteger(param="limit") from None
         if limit < 0:
-            raise BadRequest("limit param must be positive")
+            raise errors.ParamNotPositive(param="limit")
         rows = rows[:min(limit, 1000)]
     else:
         rows = rows[:1000]
@@ -788,5 +778,4 @@ async def ensure_seq_lock(db: Database) -> None:
 
 def _check_metadata_count(count: int, limit: int) -> None:
     if 0 <= limit < count:
-        raise Forbidden(f"Quota exceeded for metadata_items: Requested {count}, but already "
-                        f"used 0 of {limit} metadata_items")
+        raise errors.MetadataLimitExceeded(count=count, limit=limit)

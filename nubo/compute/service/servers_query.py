@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.service.networking import nics_of_any
 from nubo.compute.service.server_view import ServerView
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest
 from nubo.core.microversion import APIVersion
 from nubo.network import models as nm
 
@@ -34,13 +33,13 @@ def prepare(q: dict[str, Any], ctx: RequestContext, ver: APIVersion) -> dict[str
         # 2.38: an unknown status is a 400, no longer an empty list
         vm, _ = states.statuses_to_states(q["status"])
         if not vm:
-            raise BadRequest(f"Invalid status value: {q['status']}")
+            raise errors.InvalidStatusFilter(status=q['status'])
     if ver < APIVersion(2, 66):
         q.pop("changes-before", None)
     elif q.get("changes-before") and q.get("changes-since") and \
             q["changes-before"] < q["changes-since"]:
-        raise BadRequest(f"The value of changes-since ({q['changes-since']}) must be "
-                         f"earlier than or equal to changes-before ({q['changes-before']}).")
+        raise errors.ChangesSinceAfterChangesBefore(since=q['changes-since'],
+                                                    before=q['changes-before'])
     if ver < APIVersion(2, 26):
         for key in ("tags", "tags-any", "not-tags", "not-tags-any"):
             q.pop(key, None)
@@ -101,8 +100,7 @@ def _address_regex(q: dict[str, Any], key: str) -> re.Pattern[str] | None:
     try:
         return re.compile(str(q[key]))
     except re.error:
-        raise BadRequest(f"Invalid {key} filter {q[key]!r}: not a regular "
-                         "expression.") from None
+        raise errors.InvalidRegexFilter(name=key, value=q[key]) from None
 
 
 async def filter_by_ip(s: AsyncSession, rows: list[Any], q: dict[str, Any]) -> list[Any]:

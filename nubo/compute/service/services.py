@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from nubo.compute import errors
 from nubo.compute.conductor.manager import HOST_DOWN_AFTER
 from nubo.compute.models import ComputeHost
 from nubo.compute.models_aggregates import ServiceRecord
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import NotFound
 
 COMPUTE = "nova-compute"
 CONTROLLER_BINARIES = ("nova-scheduler", "nova-conductor")
@@ -114,7 +114,7 @@ class ServiceRegistry:
                     ServiceRecord.host == self.controller).values(updated_at=utcnow())
             res = await s.execute(q.values(**values))
             if not res.rowcount:  # type: ignore[attr-defined]
-                raise NotFound(f"Could not find binary {binary} on host {host}.")
+                raise errors.HostBinaryNotFound(binary=binary, host=host)
         self._changed()
 
     async def zones_hosts(self) -> dict[str, dict[str, dict[str, Any]]]:

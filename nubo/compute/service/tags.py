@@ -7,11 +7,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import InstanceTag
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, NotFound
 
 MAX_TAGS = 50
 #: the states in which Nova lets tags change
@@ -22,8 +21,7 @@ TAGGABLE = (states.ACTIVE, states.PAUSED, states.RESCUED, states.RESIZED,
 
 def check_tag(tag: str) -> None:
     if not 1 <= len(tag) <= 60 or "," in tag or "/" in tag:
-        raise BadRequest(f"Invalid input for field/attribute tag. Value: {tag}. A tag is 1 to "
-                         "60 characters without ',' or '/'.")
+        raise errors.InvalidInstanceTag(tag=tag)
 
 
 class TagService:
@@ -50,9 +48,9 @@ class TagService:
     @staticmethod
     def _check_state(inst: Instance, action: str) -> None:
         if inst.vm_state not in TAGGABLE or inst.task_state is not None:
-            what = f"task_state {inst.task_state}" if inst.task_state is not None \
-                else f"vm_state {inst.vm_state}"
-            raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
+            attr, state = ("task_state", inst.task_state) if inst.task_state is not None \
+                else ("vm_state", inst.vm_state)
+            raise errors.InstanceInvalidState(action=action, uuid=inst.id, attr=attr, state=state)
 
     async def replace(self, inst: Instance, tags: list[str]) -> list[str]:
         self._check_state(inst, "update tags")
@@ -60,7 +58,7 @@ class TagService:
             check_tag(t)
         unique = list(dict.fromkeys(tags))
         if len(unique) > MAX_TAGS:
-            raise BadRequest(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+            raise errors.TooManyTags(limit=MAX_TAGS)
         async with self.db.write() as s:
             await self._seed(s, inst)
             await s.execute(delete(InstanceTag).where(InstanceTag.instance_id == inst.id))
@@ -79,14 +77,13 @@ class TagService:
             count = len(list((await s.execute(select(InstanceTag.tag).where(
                 InstanceTag.instance_id == inst.id))).scalars()))
             if count >= MAX_TAGS:
-                raise BadRequest(f"The number of tags exceeded the per-server limit "
-                                 f"{MAX_TAGS}")
+                raise errors.TooManyTags(limit=MAX_TAGS)
             s.add(InstanceTag(instance_id=inst.id, tag=tag))
             return True
 
     async def has(self, inst: Instance, tag: str) -> None:
         if tag not in await self.list_tags(inst):
-            raise NotFound(f"Tag '{tag}' could not be found for instance {inst.id}.")
+            raise errors.InstanceTagNotFound(tag=tag, instance_id=inst.id)
 
     async def remove(self, inst: Instance, tag: str) -> None:
         self._check_state(inst, "delete tag")
@@ -94,7 +91,7 @@ class TagService:
             await self._seed(s, inst)
             row = await s.get(InstanceTag, (inst.id, tag))
             if row is None:
-                raise NotFound(f"Tag '{tag}' could not be found for instance {inst.id}.")
+                raise errors.InstanceTagNotFound(tag=tag, instance_id=inst.id)
             await s.delete(row)
 
     async def clear(self, inst: Instance) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from nubo.compute import errors
 from nubo.compute.models import Instance
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest
 
 FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f")
 
@@ -31,14 +31,13 @@ def parse_time(raw: str | None) -> datetime:
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value
-    raise BadRequest("Invalid datetime string: Datetime is in invalid format")
+    raise errors.InvalidDatetime()
 
 
 def parse_period(params: Any) -> tuple[datetime, datetime, bool]:
     start, stop = parse_time(params.get("start")), parse_time(params.get("end"))
     if not start < stop:
-        raise BadRequest("Invalid start time. The start time cannot occur after the end "
-                         "time.")
+        raise errors.InvalidStartTime()
     return start, stop, params.get("detailed", "0") == "1"
 
 

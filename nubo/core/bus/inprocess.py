@@ -20,6 +20,8 @@ from nubo.core.bus.starts import HostStarts
 from nubo.core.metrics import BUS_ERRORS, BUS_MESSAGES
 
 LOG = logging.getLogger("nubo.bus")
+#: the sender a broadcast names in one process (there is no other)
+BROADCAST_SENDER = "local"
 
 
 class InProcessBus(HostStarts):
@@ -27,6 +29,7 @@ class InProcessBus(HostStarts):
         super().__init__()
         self._endpoints: dict[str, tuple[RpcEndpoint, str]] = {}
         self._handlers: dict[str, list[EventHandler]] = {}
+        self._broadcast_handlers: dict[str, list[EventHandler]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.version = version
 
@@ -100,6 +103,20 @@ class InProcessBus(HostStarts):
             except Exception:  # noqa: BLE001
                 BUS_ERRORS.labels(event, "handler").inc()
                 LOG.exception("handler of %s from %s failed", event, host)
+
+    # -- broadcasts: in one process, to this bus's listeners -------------------------------
+    async def broadcast(self, event: str, /, **kwargs: Any) -> None:
+        BUS_MESSAGES.labels(event).inc()
+        message = wire(envelope("event", event, kwargs))
+        for handler in self._broadcast_handlers.get(event, []):
+            try:
+                await handler(BROADCAST_SENDER, **message["args"])
+            except Exception:  # noqa: BLE001 - one listener's failure is not the sender's
+                BUS_ERRORS.labels(event, "handler").inc()
+                LOG.exception("handler of broadcast %s failed", event)
+
+    def on_broadcast(self, event: str, handler: EventHandler) -> None:
+        self._broadcast_handlers.setdefault(event, []).append(handler)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

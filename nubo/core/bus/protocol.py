@@ -43,6 +43,15 @@ class Bus(Protocol):
         """Return once no host this bus reaches is starting (started, or failed to)."""
         ...
 
+    async def broadcast(self, event: str, /, **kwargs: Any) -> None:
+        """To every process listening (`on_broadcast`), this one included; not kept for a
+        process that is not listening now (a hint, never the only record of a fact)."""
+        ...
+
+    def on_broadcast(self, event: str, handler: EventHandler) -> None:
+        """Run `handler(sender, **args)` for each `event` broadcast from now on."""
+        ...
+
 
 def envelope(kind: str, name: str, args: dict[str, Any],
              version: str = RPC_VERSION) -> dict[str, Any]:

@@ -114,8 +114,3 @@ ROUTES: list[Route] = [
     Route(f"{T}/{{tag}}", "PUT", attrs.tag_add),
     Route(f"{T}/{{tag}}", "DELETE", attrs.tag_remove),
 ]
-
-attrs.TAGGABLE.update({"networks": ("networks", networks.access),
-                       "subnets": ("subnets", subnets.access),
-                       "ports": ("ports", ports.access),
-                       "subnetpools": ("subnetpools", subnetpools.access)})

@@ -1,30 +1,24 @@
-"""Wiring of the network service: the objects its handlers use, built once per process, and
-the visibility rules every area shares (admin sees all; a project its own; shared and
-external networks are everybody's to see)."""
+"""Wiring of the network service: the objects its handlers use, built once per process (the
+database they hand to the service, which opens the transactions; the policy), and the
+request helpers every area shares."""
 
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
 from nubo.config import Settings
 from nubo.core.context import RequestContext
-from nubo.core.db import Database
 from nubo.core.policy import Policy
 from nubo.network.api.policies import RULES
-from nubo.network.service.visibility import (
-    can_see_network,
-    check_network_ownership,
-    check_project,
-    get_network,
-    visible_network_ids,
-    visible_networks_clause,
-)
+from nubo.network.service.visibility import check_project
 
-__all__ = ["PREFIX", "NetworkApi", "api", "can_see_network", "check_network_ownership",
-           "check_project", "get_network", "visible_network_ids", "visible_networks_clause"]
+if TYPE_CHECKING:
+    from nubo.core.db import Database
+
+__all__ = ["PREFIX", "NetworkApi", "api", "check_project", "if_match"]
 
 PREFIX = "/networking"
 
@@ -62,3 +56,8 @@ def _extra_rules() -> list[Any]:
 def api(request: Request) -> NetworkApi:
     state: NetworkApi = request.scope["nubo.state"]
     return state
+
+
+def if_match(request: Request) -> str | None:
+    """The If-Match header the service checks against a row's revision_number."""
+    return request.headers.get("if-match")

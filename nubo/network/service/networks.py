@@ -31,8 +31,8 @@ _COLUMNS = (("name", "name"), ("description", "description"),
 
 
 def check_attrs(a: dict[str, Any]) -> None:
-    for k in ("name", "description", "dns_domain"):
-        checks.string(a, k)
+    """The attributes the API's schemas do not word as Neutron does (the API enforces name,
+    description and dns_domain before this)."""
     for k in ("admin_state_up", "shared", "router:external", "port_security_enabled",
               "is_default"):
         checks.boolean(a, k)

@@ -130,8 +130,8 @@ def int_attr(a: dict[str, Any], k: str) -> None:
 
 
 def check_attrs(a: dict[str, Any]) -> None:
-    """Types of the attributes a create or update may carry (in place)."""
-    checks.string(a, "name")
+    """Types of the attributes a create or update may carry (in place; the API enforces the
+    schema of name before this)."""
     checks.string(a, "description", nullable=True)
     for k in ("is_default", "shared"):
         checks.boolean(a, k)

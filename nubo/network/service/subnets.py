@@ -172,8 +172,7 @@ def _routes(v: Any, net: Net) -> list[dict[str, str]]:
 
 
 def _check_common(a: dict[str, Any]) -> None:
-    for k in ("name", "description"):
-        checks.string(a, k)
+    """(name and description: the API enforces their schemas before this)"""
     checks.boolean(a, "enable_dhcp")
     checks.boolean(a, "dns_publish_fixed_ip")
     if a.get("segment_id") is not None:
@@ -381,10 +380,15 @@ async def network_of(session: AsyncSession, sub: m.Subnet) -> m.Network:
     return net
 
 
-def check_update(a: dict[str, Any]) -> None:
+def check_read_only(a: dict[str, Any]) -> None:
+    """An update naming a read-only attribute: Neutron's refusal (before any other check)."""
     for k in READ_ONLY:
         if k in a:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
+
+
+def check_update(a: dict[str, Any]) -> None:
+    """The attributes of an update past check_read_only and the API's schemas."""
     _check_common(a)
 
 

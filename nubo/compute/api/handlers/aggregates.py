@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.schemas import services as schemas
 from nubo.compute.api.validation import read_body, validate
 from nubo.compute.api.views import services as views
 from nubo.compute.api.wiring import api
 from nubo.compute.service.aggregates import parse_id
-from nubo.core.errors import BadRequest
 from nubo.core.http import context, json_response, no_content, version
 
 P = "os_compute_api:os-aggregates:"
@@ -64,7 +64,7 @@ async def action(request: Request) -> Response:
     body = await read_body(request, {"type": "object"}, a.max_body)
     name = next((k for k in body if k in ACTIONS), None)
     if name is None or len(body) != 1:
-        raise BadRequest("There is no such action: " + (", ".join(body) or "none"))
+        raise errors.InvalidAction(action=", ".join(body) or "none")
     a.enforce(ctx, P + name)
     validate(ACTIONS[name], body)
     agg_id = parse_id(request.path_params["aggregate_id"])

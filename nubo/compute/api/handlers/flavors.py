@@ -7,12 +7,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.schemas import flavors as schemas
 from nubo.compute.api.validation import query_int, read_body, validate
 from nubo.compute.api.views import flavors as views
 from nubo.compute.api.wiring import api
 from nubo.compute.service.flavors import FlavorQuery, parse_bool
-from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, version
 from nubo.core.microversion import APIVersion
 from nubo.core.validation import as_int
@@ -26,8 +26,7 @@ FA = "os_compute_api:os-flavor-access"
 def _enum(params: Any, name: str, allowed: list[str], default: str) -> str:
     value = params.get(name) or default
     if value not in allowed:
-        raise BadRequest(f"Invalid input for query parameters {name}. Value: {value}. "
-                         f"'{value}' is not one of {allowed}")
+        raise errors.QueryParamNotOneOf(name=name, value=value, allowed=allowed)
     return str(value)
 
 
@@ -41,12 +40,12 @@ def _query(request: Request) -> FlavorQuery:
         elif raw is not None:
             q.is_public = parse_bool(raw)
             if q.is_public is None:
-                raise BadRequest(f"Invalid is_public filter [{raw}]")
+                raise errors.InvalidFilter(name="is_public", value=raw)
     for name, attr in (("minRam", "min_memory_mb"), ("minDisk", "min_root_gb")):
         if name in p:
             value = as_int(p[name])     # beyond 64 bits no column can be compared with it
             if value is None:
-                raise BadRequest(f"Invalid {name} filter [{p[name]}]")
+                raise errors.InvalidFilter(name=name, value=p[name])
             setattr(q, attr, value)
     q.sort_key = _enum(p, "sort_key", schemas.VALID_SORT_KEYS, "flavorid")
     q.sort_dir = _enum(p, "sort_dir", ["asc", "desc"], "asc")
@@ -140,7 +139,7 @@ async def spec_show(request: Request) -> Response:
     a.enforce(ctx, ES + "show", {"project_id": ctx.project_id})
     specs = await a.flavors.extra_specs(ctx, p["flavor_id"])
     if p["key"] not in specs:
-        raise NotFound(f"Flavor {p['flavor_id']} has no extra specs with key {p['key']}.")
+        raise errors.FlavorExtraSpecsNotFound(flavor_id=p['flavor_id'], extra_specs_key=p['key'])
     return json_response({p["key"]: specs[p["key"]]})
 
 
@@ -149,7 +148,7 @@ async def spec_update(request: Request) -> Response:
     a.enforce(ctx, ES + "update")
     body = await read_body(request, schemas.EXTRA_SPEC_UPDATE, a.max_body)
     if p["key"] not in body:
-        raise BadRequest("Request body and URI mismatch")
+        raise errors.BodyUriMismatch()
     await a.flavors.set_extra_specs(ctx, p["flavor_id"], body)
     return json_response(body)
 
@@ -168,7 +167,7 @@ async def access_list(request: Request) -> Response:
     a.enforce(ctx, FA)
     flavor, projects = await a.flavors.access(ctx, request.path_params["flavor_id"])
     if flavor.is_public:
-        raise NotFound("Access list not available for public flavors.")
+        raise errors.FlavorAccessNotAvailable()
     return json_response(views.access(flavor.id, projects))
 
 
@@ -189,6 +188,6 @@ async def action(request: Request) -> Response:
         await a.flavors.remove_access(ctx, flavor_id, raw["removeTenantAccess"]["tenant"])
     else:
         name = next(iter(raw), "") if raw else ""
-        raise BadRequest(f"There is no such action: {name}")
+        raise errors.InvalidAction(action=name)
     _, projects = await a.flavors.access(ctx, flavor_id)
     return json_response(views.access(flavor_id, projects))

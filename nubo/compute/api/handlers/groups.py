@@ -9,10 +9,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.wiring import api
 from nubo.compute.models_groups import ServerGroup
 from nubo.compute.service.groups import rules_view
-from nubo.core.errors import BadRequest
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
 from nubo.core.validation import validate
@@ -54,18 +54,15 @@ def _view(g: ServerGroup, members: list[str], ver: APIVersion) -> dict[str, Any]
 def _policies(body: dict[str, Any], ver: APIVersion) -> tuple[list[str], dict[str, int]]:
     if ver < APIVersion(2, 64):
         if ver < APIVersion(2, 15) and body["policies"][0].startswith("soft-"):
-            raise BadRequest(f"Invalid input for field/attribute policies. Value: "
-                             f"{body['policies']}. The soft policies come with 2.15")
+            raise errors.SoftPoliciesNeedMicroversion(policies=body['policies'])
         return list(body["policies"]), {}
     rules = body.get("rules") or {}
     if rules and body["policy"] != "anti-affinity":
-        raise BadRequest("Only anti-affinity policy supports rules.")
+        raise errors.RulesOnlyForAntiAffinity()
     if "max_server_per_host" in rules:
         n = int(rules["max_server_per_host"])
         if n < 1:   # "0" passes Nova's schema (minimum binds integers only)
-            raise BadRequest("Invalid input for field/attribute max_server_per_host. "
-                             f"Value: {rules['max_server_per_host']}. 0 is less than the "
-                             "minimum of 1")
+            raise errors.InvalidMaxServerPerHost(value=rules['max_server_per_host'])
         return [body["policy"]], {"max_server_per_host": n}
     return [body["policy"]], {}
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.views import services as views
 from nubo.compute.api.wiring import api
-from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response, version
 from nubo.core.microversion import APIVersion
 
@@ -67,7 +67,7 @@ async def statistics(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, P + "statistics")
     if version(request) >= V288:
-        raise NotFound("The resource could not be found.")   # gone in 2.88
+        raise errors.ResourceNotFound()   # gone in 2.88
     return json_response({"hypervisor_statistics": await a.hypervisors.statistics()})
 
 
@@ -75,7 +75,7 @@ async def uptime(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, P + "uptime")
     if version(request) >= V288:
-        raise NotFound("The resource could not be found.")   # in show from 2.88
+        raise errors.ResourceNotFound()   # in show from 2.88
     if version(request) >= V253:
         hv0 = await a.hypervisors.get(request.path_params["hypervisor_id"], by_uuid=True)
         request.path_params["hypervisor_id"] = str(hv0.id)

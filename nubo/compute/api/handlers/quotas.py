@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.schemas import quotas as schemas
 from nubo.compute.api.validation import read_body
 from nubo.compute.api.views import quotas as views
 from nubo.compute.api.wiring import api
 from nubo.compute.service.flavors import parse_bool
-from nubo.core.errors import BadRequest
 from nubo.core.http import context, json_response, no_content, version
 
 QS = "os_compute_api:os-quota-sets:"
@@ -80,8 +80,7 @@ async def class_update(request: Request) -> Response:
     a.enforce(ctx, QC + "update")
     name = request.path_params["class_name"]
     if not 1 <= len(name) <= 255:
-        raise BadRequest("Invalid input received: quota_class_name has more than 255 "
-                         "characters.")
+        raise errors.InvalidInput(reason="quota_class_name has more than 255 characters.")
     schema = schemas.class_update_schema(views.hidden(version(request)))
     body = (await read_body(request, schema, a.max_body))["quota_class_set"]
     await a.quotas.update_class(name, {k: int(v) for k, v in body.items()})

@@ -10,11 +10,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.schemas import server_actions as schemas
 from nubo.compute.api.wiring import ComputeApi
 from nubo.compute.service.consoles import PROTOCOLS
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest
 from nubo.core.http import json_response, no_content, version
 from nubo.core.validation import validate
 
@@ -56,8 +56,8 @@ async def _unshelve(request: Request, a: ComputeApi, ctx: RequestContext, sid: s
         validate({"type": "object", "properties": {"unshelve": schemas.UNSHELVE_277}},
                  {"unshelve": arg})
     elif arg and ("availability_zone" in arg or "host" in arg):
-        raise BadRequest("Invalid input for field/attribute unshelve. Value: "
-                         f"{arg}. Additional properties are not allowed")
+        raise errors.FieldValidationError(path="unshelve", value=arg,
+                                          message="Additional properties are not allowed")
     arg = arg or {}
 
     def authorize_host(inst: Any) -> None:
@@ -75,9 +75,9 @@ async def _migrate(request: Request, a: ComputeApi, ctx: RequestContext, sid: st
     host = (arg or {}).get("host")
     if arg and "host" in arg:
         if not version(request).matches("2.56"):
-            raise BadRequest("Invalid input for field/attribute migrate. Value: "
-                             f"{arg}. Additional properties are not allowed ('host' was "
-                             "unexpected)")
+            raise errors.FieldValidationError(path="migrate", value=arg,
+                                              message="Additional properties are not allowed "
+                                                      "('host' was unexpected)")
         await _enforce(a, ctx, sid, "os_compute_api:os-migrate-server:migrate:host")
     await a.parts.actions.migrate(ctx, sid, host)
     return no_content(202)
@@ -88,11 +88,10 @@ async def _live(request: Request, a: ComputeApi, ctx: RequestContext, sid: str,
     await _enforce(a, ctx, sid, "os_compute_api:os-migrate-server:migrate_live")
     v = version(request)
     if arg["block_migration"] == "auto" and not v.matches("2.25"):
-        raise BadRequest("Invalid input for field/attribute block_migration. Value: auto. "
-                         "'auto' is not of type 'boolean'")
+        raise errors.FieldValidationError(path="block_migration", value="auto",
+                                          message="'auto' is not of type 'boolean'")
     if "disk_over_commit" in arg and v.matches("2.25"):
-        raise BadRequest("Invalid input for field/attribute os-migrateLive. Additional "
-                         "properties are not allowed ('disk_over_commit' was unexpected)")
+        raise errors.AdditionalProperties(path="os-migrateLive", prop="disk_over_commit")
     if arg.get("host"):
         await _enforce(a, ctx, sid, "os_compute_api:os-migrate-server:migrate_live:host")
     await a.parts.actions.live_migrate(ctx, sid, arg.get("host"))
@@ -104,13 +103,12 @@ async def _evacuate(request: Request, a: ComputeApi, ctx: RequestContext, sid: s
     await _enforce(a, ctx, sid, "os_compute_api:os-evacuate")
     v = version(request)
     if not v.matches("2.14") and "onSharedStorage" not in arg:
-        raise BadRequest("Invalid input for field/attribute evacuate. Value: "
-                         f"{arg}. 'onSharedStorage' is a required property")
+        raise errors.FieldValidationError(path="evacuate", value=arg,
+                                          message="'onSharedStorage' is a required property")
     if v.matches("2.14") and "onSharedStorage" in arg:
-        raise BadRequest("Invalid input for field/attribute evacuate. Additional properties "
-                         "are not allowed ('onSharedStorage' was unexpected)")
+        raise errors.AdditionalProperties(path="evacuate", prop="onSharedStorage")
     if arg.get("onSharedStorage") and arg.get("adminPass"):
-        raise BadRequest("admin password can't be changed on existing disk")
+        raise errors.AdminPasswordOnExistingDisk()
     await a.parts.actions.evacuate(ctx, sid, arg.get("host"))
     if v.matches("2.14"):
         return no_content(200)
@@ -149,7 +147,7 @@ async def _console_output(request: Request, a: ComputeApi, ctx: RequestContext, 
     length = (arg or {}).get("length")
     length = None if length is None or int(length) == -1 else int(length)
     if length is not None and length < 0:
-        raise BadRequest("Invalid input for field/attribute length.")
+        raise errors.InvalidFieldValue(path="length")
     text = await a.parts.consoles.output(inst, length)
     return json_response({"output": text})
 
@@ -191,8 +189,8 @@ async def remote_console(request: Request, a: ComputeApi, ctx: RequestContext, s
     inst = await _enforce(a, ctx, sid, "os_compute_api:os-remote-consoles")
     if PROTOCOLS.get(rc["type"]) != rc["protocol"]:
         if rc["protocol"] in PROTOCOLS.values():
-            raise BadRequest(f"Unavailable console type {rc['type']}.")
-        raise BadRequest(f"Unavailable console type {rc['protocol']}.")
+            raise errors.ConsoleTypeUnavailable(console_type=rc['type'])
+        raise errors.ConsoleTypeUnavailable(console_type=rc['protocol'])
     url = await a.parts.consoles.create(inst, rc["type"])
     return json_response({"remote_console": {"protocol": rc["protocol"], "type": rc["type"],
                                              "url": url}})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.api.handlers.server_actions import _enforce, remote_console
 from nubo.compute.api.schemas import server_actions as schemas
 from nubo.compute.api.views.servers import ts_micro
@@ -19,7 +19,6 @@ from nubo.compute.models_flavors import Flavor
 from nubo.compute.service import migration_records as records
 from nubo.compute.service.diagnostics import diagnostics as build_diagnostics
 from nubo.compute.service.external_events import record_events
-from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
 
 # ------------------------------------------------------------------ tags
@@ -84,10 +83,10 @@ async def console_token(request: Request) -> Response:
     token = request.path_params["token"]
     row = await a.parts.consoles.lookup(token)
     if row is None:
-        raise NotFound(f"The token '{token}' is invalid or has expired")
+        raise errors.InvalidToken(token=token)
     if row.console_type != "rdp-html5" and not version(request).matches("2.31"):
         # Nova shows only RDP console details before 2.31
-        raise NotFound(f"The token '{token}' is invalid or has expired")
+        raise errors.InvalidToken(token=token)
     return json_response({"console": {"instance_uuid": row.instance_uuid, "host": row.host,
                                       "port": row.port,
                                       "internal_access_path": row.internal_access_path}})
@@ -166,7 +165,7 @@ def _one(inst: Any, rows: list[Migration], mid: str) -> Migration:
     for m in rows:
         if str(m.id) == mid:
             return m
-    raise NotFound(f"In-progress live migration {mid} is not found for server {inst.id}.")
+    raise errors.LiveMigrationNotFound(migration_id=mid, server_id=inst.id)
 
 
 async def server_migrations(request: Request) -> Response:
@@ -185,12 +184,12 @@ async def _check_live(a: Any, inst: Any, mid: str, method: str,
                       allowed: tuple[str, ...]) -> Migration:
     m = await records.by_id(a.db, mid, inst.id)
     if m is None:
-        raise NotFound(f"Migration {mid} not found for instance {inst.id}")
+        raise errors.MigrationNotFoundForInstance(migration_id=mid, instance_id=inst.id)
     if m.migration_type != "live-migration":
-        raise BadRequest(f"Migration {mid} for instance {inst.id} is not live migration")
+        raise errors.NotLiveMigration(migration_id=mid, instance_id=inst.id)
     if m.status not in allowed:
-        raise BadRequest(f"Migration {mid} state of instance {inst.id} is {m.status}. Cannot "
-                         f"{method} while the migration is in this state.")
+        raise errors.InvalidMigrationState(migration_id=mid, instance_uuid=inst.id, state=m.status,
+                                           method=method)
     return m
 
 
@@ -208,8 +207,8 @@ async def abort_migration(request: Request) -> Response:
     a, _, _ = await _server_migrations(request, "os_compute_api:servers:migrations:delete")
     inst = (await a.servers.get(context(request), request.path_params["server_id"])).instance
     if inst.task_state != states.MIGRATING:
-        raise Conflict(f"Cannot 'abort live migration' instance {inst.id} while it is in "
-                       f"task_state {inst.task_state}")
+        raise errors.InstanceInvalidState(action="abort live migration", uuid=inst.id,
+                                          attr="task_state", state=inst.task_state)
     m = await _check_live(a, inst, request.path_params["migration_id"],
                           "abort live migration", ("accepted", "queued", "preparing"))
     # the migrator sees it before it starts copying, and rolls back
@@ -228,7 +227,7 @@ async def external_events(request: Request) -> Response:
     done = await record_events(a.db, a.parts.conductor.events, ctx, body["events"])
     codes = {e["code"] for e in done}
     if codes == {404}:
-        raise NotFound("No instances found for any event")
+        raise errors.NoInstancesForEvents()
     return json_response({"events": done}, 200 if codes == {200} else 207)
 
 

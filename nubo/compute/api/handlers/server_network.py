@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.views import interfaces as views
 from nubo.compute.api.wiring import ComputeApi, api
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
 from nubo.core.validation import validate
@@ -70,9 +70,9 @@ async def interface_attach(request: Request) -> Response:
     net_id, port_id = req.get("net_id"), req.get("port_id")
     fixed_ip = (req.get("fixed_ips") or [{}])[0].get("ip_address")
     if net_id and port_id:
-        raise BadRequest("Must not input both network_id and port_id")
+        raise errors.NetworkAndPortGiven()
     if fixed_ip and not net_id:
-        raise BadRequest("Must input network_id when request IP address")
+        raise errors.FixedIpWithoutNetwork()
     found = await svc.attach(ctx, inst.id, net_id, port_id, fixed_ip, req.get("tag"))
     return json_response({"interfaceAttachment": views.attachment(found, ver)})
 
@@ -118,7 +118,7 @@ async def ips_show(request: Request) -> Response:
     label = request.path_params["network_label"]
     addresses = view.addresses or {}
     if label not in addresses:
-        raise NotFound("Instance is not a member of specified network")
+        raise errors.InstanceNotInNetwork()
     return json_response({label: _plain(addresses[label])})
 
 
@@ -128,7 +128,7 @@ async def dispatch(request: Request, a: ComputeApi, ctx: RequestContext, sid: st
                    name: str, arg: Any) -> Response:
     """POST /servers/{id}/action for the names in ACTIONS."""
     if name in ("addFloatingIp", "removeFloatingIp") and version(request) > _LAST_FIP:
-        raise NotFound("The resource could not be found.")
+        raise errors.ResourceNotFound()
     validate({"type": "object", "properties": {name: ACTIONS[name]}, "required": [name]},
              {name: arg})
     inst = (await a.servers.get(ctx, sid)).instance
@@ -137,7 +137,7 @@ async def dispatch(request: Request, a: ComputeApi, ctx: RequestContext, sid: st
     if name in ("addSecurityGroup", "removeSecurityGroup"):
         group = arg["name"]
         if not group.strip():
-            raise BadRequest("Security group name cannot be empty")
+            raise errors.SecurityGroupNameEmpty()
         if name == "addSecurityGroup":
             a.enforce(ctx, "os_compute_api:os-security-groups:add", target)
             await rt.server_secgroups.add(ctx, inst.id, group)

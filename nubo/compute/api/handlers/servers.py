@@ -9,11 +9,11 @@ from oslo_utils import strutils
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.handlers import server_actions, server_network
 from nubo.compute.api.schemas import servers as schemas
 from nubo.compute.api.wiring import api
 from nubo.compute.service import servers_query
-from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
 from nubo.core.validation import validate
@@ -47,7 +47,7 @@ def _all_tenants(q: dict[str, Any]) -> bool:
     try:
         return strutils.bool_from_string(v, strict=True)
     except ValueError as e:
-        raise BadRequest(f"Invalid input received: {e}") from None
+        raise errors.InvalidInput(reason=e) from None
 
 
 def _query(request: Request) -> dict[str, Any]:
@@ -135,7 +135,7 @@ async def action(request: Request) -> Response:
     ver = version(request)
     arg_schema = schemas.action_schema(name, ver)
     if arg_schema is None:
-        raise BadRequest(f"There is no such action: {name}")
+        raise errors.InvalidAction(action=name)
     validate(schemas.action_body_schema(name, ver), body)
     sid = request.path_params["server_id"]
     current = await a.servers.get(ctx, sid)
@@ -220,7 +220,7 @@ async def get_meta_item(request: Request) -> Response:
     a.enforce(ctx, "os_compute_api:server-metadata:show", _target(view.instance.project_id))
     key = request.path_params["key"]
     if key not in view.metadata:
-        raise NotFound("Metadata item was not found")
+        raise errors.MetadataItemNotFound()
     return json_response({"meta": {key: view.metadata[key]}})
 
 
@@ -229,7 +229,7 @@ async def put_meta_item(request: Request) -> Response:
     body = await read_json(request, schemas.META_ITEM, a.max_body)
     key = request.path_params["key"]
     if key not in body["meta"]:
-        raise BadRequest("Request body and URI mismatch")
+        raise errors.BodyUriMismatch()
     sid = request.path_params["server_id"]
     view = await a.servers.get(ctx, sid)
     a.enforce(ctx, "os_compute_api:server-metadata:update", _target(view.instance.project_id))

@@ -6,11 +6,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.schemas import services as schemas
 from nubo.compute.api.validation import read_body
 from nubo.compute.api.views import services as views
 from nubo.compute.api.wiring import api
-from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, version
 from nubo.core.microversion import APIVersion
 
@@ -34,12 +34,12 @@ async def update(request: Request) -> Response:
         return await _update_by_uuid(request, action)
     forced = action == "force-down" and version(request).matches("2.11")
     if action not in ("enable", "disable", "disable-log-reason") and not forced:
-        raise NotFound("Unknown action")
+        raise errors.UnknownAction()
     body = await read_body(request, schemas.SERVICE_UPDATE, a.max_body)
     host, binary = body["host"], body["binary"]
     if forced:
         if "forced_down" not in body:
-            raise BadRequest("Missing forced_down field")
+            raise errors.MissingForcedDown()
         await a.services.update(host, binary, forced_down=bool(body["forced_down"]))
         return json_response({"service": {"host": host, "binary": binary,
                                           "forced_down": bool(body["forced_down"])}})
@@ -50,7 +50,7 @@ async def update(request: Request) -> Response:
     reason = None
     if action == "disable-log-reason":
         if "disabled_reason" not in body:
-            raise BadRequest("Missing disabled reason field")
+            raise errors.MissingDisabledReason()
         reason = body["disabled_reason"]
     await a.services.update(host, binary, disabled=True, disabled_reason=reason)
     out = {"host": host, "binary": binary, "status": "disabled"}
@@ -73,11 +73,11 @@ async def _update_by_uuid(request: Request, service_id: str) -> Response:
     found = next((s for s in await a.services.find()
                   if views.service_uuid(s.id) == service_id), None)
     if found is None:
-        raise NotFound(f"Service {service_id} could not be found.")
+        raise errors.ServiceNotFound(service_id=service_id)
     if not body:
-        raise BadRequest("At least one of status or forced_down must be specified.")
+        raise errors.ServiceUpdateEmpty()
     if "disabled_reason" in body and body.get("status") != "disabled":
-        raise BadRequest("Specifying 'disabled_reason' with status 'enabled' is invalid.")
+        raise errors.DisabledReasonWhenEnabled()
     values: dict[str, object] = {}
     if "status" in body:
         values["disabled"] = body["status"] == "disabled"

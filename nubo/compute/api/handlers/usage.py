@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.wiring import api
 from nubo.compute.service.usage import parse_period
-from nubo.core.errors import NotFound
 from nubo.core.http import context, json_response
 
 P = "os_compute_api:os-simple-tenant-usage:"
@@ -17,7 +17,7 @@ async def list_(request: Request) -> Response:
     a, ctx = api(request), context(request)
     if request.scope.get("raw_path", b"").split(b"?")[0].endswith(b"/"):
         # `/os-simple-tenant-usage/` is a show of the empty project id: Nova has no route
-        raise NotFound("The resource could not be found.")
+        raise errors.ResourceNotFound()
     a.enforce(ctx, P + "list")
     start, stop, detailed = parse_period(request.query_params)
     return json_response({"tenant_usages": await a.usage.usages(start, stop,

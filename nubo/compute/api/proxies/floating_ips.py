@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.compute import errors
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.core.errors import BadRequest, Conflict, NotFound
 from nubo.network import models as nm
-from nubo.network.api.wiring import visible_networks_clause
 from nubo.network.models_l3 import FloatingIP
 from nubo.network.service import floatingips
+from nubo.network.service.visibility import visible_networks_clause
 
 #: Nova's [neutron] default_floating_pool as DevStack sets it (Nubo's bootstrap network).
 DEFAULT_POOL = "public"
@@ -64,10 +65,10 @@ class FloatingIpProxy:
     async def _get(self, s: AsyncSession, ctx: RequestContext, id_: str) -> FloatingIP:
         try:
             if not _is_uuid(id_):
-                raise NotFound()
+                raise errors.ResourceNotFound()
             return await floatingips.get_fip(s, ctx, id_)
         except NotFound:
-            raise NotFound(f"Floating IP not found for ID {id_}") from None
+            raise errors.FloatingIpNotFound(id=id_) from None
 
     async def list_(self, ctx: RequestContext) -> list[dict[str, Any]]:
         async with self.db.read() as s:
@@ -87,9 +88,9 @@ class FloatingIpProxy:
             nm.Network.name == pool)
         ids = list((await s.execute(q)).scalars())
         if not ids:
-            raise NotFound("Floating IP pool not found.")
+            raise errors.FloatingIpPoolNotFound()
         if len(ids) > 1:
-            raise BadRequest(f"Multiple floating IP pools matches found for name '{pool}'")
+            raise errors.FloatingIpPoolAmbiguous(pool=pool)
         return ids[0]
 
     async def create(self, ctx: RequestContext, pool: str | None) -> dict[str, Any]:
@@ -101,15 +102,16 @@ class FloatingIpProxy:
                 fip = await floatingips.create_fip(s, ctx, {"floating_network_id": net_id})
             except Conflict as e:
                 if e.code == "OverQuota":
-                    raise Forbidden(f"IP allocation over quota in pool {name}." if pool
-                                    else "IP allocation over quota.") from None
+                    if pool:
+                        raise errors.FloatingIpPoolLimitExceeded(pool=name) from None
+                    raise errors.FloatingIpLimitExceeded() from None
                 if e.code == "IpAddressGenerationFailure":
                     raise _no_more(pool) from None
-                raise BadRequest(e.message) from None
+                raise errors.NeutronBadRequest(reason=e.message) from None
             except BadRequest as e:
                 if e.code == "ExternalIpAddressExhausted":
                     raise _no_more(pool) from None
-                raise BadRequest(e.message) from None
+                raise errors.NeutronBadRequest(reason=e.message) from None
             return (await self._render(s, [fip]))[0]
 
     async def delete(self, ctx: RequestContext, id_: str) -> None:
@@ -126,5 +128,4 @@ class FloatingIpProxy:
 
 
 def _no_more(pool: str | None) -> NotFound:
-    return NotFound(f"No more floating IPs in pool {pool}." if pool
-                    else "No more floating IPs available.")
+    return errors.NoMoreFloatingIpsInPool(pool=pool) if pool else errors.NoMoreFloatingIps()

@@ -11,12 +11,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.proxies.images_ops import ImagesProxy
 from nubo.compute.api.proxies.images_views import ImageProxyViews
 from nubo.compute.api.schemas import servers as schemas
 from nubo.compute.api.wiring import ComputeApi, api
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json
 
 
@@ -51,7 +51,7 @@ async def show(request: Request) -> Response:
 
 async def not_found(request: Request) -> Response:
     """DELETE /images (a blank id): Nova has no such route, so a 404 (not a 405)."""
-    raise NotFound("The resource could not be found.")
+    raise errors.ResourceNotFound()
 
 
 async def delete(request: Request) -> Response:
@@ -72,7 +72,7 @@ async def meta_show(request: Request) -> Response:
     _, ctx, proxy = _proxy(request)
     view, key = await proxy.get(ctx, request.path_params["image_id"]), request.path_params["key"]
     if key not in view.properties:
-        raise NotFound("The resource could not be found.")
+        raise errors.ResourceNotFound()
     return json_response({"meta": {key: view.properties[key]}})
 
 
@@ -101,7 +101,7 @@ async def meta_update(request: Request) -> Response:
     body = await read_json(request, schemas.META_ITEM, a.max_body)
     key, meta = request.path_params["key"], body["meta"]
     if key not in meta:
-        raise BadRequest("Request body and URI mismatch")
+        raise errors.BodyUriMismatch()
     view = await proxy.get(ctx, request.path_params["image_id"])
     merged = {**view.properties, key: meta[key]}
     await proxy.check_quota(ctx, merged)
@@ -113,7 +113,7 @@ async def meta_delete(request: Request) -> Response:
     _, ctx, proxy = _proxy(request)
     view, key = await proxy.get(ctx, request.path_params["image_id"]), request.path_params["key"]
     if key not in view.properties:
-        raise NotFound("Invalid metadata key")
+        raise errors.ImageMetadataKeyNotFound()
     await proxy.replace(ctx, view, {k: v for k, v in view.properties.items() if k != key})
     return no_content(204)
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from nubo.compute import errors
 from nubo.compute.api.validation import query_int
 from nubo.compute.service.quotas import QuotaService
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from nubo.core.errors import Forbidden, NotFound, PayloadTooLarge
 from nubo.image import models as m
 from nubo.image.api import ImageApi
 from nubo.image.listing import ListQuery
@@ -47,11 +48,11 @@ def _minimum(value: str, name: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise BadRequest(f"Invalid input received: {name} must be an integer.") from None
+        raise errors.InvalidInput(reason=f"{name} must be an integer.") from None
     if number < 0:
-        raise BadRequest(f"Invalid input received: {name} must be >= 0.")
+        raise errors.InvalidInput(reason=f"{name} must be >= 0.")
     if number > MAX_INT:
-        raise BadRequest(f"Invalid input received: {name} must be <= {MAX_INT}.")
+        raise errors.InvalidInput(reason=f"{name} must be <= {MAX_INT}.")
     return number
 
 
@@ -99,16 +100,16 @@ class ImagesProxy:
         try:
             view: ImageView = await self.images.images.get(ctx, image_id)
         except NotFound:
-            raise NotFound("Image not found.") from None
+            raise errors.ImageNotFoundInGlance() from None
         return view
 
     async def delete(self, ctx: RequestContext, image_id: str) -> None:
         try:
             await self.images.images.delete(ctx, image_id)
         except NotFound:
-            raise NotFound("Image not found.") from None
+            raise errors.ImageNotFoundInGlance() from None
         except Forbidden:
-            raise Forbidden("You are not allowed to delete the image.") from None
+            raise errors.ImageDeleteForbidden() from None
 
     # ------------------------------------------------------------------ metadata
 
@@ -118,7 +119,7 @@ class ImagesProxy:
             return
         limit = (await self.quotas.limits(ctx.project_id or "")).get("metadata_items", -1)
         if 0 <= limit < len(metadata):
-            raise Forbidden("Image metadata limit exceeded")
+            raise errors.ImageMetadataLimitExceeded()
 
     async def replace(self, ctx: RequestContext, view: ImageView,
                       new: dict[str, str]) -> dict[str, str]:
@@ -127,7 +128,7 @@ class ImagesProxy:
         for key in new:
             if key in CORE or key.startswith("os_glance"):
                 # Glance refuses base and reserved attributes as properties with a 403
-                raise Forbidden(f"Not authorized for image {image_id}.")
+                raise errors.ImageNotAuthorized(image_id=image_id)
         ops: list[tuple[str, str, Any]] = [("remove", k, None) for k in view.properties
                                            if k not in new]
         ops += [("add", k, v) for k, v in new.items() if view.properties.get(k) != v]
@@ -136,9 +137,9 @@ class ImagesProxy:
         try:
             done: ImageView = await self.images.images.update(ctx, image_id, ops)
         except Forbidden:
-            raise Forbidden(f"Not authorized for image {image_id}.") from None
+            raise errors.ImageNotAuthorized(image_id=image_id) from None
         except NotFound:
-            raise NotFound("Image not found.") from None
+            raise errors.ImageNotFoundInGlance() from None
         except PayloadTooLarge:
-            raise Forbidden("Image metadata limit exceeded") from None
+            raise errors.ImageMetadataLimitExceeded() from None
         return dict(done.properties)

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.handlers.server_actions import _enforce
 from nubo.compute.api.validation import read_body
 from nubo.compute.api.wiring import ComputeApi, api
-from nubo.compute.service.hosts import NOT_SUPPORTED, HostService, parse_before
+from nubo.compute.service.hosts import HostService, parse_before
 from nubo.compute.service.server_password import PasswordStore
-from nubo.core.errors import BadRequest, NotImplementedYet
 from nubo.core.http import context, json_response, no_content
 
 P = "os_compute_api:os-hosts:"
@@ -51,7 +51,7 @@ async def host_update(request: Request) -> Response:
     host, hosts = request.path_params["host"], _hosts(a)
     await hosts.check(host)
     if "maintenance_mode" in body:
-        raise NotImplementedYet(NOT_SUPPORTED)
+        raise errors.NotSupported()
     enabled = body["status"].strip().lower() == "enable"
     return json_response({"host": host, "status": await hosts.set_enabled(host, enabled)})
 
@@ -61,7 +61,7 @@ def _power(action: str, rule: str) -> Callable[[Request], Awaitable[Response]]:
         a, ctx = api(request), context(request)
         a.enforce(ctx, P + rule, {})
         await _hosts(a).check(request.path_params["host"])
-        raise NotImplementedYet(NOT_SUPPORTED)
+        raise errors.NotSupported()
     handler.__name__ = f"host_{action}"
     return handler
 
@@ -83,7 +83,7 @@ async def audit_log_show(request: Request) -> Response:
     raw = request.path_params["before_timestamp"]
     before = parse_before(raw)
     if before is None:
-        raise BadRequest(f"Invalid timestamp for date {raw}")
+        raise errors.InvalidTimestamp(value=raw)
     return json_response({"instance_usage_audit_log": await _hosts(a).audit_log(before)})
 
 

@@ -8,13 +8,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.extensions import extension, extensions
 from nubo.compute.api.legacy_v2 import is_legacy_v2
 from nubo.compute.api.proxies.floating_ips import FloatingIpProxy
 from nubo.compute.api.proxies.networks import NetworkProxy, network_view, tenant_network_view
 from nubo.compute.api.wiring import api
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, Gone, NotFound
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.core.validation import validate
 
@@ -97,15 +97,16 @@ _NET_ACTIONS = ("disassociate", "disassociate_host", "disassociate_project", "as
 
 async def gone(request: Request) -> Response:
     """The nova-network operations Nova removed in Ussuri: 410 at every microversion."""
-    raise Gone("This resource is no longer available.  No forwarding address is given.")
+    raise errors.ResourceGone()
 
 
 async def net_action(request: Request) -> Response:
     body: Any = await read_json(request, None, api(request).max_body)
     name = next(iter(body), None) if isinstance(body, dict) and len(body) == 1 else None
     if name not in _NET_ACTIONS:
-        raise BadRequest(f"There is no such action: {name}" if name
-                         else "Malformed request body")
+        if name:
+            raise errors.InvalidAction(action=name)
+        raise errors.MalformedRequestBody()
     return await gone(request)
 
 
@@ -120,5 +121,5 @@ async def ext_show(request: Request) -> Response:
     _enforce(request, "os_compute_api:extensions", own_project=False)
     ext = extension(request.path_params["alias"], is_legacy_v2(request.scope))
     if ext is None:
-        raise NotFound("The resource could not be found.")
+        raise errors.ResourceNotFound()
     return json_response({"extension": ext})

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from nubo.compute import errors
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.errors import NotFound
 from nubo.network import models as nm
-from nubo.network.api.wiring import get_network, visible_networks_clause
+from nubo.network.service.visibility import get_network, visible_networks_clause
 
 _FIELDS = ("id", "cidr", "netmask", "gateway", "broadcast", "dns1", "dns2", "cidr_v6",
            "gateway_v6", "label", "netmask_v6")
@@ -53,4 +54,4 @@ class NetworkProxy:
             try:
                 return await get_network(s, ctx, id_)
             except NotFound:
-                raise NotFound("Network not found") from None
+                raise errors.NetworkNotFoundForProxy() from None

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from nubo.compute import errors
 from nubo.compute.service.server_secgroups import nova_group, nova_rule
 from nubo.core.context import RequestContext
 from nubo.core.db import Database
-from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from nubo.core.errors import Conflict, NotFound
 from nubo.network.models_secgroups import SecurityGroup
 from nubo.network.service import secgroups as sgs
 
@@ -27,16 +28,16 @@ def _check_id(value: Any) -> str:
     try:
         uuid.UUID(str(value))
     except ValueError:
-        raise BadRequest("Security group id should be uuid") from None
+        raise errors.SecurityGroupIdNotUuid() from None
     return str(value)
 
 
 def check_property(value: Any, name: str) -> str:
     """Nova's validate_property (utils.check_string_length, 0-255 characters)."""
     if not isinstance(value, str):
-        raise BadRequest(f"{name} has to be a string")
+        raise errors.SecurityGroupFieldNotString(name=name)
     if len(value) > 255:
-        raise BadRequest(f"{name} has more than 255 characters.")
+        raise errors.SecurityGroupFieldTooLong(name=name)
     return value
 
 
@@ -44,7 +45,7 @@ async def _group(s: Any, ctx: RequestContext, id_: Any) -> SecurityGroup:
     try:
         return await sgs.get_group(s, ctx, _check_id(id_))
     except NotFound:
-        raise NotFound(f"Security group {id_} not found.") from None
+        raise errors.SecurityGroupNotFound(security_group_id=id_) from None
 
 
 def _port(value: Any, protocol: str) -> int:
@@ -53,7 +54,7 @@ def _port(value: Any, protocol: str) -> int:
     except (TypeError, ValueError):
         reason = "Type and Code must be integers for ICMP protocol type" \
             if protocol.upper() == "ICMP" else "To and From ports must be integers"
-        raise BadRequest(f"Invalid input received: {reason}") from None
+        raise errors.InvalidInput(reason=reason) from None
 
 
 def ingress_rule(protocol: Any, lo: Any, hi: Any, cidr: str | None,
@@ -73,20 +74,20 @@ def ingress_rule(protocol: Any, lo: Any, hi: Any, cidr: str | None,
         lo, hi = _port(lo, proto), _port(hi, proto)
         kind = proto.upper()
         if kind not in ("TCP", "UDP", "ICMP"):
-            raise BadRequest(f"Invalid IP protocol {proto}.")
+            raise errors.InvalidIpProtocol(protocol=proto)
         if kind in ("TCP", "UDP") and lo > hi:
-            raise BadRequest(f"Invalid port range {lo}:{hi}. Former value cannot be greater "
-                             "than the later")
+            raise errors.InvalidPortRange(from_port=lo, to_port=hi,
+                                          msg="Former value cannot be greater than the later")
         if kind in ("TCP", "UDP") and (lo < 1 or hi > 65535):
-            raise BadRequest(f"Invalid port range {lo}:{hi}. Valid {kind} ports should be "
-                             "between 1-65535")
+            raise errors.InvalidPortRange(from_port=lo, to_port=hi,
+                                          msg=f"Valid {kind} ports should be between 1-65535")
         if kind == "ICMP" and not (-1 <= lo <= 255 and -1 <= hi <= 255):
-            raise BadRequest(f"Invalid port range {lo}:{hi}. For ICMP, the type:code must "
-                             "be valid")
+            raise errors.InvalidPortRange(from_port=lo, to_port=hi,
+                                          msg="For ICMP, the type:code must be valid")
         rule.update(protocol=proto.lower(), port_range_min=None if lo == -1 else lo,
                     port_range_max=None if hi == -1 else hi)
     elif not group_id:
-        raise BadRequest("Not enough parameters to build a valid rule.")
+        raise errors.RuleParametersMissing()
     return rule
 
 
@@ -96,9 +97,9 @@ def parse_cidr(cidr: Any) -> str:
     try:
         net = ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
-        raise BadRequest(f"{cidr} is not a valid IP network.") from None
+        raise errors.InvalidCidr(cidr=cidr) from None
     if net.prefixlen == 0 and not net.network_address.is_unspecified:
-        raise BadRequest(f"Bad prefix for network in cidr {cidr}")
+        raise errors.InvalidCidrPrefix(cidr=cidr)
     return str(cidr)
 
 
@@ -138,7 +139,7 @@ class SecurityGroupProxy:
                 group = await sgs.create_group(s, ctx, {"name": name,
                                                         "description": description})
             except Conflict as e:       # Nova: any Neutron 409 here is an over-quota 403
-                raise Forbidden(e.message) from None
+                raise errors.SecurityGroupLimitExceeded(reason=e.message) from None
             return (await self._render(s, [group]))[0]
 
     async def update(self, ctx: RequestContext, id_: str, name: str, description: str
@@ -149,7 +150,7 @@ class SecurityGroupProxy:
                 group = await sgs.update_group(s, ctx, id_, {"name": name,
                                                              "description": description})
             except Conflict as e:
-                raise BadRequest(e.message) from None
+                raise errors.NeutronBadRequest(reason=e.message) from None
             return (await self._render(s, [group]))[0]
 
     async def delete(self, ctx: RequestContext, id_: str) -> None:
@@ -158,7 +159,7 @@ class SecurityGroupProxy:
             try:
                 await sgs.delete_group(s, ctx, id_)
             except Conflict as e:       # in use, or the default group: Nova's Invalid
-                raise BadRequest(e.message) from None
+                raise errors.NeutronBadRequest(reason=e.message) from None
 
     async def create_rule(self, ctx: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
         async with self.db.write() as s:
@@ -173,8 +174,8 @@ class SecurityGroupProxy:
                 row = await sgs.create_rule(s, ctx, {**rule, "security_group_id": parent.id})
             except Conflict as e:
                 if e.code == "SecurityGroupRuleExists":
-                    raise BadRequest(f"This rule already exists in group {parent.id}") from None
-                raise Forbidden(e.message) from None
+                    raise errors.SecurityGroupRuleExists(rule=parent.id) from None
+                raise errors.SecurityGroupLimitExceeded(reason=e.message) from None
             return nova_rule(row, remote)
 
     async def delete_rule(self, ctx: RequestContext, id_: str) -> None:
@@ -182,5 +183,5 @@ class SecurityGroupProxy:
             try:
                 rule = await sgs.get_rule(s, ctx, _check_id(id_))
             except NotFound:
-                raise NotFound(f"Security group rule {id_} not found.") from None
+                raise errors.SecurityGroupRuleNotFound(rule_id=id_) from None
             await sgs.delete_rule(s, ctx, rule.id)

@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.proxies.secgroups import SecurityGroupProxy, check_property
 from nubo.compute.api.wiring import ComputeApi, api
 from nubo.core.context import RequestContext
-from nubo.core.errors import BadRequest, NotFound
 from nubo.core.http import context, json_response, no_content, read_json
 
 
@@ -27,10 +27,10 @@ async def _from_body(request: Request, a: ComputeApi, key: str) -> dict[str, Any
     """Nova's _from_body: a 400 for an empty body or a missing or non-object `key`."""
     body = await read_json(request, None, a.max_body)
     if not body:
-        raise BadRequest("The request body can't be empty")
+        raise errors.RequestBodyEmpty()
     value = body.get(key) if isinstance(body, dict) else None
     if not isinstance(value, dict):
-        raise BadRequest(f"Missing parameter {key}")
+        raise errors.MissingParameter(param=key)
     return value
 
 
@@ -44,9 +44,9 @@ def _limited(items: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
         try:
             bounds[key] = int(raw)
         except ValueError:
-            raise BadRequest(f"{key} param must be an integer") from None
+            raise errors.ParamNotInteger(param=key) from None
         if bounds[key] < 0:
-            raise BadRequest(f"{key} param must be positive")
+            raise errors.ParamNotPositive(param=key)
     start = bounds.get("offset", 0)
     limit = bounds.get("limit") or len(items)
     return items[start:start + limit]
@@ -89,7 +89,7 @@ async def delete(request: Request) -> Response:
 
 async def not_found(request: Request) -> Response:
     """DELETE without an id: Nova has no such route, so a 404 (not a 405)."""
-    raise NotFound("The resource could not be found.")
+    raise errors.ResourceNotFound()
 
 
 async def rule_create(request: Request) -> Response:

@@ -15,6 +15,7 @@ from nubo.network.api.schemas import subnetpools as schemas
 from nubo.network.api.views import base as views
 from nubo.network.api.wiring import api, check_project
 from nubo.network.service import address_scopes
+from nubo.network.service.ops import subnetpools as ops
 
 CREATE = ("name", "shared", "ip_version", "project_id", "tenant_id")
 
@@ -37,9 +38,8 @@ async def create(request: Request) -> Response:
         if a.get("shared"):
             na.enforce(ctx, "create_address_scope:shared", {"project_id": project})
         projects.append(project)
-    async with na.db.write() as s:
-        made = await address_scopes.create_scopes(s, list(zip(projects, items, strict=True)))
-        out = [views.address_scope(a) for a in made]
+    made = await ops.create_scopes(na.db, list(zip(projects, items, strict=True)))
+    out = [views.address_scope(a) for a in made]
     if is_bulk:
         return json_response({"address_scopes": out}, 201)
     return _one(request, out[0], 201)
@@ -47,37 +47,27 @@ async def create(request: Request) -> Response:
 
 async def list_(request: Request) -> Response:
     ctx = context(request)
-    async with api(request).db.read() as s:
-        items = [views.address_scope(a) for a in await address_scopes.list_scopes(s, ctx)]
+    items = [views.address_scope(a) for a in await ops.list_scopes(api(request).db, ctx)]
     return listing.respond(request, "address_scopes", items, CREATE)
 
 
 async def show(request: Request) -> Response:
     ctx = context(request)
-    async with api(request).db.read() as s:
-        a = await address_scopes.get_scope(s, ctx, request.path_params["id"])
-        out = views.address_scope(a)
-    return _one(request, out)
+    a = await ops.show_scope(api(request).db, ctx, request.path_params["id"])
+    return _one(request, views.address_scope(a))
 
 
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
     a = await body.resource(request, schemas.UPDATE_SCOPE)
     address_scopes.check_update(a)
-    async with na.db.write() as s:
-        row = await address_scopes.get_scope(s, ctx, request.path_params["id"])
-        na.enforce(ctx, "update_address_scope", {"project_id": row.project_id})
-        if "shared" in a and a["shared"] != row.shared:
-            na.enforce(ctx, "update_address_scope:shared", {"project_id": row.project_id})
-        await address_scopes.update_scope(s, row, a)
-        out = views.address_scope(row)
-    return _one(request, out)
+    row = await ops.update_scope(na.db, ctx, request.path_params["id"], a,
+                                 lambda action, target: na.enforce(ctx, action, target))
+    return _one(request, views.address_scope(row))
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.write() as s:
-        row = await address_scopes.get_scope(s, ctx, request.path_params["id"])
-        na.enforce(ctx, "delete_address_scope", {"project_id": row.project_id})
-        await address_scopes.delete_scope(s, row)
+    await ops.delete_scope(na.db, ctx, request.path_params["id"],
+                           lambda action, target: na.enforce(ctx, action, target))
     return no_content()

@@ -18,6 +18,7 @@ from nubo.network.api.wiring import api
 from nubo.network.service import agents
 from nubo.network.service.agents import AGENTS, BRIDGE_AGENT, ensure_agents
 from nubo.network.service.networks import ZONE
+from nubo.network.service.ops import admin as ops
 
 __all__ = ["AGENTS", "BRIDGE_AGENT", "availabilities", "availability", "delete",
            "ensure_agents", "list_", "show", "update", "zones"]
@@ -39,16 +40,14 @@ async def list_(request: Request) -> Response:
     na = api(request)
     if not na.allowed(context(request), "get_agent"):   # Neutron filters, never a 403
         return listing.respond(request, "agents", [])
-    async with na.db.read() as s:
-        rows = await agents.list_agents(s)
+    rows = await ops.list_agents(na.db)
     return listing.respond(request, "agents", [_view(a) for a in rows])
 
 
 async def show(request: Request) -> Response:
     na = api(request)
     na.enforce(context(request), "get_agent")
-    async with na.db.read() as s:
-        a = await agents.get_agent(s, request.path_params["agent_id"])
+    a = await ops.get_agent(na.db, request.path_params["agent_id"])
     return json_response({"agent": _view(a)})
 
 
@@ -58,16 +57,14 @@ async def update(request: Request) -> Response:
     body.boolean(a, "admin_state_up")
     body.string(a, "description", nullable=True)
     na.enforce(ctx, "update_agent")
-    async with na.db.write() as s:
-        row = await agents.update_agent(s, request.path_params["agent_id"], a)
+    row = await ops.update_agent(na.db, request.path_params["agent_id"], a)
     return json_response({"agent": _view(row)})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     na.enforce(ctx, "delete_agent")
-    async with na.db.write() as s:
-        await agents.delete_agent(s, request.path_params["agent_id"])
+    await ops.delete_agent(na.db, request.path_params["agent_id"])
     return no_content()
 
 
@@ -83,8 +80,7 @@ async def zones(request: Request) -> Response:
 async def _availability(request: Request, network_id: str | None) -> list[dict[str, Any]]:
     na = api(request)
     na.enforce(context(request), "get_network_ip_availability")
-    async with na.db.read() as s:
-        return await agents.ip_availability(s, network_id)
+    return await ops.ip_availability(na.db, network_id)
 
 
 async def availabilities(request: Request) -> Response:

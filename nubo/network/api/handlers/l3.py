@@ -1,23 +1,24 @@
 """/v2.0/routers (with add/remove_router_interface and add/remove_extraroutes) and
-/v2.0/floatingips."""
+/v2.0/floatingips; the service (network/service/ops/l3.py) owns the transactions."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import ipaddress
+from collections.abc import Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
-from nubo.network.api import attrs, body, listing
+from nubo.network import errors
+from nubo.network.api import body, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import routers as schemas
 from nubo.network.api.views import l3 as views
-from nubo.network.models_l3 import FloatingIP, Router
-from nubo.network.service import floatingips, router_interfaces, routers
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+from nubo.network.api.wiring import api, if_match
+from nubo.network.service.ops import l3 as ops
 
 ROUTER_ATTRS = ("name", "description", "admin_state_up", "external_gateway_info",
                 "project_id", "tenant_id", "routes", "availability_zone_hints", "tags")
@@ -26,28 +27,20 @@ FIP_ATTRS = ("floating_network_id", "floating_ip_address", "subnet_id", "port_id
 GW_KEYS = {"network_id", "enable_snat", "external_fixed_ips"}
 
 
-def _db(request: Request) -> Any:
-    return request.scope["nubo.state"].db
-
-
-def _one(request: Request, key: str, item: dict[str, Any], status: int = 200) -> Response:
+def one(request: Request, key: str, item: dict[str, Any], status: int = 200) -> Response:
     fields = [f for fv in request.query_params.getlist("fields") for f in fv.split(",") if f]
     return json_response({key: listing.project_fields(item, fields)}, status)
 
 
 # ------------------------------------------------------------------------------- routers
 
-async def _render_routers(s: AsyncSession, ctx: RequestContext,
-                          rows: list[Router]) -> list[dict[str, Any]]:
-    gws, ips, tags = await routers.details(s, rows)
-    return [views.router(r, gws.get(r.id), ips.get(r.gw_port_id or "", []), tags[r.id],
-                         ctx.is_admin) for r in rows]
+def _router_views(ctx: RequestContext, shown: Sequence[ops.ShownRouter]
+                  ) -> list[dict[str, Any]]:
+    return [views.router(x.router, x.gw_port, x.gw_ips, x.tags, ctx.is_admin) for x in shown]
 
 
 def _router_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    for k in ("name", "project_id", "tenant_id"):
-        body.string(a, k)
-    body.string(a, "description", nullable=True)
+    enforce.check(a, schemas.CREATE_ROUTER, ("name", "project_id", "tenant_id", "description"))
     body.boolean(a, "admin_state_up")
     gw = a.get("external_gateway_info")
     if gw is not None:
@@ -67,7 +60,6 @@ def _router_attrs(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bad_gw(gw: Any) -> Exception:
-    from nubo.network import errors
     return errors.bad_request(f"Invalid input for external_gateway_info. Reason: Validation "
                               f"of dictionary's keys failed. Expected keys: {{'network_id'}} "
                               f"Provided keys: {set(gw) if isinstance(gw, dict) else gw}.")
@@ -75,8 +67,7 @@ def _bad_gw(gw: Any) -> Exception:
 
 async def list_routers(request: Request) -> Response:
     ctx = context(request)
-    async with _db(request).read() as s:
-        items = await _render_routers(s, ctx, await routers.list_routers(s, ctx))
+    items = _router_views(ctx, await ops.list_routers(api(request).db, ctx))
     return listing.respond(request, "routers", items, ROUTER_ATTRS + (
         "routes", "availability_zones"))
 
@@ -84,73 +75,48 @@ async def list_routers(request: Request) -> Response:
 async def create_router(request: Request) -> Response:
     ctx = context(request)
     a = _router_attrs(await body.resource(request, schemas.CREATE_ROUTER))
-    async with _db(request).write() as s:
-        r = await routers.create_router(s, ctx, a)
-        if a.get("routes"):
-            r.routes = await routers.check_routes(s, r, a["routes"])
-        if a.get("tags"):
-            await attrs.set_tags(s, "routers", r.id, a["tags"])
-        out = (await _render_routers(s, ctx, [r]))[0]
-    return _one(request, "router", out, 201)
+    shown = await ops.create_router(api(request).db, ctx, a)
+    return one(request, "router", _router_views(ctx, [shown])[0], 201)
 
 
 async def show_router(request: Request) -> Response:
     ctx = context(request)
-    async with _db(request).read() as s:
-        r = await routers.get_router(s, ctx, request.path_params["id"])
-        out = (await _render_routers(s, ctx, [r]))[0]
-    return _one(request, "router", out)
+    shown = await ops.show_router(api(request).db, ctx, request.path_params["id"])
+    return one(request, "router", _router_views(ctx, [shown])[0])
 
 
 async def update_router(request: Request) -> Response:
     ctx = context(request)
     a = _router_attrs(await body.resource(request, schemas.UPDATE_ROUTER))
-    async with _db(request).write() as s:
-        r = await routers.get_router(s, ctx, request.path_params["id"])
-        attrs.check_if_match(request, r)
-        r = await routers.update_router(s, ctx, r, a)
-        out = (await _render_routers(s, ctx, [r]))[0]
-    return _one(request, "router", out)
+    shown = await ops.update_router(api(request).db, ctx, request.path_params["id"], a,
+                                    if_match(request))
+    return one(request, "router", _router_views(ctx, [shown])[0])
 
 
 async def delete_router(request: Request) -> Response:
-    ctx = context(request)
-    async with _db(request).write() as s:
-        r = await routers.get_router(s, ctx, request.path_params["id"])
-        attrs.check_if_match(request, r)
-        await routers.delete_router(s, ctx, r)
+    await ops.delete_router(api(request).db, context(request), request.path_params["id"],
+                            if_match(request))
     return no_content()
 
 
 async def add_interface(request: Request) -> Response:
-    ctx = context(request)
     info = await body.document(request, schemas.INTERFACE)
-    async with _db(request).write() as s:
-        r = await routers.get_router(s, ctx, request.path_params["id"])
-        out = await router_interfaces.add(s, ctx, r, info)
-    return json_response(out)
+    return json_response(await ops.router_interface(
+        api(request).db, context(request), request.path_params["id"], info, add=True))
 
 
 async def remove_interface(request: Request) -> Response:
-    ctx = context(request)
     info = await body.document(request, schemas.INTERFACE)
-    async with _db(request).write() as s:
-        r = await routers.get_router(s, ctx, request.path_params["id"])
-        out = await router_interfaces.remove(s, ctx, r, info)
-    return json_response(out)
+    return json_response(await ops.router_interface(
+        api(request).db, context(request), request.path_params["id"], info, add=False))
 
 
 async def _extraroutes(request: Request, add: bool) -> Response:
     ctx = context(request)
     a = await body.resource(request, schemas.EXTRAROUTES)
-    async with _db(request).write() as s:
-        r = await routers.get_router(s, ctx, request.path_params["id"])
-        if add:
-            await routers.add_routes(s, r, a["routes"])
-        else:
-            await routers.remove_routes(s, r, a["routes"])
-        out = (await _render_routers(s, ctx, [r]))[0]
-    return json_response({"router": out})
+    shown = await ops.extraroutes(api(request).db, ctx, request.path_params["id"], a["routes"],
+                                  add)
+    return json_response({"router": _router_views(ctx, [shown])[0]})
 
 
 async def add_extraroutes(request: Request) -> Response:
@@ -163,18 +129,12 @@ async def remove_extraroutes(request: Request) -> Response:
 
 # --------------------------------------------------------------------------- floating IPs
 
-async def _render_fips(s: AsyncSession, rows: list[FloatingIP]) -> list[dict[str, Any]]:
-    from nubo.network.service import port_forwardings
-    fixed, ips, tags, forwards = await port_forwardings.fip_details(s, rows)
-    return [views.floatingip(f, fixed.get(f.id), ips.get(f.fixed_port_id or "", []), tags[f.id],
-                             [port_forwardings.fip_view(p) for p in forwards[f.id]])
-            for f in rows]
+def _fip_views(shown: Sequence[ops.ShownFip]) -> list[dict[str, Any]]:
+    return [views.floatingip(x.fip, x.port, x.port_ips, x.tags, x.forwardings) for x in shown]
 
 
 def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    body.uuid(a, "floating_network_id")
-    for key in ("subnet_id", "port_id"):
-        body.uuid_or_none(a, key)
+    enforce.check(a, schemas.CREATE_FIP, ("floating_network_id", "subnet_id", "port_id"))
     for key in ("floating_ip_address", "fixed_ip_address"):
         if a.get(key) is not None:
             _ip(a, key)
@@ -185,9 +145,6 @@ def _fip_attrs(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ip(a: dict[str, Any], key: str) -> None:
-    import ipaddress
-
-    from nubo.network import errors
     try:
         a[key] = str(ipaddress.ip_address(str(a[key])))
     except ValueError:
@@ -196,59 +153,30 @@ def _ip(a: dict[str, Any], key: str) -> None:
 
 
 async def list_fips(request: Request) -> Response:
-    ctx = context(request)
-    async with _db(request).read() as s:
-        items = await _render_fips(s, await floatingips.list_fips(s, ctx))
+    items = _fip_views(await ops.list_fips(api(request).db, context(request)))
     return listing.respond(request, "floatingips", items, FIP_ATTRS + (
         "router_id", "status", "port_details", "dns_name", "dns_domain"))
 
 
 async def create_fip(request: Request) -> Response:
-    ctx = context(request)
     a = _fip_attrs(await body.resource(request, schemas.CREATE_FIP))
-    async with _db(request).write() as s:
-        f = await floatingips.create_fip(s, ctx, a)
-        if a.get("tags"):
-            await attrs.set_tags(s, "floatingips", f.id, a["tags"])
-        out = (await _render_fips(s, [f]))[0]
-    return _one(request, "floatingip", out, 201)
+    shown = await ops.create_fip(api(request).db, context(request), a)
+    return one(request, "floatingip", _fip_views([shown])[0], 201)
 
 
 async def show_fip(request: Request) -> Response:
-    ctx = context(request)
-    async with _db(request).read() as s:
-        f = await floatingips.get_fip(s, ctx, request.path_params["id"])
-        out = (await _render_fips(s, [f]))[0]
-    return _one(request, "floatingip", out)
+    shown = await ops.show_fip(api(request).db, context(request), request.path_params["id"])
+    return one(request, "floatingip", _fip_views([shown])[0])
 
 
 async def update_fip(request: Request) -> Response:
-    ctx = context(request)
     a = _fip_attrs(await body.resource(request, schemas.UPDATE_FIP))
-    async with _db(request).write() as s:
-        f = await floatingips.get_fip(s, ctx, request.path_params["id"])
-        attrs.check_if_match(request, f)
-        f = await floatingips.update_fip(s, ctx, f, a)
-        out = (await _render_fips(s, [f]))[0]
-    return _one(request, "floatingip", out)
+    shown = await ops.update_fip(api(request).db, context(request), request.path_params["id"],
+                                 a, if_match(request))
+    return one(request, "floatingip", _fip_views([shown])[0])
 
 
 async def delete_fip(request: Request) -> Response:
-    ctx = context(request)
-    async with _db(request).write() as s:
-        f = await floatingips.get_fip(s, ctx, request.path_params["id"])
-        attrs.check_if_match(request, f)
-        await floatingips.delete_fip(s, f)
+    await ops.delete_fip(api(request).db, context(request), request.path_params["id"],
+                         if_match(request))
     return no_content()
-
-
-async def _access_router(s: AsyncSession, ctx: RequestContext, id_: str, write: bool) -> None:
-    await routers.get_router(s, ctx, id_)
-
-
-async def _access_fip(s: AsyncSession, ctx: RequestContext, id_: str, write: bool) -> None:
-    await floatingips.get_fip(s, ctx, id_)
-
-
-attrs.TAGGABLE["routers"] = ("routers", _access_router)
-attrs.TAGGABLE["floatingips"] = ("floatingips", _access_fip)

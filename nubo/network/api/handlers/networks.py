@@ -1,27 +1,27 @@
 """Networks over HTTP: context, policy, the body read against its schema, the service
-(network/service/networks.py), the view."""
+(network/service/ops/networks.py owns the transaction), the view."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
-from nubo.network import models as m
-from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import networks as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api, check_project, get_network
+from nubo.network.api.wiring import api, check_project, if_match
 from nubo.network.service import networks
 from nubo.network.service.networks import PROVIDER
+from nubo.network.service.ops import networks as ops
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+#: enforced by their schemas, before the service's checks of the rest
+STRINGS = ("name", "description", "dns_domain")
 
 
 def _enforce_attrs(request: Request, verb: str, a: dict[str, Any], target: dict[str, Any]
@@ -34,11 +34,9 @@ def _enforce_attrs(request: Request, verb: str, a: dict[str, Any], target: dict[
             na.enforce(ctx, f"{verb}_network:{k}", target)
 
 
-async def render(session: AsyncSession, ctx: RequestContext, nets: Sequence[m.Network]
-                 ) -> list[dict[str, Any]]:
-    segs, subnets, tags, scopes = await networks.details(session, nets)
-    return [views.network(n, segs.get(n.id), subnets[n.id], tags[n.id], ctx.is_admin,
-                          scopes[n.id]) for n in nets]
+def render(ctx: RequestContext, shown: Sequence[ops.Shown]) -> list[dict[str, Any]]:
+    return [views.network(x.net, x.segment, x.subnets, x.tags, ctx.is_admin, x.scopes)
+            for x in shown]
 
 
 # ---------------------------------------------------------------------------------- handlers
@@ -47,13 +45,12 @@ async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
     items, is_bulk = await bulk.resources(request, schemas.CREATE)
     for a in items:
+        enforce.check(a, schemas.CREATE, STRINGS)
         networks.check_attrs(a)
         project = check_project(ctx, a)
         _enforce_attrs(request, "create", a, {"project_id": project})
     vni = (na.settings.network_vni_min, na.settings.network_vni_max)
-    async with na.db.write() as s:
-        made = [await networks.create_network(s, ctx, a, vni) for a in items]
-        views_ = await render(s, ctx, made)
+    views_ = render(ctx, await ops.create(na.db, ctx, items, vni))
     if is_bulk:
         return json_response({"networks": views_}, 201)
     return json_response({"network": views_[0]}, 201)
@@ -61,16 +58,13 @@ async def create(request: Request) -> Response:
 
 async def list_(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.read() as s:
-        items = await render(s, ctx, await networks.list_networks(s, ctx))
+    items = render(ctx, await ops.list_(na.db, ctx))
     return listing.respond(request, "networks", items, extra_filters=PROVIDER)
 
 
 async def show(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.read() as s:
-        n = await get_network(s, ctx, request.path_params["network_id"])
-        view = (await render(s, ctx, [n]))[0]
+    view = render(ctx, [await ops.show(na.db, ctx, request.path_params["network_id"])])[0]
     fields = listing.multi(request).get("fields", [])
     return json_response({"network": listing.project_fields(view, fields)})
 
@@ -78,29 +72,17 @@ async def show(request: Request) -> Response:
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
     a = await body.resource(request, schemas.UPDATE)
+    enforce.check(a, schemas.CREATE, STRINGS)
     networks.check_attrs(a)
-    async with na.db.write() as s:
-        n = await get_network(s, ctx, request.path_params["network_id"])
-        target = {"project_id": n.project_id, "shared": n.shared, "router:external": n.external}
-        _enforce_attrs(request, "update", a, target)
-        attrs.check_if_match(request, n)
-        await networks.update_network(s, n, a)
-        view = (await render(s, ctx, [n]))[0]
-    return json_response({"network": view})
+    shown = await ops.update(na.db, ctx, request.path_params["network_id"], a,
+                             if_match(request),
+                             lambda target: _enforce_attrs(request, "update", a, target))
+    return json_response({"network": render(ctx, [shown])[0]})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.write() as s:
-        n = await get_network(s, ctx, request.path_params["network_id"])
-        na.enforce(ctx, "delete_network", {"project_id": n.project_id})
-        attrs.check_if_match(request, n)
-        await networks.delete(s, n)
+    await ops.delete(na.db, ctx, request.path_params["network_id"],
+                     if_match(request),
+                     lambda action, target: na.enforce(ctx, action, target))
     return no_content()
-
-
-async def access(session: AsyncSession, ctx: RequestContext, rid: str, write: bool) -> None:
-    """Who may see and tag a network (attrs.TAGGABLE)."""
-    n = await get_network(session, ctx, rid)
-    if write and not (ctx.is_admin or n.project_id == ctx.project_id):
-        raise PolicyNotAuthorized("update_network")

@@ -1,27 +1,26 @@
-"""/v2.0/ports: the HTTP side of ports (body checks, policy, visibility); ports.py does the
-work inside a transaction."""
+"""/v2.0/ports: the HTTP side of ports (body checks, policy, visibility); the service
+(network/service/ops/ports.py) owns the transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.context import RequestContext
-from nubo.core.errors import PolicyNotAuthorized
 from nubo.core.http import context, json_response, no_content
 from nubo.network import errors
 from nubo.network import models as m
-from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import ports as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api, check_network_ownership, check_project, get_network
-from nubo.network.service import dhcp_opts, ports, routers
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+from nubo.network.api.wiring import api, if_match
+from nubo.network.service import dhcp_opts, ports
+from nubo.network.service.ops import Enforce
+from nubo.network.service.ops import ports as ops
 
 UPDATE = ("name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
           "device_owner", "binding:host_id", "binding:profile", "binding:vnic_type",
@@ -33,10 +32,8 @@ VNIC = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "virtio-f
 
 
 def _check(a: dict[str, Any]) -> None:
-    for k in ("name", "description", "device_id", "device_owner", "dns_name", "project_id",
-              "tenant_id"):
-        body.string(a, k)
-    body.string(a, "binding:host_id", nullable=True)
+    enforce.check(a, schemas.CREATE, ("name", "description", "device_id", "device_owner",
+                                      "dns_name", "project_id", "tenant_id", "binding:host_id"))
     for k in ("admin_state_up", "port_security_enabled", "propagate_uplink_status"):
         body.boolean(a, k)
     if a.get("mac_address") is not None:
@@ -93,10 +90,14 @@ def _enforce(request: Request, verb: str, a: dict[str, Any], port_project: str,
         na.enforce(ctx, f"{verb}_port:device_owner", target)
 
 
-async def render(session: AsyncSession, ctx: RequestContext, rows: Sequence[m.Port]
-                 ) -> list[dict[str, Any]]:
-    ips, groups, tags = await ports.details(session, rows)
-    return [views.port(p, ips[p.id], groups[p.id], tags[p.id], ctx.is_admin) for p in rows]
+def render(ctx: RequestContext, shown: Sequence[ops.Shown]) -> list[dict[str, Any]]:
+    return [views.port(x.port, x.ips, x.groups, x.tags, ctx.is_admin) for x in shown]
+
+
+def _enforcers(request: Request) -> tuple[ops.EnforcePort, Enforce]:
+    na, ctx = api(request), context(request)
+    return (lambda verb, a, project, net: _enforce(request, verb, a, project, net),
+            lambda action, target: na.enforce(ctx, action, target))
 
 
 async def create(request: Request) -> Response:
@@ -105,19 +106,7 @@ async def create(request: Request) -> Response:
     for a in items:
         _check(a)
         body.uuid(a, "network_id")
-    made = []
-    async with na.db.write() as s:
-        for a in items:
-            project = check_project(ctx, a)
-            net = await get_network(s, ctx, a["network_id"])
-            check_network_ownership(ctx, net, project, "port")
-            _enforce(request, "create", a, project, net)
-            if project != ctx.project_id:
-                na.enforce(ctx, "admin_only")
-            await ports.check_device(s, ctx, str(a.get("device_owner") or ""),
-                                str(a.get("device_id") or ""), project)
-            made.append(await ports.create_port(s, ctx, a))
-        views_ = await render(s, ctx, made)
+    views_ = render(ctx, await ops.create(na.db, ctx, items, *_enforcers(request)))
     if is_bulk:
         return json_response({"ports": views_}, 201)
     return json_response({"port": views_[0]}, 201)
@@ -125,17 +114,14 @@ async def create(request: Request) -> Response:
 
 async def list_(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.read() as s:
-        items = await render(s, ctx, await ports.list_ports(s, ctx))
+    items = render(ctx, await ops.list_(na.db, ctx))
     return listing.respond(request, "ports", items,
                            extra_filters=("binding:host_id", "mac_address", "fixed_ips"))
 
 
 async def show(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.read() as s:
-        p = await ports.get_port(s, ctx, request.path_params["port_id"])
-        view = (await render(s, ctx, [p]))[0]
+    view = render(ctx, [await ops.show(na.db, ctx, request.path_params["port_id"])])[0]
     fields = listing.multi(request).get("fields", [])
     return json_response({"port": listing.project_fields(view, fields)})
 
@@ -147,33 +133,13 @@ async def update(request: Request) -> Response:
         if k in a:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
     _check(a)
-    async with na.db.write() as s:
-        p = await ports.get_port(s, ctx, request.path_params["port_id"])
-        net = await ports.network_of(s, p)
-        _enforce(request, "update", a, p.project_id, net)
-        attrs.check_if_match(request, p)
-        if "device_owner" in a or "device_id" in a:
-            await ports.check_device(s, ctx, str(a.get("device_owner", p.device_owner) or ""),
-                                str(a.get("device_id", p.device_id) or ""), p.project_id)
-        await ports.update_port(s, ctx, p, a)
-        view = (await render(s, ctx, [p]))[0]
-    return json_response({"port": view})
+    shown = await ops.update(na.db, ctx, request.path_params["port_id"], a,
+                             if_match(request), _enforcers(request)[0])
+    return json_response({"port": render(ctx, [shown])[0]})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.write() as s:
-        p = await ports.get_port(s, ctx, request.path_params["port_id"])
-        net = await ports.network_of(s, p)
-        _enforce(request, "delete", {}, p.project_id, net)
-        attrs.check_if_match(request, p)
-        routers.check_port_deletable(p)
-        await ports.delete_port(s, p.id)
+    await ops.delete(na.db, ctx, request.path_params["port_id"],
+                     if_match(request), _enforcers(request)[0])
     return no_content()
-
-
-async def access(session: AsyncSession, ctx: RequestContext, rid: str, write: bool) -> None:
-    """Who may see and tag a port (attrs.TAGGABLE)."""
-    p = await ports.get_port(session, ctx, rid)
-    if write and not (ctx.is_admin or p.project_id == ctx.project_id):
-        raise PolicyNotAuthorized("update_port")

@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import context, json_response, no_content
+from nubo.network import errors
 from nubo.network.api import body
 from nubo.network.api.schemas import admin as schemas
 from nubo.network.api.wiring import api
 from nubo.network.service import quotas
+from nubo.network.service.ops import admin as ops
 
 
 def _view(project_id: str, limits: dict[str, int]) -> dict[str, Any]:
@@ -22,8 +24,7 @@ def _view(project_id: str, limits: dict[str, int]) -> dict[str, Any]:
 async def list_(request: Request) -> Response:
     na, ctx = api(request), context(request)
     na.enforce(ctx, "update_quota")
-    async with na.db.read() as s:
-        out = [_view(p, await quotas.limits(s, p)) for p in await quotas.projects_with_limits(s)]
+    out = [_view(p, limits) for p, limits in await ops.all_quotas(na.db)]
     return json_response({"quotas": out})
 
 
@@ -31,9 +32,7 @@ async def show(request: Request) -> Response:
     na, ctx = api(request), context(request)
     pid = request.path_params["project_id"]
     na.enforce(ctx, "get_quota", {"project_id": pid})
-    async with na.db.read() as s:
-        limits = await quotas.limits(s, pid)
-    return json_response({"quota": limits})
+    return json_response({"quota": await ops.quota(na.db, pid)})
 
 
 async def defaults(request: Request) -> Response:
@@ -46,9 +45,7 @@ async def details(request: Request) -> Response:
     na, ctx = api(request), context(request)
     pid = request.path_params["project_id"]
     na.enforce(ctx, "get_quota", {"project_id": pid})
-    async with na.db.read() as s:
-        limits = await quotas.limits(s, pid)
-        used = await quotas.usage(s, pid)
+    limits, used = await ops.quota_details(na.db, pid)
     return json_response({"quota": {r: {"limit": v, "used": used.get(r, 0), "reserved": 0}
                                     for r, v in limits.items()}})
 
@@ -64,22 +61,16 @@ async def update(request: Request) -> Response:
         if isinstance(v, str) and v.lstrip("-").isdigit():
             v = int(v)
         if not isinstance(v, int) or isinstance(v, bool) or v < -1 or v > 2**31 - 1:
-            from nubo.network import errors
             raise errors.bad_request(f"Invalid input for {k}. Reason: '{v}' is not a valid "
                                      "quota limit (an integer, -1 for unlimited).")
         values[k] = v
     na.enforce(ctx, "update_quota", {"project_id": pid})
-    async with na.db.write() as s:
-        await quotas.set_limits(s, pid, values)
-        await s.flush()
-        limits = await quotas.limits(s, pid)
-    return json_response({"quota": limits})
+    return json_response({"quota": await ops.set_quota(na.db, pid, values)})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
     pid = request.path_params["project_id"]
     na.enforce(ctx, "delete_quota", {"project_id": pid})
-    async with na.db.write() as s:
-        await quotas.reset(s, pid)
+    await ops.reset_quota(na.db, pid)
     return no_content()

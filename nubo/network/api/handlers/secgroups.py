@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
-from nubo.network.api import attrs, body, listing
+from nubo.network.api import body, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import secgroups as schemas
 from nubo.network.api.views import secgroups as views
-from nubo.network.models_secgroups import SecurityGroup, SecurityGroupRule
-from nubo.network.service import secgroups as sgs
+from nubo.network.api.wiring import api, if_match
+from nubo.network.service.ops import secgroups as ops
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-KIND = "security_groups"
-RULE_KIND = "security_group_rules"
 RULE_ATTRS = ("security_group_id", "direction", "ethertype", "protocol", "port_range_min",
               "port_range_max", "remote_ip_prefix", "remote_group_id", "description",
               "project_id", "tenant_id", "remote_address_group_id")
@@ -28,59 +24,34 @@ GROUP_FILTERS = ("stateful", "shared", "security_group_rules")
 RULE_FILTERS = RULE_ATTRS + ("normalized_cidr", "belongs_to_default_sg")
 
 
-def _db(request: Request) -> Any:
-    return request.scope["nubo.state"].db
+def _groups(shown: Sequence[ops.ShownGroup]) -> list[dict[str, Any]]:
+    return [views.group(x.group, x.rules, x.tags, x.is_default) for x in shown]
 
 
-async def _render_groups(s: AsyncSession, groups: list[SecurityGroup]) -> list[dict[str, Any]]:
-    ids = [g.id for g in groups]
-    rules = await sgs.rules_of(s, ids)
-    tags = await attrs.tags_of(s, KIND, ids)
-    out = []
-    for g in groups:
-        is_default = g.id == await sgs.default_group_id(s, g.project_id)
-        out.append(views.group(g, rules[g.id], tags[g.id], is_default))
-    return out
-
-
-async def _render_rules(s: AsyncSession, rules: list[SecurityGroupRule]
-                        ) -> list[dict[str, Any]]:
-    tags, defaults = await sgs.rule_details(s, rules, RULE_KIND)
-    return [views.rule(r, defaults[r.security_group_id], tags[r.id]) for r in rules]
+def _rules(shown: Sequence[ops.ShownRule]) -> list[dict[str, Any]]:
+    return [views.rule(x.rule, x.default_group, x.tags) for x in shown]
 
 
 def _group_attrs(a: dict[str, Any]) -> dict[str, Any]:
-    for name in ("name", "project_id", "tenant_id"):
-        body.string(a, name)
-    body.string(a, "description", nullable=True)
+    enforce.check(a, schemas.CREATE_GROUP, ("name", "project_id", "tenant_id", "description"))
     body.boolean(a, "stateful")
     return a
 
 
 async def list_groups(request: Request) -> Response:
-    ctx = context(request)
-    async with _db(request).write() as s:
-        # Neutron makes the caller's default group on its first look at the list.
-        if ctx.project_id:
-            await sgs.ensure_default_group(s, ctx.project_id)
-        items = await _render_groups(s, await sgs.list_groups(s, ctx))
+    items = _groups(await ops.list_groups(api(request).db, context(request)))
     return listing.respond(request, "security_groups", items, GROUP_FILTERS)
 
 
 async def create_group(request: Request) -> Response:
-    ctx = context(request)
     a = _group_attrs(await body.resource(request, schemas.CREATE_GROUP))
-    async with _db(request).write() as s:
-        sg = await sgs.create_group(s, ctx, a)
-        out = (await _render_groups(s, [sg]))[0]
-    return json_response({"security_group": out}, 201)
+    shown = await ops.create_group(api(request).db, context(request), a)
+    return json_response({"security_group": _groups([shown])[0]}, 201)
 
 
 async def show_group(request: Request) -> Response:
-    ctx, id_ = context(request), request.path_params["id"]
-    async with _db(request).read() as s:
-        out = (await _render_groups(s, [await sgs.get_group(s, ctx, id_)]))[0]
-    return _one(request, "security_group", out)
+    shown = await ops.show_group(api(request).db, context(request), request.path_params["id"])
+    return _one(request, "security_group", _groups([shown])[0])
 
 
 def _one(request: Request, key: str, item: dict[str, Any]) -> Response:
@@ -89,62 +60,37 @@ def _one(request: Request, key: str, item: dict[str, Any]) -> Response:
 
 
 async def update_group(request: Request) -> Response:
-    ctx, id_ = context(request), request.path_params["id"]
     a = _group_attrs(await body.resource(request, schemas.UPDATE_GROUP))
-    async with _db(request).write() as s:
-        attrs.check_if_match(request, await sgs.get_group(s, ctx, id_))
-        sg = await sgs.update_group(s, ctx, id_, a)
-        out = (await _render_groups(s, [sg]))[0]
-    return json_response({"security_group": out})
+    shown = await ops.update_group(api(request).db, context(request), request.path_params["id"],
+                                   a, if_match(request))
+    return json_response({"security_group": _groups([shown])[0]})
 
 
 async def delete_group(request: Request) -> Response:
-    ctx, id_ = context(request), request.path_params["id"]
-    async with _db(request).write() as s:
-        attrs.check_if_match(request, await sgs.get_group(s, ctx, id_))
-        await sgs.delete_group(s, ctx, id_)
-        await attrs.drop_tags(s, KIND, id_)
+    await ops.delete_group(api(request).db, context(request), request.path_params["id"],
+                           if_match(request))
     return no_content()
 
 
 async def list_rules(request: Request) -> Response:
-    ctx = context(request)
-    async with _db(request).write() as s:
-        if ctx.project_id:
-            await sgs.ensure_default_group(s, ctx.project_id)
-        items = await _render_rules(s, await sgs.list_rules(s, ctx))
+    items = _rules(await ops.list_rules(api(request).db, context(request)))
     return listing.respond(request, "security_group_rules", items, RULE_FILTERS)
 
 
 async def create_rule(request: Request) -> Response:
-    ctx = context(request)
     a = await body.resource(request, schemas.CREATE_RULE)
-    body.string(a, "security_group_id")
-    body.string(a, "description", nullable=True)
+    enforce.check(a, schemas.CREATE_RULE, ("security_group_id", "description"))
     body.string(a, "remote_group_id", nullable=True)   # no UUID check: a 404 as in Neutron
-    async with _db(request).write() as s:
-        r = await sgs.create_rule(s, ctx, a)
-        out = (await _render_rules(s, [r]))[0]
-    return json_response({"security_group_rule": out}, 201)
+    shown = await ops.create_rule(api(request).db, context(request), a)
+    return json_response({"security_group_rule": _rules([shown])[0]}, 201)
 
 
 async def show_rule(request: Request) -> Response:
-    ctx, id_ = context(request), request.path_params["id"]
-    async with _db(request).read() as s:
-        out = (await _render_rules(s, [await sgs.get_rule(s, ctx, id_)]))[0]
-    return _one(request, "security_group_rule", out)
+    shown = await ops.show_rule(api(request).db, context(request), request.path_params["id"])
+    return _one(request, "security_group_rule", _rules([shown])[0])
 
 
 async def delete_rule(request: Request) -> Response:
-    ctx, id_ = context(request), request.path_params["id"]
-    async with _db(request).write() as s:
-        attrs.check_if_match(request, await sgs.get_rule(s, ctx, id_))
-        await sgs.delete_rule(s, ctx, id_)
+    await ops.delete_rule(api(request).db, context(request), request.path_params["id"],
+                          if_match(request))
     return no_content()
-
-
-async def _access_group(s: AsyncSession, ctx: RequestContext, id_: str, write: bool) -> None:
-    await sgs.get_group(s, ctx, id_)
-
-
-attrs.TAGGABLE["security-groups"] = (KIND, _access_group)

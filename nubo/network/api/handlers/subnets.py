@@ -1,58 +1,48 @@
 """Subnets: CIDR, gateway and allocation pools checked with Neutron's messages; the network's
 DHCP port (device_owner network:dhcp) holds one address on every DHCP-enabled subnet, as
-Neutron's DHCP agent makes it (the dataplane serves DHCP from that address)."""
+Neutron's DHCP agent makes it (the dataplane serves DHCP from that address). The service
+(network/service/ops/subnets.py) owns the transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content
-from nubo.network import models as m
-from nubo.network.api import attrs, body, bulk, listing
+from nubo.network.api import body, bulk, listing
+from nubo.network.api.schemas import enforce
 from nubo.network.api.schemas import subnets as schemas
 from nubo.network.api.views import base as views
-from nubo.network.api.wiring import api, check_network_ownership, check_project, get_network
+from nubo.network.api.wiring import api, if_match
 from nubo.network.service import subnets
-from nubo.network.service.subnets import get_subnet
+from nubo.network.service.ops import Enforce
+from nubo.network.service.ops import subnets as ops
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+__all__ = ["create", "delete", "list_", "render", "show", "update"]
 
-__all__ = ["access", "create", "delete", "get_subnet", "list_", "render", "show", "update"]
-
-
-async def render(session: AsyncSession, subs: Sequence[m.Subnet]) -> list[dict[str, Any]]:
-    tags = await attrs.tags_of(session, "subnets", [s.id for s in subs])
-    return [views.subnet(s, tags[s.id]) for s in subs]
+#: enforced by their schemas, before the service's checks of the rest
+STRINGS = ("name", "description")
 
 
-def _enforce(request: Request, action: str, net: m.Network) -> None:
-    api(request).enforce(context(request), action, {
-        "project_id": net.project_id, "network:project_id": net.project_id})
+def render(shown: Sequence[ops.Shown]) -> list[dict[str, Any]]:
+    return [views.subnet(x.sub, x.tags) for x in shown]
+
+
+def _enforce(request: Request) -> Enforce:
+    na, ctx = api(request), context(request)
+    return lambda action, target: na.enforce(ctx, action, target)
 
 
 async def create(request: Request) -> Response:
     na, ctx = api(request), context(request)
     items, is_bulk = await bulk.resources(request, schemas.CREATE)
     for a in items:
+        enforce.check(a, schemas.CREATE, STRINGS)
         subnets.check_create(a)
-    made = []
-    async with na.db.write() as s:
-        for a in items:
-            project = check_project(ctx, a)
-            net = await get_network(s, ctx, a["network_id"])
-            check_network_ownership(ctx, net, project, "subnet")
-            _enforce(request, "create_subnet", net)
-            if project != ctx.project_id:
-                na.enforce(ctx, "admin_only")
-            made.append(await subnets.create_subnet(s, ctx, a))
-            attrs.touch(net)
-        views_ = await render(s, made)
+    views_ = render(await ops.create(na.db, ctx, items, _enforce(request)))
     if is_bulk:
         return json_response({"subnets": views_}, 201)
     return json_response({"subnet": views_[0]}, 201)
@@ -60,16 +50,12 @@ async def create(request: Request) -> Response:
 
 async def list_(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.read() as s:
-        items = await render(s, await subnets.list_subnets(s, ctx))
-    return listing.respond(request, "subnets", items)
+    return listing.respond(request, "subnets", render(await ops.list_(na.db, ctx)))
 
 
 async def show(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.read() as s:
-        sub = await get_subnet(s, ctx, request.path_params["subnet_id"])
-        view = (await render(s, [sub]))[0]
+    view = render([await ops.show(na.db, ctx, request.path_params["subnet_id"])])[0]
     fields = listing.multi(request).get("fields", [])
     return json_response({"subnet": listing.project_fields(view, fields)})
 
@@ -77,29 +63,16 @@ async def show(request: Request) -> Response:
 async def update(request: Request) -> Response:
     na, ctx = api(request), context(request)
     a = await body.resource(request, schemas.UPDATE)
+    subnets.check_read_only(a)
+    enforce.check(a, schemas.CREATE, STRINGS)
     subnets.check_update(a)
-    async with na.db.write() as s:
-        sub = await get_subnet(s, ctx, request.path_params["subnet_id"])
-        _enforce(request, "update_subnet", await subnets.network_of(s, sub))
-        attrs.check_if_match(request, sub)
-        await subnets.update_subnet(s, ctx, sub, a)
-        view = (await render(s, [sub]))[0]
-    return json_response({"subnet": view})
+    shown = await ops.update(na.db, ctx, request.path_params["subnet_id"], a,
+                             if_match(request), _enforce(request))
+    return json_response({"subnet": render([shown])[0]})
 
 
 async def delete(request: Request) -> Response:
     na, ctx = api(request), context(request)
-    async with na.db.write() as s:
-        sub = await get_subnet(s, ctx, request.path_params["subnet_id"])
-        _enforce(request, "delete_subnet", await subnets.network_of(s, sub))
-        attrs.check_if_match(request, sub)
-        await subnets.delete_subnet(s, sub)
+    await ops.delete(na.db, ctx, request.path_params["subnet_id"],
+                     if_match(request), _enforce(request))
     return no_content()
-
-
-async def access(session: AsyncSession, ctx: RequestContext, rid: str, write: bool) -> None:
-    """Who may see and tag a subnet (attrs.TAGGABLE)."""
-    sub = await get_subnet(session, ctx, rid)
-    if write and not (ctx.is_admin or sub.project_id == ctx.project_id):
-        from nubo.core.errors import PolicyNotAuthorized
-        raise PolicyNotAuthorized("update_subnet")
