@@ -880,3 +880,43 @@ class NotSupported(NovaError, errors.NotImplementedYet):
 
 class UptimeNotImplemented(NovaError, errors.NotImplementedYet):
     template = "Virt driver does not implement uptime function."
+
+
+# ---------------------------------------------------------- os-volume_attachments (all status)
+
+class InvalidVolume(Invalid):
+    """nova.exception.InvalidVolume (a 400 in os-volume_attachments)."""
+
+    template = "Invalid volume: {reason}"
+
+
+class VolumeNotAttached(NotFound):
+    """The API's VolumeBDMNotFound message (show, update, detach)."""
+
+    template = "Instance {instance_uuid} is not attached to volume {volume_id}"
+
+
+class TooManyDiskDevices(Forbidden):
+    template = ("The maximum allowed number of disk devices ({maximum}) to attach to a single "
+                "instance has been exceeded.")
+
+
+class DevicePathInUse(Conflict):
+    template = "The supplied device path ({path}) is in use."
+
+
+class VolumeSwapNotSupported(Conflict):
+    """A PUT naming another volume: the data copy (blockRebase) is not built yet."""
+
+    template = ("Swapping the volume of a server (volume migration) is not supported by this "
+                "cloud yet.")
+
+
+class VolumeAttachFailed(NovaError, errors.NuboError):
+    """nova.exception.VolumeAttachFailed: the host could not plug it (rolled back)."""
+
+    template = "Volume {volume_id} could not be attached. Reason: {reason}"
+
+
+class DeviceDetachFailed(NovaError, errors.NuboError):
+    template = "Device detach failed for {device}: {reason}"

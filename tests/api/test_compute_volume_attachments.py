@@ -179,9 +179,9 @@ async def test_refusals_never_500(vapi: Api) -> None:
     sid2 = await server(vapi)
     await fault(vapi, "POST", f"{S}/{sid2}/os-volume_attachments", 400,
                 json={"volumeAttachment": {"volumeId": vid}})
-    # a device in use
+    # a device in use: Nova's 409 (DevicePathInUse)
     vid2 = await volume(vapi)
-    msg = await fault(vapi, "POST", path, 400, json={"volumeAttachment": {
+    msg = await fault(vapi, "POST", path, 409, json={"volumeAttachment": {
         "volumeId": vid2, "device": "/dev/vdb"}})
     assert "in use" in msg
     assert (await vol_show(vapi, vid2))["status"] == "available"

@@ -33,6 +33,7 @@ _CORE = [c for _n, c in inspect.getmembers(core, inspect.isclass)
 #: The compute faults that are no client error, as Nova's API gives them: a failed hot-plug is
 #: a 500 (computeFault), an unsupported os-hosts or uptime call a 501.
 COMPUTE_5XX = {"InterfaceAttachFailed": 500, "InterfaceDetachFailed": 500,
+               "VolumeAttachFailed": 500, "DeviceDetachFailed": 500,
                "NotSupported": 501, "UptimeNotImplemented": 501}
 
 

@@ -33,14 +33,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nubo.compute import states
+from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
 from nubo.compute.service.servers import ServerService
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
+from nubo.core.errors import NuboError
 from nubo.volume.models import VolumeAttachment
 from nubo.volume.service import BlockStorage
 from nubo.volume.states import AttachStatus
@@ -105,7 +105,7 @@ class VolumeAttachmentService:
         for r in await self.storage.attachments.list_(None, volume_id=volume_id,
                                                       instance_id=sid):
             return r.attachment
-        raise NotFound(f"Instance {sid} is not attached to volume {volume_id}")
+        raise errors.VolumeNotAttached(instance_uuid=sid, volume_id=volume_id)
 
     # ------------------------------------------------------------------ attach
 
@@ -148,10 +148,13 @@ class VolumeAttachmentService:
         """connector -> connection_info, the host plugs, complete; any failure undone."""
         async with self.db.read() as s:
             inst = await s.get(Instance, sid)
+            att = await s.get(VolumeAttachment, attachment_id)
         host = inst.host if inst is not None and not inst.deleted else None
+        volume_id = att.volume_id if att is not None else attachment_id
         try:
             if not host:
-                raise NuboError(f"Instance {sid} has no host to attach a volume on")
+                raise errors.VolumeAttachFailed(volume_id=volume_id,
+                                                reason=f"instance {sid} has no host")
             rec = await self.storage.attachments.connect(attachment_id, None,
                                                          connector_of(host))
             await self.bus.call(host, "attach_volume", instance_id=sid,
@@ -164,7 +167,7 @@ class VolumeAttachmentService:
                         attachment_id, exc)
             await self._unplug_quietly(host, sid, attachment_id)
             await self.storage.attachments.remove(attachment_id)
-            raise NuboError(f"Failed to attach volume to instance {sid}: {exc}") from exc
+            raise errors.VolumeAttachFailed(volume_id=volume_id, reason=str(exc)) from exc
 
     async def _unplug_quietly(self, host: str | None, sid: str, attachment_id: str) -> None:
         async with self.db.read() as s:
@@ -184,8 +187,8 @@ class VolumeAttachmentService:
         inst = await self.instance(ctx, sid)
         att = await self._attachment(inst.id, volume_id)
         if att.attach_status != AttachStatus.ATTACHED:
-            raise BadRequest(f"Invalid volume: Volume {volume_id} status must be in-use to "
-                             f"detach; its attachment is {att.attach_status}.")
+            raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be in-use to "
+                                       f"detach; its attachment is {att.attach_status}.")
         inst = await self._start(ctx, sid, "detach_volume")
         await self.storage.attachments.begin_detach(att.id, None)
         started = utcnow()
@@ -214,8 +217,8 @@ class VolumeAttachmentService:
                                     device=_short(att.mountpoint), timeout=HOST_TIMEOUT)
             except Exception as exc:  # noqa: BLE001 - Nova's DeviceDetachFailed
                 await self.storage.attachments.roll_detach(attachment_id)
-                raise NuboError(f"Failed to detach volume {att.volume_id} from instance "
-                                f"{sid}: {exc}") from exc
+                raise errors.DeviceDetachFailed(device=att.mountpoint or "",
+                                                reason=str(exc)) from exc
         await self.storage.attachments.remove(attachment_id)
 
     # ------------------------------------------------------------------ update
@@ -228,8 +231,7 @@ class VolumeAttachmentService:
         inst = await self.instance(ctx, sid)
         att = await self._attachment(inst.id, volume_id)
         if new_volume_id != volume_id:
-            raise Conflict("Swapping the volume of a server (volume migration) is not "
-                           "supported by this cloud yet.")
+            raise errors.VolumeSwapNotSupported()
         if delete_on_termination is not None:
             await self.storage.attachments.set_delete_on_termination(
                 att.id, delete_on_termination)
@@ -241,11 +243,12 @@ class VolumeAttachmentService:
         async with self.db.write() as s:
             inst: Instance = await self.servers.load_in(s, ctx, sid)
             if inst.locked and not ctx.is_admin:
-                raise Conflict(f"Instance {inst.id} is locked")
+                raise errors.InstanceIsLocked(instance_uuid=inst.id)
             if inst.vm_state not in ALLOWED or inst.task_state is not None:
-                what = f"task_state {inst.task_state}" if inst.task_state is not None \
-                    else f"vm_state {inst.vm_state}"
-                raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in {what}")
+                attr, state = ("task_state", inst.task_state) if inst.task_state is not None \
+                    else ("vm_state", inst.vm_state)
+                raise errors.InstanceInvalidState(action=action, uuid=inst.id, attr=attr,
+                                                  state=state)
             now = utcnow()
             s.add(InstanceAction(instance_id=inst.id, request_id=ctx.request_id,
                                  action=action, project_id=inst.project_id,
@@ -297,9 +300,9 @@ def _device(asked: str | None, taken: set[str]) -> str:
         m = _DEV.match(asked)
         if m is not None:
             if m.group(1) in taken:
-                raise BadRequest(f"The supplied device path ({asked}) is in use.")
+                raise errors.DevicePathInUse(path=asked)
             return m.group(1)
     for dev in _DEVICES:
         if dev not in taken:
             return dev
-    raise BadRequest("No free disk device names for prefix 'vd'")
+    raise errors.TooManyDiskDevices(maximum=len(_DEVICES))

@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nubo.compute import errors
 from nubo.compute.api.schemas import volume_attachments as schemas
 from nubo.compute.api.views import volume_attachments as views
 from nubo.compute.api.wiring import api
-from nubo.core.errors import BadRequest
 from nubo.core.http import context, json_response, no_content, read_json, version
 from nubo.core.microversion import APIVersion
 from nubo.core.validation import validate
@@ -39,9 +39,9 @@ async def index(request: Request) -> Response:
         offset = int(q.get("offset") or 0)
         limit = int(q["limit"]) if "limit" in q else None
     except ValueError as exc:
-        raise BadRequest("limit and offset must be integers") from exc
+        raise errors.InvalidInput(reason="limit and offset must be integers") from exc
     if offset < 0 or (limit is not None and limit < 0):
-        raise BadRequest("limit and offset must be >= 0")
+        raise errors.InvalidInput(reason="limit and offset must be >= 0")
     found = found[offset:] if limit is None else found[offset:offset + limit]
     return json_response({"volumeAttachments": [views.attachment(x, ver) for x in found]})
 
@@ -84,8 +84,8 @@ async def update(request: Request) -> Response:
         a.enforce(ctx, "os_compute_api:os-volumes-attachments:update",
                   _target(inst.project_id))
         if ver < APIVersion(2, 85):
-            raise BadRequest(f"The volume {volume_id} is attached already: changing its "
-                             "attachment needs microversion 2.85.")
+            raise errors.InvalidInput(reason=f"volume {volume_id} is attached already: "
+                                      "changing its attachment needs microversion 2.85")
     dot = req.get("delete_on_termination")
     await svc.update(ctx, inst.id, volume_id, req["volumeId"],
                      None if dot is None else _bool(dot))
