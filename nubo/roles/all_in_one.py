@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nubo.config import Settings
 from nubo.core.bus import InProcessBus
+from nubo.core.stopping import bounded
 from nubo.identity.bootstrap import Credentials
 from nubo.image.testimage import TestImage
 from nubo.roles.controller import Controller
@@ -147,9 +148,10 @@ class AllInOne:
         tasks = [*self._background, *([compute] if compute else [])]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self.controller.stop()
-        await self.host.stop()          # the host keeps its state for the next start
+        await bounded(asyncio.gather(*tasks, return_exceptions=True), "the start's tasks")
+        await bounded(self.controller.stop(), "the controller")
+        # the host keeps its state for the next start
+        await bounded(self.host.stop(), "the host's agents")
         await self.controller.close()
 
     def refresh_clouds_yaml(self) -> Path | None:

@@ -28,6 +28,7 @@ from nubo.core.db import Database
 from nubo.core.http import ServiceApp
 from nubo.core.openapi import with_openapi
 from nubo.core.service_auth import ServiceCredentials
+from nubo.core.stopping import bounded
 from nubo.identity import api as identity_api
 from nubo.identity.bootstrap import (
     CatalogEntry,
@@ -245,11 +246,12 @@ class Controller:
         next start)."""
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        await self.network_sync.stop()
-        await self.volume.stop()
+        await bounded(asyncio.gather(*self._background, return_exceptions=True),
+                      "the controller's background tasks")
+        await bounded(self.network_sync.stop(), "the network sync")
+        await bounded(self.volume.stop(), "the volume work")
         nports.set_status_from_agent(False)
-        await self.servers.stop()
+        await bounded(self.servers.stop(), "the conductor")
 
     async def close(self) -> None:
         """Last: the API stops being ready and the database closes."""
