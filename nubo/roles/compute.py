@@ -6,6 +6,7 @@ The hosts are reached over the bus only (roles/host.py runs their agents)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 
 from nubo.compute.api.views.servers import ServerViews
@@ -44,9 +45,10 @@ from nubo.scheduler.scheduler import Scheduler
 class ControllerCompute:
     def __init__(self, settings: Settings, db: Database, bus: Bus, images: ImageApi,
                  placement: PlacementService, limit_source: LimitSource,
-                 hosts: Sequence[str], vif_events: bool) -> None:
+                 hosts: Sequence[str] | None, vif_events: bool) -> None:
         """`limit_source`: identity's unified limits (settings.quota_driver
-        `unified_limits`); `hosts`: the compute hosts whose heartbeat this controller checks;
+        `unified_limits`); `hosts`: the compute hosts of this process whose heartbeat this
+        controller checks (None: every host in the database, `nubo controller`);
         `vif_events`: whether the hosts' dataplane reports plugged ports (Linux)."""
         self.scheduler = Scheduler(placement)
         groups = GroupService(db)
@@ -58,7 +60,9 @@ class ControllerCompute:
             vif_plugging_timeout=float(settings.vif_plugging_timeout),
             vif_plugging_is_fatal=settings.vif_plugging_is_fatal,
             reclaim_interval=settings.reclaim_instance_interval,
-            shelved_offload_time=settings.shelved_offload_time)
+            shelved_offload_time=settings.shelved_offload_time,
+            service_down_time=timedelta(seconds=settings.service_down_time),
+            report_interval=float(settings.report_interval))
         self.power_sync = PowerSync(self.conductor)
         HostReports(self.conductor, self.power_sync).subscribe(bus)
         catalog = _catalog(settings, db, placement, limit_source, groups, self.conductor,
@@ -88,7 +92,7 @@ class ControllerCompute:
 
 def _catalog(settings: Settings, db: Database, placement: PlacementService,
              limit_source: LimitSource, groups: GroupService, conductor: Conductor,
-             hosts: Sequence[str]) -> Catalog:
+             hosts: Sequence[str] | None) -> Catalog:
     unified = None
     if settings.quota_driver == "unified_limits":
         unified = UnifiedQuotaLimits(
@@ -99,9 +103,10 @@ def _catalog(settings: Settings, db: Database, placement: PlacementService,
         [z.strip() for z in settings.availability_zones.split(",") if z.strip()])
     # hosts' zones, aggregates, enabled: the scheduler's host cache must be re-read
     aggregates = AggregateService(db, placement, conductor.invalidate_hosts)
-    services = ServiceRegistry(db, aggregates.host_zones, conductor.invalidate_hosts)
+    services = ServiceRegistry(db, aggregates.host_zones, conductor.invalidate_hosts,
+                               conductor.service_down_time)
     zones.register_hosts(services.zones_hosts)
-    local = frozenset(hosts)
+    local = frozenset(hosts or ())
     return Catalog(
         flavors=FlavorService(db), quotas=quotas, keypairs=KeypairService(db, quotas),
         groups=groups, availability_zones=zones, aggregates=aggregates, services=services,
