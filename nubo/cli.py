@@ -74,9 +74,9 @@ def up(data_dir: Path = DataDir,
 
 
 TransportUrl = typer.Option(None, "--transport-url",
-                            help="RabbitMQ: amqp://USER:PASSWORD@HOST:5672/VHOST (or amqps://); "
-                                 "also NUBO_TRANSPORT_URL, which keeps the password out of "
-                                 "the process list")
+                            help="The RabbitMQ URL, amqp:// or amqps:// with user, "
+                                 "password, host, port and vhost; or NUBO_TRANSPORT_URL, "
+                                 "which keeps the password out of the process list")
 
 
 def _fail(command: str, message: str) -> typer.Exit:
@@ -103,7 +103,7 @@ def controller(
         volume_driver: str = typer.Option(None, "--volume-driver",
                                           help="file (qcow2 under DATA_DIR/volumes) or fake "
                                                "[file]"),
-        service_down_time: int = typer.Option(None, "--service-down-time", min=1,
+        service_down_time: int = typer.Option(None, "--service-down-time",
                                               help="Seconds without a heartbeat before a "
                                                    "compute service is down [60]"),
         log_level: str = typer.Option(None, "--log-level"),
@@ -114,6 +114,8 @@ def controller(
     `nubo agent`, in the foreground. Needs PostgreSQL or MariaDB and RabbitMQ."""
     if volume_driver not in (None, "file", "fake"):
         raise typer.BadParameter("--volume-driver must be file or fake")
+    if service_down_time is not None and service_down_time < 1:
+        raise typer.BadParameter("--service-down-time must be at least 1 (seconds)")
     settings = _settings(data_dir=data_dir, host=host, port=port, public_url=public_url,
                          database_url=database_url, transport_url=transport_url,
                          admin_password=admin_password, volume_driver=volume_driver,
@@ -133,24 +135,24 @@ def controller(
 
 @app.command()
 def agent(
-        host: str = typer.Option(..., "--host", help="This compute host's name, unique in "
-                                 "the cloud (Nova's [DEFAULT] host)"),
-        controller_url: str = typer.Option(..., "--controller-url",
-                                           help="The controller's base URL "
-                                                "(http://HOST:8880): its image API and "
-                                                "metadata API"),
+        host: str = typer.Option(None, "--host", help="Required: this compute host's name, "
+                                 "unique in the cloud (Nova's [DEFAULT] host)"),
+        controller_url: str = typer.Option(None, "--controller-url",
+                                           help="Required: the controller's base URL, as "
+                                                "http://HOST:8880 (its image API and "
+                                                "metadata API)"),
         transport_url: str = TransportUrl,
         virt: str = typer.Option("fake", "--virt", help="fake or libvirt [fake]"),
         network: str = typer.Option("noop", "--network",
                                     help="noop (Linux networking across hosts comes later)"),
         service_password_file: Path = typer.Option(
-            None, "--service-password-file", exists=True, dir_okay=False,
-            help="The service user's password (the controller's "
-                 "DATA_DIR/keys/service_password); or NUBO_SERVICE_PASSWORD"),
+            None, "--password-file",
+            help="The file with the service user's password (the controller's "
+                 "keys/service_password in its data dir); or NUBO_SERVICE_PASSWORD"),
         data_dir: Path = typer.Option(None, "--data-dir",
                                       help="Where this agent keeps its hosts' state "
                                            "[default: the nubo data dir /agents/HOST]"),
-        report_interval: int = typer.Option(None, "--report-interval", min=1,
+        report_interval: int = typer.Option(None, "--report-interval",
                                             help="Seconds between heartbeats [10]"),
         log_level: str = typer.Option(None, "--log-level")) -> None:
     """Run one hypervisor host's agents (compute, network, metadata), reaching the
@@ -160,11 +162,23 @@ def agent(
     if network != "noop":
         raise typer.BadParameter("--network must be noop (Linux networking across hosts "
                                  "is a later step)")
-    if not controller_url.startswith(("http://", "https://")):
-        raise typer.BadParameter("--controller-url must be http://... or https://...")
+    if report_interval is not None and report_interval < 1:
+        raise typer.BadParameter("--report-interval must be at least 1 (seconds)")
+    if not host:
+        raise _fail("agent", "--host NAME is required: this compute host's name, unique in "
+                    "the cloud")
+    if not controller_url or not controller_url.startswith(("http://", "https://")):
+        raise _fail("agent", "--controller-url http://HOST:PORT is required: the "
+                    "controller's base URL")
     from nubo.config import default_data_dir
     base = controller_url.rstrip("/")
-    password = service_password_file.read_text().strip() if service_password_file else None
+    password = None
+    if service_password_file is not None:
+        try:
+            password = service_password_file.read_text().strip()
+        except OSError as exc:
+            raise _fail("agent", f"--password-file {service_password_file}: "
+                        f"{exc.strerror}") from None
     settings = _settings(service_password=password,
                          data_dir=data_dir or default_data_dir() / "agents" / host,
                          compute_host=host, transport_url=transport_url, virt=virt,
@@ -173,7 +187,7 @@ def agent(
                          fake_hosts=1, test_image=False)
     if not settings.service_password:
         raise _fail("agent", "the service user's password is needed: "
-                    "--service-password-file FILE (the controller's "
+                    "--password-file FILE (the controller's "
                     "DATA_DIR/keys/service_password) or NUBO_SERVICE_PASSWORD")
     if not settings.transport_url:
         raise _fail("agent", "--transport-url amqp://USER:PASSWORD@HOST:5672/VHOST (or "

@@ -123,7 +123,7 @@ def agent_argv(host: str, controller_url: str, transport_url: str, data: Path,
                password_file: Path) -> list[str]:
     return ["agent", "--host", host, "--controller-url", controller_url,
             "--transport-url", transport_url, "--virt", "fake", "--network", "noop",
-            "--service-password-file", str(password_file),
+            "--password-file", str(password_file),
             "--data-dir", str(data / "agents" / host)]
 
 
