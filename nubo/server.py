@@ -28,6 +28,7 @@ import uvicorn
 
 from nubo.config import Settings
 from nubo.core import lazy, logs, running
+from nubo.core.bus.errors import BusOpenError
 from nubo.core.faults import FaultStyle
 from nubo.core.gate import StartGate
 
@@ -94,6 +95,10 @@ async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server,
     try:
         node: Node = (await asyncio.to_thread(_load, settings) if role == "all-in-one"
                       else await _load_controller(settings))
+    except BusOpenError as exc:      # its message says it all: no traceback
+        LOG.error("start failed: %s", exc)
+        gate.fail(str(exc))
+        return None
     except Exception as exc:
         LOG.exception("start failed: %s", exc)
         gate.fail(str(exc))
@@ -126,7 +131,7 @@ def _load(settings: Settings) -> AllInOne:
 
 async def _load_controller(settings: Settings) -> ControllerNode:
     """Import the controller's modules off the event loop, open the bus, build the node."""
-    from nubo.core.bus import BusOpenError, open_bus
+    from nubo.core.bus import open_bus
     from nubo.core.bus.amqp import AmqpBus
 
     def load() -> type[ControllerNode]:
@@ -134,11 +139,7 @@ async def _load_controller(settings: Settings) -> ControllerNode:
         from nubo.roles.controller_node import ControllerNode
         return ControllerNode
     node_class = await asyncio.to_thread(load)
-    try:
-        bus = await open_bus(settings.transport_url, name="nubo-controller")
-    except BusOpenError as exc:
-        print(f"nubo controller: error: {exc}", file=sys.stderr, flush=True)
-        raise
+    bus = await open_bus(settings.transport_url, name="nubo-controller")
     assert isinstance(bus, AmqpBus), "nubo controller runs on RabbitMQ (cli.py checks)"
     return node_class(settings, bus)
 

@@ -184,6 +184,19 @@ def tcp_remote_ports(pid: int) -> set[int]:
     return ports
 
 
+def assert_no_database(pid: int, host: str) -> None:
+    """The agent `pid` has nothing naming a database in its environment or arguments, and
+    no TCP connection to a database port, while it has the broker's."""
+    seen = (Path(f"/proc/{pid}/environ").read_bytes().replace(b"\0", b"\n")
+            + b"\n" + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
+    text = seen.decode(errors="replace").lower()
+    assert not [m for m in DB_MARKERS if m in text], text
+    assert host in text and "--transport-url" in text   # we did read the right process
+    ports = tcp_remote_ports(pid)
+    assert AMQP_PORT in ports, ports
+    assert not ports & DB_PORTS, ports
+
+
 # -- the story ----------------------------------------------------------------------------
 def test_controller_and_three_agents(pg_url: str, amqp_url: str, procs: Procs,
                                      tmp_path: Path) -> None:
@@ -219,15 +232,7 @@ def test_controller_and_three_agents(pg_url: str, amqp_url: str, procs: Procs,
 
     # the agents hold no database credentials and no database connection, but the broker's
     for host in HOSTS:
-        pid = procs.running[host].pid
-        seen = (Path(f"/proc/{pid}/environ").read_bytes().replace(b"\0", b"\n")
-                + b"\n" + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
-        text = seen.decode(errors="replace").lower()
-        assert not [m for m in DB_MARKERS if m in text], text
-        assert host in text and "--transport-url" in text   # we did read the right process
-        ports = tcp_remote_ports(pid)
-        assert AMQP_PORT in ports, ports
-        assert not ports & DB_PORTS, ports
+        assert_no_database(procs.running[host].pid, host)
 
     # a second agent for a live host is refused; one with a bad login exits with one line
     dup = subprocess.run([nubo_bin(), *agent_argv("mh-1", url, amqp_url, tmp_path / "dup",
@@ -283,6 +288,10 @@ def test_controller_and_three_agents(pg_url: str, amqp_url: str, procs: Procs,
     eventually(lambda: cli.json("server", "show", on_victim[0])["status"] == "SHUTOFF", 30,
                f"a server of the restarted {victim} stopped by its agent", procs)
 
+    # after all that, still no database in any agent
+    for host in HOSTS:
+        assert_no_database(procs.running[host].pid, host)
+
     # a clean stop of everything
     for host in HOSTS:
         assert procs.stop(host) == 0, procs.logs()
@@ -315,3 +324,20 @@ def test_agent_with_a_bad_transport_url_exits_with_one_clear_line(amqp_url: str,
         assert done.returncode == 2, done.stderr
         assert last.startswith("nubo agent: error: ") and said in last, last
         assert "not-the-password" not in done.stderr
+
+
+def test_controller_with_a_bad_transport_url_fails_its_start(amqp_url: str,
+                                                             tmp_path: Path) -> None:
+    """The listener opens first (as `nubo up`'s), the bus next: a login the broker refuses
+    ends the start with exit 1 and the broker's reason, before any database is touched."""
+    port = free_port()
+    done = subprocess.run(
+        [nubo_bin(), "controller", "--data-dir", str(tmp_path / "data"), "--port", str(port),
+         "--database-url", "postgresql://nobody:nothing@127.0.0.1:1/none", "--no-test-image",
+         "--transport-url", str(URL(amqp_url).with_password("not-the-password"))],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NUBO_PASSWORD_HASH_ROUNDS": "4"})
+    assert done.returncode == 1, done.stderr
+    assert "start failed: RabbitMQ at" in done.stderr
+    assert "refused the login of user" in done.stderr and "Traceback" not in done.stderr
+    assert "not-the-password" not in done.stderr
