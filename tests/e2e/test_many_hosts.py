@@ -1,6 +1,11 @@
 """Many hosts: one `nubo controller` on PostgreSQL and RabbitMQ, three `nubo agent --virt fake
 --network noop` processes, each its own host, driven with the real openstack CLI.
 
+The agents' database-freedom is checked on the running processes: nothing naming a database
+in /proc/<pid>/environ and cmdline, no TCP connection to a database port in /proc/<pid>/net
+(while the broker's is there), and neither SQLAlchemy's nor a driver's compiled modules in
+/proc/<pid>/maps (while the controller's has them): before the boots and after the restart.
+
 A throwaway PostgreSQL database and RabbitMQ virtual host are made for the test and removed
 after it; every process is stopped (SIGKILL if it will not stop) even when the test fails.
 service_down_time and report_interval are short (NUBO_SERVICE_DOWN_TIME,
@@ -195,6 +200,14 @@ def assert_no_database(pid: int, host: str) -> None:
     ports = tcp_remote_ports(pid)
     assert AMQP_PORT in ports, ports
     assert not ports & DB_PORTS, ports
+    # nor the database code: SQLAlchemy's and the drivers' compiled modules never mapped
+    assert not database_libraries(pid), database_libraries(pid)
+
+
+def database_libraries(pid: int) -> set[str]:
+    """The compiled modules of SQLAlchemy and the database drivers mapped in `pid`."""
+    return {line.split()[-1] for line in Path(f"/proc/{pid}/maps").read_text().splitlines()
+            if any(f"/{lib}/" in line for lib in ("sqlalchemy", "asyncpg", "aiomysql"))}
 
 
 # -- the story ----------------------------------------------------------------------------
@@ -233,6 +246,9 @@ def test_controller_and_three_agents(pg_url: str, amqp_url: str, procs: Procs,
     # the agents hold no database credentials and no database connection, but the broker's
     for host in HOSTS:
         assert_no_database(procs.running[host].pid, host)
+    # (the check sees them where they are: in the controller)
+    libs = database_libraries(procs.running["controller"].pid)
+    assert any("/sqlalchemy/" in x for x in libs) and any("/asyncpg/" in x for x in libs)
 
     # a second agent for a live host is refused; one with a bad login exits with one line
     dup = subprocess.run([nubo_bin(), *agent_argv("mh-1", url, amqp_url, tmp_path / "dup",
