@@ -16,9 +16,11 @@ DATA_DIR/fake-hosts/HOST.json, libvirt in libvirtd).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 
 from nubo.config import Settings
 from nubo.core import logs, running
@@ -55,9 +57,25 @@ async def run_agent(settings: Settings, credentials: ServiceCredentials) -> int:
         lock.close()
 
 
+@contextlib.contextmanager
+def _quiet_connect() -> Iterator[None]:
+    """aio-pika and aiormq log each failed attempt of the first connection; BusOpenError
+    says what failed in one line, so they keep quiet until it is open."""
+    loggers = [logging.getLogger(n) for n in ("aio_pika", "aiormq")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 async def _serve(settings: Settings, credentials: ServiceCredentials, host_name: str) -> int:
     try:
-        bus = await open_bus(settings.transport_url, name=f"nubo-agent:{host_name}")
+        with _quiet_connect():
+            bus = await open_bus(settings.transport_url, name=f"nubo-agent:{host_name}")
     except BusOpenError as exc:
         _say(f"error: {exc}")
         return EXIT_BUS

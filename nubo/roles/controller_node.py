@@ -38,7 +38,8 @@ class ControllerNode:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.bus = bus
-        self.compute_start = HostsStart()
+        self.compute_start = HostsStart("compute did not start (the service user, the first "
+                                        "reconcile)")
         self.controller = Controller(settings, bus, service_credentials(settings), None,
                                      "noop", self.compute_start)
         self.app = self.controller.app

@@ -336,8 +336,9 @@ def test_agent_with_a_bad_transport_url_exits_with_one_clear_line(amqp_url: str,
         done = subprocess.run([nubo_bin(), *agent_argv("mh-bad", "http://127.0.0.1:1",
                                                        transport_url, tmp_path, secret)],
                               capture_output=True, text=True, env=agent_env(), timeout=60)
-        last = done.stderr.strip().splitlines()[-1]
-        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1, done.stderr
+        last = lines[0]
         assert last.startswith("nubo agent: error: ") and said in last, last
         assert "not-the-password" not in done.stderr
 
