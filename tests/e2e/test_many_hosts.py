@@ -257,14 +257,15 @@ def test_controller_and_three_agents(pg_url: str, amqp_url: str, procs: Procs,
     assert dup.returncode == 3, dup.stderr
     assert "served by another live agent" in dup.stderr.strip().splitlines()[-1]
 
-    # boots spread over the hosts and go ACTIVE (one at a time: each sees the last's claim)
+    # a multi-create of 9 spreads over the hosts (its servers are placed one at a time,
+    # each seeing the claims before it) and goes ACTIVE
     cli.run("quota", "set", "--instances", "20", "--cores", "40", "admin")
     image = cli.json("image", "create", "--disk-format", "raw", "--container-format", "bare",
                      "--file", str(_raw_image(tmp_path)), "--public", "mh-image")["id"]
-    booted = []
-    for i in range(9):
-        booted.append(cli.json("server", "create", "--image", image, "--flavor", "m1.tiny",
-                               "--network", "private", "--wait", f"mh-{i}")["id"])
+    cli.run("server", "create", "--image", image, "--flavor", "m1.tiny", "--network",
+            "private", "--min", "9", "--max", "9", "--wait", "mh")
+    booted = [s["ID"] for s in cli.json("server", "list", "--name", "^mh-[0-9]+$")]
+    assert len(booted) == 9
     placed = cli.server_hosts()
     assert {placed[s][1] for s in booted} == {"ACTIVE"}, placed
     spread = Counter(placed[s][0] for s in booted)

@@ -348,8 +348,14 @@ class Conductor:
                 s, inst.id, {"vm_state": states.BUILDING, "task_state": states.SCHEDULING},
                 [(event, started, None, "Success", None)], host=selection.host,
                 task_state=states.SPAWNING, task_started_at=utcnow())
+        # the servers of one multi-create are placed one at a time (each sees the claims of
+        # those before it, as Nova's one select_destinations call for them all): they spread
+        batch = None if group else spec_doc.get("batch")
         try:
-            selection = await self.scheduler.select(spec, await self.host_states(), record)
+            async with self.locks.hold(f"batch:{batch}") if batch else \
+                    contextlib.nullcontext():
+                selection = await self.scheduler.select(spec, await self.host_states(),
+                                                        record)
         except NoValidHost as exc:
             message = str(exc)
             if tried:   # every host left was tried already: say what failed there
