@@ -73,6 +73,130 @@ def up(data_dir: Path = DataDir,
     sys.exit(asyncio.run(serve(settings)))
 
 
+TransportUrl = typer.Option(None, "--transport-url",
+                            help="The RabbitMQ URL, amqp:// or amqps:// with user, "
+                                 "password, host, port and vhost; or NUBO_TRANSPORT_URL, "
+                                 "which keeps the password out of the process list")
+
+
+def _fail(command: str, message: str) -> typer.Exit:
+    typer.echo(f"nubo {command}: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@app.command()
+def controller(
+        data_dir: Path = DataDir,
+        database_url: str = typer.Option(None, "--database-url",
+                                         help="postgresql://... or mysql://... (MariaDB), "
+                                              "shared by the controllers; also "
+                                              "NUBO_DATABASE_URL"),
+        transport_url: str = TransportUrl,
+        host: str = typer.Option(None, "--host", help="Address to listen on [127.0.0.1]"),
+        port: int = typer.Option(None, "--port", help=f"Port to listen on [{DEFAULT_PORT}]"),
+        public_url: str = typer.Option(None, "--public-url",
+                                       help="Base URL clients and agents use, for the "
+                                            "catalog"),
+        admin_password: str = typer.Option(None, "--admin-password",
+                                           help="The admin's password on first start "
+                                                "[generated]"),
+        volume_driver: str = typer.Option(None, "--volume-driver",
+                                          help="file (qcow2 under DATA_DIR/volumes) or fake "
+                                               "[file]"),
+        service_down_time: int = typer.Option(None, "--service-down-time",
+                                              help="Seconds without a heartbeat before a "
+                                                   "compute service is down [60]"),
+        log_level: str = typer.Option(None, "--log-level"),
+        test_image: bool = typer.Option(None, "--test-image/--no-test-image",
+                                        help="Build and register the nubo-test guest image "
+                                             "[on]")) -> None:
+    """Run the controller (APIs, scheduler, conductor, database) for hosts that run
+    `nubo agent`, in the foreground. Needs PostgreSQL or MariaDB and RabbitMQ."""
+    if volume_driver not in (None, "file", "fake"):
+        raise typer.BadParameter("--volume-driver must be file or fake")
+    if service_down_time is not None and service_down_time < 1:
+        raise typer.BadParameter("--service-down-time must be at least 1 (seconds)")
+    settings = _settings(data_dir=data_dir, host=host, port=port, public_url=public_url,
+                         database_url=database_url, transport_url=transport_url,
+                         admin_password=admin_password, volume_driver=volume_driver,
+                         service_down_time=service_down_time, log_level=log_level,
+                         test_image=test_image, network="noop")
+    if not settings.database_url or settings.database_url.startswith("sqlite"):
+        raise _fail("controller", "--database-url postgresql://... or mysql://... is "
+                    "required: SQLite cannot be shared by controller replicas and is for "
+                    "`nubo up`")
+    if not settings.transport_url or not settings.transport_url.startswith(("amqp://",
+                                                                            "amqps://")):
+        raise _fail("controller", "--transport-url amqp://USER:PASSWORD@HOST:5672/VHOST "
+                    "is required: the agents are reached over RabbitMQ")
+    from nubo.server import serve
+    sys.exit(asyncio.run(serve(settings, "controller")))
+
+
+@app.command()
+def agent(
+        host: str = typer.Option(None, "--host", help="Required: this compute host's name, "
+                                 "unique in the cloud (Nova's [DEFAULT] host)"),
+        controller_url: str = typer.Option(None, "--controller-url",
+                                           help="Required: the controller's base URL, as "
+                                                "http://HOST:8880 (its image API and "
+                                                "metadata API)"),
+        transport_url: str = TransportUrl,
+        virt: str = typer.Option("fake", "--virt", help="fake or libvirt [fake]"),
+        network: str = typer.Option("noop", "--network",
+                                    help="noop (Linux networking across hosts comes later)"),
+        service_password_file: Path = typer.Option(
+            None, "--password-file",
+            help="The file with the service user's password (the controller's "
+                 "keys/service_password in its data dir); or NUBO_SERVICE_PASSWORD"),
+        data_dir: Path = typer.Option(None, "--data-dir",
+                                      help="Where this agent keeps its hosts' state "
+                                           "[default: the nubo data dir /agents/HOST]"),
+        report_interval: int = typer.Option(None, "--report-interval",
+                                            help="Seconds between heartbeats [10]"),
+        log_level: str = typer.Option(None, "--log-level")) -> None:
+    """Run one hypervisor host's agents (compute, network, metadata), reaching the
+    controller over RabbitMQ and HTTP only: no database options, no database access."""
+    if virt not in ("fake", "libvirt"):
+        raise typer.BadParameter("--virt must be fake or libvirt")
+    if network != "noop":
+        raise typer.BadParameter("--network must be noop (Linux networking across hosts "
+                                 "is a later step)")
+    if report_interval is not None and report_interval < 1:
+        raise typer.BadParameter("--report-interval must be at least 1 (seconds)")
+    if not host:
+        raise _fail("agent", "--host NAME is required: this compute host's name, unique in "
+                    "the cloud")
+    if not controller_url or not controller_url.startswith(("http://", "https://")):
+        raise _fail("agent", "--controller-url http://HOST:PORT is required: the "
+                    "controller's base URL")
+    from nubo.config import default_data_dir
+    base = controller_url.rstrip("/")
+    password = None
+    if service_password_file is not None:
+        try:
+            password = service_password_file.read_text().strip()
+        except OSError as exc:
+            raise _fail("agent", f"--password-file {service_password_file}: "
+                        f"{exc.strerror}") from None
+    settings = _settings(service_password=password,
+                         data_dir=data_dir or default_data_dir() / "agents" / host,
+                         compute_host=host, transport_url=transport_url, virt=virt,
+                         network=network, public_url=base, metadata_url=base + "/metadata",
+                         report_interval=report_interval, log_level=log_level,
+                         fake_hosts=1, test_image=False)
+    if not settings.service_password:
+        raise _fail("agent", "the service user's password is needed: "
+                    "--password-file FILE (the controller's "
+                    "DATA_DIR/keys/service_password) or NUBO_SERVICE_PASSWORD")
+    if not settings.transport_url:
+        raise _fail("agent", "--transport-url amqp://USER:PASSWORD@HOST:5672/VHOST (or "
+                    "NUBO_TRANSPORT_URL) is required")
+    from nubo.roles.agent_node import run_agent
+    from nubo.roles.host import service_credentials
+    sys.exit(asyncio.run(run_agent(settings, service_credentials(settings))))
+
+
 @db_app.command("upgrade")
 def db_upgrade(data_dir: Path = DataDir, database_url: str = DbUrl,
                check: bool = typer.Option(False, "--check",

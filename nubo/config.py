@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     public_url: str | None = None
     #: SQLite in DATA_DIR by default; postgresql://... or mysql://... (MariaDB) to scale out.
     database_url: str | None = None
+    #: the controller <-> host bus: unset (or inprocess://) for `nubo up`'s one process;
+    #: amqp://user:pw@host:5672/vhost (RabbitMQ) for `nubo controller` and `nubo agent`
+    transport_url: str | None = None
+    #: this agent's compute host name (Nova's [DEFAULT] host; `nubo agent --host`); unset:
+    #: the machine's short host name (or its `-fake-N` hosts with --fake-hosts)
+    compute_host: str | None = None
     virt: Literal["auto", "libvirt", "fake"] = "auto"
     network: Literal["auto", "linux", "noop"] = "auto"
     admin_password: str | None = None
@@ -59,6 +65,12 @@ class Settings(BaseSettings):
     #: seconds the simulated hypervisors of --virt fake take to connect at each start
     #: (fault injection: what your tools see while a restarted cloud converges)
     fake_connect_seconds: float = Field(default=0.0, ge=0.0, le=600.0)
+    #: seconds a compute service may go without a heartbeat before it is down (Nova's
+    #: service_down_time); os-services, the scheduler and the metrics read it
+    service_down_time: int = Field(default=60, ge=1, le=86400)
+    #: seconds between a compute agent's heartbeats and periodic reports (Nova's
+    #: report_interval); keep it well under service_down_time
+    report_interval: int = Field(default=10, ge=1, le=3600)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
     #: where compute's quota limits come from: its own tables (Nova's DbQuotaDriver) or
     #: identity's unified limits for service `compute` (Nova's UnifiedLimitsDriver), where

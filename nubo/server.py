@@ -6,6 +6,11 @@ a worker thread (imports and construction; the event loop keeps answering), the 
 what the API needs (database, identity, ...) and the gate hands every request to it. What can
 wait (the hypervisor's connection, the first reconcile, the dataplane's sync, the test image)
 converges afterwards, listed in /healthz `parts` until it is ready.
+
+`nubo controller` (role "controller") starts the same way, its node being the controller
+alone (roles/controller_node.py): the bus to RabbitMQ opens once the listener is up (a URL
+it cannot open fails the start with its one-line reason), then the node is built on the
+event loop (the bus subscribes there) after its modules were imported in the worker thread.
 """
 
 from __future__ import annotations
@@ -17,17 +22,23 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import uvicorn
 
 from nubo.config import Settings
 from nubo.core import lazy, logs, running
+from nubo.core.bus.errors import BusOpenError
 from nubo.core.faults import FaultStyle
 from nubo.core.gate import StartGate
 
 if TYPE_CHECKING:
     from nubo.roles.all_in_one import AllInOne
+    from nubo.roles.controller_node import ControllerNode
+
+    Node = AllInOne | ControllerNode
+
+Role = Literal["all-in-one", "controller"]
 
 LOG = logging.getLogger("nubo")
 #: the fault format of each service's path, for what the gate answers before they load
@@ -36,7 +47,7 @@ STYLES: dict[str, FaultStyle] = {"/identity": "keystone", "/compute": "nova",
                                  "/networking": "neutron", "/volume": "nova"}
 
 
-async def serve(settings: Settings) -> int:
+async def serve(settings: Settings, role: Role = "all-in-one") -> int:
     logs.setup(settings.data_dir / "logs", settings.log_level)
     # Start-up allocates a lot and frees little: the cyclic collector's passes over the
     # growing heap cost ~10% of it. One full collection (then freeze) follows readiness.
@@ -62,9 +73,9 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _stop, server, sig)
     listening = asyncio.create_task(server.serve(sockets=[sock]), name="http")
-    node: AllInOne | None = None
+    node: Node | None = None
     try:
-        node = await _start(settings, gate, server)
+        node = await _start(settings, gate, server, role)
         if node is None:
             server.should_exit = True
         await listening
@@ -78,10 +89,16 @@ async def serve(settings: Settings) -> int:
     return 0 if node is not None and not node.failed and server.started else 1
 
 
-async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server) -> AllInOne | None:
+async def _start(settings: Settings, gate: StartGate, server: uvicorn.Server,
+                 role: Role) -> Node | None:
     """Load and start the node while the gate answers; None if that failed (logged)."""
     try:
-        node = await asyncio.to_thread(_load, settings)
+        node: Node = (await asyncio.to_thread(_load, settings) if role == "all-in-one"
+                      else await _load_controller(settings))
+    except BusOpenError as exc:      # its message says it all: no traceback
+        LOG.error("start failed: %s", exc)
+        gate.fail(str(exc))
+        return None
     except Exception as exc:
         LOG.exception("start failed: %s", exc)
         gate.fail(str(exc))
@@ -112,6 +129,21 @@ def _load(settings: Settings) -> AllInOne:
     return AllInOne(settings)
 
 
+async def _load_controller(settings: Settings) -> ControllerNode:
+    """Import the controller's modules off the event loop, open the bus, build the node."""
+    from nubo.core.bus import open_bus
+    from nubo.core.bus.amqp import AmqpBus
+
+    def load() -> type[ControllerNode]:
+        lazy.defer()
+        from nubo.roles.controller_node import ControllerNode
+        return ControllerNode
+    node_class = await asyncio.to_thread(load)
+    bus = await open_bus(settings.transport_url, name="nubo-controller")
+    assert isinstance(bus, AmqpBus), "nubo controller runs on RabbitMQ (cli.py checks)"
+    return node_class(settings, bus)
+
+
 def _fatal(server: uvicorn.Server) -> None:
     """A part that must converge failed for good (the hypervisor did not start)."""
     server.should_exit = True
@@ -133,7 +165,7 @@ def _stop(server: uvicorn.Server, sig: signal.Signals) -> None:
     server.should_exit = True
 
 
-def _announce(node: AllInOne, clouds: Path | None, first: bool) -> None:
+def _announce(node: Node, clouds: Path | None, first: bool) -> None:
     from nubo.banner import ready_banner
     s = node.settings
     test_image = node.test_image.state if node.test_image else None

@@ -79,10 +79,12 @@ def check_database(settings: Settings) -> list[Check]:
                  "nubo db upgrade (with the cloud stopped, or let `nubo up` do it)")]
     if not state.at:
         return out      # nothing created yet: no services to look at
-    return out + asyncio.run(_from_database(url))
+    return out + asyncio.run(_from_database(
+        url, timedelta(seconds=settings.service_down_time)))
 
 
-async def _from_database(url: str) -> list[Check]:
+async def _from_database(url: str, down_after: timedelta = HOST_DOWN_AFTER) -> list[Check]:
+    """`down_after`: Nova's service_down_time."""
     db = Database(url)
     try:
         now = utcnow()
@@ -99,7 +101,7 @@ async def _from_database(url: str) -> list[Check]:
                     skew = abs(db_now - utcnow())
     finally:
         await db.dispose()
-    down = [h.name for h in hosts if h.forced_down or now - h.last_seen > HOST_DOWN_AFTER]
+    down = [h.name for h in hosts if h.forced_down or now - h.last_seen > down_after]
     disabled = [h.name for h in hosts if h.disabled]
     if not hosts:
         svc = Check("compute services", WARN, "no compute host has registered",

@@ -6,7 +6,7 @@ queue, the database connection pool."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
@@ -24,8 +24,11 @@ from nubo.placement.models import Allocation, Inventory, ResourceProvider
 class CloudCollector:
     """Register with a CollectorRegistry; call `refresh` (async) right before each scrape."""
 
-    def __init__(self, db: Database, queue_depth: Callable[[], int]) -> None:
+    def __init__(self, db: Database, queue_depth: Callable[[], int],
+                 down_after: timedelta = HOST_DOWN_AFTER) -> None:
+        """`down_after`: Nova's service_down_time."""
         self.db = db
+        self.down_after = down_after
         self.queue_depth = queue_depth
         self._families: list[Metric] = []
 
@@ -38,7 +41,7 @@ class CloudCollector:
     async def refresh(self) -> None:
         now = utcnow()
         async with self.db.read() as s:
-            families = [*await _instances(s, now), *await _hosts(s, now),
+            families = [*await _instances(s, now), *await _hosts(s, now, self.down_after),
                         *await _placement(s), *await _network(s)]
         families += [self._pool(), _gauge("nubo_conductor_queue_depth",
                                           "Operations the conductor is carrying out or that "
@@ -83,17 +86,17 @@ async def _instances(s: AsyncSession, now: datetime) -> list[Metric]:
     return [states, age]
 
 
-async def _hosts(s: AsyncSession, now: datetime) -> list[Metric]:
+async def _hosts(s: AsyncSession, now: datetime, down_after: timedelta) -> list[Metric]:
     up = GaugeMetricFamily("nubo_compute_host_up",
                            "1 when the host's agent answered its heartbeat within "
-                           f"{int(HOST_DOWN_AFTER.total_seconds())} s and it is not forced "
+                           f"{int(down_after.total_seconds())} s and it is not forced "
                            "down", labels=["host"])
     disabled = GaugeMetricFamily("nubo_compute_host_disabled",
                                  "1 when the compute service on the host is disabled",
                                  labels=["host"])
     for h in (await s.execute(select(ComputeHost.name, ComputeHost.last_seen,
                                      ComputeHost.forced_down, ComputeHost.disabled))):
-        alive = not h.forced_down and now - h.last_seen <= HOST_DOWN_AFTER
+        alive = not h.forced_down and now - h.last_seen <= down_after
         up.add_metric([h.name], 1.0 if alive else 0.0)
         disabled.add_metric([h.name], 1.0 if h.disabled else 0.0)
     return [up, disabled]

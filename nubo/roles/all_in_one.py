@@ -36,8 +36,10 @@ class HostsStart:
     """The hosts' start after the API serves: "converging" until it ran, then "ready" or
     "failed" (with the reason in `problem`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, failure: str = "the hypervisor did not start") -> None:
+        """`failure`: what a failed start means, said before its error in `problem`."""
         self.task: asyncio.Task[None] | None = None
+        self.failure = failure
 
     def state(self) -> str:
         task = self.task
@@ -50,7 +52,7 @@ class HostsStart:
         if task is None or not task.done() or task.cancelled():
             return None
         exc = task.exception()
-        return f"the hypervisor did not start: {exc}" if exc else None
+        return f"{self.failure}: {exc}" if exc else None
 
 
 class AllInOne:

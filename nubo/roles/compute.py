@@ -6,6 +6,7 @@ The hosts are reached over the bus only (roles/host.py runs their agents)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 
 from nubo.compute.api.views.servers import ServerViews
@@ -48,9 +49,10 @@ from nubo.volume.service import BlockStorage
 class ControllerCompute:
     def __init__(self, settings: Settings, db: Database, bus: Bus, images: ImageApi,
                  placement: PlacementService, limit_source: LimitSource,
-                 hosts: Sequence[str], vif_events: bool, storage: BlockStorage) -> None:
+                 hosts: Sequence[str] | None, vif_events: bool, storage: BlockStorage) -> None:
         """`limit_source`: identity's unified limits (settings.quota_driver
-        `unified_limits`); `hosts`: the compute hosts whose heartbeat this controller checks;
+        `unified_limits`); `hosts`: the compute hosts of this process whose heartbeat this
+        controller checks (None: every host in the database, `nubo controller`);
         `vif_events`: whether the hosts' dataplane reports plugged ports (Linux);
         `storage`: the block storage services (volumes attached to servers, in-process)."""
         self.scheduler = Scheduler(placement)
@@ -65,7 +67,9 @@ class ControllerCompute:
             reclaim_interval=settings.reclaim_instance_interval,
             shelved_offload_time=settings.shelved_offload_time,
             # a deleted server's volumes: detached, deleted when delete_on_termination
-            volume_release=ServerVolumes(storage).release)
+            volume_release=ServerVolumes(storage).release,
+            service_down_time=timedelta(seconds=settings.service_down_time),
+            report_interval=float(settings.report_interval))
         self.power_sync = PowerSync(self.conductor)
         HostReports(self.conductor, self.power_sync).subscribe(bus)
         catalog = _catalog(settings, db, placement, limit_source, groups, self.conductor,
@@ -97,7 +101,7 @@ class ControllerCompute:
 
 def _catalog(settings: Settings, db: Database, placement: PlacementService,
              limit_source: LimitSource, groups: GroupService, conductor: Conductor,
-             hosts: Sequence[str]) -> Catalog:
+             hosts: Sequence[str] | None) -> Catalog:
     unified = None
     if settings.quota_driver == "unified_limits":
         unified = UnifiedQuotaLimits(
@@ -108,9 +112,10 @@ def _catalog(settings: Settings, db: Database, placement: PlacementService,
         [z.strip() for z in settings.availability_zones.split(",") if z.strip()])
     # hosts' zones, aggregates, enabled: the scheduler's host cache must be re-read
     aggregates = AggregateService(db, placement, conductor.invalidate_hosts)
-    services = ServiceRegistry(db, aggregates.host_zones, conductor.invalidate_hosts)
+    services = ServiceRegistry(db, aggregates.host_zones, conductor.invalidate_hosts,
+                               conductor.service_down_time)
     zones.register_hosts(services.zones_hosts)
-    local = frozenset(hosts)
+    local = frozenset(hosts or ())
     return Catalog(
         flavors=FlavorService(db), quotas=quotas, keypairs=KeypairService(db, quotas),
         groups=groups, availability_zones=zones, aggregates=aggregates, services=services,

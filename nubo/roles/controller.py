@@ -4,7 +4,9 @@ with the scheduler and the periodic jobs (roles/compute.py), placement, the netw
 with the NetworkSync that drives the hosts' network agents over the bus.
 
 The hosts are reached over the bus only; what they are (their names, their dataplane's kind)
-is given to the constructor. Several controller replicas may share one database."""
+is given to the constructor: `nubo up` names its own hosts, `nubo controller` none (hosts
+appear as their agents report, controller_main.py). Several controller replicas may share
+one database."""
 
 from __future__ import annotations
 
@@ -91,9 +93,12 @@ class Converging(Protocol):
 
 class Controller:
     def __init__(self, settings: Settings, bus: Bus, credentials: ServiceCredentials,
-                 hosts: Sequence[str], network_kind: str, hosts_start: Converging) -> None:
-        """`hosts`: the compute hosts (the first one's network agent carries every one's
-        ports); `network_kind`: their dataplane, "linux" or "noop"; `credentials`: the
+                 hosts: Sequence[str] | None, network_kind: str,
+                 hosts_start: Converging) -> None:
+        """`hosts`: the compute hosts of this process (the first one's network agent carries
+        every one's ports), or None: the hosts in the database, registered as their agents
+        report (their network agents must be noop until the network sync drives many
+        agents); `network_kind`: their dataplane, "linux" or "noop"; `credentials`: the
         service user the hosts log in with (made sure of by `ensure_service_user`)."""
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -126,15 +131,20 @@ class Controller:
                              auth, state=self.compute, versions=COMPUTE_VERSIONS,
                              rewrite=legacy_v2.rewrite)   # /compute/v2: Nova's legacy v2.0
         # drives the hosts' network agents (nubo/network/agent) from the network tables
-        self.network_sync = build_sync(self.db, bus, network_kind, hosts[0], hosts,
-                                       self.network.hostname, self._vif_event)
+        if hosts is None and network_kind != "noop":
+            raise ValueError("a controller of hosts that come and go drives noop network "
+                             "agents only (multi-host Linux networking is a later step)")
+        self.network_sync = build_sync(self.db, bus, network_kind,
+                                       hosts[0] if hosts else self.network.hostname,
+                                       hosts or (), self.network.hostname, self._vif_event)
         # block storage: the API and (until volume hosts come on the bus) its backend in
         # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}})
         volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
                             auth, state=self.volume, versions=VOLUME_VERSIONS,
                             rewrite=volume_rewrite.rewrite)   # /volume/v3/{project_id}/...
         self.metrics = Metrics()
-        self.metrics.add_scraped(CloudCollector(self.db, self.conductor.queue_depth))
+        self.metrics.add_scraped(CloudCollector(self.db, self.conductor.queue_depth,
+                                                 self.conductor.service_down_time))
         vnc = novnc.NoVncApp(self.servers.parts.consoles.validate,
                              settings.console_token_ttl)
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}

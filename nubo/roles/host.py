@@ -27,9 +27,6 @@ from nubo.network.agent.manager import NetworkAgent
 from nubo.network.agent.metadata_agent import MetadataAgent, socket_path
 from nubo.network.agent.wiring import build_dataplane, resolve_network
 
-#: the compute agents' own periodic work (power-state report, image cache), in seconds
-PERIOD = 10.0
-
 
 class AgentBus(Protocol):
     """The host's side of the bus: its agents answer calls and report up."""
@@ -51,9 +48,10 @@ def service_credentials(settings: Settings) -> ServiceCredentials:
 
 
 def host_names(settings: Settings, virt: str) -> list[str]:
-    """This machine's compute hosts: one, or `fake_hosts` simulated ones."""
+    """This machine's compute hosts: one, or `fake_hosts` simulated ones; named after
+    `compute_host` (`nubo agent --host`), else the machine's short host name."""
     n = 1 if virt == "libvirt" else max(settings.fake_hosts, 1)
-    base = socket.gethostname().split(".")[0] or "nubo"
+    base = settings.compute_host or socket.gethostname().split(".")[0] or "nubo"
     return [base] if n == 1 else [f"{base}-fake-{i}" for i in range(n)]
 
 
@@ -92,7 +90,7 @@ class Host:
             driver = FakeDriver(host=name, state_file=self.settings.data_dir / "fake-hosts"
                                 / f"{name}.json")
         return ComputeAgent(name, driver, bus, self.image_client, options=AgentOptions(
-            period=PERIOD, report_power=self.virt == "libvirt",
+            period=float(self.settings.report_interval), report_power=self.virt == "libvirt",
             scratch_dir=self.settings.data_dir / "snapshots"))
 
     async def start_network(self) -> None:

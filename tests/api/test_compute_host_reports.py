@@ -5,8 +5,10 @@ resources it reports when it starts. Every report crosses the in-process bus as 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 
@@ -14,8 +16,9 @@ from nubo.compute import rpc, states
 from nubo.compute.agent.manager import AgentOptions, ComputeAgent
 from nubo.compute.models import ComputeHost
 from nubo.core.db import utcnow
+from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_servers import S, create, env, wait
-from tests.conftest import Api
+from tests.conftest import BASE, Api, make_settings
 
 __all__ = ["env"]
 
@@ -150,3 +153,31 @@ async def test_hosts_push_their_heartbeat_and_only_silent_hosts_are_asked(
         assert await _last_seen(api, agent.host) == long_ago
     finally:
         agent.down = False
+
+
+@pytest.mark.parametrize("down_after", [60, 20])
+async def test_service_down_time_is_the_setting(tmp_path: Path, down_after: int) -> None:
+    """A host last seen 30 s ago: up under Nova's default service_down_time (60 s), down
+    under NUBO_SERVICE_DOWN_TIME=20, in os-services and for the scheduler alike."""
+    node = AllInOne(make_settings(tmp_path / "data", service_down_time=down_after))
+    await node.start()
+    await node.converged()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
+                                     base_url=BASE) as client:
+            api = Api(client, node)
+            api.admin_token = await api.token("admin", "admin-secret", "admin")
+            host = node.host.agents[0].host
+            await node.controller.conductor.heartbeats.stop()
+            async with node.controller.db.write() as s:
+                await s.execute(update(ComputeHost).values(
+                    last_seen=utcnow() - timedelta(seconds=30)))
+            services = (await api.ok("GET", "/compute/v2.1/os-services?binary=nova-compute")
+                        )["services"]
+            expected = "up" if down_after == 60 else "down"
+            assert [(s["host"], s["state"]) for s in services] == [(host, expected)]
+            node.controller.conductor.invalidate_hosts()
+            states_ = await node.controller.conductor.host_states()
+            assert [h.down for h in states_] == [down_after != 60]
+    finally:
+        await node.stop()

@@ -232,7 +232,7 @@ def agent_violations(graph: Graph) -> set[str]:
 
 
 #: the process roles that hold no database credentials (module names under the root)
-DB_FREE_ROLES = ("roles.host",)
+DB_FREE_ROLES = ("roles.host", "roles.agent_node")
 
 
 def host_violations(graph: Graph) -> set[str]:

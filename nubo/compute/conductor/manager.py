@@ -55,9 +55,10 @@ LOG = logging.getLogger("nubo.compute.conductor.manager")
 #: one line per conductor step (in the log file, not on the console): instance, step, result,
 #: duration and the request id of the action it belongs to
 STEPS = logging.getLogger("nubo.steps")
+#: Nova's service_down_time by default (settings.service_down_time)
 HOST_DOWN_AFTER = timedelta(seconds=60)
-#: a host heard nothing from for this long is asked (its agent beats every 10 s)
-SILENT_AFTER = timedelta(seconds=25)
+#: a host heard nothing from for this many report intervals is asked (25 s at Nova's 10)
+SILENT_INTERVALS = 2.5
 
 #: (group id, instance id) -> (policy, hosts of the group's other live members)
 GroupLookup = Callable[[str, str], Awaitable[tuple[str | None, list[str]]]]
@@ -70,11 +71,15 @@ class Conductor:
                  max_attempts: int = 3, group_lookup: GroupLookup | None = None, *,
                  vif_plugging_timeout: float = 300.0, vif_plugging_is_fatal: bool = True,
                  reclaim_interval: int = 0, shelved_offload_time: int = 0,
-                 volume_release: Callable[[str], Awaitable[None]] | None = None) -> None:
+                 volume_release: Callable[[str], Awaitable[None]] | None = None,
+                 service_down_time: timedelta = HOST_DOWN_AFTER,
+                 report_interval: float = 10.0) -> None:
         """`networking`: the servers' ports (None: servers get no NICs); `images`: where
         snapshots and shelved images go; the vif plugging options are Nova's
         vif_plugging_timeout and vif_plugging_is_fatal, `reclaim_interval` and
-        `shelved_offload_time` Nova's options of the same names."""
+        `shelved_offload_time` Nova's options of the same names, as are
+        `service_down_time` (a host silent for longer is down) and `report_interval` (how
+        often the agents beat: a host silent for SILENT_INTERVALS of them is asked)."""
         self.db = db
         self.bus = bus
         #: a deleted server's volumes are released (server_volumes.py)
@@ -97,6 +102,8 @@ class Conductor:
                                 vif_plugging_is_fatal)
         self._tasks: set[asyncio.Task[None]] = set()
         self.heartbeats = Heartbeats(db, bus)
+        self.service_down_time = service_down_time
+        self.silent_after = timedelta(seconds=report_interval * SILENT_INTERVALS)
         #: one operation at a time per instance ("instance:<id>"), the boots into one server
         #: group scheduled one at a time ("group:<id>"): across every replica on the database
         self.locks: KeyedLocks = DatabaseLocks(db)
@@ -141,12 +148,17 @@ class Conductor:
         self.heartbeats.beat(host)
 
     async def heartbeat(self, hosts: list[str],
-                        silent_after: timedelta = SILENT_AFTER) -> list[str]:
+                        silent_after: timedelta | None = None) -> list[str]:
         """The periodic check: hosts push their heartbeats; ask those of `hosts` silent for
         `silent_after` (an earlier agent does not beat) and mark the ones that answer, in one
         write (a thousand simulated hosts must not mean a thousand writes every period).
         Returns the hosts that did not answer."""
-        return await self.heartbeats.ask_silent(hosts, silent_after)
+        return await self.heartbeats.ask_silent(hosts, silent_after or self.silent_after)
+
+    async def known_hosts(self) -> list[str]:
+        """Every compute host recorded (each registered itself with its first report)."""
+        async with self.db.read() as s:
+            return sorted((await s.execute(select(ComputeHost.name))).scalars())
 
     async def host_states(self) -> list[HostState]:
         """All hosts as the scheduler sees them; read at most once a second (a host's
@@ -162,7 +174,8 @@ class Conductor:
             zones, agg_meta = await host_aggregate_info(s)
         result = [HostState(h.name, h.provider_uuid, zones.get(h.name, h.availability_zone),
                             h.hypervisor_type, disabled=h.disabled,
-                            down=h.forced_down or now - h.last_seen > HOST_DOWN_AFTER,
+                            down=h.forced_down
+                            or now - h.last_seen > self.service_down_time,
                             aggregate_metadata=agg_meta.get(h.name, {}))
                   for h in hosts]
         self._hosts_cache = (now, result)
@@ -338,8 +351,14 @@ class Conductor:
                 s, inst.id, {"vm_state": states.BUILDING, "task_state": states.SCHEDULING},
                 [(event, started, None, "Success", None)], host=selection.host,
                 task_state=states.SPAWNING, task_started_at=utcnow())
+        # the servers of one multi-create are placed one at a time (each sees the claims of
+        # those before it, as Nova's one select_destinations call for them all): they spread
+        batch = None if group else spec_doc.get("batch")
         try:
-            selection = await self.scheduler.select(spec, await self.host_states(), record)
+            async with self.locks.hold(f"batch:{batch}") if batch else \
+                    contextlib.nullcontext():
+                selection = await self.scheduler.select(spec, await self.host_states(),
+                                                        record)
         except NoValidHost as exc:
             message = str(exc)
             if tried:   # every host left was tried already: say what failed there

@@ -35,6 +35,10 @@ class Reconciling(Protocol):
         hosts that did not answer."""
         ...
 
+    async def known_hosts(self) -> list[str]:
+        """Every compute host recorded in the database."""
+        ...
+
     async def reconcile(self, settle: timedelta | None = None) -> dict[str, int]:
         """Converge the operations left in a transitional state; counts per kind."""
         ...
@@ -47,15 +51,18 @@ class VolumeReconciling(Protocol):
 
 
 class PeriodicJobs:
-    def __init__(self, conductor: Reconciling, leases: Leases, hosts: Sequence[str],
+    def __init__(self, conductor: Reconciling, leases: Leases,
+                 hosts: Sequence[str] | None = None,
                  volumes: VolumeReconciling | None = None) -> None:
-        """`hosts`: the compute hosts whose heartbeat this controller checks; `volumes`:
-        the attachment reconciler (records against the hosts' real disks)."""
+        """`hosts`: the compute hosts whose heartbeat this controller checks (`nubo up`:
+        its own); None: every host recorded in the database, read each period (`nubo
+        controller`: hosts come and go as their agents report); `volumes`: the attachment
+        reconciler (records against the hosts' real disks)."""
         self.conductor = conductor
         self.volumes = volumes
         #: this replica's leases on the periodic jobs; `runs` counts the jobs it ran
         self.leases = leases
-        self.hosts = list(hosts)
+        self.hosts = list(hosts) if hosts is not None else None
         self.runs: dict[str, int] = {}
         #: the loop, once `start` ran
         self.task: asyncio.Task[None] | None = None
@@ -89,7 +96,9 @@ class PeriodicJobs:
     async def run_periodic(self) -> None:
         """One period's jobs, each only where this replica holds its lease."""
         if await self._holds("compute-heartbeat"):
-            silent = await self.conductor.heartbeat(self.hosts)
+            hosts = (self.hosts if self.hosts is not None
+                     else await self.conductor.known_hosts())
+            silent = await self.conductor.heartbeat(hosts)
             if silent:
                 LOG.warning("hosts not answering: %s", ", ".join(silent[:10]))
         if await self._holds("compute-reconcile"):

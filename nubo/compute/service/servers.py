@@ -187,6 +187,8 @@ class ServerService:
                             request_spec={"hints": hints, "tried": [], "group": group,
                                           "image": image,
                                           "networks": [r.as_dict() for r in requested],
+                                          # a multi-create: scheduled one at a time
+                                          **({"batch": reservation} if count > 1 else {}),
                                           **_later_fields(srv)},
                             created_at=now,
                             updated_at=now, task_started_at=now)

@@ -1,6 +1,6 @@
 """Nova's services (os-services): nova-compute on every compute host, from ComputeHost,
 and this controller's nova-scheduler and nova-conductor. A compute service is up while its
-host answers the heartbeat (the conductor's HOST_DOWN_AFTER) and is not forced down;
+host answers the heartbeat (within Nova's service_down_time) and is not forced down;
 disabling it is what the scheduler's ComputeFilter reads."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -43,8 +43,10 @@ def controller_host() -> str:
 
 class ServiceRegistry:
     def __init__(self, db: Database, host_zones: Callable[[], Awaitable[dict[str, str]]],
-                 changed: Callable[[], None]) -> None:
+                 changed: Callable[[], None], down_after: timedelta = HOST_DOWN_AFTER) -> None:
+        """`down_after`: Nova's service_down_time."""
         self.db = db
+        self.down_after = down_after
         self.controller = controller_host()
         self._host_zones = host_zones   # async () -> {host: zone from its aggregates}
         self._changed = changed         # the scheduler's host cache must be re-read
@@ -88,7 +90,7 @@ class ServiceRegistry:
                 found.append(Service(
                     rec.id, COMPUTE, ch.name, zones.get(ch.name, ch.availability_zone),
                     ch.disabled, ch.disabled_reason, ch.forced_down,
-                    not ch.forced_down and now - ch.last_seen <= HOST_DOWN_AFTER,
+                    not ch.forced_down and now - ch.last_seen <= self.down_after,
                     ch.last_seen))
             elif rec.host == self.controller:
                 # this process runs them: up as long as it answers this request

@@ -160,6 +160,17 @@ class AmqpBus(HostStarts):
         if tag is not None:
             self._setup(self._stop_serving(host, tag))
 
+    async def consumers(self, host: str) -> int:
+        """How many agents consume `host`'s queue now (0 when it has none or no queue): a
+        second agent for a live host is refused by `nubo agent`."""
+        channel = await self.connection.channel()
+        try:
+            queue = await channel.declare_queue(host_queue(host), durable=True,
+                                                arguments=QUORUM)
+            return int(queue.declaration_result.consumer_count or 0)
+        finally:
+            await channel.close()
+
     def hosts(self) -> list[str]:
         """The hosts served here and those whose agents said hello or answered a call."""
         return sorted(set(self._endpoints) | set(self._known))
