@@ -10,6 +10,7 @@ them with pycdlib, with Rock Ridge and Joliet names (as genisoimage -J -r), so a
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -27,6 +28,18 @@ LEGACY = "2012-08-10"
 
 def _json(doc: Mapping[str, Any]) -> bytes:
     return json.dumps(doc, sort_keys=True).encode()
+
+
+def user_data_bytes(encoded: str | None) -> bytes | None:
+    """A server's user_data as the guest reads it: the API keeps it base64-encoded (Nova's
+    `user_data`), the drive and the metadata service give the decoded bytes. A value that is
+    not base64 (a row older than the API's check) is given as it is."""
+    if encoded is None:
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return encoded.encode()
 
 
 def config_drive_files(meta_data: Mapping[str, Any], *, user_data: bytes | str | None = None,

@@ -69,7 +69,11 @@ def console_sum(c: Cloud, name: str) -> str:
         assert "userdata: novolume" not in out, out[-2000:]
         m = SUM.search(out)
         return m.group(2) if m else None
-    return str(wait_for(check, f"{name}'s volume checksum on its console"))
+    try:
+        return str(wait_for(check, f"{name}'s volume checksum on its console"))
+    except AssertionError as exc:       # say what the guest said instead
+        out = osc(c, "console", "log", "show", name).stdout
+        raise AssertionError(f"{exc}; its console ends with:\n{out[-3000:]}") from None
 
 
 def test_volume_moves_between_guests(cloud: Cloud, tmp_path: Path) -> None:
@@ -82,6 +86,7 @@ def test_volume_moves_between_guests(cloud: Cloud, tmp_path: Path) -> None:
     wait_volume(c, ["volume"], "moving-data", "available")
 
     osc(c, "server", "create", "--image", "nubo-test", "--flavor", "m1.nano", "--nic", "none",
+        "--config-drive", "True",   # no NIC: user_data comes from the config drive
         "--user-data", str(scripts["writer"]), "--wait", "vm-a")
     osc(c, "server", "add", "volume", "vm-a", "moving-data")
     shown = wait_volume(c, ["volume"], "moving-data", "in-use")
@@ -93,6 +98,7 @@ def test_volume_moves_between_guests(cloud: Cloud, tmp_path: Path) -> None:
     osc(c, "server", "remove", "volume", "vm-a", "moving-data")
     wait_volume(c, ["volume"], "moving-data", "available")
     osc(c, "server", "create", "--image", "nubo-test", "--flavor", "m1.nano", "--nic", "none",
+        "--config-drive", "True",   # no NIC: user_data comes from the config drive
         "--user-data", str(scripts["reader"]), "--wait", "vm-b")
     osc(c, "server", "add", "volume", "vm-b", "moving-data")
     wait_volume(c, ["volume"], "moving-data", "in-use")

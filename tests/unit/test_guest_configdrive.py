@@ -106,3 +106,15 @@ def test_extra_files_and_similar_names(tmp_path: Path) -> None:
 def test_bad_extra_paths(bad: str) -> None:
     with pytest.raises(ValueError):
         config_drive_files(META, extra={bad: b"x"})
+
+
+def test_the_drive_gets_the_decoded_user_data() -> None:
+    """Nova keeps user_data base64-encoded; the guest must read the script itself (it ran
+    `#!/bin/sh` as 'not a script' when the drive held the base64 text)."""
+    import base64
+
+    from nubo.guest.configdrive import user_data_bytes
+    script = b"#!/bin/sh\necho hi\n"
+    assert user_data_bytes(base64.b64encode(script).decode()) == script
+    assert user_data_bytes(None) is None
+    assert user_data_bytes("#!/bin/sh not base64") == b"#!/bin/sh not base64"

@@ -21,7 +21,7 @@ from typing import Any
 
 from nubo.compute.agent.virt.base import InstanceSpec, SpawnFailed
 from nubo.compute.agent.virt.libvirt.imagecache import BaseImage, base_name, run
-from nubo.guest.configdrive import build_config_drive
+from nubo.guest.configdrive import build_config_drive, user_data_bytes
 
 GiB = 1024 ** 3
 
@@ -119,7 +119,9 @@ class InstanceDisks:
         return eph, swap
 
     def _config_drive(self, spec: InstanceSpec, dest: Path) -> Path:
-        return build_config_drive(dest, meta_data(spec), user_data=spec.user_data,
+        # the spec carries Nova's base64 user_data; the drive holds what the guest runs
+        return build_config_drive(dest, meta_data(spec),
+                                  user_data=user_data_bytes(spec.user_data),
                                   network_data={"links": [], "networks": [], "services": []})
 
     def existing(self, instance_id: str) -> DiskSet | None:
