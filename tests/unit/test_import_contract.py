@@ -20,16 +20,7 @@ from tests.unit.import_contract import (
     violations,
 )
 
-_COMPUTE_SQL = ("compute's HTTP layer still builds SQL in its handlers and nova-network "
-                "proxies; to move into compute/service like network/service/ops")
-KNOWN: dict[str, str] = {
-    "api: nubo.compute.api.handlers.server_extras imports sqlalchemy (top)": _COMPUTE_SQL,
-    "api: nubo.compute.api.proxies.floating_ips imports sqlalchemy (top)": _COMPUTE_SQL,
-    "api: nubo.compute.api.proxies.floating_ips imports sqlalchemy.ext.asyncio (top)":
-        _COMPUTE_SQL,
-    "api: nubo.compute.api.proxies.networks imports sqlalchemy (top)": _COMPUTE_SQL,
-    "api: nubo.compute.api.proxies.secgroups imports sqlalchemy (top)": _COMPUTE_SQL,
-}
+KNOWN: dict[str, str] = {}
 
 
 def _tree() -> Graph:

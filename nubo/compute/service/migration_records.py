@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute.models import Instance
 from nubo.compute.models_actions import Migration
+from nubo.compute.models_flavors import Flavor
 from nubo.core.db import Database, utcnow
 from nubo.core.validation import as_int
 
@@ -72,3 +73,31 @@ async def by_id(db: Database, migration_id: str, instance_uuid: str) -> Migratio
     async with db.read() as s:
         m = await s.get(Migration, wanted)
     return m if m is not None and m.instance_uuid == instance_uuid else None
+
+
+async def search(db: Database, filters: dict[str, str], live_too: bool
+                 ) -> tuple[list[Migration], dict[str, int]]:
+    """os-migrations' rows, newest first, filtered on equal columns (`filters` keys are
+    Migration attributes), without live migrations unless `live_too`; and the flavors'
+    flavorid -> id for the rows' old and new flavors."""
+    stmt = select(Migration)
+    for key, value in filters.items():
+        stmt = stmt.where(getattr(Migration, key) == value)
+    if not live_too:
+        stmt = stmt.where(Migration.migration_type != "live-migration")
+    async with db.read() as s:
+        rows = list((await s.execute(stmt.order_by(Migration.created_at.desc(),
+                                                   Migration.id.desc()))).scalars())
+        wanted = {f for m in rows for f in (m.old_flavor_id, m.new_flavor_id) if f}
+        flavor_ids = {flavorid: id_ for flavorid, id_ in (await s.execute(
+            select(Flavor.flavorid, Flavor.id).where(Flavor.flavorid.in_(wanted)))).all()}
+    return rows, flavor_ids
+
+
+async def live_running(db: Database, instance_uuid: str) -> list[Migration]:
+    """The instance's live migrations still running, oldest first."""
+    async with db.read() as s:
+        return list((await s.execute(select(Migration).where(
+            Migration.instance_uuid == instance_uuid,
+            Migration.migration_type == "live-migration",
+            Migration.status.in_(LIVE_RUNNING)).order_by(Migration.id))).scalars())

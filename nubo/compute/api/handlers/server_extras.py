@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,7 +14,6 @@ from nubo.compute.api.schemas import server_actions as schemas
 from nubo.compute.api.views.servers import ts_micro
 from nubo.compute.api.wiring import api
 from nubo.compute.models_actions import Migration
-from nubo.compute.models_flavors import Flavor
 from nubo.compute.service import migration_records as records
 from nubo.compute.service.diagnostics import diagnostics as build_diagnostics
 from nubo.compute.service.external_events import record_events
@@ -126,24 +124,12 @@ async def migrations_list(request: Request) -> Response:
     a, ctx = api(request), context(request)
     a.enforce(ctx, "os_compute_api:os-migrations:index")
     q, v = request.query_params, version(request)
-    stmt = select(Migration)
-    for key, col in (("instance_uuid", Migration.instance_uuid), ("status", Migration.status),
-                     ("migration_type", Migration.migration_type),
-                     ("source_compute", Migration.source_compute)):
-        if q.get(key):
-            stmt = stmt.where(col == q[key])
-    if not v.matches("2.23"):       # Nova hides live migrations before 2.23
-        stmt = stmt.where(Migration.migration_type != "live-migration")
+    filters = {key: q[key] for key in ("instance_uuid", "status", "migration_type",
+                                       "source_compute") if q.get(key)}
     if v.matches("2.80"):
-        for key, col in (("user_id", Migration.user_id), ("project_id", Migration.project_id)):
-            if q.get(key):
-                stmt = stmt.where(col == q[key])
-    async with a.db.read() as s:
-        rows = list((await s.execute(stmt.order_by(Migration.created_at.desc(),
-                                                   Migration.id.desc()))).scalars())
-        wanted = {f for m in rows for f in (m.old_flavor_id, m.new_flavor_id) if f}
-        flavor_ids = {flavorid: id_ for flavorid, id_ in (await s.execute(
-            select(Flavor.flavorid, Flavor.id).where(Flavor.flavorid.in_(wanted)))).all()}
+        filters.update({key: q[key] for key in ("user_id", "project_id") if q.get(key)})
+    # Nova hides live migrations before 2.23
+    rows, flavor_ids = await records.search(a.db, filters, v.matches("2.23"))
     if q.get("host"):
         rows = [m for m in rows if q["host"] in (m.source_compute, m.dest_compute)]
     return json_response({"migrations": [_migration(m, v, flavor_ids=flavor_ids)
@@ -153,11 +139,7 @@ async def migrations_list(request: Request) -> Response:
 async def _server_migrations(request: Request, policy: str) -> tuple[Any, Any, list[Migration]]:
     a, ctx = api(request), context(request)
     inst = await _enforce(a, ctx, request.path_params["server_id"], policy)
-    async with a.db.read() as s:
-        rows = list((await s.execute(select(Migration).where(
-            Migration.instance_uuid == inst.id,
-            Migration.migration_type == "live-migration",
-            Migration.status.in_(records.LIVE_RUNNING)).order_by(Migration.id))).scalars())
+    rows = await records.live_running(a.db, inst.id)
     return a, inst, rows
 
 

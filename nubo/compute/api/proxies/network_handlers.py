@@ -11,9 +11,10 @@ from starlette.responses import Response
 from nubo.compute import errors
 from nubo.compute.api.extensions import extension, extensions
 from nubo.compute.api.legacy_v2 import is_legacy_v2
-from nubo.compute.api.proxies.floating_ips import FloatingIpProxy
-from nubo.compute.api.proxies.networks import NetworkProxy, network_view, tenant_network_view
+from nubo.compute.api.proxies.networks import network_view, tenant_network_view
 from nubo.compute.api.wiring import api
+from nubo.compute.service.proxy_floating_ips import FloatingIpProxy
+from nubo.compute.service.proxy_networks import NetworkProxy
 from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content, read_json
 from nubo.core.validation import validate

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from nubo.compute import errors
 from nubo.core.context import RequestContext
-from nubo.core.db import Database
-from nubo.core.errors import NotFound
 from nubo.network import models as nm
-from nubo.network.service.visibility import get_network, visible_networks_clause
 
 _FIELDS = ("id", "cidr", "netmask", "gateway", "broadcast", "dns1", "dns2", "cidr_v6",
            "gateway_v6", "label", "netmask_v6")
@@ -37,21 +31,3 @@ def network_view(ctx: RequestContext, net: nm.Network) -> dict[str, Any]:
 def tenant_network_view(net: nm.Network) -> dict[str, Any]:
     """/os-tenant-networks' view (Nova's tenant_networks.network_dict)."""
     return {"id": net.id, "cidr": str(None), "label": net.name}
-
-
-class NetworkProxy:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def list_(self, ctx: RequestContext) -> list[nm.Network]:
-        async with self.db.read() as s:
-            return list((await s.execute(select(nm.Network).where(
-                visible_networks_clause(ctx)).order_by(
-                nm.Network.created_at, nm.Network.id))).scalars())
-
-    async def show(self, ctx: RequestContext, id_: str) -> nm.Network:
-        async with self.db.read() as s:
-            try:
-                return await get_network(s, ctx, id_)
-            except NotFound:
-                raise errors.NetworkNotFoundForProxy() from None

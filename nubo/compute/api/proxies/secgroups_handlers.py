@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.compute import errors
-from nubo.compute.api.proxies.secgroups import SecurityGroupProxy, check_property
 from nubo.compute.api.wiring import ComputeApi, api
+from nubo.compute.service.proxy_secgroups import SecurityGroupProxy, check_property
 from nubo.core.context import RequestContext
 from nubo.core.http import context, json_response, no_content, read_json
 
