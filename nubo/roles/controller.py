@@ -51,7 +51,6 @@ from nubo.network.api import wiring as network_api
 from nubo.network.api.handlers import agents as network_agents
 from nubo.network.api.openapi import SPEC as NETWORK_SPEC
 from nubo.network.service import bootstrap as network_bootstrap
-from nubo.network.service import ports as nports
 from nubo.network.service.hostsync.wiring import build_sync
 from nubo.ops.metrics import CloudCollector
 from nubo.placement import api as placement_api
@@ -116,7 +115,8 @@ class Controller:
         placement = ServiceApp("placement", placement_api.PREFIX, with_openapi(PLACEMENT_SPEC),
                                "placement", auth, state=self.placement,
                                versions=PLACEMENT_VERSIONS)
-        self.network = network_api.NetworkApi(settings, self.db)
+        self.network = network_api.NetworkApi(settings, self.db,
+                                              status_from_agent=network_kind == "linux")
         network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
                              "neutron", auth, state=self.network)
         # built before compute: compute attaches its volumes in-process
@@ -193,7 +193,6 @@ class Controller:
         await network_agents.ensure_agents(self.db, self.network.hostname,
                                            self.settings.vtep_ip)
         await network_bootstrap.bootstrap(self.db, self.settings)
-        nports.set_status_from_agent(self.network_sync.events_enabled)
         self.network_sync.listen()
         return creds
 
@@ -260,7 +259,6 @@ class Controller:
                       "the controller's background tasks")
         await bounded(self.network_sync.stop(), "the network sync")
         await bounded(self.volume.stop(), "the volume work")
-        nports.set_status_from_agent(False)
         await bounded(self.servers.stop(), "the conductor")
 
     async def close(self) -> None:

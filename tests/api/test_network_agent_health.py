@@ -38,6 +38,7 @@ async def faulty(tmp_path: Path) -> AsyncIterator[tuple[Api, FakeDataplane]]:
     ctl.network_sync = NetworkSync(ctl.db, node.bus, hosts[0], hosts, real=True,
                                    on_vif_event=ctl._vif_event, health=health)
     node.controller.compute.servers.networking.vif_events = True
+    ctl.network.status_from_agent = True       # as a "linux" controller's NetworkApi
     node.app.checks["network_agent"] = health.problem
     await node.start()
     await node.converged()

@@ -110,6 +110,11 @@ async def test_noop_leaves_dhcp_ports_unbound(api: Api) -> None:
     [dhcp] = await dhcp_ports(api, private)
     assert "binding:host_id" in dhcp    # admin sees the binding
     assert dhcp["binding:host_id"] == "" and dhcp["device_id"] == f"dhcp-{private}"
+    # no dataplane reports ports up: a port bound through the API is ACTIVE at once
+    host = api.node.host.agents[0].host
+    port = (await api.ok("POST", f"{N}/ports", 201, json={"port": {
+        "network_id": private, "binding:host_id": host}}))["port"]
+    assert port["binding:host_id"] == host and port["status"] == "ACTIVE"
 
 
 async def test_a_server_port_goes_active_and_vif_plugged_is_delivered(

@@ -149,6 +149,11 @@ class InterfaceService:
             LOG.warning("instance %s: port %s may still be on the guest on %s: %s", sid,
                         plugged.port_id, plugged.host, exc)
 
+    def _status_from_agent(self) -> bool:
+        """Whether the hosts' dataplane reports a bound port up (ports.create_port)."""
+        net = self.c.networking
+        return net is not None and net.vif_events
+
     def _vif_events(self) -> bool:
         net = self.c.networking
         return bool(getattr(net, "vif_events", False)) and self.vif_plugging_timeout > 0
@@ -178,7 +183,7 @@ class InterfaceService:
                 port = await _given_port(s, ctx, inst, port_id)
                 await nports.update_port(s, ctx, port, {
                     "device_id": inst.id, "device_owner": owner,
-                    "binding:host_id": inst.host})
+                    "binding:host_id": inst.host}, status_from_agent=self._status_from_agent())
                 made = False
             else:
                 net = await _network(s, ctx, inst, net_id)
@@ -203,7 +208,8 @@ class InterfaceService:
         if fixed_ip:
             body["fixed_ips"] = [{"ip_address": fixed_ip}]
         try:
-            return await nports.create_port(s, ctx, body)
+            return await nports.create_port(s, ctx, body,
+                                            status_from_agent=self._status_from_agent())
         except NuboError as exc:
             if exc.code == "IpAddressGenerationFailure":
                 raise errors.NoMoreFixedIps(net=net.id) from None

@@ -179,13 +179,14 @@ class ComputeNetworking:
                     moved = port.binding_host_id != host
                     await nports.update_port(s, ctx, port, {
                         "device_id": instance_id, "device_owner": owner,
-                        "binding:host_id": host})
+                        "binding:host_id": host}, status_from_agent=self.vif_events)
                     if moved:
                         self._await_plug(port)
                 elif req["network_id"] in have:
                     port = have.pop(req["network_id"])
                     if port.binding_host_id != host:     # rescheduled to another host
-                        await nports.update_port(s, ctx, port, {"binding:host_id": host})
+                        await nports.update_port(s, ctx, port, {"binding:host_id": host},
+                                                 status_from_agent=self.vif_events)
                         self._await_plug(port)
                 else:
                     body: dict[str, Any] = {
@@ -197,7 +198,8 @@ class ComputeNetworking:
                     net = await s.get(nm.Network, req["network_id"])
                     if net is not None and not net.port_security_enabled:
                         body.pop("security_groups")
-                    port = await nports.create_port(s, ctx, body)
+                    port = await nports.create_port(s, ctx, body,
+                                                    status_from_agent=self.vif_events)
                     self._await_plug(port)
                 ids.append(port.id)
             return ids
@@ -219,7 +221,8 @@ class ComputeNetworking:
             changed = []
             for port in ports:
                 if port.binding_host_id != host:
-                    await nports.update_port(s, ctx, port, {"binding:host_id": host})
+                    await nports.update_port(s, ctx, port, {"binding:host_id": host},
+                                             status_from_agent=self.vif_events)
                     self._await_plug(port)
                     changed.append(port.id)
             return changed

@@ -24,9 +24,13 @@ PREFIX = "/networking"
 
 
 class NetworkApi:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, *, status_from_agent: bool) -> None:
+        """`status_from_agent`: whether the hosts' dataplane reports ports up (Linux): a
+        port bound to a host then stays DOWN until it does; otherwise it is ACTIVE at
+        once."""
         self.settings = settings
         self.db = db
+        self.status_from_agent = status_from_agent
         self.base_url = settings.base_url + PREFIX
         self.policy = Policy(RULES + _extra_rules(), settings.effective_policy_file)
         self.max_body = settings.max_request_body_size

@@ -115,18 +115,11 @@ async def _set_groups(session: AsyncSession, port_id: str, groups: Sequence[str]
         session.add(m.PortSecurityGroup(port_id=port_id, security_group_id=g))
 
 
-#: Whether a host agent reports ports up (`--network linux`: the sync sets a bound port ACTIVE
-#: once its tap is plugged and filtered, as Neutron's L2 agent does). Without one (noop) a
-#: bound port is ACTIVE at once. Set by the node for the process's lifetime.
-STATUS_FROM_AGENT = False
-
-
-def set_status_from_agent(on: bool) -> None:
-    global STATUS_FROM_AGENT
-    STATUS_FROM_AGENT = on
-
-
-def _bind(port: m.Port, host: str | None) -> None:
+def _bind(port: m.Port, host: str | None, status_from_agent: bool) -> None:
+    """Bind `port` to `host` ("" or None: unbind). `status_from_agent`: whether a host agent
+    reports ports up (`--network linux`: the sync sets a bound port ACTIVE once its tap is
+    plugged and filtered, as Neutron's L2 agent does); without one (noop) a bound port is
+    ACTIVE at once."""
     port.binding_host_id = host or ""
     if host:
         port.binding_vif_type = "bridge"
@@ -134,7 +127,7 @@ def _bind(port: m.Port, host: str | None) -> None:
     else:
         port.binding_vif_type = "unbound"
         port.binding_vif_details = {}
-    port.status = ("ACTIVE" if host and port.admin_state_up and not STATUS_FROM_AGENT
+    port.status = ("ACTIVE" if host and port.admin_state_up and not status_from_agent
                    else "DOWN")
 
 
@@ -157,9 +150,12 @@ async def _allocate_fixed(session: AsyncSession, port: m.Port, fixed: list[dict[
                             f.get("ip_address"), port_id=port.id, mac=port.mac_address)
 
 
-async def create_port(session: AsyncSession, ctx: RequestContext, body: dict[str, Any]
-                      ) -> m.Port:
-    """A port from a validated `port` body; the network must exist (NetworkNotFound)."""
+async def create_port(session: AsyncSession, ctx: RequestContext, body: dict[str, Any], *,
+                      status_from_agent: bool = False) -> m.Port:
+    """A port from a validated `port` body; the network must exist (NetworkNotFound).
+    `status_from_agent`: whether the dataplane of a host the port is bound to reports it up
+    (then it stays DOWN until it does; the controller's network kind is "linux"). Only a
+    port with a `binding:host_id` can be ACTIVE, so callers that never bind leave it."""
     network = await session.get(m.Network, body["network_id"])
     if network is None:
         raise errors.not_found("Network", body["network_id"])
@@ -182,7 +178,7 @@ async def create_port(session: AsyncSession, ctx: RequestContext, body: dict[str
         raise errors.AddressPairAndPortSecurityRequired()
     port.allowed_address_pairs = _address_pairs(pairs, mac)
     port.extra_dhcp_opts = dhcp_opts.for_create(body.get("extra_dhcp_opts"))
-    _bind(port, body.get("binding:host_id"))
+    _bind(port, body.get("binding:host_id"), status_from_agent)
     session.add(port)
     await session.flush()
     await _allocate_fixed(session, port, body.get("fixed_ips"))
@@ -195,8 +191,10 @@ async def create_port(session: AsyncSession, ctx: RequestContext, body: dict[str
 
 
 async def update_port(session: AsyncSession, ctx: RequestContext, port: m.Port,
-                      body: dict[str, Any]) -> m.Port:
-    """Apply a validated `port` update body (fixed_ips replaced as a whole)."""
+                      body: dict[str, Any], *, status_from_agent: bool = False) -> m.Port:
+    """Apply a validated `port` update body (fixed_ips replaced as a whole);
+    `status_from_agent` as for create_port (it matters when binding or admin_state_up
+    change)."""
     for key in ("name", "description", "device_id", "device_owner", "dns_name"):
         if key in body:
             setattr(port, key, body[key] or "")
@@ -213,7 +211,7 @@ async def update_port(session: AsyncSession, ctx: RequestContext, port: m.Port,
     if "binding:profile" in body:
         port.binding_profile = body["binding:profile"] or {}
     if "binding:host_id" in body or "admin_state_up" in body:
-        _bind(port, body.get("binding:host_id", port.binding_host_id))
+        _bind(port, body.get("binding:host_id", port.binding_host_id), status_from_agent)
     if "allowed_address_pairs" in body:
         port.allowed_address_pairs = _address_pairs(body["allowed_address_pairs"],
                                                     port.mac_address)

@@ -106,7 +106,8 @@ async def create(request: Request) -> Response:
     for a in items:
         _check(a)
         body.uuid(a, "network_id")
-    views_ = render(ctx, await ops.create(na.db, ctx, items, *_enforcers(request)))
+    views_ = render(ctx, await ops.create(na.db, ctx, items, *_enforcers(request),
+                                          status_from_agent=na.status_from_agent))
     if is_bulk:
         return json_response({"ports": views_}, 201)
     return json_response({"port": views_[0]}, 201)
@@ -134,7 +135,8 @@ async def update(request: Request) -> Response:
             raise errors.bad_request(f"Cannot update read-only attribute {k}")
     _check(a)
     shown = await ops.update(na.db, ctx, request.path_params["port_id"], a,
-                             if_match(request), _enforcers(request)[0])
+                             if_match(request), _enforcers(request)[0],
+                             status_from_agent=na.status_from_agent)
     return json_response({"port": render(ctx, [shown])[0]})
 
 

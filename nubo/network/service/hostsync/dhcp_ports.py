@@ -37,8 +37,10 @@ def _ctx(project_id: str) -> RequestContext:
                           roles=("admin", "member", "reader"))
 
 
-async def ensure_dhcp_ports(db: Database, host: str) -> int:
-    """Bring every network's DHCP port in line; returns how many ports it changed."""
+async def ensure_dhcp_ports(db: Database, host: str, *, status_from_agent: bool) -> int:
+    """Bring every network's DHCP port in line; returns how many ports it changed.
+    `status_from_agent`: whether the port bound here stays DOWN until the agent reports it
+    up (ports.create_port)."""
     async with db.read() as s:
         dhcp_nets = set((await s.execute(select(m.Subnet.network_id).where(
             m.Subnet.enable_dhcp.is_(True), m.Subnet.ip_version == 4))).scalars())
@@ -53,23 +55,25 @@ async def ensure_dhcp_ports(db: Database, host: str) -> int:
             continue
         want = dhcp_device_id(net_id, host)
         if net_id not in dhcp_nets or bound != host or device_id != want:
-            changed += await _one(db, net_id, host, pid)
+            changed += await _one(db, net_id, host, pid, status_from_agent)
     for net_id in sorted(todo):
-        changed += await _one(db, net_id, host, None)
+        changed += await _one(db, net_id, host, None, status_from_agent)
     return changed
 
 
-async def _one(db: Database, net_id: str, host: str, port_id: str | None) -> int:
+async def _one(db: Database, net_id: str, host: str, port_id: str | None,
+               status_from_agent: bool) -> int:
     """Fix one network's DHCP port in its own transaction (one failing spoils no other)."""
     try:
         async with db.write() as s:
-            return await _fix(s, net_id, host, port_id)
+            return await _fix(s, net_id, host, port_id, status_from_agent)
     except NuboError as e:      # e.g. no free address left: as Neutron, no DHCP port
         LOG.warning("DHCP port of network %s: %s", net_id, e)
         return 0
 
 
-async def _fix(s: AsyncSession, net_id: str, host: str, port_id: str | None) -> int:
+async def _fix(s: AsyncSession, net_id: str, host: str, port_id: str | None,
+               status_from_agent: bool) -> int:
     net = await s.get(m.Network, net_id)
     if net is None:
         return 0
@@ -89,7 +93,8 @@ async def _fix(s: AsyncSession, net_id: str, host: str, port_id: str | None) -> 
         await ports.create_port(s, _ctx(net.project_id), {
             **body, "network_id": net_id, "project_id": net.project_id,
             "device_owner": ports.DHCP_OWNER, "port_security_enabled": False,
-            "security_groups": [], "fixed_ips": [{"subnet_id": x.id} for x in subnets]})
+            "security_groups": [], "fixed_ips": [{"subnet_id": x.id} for x in subnets]},
+            status_from_agent=status_from_agent)
         return 1
     held = {sid for sid, _ in (await ports.ips_of(s, [port.id]))[port.id]}
     missing = [x.id for x in subnets if x.id not in held]
@@ -97,5 +102,6 @@ async def _fix(s: AsyncSession, net_id: str, host: str, port_id: str | None) -> 
         current = (await ports.ips_of(s, [port.id]))[port.id]
         body["fixed_ips"] = [{"subnet_id": sid, "ip_address": ip} for sid, ip in current] + \
             [{"subnet_id": sid} for sid in missing]
-    await ports.update_port(s, _ctx(net.project_id), port, body)
+    await ports.update_port(s, _ctx(net.project_id), port, body,
+                            status_from_agent=status_from_agent)
     return 1

@@ -180,7 +180,8 @@ class NetworkSync:
         async with self._round_lock:
             t0 = time.perf_counter()
             if self.real:
-                await ensure_dhcp_ports(self.db, self.hosts[0])
+                await ensure_dhcp_ports(self.db, self.hosts[0],
+                                        status_from_agent=self.events_enabled)
             desired = await build_desired(self.db, self.hosts)
             self._status = ([], [])
             reply = await self.bus.call(self.address, rpc.APPLY_DESIRED,

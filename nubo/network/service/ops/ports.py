@@ -32,7 +32,10 @@ async def detailed(s: AsyncSession, rows: Sequence[m.Port]) -> list[Shown]:
 
 
 async def create(db: Database, ctx: RequestContext, items: Sequence[dict[str, Any]],
-                 enforce_port: EnforcePort, enforce: Enforce) -> list[Shown]:
+                 enforce_port: EnforcePort, enforce: Enforce, *,
+                 status_from_agent: bool) -> list[Shown]:
+    """`status_from_agent`: whether a bound port stays DOWN until its host's dataplane
+    reports it up (ports.create_port)."""
     made = []
     async with db.write() as s:
         for a in items:
@@ -44,7 +47,8 @@ async def create(db: Database, ctx: RequestContext, items: Sequence[dict[str, An
                 enforce("admin_only", {})
             await ports.check_device(s, ctx, str(a.get("device_owner") or ""),
                                      str(a.get("device_id") or ""), project)
-            made.append(await ports.create_port(s, ctx, a))
+            made.append(await ports.create_port(s, ctx, a,
+                                                status_from_agent=status_from_agent))
         return await detailed(s, made)
 
 
@@ -59,7 +63,8 @@ async def show(db: Database, ctx: RequestContext, port_id: str) -> Shown:
 
 
 async def update(db: Database, ctx: RequestContext, port_id: str, a: dict[str, Any],
-                 if_match: str | None, enforce_port: EnforcePort) -> Shown:
+                 if_match: str | None, enforce_port: EnforcePort, *,
+                 status_from_agent: bool) -> Shown:
     async with db.write() as s:
         p = await ports.get_port(s, ctx, port_id)
         enforce_port("update", a, p.project_id, await ports.network_of(s, p))
@@ -67,7 +72,7 @@ async def update(db: Database, ctx: RequestContext, port_id: str, a: dict[str, A
         if "device_owner" in a or "device_id" in a:
             await ports.check_device(s, ctx, str(a.get("device_owner", p.device_owner) or ""),
                                      str(a.get("device_id", p.device_id) or ""), p.project_id)
-        await ports.update_port(s, ctx, p, a)
+        await ports.update_port(s, ctx, p, a, status_from_agent=status_from_agent)
         return (await detailed(s, [p]))[0]
 
 
