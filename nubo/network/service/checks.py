@@ -55,7 +55,10 @@ def uuid_or_none(attrs: dict[str, Any], name: str) -> None:
     if name not in attrs or attrs[name] is None:
         return
     try:
-        uuid.UUID(str(attrs[name]))
+        # neutron-lib's is_uuid_like: only text can be a UUID (a 32-digit number is not)
+        if not isinstance(attrs[name], str):
+            raise ValueError
+        uuid.UUID(attrs[name])
     except ValueError:
         raise errors.bad_request(f"Invalid input for {name}. Reason: '{attrs[name]}' is not "
                                  "a valid UUID.") from None
