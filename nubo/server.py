@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 Role = Literal["all-in-one", "controller"]
 
 LOG = logging.getLogger("nubo")
+#: seconds an idle HTTP connection is kept open for the client's next request
+KEEP_ALIVE_SECONDS = 75
 #: the fault format of each service's path, for what the gate answers before they load
 STYLES: dict[str, FaultStyle] = {"/identity": "keystone", "/compute": "nova",
                                  "/image": "glance", "/placement": "placement",
@@ -55,7 +57,12 @@ async def serve(settings: Settings, role: Role = "all-in-one") -> int:
     gate = StartGate(STYLES)
     config = uvicorn.Config(gate, host=settings.host, port=settings.port,
                             log_config=None, access_log=False, lifespan="off",
-                            server_header=False, timeout_graceful_shutdown=10)
+                            server_header=False, timeout_graceful_shutdown=10,
+                            # uvicorn's 5 s default equals the openstack CLI's `--wait` poll
+                            # interval: the server closed an idle connection just as the client
+                            # reused it ("Connection reset by peer" in CI). Longer than any
+                            # client's poll, as nginx's 75 s
+                            timeout_keep_alive=KEEP_ALIVE_SECONDS)
     sock = config.bind_socket()         # a port in use fails here, before anything started
     # held while this process runs: `nubo host cleanup` refuses a data dir in use
     try:
