@@ -1,0 +1,160 @@
+"""Backups as files in a directory (Cinder's `posix` backup driver): the volume's bytes cut
+into chunks, each compressed (zlib) and checksummed (sha256), and a metadata document that
+lists them. An incremental backup stores only the chunks whose checksum differs from its
+parent's; its metadata names, for every other chunk, the backup that holds it, so a restore
+reads the whole chain without walking it. Zero chunks take no object at all.
+
+Layout: ROOT/<container>/metadata.json and ROOT/<container>/chunk-<n>.z; the default
+container is Cinder's `<id[0:2]>/<id[2:4]>/<id>`. The metadata is written last, through a
+rename: a backup without it is partial (a crash mid-way), thrown away and written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any
+
+from nubo.volume.agent.backup.base import BackupError, Parent, Stored
+
+MIB = 1024 ** 2
+METADATA = "metadata.json"
+SERVICE = "cinder.backup.drivers.posix.PosixBackupDriver"
+FORMAT = 1
+
+
+def default_container(backup_id: str) -> str:
+    return f"{backup_id[0:2]}/{backup_id[2:4]}/{backup_id}"
+
+
+class PosixDriver:
+    service = SERVICE
+
+    def __init__(self, root: Path, chunk_mb: int = 32, level: int = 1) -> None:
+        self.root = root
+        self.chunk = chunk_mb * MIB
+        self.level = level
+
+    def where(self, container: str) -> Path:
+        path = (self.root / container).resolve()
+        if not path.is_relative_to(self.root.resolve()) or path == self.root.resolve():
+            raise BackupError(f"container {container!r} is outside the backup store")
+        return path
+
+    def backup(self, backup_id: str, container: str, source: Path,
+               parent: Parent | None) -> Stored:
+        home = self.where(container)
+        done = self._metadata(home)
+        if done is not None and done.get("backup_id") == backup_id:
+            return Stored(int(done["object_count"]), int(done["size_bytes"]))
+        before = self._parent_chunks(parent)
+        if home.exists():
+            shutil.rmtree(home)         # a partial backup of a run a crash cut off
+        home.mkdir(parents=True)
+        try:
+            chunks, written, size = self._write_chunks(home, container, source, before)
+            doc = {"format": FORMAT, "backup_id": backup_id, "container": container,
+                   "parent_id": parent.backup_id if parent else None,
+                   "chunk_size": self.chunk, "compression": "zlib", "size_bytes": size,
+                   "object_count": written, "chunks": chunks}
+            tmp = home / (METADATA + ".part")
+            tmp.write_text(json.dumps(doc))
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, home / METADATA)
+        except OSError as exc:
+            shutil.rmtree(home, ignore_errors=True)
+            raise BackupError(f"writing backup {backup_id} failed: {exc}") from None
+        return Stored(written, size)
+
+    def _write_chunks(self, home: Path, container: str, source: Path,
+                      before: dict[int, dict[str, Any]]
+                      ) -> tuple[list[dict[str, Any]], int, int]:
+        chunks: list[dict[str, Any]] = []
+        written = size = 0
+        zero = bytes(self.chunk)
+        with open(source, "rb") as f:
+            index = 0
+            while True:
+                data = f.read(self.chunk)
+                if not data:
+                    break
+                digest = hashlib.sha256(data).hexdigest()
+                entry: dict[str, Any] = {"index": index, "length": len(data),
+                                         "sha256": digest, "holder": None}
+                old = before.get(index)
+                if data == zero[:len(data)]:
+                    pass                                    # a hole: nothing to store
+                elif old is not None and old["sha256"] == digest and \
+                        old["length"] == len(data):
+                    entry["holder"] = old["holder"]         # unchanged since the parent
+                else:
+                    obj = home / f"chunk-{index:06d}.z"
+                    obj.write_bytes(zlib.compress(data, self.level))
+                    entry["holder"] = container
+                    written += 1
+                chunks.append(entry)
+                size += len(data)
+                index += 1
+        return chunks, written, size
+
+    def _parent_chunks(self, parent: Parent | None) -> dict[int, dict[str, Any]]:
+        if parent is None:
+            return {}
+        doc = self._metadata(self.where(parent.container))
+        if doc is None:
+            raise BackupError(f"the parent backup {parent.backup_id} is not in the store")
+        return {int(c["index"]): c for c in doc["chunks"]}
+
+    def restore(self, backup_id: str, container: str, dest: Path) -> None:
+        doc = self._metadata(self.where(container))
+        if doc is None:
+            raise BackupError(f"backup {backup_id} is not in the store")
+        with open(dest, "wb") as out:
+            for c in doc["chunks"]:
+                index, length = int(c["index"]), int(c["length"])
+                if c["holder"] is None:
+                    continue                                # a hole: stays sparse
+                obj = self.where(str(c["holder"])) / f"chunk-{index:06d}.z"
+                try:
+                    data = zlib.decompress(obj.read_bytes())
+                except (OSError, zlib.error) as exc:
+                    raise BackupError(f"chunk {index} of backup {backup_id} cannot be "
+                                      f"read: {exc}") from None
+                if len(data) != length or hashlib.sha256(data).hexdigest() != c["sha256"]:
+                    raise BackupError(f"chunk {index} of backup {backup_id} is corrupt: its "
+                                      "sha256 does not match the backup's metadata")
+                out.seek(index * int(doc["chunk_size"]))
+                out.write(data)
+            out.truncate(int(doc["size_bytes"]))
+
+    def delete(self, backup_id: str, container: str) -> None:
+        home = self.where(container)
+        if not home.exists():
+            return
+        shutil.rmtree(home)
+        root = self.root.resolve()
+        for up in home.parents:             # the empty <id[0:2]>/<id[2:4]> levels too
+            if up == root or not up.is_relative_to(root):
+                break
+            try:
+                up.rmdir()
+            except OSError:
+                break
+
+    def exists(self, backup_id: str, container: str) -> bool:
+        doc = self._metadata(self.where(container))
+        return doc is not None and doc.get("backup_id") == backup_id
+
+    def _metadata(self, home: Path) -> dict[str, Any] | None:
+        try:
+            doc = json.loads((home / METADATA).read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise BackupError(f"the metadata of {home.name} cannot be read: {exc}") from None
+        return doc if isinstance(doc, dict) else None
