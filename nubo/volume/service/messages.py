@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 
 from sqlalchemy import delete, select
 
@@ -24,7 +24,7 @@ from nubo.volume.service.listing import Page, paginate
 MESSAGE_TTL = 2592000
 
 
-class Resource(str, Enum):
+class Resource(StrEnum):
     VOLUME = "VOLUME"
     VOLUME_SNAPSHOT = "VOLUME_SNAPSHOT"
     VOLUME_BACKUP = "VOLUME_BACKUP"
