@@ -11,6 +11,7 @@ rename: a backup without it is partial (a crash mid-way), thrown away and writte
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -25,6 +26,15 @@ MIB = 1024 ** 2
 METADATA = "metadata.json"
 SERVICE = "cinder.backup.drivers.posix.PosixBackupDriver"
 FORMAT = 1
+
+
+def _hole(fd: int, offset: int, length: int) -> bool:
+    """Whether [offset, offset+length) of a sparse file is all hole (SEEK_DATA says where
+    the next data is); False where the file system cannot tell."""
+    try:
+        return os.lseek(fd, offset, os.SEEK_DATA) >= offset + length
+    except OSError as exc:       # ENXIO: no data after offset; others: cannot tell
+        return exc.errno == errno.ENXIO
 
 
 def default_container(backup_id: str) -> str:
@@ -75,22 +85,32 @@ class PosixDriver:
                       before: dict[int, dict[str, Any]]
                       ) -> tuple[list[dict[str, Any]], int, int]:
         chunks: list[dict[str, Any]] = []
-        written = size = 0
+        written = 0
+        size = source.stat().st_size
         zero = bytes(self.chunk)
+        zero_digest = hashlib.sha256(zero).hexdigest()
         with open(source, "rb") as f:
-            index = 0
-            while True:
-                data = f.read(self.chunk)
-                if not data:
-                    break
-                digest = hashlib.sha256(data).hexdigest()
-                entry: dict[str, Any] = {"index": index, "length": len(data),
+            for index in range((size + self.chunk - 1) // self.chunk):
+                offset = index * self.chunk
+                length = min(self.chunk, size - offset)
+                if length == self.chunk and _hole(f.fileno(), offset, length):
+                    chunks.append({"index": index, "length": length, "sha256": zero_digest,
+                                   "holder": None})     # a hole: nothing read, nothing stored
+                    continue
+                f.seek(offset)
+                data = f.read(length)
+                if len(data) != length:
+                    raise OSError(f"{source.name} ended early at chunk {index}")
+                blank = data == zero if length == self.chunk else not any(data)
+                digest = zero_digest if blank and length == self.chunk else \
+                    hashlib.sha256(data).hexdigest()
+                entry: dict[str, Any] = {"index": index, "length": length,
                                          "sha256": digest, "holder": None}
                 old = before.get(index)
-                if data == zero[:len(data)]:
-                    pass                                    # a hole: nothing to store
+                if blank:
+                    pass                                    # zeros: nothing to store
                 elif old is not None and old["sha256"] == digest and \
-                        old["length"] == len(data):
+                        old["length"] == length:
                     entry["holder"] = old["holder"]         # unchanged since the parent
                 else:
                     obj = home / f"chunk-{index:06d}.z"
@@ -98,8 +118,6 @@ class PosixDriver:
                     entry["holder"] = container
                     written += 1
                 chunks.append(entry)
-                size += len(data)
-                index += 1
         return chunks, written, size
 
     def _parent_chunks(self, parent: Parent | None) -> dict[int, dict[str, Any]]:
