@@ -36,6 +36,7 @@ from nubo.volume.service.backup_work import BackupWork
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.types import TypeService
+from nubo.volume.service.volumes import NewVolume, VolumeRecord
 from nubo.volume.states import (
     BACKING_UP,
     RESTORING_BACKUP,
@@ -264,6 +265,36 @@ class BackupService:
                      metadata_={}, created_at=utcnow())
         s.add(vol)
         return vol
+
+    async def to_new_volume(self, backup_id: str, scope: str | None,
+                            new: NewVolume) -> VolumeRecord:
+        """A volume created from a backup (volume create with backup_id, 3.47): made and
+        restored into as a restore into a new volume is, of `new`'s size (at least the
+        backup's) and type."""
+        async with self.db.write() as s:
+            b = await self._row(s, backup_id, scope)
+            if b.status != BackupStatus.AVAILABLE:
+                raise InvalidBackup(reason="Backup status must be available")
+            size = new.size if new.size is not None else b.size
+            if size < b.size:
+                raise InvalidInput(reason=f"Volume size {size}GB cannot be smaller than the "
+                                   f"backup size {b.size}GB. It must be >= backup size.")
+            if new.availability_zone not in (None, ZONE):
+                raise InvalidInput(reason=f"Availability zone '{new.availability_zone}' is "
+                                   "invalid.")
+            vtype = await (self.types.lookup(s, new.volume_type, new.project_id)
+                           if new.volume_type is not None else self.types.default(s))
+            await self.quotas.check(s, new.project_id, volumes=1, gigabytes=size,
+                                    volume_size=size)
+            vol = Volume(id=str(uuid.uuid4()), project_id=new.project_id,
+                         user_id=new.user_id, name=new.name, description=new.description,
+                         size=size, status=RESTORING_BACKUP, availability_zone=ZONE,
+                         type_id=vtype.id, metadata_=dict(new.metadata), created_at=utcnow())
+            s.add(vol)
+            b.status, b.restore_volume_id, b.updated_at = (BackupStatus.RESTORING, vol.id,
+                                                           utcnow())
+        self.work.spawn_restore(backup_id)
+        return VolumeRecord(vol, vtype)
 
     # ------------------------------------------------------------------ export, import
 

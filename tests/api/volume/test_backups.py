@@ -335,3 +335,23 @@ async def test_store_faults_end_in_error_with_a_user_message(tmp_path: Path) -> 
         await api.ok("DELETE", f"{V3}/backups/{ok['id']}", 202)
         await settle(api)
         assert (await api.req("GET", f"{V3}/backups/{ok['id']}")).status_code == 404
+
+
+async def test_volume_create_from_backup(vapi: Api) -> None:
+    """3.47: `backup_id` in a volume create restores the backup into the new volume."""
+    vol = await make_volume(vapi, size=2)
+    fake(vapi).data[vol["id"]] = b"seed data"
+    b = await make_backup(vapi, vol["id"])
+    body: dict[str, Any] = {"volume": {"backup_id": b["id"], "name": "from-backup"}}
+    await fault(vapi, "POST", f"{V3}/volumes", 400, "badRequest", json=body)
+    msg = await fault(vapi, "POST", f"{V3}/volumes", 400, "badRequest", headers=mv("3.47"),
+                      json={"volume": {**body["volume"], "size": 1}})
+    assert "cannot be smaller than the backup size 2GB" in msg
+    r = await vapi.req("POST", f"{V3}/volumes", json=body, headers=mv("3.47"))
+    check("volumes", "create_volume", r)
+    new = r.json()["volume"]
+    assert new["size"] == 2 and new["name"] == "from-backup"
+    await settle(vapi)
+    assert await status_of(vapi, f"{V3}/volumes/{new['id']}", "volume") == "available"
+    assert fake(vapi).data[new["id"]] == b"seed data"
+    assert (await show(vapi, b["id"]))["status"] == "available"
