@@ -27,7 +27,8 @@ def write(path: Path, data: bytes, size: int | None = None) -> Path:
 
 def test_full_incremental_restore_delete(tmp_path: Path) -> None:
     d = PosixDriver(tmp_path / "store", chunk_mb=1)
-    a = os.urandom(MIB) + bytes(MIB) + os.urandom(MIB) + b"tail"
+    text = (b"a compressible line of a file system " * MIB)[:MIB]
+    a = os.urandom(MIB) + bytes(MIB) + text + b"tail"
     src = write(tmp_path / "a.raw", a, 8 * MIB)
     full = d.backup("b1", default_container("b1"), src, None)
     assert (full.object_count, full.size_bytes) == (3, 8 * MIB)   # 2 data chunks + tail
@@ -41,6 +42,10 @@ def test_full_incremental_restore_delete(tmp_path: Path) -> None:
     holders = [c["holder"] for c in meta["chunks"]]
     assert holders[0] == default_container("b1") and holders[2] == default_container("b2")
     assert holders[1] is None and holders[4:] == [None] * 4
+    # random bytes are stored as they are, text compressed
+    assert [c.get("codec") for c in meta["chunks"][:4]] == ["none", None, "zlib", "zlib"]
+    assert (tmp_path / "store" / default_container("b2") / "chunk-000002.z").stat().st_size \
+        < MIB // 10
     for bid, want in (("b1", a), ("b2", bytes(b))):
         out = tmp_path / f"{bid}.out"
         d.restore(bid, default_container(bid), out)
