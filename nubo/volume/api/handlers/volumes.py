@@ -54,7 +54,8 @@ async def create(request: Request) -> Response:
         source_volid=spec.get("source_volid"))
     if spec.get("backup_id"):       # 3.47: a new volume restored from the backup
         if not v.matches("3.47"):
-            raise InvalidInput("Creating a volume from a backup needs microversion 3.47.")
+            raise InvalidInput(reason="Creating a volume from a backup needs microversion "
+                               "3.47.")
         rec = await a.storage.backups.to_new_volume(spec["backup_id"], scope(a, ctx), new)
     else:
         rec = await a.storage.volumes.create(new)
