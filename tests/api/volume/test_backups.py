@@ -6,6 +6,7 @@ user message, never a stuck state. Responses are checked against Tempest's schem
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import zlib
@@ -269,6 +270,15 @@ async def test_export_import_and_admin_actions(vapi: Api) -> None:
                           json={"restore": {}}))["restore"]
     await settle(vapi)
     assert fake(vapi).data[done["volume_id"]] == b"precious"
+    # as Tempest does: the same data imported under a new id, then both deleted
+    doc = json.loads(base64.b64decode(record["backup_url"]))
+    twin = "2f0e4b7a-5c1d-4e8a-9b3c-6d7e8f9a0b1c"
+    url = base64.b64encode(json.dumps({**doc, "id": twin}).encode()).decode()
+    imported = (await vapi.ok("POST", f"{V3}/backups/import_record", 201, json={
+        "backup-record": {**record, "backup_url": url}}))["backup"]
+    assert imported["id"] == twin and (await show(vapi, twin))["status"] == "available"
+    await vapi.ok("DELETE", f"{V3}/backups/{twin}", 202)
+    await settle(vapi)
     await fault(vapi, "POST", f"{V3}/backups/import_record", 503, "serviceUnavailable",
                 json={"backup-record": {**record, "backup_service": "swift"}})
     await fault(vapi, "POST", f"{V3}/backups/import_record", 400, "badRequest",

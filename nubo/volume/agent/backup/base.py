@@ -61,4 +61,5 @@ class BackupDriver(Protocol):
         """Remove what this backup stored (never its parent's chunks)."""
 
     def exists(self, backup_id: str, container: str) -> bool:
-        """Whether a complete backup of this id is in the store (an import's check)."""
+        """Whether a complete backup is in the container (an import's check; the record may
+        carry another id than the one the data was written under)."""
