@@ -131,6 +131,8 @@ class Backup(Base):
     object_count: Mapped[int] = mapped_column(Integer, default=0)
     fail_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    #: the volume's metadata when it was backed up (a restore gives it to the volume)
+    volume_metadata: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     restore_volume_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     data_timestamp: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

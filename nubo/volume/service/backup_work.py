@@ -156,6 +156,8 @@ class BackupWork:
             if vol is not None and vol.status == RESTORING_BACKUP:
                 vol.status = ERROR_RESTORING if fault else VolumeStatus.AVAILABLE
                 vol.fault, vol.updated_at = fault, utcnow()
+                if not fault and b is not None:     # the source's metadata, as Cinder's
+                    vol.metadata_ = {**vol.metadata_, **b.volume_metadata}
 
     # ------------------------------------------------------------------ delete
 

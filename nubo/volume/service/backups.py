@@ -137,6 +137,7 @@ class BackupService:
                          container=container or default_container(bid),
                          availability_zone=zone or ZONE, service=self.work.store.service,
                          object_count=0, metadata_=dict(new.metadata),
+                         volume_metadata=dict(vol.metadata_),
                          data_timestamp=snap.created_at if snap else now,
                          created_at=now)
             if snap is not None:
@@ -309,6 +310,7 @@ class BackupService:
             "description", "size", "container", "availability_zone", "service",
             "object_count", "data_timestamp", "created_at")}
         doc["metadata"] = dict(b.metadata_)
+        doc["volume_metadata"] = dict(b.volume_metadata)
         return b.service, base64.b64encode(json.dumps(doc).encode()).decode()
 
     async def import_record(self, service: str, url: str, project_id: str,
@@ -338,6 +340,7 @@ class BackupService:
                 service=service, object_count=int(doc.get("object_count") or 0),
                 fail_reason=None if present else "The backup's data is not in the backup "
                 "store.", metadata_=dict(doc.get("metadata") or {}),
+                volume_metadata=dict(doc.get("volume_metadata") or {}),
                 data_timestamp=_parse(doc.get("data_timestamp")), created_at=utcnow())
             s.add(row)
         return row

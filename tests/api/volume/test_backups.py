@@ -39,7 +39,7 @@ async def show(api: Api, bid: str, version: str = "3.0",
 
 
 async def test_backup_and_restore_round_trip(vapi: Api, tmp_path: Path) -> None:
-    vol = await make_volume(vapi, size=2, name="src")
+    vol = await make_volume(vapi, size=2, name="src", metadata={"role": "db"})
     data = os.urandom(3000) + b"end of the volume's data"
     fake(vapi).data[vol["id"]] = data
     b = await make_backup(vapi, vol["id"], name="nightly", description="d")
@@ -62,6 +62,7 @@ async def test_backup_and_restore_round_trip(vapi: Api, tmp_path: Path) -> None:
     await settle(vapi)
     restored = (await vapi.ok("GET", f"{V3}/volumes/{new['volume_id']}"))["volume"]
     assert (restored["status"], restored["size"]) == ("available", 2)
+    assert restored["metadata"] == {"role": "db"}       # the source's, as Cinder's
     assert fake(vapi).data[new["volume_id"]] == data
     assert (await show(vapi, b["id"]))["status"] == "available"
 

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column('object_count', sa.Integer(), nullable=False),
         sa.Column('fail_reason', sa.Text(), nullable=True),
         sa.Column('metadata', sa.JSON(), nullable=False),
+        sa.Column('volume_metadata', sa.JSON(), nullable=False),
         sa.Column('previous_status', sa.String(32), nullable=True),
         sa.Column('restore_volume_id', sa.String(36), nullable=True),
         sa.Column('data_timestamp', Timestamp, nullable=True),
