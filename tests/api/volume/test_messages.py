@@ -62,3 +62,17 @@ async def test_failures_leave_messages(vapi: Api, member: tuple[str, str]) -> No
     check("messages", "delete_message", r)
     await fault(vapi, "GET", f"{M}/{one['id']}", 404, "itemNotFound", headers=mv("3.3"))
     await fault(vapi, "GET", f"{M}?bogus=1", 400, "badRequest", token, headers=mv("3.3"))
+
+
+async def test_admin_reads_every_project(vapi: Api, member: tuple[str, str]) -> None:
+    token, _pid = member
+    fake(vapi).inject("create")
+    theirs = await make_volume(vapi, token, size=1)
+    mine = await make_volume(vapi, size=1)
+    fake(vapi).clear()
+    seen = {m["resource_uuid"] for m in (await vapi.ok("GET", M, headers=mv("3.3")))[
+        "messages"]}
+    assert seen == {theirs["id"], mine["id"]}
+    own = {m["resource_uuid"] for m in (await vapi.ok("GET", M, 200, token,
+                                                      headers=mv("3.3")))["messages"]}
+    assert own == {theirs["id"]}

@@ -46,7 +46,8 @@ async def list_(request: Request) -> Response:
                       q.get("limit") if paging else None,
                       q.get("marker") if paging else None,
                       q.get("offset") if paging else None, SORT_KEYS)
-    f = MessageFilter(project_id=ctx.project_id, event_id=q.get("event_id"),
+    # an admin reads every project's, as Cinder's project_only query
+    f = MessageFilter(project_id=scope(a, ctx), event_id=q.get("event_id"),
                       resource_type=q.get("resource_type"),
                       resource_uuid=q.get("resource_uuid"),
                       message_level=q.get("message_level"), request_id=q.get("request_id"))
