@@ -11,14 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
-from nubo.volume.errors import (
-    InvalidInput,
-    InvalidSnapshot,
-    InvalidVolume,
-    MetadataNotFound,
-    SnapshotNotFound,
-    VolumeNotFound,
-)
+from nubo.volume import errors
 from nubo.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
@@ -118,7 +111,7 @@ class VolumeService:
     async def create(self, new: NewVolume) -> VolumeRecord:
         zone = new.availability_zone or ZONE
         if zone != ZONE:
-            raise InvalidInput(f"Availability zone '{zone}' is invalid.")
+            raise errors.InvalidInput(reason=f"Availability zone '{zone}' is invalid.")
         async with self.db.write() as s:
             size = await self._size_from_source(s, new)
             if new.volume_type is not None:
@@ -144,35 +137,41 @@ class VolumeService:
 
     async def _size_from_source(self, s: AsyncSession, new: NewVolume) -> int:
         if new.snapshot_id is not None and new.source_volid is not None:
-            raise InvalidInput("Only one of snapshot_id and source_volid may be given.")
+            raise errors.InvalidInput(
+                reason="Only one of snapshot_id and source_volid may be given.")
         if new.snapshot_id is not None:
             snap = await s.get(Snapshot, new.snapshot_id)
             if snap is None or snap.project_id != new.project_id:
-                raise SnapshotNotFound(new.snapshot_id)
+                raise errors.SnapshotNotFound(snapshot_id=new.snapshot_id)
             if snap.status != SnapshotStatus.AVAILABLE:
-                raise InvalidSnapshot("Originating snapshot status must be 'available' to "
-                                      "create a volume from it.")
+                raise errors.InvalidSnapshot(
+                    reason="Originating snapshot status must be 'available' to "
+                           "create a volume from it.")
             size = new.size if new.size is not None else snap.size
             if size < snap.size:
-                raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than the "
-                                   f"snapshot size {snap.size}GB. They must be >= original "
-                                   "snapshot size.")
+                raise errors.InvalidInput(
+                    reason=f"Volume size '{size}'GB cannot be smaller than the "
+                           f"snapshot size {snap.size}GB. They must be >= original "
+                           "snapshot size.")
             return size
         if new.source_volid is not None:
             src = await self._row(s, new.source_volid, new.project_id)
             if src.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
-                raise InvalidVolume("Unable to create a volume from an originating volume "
-                                    f"when its status is not 'available' or 'in-use'; it is "
-                                    f"{src.status}.")
+                raise errors.InvalidVolume(
+                    reason="Unable to create a volume from an originating volume "
+                           f"when its status is not 'available' or 'in-use'; it is "
+                           f"{src.status}.")
             size = new.size if new.size is not None else src.size
             if size < src.size:
-                raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than original "
-                                   f"volume size {src.size}GB. They must be >= original "
-                                   "volume size.")
+                raise errors.InvalidInput(
+                    reason=f"Volume size '{size}'GB cannot be smaller than original "
+                           f"volume size {src.size}GB. They must be >= original "
+                           "volume size.")
             return size
         if new.size is None:
-            raise InvalidInput("Volume size must be given when not creating from a snapshot "
-                               "or a volume.")
+            raise errors.InvalidInput(
+                reason="Volume size must be given when not creating from a snapshot "
+                       "or a volume.")
         return new.size
 
     # ------------------------------------------------------------------ update
@@ -208,7 +207,7 @@ class VolumeService:
         async with self.db.write() as s:
             row = await self._row(s, volume_id, project_id)
             if key not in row.metadata_:
-                raise MetadataNotFound("Volume", volume_id, key)
+                raise errors.MetadataNotFound(kind="Volume", owner_id=volume_id, key=key)
             row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}
             row.updated_at = utcnow()
 
@@ -223,11 +222,13 @@ class VolumeService:
                 allowed.add(VolumeStatus.IN_USE)
             if row.status not in allowed:
                 wanted = "'available' or 'in-use'" if in_use_allowed else "'available'"
-                raise InvalidVolume(f"Volume {volume_id} status must be {wanted} to extend, "
-                                    f"but current status is: {row.status}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be {wanted} to extend, "
+                           f"but current status is: {row.status}.")
             if new_size <= row.size:
-                raise InvalidInput("New size for extend must be greater than current size. "
-                                   f"(current: {row.size}, extended: {new_size}).")
+                raise errors.InvalidInput(
+                    reason="New size for extend must be greater than current size. "
+                           f"(current: {row.size}, extended: {new_size}).")
             await self.quotas.check(s, row.project_id, gigabytes=new_size - row.size,
                                     volume_size=new_size)
             row.status, row.updated_at = VolumeStatus.EXTENDING, utcnow()
@@ -245,15 +246,16 @@ class VolumeService:
         async with self.db.write() as s:
             row = await self._row(s, volume_id, project_id)
             if not force and row.status not in DELETABLE:
-                raise InvalidVolume(IN_USE_OR_SNAPSHOTS)
+                raise errors.InvalidVolume(reason=IN_USE_OR_SNAPSHOTS)
             snaps = list((await s.execute(select(Snapshot).where(
                 Snapshot.volume_id == volume_id))).scalars())
             if snaps and not cascade:
-                raise InvalidVolume(IN_USE_OR_SNAPSHOTS)
+                raise errors.InvalidVolume(reason=IN_USE_OR_SNAPSHOTS)
             for snap in snaps:
                 if snap.status not in (SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR):
-                    raise InvalidVolume(f"Snapshot {snap.id} status must be available or "
-                                        "error and must not be part of a group.")
+                    raise errors.InvalidVolume(
+                        reason=f"Snapshot {snap.id} status must be available or "
+                               "error and must not be part of a group.")
             for snap in snaps:
                 snap.status = SnapshotStatus.DELETING
             row.status, row.updated_at = VolumeStatus.DELETING, utcnow()
@@ -277,7 +279,7 @@ class VolumeService:
     async def _row(self, s: AsyncSession, volume_id: str, project_id: str | None) -> Volume:
         row = await s.get(Volume, volume_id)
         if row is None or (project_id is not None and row.project_id != project_id):
-            raise VolumeNotFound(volume_id)
+            raise errors.VolumeNotFound(volume_id=volume_id)
         return row
 
     async def _type(self, s: AsyncSession, type_id: str) -> VolumeType:

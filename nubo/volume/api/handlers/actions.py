@@ -8,19 +8,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest
 from nubo.core.http import json_response, no_content
 from nubo.core.validation import validate
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import begin, body, param, scope, size
 from nubo.volume.api.schemas import snapshots as snapshot_schemas
 from nubo.volume.api.schemas import volumes as schemas
-from nubo.volume.errors import InvalidInput
 from nubo.volume.states import SNAPSHOT_RESET, VOLUME_RESET
 
 
 def _action(doc: Any) -> str:
     if not isinstance(doc, dict) or len(doc) != 1:
-        raise BadRequest("Malformed request body: an action body names exactly one action.")
+        raise errors.MalformedRequestBody(reason="an action body names exactly one action.")
     return str(next(iter(doc)))
 
 
@@ -41,7 +40,7 @@ async def volume_action(request: Request) -> Response:
         status = doc["os-reset_status"].get("status")
         if status is not None:
             if status.lower() not in VOLUME_RESET:
-                raise InvalidInput(f"Must specify a valid status: {status}")
+                raise errors.InvalidInput(reason=f"Must specify a valid status: {status}")
             await a.storage.volumes.reset_status(vid, status.lower())
         else:
             await a.storage.volumes.get(vid, None)     # a 404 for a volume that is not there
@@ -53,7 +52,7 @@ async def volume_action(request: Request) -> Response:
         return no_content(202)
     if name in LEGACY:
         return await _legacy(request, vid, name, doc)
-    raise BadRequest(f"There is no such action: {name}")
+    raise errors.InvalidAction(action=name)
 
 
 LEGACY = frozenset({"os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching",
@@ -101,11 +100,11 @@ async def snapshot_action(request: Request) -> Response:
         validate(snapshot_schemas.RESET_STATUS, doc)
         status = doc["os-reset_status"]["status"].lower()
         if status not in SNAPSHOT_RESET:
-            raise InvalidInput(f"Must specify a valid status: {status}")
+            raise errors.InvalidInput(reason=f"Must specify a valid status: {status}")
         await a.storage.snapshots.reset_status(sid, status)
         return no_content(202)
     if name == "os-force_delete":
         a, ctx, _v = begin(request, "volume_extension:snapshot_admin_actions:force_delete")
         await a.storage.snapshots.delete(sid, scope(a, ctx), force=True)
         return no_content(202)
-    raise BadRequest(f"There is no such action: {name}")
+    raise errors.InvalidAction(action=name)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import (
     all_tenants,
     begin,
@@ -22,7 +23,6 @@ from nubo.volume.api.schemas import snapshots as schemas
 from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY, to_bool
 from nubo.volume.api.views import snapshots as views
 from nubo.volume.api.views.common import next_link
-from nubo.volume.errors import InvalidInput, MetadataNotFound
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.snapshots import NewSnapshot, SnapshotFilter
 
@@ -58,8 +58,9 @@ async def _list(request: Request, detailed: bool) -> Response:
     q = query(request)
     unknown = set(q) - FILTERS - PAGING
     if unknown and not is_admin(a, ctx):
-        raise InvalidInput(f"Invalid filters {', '.join(sorted(unknown))} are found in query "
-                           "options.")
+        raise errors.InvalidInput(
+            reason=f"Invalid filters {', '.join(sorted(unknown))} are found in query "
+                   "options.")
     project = None if all_tenants(a, ctx, q) else ctx.project_id
     f = SnapshotFilter(project_id=project, name=q.get("name"), status=q.get("status"),
                        volume_id=q.get("volume_id"),
@@ -129,7 +130,7 @@ async def metadata_show(request: Request) -> Response:
     sid, key = param(request, "snapshot_id"), param(request, "key")
     snap = await a.storage.snapshots.get(sid, scope(a, ctx))
     if key not in snap.metadata_:
-        raise MetadataNotFound("Snapshot", sid, key)
+        raise errors.MetadataNotFound(kind="Snapshot", owner_id=sid, key=key)
     return json_response({"meta": {key: snap.metadata_[key]}})
 
 
@@ -138,7 +139,7 @@ async def metadata_update(request: Request) -> Response:
     key = param(request, "key")
     meta = (await body(request, META_ITEM))["meta"]
     if key not in meta:
-        raise InvalidInput("Request body and URI mismatch")
+        raise errors.BodyUriMismatch()
     await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
                                            meta, replace=False)
     return json_response({"meta": meta})

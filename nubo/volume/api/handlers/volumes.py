@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import (
     all_tenants,
     begin,
@@ -23,7 +24,6 @@ from nubo.volume.api.schemas import volumes as schemas
 from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY
 from nubo.volume.api.views import volumes as views
 from nubo.volume.api.views.common import next_link
-from nubo.volume.errors import InvalidInput, MetadataNotFound
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.volumes import NewVolume, VolumeFilter
 
@@ -39,10 +39,11 @@ async def create(request: Request) -> Response:
     a, ctx, v = begin(request, "volume:create")
     spec = (await body(request, schemas.CREATE))["volume"]
     if spec.get("imageRef") or spec.get("backup_id"):
-        raise InvalidInput("Creating a volume from an image or a backup is not supported "
-                           "by this cloud yet.")
+        raise errors.InvalidInput(
+            reason="Creating a volume from an image or a backup is not supported "
+                   "by this cloud yet.")
     if flag(str(spec.get("multiattach", False)), "multiattach"):
-        raise InvalidInput("Multiattach volumes are not supported by this cloud yet.")
+        raise errors.InvalidInput(reason="Multiattach volumes are not supported by this cloud yet.")
     raw_size = spec.get("size")
     new = NewVolume(
         project_id=own_project(ctx), user_id=ctx.user_id or "",
@@ -71,8 +72,9 @@ async def _list(request: Request, detailed: bool) -> Response:
     admin = is_admin(a, ctx)
     unknown = set(q) - FILTERS - PAGING
     if unknown and not admin:
-        raise InvalidInput(f"Invalid filters {', '.join(sorted(unknown))} are found in query "
-                           "options.")
+        raise errors.InvalidInput(
+            reason=f"Invalid filters {', '.join(sorted(unknown))} are found in query "
+                   "options.")
     project = None if all_tenants(a, ctx, q) else ctx.project_id
     if project is None and q.get("project_id"):
         project = q["project_id"]
@@ -159,7 +161,7 @@ async def metadata_show(request: Request) -> Response:
     vid, key = param(request, "volume_id"), param(request, "key")
     meta = await a.storage.volumes.metadata(vid, scope(a, ctx))
     if key not in meta:
-        raise MetadataNotFound("Volume", vid, key)
+        raise errors.MetadataNotFound(kind="Volume", owner_id=vid, key=key)
     return json_response({"meta": {key: meta[key]}})
 
 
@@ -168,7 +170,7 @@ async def metadata_update(request: Request) -> Response:
     key = param(request, "key")
     meta = (await body(request, META_ITEM))["meta"]
     if key not in meta:
-        raise InvalidInput("Request body and URI mismatch")
+        raise errors.BodyUriMismatch()
     await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
                                          meta, replace=False)
     return json_response({"meta": meta})
