@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from nubo.volume.agent.backend.base import VolumeDriver
 from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
 from nubo.volume.service.attachments import AttachmentService
+from nubo.volume.service.images import ImageCatalog, ImageTransfer
 from nubo.volume.service.legacy_attach import LegacyAttach
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.snapshots import SnapshotService
@@ -40,14 +42,20 @@ class BlockStorage:
     legacy: LegacyAttach
 
     @classmethod
-    def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
+    def build(cls, db: Database, driver: VolumeDriver, images: ImageCatalog | None = None,
+              transfer: ImageTransfer | None = None,
+              scratch: Path | None = None) -> BlockStorage:
+        """`images`: the image service's records; `transfer`: image bytes over the image
+        API; `scratch`: where image data passes through (None/None: no volumes from or to
+        images, as in tests of the tables alone)."""
         # Cinder's volume host name: host@backend#pool
         host = f"{socket.gethostname()}@{driver.name}#{driver.name}"
-        worker = Worker(db, driver)
+        worker = Worker(db, driver, transfer,
+                        scratch or Path(tempfile.gettempdir()) / "nubo-volume")
         types, quotas = TypeService(db), QuotaService(db)
         attachments = AttachmentService(db, driver)
         return cls(host, driver, worker, types, quotas,
-                   VolumeService(db, types, quotas, worker, host),
+                   VolumeService(db, types, quotas, worker, host, images),
                    SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments))
 
     async def start(self) -> None:

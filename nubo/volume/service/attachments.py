@@ -121,6 +121,8 @@ class AttachmentService:
                 raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be available or "
                                     "downloading to reserve, but the current status is "
                                     f"{vol.status}.")
+            if (vol.admin_metadata or {}).get("readonly") == "True":
+                mode = "ro"         # a read-only volume is attached read-only (Cinder)
             now = utcnow()
             row = VolumeAttachment(
                 id=str(uuid.uuid4()), volume_id=volume_id, instance_uuid=instance_id,
@@ -148,6 +150,9 @@ class AttachmentService:
             raise errors.InvalidVolume(reason=f"the backend cannot export volume {rec.volume.id}: "
                                     f"{exc.message}") from exc
         info = {**info, "serial": rec.volume.id}
+        data = info.get("data")
+        if rec.attachment.attach_mode == "ro" and isinstance(data, dict):
+            info["data"] = {**data, "access_mode": "ro"}
         async with self.db.write() as s:
             att = await s.get(VolumeAttachment, attachment_id)
             vol = await s.get(Volume, rec.volume.id)

@@ -1,5 +1,6 @@
 """POST /volumes/{id}/action and /snapshots/{id}/action: one action per body, as Cinder's
-`os-extend`, `os-reset_status`, `os-force_delete`."""
+`os-extend`, `os-reset_status`, `os-force_delete`, `os-volume_upload_image`,
+`os-set_bootable`, `os-update_readonly_flag` and the attachment actions before 3.27."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from starlette.responses import Response
 from nubo.core.http import json_response, no_content
 from nubo.core.validation import validate
 from nubo.volume import errors
-from nubo.volume.api.handlers.common import begin, body, param, scope, size
+from nubo.volume.api.handlers.common import begin, body, flag, param, scope, size
 from nubo.volume.api.schemas import snapshots as snapshot_schemas
 from nubo.volume.api.schemas import volumes as schemas
+from nubo.volume.api.views import volumes as views
 from nubo.volume.states import SNAPSHOT_RESET, VOLUME_RESET
 
 
@@ -50,9 +52,48 @@ async def volume_action(request: Request) -> Response:
         validate(schemas.FORCE_DELETE, doc)
         await a.storage.volumes.delete(vid, None, force=True)
         return no_content(202)
+    if name in IMAGE_ACTIONS:
+        return await _image_action(request, vid, name, doc)
     if name in LEGACY:
         return await _legacy(request, vid, name, doc)
     raise errors.InvalidAction(action=name)
+
+
+IMAGE_ACTIONS = frozenset({"os-volume_upload_image", "os-set_bootable",
+                           "os-update_readonly_flag"})
+
+
+async def _image_action(request: Request, vid: str, name: str,
+                        doc: dict[str, Any]) -> Response:
+    """Uploading to an image, the bootable and the read-only flags (Cinder's
+    volume_actions)."""
+    if name == "os-set_bootable":
+        a, ctx, _v = begin(request, "volume_extension:volume_actions:set_bootable")
+        validate(schemas.SET_BOOTABLE, doc)
+        bootable = flag(str(doc[name]["bootable"]), "bootable")
+        await a.storage.volumes.set_bootable(vid, scope(a, ctx), bootable)
+        return no_content(200)
+    if name == "os-update_readonly_flag":
+        a, ctx, _v = begin(request, "volume_extension:volume_readonly_update")
+        validate(schemas.READONLY, doc)
+        readonly = flag(str(doc[name]["readonly"]), "readonly")
+        await a.storage.volumes.set_readonly(vid, scope(a, ctx), readonly)
+        return no_content(202)
+    a, ctx, v = begin(request, "volume_extension:volume_actions:upload_image")
+    validate(schemas.UPLOAD_IMAGE, doc)
+    spec = doc[name]
+    visibility = spec.get("visibility", "private") if v.matches("3.1") else "private"
+    if visibility == "public":
+        a.enforce(ctx, "volume_extension:volume_actions:upload_public",
+                  {"project_id": ctx.project_id})
+    done = await a.storage.volumes.upload_to_image(
+        vid, ctx, name=spec["image_name"], disk_format=spec.get("disk_format", "raw"),
+        container_format=spec.get("container_format", "bare"), visibility=visibility,
+        protected=v.matches("3.1") and flag(str(spec.get("protected", False)), "protected"),
+        force=flag(str(spec.get("force", False)), "force"))
+    return json_response({name: views.upload(
+        done.volume, done.image_id, done.image_name, done.disk_format,
+        done.container_format, done.visibility, done.protected)}, 202)
 
 
 LEGACY = frozenset({"os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching",

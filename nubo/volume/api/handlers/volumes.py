@@ -38,10 +38,9 @@ PAGING = frozenset({"sort", "sort_key", "sort_dir", "limit", "marker", "offset",
 async def create(request: Request) -> Response:
     a, ctx, v = begin(request, "volume:create")
     spec = (await body(request, schemas.CREATE))["volume"]
-    if spec.get("imageRef") or spec.get("backup_id"):
+    if spec.get("backup_id"):
         raise errors.InvalidInput(
-            reason="Creating a volume from an image or a backup is not supported "
-                   "by this cloud yet.")
+            reason="Creating a volume from a backup is not supported by this cloud yet.")
     if flag(str(spec.get("multiattach", False)), "multiattach"):
         raise errors.InvalidInput(reason="Multiattach volumes are not supported by this cloud yet.")
     raw_size = spec.get("size")
@@ -52,7 +51,9 @@ async def create(request: Request) -> Response:
         description=spec.get("description", spec.get("display_description")),
         metadata=spec.get("metadata") or {}, volume_type=spec.get("volume_type"),
         availability_zone=spec.get("availability_zone"), snapshot_id=spec.get("snapshot_id"),
-        source_volid=spec.get("source_volid"))
+        source_volid=spec.get("source_volid"),
+        image_id=spec.get("imageRef") or spec.get("image_id") or None,
+        admin=is_admin(a, ctx))
     rec = await a.storage.volumes.create(new)
     return json_response({"volume": views.detail(a.base_url + "/v3", rec, v,
                                                  is_admin(a, ctx), extended=False)}, 202)

@@ -24,6 +24,9 @@ _PROJECT_WRITE = (
     "volume_extension:volume_actions:attach", "volume_extension:volume_actions:detach",
     "volume_extension:volume_actions:initialize_connection",
     "volume_extension:volume_actions:terminate_connection",
+    "volume_extension:volume_actions:upload_image",
+    "volume_extension:volume_actions:set_bootable",
+    "volume_extension:volume_readonly_update",
 )
 _PROJECT_READ = (
     "volume:get", "volume:get_all", "volume:get_volume_metadata",
@@ -49,6 +52,7 @@ _ADMIN = (
     "volume_extension:quotas:update", "volume_extension:quotas:delete",
     "volume_extension:services:index",
     "volume_extension:volume_host_attribute",
+    "volume_extension:volume_actions:upload_public",
 )
 
 RULES = [
