@@ -25,17 +25,15 @@ finishes or undoes it from what the host really has.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
-from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
+from nubo.compute.models import Instance, InstanceAction
+from nubo.compute.service.hotplug import finish_action, under_instance_lock
 from nubo.compute.service.servers import ServerService
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
@@ -115,7 +113,7 @@ class VolumeAttachmentService:
         inst = await self._start(ctx, sid, "attach_volume")
         started = utcnow()
         try:
-            att = await self._locked(inst.id, lambda: self._reserve(
+            att = await under_instance_lock(self.c, inst.id, lambda: self._reserve(
                 ctx, inst.id, volume_id, device, tag, delete_on_termination))
         except NuboError as exc:
             await self._finish(inst.id, "compute_attach_volume", started, inst.host, exc)
@@ -257,36 +255,8 @@ class VolumeAttachmentService:
 
     async def _finish(self, sid: str, event: str, started: Any, host: str | None,
                       error: NuboError | None) -> None:
-        """The action's one event (Success or Error) and its end."""
-        action_name = "attach_volume" if "attach" in event and "detach" not in event \
-            else "detach_volume"
-        async with self.db.write() as s:
-            action = (await s.execute(select(InstanceAction).where(
-                InstanceAction.instance_id == sid, InstanceAction.action == action_name,
-                InstanceAction.finish_time.is_(None)).order_by(
-                InstanceAction.id.desc()).limit(1))).scalars().first()
-            if action is None:
-                return
-            now = utcnow()
-            s.add(InstanceActionEvent(
-                action_id=action.id, event=event, host=host, start_time=started,
-                finish_time=now, result="Error" if error else "Success",
-                traceback=str(error) if error else None))
-            action.finish_time = action.updated_at = now
-            if error is not None:
-                action.message = "Error"
-
-    async def _locked(self, sid: str, work: Any) -> Any:
-        """Run `work()` under the conductor's per-instance lock and return its result."""
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-        async def run(_: str) -> None:
-            try:
-                done.set_result(await work())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                done.set_exception(exc)
-        self.c.spawn_task(sid, run)
-        return await done
+        await finish_action(self.db, sid, ("attach_volume", "detach_volume"), event,
+                            started, host, error)
 
 
 def _short(mountpoint: str | None) -> str:

@@ -95,6 +95,9 @@ class SnapshotService:
             row.updated_at = utcnow()
             return row
 
+    async def metadata(self, snapshot_id: str, project_id: str | None) -> dict[str, str]:
+        return dict((await self.get(snapshot_id, project_id)).metadata_)
+
     async def set_metadata(self, snapshot_id: str, project_id: str | None,
                            metadata: dict[str, str], replace: bool) -> dict[str, str]:
         async with self.db.write() as s:

@@ -19,8 +19,9 @@ from nubo.volume.api.handlers.common import (
     query,
     scope,
 )
+from nubo.volume.api.handlers.metadata import MetadataRoutes
 from nubo.volume.api.schemas import snapshots as schemas
-from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY, to_bool
+from nubo.volume.api.schemas.types_ import to_bool
 from nubo.volume.api.views import snapshots as views
 from nubo.volume.api.views.common import next_link
 from nubo.volume.service.listing import parse_page
@@ -103,50 +104,8 @@ async def delete(request: Request) -> Response:
     return no_content(202)
 
 
-async def metadata_index(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_snapshot_metadata")
-    snap = await a.storage.snapshots.get(param(request, "snapshot_id"), scope(a, ctx))
-    return json_response({"metadata": dict(snap.metadata_)})
-
-
-async def metadata_create(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_snapshot_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                                 meta, replace=False)
-    return json_response({"metadata": out})
-
-
-async def metadata_replace(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_snapshot_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                                 meta, replace=True)
-    return json_response({"metadata": out})
-
-
-async def metadata_show(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_snapshot_metadata")
-    sid, key = param(request, "snapshot_id"), param(request, "key")
-    snap = await a.storage.snapshots.get(sid, scope(a, ctx))
-    if key not in snap.metadata_:
-        raise errors.MetadataNotFound(kind="Snapshot", owner_id=sid, key=key)
-    return json_response({"meta": {key: snap.metadata_[key]}})
-
-
-async def metadata_update(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_snapshot_metadata")
-    key = param(request, "key")
-    meta = (await body(request, META_ITEM))["meta"]
-    if key not in meta:
-        raise errors.BodyUriMismatch()
-    await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                           meta, replace=False)
-    return json_response({"meta": meta})
-
-
-async def metadata_delete(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:delete_snapshot_metadata")
-    await a.storage.snapshots.delete_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                              param(request, "key"))
-    return no_content(200)
+_META = MetadataRoutes("Snapshot", "snapshot_id", "volume:get_snapshot_metadata",
+                       "volume:update_snapshot_metadata", "volume:update_snapshot_metadata",
+                       "volume:delete_snapshot_metadata", lambda a: a.storage.snapshots)
+metadata_index, metadata_create, metadata_replace = _META.index, _META.create, _META.replace
+metadata_show, metadata_update, metadata_delete = _META.show, _META.update, _META.delete

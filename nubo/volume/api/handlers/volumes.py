@@ -20,8 +20,8 @@ from nubo.volume.api.handlers.common import (
     scope,
     size,
 )
+from nubo.volume.api.handlers.metadata import MetadataRoutes
 from nubo.volume.api.schemas import volumes as schemas
-from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY
 from nubo.volume.api.views import volumes as views
 from nubo.volume.api.views.common import next_link
 from nubo.volume.service.listing import parse_page
@@ -135,50 +135,8 @@ async def delete(request: Request) -> Response:
 
 # ---------------------------------------------------------------------- metadata
 
-async def metadata_index(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_volume_metadata")
-    meta = await a.storage.volumes.metadata(param(request, "volume_id"), scope(a, ctx))
-    return json_response({"metadata": meta})
-
-
-async def metadata_create(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:create_volume_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
-                                               meta, replace=False)
-    return json_response({"metadata": out})
-
-
-async def metadata_replace(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_volume_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
-                                               meta, replace=True)
-    return json_response({"metadata": out})
-
-
-async def metadata_show(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_volume_metadata")
-    vid, key = param(request, "volume_id"), param(request, "key")
-    meta = await a.storage.volumes.metadata(vid, scope(a, ctx))
-    if key not in meta:
-        raise errors.MetadataNotFound(kind="Volume", owner_id=vid, key=key)
-    return json_response({"meta": {key: meta[key]}})
-
-
-async def metadata_update(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_volume_metadata")
-    key = param(request, "key")
-    meta = (await body(request, META_ITEM))["meta"]
-    if key not in meta:
-        raise errors.BodyUriMismatch()
-    await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
-                                         meta, replace=False)
-    return json_response({"meta": meta})
-
-
-async def metadata_delete(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:delete_volume_metadata")
-    await a.storage.volumes.delete_metadata(param(request, "volume_id"), scope(a, ctx),
-                                            param(request, "key"))
-    return no_content(200)
+_META = MetadataRoutes("Volume", "volume_id", "volume:get_volume_metadata",
+                       "volume:create_volume_metadata", "volume:update_volume_metadata",
+                       "volume:delete_volume_metadata", lambda a: a.storage.volumes)
+metadata_index, metadata_create, metadata_replace = _META.index, _META.create, _META.replace
+metadata_show, metadata_update, metadata_delete = _META.show, _META.update, _META.delete
