@@ -34,6 +34,7 @@ from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
 from nubo.compute.models import Instance, InstanceAction
 from nubo.compute.service.hotplug import finish_action, under_instance_lock
+from nubo.compute.service.server_volumes import connector_of
 from nubo.compute.service.servers import ServerService
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
@@ -67,11 +68,6 @@ class VolumeAttachmentView:
 def _view(att: VolumeAttachment, server_id: str) -> VolumeAttachmentView:
     return VolumeAttachmentView(att.id, server_id, att.volume_id, att.mountpoint, att.tag,
                                 att.delete_on_termination)
-
-
-def connector_of(host: str) -> dict[str, object]:
-    """The connector properties of a compute host (os-brick's, as far as `local` needs)."""
-    return {"host": host, "platform": "x86_64", "os_type": "linux", "multipath": False}
 
 
 class VolumeAttachmentService:
@@ -184,6 +180,8 @@ class VolumeAttachmentService:
     async def detach(self, ctx: RequestContext, sid: str, volume_id: str) -> None:
         inst = await self.instance(ctx, sid)
         att = await self._attachment(inst.id, volume_id)
+        if _short(att.mountpoint) == "vda":
+            raise errors.CannotDetachRootVolume()
         if att.attach_status != AttachStatus.ATTACHED:
             raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be in-use to "
                                        f"detach; its attachment is {att.attach_status}.")
