@@ -118,9 +118,10 @@ class AttachmentService:
                            f"{instance_id}.")
             allowed = _MULTI_ATTACHABLE if is_multiattach(vtype) else _ATTACHABLE
             if vol.status not in allowed or (others and not is_multiattach(vtype)):
-                raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be available or "
-                                    "downloading to reserve, but the current status is "
-                                    f"{vol.status}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be available or "
+                           "downloading to reserve, but the current status is "
+                           f"{vol.status}.")
             if (vol.admin_metadata or {}).get("readonly") == "True":
                 mode = "ro"         # a read-only volume is attached read-only (Cinder)
             now = utcnow()
@@ -148,7 +149,7 @@ class AttachmentService:
                                            rec.volume.id, connector)
         except BackendError as exc:
             raise errors.InvalidVolume(reason=f"the backend cannot export volume {rec.volume.id}: "
-                                    f"{exc.message}") from exc
+                                              f"{exc.message}") from exc
         info = {**info, "serial": rec.volume.id}
         data = info.get("data")
         if rec.attachment.attach_mode == "ro" and isinstance(data, dict):

@@ -31,7 +31,7 @@ class LegacyAttach:
         if not attached:
             status = await self._status(volume_id, project_id)
             raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be in-use to begin "
-                                f"detaching, but the current status is {status}.")
+                                              f"detaching, but the current status is {status}.")
         for rec in attached:
             await self.a.begin_detach(rec.attachment.id, project_id)
 
@@ -74,7 +74,7 @@ class LegacyAttach:
                                            connector)
         except BackendError as exc:
             raise errors.InvalidVolume(reason=f"the backend cannot export volume {volume_id}: "
-                                f"{exc.message}") from exc
+                                              f"{exc.message}") from exc
         return {**info, "serial": volume_id}
 
     async def terminate_connection(self, volume_id: str, project_id: str | None,

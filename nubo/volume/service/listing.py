@@ -48,7 +48,7 @@ def parse_page(sort: str | None, sort_key: str | None, sort_dir: str | None,
     for key, direction in pairs:
         if key not in keys:
             raise errors.InvalidInput(reason=f"Invalid sort key {key}; valid keys are "
-                               f"{', '.join(sorted(keys))}.")
+                                             f"{', '.join(sorted(keys))}.")
         if direction not in ("asc", "desc"):
             raise errors.InvalidInput(
                 reason=f"Unknown sort direction, must be 'desc' or 'asc': {direction}")

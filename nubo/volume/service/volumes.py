@@ -163,7 +163,7 @@ class VolumeService:
             return None
         if new.snapshot_id is not None or new.source_volid is not None:
             raise errors.InvalidInput(reason="Only one of snapshot_id, source_volid and "
-                                      "imageRef may be given.")
+                                             "imageRef may be given.")
         if self.images is None:
             raise errors.InvalidImageRef()
         return await self.images.facts(context_of(new.project_id, new.user_id, new.admin),
