@@ -172,9 +172,13 @@ async def test_a_volume_that_cannot_be_made_fails_the_build(bapi: Api) -> None:
         f"Build of instance {srv['id']} aborted: Failure prepping block device.")
     assert srv["id"] not in _hv(bapi).instances
     fake(bapi).clear()
-    # the failed volume goes with the server
+    [made] = (await bapi.ok("GET", f"{V3}/volumes"))["volumes"]
+    assert (await _volume(bapi, made["id"]))["status"] == "error"
+    # the failed volume (delete_on_termination) goes with the server
     await bapi.ok("DELETE", f"{S}/{srv['id']}", 204)
     await _gone(bapi, f"{S}/{srv['id']}")
+    await settle(bapi)
+    await _gone(bapi, f"{V3}/volumes/{made['id']}")
 
 
 async def test_over_the_volume_quota_the_build_fails_with_cinders_reason(bapi: Api) -> None:

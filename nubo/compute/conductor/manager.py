@@ -77,6 +77,10 @@ class BootVolumes(Protocol):
         """The attached volumes as the host gets them in a spawn."""
         ...
 
+    async def discard(self, bdms: list[dict[str, Any]]) -> None:
+        """After the delete: volumes made with delete_on_termination never attached go."""
+        ...
+
 
 class Conductor:
     def __init__(self, db: Database, bus: Bus, placement: PlacementService,
@@ -592,6 +596,8 @@ class Conductor:
         await self.destroy_on(inst.host, instance_id)
         if self.volume_release is not None:
             await self.volume_release(instance_id)
+        if self.boot_volumes is not None and (inst.request_spec or {}).get("bdms"):
+            await self.boot_volumes.discard(inst.request_spec["bdms"])
         await self._unplug_networks(inst)
         await self.placement.delete_allocations(instance_id)
         await self.commit(instance_id, {}, [("compute_terminate_instance", started,

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nubo.core.errors import NuboError
+from nubo.core.errors import NotFound, NuboError
 from nubo.volume.models import VolumeAttachment
 from nubo.volume.service import BlockStorage
 from nubo.volume.service.volumes import NewVolume
@@ -139,6 +139,24 @@ class ServerVolumes:
         except NuboError as exc:
             raise BootVolumeFailed(f"Volume {volume_id} could not be attached. Reason: "
                                    f"{exc}") from exc
+
+    async def discard(self, bdms: list[dict[str, Any]]) -> None:
+        """After a server's delete: the volumes made for it with delete_on_termination that
+        no attachment holds (a build that failed or was deleted before they were attached)
+        are deleted too; one that cannot be deleted now stays and is logged."""
+        for entry in bdms:
+            vid = entry.get("volume_id")
+            if not vid or entry.get("source") == "volume" or \
+                    not entry.get("delete_on_termination"):
+                continue
+            if await self.storage.attachments.list_(None, volume_id=str(vid)):
+                continue
+            try:
+                await self.storage.volumes.delete(str(vid), None)
+            except NotFound:
+                pass
+            except NuboError as exc:
+                LOG.warning("volume %s made for a deleted server kept: %s", vid, exc)
 
     async def devices(self, instance_id: str) -> list[dict[str, Any]]:
         """The server's attached volumes as its host gets them in the spawn: device,
