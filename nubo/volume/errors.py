@@ -84,6 +84,10 @@ class SnapshotNotFound(CinderError, errors.NotFound):
     template = "Snapshot {snapshot_id} could not be found."
 
 
+class GlanceMetadataNotFound(CinderError, errors.NotFound):
+    template = "Glance metadata for volume/snapshot {volume_id} cannot be found."
+
+
 class VolumeTypeNotFound(CinderError, errors.NotFound):
     template = "Volume type {volume_type_id} could not be found."
 

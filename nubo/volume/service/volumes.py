@@ -294,6 +294,24 @@ class VolumeService:
         self.worker.spawn(self.worker.extend_volume(volume_id, new_size, back_to),
                           f"volume-extend-{volume_id}")
 
+    async def set_image_metadata(self, volume_id: str, project_id: str | None,
+                                 metadata: dict[str, str]) -> dict[str, str]:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            row.image_metadata = {**(row.image_metadata or {}), **metadata}
+            row.updated_at = utcnow()
+            return dict(row.image_metadata)
+
+    async def unset_image_metadata(self, volume_id: str, project_id: str | None,
+                                   key: str) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if key not in (row.image_metadata or {}):
+                raise errors.GlanceMetadataNotFound(volume_id=volume_id)
+            row.image_metadata = {k: v for k, v in (row.image_metadata or {}).items()
+                                  if k != key}
+            row.updated_at = utcnow()
+
     async def set_bootable(self, volume_id: str, project_id: str | None,
                            bootable: bool) -> None:
         async with self.db.write() as s:

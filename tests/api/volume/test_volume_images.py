@@ -230,3 +230,19 @@ async def test_file_backend_converts_a_qcow2_image_and_uploads_it_back(tmp_path:
         new = await api.ok("GET", f"/image/v2/images/{r['os-volume_upload_image']['image_id']}")
         assert new["status"] == "active" and new["disk_format"] == "qcow2"
         assert new["virtual_size"] == 1024 ** 3
+
+
+async def test_volume_image_metadata_actions(iapi: Api) -> None:
+    image = await make_image(iapi, PAYLOAD)
+    vol = await make_volume(iapi, size=1, imageRef=image)
+    path = f"{V3}/volumes/{vol['id']}/action"
+    got = await iapi.ok("POST", path, 200, json={
+        "os-set_image_metadata": {"metadata": {"hw_disk_bus": "scsi", "extra": "1"}}})
+    assert got["metadata"]["hw_disk_bus"] == "scsi" and got["metadata"]["image_id"] == image
+    await iapi.ok("POST", path, 200, json={"os-unset_image_metadata": {"key": "extra"}})
+    shown = (await iapi.ok("POST", path, 200, json={"os-show_image_metadata": None}))
+    assert "extra" not in shown["metadata"] and shown["metadata"]["hw_disk_bus"] == "scsi"
+    assert (await _show(iapi, vol["id"]))["volume_image_metadata"] == shown["metadata"]
+    msg = await fault(iapi, "POST", path, 404, "itemNotFound",
+                      json={"os-unset_image_metadata": {"key": "extra"}})
+    assert msg == f"Glance metadata for volume/snapshot {vol['id']} cannot be found."

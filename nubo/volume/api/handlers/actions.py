@@ -60,7 +60,8 @@ async def volume_action(request: Request) -> Response:
 
 
 IMAGE_ACTIONS = frozenset({"os-volume_upload_image", "os-set_bootable",
-                           "os-update_readonly_flag"})
+                           "os-update_readonly_flag", "os-set_image_metadata",
+                           "os-unset_image_metadata", "os-show_image_metadata"})
 
 
 async def _image_action(request: Request, vid: str, name: str,
@@ -79,6 +80,8 @@ async def _image_action(request: Request, vid: str, name: str,
         readonly = flag(str(doc[name]["readonly"]), "readonly")
         await a.storage.volumes.set_readonly(vid, scope(a, ctx), readonly)
         return no_content(202)
+    if name in IMAGE_METADATA:
+        return await _image_metadata(request, vid, name, doc)
     a, ctx, v = begin(request, "volume_extension:volume_actions:upload_image")
     validate(schemas.UPLOAD_IMAGE, doc)
     spec = doc[name]
@@ -94,6 +97,28 @@ async def _image_action(request: Request, vid: str, name: str,
     return json_response({name: views.upload(
         done.volume, done.image_id, done.image_name, done.disk_format,
         done.container_format, done.visibility, done.protected)}, 202)
+
+
+IMAGE_METADATA = {"os-set_image_metadata": ("set", schemas.SET_IMAGE_METADATA),
+                  "os-unset_image_metadata": ("remove", schemas.UNSET_IMAGE_METADATA),
+                  "os-show_image_metadata": ("show", schemas.SHOW_IMAGE_METADATA)}
+
+
+async def _image_metadata(request: Request, vid: str, name: str,
+                          doc: dict[str, Any]) -> Response:
+    """A volume's volume_image_metadata (Cinder's volume_image_metadata extension)."""
+    what, schema = IMAGE_METADATA[name]
+    a, ctx, _v = begin(request, f"volume_extension:volume_image_metadata:{what}")
+    validate(schema, doc)
+    volumes = a.storage.volumes
+    if what == "set":
+        meta = await volumes.set_image_metadata(vid, scope(a, ctx), doc[name]["metadata"])
+        return json_response({"metadata": meta})
+    if what == "remove":
+        await volumes.unset_image_metadata(vid, scope(a, ctx), doc[name]["key"])
+        return no_content(200)
+    rec = await volumes.get(vid, scope(a, ctx))
+    return json_response({"metadata": dict(rec.volume.image_metadata or {})})
 
 
 LEGACY = frozenset({"os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching",

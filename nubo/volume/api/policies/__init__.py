@@ -27,6 +27,8 @@ _PROJECT_WRITE = (
     "volume_extension:volume_actions:upload_image",
     "volume_extension:volume_actions:set_bootable",
     "volume_extension:volume_readonly_update",
+    "volume_extension:volume_image_metadata:set",
+    "volume_extension:volume_image_metadata:remove",
 )
 _PROJECT_READ = (
     "volume:get", "volume:get_all", "volume:get_volume_metadata",
@@ -35,6 +37,7 @@ _PROJECT_READ = (
     "volume_extension:types_extra_specs:index", "volume_extension:types_extra_specs:show",
     "volume_extension:quotas:show", "limits_extension:used_limits",
     "volume_extension:availability_zone_list",
+    "volume_extension:volume_image_metadata:show",
 )
 _ADMIN = (
     "volume_extension:volume_admin_actions:reset_status",

@@ -120,3 +120,8 @@ UPLOAD_IMAGE = _action("os-volume_upload_image", {
     "protected": _BOOL}, ["image_name"])
 SET_BOOTABLE = _action("os-set_bootable", {"bootable": _BOOL}, ["bootable"])
 READONLY = _action("os-update_readonly_flag", {"readonly": _BOOL}, ["readonly"])
+SET_IMAGE_METADATA = _action("os-set_image_metadata", {
+    "metadata": {**METADATA, "type": "object"}}, ["metadata"])
+UNSET_IMAGE_METADATA = _action("os-unset_image_metadata", {
+    "key": {"type": "string", "minLength": 1, "maxLength": 255}}, ["key"])
+SHOW_IMAGE_METADATA = _action("os-show_image_metadata", {}, [])
