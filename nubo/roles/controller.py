@@ -120,7 +120,7 @@ class Controller:
         network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
                              "neutron", auth, state=self.network)
         # built before compute: compute attaches its volumes in-process
-        self.volume = volume_api.VolumeApi(settings, self.db)
+        self.volume = volume_api.VolumeApi(settings, self.db, self.image.images, credentials)
         self.servers = ControllerCompute(settings, self.db, bus, self.image,
                                          self.placement.service, self.identity.limits, hosts,
                                          vif_events=network_kind == "linux",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nubo.core.db import Base, Timestamp, utcnow
@@ -46,6 +46,13 @@ class Volume(Base):
     source_volid: Mapped[str | None] = mapped_column(String(36), nullable=True)
     host: Mapped[str | None] = mapped_column(String(255), nullable=True)
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    #: Cinder's bootable flag: set when made from an image (or os-set_bootable)
+    bootable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: the image's properties a volume made from it keeps (Cinder's volume_glance_metadata,
+    #: shown as volume_image_metadata; image_id names the image a create resumes from)
+    image_metadata: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    #: Cinder's admin metadata ("readonly": "True"/"False" from os-update_readonly_flag)
+    admin_metadata: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     #: why the last operation failed (shown to admins; Cinder keeps it in its messages API)
     fault: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

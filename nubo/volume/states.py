@@ -13,6 +13,7 @@ class VolumeStatus(StrEnum):
     ATTACHING = "attaching"
     DETACHING = "detaching"
     EXTENDING = "extending"
+    UPLOADING = "uploading"
     DELETING = "deleting"
     ERROR = "error"
     ERROR_DELETING = "error_deleting"

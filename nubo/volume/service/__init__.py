@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from nubo.volume.agent.backup.posix import PosixDriver
 from nubo.volume.service.attachments import AttachmentService
 from nubo.volume.service.backup_work import BackupWork
 from nubo.volume.service.backups import BackupService
+from nubo.volume.service.images import ImageCatalog, ImageTransfer
 from nubo.volume.service.legacy_attach import LegacyAttach
 from nubo.volume.service.messages import MessageService
 from nubo.volume.service.quotas import QuotaService
@@ -56,20 +58,25 @@ class BlockStorage:
     transfers: TransferService
 
     @classmethod
-    def build(cls, db: Database, driver: VolumeDriver,
+    def build(cls, db: Database, driver: VolumeDriver, images: ImageCatalog | None = None,
+              transfer: ImageTransfer | None = None, scratch: Path | None = None, *,
               backup_driver: BackupDriver | None = None,
               work_dir: Path | None = None) -> BlockStorage:
-        """`work_dir`: where a backup's and a restore's raw files are written meanwhile."""
+        """`images`: the image service's records; `transfer`: image bytes over the image
+        API; `scratch`: where image data passes through (None/None: no volumes from or to
+        images, as in tests of the tables alone); `work_dir`: where a backup's and a
+        restore's raw files are written meanwhile."""
         # Cinder's volume host name: host@backend#pool
         host = f"{socket.gethostname()}@{driver.name}#{driver.name}"
-        worker = Worker(db, driver)
+        worker = Worker(db, driver, transfer,
+                        scratch or Path(tempfile.gettempdir()) / "nubo-volume")
         types, quotas = TypeService(db), QuotaService(db)
         attachments = AttachmentService(db, driver)
         store = backup_driver or FakeBackupDriver()
         work = BackupWork(db, worker, driver, store, worker.messages,
                           work_dir or Path("/tmp") / "nubo-backup-work")
         return cls(host, driver, worker, types, quotas,
-                   VolumeService(db, types, quotas, worker, host),
+                   VolumeService(db, types, quotas, worker, host, images),
                    SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments),
                    worker.messages, BackupService(db, quotas, types, work),
                    TransferService(db, quotas))

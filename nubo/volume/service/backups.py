@@ -17,18 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
 from nubo.volume.agent.backup.posix import default_container
-from nubo.volume.backup_errors import (
+from nubo.volume.errors import (
     BackupLimitExceeded,
     BackupNotFound,
-    BackupServiceNotFound,
+    ServiceNotFound,
     InvalidBackup,
-    VolumeBackupSizeExceedsAvailableQuota,
-)
-from nubo.volume.errors import (
     InvalidInput,
     InvalidSnapshot,
     InvalidVolume,
     SnapshotNotFound,
+    VolumeBackupSizeExceedsAvailableQuota,
     VolumeNotFound,
 )
 from nubo.volume.models import Backup, Snapshot, Volume
@@ -318,7 +316,7 @@ class BackupService:
         """A backup record exported here or elsewhere: available when the store has its
         data, error (with the reason) when it does not."""
         if service != self.work.store.service:
-            raise BackupServiceNotFound(service_id=service)
+            raise ServiceNotFound(service_id=service)
         doc = _decode(url)
         bid = str(doc["id"])
         try:

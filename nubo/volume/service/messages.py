@@ -16,7 +16,7 @@ from enum import Enum, StrEnum
 from sqlalchemy import delete, select
 
 from nubo.core.db import Database, utcnow
-from nubo.volume.backup_errors import MessageNotFound
+from nubo.volume.errors import MessageNotFound
 from nubo.volume.models import VolumeMessage
 from nubo.volume.service.listing import Page, paginate
 

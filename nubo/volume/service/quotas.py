@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
-from nubo.volume.errors import InvalidInput, OverQuota
+from nubo.volume import errors
 from nubo.volume.models import Backup, Snapshot, Volume, VolumeQuota
 
 #: Cinder's default quotas ([DEFAULT] quota_*); -1 is unlimited.
@@ -80,18 +80,20 @@ class QuotaService:
         quota-set update does (its message)."""
         unknown = sorted(set(changes) - set(DEFAULTS))
         if unknown:
-            raise InvalidInput(f"Bad key(s) in quota set: {', '.join(unknown)}")
+            raise errors.InvalidInput(reason=f"Bad key(s) in quota set: {', '.join(unknown)}")
         async with self.db.write() as s:
             used = await self._usage(s, project_id)
             for resource, limit in changes.items():
                 if limit < -1:
-                    raise InvalidInput(f"Quota limit {limit} for {resource} must be -1 or "
-                                       "greater.")
+                    raise errors.InvalidInput(
+                        reason=f"Quota limit {limit} for {resource} must be -1 or "
+                               "greater.")
                 in_use = used.of(resource)
                 if limit != -1 and resource in COUNTED and limit < in_use:
-                    raise InvalidInput(f"Quota {resource} limit must be equal or greater "
-                                       f"than existing resources. Current usage is {in_use} "
-                                       f"and the requested limit is {limit}.")
+                    raise errors.InvalidInput(
+                        reason=f"Quota {resource} limit must be equal or greater "
+                               f"than existing resources. Current usage is {in_use} "
+                               f"and the requested limit is {limit}.")
                 row = await s.get(VolumeQuota, (project_id, resource))
                 if row is None:
                     s.add(VolumeQuota(project_id=project_id, resource=resource,
@@ -114,19 +116,14 @@ class QuotaService:
         limits = await self._limits(s, project_id)
         per_volume = limits["per_volume_gigabytes"]
         if volume_size and per_volume != -1 and volume_size > per_volume:
-            raise OverQuota(f"Requested volume size {volume_size}G is larger than maximum "
-                            f"allowed limit {per_volume}G.")
+            raise errors.VolumeSizeExceedsLimit(size=volume_size, limit=per_volume)
         used = await self._usage(s, project_id)
         if gigabytes and limits["gigabytes"] != -1 and \
                 used.gigabytes + gigabytes > limits["gigabytes"]:
-            raise OverQuota(
-                "Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
-                f"{gigabytes}G, quota is {limits['gigabytes']}G and {used.gigabytes}G has "
-                "been consumed.")
+            raise errors.VolumeSizeExceedsAvailableQuota(
+                requested=gigabytes, quota=limits["gigabytes"], consumed=used.gigabytes)
         if volumes and limits["volumes"] != -1 and used.volumes + volumes > limits["volumes"]:
-            raise OverQuota(f"Maximum number of volumes allowed ({limits['volumes']}) "
-                            "exceeded for quota 'volumes'.")
+            raise errors.VolumeLimitExceeded(allowed=limits["volumes"])
         if snapshots and limits["snapshots"] != -1 and \
                 used.snapshots + snapshots > limits["snapshots"]:
-            raise OverQuota(f"Maximum number of snapshots allowed ({limits['snapshots']}) "
-                            "exceeded for quota 'snapshots'.")
+            raise errors.SnapshotLimitExceeded(allowed=limits["snapshots"])

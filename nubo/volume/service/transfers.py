@@ -20,14 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
-from nubo.volume.backup_errors import (
+from nubo.volume.errors import (
     InvalidAuthKey,
+    InvalidSnapshot,
+    InvalidVolume,
     TransferGigabytesOverQuota,
     TransferNotFound,
     TransferOverQuota,
+    VolumeNotFound,
     VolumeSizeExceedsLimit,
 )
-from nubo.volume.errors import InvalidSnapshot, InvalidVolume, VolumeNotFound
 from nubo.volume.models import Snapshot, Volume, VolumeTransfer
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService

@@ -52,6 +52,16 @@ class VolumeDriver(Protocol):
     def clone_volume(self, volume_id: str, source_id: str, size_gb: int) -> None:
         """Make a volume holding a copy of `source_id`'s bytes, grown to `size_gb` GiB."""
 
+    def create_from_image(self, volume_id: str, image_path: Path, image_format: str,
+                          size_gb: int) -> None:
+        """Make a volume holding the image's disk (the file `image_path`, in qemu-img's
+        format `image_format`, already checked by the image safety checks), grown to
+        `size_gb` GiB. May exist: then success. `BackendFull` when there is no room."""
+
+    def copy_to_image(self, volume_id: str, dest: Path, disk_format: str) -> None:
+        """Write the volume's bytes to the file `dest` as `disk_format` ("raw" or "qcow2"),
+        for an upload to the image service (os-volume_upload_image)."""
+
     def extend_volume(self, volume_id: str, new_size_gb: int) -> None:
         """Grow the volume to `new_size_gb` GiB; its bytes stay. Never shrinks."""
 

@@ -27,6 +27,11 @@ _PROJECT_WRITE = (
     "backup:create", "backup:update", "backup:delete", "backup:restore",
     "volume:create_transfer", "volume:accept_transfer", "volume:delete_transfer",
     "message:delete",
+    "volume_extension:volume_actions:upload_image",
+    "volume_extension:volume_actions:set_bootable",
+    "volume_extension:volume_readonly_update",
+    "volume_extension:volume_image_metadata:set",
+    "volume_extension:volume_image_metadata:remove",
 )
 _PROJECT_READ = (
     "volume:get", "volume:get_all", "volume:get_volume_metadata",
@@ -37,6 +42,7 @@ _PROJECT_READ = (
     "volume_extension:availability_zone_list",
     "backup:get", "backup:get_all", "volume:get_transfer", "volume:get_all_transfers",
     "message:get", "message:get_all",
+    "volume_extension:volume_image_metadata:show",
 )
 _ADMIN = (
     "volume_extension:volume_admin_actions:reset_status",
@@ -57,6 +63,7 @@ _ADMIN = (
     "backup:backup-export", "backup:backup-import", "backup:backup_project_attribute",
     "volume_extension:backup_admin_actions:reset_status",
     "volume_extension:backup_admin_actions:force_delete",
+    "volume_extension:volume_actions:upload_public",
 )
 
 RULES = [
