@@ -20,11 +20,11 @@ from nubo.volume.agent.backup.posix import default_container
 from nubo.volume.errors import (
     BackupLimitExceeded,
     BackupNotFound,
-    ServiceNotFound,
     InvalidBackup,
     InvalidInput,
     InvalidSnapshot,
     InvalidVolume,
+    ServiceNotFound,
     SnapshotNotFound,
     VolumeBackupSizeExceedsAvailableQuota,
     VolumeNotFound,
