@@ -47,7 +47,8 @@ ResourceCheck = Callable[[ResourceDef, str], None]
 class Template:
     def __init__(self, doc: Mapping[str, Any], env: Environment | None = None,
                  files: Mapping[str, Any] | None = None,
-                 check_resource: ResourceCheck | None = None) -> None:
+                 check_resource: ResourceCheck | None = None,
+                 implicit: Callable[[Mapping[str, ResourceDef]], None] | None = None) -> None:
         self.doc = dict(doc)
         self.env = env or Environment()
         self.files = dict(files or {})
@@ -69,6 +70,8 @@ class Template:
         self.checker = Checker(self.version, self.resources,
                                {**self.parameters, **dict.fromkeys(PSEUDO)}, self.conditions)
         self._check_all()
+        if implicit is not None:
+            implicit(self.resources)
         self.graph = Graph({n: r.requires for n, r in self.resources.items()})
         self._check_groups(doc.get("parameter_groups"))
 
