@@ -1,0 +1,145 @@
+"""A stack update: the new template's resources in dependency order, each left alone,
+updated in place (every changed property allows it) or replaced (a new one is created, the
+old one deleted once the update is done); the resources the new template drops are deleted
+last, those that need others first."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from nubo.core.db import utcnow
+from nubo.orchestration import resources as registry
+from nubo.orchestration.engine.stack import load
+from nubo.orchestration.models import Stack, StackResource
+from nubo.orchestration.resources.base import Ctx
+
+if TYPE_CHECKING:
+    from nubo.orchestration.engine.engine import Engine
+    from nubo.orchestration.template.template import Template
+
+
+def plan(rtype_name: str, old_type: str, old: Mapping[str, Any], new: Mapping[str, Any]
+         ) -> str:
+    """"none", "update" (in place) or "replace" for a resource whose properties go from
+    `old` to `new` (resolved)."""
+    if rtype_name != old_type:
+        return "replace"
+    changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+    if not changed:
+        return "none"
+    cls = registry.TYPES[rtype_name]
+    rtype = cls()
+    if rtype.must_replace(old, new):
+        return "replace"
+    if all(k in cls.properties and cls.properties[k].update_allowed for k in changed) or \
+            cls.open_properties:
+        return "update"
+    return "replace"
+
+
+class Updater:
+    def __init__(self, engine: Engine, stack: Stack) -> None:
+        self.e = engine
+        self.stack = stack
+
+    async def run(self) -> None:
+        from nubo.orchestration.engine.engine import StepFailed, TimedOut
+        stack = self.stack
+        assert stack.new_template is not None
+        new_doc = stack.new_template
+        t = load(new_doc.get("template", {}), new_doc.get("environment"),
+                 new_doc.get("files"))
+        # the new parameters are what the resources resolve with from here on
+        stack = await self.e.store.set_stack(stack.id, parameters=new_doc.get("parameters",
+                                                                              {}))
+        try:
+            await self.e._walk(stack, t, self._update_one, self.e._deadline(stack))
+        except (StepFailed, TimedOut) as exc:
+            reason = (f"Resource UPDATE failed: {exc.reason}" if isinstance(exc, StepFailed)
+                      else f"Update timed out after {stack.timeout_mins} minutes")
+            await self.e.store.stack_state(stack.id, "UPDATE", "FAILED", reason,
+                                           template=new_doc.get("template", {}),
+                                           environment=new_doc.get("environment") or {},
+                                           files=new_doc.get("files") or {},
+                                           new_template=None)
+            return
+        # what the new template dropped, and what was replaced
+        rows = await self.e.store.resources(stack.id, with_replaced=True)
+        for r in rows:
+            if r.name not in t.resources and not r.replaced:
+                await self.e.store.save_resource(r.id, replaced=True)
+        fresh = await self.e.store.set_stack(stack.id, template=new_doc.get("template", {}),
+                                             environment=new_doc.get("environment") or {},
+                                             files=new_doc.get("files") or {})
+        failed = await self._drop_replaced(fresh)
+        if failed:
+            await self.e.store.stack_state(stack.id, "UPDATE", "FAILED",
+                                           f"Resource DELETE failed: {failed}",
+                                           new_template=None)
+            return
+        await self.e.store.stack_state(stack.id, "UPDATE", "COMPLETE",
+                                       "Stack UPDATE completed successfully",
+                                       new_template=None)
+
+    async def _drop_replaced(self, stack: Stack) -> str | None:
+        rows = [r for r in await self.e.store.resources(stack.id, with_replaced=True)
+                if r.replaced]
+        for r in rows:
+            try:
+                await self.e._delete_one(stack, r, retain=False)
+            except Exception as exc:  # noqa: BLE001 - the reason goes on the stack
+                return str(getattr(exc, "reason", exc))
+            await self.e.store.drop_resource(r.id)
+        return None
+
+    async def _update_one(self, stack: Stack, t: Template, name: str) -> None:
+        from nubo.orchestration.engine.engine import StepFailed, _jsonable, _reason
+        row = await self.e._row(stack.id, name)
+        d = t.resources[name]
+        if row is None or row.physical_id is None or row.action == "DELETE":
+            await self.e._create_one(stack, t, name)
+            return
+        try:
+            props = await self.e._resolve(stack, t, name)
+        except Exception as exc:  # noqa: BLE001 - recorded on the resource and the stack
+            reason = _reason(name, exc)
+            await self.e.store.save_resource(row.id, ("UPDATE", "FAILED"),
+                                             status_reason=reason)
+            raise StepFailed(reason) from None
+        how = plan(d.type, row.type, row.properties or {}, props)
+        if how == "none" and row.status != "FAILED":
+            return
+        if how == "replace":
+            await self.e.store.save_resource(row.id, replaced=True)
+            fresh = StackResource(id=str(uuid.uuid4()), stack_id=stack.id, name=name,
+                                  type=d.type, action="INIT", status="COMPLETE",
+                                  status_reason="", properties={}, data={}, attributes={},
+                                  metadata_=d.metadata, required_by=[], replaced=False,
+                                  created_at=utcnow())
+            await self.e.store.add_resource(fresh)
+            await self.e._create_one(stack, t, name)
+            return
+        rtype = registry.get(d.type)
+        c = Ctx(self.e.cloud(stack), stack.name, stack.id, name, row.physical_id, props,
+                dict(row.data or {}))
+        try:
+            await self.e.store.save_resource(row.id, ("UPDATE", "IN_PROGRESS"),
+                                             status_reason="state changed")
+            await rtype.update(c, row.properties or {})
+            await self.e.store.save_resource(row.id, data=c.data)
+            await self.e._until(lambda: rtype.check_update_complete(c), row.id, c)
+            attrs = await rtype.attributes_of(c)
+            await self.e.store.save_resource(row.id, ("UPDATE", "COMPLETE"),
+                                             status_reason="state changed", data=c.data,
+                                             properties=props, attributes=_jsonable(attrs),
+                                             metadata_=d.metadata)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded on the resource and the stack
+            reason = _reason(name, exc)
+            await self.e.store.save_resource(row.id, ("UPDATE", "FAILED"),
+                                             status_reason=reason)
+            raise StepFailed(reason) from None
