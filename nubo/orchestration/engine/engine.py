@@ -106,6 +106,9 @@ class Engine:
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._scanner is not None:
             await asyncio.gather(self._scanner, return_exceptions=True)
+        # a clean stop gives the stacks up at once (the next start resumes them)
+        with contextlib.suppress(Exception):
+            await self.leases.release_all()
 
     async def drain(self) -> None:
         """Wait for the work under way (tests)."""

@@ -50,9 +50,31 @@ def implicit(defs: Mapping[str, ResourceDef]) -> None:
     for the stack's router interfaces and gateways, so the address is routable."""
     routing = {n for n, d in defs.items()
                if d.type in ("OS::Neutron::RouterInterface", "OS::Neutron::RouterGateway")}
+    subnets_of: dict[str, set[str]] = {}
+    for n, d in defs.items():
+        if d.type == "OS::Neutron::Subnet":
+            net = _ref(d.properties.get("network") or d.properties.get("network_id"))
+            if net:
+                subnets_of.setdefault(net, set()).add(n)
     for n, d in defs.items():
         if d.type in ("OS::Neutron::FloatingIP", "OS::Neutron::FloatingIPAssociation"):
             d.requires |= routing - {n}
+        # a port (or a server's own port) on a network of the stack takes its address from
+        # the stack's subnets of it: they come first and go last (Heat's Port)
+        nets: list[object] = []
+        if d.type == "OS::Neutron::Port":
+            nets = [d.properties.get("network") or d.properties.get("network_id")]
+        elif d.type == "OS::Nova::Server" and isinstance(d.properties.get("networks"), list):
+            nets = [x.get("network") for x in d.properties["networks"] if isinstance(x, dict)]
+        for net in nets:
+            d.requires |= subnets_of.get(_ref(net) or "", set()) - {n}
+
+
+def _ref(value: object) -> str | None:
+    """The resource a value names with get_resource, or None."""
+    if isinstance(value, dict) and len(value) == 1 and "get_resource" in value:
+        return str(value["get_resource"])
+    return None
 
 
 def schema_view(type_name: str) -> dict[str, object]:
