@@ -5,7 +5,7 @@ process's leases are taken over once they lapse."""
 
 from __future__ import annotations
 
-import time
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,7 +50,7 @@ async def test_restart_converges_stacks_left_in_progress(tmp_path: Path) -> None
             states = {r["resource_name"]: r["resource_status"] for r in res["resources"]}
             if states.get("wait") == "CREATE_IN_PROGRESS":
                 break
-            time.sleep(0.01)
+            await asyncio.sleep(0.01)
         assert states == {"net": "CREATE_COMPLETE", "wait": "CREATE_IN_PROGRESS"}
         net_id = next(r["physical_resource_id"] for r in res["resources"]
                       if r["resource_name"] == "net")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.orchestration.conftest import base, create_stack, show
+from tests.api.orchestration.conftest import create_stack, show
 from tests.conftest import Api
 
 T = {"heat_template_version": "2018-08-31",
