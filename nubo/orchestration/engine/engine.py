@@ -23,6 +23,8 @@ from nubo.core.errors import NuboError
 from nubo.core.leases import Leases
 from nubo.orchestration import resources as registry
 from nubo.orchestration.engine.stack import StackResolver, load
+from nubo.orchestration.engine.steps import StepFailed, TimedOut, jsonable, reason_of
+from nubo.orchestration.engine.update import Updater
 from nubo.orchestration.models import Stack, StackResource
 from nubo.orchestration.resources.base import Ctx, ResourceFailure, check_properties
 from nubo.orchestration.service.cloud import (
@@ -36,30 +38,6 @@ from nubo.orchestration.service.store import Store
 from nubo.orchestration.template.template import Template
 
 LOG = logging.getLogger("nubo.orchestration")
-
-
-class StepFailed(Exception):
-    """A resource failed; `reason` is what the stack shows."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TimedOut(Exception):
-    pass
-
-
-def _reason(name: str, exc: BaseException) -> str:
-    if isinstance(exc, ResourceFailure):
-        return f"{exc.kind}: resources.{name}: {exc.message}"
-    if isinstance(exc, ServiceCallFailed):
-        kind = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-                413: "OverLimit"}.get(exc.status, "InternalServerError")
-        return f"{kind}: resources.{name}: {exc.message}"
-    if isinstance(exc, NuboError):
-        return f"{exc.code}: resources.{name}: {exc.message}"
-    return f"{type(exc).__name__}: resources.{name}: {exc}"
 
 
 class Engine:
@@ -242,7 +220,7 @@ class Engine:
                         done.add(name)
                     elif failure is None:
                         failure = exc if isinstance(exc, StepFailed) else \
-                            StepFailed(_reason(name, exc))
+                            StepFailed(reason_of(name, exc))
         except TimedOut:
             for task, name in running.items():
                 task.cancel()
@@ -303,11 +281,11 @@ class Engine:
             attrs = await rtype.attributes_of(c)
             await self.store.save_resource(row.id, ("CREATE", "COMPLETE"),
                                            status_reason="state changed", data=c.data,
-                                           attributes=_jsonable(attrs), properties=props)
+                                           attributes=jsonable(attrs), properties=props)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on the resource and the stack
-            reason = _reason(name, exc)
+            reason = reason_of(name, exc)
             await self.store.save_resource(row.id, ("CREATE", "FAILED"),
                                            status_reason=reason)
             raise StepFailed(reason) from None
@@ -386,7 +364,7 @@ class Engine:
                     done.add(row.id)
                 elif failure is None:
                     failure = exc.reason if isinstance(exc, StepFailed) else \
-                        _reason(row.name, exc)
+                        reason_of(row.name, exc)
         return failure
 
     async def _delete_one(self, stack: Stack, row: StackResource, retain: bool) -> None:
@@ -410,7 +388,7 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on the resource and the stack
-            reason = _reason(row.name, exc)
+            reason = reason_of(row.name, exc)
             await self.store.save_resource(row.id, ("DELETE", "FAILED"),
                                            status_reason=reason)
             raise StepFailed(reason) from None
@@ -418,7 +396,6 @@ class Engine:
     # ------------------------------------------------------------------ update
 
     async def _update(self, stack: Stack) -> None:
-        from nubo.orchestration.engine.update import Updater
         await Updater(self, stack).run()
 
     # ------------------------------------------------------------------ reads
@@ -433,19 +410,9 @@ class Engine:
             c = Ctx(self.cloud(stack), stack.name, stack.id, r.name, r.physical_id,
                     dict(r.properties or {}), dict(r.data or {}))
             try:
-                fresh = _jsonable(await registry.get(r.type).attributes_of(c))
+                fresh = jsonable(await registry.get(r.type).attributes_of(c))
             except (ServiceCallFailed, ResourceFailure):
                 continue
             if fresh:
                 r.attributes = fresh
         return rows
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if v is None or isinstance(v, (str, int, float, bool)):
-        return v
-    return str(v)

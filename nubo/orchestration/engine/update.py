@@ -7,18 +7,44 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, Protocol
 
 from nubo.core.db import utcnow
 from nubo.orchestration import resources as registry
 from nubo.orchestration.engine.stack import load
+from nubo.orchestration.engine.steps import StepFailed, TimedOut, jsonable, reason_of
 from nubo.orchestration.models import Stack, StackResource
 from nubo.orchestration.resources.base import Ctx
+from nubo.orchestration.service.cloud import Cloud
+from nubo.orchestration.service.store import Store
+from nubo.orchestration.template.template import Template
 
-if TYPE_CHECKING:
-    from nubo.orchestration.engine.engine import Engine
-    from nubo.orchestration.template.template import Template
+Step = Callable[[Stack, Template, str], Coroutine[Any, Any, None]]
+
+
+class Engine(Protocol):
+    """What an update uses of the engine (engine.py)."""
+
+    store: Store
+
+    def cloud(self, stack: Stack) -> Cloud: ...
+
+    def _deadline(self, stack: Stack) -> float | None: ...
+
+    async def _walk(self, stack: Stack, t: Template, step: Step,
+                    timeout: float | None) -> None: ...
+
+    async def _row(self, stack_id: str, name: str) -> StackResource | None: ...
+
+    async def _resolve(self, stack: Stack, t: Template, name: str) -> dict[str, Any]: ...
+
+    async def _create_one(self, stack: Stack, t: Template, name: str) -> None: ...
+
+    async def _delete_one(self, stack: Stack, row: StackResource, retain: bool) -> None: ...
+
+    async def _until(self, check: Callable[[], Awaitable[bool]], row_id: str | None = None,
+                     c: Ctx | None = None) -> None: ...
 
 
 def plan(rtype_name: str, old_type: str, old: Mapping[str, Any], new: Mapping[str, Any]
@@ -46,7 +72,6 @@ class Updater:
         self.stack = stack
 
     async def run(self) -> None:
-        from nubo.orchestration.engine.engine import StepFailed, TimedOut
         stack = self.stack
         assert stack.new_template is not None
         new_doc = stack.new_template
@@ -96,7 +121,6 @@ class Updater:
         return None
 
     async def _update_one(self, stack: Stack, t: Template, name: str) -> None:
-        from nubo.orchestration.engine.engine import StepFailed, _jsonable, _reason
         row = await self.e._row(stack.id, name)
         d = t.resources[name]
         if row is None or row.physical_id is None or row.action == "DELETE":
@@ -105,7 +129,7 @@ class Updater:
         try:
             props = await self.e._resolve(stack, t, name)
         except Exception as exc:  # noqa: BLE001 - recorded on the resource and the stack
-            reason = _reason(name, exc)
+            reason = reason_of(name, exc)
             await self.e.store.save_resource(row.id, ("UPDATE", "FAILED"),
                                              status_reason=reason)
             raise StepFailed(reason) from None
@@ -134,12 +158,12 @@ class Updater:
             attrs = await rtype.attributes_of(c)
             await self.e.store.save_resource(row.id, ("UPDATE", "COMPLETE"),
                                              status_reason="state changed", data=c.data,
-                                             properties=props, attributes=_jsonable(attrs),
+                                             properties=props, attributes=jsonable(attrs),
                                              metadata_=d.metadata)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on the resource and the stack
-            reason = _reason(name, exc)
+            reason = reason_of(name, exc)
             await self.e.store.save_resource(row.id, ("UPDATE", "FAILED"),
                                              status_reason=reason)
             raise StepFailed(reason) from None

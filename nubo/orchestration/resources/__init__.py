@@ -66,8 +66,8 @@ def implicit(defs: Mapping[str, ResourceDef]) -> None:
             nets = [d.properties.get("network") or d.properties.get("network_id")]
         elif d.type == "OS::Nova::Server" and isinstance(d.properties.get("networks"), list):
             nets = [x.get("network") for x in d.properties["networks"] if isinstance(x, dict)]
-        for net in nets:
-            d.requires |= subnets_of.get(_ref(net) or "", set()) - {n}
+        for target in nets:
+            d.requires |= subnets_of.get(_ref(target) or "", set()) - {n}
 
 
 def _ref(value: object) -> str | None:

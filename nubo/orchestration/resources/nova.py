@@ -166,8 +166,13 @@ class Server(Base):
             raise ResourceFailure(f"Resizing to \"{c.properties['flavor']}\" failed, status "
                                   f"\"ERROR\": {fault}", "Error")
         if status == "VERIFY_RESIZE":
-            await c.cloud.call("compute", "POST", f"/servers/{c.physical_id}/action",
-                               {"confirmResize": None})
+            try:
+                await c.cloud.call("compute", "POST", f"/servers/{c.physical_id}/action",
+                                   {"confirmResize": None})
+            except ServiceCallFailed as exc:
+                # confirmed meanwhile (Nova's resize_confirm_window): the next look tells
+                if exc.status != 409:
+                    raise
             c.data["resize"] = "confirmed"
             return False
         if status == "ACTIVE" and c.data["resize"] == "confirmed":
