@@ -50,8 +50,10 @@ def spec_of(doc: dict[str, Any], name_required: bool) -> StackSpec:
         raise NotSupported(feature="files_container (Swift)")
     if name_required and not doc.get("stack_name"):
         raise HTTPBadRequest(msg="No stack name specified")
-    params = doc.get("parameters") or {}
-    files = doc.get("files") or {}
+    params = doc.get("parameters")
+    params = {} if params is None else params
+    files = doc.get("files")
+    files = {} if files is None else files
     if not isinstance(params, dict) or not isinstance(files, dict):
         raise HTTPBadRequest(msg='"parameters" and "files" must be maps')
     tags = doc.get("tags") or []
