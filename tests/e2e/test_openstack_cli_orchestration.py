@@ -6,9 +6,11 @@ leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import signal
+import time
 from pathlib import Path
 
-from tests.e2e.conftest import Cloud
+from tests.e2e.conftest import Cloud, start_nubo, stop_nubo
 from tests.e2e.test_openstack_cli import osc, osc_json
 
 SEED = Path(__file__).parent / "data" / "heat_seed.yaml"
@@ -67,3 +69,55 @@ def test_stack_workflow(shared_cloud: Cloud, tmp_path: Path) -> None:
     assert "web-net" not in nets
     routers = osc_json(c, "router", "list")
     assert all(not r_["Name"].startswith("web-stack") for r_ in routers)
+
+
+SLOW = """heat_template_version: 2021-04-16
+resources:
+  net:
+    type: OS::Neutron::Net
+    properties: {name: kill-net}
+  wait:
+    type: OS::Heat::TestResource
+    depends_on: net
+    properties: {wait_secs: 6}
+outputs:
+  net_id:
+    value: {get_resource: net}
+"""
+
+
+def test_kill_9_during_a_create_converges(cloud: Cloud, tmp_path: Path) -> None:
+    """`kill -9` of `nubo up` while a stack is being created; the restart carries the
+    create on where it was (the network made before is not made again)."""
+    c = cloud
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(SLOW)
+    osc(c, "stack", "create", "-t", str(slow), "kill-stack")
+    deadline = time.monotonic() + 60
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        states = {r["resource_name"]: r["resource_status"]
+                  for r in osc_json(c, "stack", "resource", "list", "kill-stack")}
+        if states.get("wait") == "CREATE_IN_PROGRESS":
+            break
+        time.sleep(0.2)
+    assert states == {"net": "CREATE_COMPLETE", "wait": "CREATE_IN_PROGRESS"}
+    stop_nubo(c, signal.SIGKILL)
+    c2 = start_nubo(c.data_dir, c.port)
+    try:
+        deadline = time.monotonic() + 90
+        shown: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            shown = osc_json(c2, "stack", "show", "kill-stack")
+            if shown["stack_status"] != "CREATE_IN_PROGRESS":
+                break
+            time.sleep(0.5)
+        assert shown["stack_status"] == "CREATE_COMPLETE", shown
+        nets = [n for n in osc_json(c2, "network", "list") if n["Name"] == "kill-net"]
+        assert len(nets) == 1
+        out = osc_json(c2, "stack", "output", "show", "kill-stack", "net_id")
+        assert out["output_value"] == nets[0]["ID"]
+        osc(c2, "stack", "delete", "--yes", "--wait", "kill-stack")
+        assert osc_json(c2, "network", "list", "--name", "kill-net") == []
+    finally:
+        stop_nubo(c2)

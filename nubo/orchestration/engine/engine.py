@@ -13,14 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete as sa_delete
+
 from nubo.core.db import Database, utcnow
 from nubo.core.errors import NuboError
-from nubo.core.leases import Leases
+from nubo.core.leases import Lease, Leases
 from nubo.orchestration import resources as registry
 from nubo.orchestration.engine.stack import StackResolver, load
 from nubo.orchestration.engine.steps import StepFailed, TimedOut, jsonable, reason_of
@@ -73,7 +77,23 @@ class Engine:
     async def scan(self) -> None:
         for stack_id in await self.store.in_progress():
             if stack_id not in self._tasks:
+                await self._break_dead_lease(f"orchestration-stack:{stack_id}")
                 self.run(stack_id, resumed=True)
+
+    async def _break_dead_lease(self, name: str) -> None:
+        """A lease held by a process of this host that is gone (`kill -9`) is taken over at
+        once instead of after its time to live (another host's waits for its expiry)."""
+        holder = await self.leases.holder_of(name)
+        if holder is None or holder == self.leases.holder:
+            return
+        host, _, rest = holder.partition(":")
+        pid = rest.split(":", 1)[0]
+        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            return
+        LOG.info("taking over %s from %s (that process is gone)", name, holder)
+        async with self.store.db.write() as s:
+            await s.execute(sa_delete(Lease).where(Lease.name == name,
+                                                   Lease.holder == holder))
 
     async def stop(self) -> None:
         if self._scanner is not None:
@@ -416,3 +436,14 @@ class Engine:
             if fresh:
                 r.attributes = fresh
         return rows
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
