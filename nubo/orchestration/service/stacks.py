@@ -16,7 +16,8 @@ from nubo.orchestration.engine.update import plan
 from nubo.orchestration.errors import ActionInProgress, StackExists, bad
 from nubo.orchestration.models import Stack, StackResource
 from nubo.orchestration.resources.base import check_properties
-from nubo.orchestration.service.cloud import owner_record
+from nubo.orchestration.service import constraints
+from nubo.orchestration.service.cloud import Cloud, InProcessCloud, owner_record
 from nubo.orchestration.template import environment as env_mod
 from nubo.orchestration.template.parse import load as parse_text
 from nubo.orchestration.template.template import ParamsOnly, Template
@@ -98,6 +99,9 @@ class Stacks:
                              cls.open_properties)
         return t, values
 
+    def _cloud(self, ctx: RequestContext) -> Cloud:
+        return InProcessCloud(self.engine.apps, ctx)
+
     async def create(self, ctx: RequestContext, spec: StackSpec) -> Stack:
         import re
         name = spec.name or ""
@@ -111,6 +115,7 @@ class Stacks:
         stack_id = str(uuid.uuid4())
         env = environment_of(spec)
         t, values = self.check(spec, env, stack_id, name, project)
+        await constraints.check(self._cloud(ctx), t.parameters, values)
         now = utcnow()
         stack = Stack(id=stack_id, name=name, project_id=project, user_id=ctx.user_id or "",
                       owner=owner_record(ctx), action="CREATE", status="IN_PROGRESS",
@@ -149,6 +154,7 @@ class Stacks:
         else:
             env = environment_of(spec)
         t, values = self.check(spec, env, stack.id, stack.name, stack.project_id)
+        await constraints.check(self._cloud(ctx), t.parameters, values)
         new = {"template": t.doc, "environment": env.as_dict(), "files": dict(spec.files),
                "parameters": values}
         values_update: dict[str, Any] = {"new_template": new, "action_started_at": utcnow()}

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import yaml
 
-from tests.api.orchestration.conftest import base, create_stack, image_id, settle, show
+from tests.api.orchestration.conftest import (
+    base,
+    create_stack,
+    heat_fault,
+    image_id,
+    settle,
+    show,
+)
 from tests.conftest import Api
 
 MV = {"OpenStack-API-Version": "compute 2.79"}
@@ -18,6 +25,13 @@ SEED = Path(__file__).parents[2] / "e2e" / "data" / "heat_seed.yaml"
 async def test_seed_stack_create_update_delete(oapi: Api) -> None:
     img = await image_id(oapi)
     template = SEED.read_text()
+    b = await base(oapi)
+    for bad in ({"image": "no-such-image"}, {"image": img, "flavor": "m9.huge"},
+                {"image": img, "public_net": "nope"}):
+        msg = await heat_fault(oapi, "POST", f"{b}/stacks", 400, json={
+            "stack_name": "web", "template": template, "parameters": bad})
+        assert "could not be found" in msg and "Parameter '" in msg, msg
+    assert (await oapi.ok("GET", "/networking/v2.0/networks?name=web-net"))["networks"] == []
     await create_stack(oapi, "web", template, parameters={"image": img})
     s = await show(oapi, "web")
     assert s["stack_status"] == "CREATE_COMPLETE", s["stack_status_reason"]
@@ -25,7 +39,6 @@ async def test_seed_stack_create_update_delete(oapi: Api) -> None:
     fip = outs["server_ip"]
     assert fip and fip.count(".") == 3
     assert outs["fixed_ip"].startswith("10.77.0.")
-    b = await base(oapi)
     path = f"{b}/stacks/web/{s['id']}"
     res = (await oapi.ok("GET", f"{path}/resources"))["resources"]
     assert {r["resource_status"] for r in res} == {"CREATE_COMPLETE"}
