@@ -50,6 +50,12 @@ def spec_of(doc: dict[str, Any], name_required: bool) -> StackSpec:
         raise NotSupported(feature="files_container (Swift)")
     if name_required and not doc.get("stack_name"):
         raise HTTPBadRequest(msg="No stack name specified")
+    for key, kind in (("stack_name", str), ("template_url", str), ("tags", (str, list)),
+                      ("environment_files", list), ("clear_parameters", list)):
+        if doc.get(key) is not None and not isinstance(doc[key], kind):
+            raise HTTPBadRequest(msg=f'"{key}" has the wrong type')
+        if isinstance(doc.get(key), list) and not all(isinstance(x, str) for x in doc[key]):
+            raise HTTPBadRequest(msg=f'"{key}" must be a list of strings')
     params = doc.get("parameters")
     params = {} if params is None else params
     files = doc.get("files")
