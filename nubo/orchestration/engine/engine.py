@@ -42,6 +42,8 @@ from nubo.orchestration.service.store import Store
 from nubo.orchestration.template.template import Template
 
 LOG = logging.getLogger("nubo.orchestration")
+#: the longest wait between two looks at a resource in progress
+MAX_POLL = 1.0
 
 
 class Engine:
@@ -255,13 +257,12 @@ class Engine:
             raise failure
 
     async def _row(self, stack_id: str, name: str) -> StackResource | None:
-        for r in await self.store.resources(stack_id):
-            if r.name == name:
-                return r
-        return None
+        rows = await self.store.resources_named(stack_id, {name})
+        return rows[0] if rows else None
 
     async def _resolve(self, stack: Stack, t: Template, name: str) -> dict[str, Any]:
-        rows = await self.store.resources(stack.id)
+        # the rows of what it names (its requirements) are all its functions can read
+        rows = await self.store.resources_named(stack.id, set(t.resources[name].requires))
         ev = t.evaluator(StackResolver(t, stack, rows))
         d = t.resources[name]
         raw = ev.resolve(d.properties, f"resources.{name}.properties")
@@ -313,11 +314,14 @@ class Engine:
     async def _until(self, check: Callable[[], Awaitable[bool]], row_id: str | None = None,
                      c: Ctx | None = None) -> None:
         seen = dict(c.data) if c is not None else None
+        delay = self.poll
         while not await check():
             if c is not None and row_id is not None and c.data != seen:
                 seen = dict(c.data)
                 await self.store.save_resource(row_id, data=c.data)
-            await asyncio.sleep(self.poll)
+            # backing off: many resources waiting at once must not flood the services
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, max(self.poll, MAX_POLL))
         if c is not None and row_id is not None and c.data != seen:
             await self.store.save_resource(row_id, data=c.data)
 

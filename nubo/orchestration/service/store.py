@@ -139,6 +139,15 @@ class Store:
             return list((await s.execute(q.order_by(StackResource.created_at,
                                                     StackResource.name))).scalars())
 
+    async def resources_named(self, stack_id: str, names: set[str]) -> list[StackResource]:
+        """The live rows of the resources `names` (one resource and what it needs)."""
+        if not names:
+            return []
+        async with self.db.read() as s:
+            return list((await s.execute(select(StackResource).where(
+                StackResource.stack_id == stack_id, StackResource.name.in_(names),
+                StackResource.replaced.is_(False)))).scalars())
+
     async def add_resource(self, row: StackResource) -> None:
         async with self.db.write() as s:
             s.add(row)
