@@ -162,6 +162,16 @@ class Engine:
             await self._create(stack)
         elif stack.action == "DELETE":
             await self._delete(stack)
+        elif stack.action == "ROLLBACK" and stack.new_template is not None:
+            # back to the template before a failed update
+            if resumed:
+                await self.store.stack_state(
+                    stack.id, "ROLLBACK", "FAILED",
+                    "The orchestration engine restarted while this rollback was in "
+                    "progress; run the update again (openstack stack update --existing).",
+                    new_template=None)
+            else:
+                await Updater(self, stack, "ROLLBACK").run()
         elif stack.action == "ROLLBACK":
             await self._rollback(stack)
         elif stack.action == "UPDATE":

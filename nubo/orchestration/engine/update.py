@@ -67,29 +67,38 @@ def plan(rtype_name: str, old_type: str, old: Mapping[str, Any], new: Mapping[st
 
 
 class Updater:
-    def __init__(self, engine: Engine, stack: Stack) -> None:
+    """Moves a stack to `stack.new_template`; `action` is UPDATE, or ROLLBACK when it moves
+    back to the template it had before a failed update."""
+
+    def __init__(self, engine: Engine, stack: Stack, action: str = "UPDATE") -> None:
         self.e = engine
         self.stack = stack
+        self.action = action
 
     async def run(self) -> None:
         stack = self.stack
         assert stack.new_template is not None
         new_doc = stack.new_template
+        before = {"template": stack.template, "environment": stack.environment,
+                  "files": stack.files, "parameters": stack.parameters}
         t = load(new_doc.get("template", {}), new_doc.get("environment"),
                  new_doc.get("files"))
         # the new parameters are what the resources resolve with from here on
         stack = await self.e.store.set_stack(stack.id, parameters=new_doc.get("parameters",
                                                                               {}))
+        act = self.action
         try:
             await self.e._walk(stack, t, self._update_one, self.e._deadline(stack))
         except (StepFailed, TimedOut) as exc:
-            reason = (f"Resource UPDATE failed: {exc.reason}" if isinstance(exc, StepFailed)
-                      else f"Update timed out after {stack.timeout_mins} minutes")
-            await self.e.store.stack_state(stack.id, "UPDATE", "FAILED", reason,
+            reason = (f"Resource {act} failed: {exc.reason}" if isinstance(exc, StepFailed)
+                      else f"{act.capitalize()} timed out after {stack.timeout_mins} minutes")
+            await self.e.store.stack_state(stack.id, act, "FAILED", reason,
                                            template=new_doc.get("template", {}),
                                            environment=new_doc.get("environment") or {},
                                            files=new_doc.get("files") or {},
                                            new_template=None)
+            if act == "UPDATE" and not stack.disable_rollback:
+                await self._roll_back(stack.id, before)
             return
         # what the new template dropped, and what was replaced
         rows = await self.e.store.resources(stack.id, with_replaced=True)
@@ -101,13 +110,22 @@ class Updater:
                                              files=new_doc.get("files") or {})
         failed = await self._drop_replaced(fresh)
         if failed:
-            await self.e.store.stack_state(stack.id, "UPDATE", "FAILED",
+            await self.e.store.stack_state(stack.id, act, "FAILED",
                                            f"Resource DELETE failed: {failed}",
                                            new_template=None)
             return
-        await self.e.store.stack_state(stack.id, "UPDATE", "COMPLETE",
-                                       "Stack UPDATE completed successfully",
+        await self.e.store.stack_state(stack.id, act, "COMPLETE",
+                                       f"Stack {act} completed successfully",
                                        new_template=None)
+
+    async def _roll_back(self, stack_id: str, before: dict[str, Any]) -> None:
+        """A failed update with rollback on: back to the template, environment, files and
+        parameters the stack had (resources it replaced are replaced again)."""
+        await self.e.store.stack_state(stack_id, "ROLLBACK", "IN_PROGRESS",
+                                       "Stack ROLLBACK started", new_template=before)
+        fresh = await self.e.store.get(stack_id)
+        if fresh is not None:
+            await Updater(self.e, fresh, "ROLLBACK").run()
 
     async def _drop_replaced(self, stack: Stack) -> str | None:
         rows = [r for r in await self.e.store.resources(stack.id, with_replaced=True)

@@ -41,6 +41,8 @@ class StackSpec:
     tags: list[str] = field(default_factory=list)
     existing: bool = False
     clear_parameters: list[str] = field(default_factory=list)
+    #: whether the request said disable_rollback (an update keeps the stack's otherwise)
+    rollback_given: bool = False
 
 
 def _template_doc(spec: StackSpec) -> dict[str, Any]:
@@ -160,6 +162,8 @@ class Stacks:
         values_update: dict[str, Any] = {"new_template": new, "action_started_at": utcnow()}
         if spec.timeout_mins is not None:
             values_update["timeout_mins"] = spec.timeout_mins
+        if spec.rollback_given:
+            values_update["disable_rollback"] = spec.disable_rollback
         if spec.tags:
             values_update["tags"] = spec.tags
         await self.store.stack_state(stack.id, "UPDATE", "IN_PROGRESS",

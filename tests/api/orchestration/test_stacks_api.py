@@ -239,3 +239,28 @@ async def test_other_projects_cannot_see_a_stack(oapi: Api) -> None:
     r = await oapi.req("GET", f"{H}/{admin_pid}/stacks", tok)
     assert r.status_code in (403, 404)
     assert (await oapi.ok("GET", f"{H}/{other}/stacks", token=tok))["stacks"] == []
+
+
+async def test_failed_update_rolls_back_when_asked(oapi: Api) -> None:
+    b = await base(oapi)
+    t1 = hot({"a": {"type": "OS::Heat::TestResource", "properties": {"value": "one"}}},
+             outputs={"o": {"value": {"get_attr": ["a", "output"]}}})
+    sid = (await create_stack(oapi, "rb", t1))["stack"]["id"]
+    p = f"{b}/stacks/rb/{sid}"
+    t2 = hot({"a": {"type": "OS::Heat::TestResource",
+                    "properties": {"value": "two", "fail": True}}},
+             outputs={"o": {"value": {"get_attr": ["a", "output"]}}})
+    await oapi.ok("PUT", p, 202, json={"template": t2, "disable_rollback": False})
+    await settle(oapi)
+    s = await show(oapi, "rb")
+    assert s["stack_status"] == "ROLLBACK_COMPLETE", s["stack_status_reason"]
+    assert s["outputs"][0]["output_value"] == "one"
+    assert (await oapi.ok("GET", f"{p}/template"))["resources"]["a"]["properties"] == {
+        "value": "one"}
+    events = (await oapi.ok("GET", f"{p}/events"))["events"]
+    assert [e["resource_status"] for e in events if e["resource_name"] == "rb"][-4:] == [
+        "UPDATE_IN_PROGRESS", "UPDATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]
+    # without rollback the failed update stays as it failed
+    await oapi.ok("PUT", p, 202, json={"template": t2, "disable_rollback": True})
+    await settle(oapi)
+    assert (await show(oapi, "rb"))["stack_status"] == "UPDATE_FAILED"

@@ -75,7 +75,8 @@ def spec_of(doc: dict[str, Any], name_required: bool) -> StackSpec:
         environment_files=list(doc.get("environment_files") or []), files=dict(files),
         timeout_mins=_int(doc.get("timeout_mins"), "timeout_mins"),
         disable_rollback=qbool(str(rollback), "disable_rollback"), tags=list(tags),
-        clear_parameters=list(doc.get("clear_parameters") or []))
+        clear_parameters=list(doc.get("clear_parameters") or []),
+        rollback_given="disable_rollback" in doc or "rollback" in doc)
 
 
 async def create(request: Request) -> Response:
