@@ -202,8 +202,6 @@ class Controller:
         await self.compute.start()
         say("volume")
         await self.volume.start()       # the default type, work a restart cut off
-        say("orchestration")
-        await self.orchestration.start()    # stacks a restart cut off resume
         say("network")
         await network_agents.ensure_agents(self.db, self.network.hostname,
                                            self.settings.vtep_ip)
@@ -225,6 +223,8 @@ class Controller:
         """Once the hosts reported: resume the operations a restart cut off; then the
         periodic work."""
         await self.servers.periodic.start()
+        # stacks a restart cut off carry on once the hosts can take their servers
+        await self.orchestration.start()
 
     async def _vif_event(self, instance_id: str, port_id: str, status: str) -> None:
         """The dataplane plugged a server's port: Neutron's notice to Nova."""
