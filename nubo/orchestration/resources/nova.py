@@ -35,10 +35,13 @@ async def image_id(cloud: Cloud, value: Any) -> str:
 class Server(Base):
     type_name = "OS::Nova::Server"
     properties: ClassVar[Mapping[str, Prop]] = {
-        "name": Prop("string", update_allowed=True), "image": Prop("string"),
+        "name": Prop("string", update_allowed=True),
+        # image, key_name and user_data: a rebuild of the same server (Nova's rebuild with
+        # 2.54's key_name and 2.57's user_data), never a silent replace
+        "image": Prop("string", update_allowed=True),
         "flavor": Prop("string", required=True, update_allowed=True),
-        "key_name": Prop("string"), "networks": Prop("list", default=[]),
-        "user_data": Prop("string", default=""),
+        "key_name": Prop("string", update_allowed=True), "networks": Prop("list", default=[]),
+        "user_data": Prop("string", default="", update_allowed=True),
         "user_data_format": Prop("string", default="HEAT_CFNTOOLS",
                                  allowed=("HEAT_CFNTOOLS", "RAW", "SOFTWARE_CONFIG")),
         "metadata": Prop("map", default={}, update_allowed=True),
@@ -147,6 +150,22 @@ class Server(Base):
                 await c.cloud.call("compute", "PUT", f"/servers/{c.physical_id}/metadata",
                                    {"metadata": p.get("metadata") or {}})
         c.data.pop("resize", None)
+        c.data.pop("rebuild", None)
+        if any(p.get(k) != old.get(k) for k in ("image", "key_name", "user_data")):
+            if not p.get("image"):
+                raise ResourceFailure("A server without an image cannot be rebuilt",
+                                      "NotSupported")
+            rebuild: dict[str, Any] = {"imageRef": await image_id(c.cloud, p["image"]),
+                                       "key_name": p.get("key_name") or None}
+            rebuild["user_data"] = base64.b64encode(
+                str(p.get("user_data") or "").encode()).decode() if p.get("user_data") \
+                else None
+            await c.cloud.call("compute", "POST", f"/servers/{c.physical_id}/action",
+                               {"rebuild": rebuild})
+            c.data["rebuild"] = "requested"
+            if p["flavor"] != old.get("flavor"):
+                c.data["then_flavor"] = p["flavor"]
+            return
         if p["flavor"] != old.get("flavor"):
             fid = await flavor_id(c.cloud, p["flavor"])
             await c.cloud.call("compute", "POST", f"/servers/{c.physical_id}/action",
@@ -154,6 +173,25 @@ class Server(Base):
             c.data["resize"] = "requested"
 
     async def check_update_complete(self, c: Ctx) -> bool:
+        if c.data.get("rebuild"):
+            s = await self._show(c)
+            if s is None or s["status"] == "ERROR":
+                raise ResourceFailure("Rebuilding the server failed", "ResourceInError")
+            if s["status"] == "REBUILD":
+                c.data["rebuild"] = "started"
+                return False
+            if s["status"] != "ACTIVE" or (c.data["rebuild"] == "requested" and
+                                           s.get("OS-EXT-STS:task_state")):
+                return False
+            c.data.pop("rebuild")
+            flavor = c.data.pop("then_flavor", None)
+            if flavor is not None:       # a flavor change too: the resize after the rebuild
+                fid = await flavor_id(c.cloud, flavor)
+                await c.cloud.call("compute", "POST", f"/servers/{c.physical_id}/action",
+                                   {"resize": {"flavorRef": fid}})
+                c.data["resize"] = "requested"
+                return False
+            return True
         if not c.data.get("resize"):
             return True
         s = await self._show(c)
