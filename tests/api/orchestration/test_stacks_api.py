@@ -264,3 +264,25 @@ async def test_failed_update_rolls_back_when_asked(oapi: Api) -> None:
     await oapi.ok("PUT", p, 202, json={"template": t2, "disable_rollback": True})
     await settle(oapi)
     assert (await show(oapi, "rb"))["stack_status"] == "UPDATE_FAILED"
+
+
+async def test_a_blocked_delete_names_the_resource_and_can_be_retried(oapi: Api) -> None:
+    b = await base(oapi)
+    sid = (await create_stack(oapi, "blk", hot({"net": {"type": "OS::Neutron::Net"}})))[
+        "stack"]["id"]
+    p = f"{b}/stacks/blk/{sid}"
+    net = (await oapi.ok("GET", f"{p}/resources/net"))["resource"]["physical_resource_id"]
+    port = (await oapi.ok("POST", "/networking/v2.0/ports", 201,
+                          json={"port": {"network_id": net, "device_owner": "compute:x",
+                                         "device_id": "outside"}}))["port"]["id"]
+    await oapi.ok("DELETE", p, 204)
+    await settle(oapi)
+    s = await show(oapi, "blk")
+    assert s["stack_status"] == "DELETE_FAILED"
+    assert "resources.net" in s["stack_status_reason"]
+    assert "in use" in s["stack_status_reason"].lower() or "port" in s["stack_status_reason"]
+    await oapi.ok("DELETE", f"/networking/v2.0/ports/{port}", 204)
+    await oapi.ok("DELETE", p, 204)
+    await settle(oapi)
+    assert (await oapi.req("GET", f"{b}/stacks/blk")).status_code == 404
+    assert (await oapi.req("GET", f"/networking/v2.0/networks/{net}")).status_code == 404
