@@ -53,6 +53,8 @@ from nubo.network.api.openapi import SPEC as NETWORK_SPEC
 from nubo.network.service import bootstrap as network_bootstrap
 from nubo.network.service.hostsync.wiring import build_sync
 from nubo.ops.metrics import CloudCollector
+from nubo.orchestration.api import wiring as orchestration_api
+from nubo.orchestration.api.routes import ROUTES as ORCHESTRATION_ROUTES
 from nubo.placement import api as placement_api
 from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
@@ -75,7 +77,9 @@ CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
            CatalogEntry("network", "neutron", "/networking"),
            # block storage: Cinder's type and the `volumev3` alias older clients look up
            CatalogEntry("block-storage", "cinder", "/volume/v3"),
-           CatalogEntry("volumev3", "cinderv3", "/volume/v3")]
+           CatalogEntry("volumev3", "cinderv3", "/volume/v3"),
+           # orchestration: Heat's v1 with the project in the path, as Heat's endpoint
+           CatalogEntry("orchestration", "heat", "/orchestration/v1/%(project_id)s")]
 
 
 class Converging(Protocol):
@@ -142,6 +146,14 @@ class Controller:
         volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
                             auth, state=self.volume, versions=VOLUME_VERSIONS,
                             rewrite=volume_rewrite.rewrite)   # /volume/v3/{project_id}/...
+        # orchestration: Heat's API and its engine, which calls the services above
+        # in-process through their own API layer (never their tables)
+        self.orchestration = orchestration_api.OrchestrationApi(
+            settings, self.db, {"network": network, "compute": compute, "image": image,
+                                "volume": volume})
+        orchestration = ServiceApp("orchestration", orchestration_api.PREFIX,
+                                   ORCHESTRATION_ROUTES, "heat", auth,
+                                   state=self.orchestration)
         self.metrics = Metrics()
         self.metrics.add_scraped(CloudCollector(self.db, self.conductor.queue_depth,
                                                  self.conductor.service_down_time))
@@ -150,7 +162,8 @@ class Controller:
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}
         if self.network_sync.health:
             checks["network_agent"] = self.network_sync.health.problem
-        self.app = NuboApp([ident, image, compute, placement, network, volume], self.metrics,
+        self.app = NuboApp([ident, image, compute, placement, network, volume, orchestration],
+                           self.metrics,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,
                            parts={"compute": hosts_start.state,
@@ -210,6 +223,8 @@ class Controller:
         """Once the hosts reported: resume the operations a restart cut off; then the
         periodic work."""
         await self.servers.periodic.start()
+        # stacks a restart cut off carry on once the hosts can take their servers
+        await self.orchestration.start()
 
     async def _vif_event(self, instance_id: str, port_id: str, status: str) -> None:
         """The dataplane plugged a server's port: Neutron's notice to Nova."""
@@ -258,6 +273,7 @@ class Controller:
         await bounded(asyncio.gather(*self._background, return_exceptions=True),
                       "the controller's background tasks")
         await bounded(self.network_sync.stop(), "the network sync")
+        await bounded(self.orchestration.stop(), "the orchestration engine")
         await bounded(self.volume.stop(), "the volume work")
         await bounded(self.servers.stop(), "the conductor")
 
