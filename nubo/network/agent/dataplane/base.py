@@ -167,10 +167,24 @@ class FloatingSpec:
 
 @dataclass(frozen=True)
 class HostSpec:
-    """Another host carrying VXLAN networks: its tunnel endpoint."""
+    """Another host carrying VXLAN networks: its tunnel endpoint, and the VXLAN networks it
+    has ports on (this host floods a network's traffic only to the hosts that carry it;
+    empty: every VXLAN network)."""
 
     name: str
     vtep_ip: str
+    networks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InstanceAddress:
+    """A guest's address on a network this host serves (routers, DHCP) from a port bound to
+    another host: what the network node's metadata agent needs to name its instance."""
+
+    ip_address: str
+    network_id: str
+    instance_id: str
+    project_id: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +195,8 @@ class DesiredState:
     routers: tuple[RouterSpec, ...] = ()
     floating_ips: tuple[FloatingSpec, ...] = ()
     hosts: tuple[HostSpec, ...] = ()
+    #: the network node's: the other hosts' guests on its networks (metadata lookups)
+    remote_instances: tuple[InstanceAddress, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values (what the controller sends the host's network agent)."""
