@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     #: servers of every network (`nubo agent --network-node`; `nubo controller --network
     #: linux` runs them itself unless --no-network-node)
     network_node: bool = False
+    #: the Linux dataplane works in this named network namespace instead of the process's
+    #: own (NUBO_NETWORK_HOST_NETNS): a sandbox standing in for the host, as the e2e tests
+    #: run a controller's network node on one machine; unset on a real host
+    network_host_netns: str | None = None
     #: signs the host metadata agents' X-Instance-ID (Nova's metadata_proxy_shared_secret);
     #: unset: one is made on first start and kept in DATA_DIR/keys/metadata_secret
     metadata_proxy_shared_secret: str | None = None

@@ -9,7 +9,7 @@ import asyncio
 from typing import Any
 
 from nubo.core.bus import InProcessBus
-from nubo.network.agent.dataplane.base import DHCP_OWNER, HostSpec, InstanceAddress
+from nubo.network.agent.dataplane.base import DHCP_OWNER, HostSpec
 from nubo.network.agent.dataplane.fake import FakeDataplane
 from nubo.network.agent.manager import NetworkAgent
 from nubo.network.service.agents import beat_agents
@@ -51,17 +51,20 @@ async def test_each_host_gets_its_own_part(api: Api) -> None:
     # n1 floods to h2 (a guest) and to the network node (the router); n2 to nobody
     assert h1.hosts == (HostSpec("h2", "192.0.2.2", (n1["id"],)),
                         HostSpec("nn", "192.0.2.9", (n1["id"],)))
-    assert h1.remote_instances == ()
+    assert h1.remote_ports == ()
 
     nn = await build_desired(db, ["nn"], network_node="nn")
     assert rid in [r.id for r in nn.routers]
     assert n1["id"] in {n.id for n in nn.networks}
     assert nn.hosts == (HostSpec("h1", "192.0.2.1", (n1["id"],)),
                         HostSpec("h2", "192.0.2.2", (n1["id"],)))
-    # its metadata agent names the other hosts' guests on its routers' networks
-    want = {InstanceAddress(p["fixed_ips"][0]["ip_address"], n1["id"], dev, p["project_id"])
-            for p, dev in ((p1, "vm-1"), (p2, "vm-2"))}
-    assert set(nn.remote_instances) == want
+    # its DHCP servers and metadata agent know the other hosts' ports on its networks
+    assert {p.id for p in nn.remote_ports if p.network_id == n1["id"]} == {p1["id"], p2["id"]}
+    assert not {p.id for p in nn.remote_ports} & {p.id for p in nn.ports}
+    agent = NetworkAgent("nn", FakeDataplane(), InProcessBus())
+    agent.desired = nn
+    assert agent.instance_of(p1["fixed_ips"][0]["ip_address"], None, rid) == (
+        "vm-1", p1["project_id"])
 
     # a port goes: the peer goes from the other hosts' lists
     await api.ok("DELETE", f"{NET}/ports/{p2['id']}", 204)

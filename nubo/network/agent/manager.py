@@ -138,11 +138,8 @@ class NetworkAgent:
         if router_id:
             nets |= {i.network_id for r in d.routers if r.id == router_id
                      for i in r.interfaces}
-        for p in d.ports:
+        for p in d.served_ports:
             if p.network_id in nets and p.device_owner.startswith(COMPUTE_OWNER_PREFIX) \
                     and p.device_id and any(f.ip_address == ip for f in p.fixed_ips):
                 return p.device_id, p.project_id
-        for r in d.remote_instances:
-            if r.network_id in nets and r.ip_address == ip:
-                return r.instance_id, r.project_id
         return None

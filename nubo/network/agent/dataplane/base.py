@@ -177,17 +177,6 @@ class HostSpec:
 
 
 @dataclass(frozen=True)
-class InstanceAddress:
-    """A guest's address on a network this host serves (routers, DHCP) from a port bound to
-    another host: what the network node's metadata agent needs to name its instance."""
-
-    ip_address: str
-    network_id: str
-    instance_id: str
-    project_id: str
-
-
-@dataclass(frozen=True)
 class DesiredState:
     networks: tuple[NetworkSpec, ...] = ()
     ports: tuple[PortSpec, ...] = ()        # the ports bound to this host, DHCP and router ports
@@ -195,8 +184,14 @@ class DesiredState:
     routers: tuple[RouterSpec, ...] = ()
     floating_ips: tuple[FloatingSpec, ...] = ()
     hosts: tuple[HostSpec, ...] = ()
-    #: the network node's: the other hosts' guests on its networks (metadata lookups)
-    remote_instances: tuple[InstanceAddress, ...] = ()
+    #: the network node's: the ports bound to other hosts on the networks it serves, for its
+    #: DHCP servers' host entries and its metadata agent's lookups (never plugged here)
+    remote_ports: tuple[PortSpec, ...] = ()
+
+    @property
+    def served_ports(self) -> tuple[PortSpec, ...]:
+        """The ports this host's DHCP servers answer: its own and the remote ones."""
+        return self.ports + self.remote_ports
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values (what the controller sends the host's network agent)."""

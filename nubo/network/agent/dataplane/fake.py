@@ -98,7 +98,7 @@ class FakeDataplane:
             # as the Linux dataplane: a DHCP server only where this host has the DHCP port
             if any(p.device_owner == DHCP_OWNER and p.network_id == net.id
                    for p in desired.ports):
-                await step(f"dhcp {net.id}", self.ensure_dhcp(net, desired.ports))
+                await step(f"dhcp {net.id}", self.ensure_dhcp(net, desired.served_ports))
         for router in desired.routers:
             await step(f"router {router.id}", self.ensure_router(router))
         wanted = {p.id for p in plugged}

@@ -28,7 +28,6 @@ from nubo.network.agent.dataplane.base import (
     FloatingSpec,
     HostRoute,
     HostSpec,
-    InstanceAddress,
     NetworkSpec,
     PortSpec,
     RouterGatewaySpec,
@@ -158,28 +157,27 @@ async def desired_in(s: AsyncSession, hosts: Collection[str], *,
                         set(ports), hosts)
     peers = await _peers(s, hosts, [n.id for n in net_specs.values()
                                     if n.segmentation_type == "vxlan"], network_node)
-    remote = await _remote_instances(s, hosts, sorted(net_specs)) \
+    remote = await _remote_ports(s, hosts, sorted(net_specs)) \
         if network_node and network_node in hosts else ()
     return DesiredState(networks=tuple(net_specs[n] for n in sorted(net_specs)),
                         ports=tuple(ports[p] for p in sorted(ports)),
                         security_groups=sgs, routers=router_specs, floating_ips=floats,
-                        hosts=peers, remote_instances=remote)
+                        hosts=peers, remote_ports=remote)
 
 
-async def _remote_instances(s: AsyncSession, hosts: Collection[str], net_ids: list[str]
-                            ) -> tuple[InstanceAddress, ...]:
-    """The compute ports bound to other hosts on these networks, by address."""
+async def _remote_ports(s: AsyncSession, hosts: Collection[str], net_ids: list[str]
+                        ) -> tuple[PortSpec, ...]:
+    """The ports bound to other hosts on these networks (not the network's own: DHCP,
+    router), as the network node's DHCP servers and metadata agent need them."""
     if not net_ids:
         return ()
-    rows = (await s.execute(select(m.Port.id, m.Port.network_id, m.Port.device_id,
-                                   m.Port.project_id).where(
+    rows = (await s.execute(select(*PORT_COLUMNS).where(
         m.Port.network_id.in_(net_ids), m.Port.binding_host_id != "",
         m.Port.binding_host_id.not_in(list(hosts)),
-        m.Port.device_owner.startswith("compute:"), m.Port.device_id != ""))).all()
-    ips, _ = await _ips_and_groups(s, [r[0] for r in rows])
-    out = {InstanceAddress(ip, nid, dev, proj or "") for pid, nid, dev, proj in rows
-           for _, ip in ips.get(pid, [])}
-    return tuple(sorted(out, key=lambda a: (a.network_id, _ip_key(a.ip_address))))
+        m.Port.device_owner.not_like("network:%")))).all()
+    ips, groups = await _ips_and_groups(s, [r.id for r in rows])
+    return tuple(sorted((port_spec(p, ips.get(p.id, []), groups.get(p.id, []))
+                         for p in rows), key=lambda p: p.id))
 
 
 async def _peers(s: AsyncSession, hosts: Collection[str], vxlan_nets: list[str],

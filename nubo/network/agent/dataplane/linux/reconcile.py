@@ -87,7 +87,7 @@ async def reconcile(dp: Dataplane, desired: DesiredState) -> ReconcileReport:
                 dp.apply_security_groups(desired.ports, desired.security_groups))
     for net in desired.networks:
         if any(s.enable_dhcp for s in net.subnets) and dp.dhcp_port(net, desired.ports):
-            await _step(report, f"dhcp {net.id}", dp.ensure_dhcp(net, desired.ports))
+            await _step(report, f"dhcp {net.id}", dp.ensure_dhcp(net, desired.served_ports))
     for router in desired.routers:
         dp.floats[router.id] = tuple(f for f in desired.floating_ips if f.router_id == router.id)
         await _step(report, f"router {router.id}", dp.ensure_router(router))
