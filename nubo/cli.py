@@ -183,6 +183,11 @@ def agent(
                                           help="With --network linux: run the DHCP servers "
                                                "and routers here (when the controller runs "
                                                "with --no-network-node)"),
+        metadata_secret_file: Path = typer.Option(
+            None, "--metadata-secret-file",
+            help="With --network-node: the file with the metadata proxies' shared secret "
+                 "(the controller's keys/metadata_secret in its data dir); or "
+                 "NUBO_METADATA_PROXY_SHARED_SECRET"),
         service_password_file: Path = typer.Option(
             None, "--password-file",
             help="The file with the service user's password (the controller's "
@@ -205,6 +210,13 @@ def agent(
     _check_ip("--vtep-ip", vtep_ip)
     if network_node and network != "linux":
         raise typer.BadParameter("--network-node needs --network linux")
+    secret = None
+    if metadata_secret_file is not None:
+        try:
+            secret = metadata_secret_file.read_text().strip()
+        except OSError as exc:
+            raise _fail("agent", f"--metadata-secret-file {metadata_secret_file}: "
+                        f"{exc.strerror}") from None
     if report_interval is not None and report_interval < 1:
         raise typer.BadParameter("--report-interval must be at least 1 (seconds)")
     if not host:
@@ -227,12 +239,17 @@ def agent(
                          compute_host=host, transport_url=transport_url, virt=virt,
                          network=network, public_url=base, metadata_url=base + "/metadata",
                          vtep_ip=vtep_ip, network_node=network_node,
+                         metadata_proxy_shared_secret=secret,
                          report_interval=report_interval, log_level=log_level,
                          fake_hosts=1, test_image=False)
     if not settings.service_password:
         raise _fail("agent", "the service user's password is needed: "
                     "--password-file FILE (the controller's "
                     "DATA_DIR/keys/service_password) or NUBO_SERVICE_PASSWORD")
+    if settings.network_node and not settings.metadata_proxy_shared_secret:
+        raise _fail("agent", "--network-node needs the controller's metadata secret: "
+                    "--metadata-secret-file FILE (the controller's DATA_DIR/keys/"
+                    "metadata_secret) or NUBO_METADATA_PROXY_SHARED_SECRET")
     if not settings.transport_url:
         raise _fail("agent", "--transport-url amqp://USER:PASSWORD@HOST:5672/VHOST (or "
                     "NUBO_TRANSPORT_URL) is required")

@@ -22,6 +22,7 @@ are removed even when the test fails. Names carry a random tag; interface names 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -291,6 +292,12 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     # both in the project's default group (ingress from the group's members): they ping
     assert pings(guests["a"], ip["b"])
     assert pings(guests["b"], ip["a"])
+    # metadata: guest a (host a) asks 169.254.169.254 through its router; the network node's
+    # proxy and metadata agent name its instance to the controller's metadata API over HTTP
+    meta = json.loads(sh("busybox", "wget", "-q", "-O", "-",
+                         "http://169.254.169.254/openstack/latest/meta_data.json",
+                         ns=guests["a"]).stdout)
+    assert meta["uuid"] == servers["hn-va"]["ID"] and meta["name"] == "hn-va"
 
     # a floating IP of guest a, from outside (the network node's br-ex holds the public
     # gateway): the default group lets no ICMP in from there until a rule says so
