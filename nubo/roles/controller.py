@@ -133,10 +133,12 @@ class Controller:
                              rewrite=legacy_v2.rewrite)   # /compute/v2: Nova's legacy v2.0
         # drives the hosts' network agents (nubo/network/agent) from the network tables: one
         # agent carrying every host of this process, or (hosts that come and go, Linux
-        # dataplanes) each host its own (hostsync/fleet.py)
+        # dataplanes) each host its own (hostsync/fleet.py; with noop hosts it records their
+        # agents only)
         self.network_sync: NetworkSync | NetworkFleet
-        if hosts is None and network_kind == "linux":
-            self.network_sync = NetworkFleet(self.db, bus, on_vif_event=self._vif_event)
+        if hosts is None:
+            self.network_sync = NetworkFleet(
+                self.db, bus, on_vif_event=self._vif_event if network_kind == "linux" else None)
         else:
             self.network_sync = build_sync(self.db, bus, network_kind,
                                            hosts[0] if hosts else self.network.hostname,

@@ -141,3 +141,27 @@ async def test_fleet_drives_each_host_over_the_bus(api: Api) -> None:
             await agent.stop()
         await fleet.stop()
 
+
+
+async def test_noop_hosts_are_recorded_not_driven(api: Api) -> None:
+    """`nubo controller --network noop`: the agents' beats show them in the agent list; no
+    host is sent a desired state."""
+    bus = InProcessBus()
+    fleet = NetworkFleet(api.node.controller.db, bus, on_vif_event=None)
+    await fleet.start()
+    agent = NetworkAgent("q1", FakeDataplane(), bus, beat=3600, identity={
+        "dataplane": "noop", "vtep_ip": None, "network_node": False})
+    try:
+        await agent.start()
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if (await api.ok("GET", f"{NET}/agents?host=q1"))["agents"]:
+                break
+        [row] = (await api.ok("GET", f"{NET}/agents?host=q1"))["agents"]
+        assert row["alive"] and row["configurations"]["dataplane"] == "noop"
+        assert "tunneling_ip" not in row["configurations"]
+        assert fleet.syncs == {} and fleet.state == "off"
+        assert agent.applied is None
+    finally:
+        await agent.stop()
+        await fleet.stop()

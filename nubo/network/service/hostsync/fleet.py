@@ -45,6 +45,9 @@ class FleetHealth:
 
 
 class NetworkFleet:
+    """`on_vif_event` None: the hosts' dataplanes are noop; their agents are recorded (and
+    shown alive while they beat), no host is driven."""
+
     def __init__(self, db: Database, bus: Bus, *, on_vif_event: VifEvent | None,
                  period: float = 30.0, timeout: float = 120.0) -> None:
         self.db, self.bus = db, bus
