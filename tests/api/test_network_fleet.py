@@ -165,3 +165,40 @@ async def test_noop_hosts_are_recorded_not_driven(api: Api) -> None:
     finally:
         await agent.stop()
         await fleet.stop()
+
+
+async def test_a_silent_host_is_no_longer_driven_until_it_beats_again(api: Api) -> None:
+    bus = InProcessBus()
+
+    async def vif(instance: str, port: str, status: str) -> None:
+        pass
+
+    fleet = NetworkFleet(api.node.controller.db, bus, on_vif_event=vif, period=3600,
+                         down_after=0.5)
+    await fleet.start()
+    plane = FakeDataplane()
+    agent = NetworkAgent("s1", plane, bus, beat=3600, identity={
+        "dataplane": "linux", "vtep_ip": "198.51.100.7", "network_node": False})
+    bus.register(agent.address, agent)
+    try:
+        await agent.start()
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if "s1" in fleet.syncs and fleet.syncs["s1"].rounds:
+                break
+        assert fleet.syncs["s1"].rounds
+        await agent.stop()      # silent from now on
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if not fleet.syncs:
+                break
+        assert fleet.syncs == {}
+        await agent.start()     # back: driven again, from a full round
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if "s1" in fleet.syncs and fleet.syncs["s1"].rounds:
+                break
+        assert fleet.syncs["s1"].last is not None and fleet.syncs["s1"].last.full
+    finally:
+        await agent.stop()
+        await fleet.stop()

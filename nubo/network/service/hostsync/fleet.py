@@ -12,12 +12,14 @@ floating IPs; the other hosts flood to it on the networks it serves.
 
 Every committed network change kicks every host's sync (changes.py); each sends its host the
 whole state and the host applies the difference, so a port that comes or goes on one host
-updates the FDB entries of the others.
+updates the FDB entries of the others. A host silent for Neutron's agent_down_time (its
+agents show down) stops being driven; its next beat starts it again with a full round.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -25,7 +27,7 @@ from nubo.core.bus import Bus
 from nubo.core.db import Database
 from nubo.network import rpc
 from nubo.network.service.agents import beat_agents
-from nubo.network.service.hostsync.health import AgentHealth
+from nubo.network.service.hostsync.health import AGENT_DOWN_SECONDS, AgentHealth
 from nubo.network.service.hostsync.loop import NetworkSync, VifEvent
 
 LOG = logging.getLogger("nubo.network.service.hostsync")
@@ -49,8 +51,12 @@ class NetworkFleet:
     shown alive while they beat), no host is driven."""
 
     def __init__(self, db: Database, bus: Bus, *, on_vif_event: VifEvent | None,
-                 period: float = 30.0, timeout: float = 120.0) -> None:
+                 period: float = 30.0, timeout: float = 120.0,
+                 down_after: float = AGENT_DOWN_SECONDS) -> None:
         self.db, self.bus = db, bus
+        self.down_after = down_after
+        self.beats: dict[str, float] = {}       # host -> when its agent last beat here
+        self._reaper: asyncio.Task[None] | None = None
         self.on_vif_event = on_vif_event
         self.period, self.timeout = period, timeout
         self.syncs: dict[str, NetworkSync] = {}
@@ -79,11 +85,35 @@ class NetworkFleet:
         self._started = True
         for sync in self.syncs.values():
             await sync.start()
+        if self.real and self._reaper is None:
+            self._reaper = asyncio.create_task(self._reap(), name="network-fleet-reaper")
 
     async def stop(self) -> None:
         self._started = False
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+            self._reaper = None
         for sync in self.syncs.values():
             await sync.stop()
+
+    async def _reap(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.down_after / 3, 10.0))
+            await self.reap()
+
+    async def reap(self) -> list[str]:
+        """Stop driving the hosts silent for `down_after` seconds; their names."""
+        now = time.monotonic()
+        async with self._lock:
+            gone = sorted(h for h in self.syncs
+                          if now - self.beats.get(h, now) >= self.down_after)
+            for host in gone:
+                LOG.warning("network agent of %s silent for %.0f s: no longer driven",
+                            host, now - self.beats[host])
+                await self.syncs.pop(host).stop()
+        return gone
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Every host's sync idle (tests, tools)."""
@@ -94,6 +124,7 @@ class NetworkFleet:
                         network_node: bool = False, **_newer: object) -> None:
         """A host's network agent beat (arguments a newer agent adds are ignored)."""
         name = host.removesuffix(SUFFIX)
+        self.beats[name] = time.monotonic()
         changed = await beat_agents(self.db, name, tunneling_ip=vtep_ip,
                                     network_node=network_node, dataplane=dataplane)
         async with self._lock:
