@@ -56,7 +56,7 @@ from tests.integration.test_dataplane_linux import UDHCPC_SCRIPT, pings, sh
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="needs root: namespaces, "
                                  "bridges, nftables")]
-TOOLS = ("ip", "bridge", "nft", "dnsmasq", "busybox", "ping")
+TOOLS = ("ip", "bridge", "nft", "dnsmasq", "busybox", "ping", "nsenter")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 AMQP = ("127.0.0.1", 5672)
 
@@ -176,7 +176,7 @@ class Machine:
 
 
 @pytest.fixture
-def machine() -> Iterator[Machine]:
+def machine(tmp_path: Path) -> Iterator[Machine]:
     need_tools(*TOOLS)
     tag = secrets.token_hex(2)
     root = Path("/tmp") / f"nubo-hn-{tag}"   # searchable by dnsmasq's user; short sockets
@@ -187,6 +187,8 @@ def machine() -> Iterator[Machine]:
         yield m
     finally:
         m.cleanup()
+        for log in root.glob("*/logs/*.log"):     # the agents' own logs, for a post-mortem
+            shutil.copy(log, tmp_path / f"{log.parent.parent.name}-{log.name}")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -197,8 +199,13 @@ def fdb(host: str, vni: int) -> set[str]:
 
 
 # -- the story ----------------------------------------------------------------------------
+@pytest.mark.parametrize("node", ["controller", "agent"])
 def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F811
-                                         procs: Procs, machine: Machine) -> None:  # noqa: F811
+                                         procs: Procs, machine: Machine,  # noqa: F811
+                                         node: str) -> None:
+    """`node`: who is the network node: the controller's own network agent (its dataplane
+    in the node's namespace, NUBO_NETWORK_HOST_NETNS), or a third agent run there with
+    --network-node (the controller --no-network-node)."""
     hosts = machine.underlay()
     relay_port = machine.start_relay()
     data = machine.root / "c"
@@ -206,11 +213,16 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     url = f"http://{machine.ip['root']}:{port}"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
            "NUBO_PASSWORD_HASH_ROUNDS": "4", "NUBO_TRANSPORT_URL": amqp_url,
-           "NUBO_REPORT_INTERVAL": "2", "NUBO_NETWORK_HOST_NETNS": hosts["node"]}
+           "NUBO_REPORT_INTERVAL": "2"}
+    if node == "controller":
+        env["NUBO_NETWORK_HOST_NETNS"] = hosts["node"]
+        node_opts = ["--vtep-ip", machine.ip["node"]]
+    else:
+        node_opts = ["--no-network-node"]
     procs.start("controller", ["controller", "--data-dir", str(data), "--host",
                                machine.ip["root"], "--port", str(port), "--database-url",
                                pg_url, "--no-test-image", "--volume-driver", "fake",
-                               "--network", "linux", "--vtep-ip", machine.ip["node"]], env)
+                               "--network", "linux", *node_opts], env)
 
     def ready() -> bool:
         try:
@@ -228,17 +240,19 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     # underlay only
     vhost_url = re.sub(r"@[^/]+/", f"@{machine.ip['root']}:{relay_port}/", amqp_url)
     names_ = {"a": f"hn{machine.tag}-a", "b": f"hn{machine.tag}-b"}
-    for role in ("a", "b"):
+    node_host = socket.gethostname() if node == "controller" else f"hn{machine.tag}-n"
+    agent_hosts = {**names_, **({"node": node_host} if node == "agent" else {})}
+    for role, name in agent_hosts.items():
+        extra = ["--network-node", "--metadata-secret-file",
+                 str(data / "keys" / "metadata_secret")] if role == "node" else []
         argv = ["ip", "netns", "exec", hosts[role], nubo_bin(), "agent", "--host",
-                names_[role], "--controller-url", url, "--transport-url", vhost_url,
+                name, "--controller-url", url, "--transport-url", vhost_url,
                 "--virt", "fake", "--network", "linux", "--vtep-ip", machine.ip[role],
                 "--password-file", str(data / "keys" / "service_password"),
-                "--data-dir", str(machine.root / role)]
+                "--data-dir", str(machine.root / role), *extra]
         with open(procs.log(role), "ab") as out:
             procs.running[role] = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                                    env=agent_env(), start_new_session=True)
-
-    node_host = socket.gethostname()
 
     def agents() -> dict[tuple[str, str], Any]:
         return {(a["Host"], a["Agent Type"]): a for a in cli.json("network", "agent", "list")}
@@ -254,7 +268,9 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     assert (names_["a"], "L3 agent") not in listed
     eventually(lambda: {s["Host"]: s["State"] for s in cli.json(
         "compute", "service", "list", "--service", "nova-compute")} == dict.fromkeys(
-        names_.values(), "up"), 60, "both compute hosts up", procs)
+        agent_hosts.values(), "up"), 60, "the compute hosts up", procs)
+    if node == "agent":     # the network node's agent is a compute host too: no servers
+        cli.run("compute", "service", "set", "--disable", node_host, "nova-compute")
 
     private = cli.json("network", "show", "private")
     assert private["provider:network_type"] == "vxlan"
@@ -305,7 +321,10 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     cli.run("server", "add", "floating", "ip", "hn-va", fip)
     group = cli.json("port", "show", ports["a"]["id"])["security_group_ids"][0]
     router = names.router_ns(cli.json("router", "show", "router1")["id"])
-    eventually(lambda: fip in sh("nft", "list", "ruleset", ns=router, check=False).stdout, 30,
+    # (an agent run by `ip netns exec` names its namespaces in its own mount namespace)
+    seen = ["nsenter", "-t", str(procs.running["node"].pid), "-m"] if node == "agent" else []
+    eventually(lambda: fip in sh(*seen, "ip", "netns", "exec", router, "nft", "list",
+                                 "ruleset", check=False).stdout, 30,
                "the floating IP's NAT on the network node", procs)
     assert not pings(hosts["node"], fip)
     cli.run("security", "group", "rule", "create", "--ingress", "--protocol", "icmp", group)
@@ -329,6 +348,6 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
                "host b gone from host a's FDB", procs)
     assert fdb(hosts["node"], vni) == {machine.ip["a"]}
 
-    for role in ("a", "b"):
+    for role in agent_hosts:
         assert procs.stop(role) == 0, procs.logs()
     assert procs.stop("controller") == 0, procs.logs()
