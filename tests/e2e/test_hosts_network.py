@@ -1,18 +1,22 @@
 """Networks across hosts on one machine: a `nubo controller --network linux` (PostgreSQL,
-RabbitMQ) whose network node works in a namespace of its own, and two `nubo agent --virt
-fake --network linux` processes, each run inside its own network namespace standing in for
-a host. The three "hosts" share an underlay (a bridge in a namespace, with a veth to each
-and one to the machine, where the controller listens); the agents reach the broker through
-a TCP relay on the machine's underlay address (RabbitMQ listens on 127.0.0.1 here).
+RabbitMQ) and two `nubo agent --virt fake --network linux` processes, each run inside its own
+network namespace standing in for a host. The network node is the controller's own network
+agent, its dataplane in a namespace of its own (NUBO_NETWORK_HOST_NETNS), or, in the second
+run, a third agent started there with --network-node. The "hosts" share an underlay (a
+bridge in a namespace, with a veth to each and one to the machine, where the controller
+listens); the agents reach the broker through a TCP relay on the machine's underlay address
+(RabbitMQ listens on 127.0.0.1 here).
 
 A guest is a namespace holding the other end of a veth named like its port's tap, made in
 its host's namespace before the server is created on that port (the fake driver makes no
 tap; the host's dataplane finds the veth and plugs it into the network's bridge). The test
 shows, driven by the real openstack CLI: the VXLAN tenant network `private` on both hosts
 with FDB entries towards the hosts that have ports on it (and not after a host's last port
-went), a DHCP lease from the network node's dnsmasq, ping between the two hosts' guests, a
-floating IP reachable from outside (the network node's br-ex) once the security group lets
-ICMP in, and security groups enforced on each host.
+went), a DHCP lease from the network node's dnsmasq, ping between the two hosts' guests,
+metadata from a guest through the network node's proxy and metadata agent to the
+controller's metadata API over HTTP, a floating IP reachable from outside (the network
+node's br-ex) once the security group lets ICMP in, and security groups enforced on each
+host.
 
 Namespaces (also the network node's qdhcp-/qrouter- ones), the processes started (agents,
 controller, dnsmasq, metadata proxies), the relay, the throwaway database and virtual host
