@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class LocalNetworkNode:
     def __init__(self, settings: Settings, bus: AmqpBus, host: str) -> None:
         self.dataplane = build_dataplane("linux", settings, socket_path(settings.data_dir))
         self.agent = NetworkAgent(host, self.dataplane, bus, identity={
-            "dataplane": "linux", "vtep_ip": settings.vtep_ip, "network_node": True},
+            "dataplane": "linux", "vtep_ip": settings.vtep_ip, "network_node": True,
+            "instance": uuid.uuid4().hex},
             beat=float(settings.report_interval))
         bus.register(self.agent.address, self.agent)
         self.metadata = MetadataAgent(self.agent.instance_of, settings.metadata_api_url,

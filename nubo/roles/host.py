@@ -10,6 +10,7 @@ reaches the controller over the bus only, the image API and the metadata API ove
 from __future__ import annotations
 
 import socket
+import uuid
 from typing import Any, Protocol
 
 import httpx
@@ -78,7 +79,8 @@ class Host:
         self.dataplane = build_dataplane(self.network_kind, settings,
                                          socket_path(settings.data_dir))
         identity = {"dataplane": self.network_kind, "vtep_ip": settings.vtep_ip,
-                    "network_node": settings.network_node} if remote else None
+                    "network_node": settings.network_node,
+                    "instance": uuid.uuid4().hex} if remote else None
         self.network_agent = NetworkAgent(
             self.names[0], self.dataplane, bus, hosts=self.names, identity=identity,
             beat=float(settings.report_interval) if remote else rpc.BEAT_SECONDS)

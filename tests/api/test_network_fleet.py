@@ -202,3 +202,50 @@ async def test_a_silent_host_is_no_longer_driven_until_it_beats_again(api: Api) 
     finally:
         await agent.stop()
         await fleet.stop()
+
+
+async def test_a_restarted_agent_gets_a_full_round_at_once(api: Api) -> None:
+    bus = InProcessBus()
+
+    async def vif(instance: str, port: str, status: str) -> None:
+        pass
+
+    fleet = NetworkFleet(api.node.controller.db, bus, on_vif_event=vif, period=3600)
+    await fleet.start()
+
+    def agent_of(start: str) -> NetworkAgent:
+        agent = NetworkAgent("r1", FakeDataplane(), bus, beat=3600, identity={
+            "dataplane": "linux", "vtep_ip": "198.51.100.8", "network_node": False,
+            "instance": start})
+        bus.register(agent.address, agent)
+        return agent
+
+    first = agent_of("start-1")
+    second: NetworkAgent | None = None
+    try:
+        await first.start()
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if "r1" in fleet.syncs and fleet.syncs["r1"].rounds:
+                break
+        sync = fleet.syncs["r1"]
+        await fleet.settle()
+        await first.stop()
+        rounds = sync.rounds
+        await first.start()         # the same start beating again: nothing to do
+        await asyncio.sleep(0.3)
+        assert sync.rounds == rounds
+        await first.stop()
+        second = agent_of("start-2")    # a new process: its host's state at once, in full
+        await second.start()
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if sync.rounds > rounds:
+                break
+        assert sync.rounds > rounds and sync.last is not None and sync.last.full
+        assert second.applied is not None
+    finally:
+        for a in (first, second):
+            if a is not None:
+                await a.stop()
+        await fleet.stop()

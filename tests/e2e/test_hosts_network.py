@@ -246,17 +246,20 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     names_ = {"a": f"hn{machine.tag}-a", "b": f"hn{machine.tag}-b"}
     node_host = socket.gethostname() if node == "controller" else f"hn{machine.tag}-n"
     agent_hosts = {**names_, **({"node": node_host} if node == "agent" else {})}
-    for role, name in agent_hosts.items():
+
+    def start_agent(role: str) -> None:
         extra = ["--network-node", "--metadata-secret-file",
                  str(data / "keys" / "metadata_secret")] if role == "node" else []
         argv = ["ip", "netns", "exec", hosts[role], nubo_bin(), "agent", "--host",
-                name, "--controller-url", url, "--transport-url", vhost_url,
+                agent_hosts[role], "--controller-url", url, "--transport-url", vhost_url,
                 "--virt", "fake", "--network", "linux", "--vtep-ip", machine.ip[role],
                 "--password-file", str(data / "keys" / "service_password"),
                 "--data-dir", str(machine.root / role), *extra]
         with open(procs.log(role), "ab") as out:
             procs.running[role] = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                                    env=agent_env(), start_new_session=True)
+    for role in agent_hosts:
+        start_agent(role)
 
     def agents() -> dict[tuple[str, str], Any]:
         return {(a["Host"], a["Agent Type"]): a for a in cli.json("network", "agent", "list")}
@@ -345,6 +348,15 @@ def test_tenant_network_across_two_hosts(pg_url: str, amqp_url: str,  # noqa: F8
     cli.run("security", "group", "rule", "create", "--ingress", "--protocol", "icmp", quiet)
     eventually(lambda: pings(guests["a"], ip["b"], count=1), 30,
                "host b letting a's ping in", procs)
+
+    # host a's agent restarts: its guest keeps its network meanwhile (the dataplane stays),
+    # and the restarted agent's full reconcile keeps it as it is
+    assert procs.stop("a") == 0, procs.logs()
+    assert pings(guests["b"], ip["a"])
+    start_agent("a")
+    eventually(all_alive, 60, "host a's agent back", procs)
+    assert pings(guests["b"], ip["a"]) and pings(guests["a"], ip["b"])
+    assert fdb(hosts["a"], vni) == {machine.ip["b"], machine.ip["node"]}
 
     # host b's last port on `private` goes: the others stop flooding to it
     cli.run("server", "delete", "--wait", "hn-vb")

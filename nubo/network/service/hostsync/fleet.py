@@ -56,6 +56,7 @@ class NetworkFleet:
         self.db, self.bus = db, bus
         self.down_after = down_after
         self.beats: dict[str, float] = {}       # host -> when its agent last beat here
+        self.instances: dict[str, str] = {}     # host -> the start of its agent last seen
         self._reaper: asyncio.Task[None] | None = None
         self.on_vif_event = on_vif_event
         self.period, self.timeout = period, timeout
@@ -121,10 +122,14 @@ class NetworkFleet:
             await sync.settle(timeout)
 
     async def _on_agent(self, host: str, dataplane: str = "noop", vtep_ip: str | None = None,
-                        network_node: bool = False, **_newer: object) -> None:
+                        network_node: bool = False, instance: str | None = None,
+                        **_newer: object) -> None:
         """A host's network agent beat (arguments a newer agent adds are ignored)."""
         name = host.removesuffix(SUFFIX)
         self.beats[name] = time.monotonic()
+        restarted = instance is not None and self.instances.get(name) not in (None, instance)
+        if instance is not None:
+            self.instances[name] = instance
         changed = await beat_agents(self.db, name, tunneling_ip=vtep_ip,
                                     network_node=network_node, dataplane=dataplane)
         async with self._lock:
@@ -149,6 +154,9 @@ class NetworkFleet:
                 changed = True
             for sync in self.syncs.values():
                 sync.network_node = node
+            if restarted and name in self.syncs:
+                LOG.info("network agent of %s restarted: a full round now", name)
+                self.syncs[name].reconcile_next()
         if changed or moved:
             # the new or changed host is every other host's VXLAN peer
             for sync in self.syncs.values():

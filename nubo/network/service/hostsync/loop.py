@@ -112,6 +112,11 @@ class NetworkSync:
         else:
             loop.call_soon_threadsafe(self.kick)
 
+    def reconcile_next(self) -> None:
+        """The agent restarted: the next round (now) is a full reconcile of its host."""
+        self._full_next = True
+        self.kick()
+
     def listen(self) -> None:
         """Handle the agent's reports (once per bus)."""
         if not self._listening:
