@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
 from nubo.volume.errors import InvalidInput, OverQuota
-from nubo.volume.models import Snapshot, Volume, VolumeQuota
+from nubo.volume.models import Backup, Snapshot, Volume, VolumeQuota
 
 #: Cinder's default quotas ([DEFAULT] quota_*); -1 is unlimited.
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
                             "backups": 10, "backup_gigabytes": 1000, "groups": 10,
                             "per_volume_gigabytes": -1}
-#: the resources this step counts (backups and groups are not served yet: always 0 in use)
-COUNTED = ("volumes", "snapshots", "gigabytes")
+#: the resources counted (groups are not served yet: always 0 in use)
+COUNTED = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Usage:
     volumes: int
     snapshots: int
     gigabytes: int
+    backups: int = 0
+    backup_gigabytes: int = 0
 
     def of(self, resource: str) -> int:
         return int(getattr(self, resource, 0))
@@ -67,7 +69,11 @@ class QuotaService:
         snaps, snap_gb = (await s.execute(select(
             func.count(Snapshot.id), func.coalesce(func.sum(Snapshot.size), 0)).where(
             Snapshot.project_id == project_id))).one()
-        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb))
+        backups, backup_gb = (await s.execute(select(
+            func.count(Backup.id), func.coalesce(func.sum(Backup.size), 0)).where(
+            Backup.project_id == project_id))).one()
+        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb), int(backups),
+                     int(backup_gb))
 
     async def update(self, project_id: str, changes: dict[str, int]) -> dict[str, int]:
         """Set the project's limits; a limit below what is in use is refused, as Cinder's
