@@ -51,6 +51,8 @@ from nubo.network.api import wiring as network_api
 from nubo.network.api.handlers import agents as network_agents
 from nubo.network.api.openapi import SPEC as NETWORK_SPEC
 from nubo.network.service import bootstrap as network_bootstrap
+from nubo.network.service.hostsync.fleet import NetworkFleet
+from nubo.network.service.hostsync.loop import NetworkSync
 from nubo.network.service.hostsync.wiring import build_sync
 from nubo.ops.metrics import CloudCollector
 from nubo.orchestration.api import wiring as orchestration_api
@@ -100,8 +102,7 @@ class Controller:
                  hosts_start: Converging) -> None:
         """`hosts`: the compute hosts of this process (the first one's network agent carries
         every one's ports), or None: the hosts in the database, registered as their agents
-        report (their network agents must be noop until the network sync drives many
-        agents); `network_kind`: their dataplane, "linux" or "noop"; `credentials`: the
+        report; `network_kind`: their dataplane, "linux" or "noop"; `credentials`: the
         service user the hosts log in with (made sure of by `ensure_service_user`)."""
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -134,13 +135,19 @@ class Controller:
         compute = ServiceApp("compute", COMPUTE_PREFIX, with_openapi(COMPUTE_SPEC), "nova",
                              auth, state=self.compute, versions=COMPUTE_VERSIONS,
                              rewrite=legacy_v2.rewrite)   # /compute/v2: Nova's legacy v2.0
-        # drives the hosts' network agents (nubo/network/agent) from the network tables
-        if hosts is None and network_kind != "noop":
-            raise ValueError("a controller of hosts that come and go drives noop network "
-                             "agents only (multi-host Linux networking is a later step)")
-        self.network_sync = build_sync(self.db, bus, network_kind,
-                                       hosts[0] if hosts else self.network.hostname,
-                                       hosts or (), self.network.hostname, self._vif_event)
+        # drives the hosts' network agents (nubo/network/agent) from the network tables: one
+        # agent carrying every host of this process, or (hosts that come and go, Linux
+        # dataplanes) each host its own (hostsync/fleet.py; with noop hosts it records their
+        # agents only)
+        self.network_sync: NetworkSync | NetworkFleet
+        if hosts is None:
+            self.network_sync = NetworkFleet(
+                self.db, bus, on_vif_event=self._vif_event if network_kind == "linux" else None)
+        else:
+            self.network_sync = build_sync(self.db, bus, network_kind,
+                                           hosts[0] if hosts else self.network.hostname,
+                                           hosts or (), self.network.hostname,
+                                           self._vif_event)
         # block storage: the API and (until volume hosts come on the bus) its backend in
         # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}})
         volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
@@ -160,7 +167,7 @@ class Controller:
         vnc = novnc.NoVncApp(self.servers.parts.consoles.validate,
                              settings.console_token_ttl)
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}
-        if self.network_sync.health:
+        if self.network_sync.health is not None:
             checks["network_agent"] = self.network_sync.health.problem
         self.app = NuboApp([ident, image, compute, placement, network, volume, orchestration],
                            self.metrics,
@@ -203,8 +210,9 @@ class Controller:
         say("volume")
         await self.volume.start()       # the default type, work a restart cut off
         say("network")
-        await network_agents.ensure_agents(self.db, self.network.hostname,
-                                           self.settings.vtep_ip)
+        if isinstance(self.network_sync, NetworkSync):    # a fleet's hosts register so
+            await network_agents.ensure_agents(self.db, self.network.hostname,
+                                               self.settings.vtep_ip)
         await network_bootstrap.bootstrap(self.db, self.settings)
         self.network_sync.listen()
         return creds
