@@ -140,9 +140,18 @@ class TgtTargets:
                            f"{self.control_port}): is the portal in use?")
 
     def stop_daemon(self) -> None:
-        """Stop the tgtd this object started (tests; the volume host's tgtd outlives Nubo)."""
+        """Stop the tgtd this object started (tests; the volume host's tgtd outlives Nubo).
+        tgtd ignores SIGTERM while it has targets: they go first, then `--mode system`."""
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            try:
+                for tid in self.targets().values():
+                    self._adm("--op", "delete", "--mode", "target", "--tid", str(tid),
+                              "--force", check=False)
+            except BackendError:
+                pass            # then the kill below
+            subprocess.run([self.tgtadm, "-C", str(self.control_port), "--op", "delete",
+                            "--mode", "system"], capture_output=True, timeout=10,
+                           check=False)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
