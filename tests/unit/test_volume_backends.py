@@ -119,11 +119,13 @@ def test_connection_info_local_or_iscsi(tmp_path: Path) -> None:
     assert d.initialize_connection("v1", {"host": "volhost"})["data"] == {
         "device_path": str(d.raw_path("v1")), "format": "raw", "volume_id": "v1",
         "access_mode": "rw"}
+    d.extend_volume("v1", 2)            # exported: the raw view grows, and stays grown
+    assert d.raw_path("v1").stat().st_size == 2 * GIB
     d.terminate_connection("v1", {"host": "volhost"})            # local: nothing exported
     assert d.raw_path("v1").exists() and targets.calls[-1][0] == "export"
     d.terminate_connection("v1", {"host": "compute-2"})
     assert targets.calls[-1] == ("remove", "v1") and not d.raw_path("v1").exists()
-    assert d.virtual_size(d.path("v1")) == GIB
+    assert d.virtual_size(d.path("v1")) == 2 * GIB
     d.delete_volume("v1")
     assert targets.calls[-1] == ("remove", "v1") and not d.path("v1").exists()
     # no targets configured: every host gets the local file, as before

@@ -95,6 +95,12 @@ class FileDriver:
         target = self.path(volume_id)
         if not target.exists():
             raise BackendError(f"volume file {target.name} does not exist")
+        raw = self.raw_path(volume_id)
+        if raw.exists():        # exported: the raw view holds the bytes (and the size)
+            if raw.stat().st_size < new_size_gb * GIB:
+                self._check_room(new_size_gb - raw.stat().st_size // GIB)
+                os.truncate(raw, new_size_gb * GIB)
+            return
         if self.virtual_size(target) >= new_size_gb * GIB:
             return
         self._check_room(new_size_gb - self.virtual_size(target) // GIB)
