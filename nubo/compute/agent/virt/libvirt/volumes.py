@@ -164,7 +164,12 @@ class VolumeEditor:
             if secret is not None:
                 await self._call("defining the volume's CHAP secret", self._define_secret,
                                  dom, *secret)
-            await self._call("attaching the volume", dom.attachDeviceFlags, xml, flags)
+            try:
+                await self._call("attaching the volume", dom.attachDeviceFlags, xml, flags)
+            except SpawnFailed:
+                if secret is not None:      # nothing half-made: the secret goes too
+                    await asyncio.to_thread(self._undefine_secret, dom, secret[0])
+                raise
             await self._save(dom)
 
     async def detach(self, dom: Any, device: str) -> None:
@@ -208,8 +213,12 @@ class VolumeEditor:
     def _define_secret(dom: Any, usage: str, password: str) -> None:
         """The libvirt secret (usage type iscsi) the disk's <auth> names, with the CHAP
         password as its value; one already there gets the new value (may_exist)."""
+        import libvirt
         conn = dom.connect()
-        secret = conn.secretDefineXML(secret_xml(usage), 0)
+        try:
+            secret = conn.secretLookupByUsage(libvirt.VIR_SECRET_USAGE_TYPE_ISCSI, usage)
+        except libvirt.libvirtError:
+            secret = conn.secretDefineXML(secret_xml(usage), 0)
         secret.setValue(password.encode(), 0)
 
     @staticmethod
