@@ -75,6 +75,13 @@ def check(r: httpx.Response, *ok: int) -> httpx.Response:
     return r
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (all its threads): steadier than latency when
+    other work shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     """VmRSS of pid and its descendants (the cloud is one process, plus any helper)."""
     seen, todo, kb = set(), [pid], 0
@@ -100,13 +107,31 @@ class Probes:
                  profile: Path | None) -> None:
         self.c, self.pid, self.n, self.warmup, self.profile = c, pid, n, warmup, profile
         self.rows: list[dict[str, Any]] = []
+        #: CPU seconds per second the server spends with no request (heartbeats of the fake
+        #: hosts, periodic jobs): subtracted from each probe's CPU
+        self.idle_rate = 0.0
 
-    def add(self, name: str, lat: list[float], note: str = "") -> None:
+    def measure_idle(self, seconds: float = 3.0) -> None:
+        cpu, t = cpu_seconds(self.pid), time.perf_counter()
+        time.sleep(seconds)
+        self.idle_rate = (cpu_seconds(self.pid) - cpu) / (time.perf_counter() - t)
+        print(f"  idle server CPU: {self.idle_rate * 1000:.1f} ms/s", flush=True)
+
+    def cpu_start(self) -> tuple[float, float]:
+        return cpu_seconds(self.pid), time.perf_counter()
+
+    def cpu_since(self, start: tuple[float, float]) -> float:
+        return max(0.0, cpu_seconds(self.pid) - start[0]
+                   - self.idle_rate * (time.perf_counter() - start[1]))
+
+    def add(self, name: str, lat: list[float], note: str = "",
+            cpu: float | None = None) -> None:
         row = {"probe": name, "n": len(lat), "p50_ms": round(pct(lat, 50), 2),
-               "p95_ms": round(pct(lat, 95), 2), "note": note}
+               "p95_ms": round(pct(lat, 95), 2), "note": note,
+               "server_cpu_ms": None if cpu is None else round(cpu / len(lat) * 1000, 2)}
         self.rows.append(row)
         print(f"  {name:45s} p50 {row['p50_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms"
-              f"  {note}", flush=True)
+              f"  server CPU {row['server_cpu_ms']} ms  {note}", flush=True)
 
     def run(self, name: str, fn: Callable[[], Any], n: int | None = None,
             note: str = "") -> None:
@@ -114,11 +139,13 @@ class Probes:
             fn()
         lat = []
         with self.spy(name):
+            start = self.cpu_start()
             for _ in range(n or self.n):
                 t = time.perf_counter()
                 fn()
                 lat.append(time.perf_counter() - t)
-        self.add(name, lat, note)
+            cpu = self.cpu_since(start)
+        self.add(name, lat, note, None if self.profile else cpu)
 
     @contextmanager
     def spy(self, name: str) -> Iterator[None]:
@@ -143,26 +170,31 @@ class Probes:
         return lambda: check(self.c.get(url, **kw))
 
 
-def top_frames(path: Path, k: int = 12) -> None:
-    """The frames with the most samples (self time) and the request's own share."""
+def top_frames(path: Path, k: int = 10) -> None:
+    """The frames with the most samples: self time, and Nubo's frames inclusive."""
     if not path.exists():
         print(f"    (no profile in {path})")
         return
     own: collections.Counter[str] = collections.Counter()
-    total = 0
+    incl: collections.Counter[str] = collections.Counter()
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
+        if not stack or not count.isdigit():
             continue
         frames = stack.split(";")
-        total += int(count)
         leaf = frames[-1]
         if "select" in leaf or "epoll" in leaf:  # idle: the loop waits for the client
             continue
         own[leaf] += int(count)
+        for f in set(frames):
+            if "nubo/" in f:
+                incl[f] += int(count)
     busy = sum(own.values())
-    print(f"    py-spy: {busy}/{total} samples busy ({path.name}); top self time:")
+    print(f"    py-spy: {busy} busy samples ({path.name}); self time:")
     for frame, cnt in own.most_common(k):
+        print(f"    {100 * cnt / max(busy, 1):5.1f}%  {frame[:110]}")
+    print("    Nubo's frames, inclusive:")
+    for frame, cnt in incl.most_common(k + 5):
         print(f"    {100 * cnt / max(busy, 1):5.1f}%  {frame[:110]}")
 
 
@@ -243,6 +275,7 @@ def run_all(a: argparse.Namespace, p: Probes, token: str, project: str,
     check(c.put(f"/compute/v2.1/os-quota-sets/{project}", json={"quota_set": {
         "instances": -1, "cores": -1, "ram": -1}}))
     print("nubo (fake):")
+    p.measure_idle()
     p.run("token validate", p.get("/identity/v3/auth/tokens",
                                   headers={"X-Subject-Token": token}))
     n_ac = len(check(c.get(AC, headers=PLACEMENT_MV)).json()["allocation_requests"])
@@ -278,9 +311,11 @@ def run_all(a: argparse.Namespace, p: Probes, token: str, project: str,
     t = time.perf_counter()
     boot_fleet(c, body, 100, "bench-srv")
     print(f"  fixture: 100 servers ACTIVE in {time.perf_counter() - t:.1f} s", flush=True)
+    p.measure_idle()      # now with 100 servers to watch
     p.run("GET /servers/detail, 100 servers", p.get(f"{S}/detail"))
     post, active, ids = [], [], []
     with p.spy("POST /servers -> ACTIVE (poll 20 ms)"):
+        start = p.cpu_start()
         for _ in range(a.boots):
             t = time.perf_counter()
             sid = check(c.post(S, json={"server": dict(
@@ -288,16 +323,21 @@ def run_all(a: argparse.Namespace, p: Probes, token: str, project: str,
             post.append(time.perf_counter() - t)
             active.append(wait(c, sid) - t)
             ids.append(sid)
+        cpu = p.cpu_since(start)
     p.add("POST /servers (202)", post)
-    p.add("POST /servers -> ACTIVE (poll 20 ms)", active)
+    p.add("POST /servers -> ACTIVE (poll 20 ms)", active, "(CPU: the boot with its polls)",
+          None if p.profile else cpu)
     for sid in ids:
         check(c.delete(f"{S}/{sid}"), 204)
     for sid in ids:
         wait(c, sid, poll=0.05, gone=True)
+    if a.no_1000:
+        return p.rows
     t = time.perf_counter()
     boot_fleet(c, body, 900, "bench-more")
     print(f"  fixture: 900 more servers ACTIVE in {time.perf_counter() - t:.1f} s", flush=True)
     n = len(check(c.get(f"{S}/detail?limit=1000")).json()["servers"])
+    p.measure_idle()
     p.run(f"GET /servers/detail, {n} servers", p.get(f"{S}/detail?limit=1000"),
           n=max(20, p.n // 10))
     rss["after 1,000 servers"] = rss_mib(p.pid)
@@ -326,14 +366,15 @@ def table(rows: list[dict[str, Any]], rss: dict[str, float],
           anchors: list[dict[str, Any]] | None) -> None:
     print()
     if anchors is None:
-        print("| probe | n | p50 ms | p95 ms |")
-        print("|---|---|---|---|")
+        print("| probe | n | p50 ms | p95 ms | server CPU ms/request |")
+        print("|---|---|---|---|---|")
     else:
         print("| probe | OpenStack p50 ms | Nubo p50 ms | Nubo p95 ms | ratio |")
         print("|---|---|---|---|---|")
     for r in rows:
         if anchors is None:
-            print(f"| {r['probe']} {r['note']} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} |")
+            print(f"| {r['probe']} {r['note']} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} "
+                  f"| {r['server_cpu_ms'] or ''} |")
             continue
         want = ANCHOR_NAMES.get(r["probe"])
         o = next((x for x in anchors if want and x["probe"].startswith(want)), None)
@@ -342,7 +383,7 @@ def table(rows: list[dict[str, Any]], rss: dict[str, float],
               f"| {ratio} |")
     for k, v in rss.items():
         print(f"| RSS {k} | | {v:.1f} MiB | |" if anchors is not None
-              else f"| RSS {k} | | {v:.1f} MiB | |")
+              else f"| RSS {k} | | {v:.1f} MiB | | |")
 
 
 def main() -> None:
@@ -358,6 +399,8 @@ def main() -> None:
                     help="py-spy record each probe into DIR and print its top frames")
     ap.add_argument("--with-openstack", action="store_true",
                     help="also measure the anchors' OpenStack and print ratios")
+    ap.add_argument("--no-1000", action="store_true",
+                    help="stop at 100 servers (no 1,000-server probe, no RSS after it)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     a = ap.parse_args()
     if a.profile:

@@ -82,9 +82,10 @@ class ServiceRegistry:
         zones = await self._host_zones()
         now = utcnow()
         found: list[Service] = []
+        by_name = {h.name: h for h in computes}     # names are unique (primary key)
         for rec in sorted(records.values(), key=lambda r: r.id):
             if rec.binary == COMPUTE:
-                ch = next((h for h in computes if h.name == rec.host), None)
+                ch = by_name.get(rec.host)
                 if ch is None:      # a host that no longer reports (deleted)
                     continue
                 found.append(Service(
