@@ -206,7 +206,8 @@ def start_nubo(tmp: Path, hosts: int) -> tuple[subprocess.Popen[bytes], str, Pat
         [sys.executable, "-c", "from nubo.cli import main; main()", "up",
          "--data-dir", str(data), "--port", str(port), "--virt", "fake", "--network", "noop",
          "--fake-hosts", str(hosts), "--no-test-image"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "nubo.log", "wb"))
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "nubo.log", "wb"),
+        cwd=tmp)   # not the checkout: `-c` puts the working directory first on sys.path
     base = f"http://127.0.0.1:{port}"
     while True:
         if proc.poll() is not None:
