@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import re
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -31,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-import orjson
 from sqlalchemy import JSON, DateTime, MetaData, String, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import make_url
@@ -88,27 +85,11 @@ def async_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-_LONG_NUMBER = re.compile(r"\d{19}")
-
-
-def json_loads(text: str | bytes) -> Any:
-    """JSON columns' reader: orjson (several times faster; a server list decodes each
-    server's request spec), with the standard library's answer wherever the two could
-    differ: orjson reads integers past 64 bits as floats (so text with 19 digits in a row
-    goes to json), and refuses NaN, infinities and lone surrogates that json accepts."""
-    if isinstance(text, str) and _LONG_NUMBER.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
-
-
 class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": json_loads}
+        kwargs: dict[str, Any] = {"echo": echo}
         path: str | None = None
         if self.is_sqlite:
             path = make_url(self.url).database
