@@ -21,7 +21,6 @@ from oslo_policy import policy as oslo_policy
 from nubo.core.context import RequestContext
 from nubo.core.errors import PolicyNotAuthorized
 
-
 _DECIDED_MAX = 4096
 
 
