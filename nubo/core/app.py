@@ -68,8 +68,11 @@ class NuboApp:
     def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None,
                  mounts: dict[str, ASGIApp] | None = None,
                  checks: dict[str, Callable[[], str | None]] | None = None,
-                 parts: dict[str, Callable[[], str]] | None = None) -> None:
+                 parts: dict[str, Callable[[], str]] | None = None,
+                 fallback: ASGIApp | None = None) -> None:
         self.services = {s.prefix: s for s in services}
+        #: what serves every other path (the dashboard at `/`), else a 404
+        self.fallback = fallback
         # Raw ASGI apps by prefix that are not OpenStack services (/vnc: pages + WebSocket).
         self.mounts = dict(mounts or {})
         self.metrics = metrics or Metrics()
@@ -95,6 +98,9 @@ class NuboApp:
         if scope["type"] != "http":
             return
         service = self.services.get(prefix)
+        if service is None and self.fallback is not None and path not in _BUILTIN:
+            await self.fallback(scope, receive, send)
+            return
         if len(path) > 1 and path.endswith("/") and (
                 service is None or not service.strict_slashes or path.count("/") <= 3):
             # Keystone and Nova accept a trailing slash on every path; strict services

@@ -31,6 +31,7 @@ from nubo.core.http import ServiceApp
 from nubo.core.openapi import with_openapi
 from nubo.core.service_auth import ServiceCredentials
 from nubo.core.stopping import bounded
+from nubo.dashboard import wiring as dashboard
 from nubo.identity import api as identity_api
 from nubo.identity.bootstrap import (
     CatalogEntry,
@@ -150,7 +151,11 @@ class Controller:
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}
         if self.network_sync.health:
             checks["network_agent"] = self.network_sync.health.problem
-        self.app = NuboApp([ident, image, compute, placement, network, volume], self.metrics,
+        services = [ident, image, compute, placement, network, volume]
+        self.dashboard = dashboard.build(
+            services, auth, compute=self.compute.policy, network=self.network.policy,
+            volume=self.volume.policy, identity=self.identity.policy)
+        self.app = NuboApp(services, self.metrics, fallback=self.dashboard,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,
                            parts={"compute": hosts_start.state,
