@@ -60,6 +60,11 @@ class Policy:
         creds = {k: v for k, v in ctx.policy_credentials().items() if v is not None}
         return bool(self._enforcer.enforce(action, clean, creds, do_raise=False))
 
+    def knows(self, action: str) -> bool:
+        """Whether a rule of that name is registered (or set by the policy file)."""
+        self._reload_if_due()
+        return action in self._enforcer.rules
+
     def enforce(self, ctx: RequestContext, action: str,
                 target: Mapping[str, Any] | None = None) -> None:
         if not self.allowed(ctx, action, target):

@@ -30,9 +30,7 @@ async def networks(p: Page) -> Response:
         by_net.setdefault(s["network_id"], []).append(s)
     return p.render("networks.html", networks=nets["networks"], subnets=by_net,
                     can_create=p.can("create_network"),
-                    can_subnet=p.can("create_subnet"),
-                    can_delete=p.can("delete_network"),
-                    can_delete_subnet=p.can("delete_subnet"))
+                    can_subnet=p.can("create_subnet", {"network:project_id": p.project_id}))
 
 
 async def create_network(p: Page) -> Response:
