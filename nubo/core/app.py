@@ -98,9 +98,7 @@ class NuboApp:
         if scope["type"] != "http":
             return
         service = self.services.get(prefix)
-        if service is None and self.fallback is not None and path not in _BUILTIN:
-            await self.fallback(scope, receive, send)
-            return
+        fallback = self.fallback if service is None and path not in _BUILTIN else None
         if len(path) > 1 and path.endswith("/") and (
                 service is None or not service.strict_slashes or path.count("/") <= 3):
             # Keystone and Nova accept a trailing slash on every path; strict services
@@ -126,11 +124,13 @@ class NuboApp:
         try:
             if service is not None:
                 await service(scope, receive, send_wrapper)
+            elif fallback is not None:
+                await fallback(scope, receive, send_wrapper)
             else:
                 await self._builtin(scope, receive, send_wrapper, path)
         finally:
             elapsed = time.perf_counter() - start
-            name = service.name if service else "nubo"
+            name = service.name if service else "dashboard" if fallback else "nubo"
             # Label by route template, never by raw path: random paths must not grow the
             # metric's cardinality without bound.
             route = scope.get("nubo.route") or (path if path in _BUILTIN else "unmatched")

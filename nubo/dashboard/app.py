@@ -172,6 +172,8 @@ class Dashboard:
         if session is None:
             session = self.sessions.new()
         page = Page(request, session, self, params)
+        if route is not None:
+            request.scope["nubo.route"] = route.path    # the metrics' label, not the path
         if route is None:
             return self._cookie(page.render("error.html", 404, title="Not found",
                                             message="There is no such page."), page, fresh)
