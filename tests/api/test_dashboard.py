@@ -187,3 +187,22 @@ async def test_a_refused_create_is_said_beside_the_form(browser: Browser,
                            count="1")
     assert r.status_code == 400
     assert 'class="field-error"' in r.text and "Traceback" not in r.text
+
+
+async def test_console_button_and_pages_forbid_inline_scripts(
+        browser: Browser, node: AllInOne, api: Api) -> None:
+    token = await api.token("demo", demo_password(node), "demo")
+    image, flavor = await image_id(api), await flavor_id(api)
+    srv = (await create(api, image, flavor, token=token, name="vm1"))["server"]
+    await wait(api, srv["id"], "ACTIVE", token=token)
+    await browser.login("demo", demo_password(node))
+    page = await browser.c.get(f"/instances/{srv['id']}")
+    assert f'action="/instances/{srv["id"]}/console"' in page.text
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src" not in csp   # scripts: 'self' only
+    # the fake hypervisor has no VNC server: the API's refusal is said on the instance's
+    # page, beside its buttons (a real guest's console is a redirect to /vnc/)
+    r = await browser.post(f"/instances/{srv['id']}/console")
+    assert r.status_code == 303 and r.headers["location"] == f"/instances/{srv['id']}"
+    shown = await browser.c.get(r.headers["location"])
+    assert re.search(r'class="flash error"[^>]*>Unavailable console type novnc.<', shown.text)

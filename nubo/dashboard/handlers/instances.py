@@ -130,12 +130,13 @@ async def _server(p: Page) -> dict[str, Any]:
 async def show(p: Page) -> Response:
     server = await _server(p)
     sid = server["id"]
-    actions, attached, volumes, flavor = await asyncio.gather(
+    actions, attached, volumes = await asyncio.gather(
         p.api.get(f"{C}/servers/{sid}/os-instance-actions", p.token),
         p.api.get(f"{C}/servers/{sid}/os-volume_attachments", p.token),
-        _volumes(p), _flavor(p, server))
+        _volumes(p))
     attached_ids = {a["volumeId"] for a in attached["volumeAttachments"]}
-    return p.render("instance.html", server=server, flavor=flavor,
+    return p.render("instance.html", server=server,
+                    volume_names={v["id"]: v["name"] or v["id"] for v in volumes},
                     timeline=actions["instanceActions"], addresses=addresses,
                     attachments=attached["volumeAttachments"],
                     attachable=[v for v in volumes if v["status"] == "available"
@@ -149,10 +150,6 @@ async def show(p: Page) -> Response:
 async def _volumes(p: Page) -> list[dict[str, Any]]:
     r = await p.api.call("GET", f"/volume/v3/{p.project_id}/volumes/detail", p.token)
     return list(r.body["volumes"]) if r.ok else []
-
-
-async def _flavor(p: Page, server: dict[str, Any]) -> dict[str, Any]:
-    return dict(server.get("flavor") or {})
 
 
 async def summary(p: Page) -> Response:
