@@ -24,6 +24,7 @@ from nubo.core import errors
 from nubo.core.context import RequestContext
 from nubo.dashboard import cli
 from nubo.dashboard.gateway import ApiError, Gateway
+from nubo.dashboard.reads import ServerLister
 from nubo.dashboard.sessions import COOKIE, Session, Sessions
 
 LOG = logging.getLogger("nubo.dashboard")
@@ -111,8 +112,10 @@ class Route:
 
 class Dashboard:
     def __init__(self, routes: list[Route], gateway: Gateway, authenticate: Authenticator,
-                 policies: Mapping[str, PolicyCheck]) -> None:
+                 policies: Mapping[str, PolicyCheck], servers: ServerLister) -> None:
         self.gateway = gateway
+        #: the compute service's list, read in-process by the busiest pages (reads.py)
+        self.servers = servers
         self.authenticate = authenticate
         #: policy rule prefix ("os_compute_api:") -> the service's policy
         self.policies = dict(policies)

@@ -60,6 +60,11 @@ class ApiError(Exception):
         self.status = reply.status
         self.message = reply.error()
 
+    @classmethod
+    def refused(cls) -> ApiError:
+        """A policy refusal found by the dashboard itself (as the API's 403)."""
+        return cls(Reply(403, {"forbidden": {"message": "Policy does not allow this."}}, {}))
+
 
 class Gateway:
     def __init__(self, services: Mapping[str, Service], host: str = "localhost") -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nubo.dashboard.app import Route
 from nubo.dashboard.handlers import admin, auth, instances, networks, overview, storage
 
-I = "/instances/{id}"
+INST = "/instances/{id}"
 
 ROUTES = [
     Route("/login", "GET", auth.login_form, login=False),
@@ -19,13 +19,13 @@ ROUTES = [
     Route("/instances/rows", "GET", instances.rows),           # htmx: the live rows
     Route("/instances/new", "GET", instances.new),
     Route("/instances", "POST", instances.create),
-    Route(I, "GET", instances.show),
-    Route(f"{I}/summary", "GET", instances.summary),           # htmx: live status
-    Route(f"{I}/console-log", "GET", instances.console_log),   # htmx: the log
-    Route(f"{I}/console", "POST", instances.console),          # to noVNC
-    Route(f"{I}/action/{{action}}", "POST", instances.action),
-    Route(f"{I}/volumes", "POST", instances.attach),
-    Route(f"{I}/volumes/{{volume}}/detach", "POST", instances.detach),
+    Route(INST, "GET", instances.show),
+    Route(f"{INST}/summary", "GET", instances.summary),           # htmx: live status
+    Route(f"{INST}/console-log", "GET", instances.console_log),   # htmx: the log
+    Route(f"{INST}/console", "POST", instances.console),          # to noVNC
+    Route(f"{INST}/action/{{action}}", "POST", instances.action),
+    Route(f"{INST}/volumes", "POST", instances.attach),
+    Route(f"{INST}/volumes/{{volume}}/detach", "POST", instances.detach),
     Route("/key-pairs", "GET", storage.keypairs),
     Route("/key-pairs", "POST", storage.create_keypair),
     Route("/key-pairs/{name}/delete", "POST", storage.delete_keypair),

@@ -154,7 +154,8 @@ class Controller:
         services = [ident, image, compute, placement, network, volume]
         self.dashboard = dashboard.build(
             services, auth, compute=self.compute.policy, network=self.network.policy,
-            volume=self.volume.policy, identity=self.identity.policy)
+            volume=self.volume.policy, identity=self.identity.policy,
+            servers=self.compute.servers)
         self.app = NuboApp(services, self.metrics, fallback=self.dashboard,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,

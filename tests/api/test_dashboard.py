@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from nubo.roles.all_in_one import AllInOne
-from tests.conftest import BASE, Api
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
+from tests.conftest import BASE, Api
 
 
 def csrf_of(html: str) -> str:

@@ -58,7 +58,7 @@ async def cloud(tmp_path: Path) -> AsyncIterator[Cloud]:
                                            lifespan="off"))
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:
+        while not server.started:   # noqa: ASYNC110 - uvicorn offers a flag, no event
             await asyncio.sleep(0.01)
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=url) as c:

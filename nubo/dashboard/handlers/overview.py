@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from nubo.dashboard.app import Page
-from nubo.dashboard.handlers.instances import C
+from nubo.dashboard.handlers.instances import C, servers_of
 
 N = "/networking/v2.0"
 
@@ -23,7 +23,7 @@ async def overview(p: Page) -> Response:
     limits, vlimits, servers, fips, quota, volumes = await asyncio.gather(
         p.api.get(f"{C}/limits", p.token),
         p.api.call("GET", f"/volume/v3/{p.project_id}/limits", p.token),
-        p.api.get(f"{C}/servers/detail", p.token),
+        servers_of(p),
         p.api.get(f"{N}/floatingips", p.token, fields="id"),
         p.api.call("GET", f"{N}/quotas/{p.project_id}", p.token),
         p.api.call("GET", f"/volume/v3/{p.project_id}/volumes/detail", p.token))
@@ -39,7 +39,7 @@ async def overview(p: Page) -> Response:
     if quota.ok:
         bars.append(bar("Floating IPs", len(fips["floatingips"]),
                         quota.body["quota"].get("floatingip", -1)))
-    srv = servers["servers"]
+    srv = servers
     states: dict[str, int] = {}
     for s in srv:
         states[s["status"]] = states.get(s["status"], 0) + 1
