@@ -206,3 +206,20 @@ async def test_console_button_and_pages_forbid_inline_scripts(
     assert r.status_code == 303 and r.headers["location"] == f"/instances/{srv['id']}"
     shown = await browser.c.get(r.headers["location"])
     assert re.search(r'class="flash error"[^>]*>Unavailable console type novnc.<', shown.text)
+
+
+async def test_launch_imports_a_key_inline(browser: Browser, node: AllInOne, api: Api) -> None:
+    token = await api.token("demo", demo_password(node), "demo")
+    image, flavor = await image_id(api), await flavor_id(api)
+    await browser.login("demo", demo_password(node))
+    r = await browser.post("/instances", name="keyed", image=image, flavor=flavor, count="1",
+                           new_key_name="inline", new_key="not a key")
+    assert r.status_code == 400 and "The public key was not imported" in r.text
+    pub = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMgm9T1yKlU2qO2b2oNqEr4WA6V0t8V9R2l8sM3i"
+           "Q0ly test@nubo")
+    r = await browser.post("/instances", name="keyed", image=image, flavor=flavor, count="1",
+                           new_key_name="inline", new_key=pub)
+    assert r.status_code == 303, r.text
+    servers = (await api.ok("GET", "/compute/v2.1/servers/detail?name=keyed",
+                            token=token))["servers"]
+    assert [s["key_name"] for s in servers] == ["inline"]

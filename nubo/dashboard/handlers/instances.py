@@ -97,7 +97,7 @@ async def new(p: Page) -> Response:
 
 async def create(p: Page) -> Response:
     values = {k: p.field(k) for k in ("name", "image", "flavor", "key", "user_data",
-                                      "count")}
+                                      "count", "new_key_name", "new_key")}
     nets, groups = p.fields("network"), p.fields("group")
     server: dict[str, Any] = {"name": values["name"], "imageRef": values["image"],
                               "flavorRef": values["flavor"],
@@ -113,6 +113,15 @@ async def create(p: Page) -> Response:
         error = "Give the instance a name."
     elif not values["count"].isdigit() or not 1 <= int(values["count"]) <= 100:
         error = "The count is a number from 1 to 100."
+    if error is None and values["new_key"]:
+        # the key pair imported inline, then used by this launch
+        imported = await p.api.call("POST", f"{C}/os-keypairs", p.token, {"keypair": {
+            "name": values["new_key_name"], "public_key": values["new_key"]}})
+        if imported.ok:
+            server["key_name"] = values["key"] = values["new_key_name"]
+            values["new_key"] = values["new_key_name"] = ""
+        else:
+            error = f"The public key was not imported: {imported.error()}"
     if error is None:
         server["min_count"] = server["max_count"] = int(values["count"])
         r = await p.api.call("POST", f"{C}/servers", p.token, {"server": server})

@@ -11,7 +11,10 @@
     var out = [];
     Array.prototype.forEach.call(form.elements, function (el) {
       if (el.name !== name) return;
-      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) out.push(el.dataset.name || el.value);
+        return;
+      }
       if (el.tagName === "SELECT") {
         var opt = el.options[el.selectedIndex];
         if (opt && opt.value) out.push(opt.dataset.name || opt.value);
