@@ -252,9 +252,12 @@ class Dashboard:
         return page.render("error.html", err.status if err.status >= 400 else 500,
                            title="The service refused", message=err.message)
 
-    @staticmethod
-    def _cookie(resp: Response, page: Page, fresh: bool) -> Response:
+    def _cookie(self, resp: Response, page: Page, fresh: bool) -> Response:
         if fresh:
-            resp.set_cookie(COOKIE, page.session.id, httponly=True, samesite="lax",
-                            secure=page.request.url.scheme == "https", path="/")
+            self.set_cookie(resp, page)
         return resp
+
+    @staticmethod
+    def set_cookie(resp: Response, page: Page) -> None:
+        resp.set_cookie(COOKIE, page.session.id, httponly=True, samesite="lax",
+                        secure=page.request.url.scheme == "https", path="/")

@@ -85,5 +85,13 @@ class Sessions:
         self._by_id.move_to_end(sid)
         return s
 
+    def rotate(self, old: Session) -> Session:
+        """A new id and CSRF token for the same session (at login: an id the browser had
+        before it logged in is worth nothing after)."""
+        self._by_id.pop(old.id, None)
+        old.id, old.csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self._by_id[old.id] = old
+        return old
+
     def drop(self, sid: str) -> None:
         self._by_id.pop(sid, None)

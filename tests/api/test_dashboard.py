@@ -28,8 +28,11 @@ class Browser:
     async def login(self, user: str, password: str, domain: str = "Default") -> httpx.Response:
         page = await self.c.get("/login")
         self.csrf = csrf_of(page.text)
-        return await self.c.post("/login", data={"csrf": self.csrf, "user": user,
-                                                 "password": password, "domain": domain})
+        r = await self.c.post("/login", data={"csrf": self.csrf, "user": user,
+                                              "password": password, "domain": domain})
+        if r.status_code == 303:      # the session's new CSRF token, as a page shows it
+            self.csrf = csrf_of((await self.c.get("/key-pairs")).text)
+        return r
 
     async def post(self, path: str, **data: str) -> httpx.Response:
         return await self.c.post(path, data={"csrf": self.csrf, **data})
@@ -52,8 +55,12 @@ async def test_login_sets_an_httponly_samesite_cookie_without_secure_over_http(
     r = await browser.c.get("/login")
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    before = browser.c.cookies["nubo_session"]
     r = await browser.login("demo", demo_password(node))
     assert r.status_code == 303 and r.headers["location"] == "/"
+    after = r.headers["set-cookie"].lower()
+    assert "httponly" in after and "samesite=lax" in after
+    assert browser.c.cookies["nubo_session"] != before     # a new id once logged in
     page = await browser.c.get("/")
     assert page.status_code == 200 and "Quota usage" in page.text
 

@@ -49,7 +49,10 @@ async def login(p: Page) -> Response:
     failed = await _scope(p, chosen)
     if failed:
         return p.render("login.html", 401, user=user, domain=domain, error=failed)
-    return RedirectResponse("/", 303)
+    p.dash.sessions.rotate(s)
+    resp = RedirectResponse("/", 303)
+    p.dash.set_cookie(resp, p)
+    return resp
 
 
 async def _scope(p: Page, project: Project) -> str | None:
