@@ -12,6 +12,7 @@ from nubo.compute import states
 from nubo.compute.api.views.servers import ts
 from nubo.compute.service.server_view import ServerView
 from nubo.core.context import RequestContext
+from nubo.core.errors import NuboError
 from nubo.dashboard.cli import ago
 
 
@@ -37,6 +38,18 @@ def row(v: ServerView) -> dict[str, Any]:
                     for net, addrs in addresses.items() for a in addrs]}
 
 
-async def servers(lister: ServerLister, ctx: RequestContext) -> list[dict[str, Any]]:
-    """The caller's project's servers, newest first (as GET /servers/detail)."""
-    return [row(v) for v in await lister.list_servers(ctx, {})]
+async def servers(lister: ServerLister, ctx: RequestContext, limit: int,
+                  marker: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """A page of the caller's project's servers, newest first (as GET /servers/detail with
+    limit and marker), and whether more follow. A marker that is gone (its server was
+    deleted) starts again from the newest."""
+    q: dict[str, Any] = {"limit": limit + 1}
+    if marker:
+        q["marker"] = marker
+    try:
+        found = await lister.list_servers(ctx, q)
+    except NuboError:
+        if not marker:
+            raise
+        found = await lister.list_servers(ctx, {"limit": limit + 1})
+    return [row(v) for v in found[:limit]], len(found) > limit

@@ -230,3 +230,26 @@ async def test_launch_imports_a_key_inline(browser: Browser, node: AllInOne, api
     servers = (await api.ok("GET", "/compute/v2.1/servers/detail?name=keyed",
                             token=token))["servers"]
     assert [s["key_name"] for s in servers] == ["inline"]
+
+
+async def test_the_instance_list_pages(browser: Browser, node: AllInOne, api: Api,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from nubo.dashboard.handlers import instances
+
+    monkeypatch.setattr(instances, "PAGE", 2)
+    token = await api.token("demo", demo_password(node), "demo")
+    image, flavor = await image_id(api), await flavor_id(api)
+    await create(api, image, flavor, token=token, name="many", min_count=3, max_count=3)
+    await browser.login("demo", demo_password(node))
+    first = await browser.c.get("/instances")
+    assert first.text.count('href="/instances/') - first.text.count(
+        'href="/instances/new"') == 2
+    nxt = re.search(r'href="/instances\?marker=([0-9a-f-]+)">Next page', first.text)
+    assert nxt
+    second = await browser.c.get(f"/instances?marker={nxt.group(1)}")
+    assert "Next page" not in second.text and ">Newest<" in second.text
+    assert f"/instances/rows?marker={nxt.group(1)}" in second.text
+    ids = set(re.findall(r'href="/instances/([0-9a-f-]{36})"', first.text + second.text))
+    assert len(ids) == 3
+    gone = await browser.c.get("/instances?marker=00000000-0000-0000-0000-000000000000")
+    assert gone.status_code == 200 and "Next page" in gone.text    # from the newest again

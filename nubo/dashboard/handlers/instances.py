@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from typing import Any
 
 from starlette.responses import RedirectResponse, Response
@@ -15,6 +16,8 @@ from nubo.dashboard.app import Page
 from nubo.dashboard.gateway import ApiError
 
 C = "/compute/v2.1"
+#: servers on a page of the list (newest first; "Next page" for the rest)
+PAGE = 100
 N = "/networking/v2.0"
 #: statuses a server leaves by itself: their rows keep polling
 MOVING = {"BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "MIGRATING", "REBUILD", "DELETED"}
@@ -47,24 +50,33 @@ def allowed_actions(p: Page, server: dict[str, Any]) -> list[str]:
             if server.get("status") in states and p.can(rule)]
 
 
-async def servers_of(p: Page) -> list[dict[str, Any]]:
-    """From the compute service in-process (reads.py), under the API's own rule."""
+async def servers_of(p: Page, limit: int | None = None, marker: str | None = None
+                     ) -> tuple[list[dict[str, Any]], bool]:
+    """A page of servers from the compute service in-process (reads.py), under the API's
+    own rule; whether more follow."""
     assert p.ctx is not None
     if not p.can("os_compute_api:servers:detail"):
         raise ApiError.refused()
-    return await reads.servers(p.dash.servers, p.ctx)
+    return await reads.servers(p.dash.servers, p.ctx, limit or PAGE, marker)
+
+
+def _marker(p: Page) -> str | None:
+    m = p.request.query_params.get("marker", "")
+    return m if re.fullmatch(r"[0-9a-fA-F-]{36}", m) else None
 
 
 async def index(p: Page) -> Response:
-    servers = await servers_of(p)
-    return p.render("instances.html", servers=servers, addresses=addresses,
+    marker = _marker(p)
+    servers, more = await servers_of(p, marker=marker)
+    return p.render("instances.html", servers=servers, marker=marker,
+                    next_marker=servers[-1]["id"] if more and servers else None,
                     moving=moving, can_create=p.can("os_compute_api:servers:create"))
 
 
 async def rows(p: Page) -> Response:
-    servers = await servers_of(p)
-    return p.render("_instance_rows.html", servers=servers, addresses=addresses,
-                    moving=moving)
+    marker = _marker(p)
+    servers, _more = await servers_of(p, marker=marker)
+    return p.render("_instance_rows.html", servers=servers, marker=marker, moving=moving)
 
 
 async def _choices(p: Page) -> dict[str, Any]:

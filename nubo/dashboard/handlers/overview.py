@@ -11,6 +11,8 @@ from nubo.dashboard.app import Page
 from nubo.dashboard.handlers.instances import C, servers_of
 
 N = "/networking/v2.0"
+#: the newest servers the overview looks at (what runs, what changed)
+RECENT = 50
 
 
 def bar(label: str, used: int, limit: int, unit: str = "") -> dict[str, Any]:
@@ -23,7 +25,7 @@ async def overview(p: Page) -> Response:
     limits, vlimits, servers, fips, quota, volumes = await asyncio.gather(
         p.api.get(f"{C}/limits", p.token),
         p.api.call("GET", f"/volume/v3/{p.project_id}/limits", p.token),
-        servers_of(p),
+        servers_of(p, limit=RECENT),
         p.api.get(f"{N}/floatingips", p.token, fields="id"),
         p.api.call("GET", f"{N}/quotas/{p.project_id}", p.token),
         p.api.call("GET", f"/volume/v3/{p.project_id}/volumes/detail", p.token))
@@ -39,7 +41,7 @@ async def overview(p: Page) -> Response:
     if quota.ok:
         bars.append(bar("Floating IPs", len(fips["floatingips"]),
                         quota.body["quota"].get("floatingip", -1)))
-    srv = servers
+    srv = servers[0]
     states: dict[str, int] = {}
     for s in srv:
         states[s["status"]] = states.get(s["status"], 0) + 1
@@ -52,4 +54,4 @@ async def overview(p: Page) -> Response:
     events.sort(key=lambda e: e[3] or "", reverse=True)
     return p.render("overview.html", bars=bars, states=sorted(states.items()),
                     running=[s for s in srv if s["status"] == "ACTIVE"][:8],
-                    total=len(srv), events=events[:10])
+                    total=a["totalInstancesUsed"], events=events[:10])
