@@ -4,12 +4,13 @@
 
 A cloud in this process on the fake hypervisor with N servers in the admin project, served
 over HTTP by uvicorn on loopback. Measured:
-- the server time of the dashboard's instances page and overview page (the whole request
-  through the ASGI app in-process: session, token check, the services' API apps called
-  in-process, rendering);
-- the same instances page the way Horizon builds it: one HTTP call per resource type through
-  the API over a real socket, one after the other (servers, flavors, images, ports, floating
-  IPs, networks: Horizon's instances index and its address update), then the same template.
+- the server time of the dashboard's instances page (its first page: the newest 100) and
+  overview page (the whole request through the ASGI app in-process: session, token check,
+  the compute service's list and the services' API apps called in-process, rendering);
+- the same page the way Horizon builds it: one HTTP call per resource type through the API
+  over a real socket, one after the other (a page of servers, flavors, images, ports,
+  floating IPs, networks: Horizon's instances index and its address update), then the same
+  template; and GET /servers/detail of all N servers over HTTP.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from common import free_port, pct, report  # bench/ is on sys.path
 
 from nubo.config import Settings
 from nubo.dashboard.cli import ago
-from nubo.dashboard.handlers.instances import addresses, moving
+from nubo.dashboard.handlers.instances import PAGE, addresses, moving
 from nubo.roles.all_in_one import AllInOne
 
 C = "/compute/v2.1"
@@ -132,8 +133,10 @@ async def main(n: int, rounds: int) -> None:
                 "projects"][0]["id"]
 
             async def horizon() -> None:
-                # Horizon's instances index: one call per resource type, in turn
-                servers = (await api.get(f"{C}/servers/detail")).json()["servers"]
+                # Horizon's instances index: one call per resource type, in turn, for a
+                # page of servers of the dashboard's size
+                servers = (await api.get(f"{C}/servers/detail",
+                                         params={"limit": PAGE + 1})).json()["servers"]
                 flavors = (await api.get(f"{C}/flavors/detail")).json()["flavors"]
                 (await api.get("/image/v2/images")).json()
                 (await api.get("/networking/v2.0/ports",
@@ -151,6 +154,11 @@ async def main(n: int, rounds: int) -> None:
                 assert "bench" in html
 
             horizon_like = await timed(rounds, horizon)
+
+            async def all_servers() -> None:
+                assert len((await api.get(f"{C}/servers/detail")).json()["servers"]) >= n
+
+            api_all = await timed(rounds, all_servers)
     finally:
         server.should_exit = True
         await serving
@@ -162,7 +170,8 @@ async def main(n: int, rounds: int) -> None:
             "overview_page_p50_ms": pct(overview, 0.5),
             "overview_page_p95_ms": pct(overview, 0.95),
             "horizon_like_http_per_resource_p50_ms": pct(horizon_like, 0.5),
-            "horizon_like_http_per_resource_p95_ms": pct(horizon_like, 0.95)})
+            "horizon_like_http_per_resource_p95_ms": pct(horizon_like, 0.95),
+            "api_servers_detail_all_http_p50_ms": pct(api_all, 0.5)})
 
 
 if __name__ == "__main__":
