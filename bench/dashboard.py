@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -163,6 +164,7 @@ async def main(n: int, rounds: int) -> None:
         server.should_exit = True
         await serving
         await node.stop()
+        shutil.rmtree(data, ignore_errors=True)
     report({"servers": n,
             "instances_page_p50_ms": pct(instances, 0.5),
             "instances_page_p95_ms": pct(instances, 0.95),
