@@ -1,4 +1,5 @@
-"""Admin pages: hypervisors with capacity bars (and how many more of a flavor fit),
+"""Admin pages: hypervisors with capacity bars (and how many more of a flavor fit, from
+placement's inventories and usages),
 services and agents with their state, flavors, projects. A user whose role does not allow
 the API call gets a 403 page."""
 
@@ -22,13 +23,33 @@ def _refused(p: Page) -> Response:
                     message="This page is for the cloud's administrators.")
 
 
-def fits(h: dict[str, Any], f: dict[str, Any]) -> int:
-    """How many more servers of flavor `f` fit on hypervisor `h` by its free vCPUs, RAM and
-    disk (without overcommit: a lower bound)."""
-    free = [(h["vcpus"] - h["vcpus_used"], f["vcpus"]),
-            (h["memory_mb"] - h["memory_mb_used"], f["ram"]),
-            (h["local_gb"] - h["local_gb_used"], f["disk"])]
-    return max(0, min(have // need for have, need in free if need > 0))
+#: placement's resource class of each flavor field
+_CLASSES = (("VCPU", "vcpus"), ("MEMORY_MB", "ram"), ("DISK_GB", "disk"))
+
+
+def fits(inventories: dict[str, Any], usages: dict[str, int], f: dict[str, Any]) -> int | None:
+    """How many more servers of flavor `f` placement would still place on this provider:
+    (total - reserved) x allocation_ratio - used, per resource class, as placement counts."""
+    counts = []
+    for rc, key in _CLASSES:
+        need = int(f.get(key) or 0)
+        inv = inventories.get(rc)
+        if need <= 0 or inv is None:
+            continue
+        if need > inv.get("max_unit", need):
+            return 0
+        free = int((inv["total"] - inv.get("reserved", 0)) * inv.get("allocation_ratio", 1.0)
+                   ) - usages.get(rc, 0)
+        counts.append(max(0, free // need))
+    return min(counts) if counts else None
+
+
+async def _placement(p: Page, uuid: str) -> tuple[dict[str, Any], dict[str, int]]:
+    inv, use = await asyncio.gather(
+        p.api.call("GET", f"/placement/resource_providers/{uuid}/inventories", p.token),
+        p.api.call("GET", f"/placement/resource_providers/{uuid}/usages", p.token))
+    return (inv.body.get("inventories", {}) if inv.ok else {},
+            use.body.get("usages", {}) if use.ok else {})
 
 
 async def hypervisors(p: Page) -> Response:
@@ -43,10 +64,12 @@ async def hypervisors(p: Page) -> Response:
     flavor_list = sorted(flavors["flavors"], key=lambda f: (f["vcpus"], f["ram"]))
     chosen = next((f for f in flavor_list if f["id"] == p.request.query_params.get(
         "flavor")), flavor_list[0] if flavor_list else None)
+    placed = await asyncio.gather(*(_placement(p, str(h["id"])) for h in hosts))
     rows = [{"h": h, "bars": [bar("vCPUs", h["vcpus_used"], h["vcpus"]),
                               bar("RAM", h["memory_mb_used"], h["memory_mb"], "MiB"),
                               bar("Disk", h["local_gb_used"], h["local_gb"], "GiB")],
-             "fits": fits(h, chosen) if chosen else None} for h in hosts]
+             "fits": fits(inv, use, chosen) if chosen else None}
+            for h, (inv, use) in zip(hosts, placed, strict=True)]
     return p.render("admin_hypervisors.html", rows=rows, flavors=flavor_list, chosen=chosen,
                     error=None if r.ok else r.error())
 
