@@ -1,8 +1,9 @@
 """The reads of the busiest pages straight from the compute service, in-process: the
-instances list (and its live rows) and the overview call `ServerService.list_servers` — the
-same query, project scoping and address lookup the API's GET /servers/detail runs — and skip
-the API's JSON view of every server (about half a millisecond each: the cost that made a
-1,000-server page slow). The policy rule is checked as the API checks it."""
+instances list (and its live rows) and the overview read a page of the project's servers
+from `ServerPages` (the project's scoping as GET /servers/detail, the limit in SQL, the same
+address lookup) and skip the API's JSON view of every server (about half a millisecond
+each: the cost that made a 1,000-server page slow). The policy rule is checked as the API
+checks it."""
 
 from __future__ import annotations
 
@@ -12,15 +13,14 @@ from nubo.compute import states
 from nubo.compute.api.views.servers import ts
 from nubo.compute.service.server_view import ServerView
 from nubo.core.context import RequestContext
-from nubo.core.errors import NuboError
 from nubo.dashboard.cli import ago
 
 
 class ServerLister(Protocol):
-    """The compute service's list (compute/service/servers.py ServerService)."""
+    """The compute service's pages of servers (compute/service/server_pages.py)."""
 
-    async def list_servers(self, ctx: RequestContext, q: dict[str, Any]
-                           ) -> list[ServerView]: ...
+    async def newest(self, ctx: RequestContext, limit: int, marker: str | None = None
+                     ) -> list[ServerView]: ...
 
 
 def row(v: ServerView) -> dict[str, Any]:
@@ -43,13 +43,5 @@ async def servers(lister: ServerLister, ctx: RequestContext, limit: int,
     """A page of the caller's project's servers, newest first (as GET /servers/detail with
     limit and marker), and whether more follow. A marker that is gone (its server was
     deleted) starts again from the newest."""
-    q: dict[str, Any] = {"limit": limit + 1}
-    if marker:
-        q["marker"] = marker
-    try:
-        found = await lister.list_servers(ctx, q)
-    except NuboError:
-        if not marker:
-            raise
-        found = await lister.list_servers(ctx, {"limit": limit + 1})
+    found = await lister.newest(ctx, limit + 1, marker)
     return [row(v) for v in found[:limit]], len(found) > limit

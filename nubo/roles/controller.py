@@ -21,6 +21,7 @@ from nubo.compute.api.openapi import SPEC as COMPUTE_SPEC
 from nubo.compute.api.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.compute.api.wiring import PREFIX as COMPUTE_PREFIX
 from nubo.compute.service.external_events import record_events
+from nubo.compute.service.server_pages import ServerPages
 from nubo.compute.service.server_password import PasswordStore
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
@@ -155,7 +156,7 @@ class Controller:
         self.dashboard = dashboard.build(
             services, auth, compute=self.compute.policy, network=self.network.policy,
             volume=self.volume.policy, identity=self.identity.policy,
-            servers=self.compute.servers)
+            servers=ServerPages(self.db, self.compute.servers.networking))
         self.app = NuboApp(services, self.metrics, fallback=self.dashboard,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,
