@@ -112,8 +112,11 @@ class Route:
 
 class Dashboard:
     def __init__(self, routes: list[Route], gateway: Gateway, authenticate: Authenticator,
-                 policies: Mapping[str, PolicyCheck], servers: ServerLister) -> None:
+                 policies: Mapping[str, PolicyCheck], servers: ServerLister,
+                 https: bool = False) -> None:
         self.gateway = gateway
+        #: the public URL is https (TLS ended by a proxy in front): Secure cookies always
+        self.https = https
         #: the compute service's list, read in-process by the busiest pages (reads.py)
         self.servers = servers
         self.authenticate = authenticate
@@ -257,7 +260,6 @@ class Dashboard:
             self.set_cookie(resp, page)
         return resp
 
-    @staticmethod
-    def set_cookie(resp: Response, page: Page) -> None:
+    def set_cookie(self, resp: Response, page: Page) -> None:
         resp.set_cookie(COOKIE, page.session.id, httponly=True, samesite="lax",
-                        secure=page.request.url.scheme == "https", path="/")
+                        secure=self.https or page.request.url.scheme == "https", path="/")

@@ -156,7 +156,8 @@ class Controller:
         self.dashboard = dashboard.build(
             services, auth, compute=self.compute.policy, network=self.network.policy,
             volume=self.volume.policy, identity=self.identity.policy,
-            servers=ServerPages(self.db, self.compute.servers.networking))
+            servers=ServerPages(self.db, self.compute.servers.networking),
+            https=settings.base_url.startswith("https:"))
         self.app = NuboApp(services, self.metrics, fallback=self.dashboard,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,

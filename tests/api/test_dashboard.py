@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from nubo.roles.all_in_one import AllInOne
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
-from tests.conftest import BASE, Api
+from tests.conftest import BASE, Api, api_on, make_settings
 
 
 def csrf_of(html: str) -> str:
@@ -65,10 +66,15 @@ async def test_login_sets_an_httponly_samesite_cookie_without_secure_over_http(
     assert page.status_code == 200 and "Quota usage" in page.text
 
 
-async def test_cookie_is_secure_over_https(node: AllInOne) -> None:
+async def test_cookie_is_secure_over_https(node: AllInOne, tmp_path: Path) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
                                  base_url="https://127.0.0.1:8880") as client:
         r = await client.get("/login")
+    assert "secure" in r.headers["set-cookie"].lower()
+    # TLS ended by a proxy: the request is http, the public URL says https
+    settings = make_settings(tmp_path / "behind-proxy", public_url="https://cloud.example")
+    async with api_on(settings) as a:
+        r = await a.client.get("/login")
     assert "secure" in r.headers["set-cookie"].lower()
 
 
