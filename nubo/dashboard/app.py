@@ -93,8 +93,12 @@ class Page:
             self.session.say("ok", ok)
         return RedirectResponse(url, status_code=303)
 
-    def failed(self, url: str, err: ApiError | str) -> Response:
+    def failed(self, url: str, err: ApiError | str, at: str | None = None) -> Response:
+        """The service refused: its words on the next page, at the top and, with `at`,
+        beside the form or row that asked (templates: `m.error_at(at)`)."""
         self.session.say("error", str(err))
+        if at:
+            self.session.errors_at[at] = str(err)
         return RedirectResponse(url, status_code=303)
 
 
@@ -145,7 +149,7 @@ class Dashboard:
                **values: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(
             page=page, session=page.session, csrf=page.session.csrf,
-            flash=page.session.take_flash(),
+            flash=page.session.take_flash(), errors_at=page.session.take_errors(),
             path=page.request.url.path, **values)
         return HTMLResponse(html, status)
 

@@ -40,6 +40,8 @@ class Session:
     projects: list[Project] = field(default_factory=list)
     roles: tuple[str, ...] = ()
     flash: list[tuple[str, str]] = field(default_factory=list)
+    #: the next page's errors by the form or row they belong to (shown beside it)
+    errors_at: dict[str, str] = field(default_factory=dict)
     seen: float = 0.0
 
     @property
@@ -52,6 +54,10 @@ class Session:
     def say(self, kind: str, text: str) -> None:
         """A message shown on the next page ("ok" or "error")."""
         self.flash.append((kind, text))
+
+    def take_errors(self) -> dict[str, str]:
+        out, self.errors_at = self.errors_at, {}
+        return out
 
     def take_flash(self) -> list[tuple[str, str]]:
         out, self.flash = self.flash, []

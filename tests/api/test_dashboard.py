@@ -150,6 +150,10 @@ async def test_a_member_sees_what_the_api_shows_and_no_admin_page(
     assert r.status_code == 303
     after = await browser.c.get("/networks")
     assert 'class="flash error"' in after.text
+    # ... and beside the row it was about
+    row = after.text[after.text.index(">public<"):]
+    row = row[:row.index("</tr>")]
+    assert 'class="field-error"' in row
     assert (await api.ok("GET", f"/networking/v2.0/networks/{public['id']}"))["network"]
 
 
@@ -219,6 +223,8 @@ async def test_console_button_and_pages_forbid_inline_scripts(
     assert r.status_code == 303 and r.headers["location"] == f"/instances/{srv['id']}"
     shown = await browser.c.get(r.headers["location"])
     assert re.search(r'class="flash error"[^>]*>Unavailable console type novnc.<', shown.text)
+    summary = shown.text[shown.text.index('id="summary"'):]
+    assert '<p class="field-error">Unavailable console type novnc.</p>' in summary
 
 
 async def test_launch_imports_a_key_inline(browser: Browser, node: AllInOne, api: Api) -> None:

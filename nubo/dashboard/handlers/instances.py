@@ -192,7 +192,7 @@ async def console_log(p: Page) -> Response:
 async def action(p: Page) -> Response:
     sid, name = p.params["id"], p.params["action"]
     if name not in ACTIONS:
-        return p.failed(f"/instances/{sid}", f"There is no action {name}.")
+        return p.failed(f"/instances/{sid}", f"There is no action {name}.", "actions")
     body = ACTIONS[name][0]
     try:
         if name == "delete":
@@ -200,7 +200,7 @@ async def action(p: Page) -> Response:
             return p.back("/instances", "Deleting the instance.")
         await p.api.send("POST", f"{C}/servers/{sid}/action", p.token, body)
     except ApiError as err:
-        return p.failed(f"/instances/{sid}", err)
+        return p.failed(f"/instances/{sid}", err, "actions")
     return p.back(f"/instances/{sid}", f"{name.replace('-', ' ').capitalize()} requested.")
 
 
@@ -212,7 +212,7 @@ async def console(p: Page) -> Response:
         r = await p.api.send("POST", f"{C}/servers/{sid}/remote-consoles", p.token,
                              {"remote_console": {"protocol": "vnc", "type": "novnc"}})
     except ApiError as err:
-        return p.failed(f"/instances/{sid}", err)
+        return p.failed(f"/instances/{sid}", err, "actions")
     return RedirectResponse(r.body["remote_console"]["url"], 303)
 
 
@@ -222,7 +222,7 @@ async def attach(p: Page) -> Response:
         await p.api.send("POST", f"{C}/servers/{sid}/os-volume_attachments", p.token,
                          {"volumeAttachment": {"volumeId": vid}})
     except ApiError as err:
-        return p.failed(f"/instances/{sid}", err)
+        return p.failed(f"/instances/{sid}", err, "attach")
     return p.back(f"/instances/{sid}", "Attaching the volume.")
 
 
@@ -231,5 +231,5 @@ async def detach(p: Page) -> Response:
     try:
         await p.api.send("DELETE", f"{C}/servers/{sid}/os-volume_attachments/{vid}", p.token)
     except ApiError as err:
-        return p.failed(f"/instances/{sid}", err)
+        return p.failed(f"/instances/{sid}", err, "attach")
     return p.back(f"/instances/{sid}", "Detaching the volume.")

@@ -14,11 +14,11 @@ N = "/networking/v2.0"
 
 
 async def _change(p: Page, back: str, ok: str, method: str, path: str,
-                  body: Any = None) -> Response:
+                  body: Any = None, at: str | None = None) -> Response:
     try:
         await p.api.send(method, N + path, p.token, body)
     except ApiError as err:
-        return p.failed(back, err)
+        return p.failed(back, err, at)
     return p.back(back, ok)
 
 
@@ -36,31 +36,31 @@ async def networks(p: Page) -> Response:
 async def create_network(p: Page) -> Response:
     name = p.field("name")
     if not name:
-        return p.failed("/networks", "Give the network a name.")
+        return p.failed("/networks", "Give the network a name.", "network")
     return await _change(p, "/networks", f"Network {name} created.", "POST", "/networks",
-                         {"network": {"name": name}})
+                         {"network": {"name": name}}, "network")
 
 
 async def delete_network(p: Page) -> Response:
     return await _change(p, "/networks", "Network deleted.", "DELETE",
-                         f"/networks/{p.params['id']}")
+                         f"/networks/{p.params['id']}", at=f"net-{p.params['id']}")
 
 
 async def create_subnet(p: Page) -> Response:
     body: dict[str, Any] = {"name": p.field("name"), "network_id": p.field("network"),
                             "cidr": p.field("cidr"), "ip_version": 4}
     if not body["cidr"]:
-        return p.failed("/networks", "Give the subnet a range, as 10.0.5.0/24.")
+        return p.failed("/networks", "Give the subnet a range, as 10.0.5.0/24.", "subnet")
     if p.field("gateway"):
         body["gateway_ip"] = p.field("gateway")
     body["enable_dhcp"] = p.field("dhcp", "on") == "on"
     return await _change(p, "/networks", f"Subnet {body['cidr']} created.", "POST",
-                         "/subnets", {"subnet": body})
+                         "/subnets", {"subnet": body}, "subnet")
 
 
 async def delete_subnet(p: Page) -> Response:
     return await _change(p, "/networks", "Subnet deleted.", "DELETE",
-                         f"/subnets/{p.params['id']}")
+                         f"/subnets/{p.params['id']}", at=f"subnet-{p.params['id']}")
 
 
 async def floating_ips(p: Page) -> Response:
@@ -84,7 +84,7 @@ async def floating_ips(p: Page) -> Response:
 async def allocate(p: Page) -> Response:
     return await _change(p, "/floating-ips", "Floating IP allocated.", "POST",
                          "/floatingips", {"floatingip": {
-                             "floating_network_id": p.field("network")}})
+                             "floating_network_id": p.field("network")}}, "fip")
 
 
 async def associate(p: Page) -> Response:
@@ -92,12 +92,12 @@ async def associate(p: Page) -> Response:
     return await _change(p, "/floating-ips",
                          "Floating IP associated." if port else "Floating IP released "
                          "from its port.", "PUT", f"/floatingips/{p.params['id']}",
-                         {"floatingip": {"port_id": port}})
+                         {"floatingip": {"port_id": port}}, f"fip-{p.params['id']}")
 
 
 async def release(p: Page) -> Response:
     return await _change(p, "/floating-ips", "Floating IP released.", "DELETE",
-                         f"/floatingips/{p.params['id']}")
+                         f"/floatingips/{p.params['id']}", at=f"fip-{p.params['id']}")
 
 
 async def security_groups(p: Page) -> Response:
@@ -112,15 +112,15 @@ async def security_groups(p: Page) -> Response:
 async def create_group(p: Page) -> Response:
     name = p.field("name")
     if not name:
-        return p.failed("/security-groups", "Give the group a name.")
+        return p.failed("/security-groups", "Give the group a name.", "sg")
     return await _change(p, "/security-groups", f"Security group {name} created.", "POST",
                          "/security-groups", {"security_group": {
-                             "name": name, "description": p.field("description")}})
+                             "name": name, "description": p.field("description")}}, "sg")
 
 
 async def delete_group(p: Page) -> Response:
     return await _change(p, "/security-groups", "Security group deleted.", "DELETE",
-                         f"/security-groups/{p.params['id']}")
+                         f"/security-groups/{p.params['id']}", at=f"sg-{p.params['id']}")
 
 
 async def create_rule(p: Page) -> Response:
@@ -133,11 +133,13 @@ async def create_rule(p: Page) -> Response:
     if port:
         low, _, high = port.partition("-")
         if not low.isdigit() or (high and not high.isdigit()):
-            return p.failed("/security-groups", "A port is a number or a range as 8000-8080.")
+            return p.failed("/security-groups", "A port is a number or a range as 8000-8080.",
+                            f"sg-{p.params['id']}")
         rule["port_range_min"], rule["port_range_max"] = int(low), int(high or low)
     rule["remote_ip_prefix"] = p.field("remote") or "0.0.0.0/0"
     return await _change(p, "/security-groups", "Rule added.", "POST",
-                         "/security-group-rules", {"security_group_rule": rule})
+                         "/security-group-rules", {"security_group_rule": rule},
+                         f"sg-{p.params['id']}")
 
 
 async def delete_rule(p: Page) -> Response:

@@ -31,12 +31,12 @@ async def volumes(p: Page) -> Response:
 async def create_volume(p: Page) -> Response:
     name, size = p.field("name"), p.field("size")
     if not size.isdigit() or int(size) < 1:
-        return p.failed("/volumes", "The size is a whole number of GiB, 1 or more.")
+        return p.failed("/volumes", "The size is a whole number of GiB, 1 or more.", "volume")
     try:
         await p.api.send("POST", _v(p, "/volumes"), p.token,
                          {"volume": {"name": name or None, "size": int(size)}})
     except ApiError as err:
-        return p.failed("/volumes", err)
+        return p.failed("/volumes", err, "volume")
     return p.back("/volumes", f"Creating volume {name or ''}.")
 
 
@@ -44,7 +44,7 @@ async def delete_volume(p: Page) -> Response:
     try:
         await p.api.send("DELETE", _v(p, f"/volumes/{p.params['id']}"), p.token)
     except ApiError as err:
-        return p.failed("/volumes", err)
+        return p.failed("/volumes", err, f"vol-{p.params['id']}")
     return p.back("/volumes", "Deleting the volume.")
 
 
@@ -54,7 +54,7 @@ async def attach_volume(p: Page) -> Response:
         await p.api.send("POST", f"{C}/servers/{sid}/os-volume_attachments", p.token,
                          {"volumeAttachment": {"volumeId": vid}})
     except ApiError as err:
-        return p.failed("/volumes", err)
+        return p.failed("/volumes", err, f"vol-{p.params['id']}")
     return p.back("/volumes", "Attaching the volume.")
 
 
@@ -64,7 +64,7 @@ async def detach_volume(p: Page) -> Response:
         await p.api.send("DELETE", f"{C}/servers/{sid}/os-volume_attachments/{vid}",
                          p.token)
     except ApiError as err:
-        return p.failed("/volumes", err)
+        return p.failed("/volumes", err, f"vol-{p.params['id']}")
     return p.back("/volumes", "Detaching the volume.")
 
 
@@ -84,7 +84,7 @@ async def create_keypair(p: Page) -> Response:
         body["type"] = "ssh"
     r = await p.api.call("POST", f"{C}/os-keypairs", p.token, {"keypair": body})
     if not r.ok:
-        return p.failed("/key-pairs", r.error())
+        return p.failed("/key-pairs", r.error(), "keypair")
     key = r.body["keypair"]
     if key.get("private_key"):
         # shown once, on this response only: never kept by the dashboard
@@ -97,7 +97,7 @@ async def delete_keypair(p: Page) -> Response:
     try:
         await p.api.send("DELETE", f"{C}/os-keypairs/{p.params['name']}", p.token)
     except ApiError as err:
-        return p.failed("/key-pairs", err)
+        return p.failed("/key-pairs", err, f"kp-{p.params['name']}")
     return p.back("/key-pairs", "Key pair deleted.")
 
 
