@@ -13,7 +13,8 @@ venv_install "$ROOT/.venv-clients" "$ROOT/tests/clients-requirements.txt" -- \
 . "$ROOT/scripts/test-databases.sh"
 # Test-only tools: ssh into the test guests (e2e guest networking), libvirt's XML schema check.
 # promtool (Debian package prometheus) checks /metrics and docs/prometheus-alerts.yml.
-apt_install openssh-client libxml2-utils prometheus
+# chromium: the dashboard's browser tests (tests/browser) drive it through Playwright.
+apt_install openssh-client libxml2-utils prometheus chromium
 
 export NUBO_TEST_REQUIRE_DBS=1
 # What the install step provides must not turn into a skip: the guest networking e2e fails then.
