@@ -4,9 +4,10 @@ checked for its CSRF token) and redirect back to a page."""
 from __future__ import annotations
 
 from nubo.dashboard.app import Route
-from nubo.dashboard.handlers import admin, auth, instances, networks, overview, storage
+from nubo.dashboard.handlers import admin, auth, instances, networks, overview, stacks, storage
 
 INST = "/instances/{id}"
+STACK = "/stacks/{name}/{id}"
 
 ROUTES = [
     Route("/login", "GET", auth.login_form, login=False),
@@ -51,6 +52,15 @@ ROUTES = [
     Route("/security-groups/{id}/delete", "POST", networks.delete_group),
     Route("/security-groups/{id}/rules", "POST", networks.create_rule),
     Route("/security-group-rules/{id}/delete", "POST", networks.delete_rule),
+    # orchestration
+    Route("/stacks", "GET", stacks.index),
+    Route("/stacks/rows", "GET", stacks.rows),                 # htmx: the live rows
+    Route("/stacks/new", "GET", stacks.new),
+    Route("/stacks/new", "POST", stacks.parameters),           # template -> its parameters
+    Route("/stacks", "POST", stacks.create),
+    Route(STACK, "GET", stacks.show),
+    Route(f"{STACK}/live", "GET", stacks.live),                # htmx: status, events
+    Route(f"{STACK}/delete", "POST", stacks.delete),
     # admin
     Route("/admin/hypervisors", "GET", admin.hypervisors),
     Route("/admin/services", "GET", admin.services),

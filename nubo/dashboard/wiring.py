@@ -13,9 +13,11 @@ from nubo.dashboard.routes import ROUTES
 
 def build(services: Iterable[ServiceApp], authenticate: Authenticator, *,
           compute: PolicyCheck, network: PolicyCheck, volume: PolicyCheck,
-          identity: PolicyCheck, servers: ServerLister, https: bool = False) -> Dashboard:
+          identity: PolicyCheck, orchestration: PolicyCheck, servers: ServerLister,
+          https: bool = False) -> Dashboard:
     policies: Mapping[str, PolicyCheck] = {
         "os_compute_api:": compute, "volume": volume, "identity:": identity,
+        "stacks:": orchestration,
         "": network}     # Neutron's rules have no prefix: last
     return Dashboard(ROUTES, Gateway({s.prefix: s for s in services}), authenticate,
                      policies, servers, https)

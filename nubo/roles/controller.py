@@ -175,6 +175,7 @@ class Controller:
         self.dashboard = dashboard.build(
             services, auth, compute=self.compute.policy, network=self.network.policy,
             volume=self.volume.policy, identity=self.identity.policy,
+            orchestration=self.orchestration.policy,
             servers=ServerPages(self.db, self.compute.servers.networking),
             https=settings.base_url.startswith("https:"))
         self.app = NuboApp(services, self.metrics, fallback=self.dashboard,

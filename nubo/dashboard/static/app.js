@@ -29,16 +29,29 @@
   // {field*--flag} the flag once per value
   function fill(form) {
     form.querySelectorAll("[data-cli]").forEach(function (code) {
-      var text = code.dataset.cli.replace(/\{(\w+)([?*])?([^}]*)\}/g, function (_, name, op, flag) {
+      var text = code.dataset.cli.replace(/\{([\w.:-]+)([?*=])?([^}]*)\}/g, function (_, name, op, flag) {
         var vs = values(form, name);
         if (!op) return vs.length ? quote(vs[0]) : "<" + name + ">";
         if (!vs.length) return "";
+        if (op === "=") {    // {field=--parameter key}: --parameter key=<the last value>
+          var at = flag.trim().lastIndexOf(" ");
+          return flag.trim().slice(0, at) + " " + quote(flag.trim().slice(at + 1) + "=" + vs[vs.length - 1]);
+        }
         if (flag.indexOf("<") >= 0) return flag.trim();
         return vs.map(function (v) { return flag.trim() + " " + quote(v); }).join(" ");
       });
       code.textContent = text.replace(/\s+/g, " ").trim();
     });
   }
+
+  // a template file chosen: its text into the form's textarea (the form stays urlencoded)
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (!el.matches || !el.matches("input[type=file][data-template-file]") || !el.files.length) return;
+    var file = el.files[0], area = document.getElementById(el.dataset.templateFile);
+    file.text().then(function (text) { area.value = text; });
+    if (el.form && el.form.elements.template_file) el.form.elements.template_file.value = file.name;
+  });
 
   function init(root) {
     root.querySelectorAll("form[data-cli-form]").forEach(function (form) {
