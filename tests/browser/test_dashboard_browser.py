@@ -183,3 +183,51 @@ async def test_admin_hypervisors_and_a_member_refused(cloud: Cloud, page: Any) -
     assert response is not None and response.status == 403
     await expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     await no_violations(page, "403 page")
+
+
+STACK_TEMPLATE = b"""heat_template_version: 2018-08-31
+parameters:
+  length: {type: number, default: 16}
+  net_name: {type: string, default: stack-net}
+resources:
+  rnd:
+    type: OS::Heat::RandomString
+    properties: {length: {get_param: length}}
+  net:
+    type: OS::Neutron::Net
+    properties: {name: {get_param: net_name}}
+outputs:
+  word: {value: {get_attr: [rnd, value]}}
+"""
+
+
+async def test_a_stack_from_a_file(cloud: Cloud, page: Any) -> None:
+    await login(page, "demo", cloud.demo_password)
+    await page.goto("/stacks")
+    await page.get_by_role("link", name="Launch stack").click()
+    await page.set_input_files("#template-file", files=[{
+        "name": "small.yaml", "mimeType": "text/yaml", "buffer": STACK_TEMPLATE}])
+    await expect(page.locator("#template")).to_have_value(STACK_TEMPLATE.decode())
+    await page.fill("#stack-name", "small")
+    await no_violations(page, "stack template")
+    await page.click("text=Next: parameters")
+    # the parameters, from the service's /validate, with their defaults
+    await expect(page.locator("#param-length")).to_have_value("16")
+    await page.fill("#param-length", "11")
+    await expect(page.locator("form[action='/stacks'] code")).to_have_text(
+        "openstack stack create -t small.yaml --parameter length=11 "
+        "--parameter net_name=stack-net small")
+    await no_violations(page, "stack parameters")
+    await page.click("text=Launch stack >> nth=-1")
+    await ok_flash(page, "Launching stack small.")
+    # no reload: the page polls until the stack settles
+    await expect(page.locator("#stack-live h2").first).to_have_text(
+        "CREATE_COMPLETE", timeout=WAIT_MS)
+    word = await page.locator(".outputs dd code").inner_text()
+    assert len(word) == 11
+    await expect(page.locator("#stack-live")).to_contain_text("OS::Neutron::Net")
+    await no_violations(page, "stack")
+    await shot(page, "stack")
+    await page.get_by_role("button", name="Delete stack").click()
+    await ok_flash(page, "Deleting stack small.")
+    await expect(page.locator("#stack-rows")).not_to_contain_text("small", timeout=WAIT_MS)
