@@ -37,6 +37,9 @@ ROUTES = [
     Route("/volumes/{id}/delete", "POST", storage.delete_volume),
     Route("/volumes/{id}/attach", "POST", storage.attach_volume),
     Route("/volumes/{id}/detach", "POST", storage.detach_volume),
+    Route("/volumes/{id}/extend", "POST", storage.extend_volume),
+    Route("/volumes/{id}/snapshots", "POST", storage.create_snapshot),
+    Route("/snapshots/{id}/delete", "POST", storage.delete_snapshot),
     # network
     Route("/networks", "GET", networks.networks),
     Route("/networks", "POST", networks.create_network),

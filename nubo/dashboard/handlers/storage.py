@@ -1,4 +1,5 @@
-"""Volumes (list, create, delete, attach/detach), key pairs (create, import), images."""
+"""Volumes (list, create, delete, attach/detach, extend, snapshots), key pairs (create,
+import), images."""
 
 from __future__ import annotations
 
@@ -18,11 +19,17 @@ def _v(p: Page, path: str) -> str:
 
 
 async def volumes(p: Page) -> Response:
-    vols, servers = await asyncio.gather(p.api.get(_v(p, "/volumes/detail"), p.token),
-                                         p.api.get(f"{C}/servers", p.token))
+    vols, servers, snaps = await asyncio.gather(
+        p.api.get(_v(p, "/volumes/detail"), p.token), p.api.get(f"{C}/servers", p.token),
+        p.api.get(_v(p, "/snapshots/detail"), p.token))
     names = {s["id"]: s["name"] for s in servers["servers"]}
+    volume_names = {v["id"]: v["name"] or v["id"] for v in vols["volumes"]}
     return p.render("volumes.html", volumes=vols["volumes"], servers=servers["servers"],
-                    names=names, can_create=p.can("volume:create"),
+                    names=names, snapshots=snaps["snapshots"], volume_names=volume_names,
+                    can_extend=p.can("volume:extend"),
+                    can_snapshot=p.can("volume:create_snapshot"),
+                    can_delete_snapshot=p.can("volume:delete_snapshot"),
+                    can_create=p.can("volume:create"),
                     can_delete=p.can("volume:delete"),
                     can_attach=p.can("os_compute_api:os-volumes-attachments:create"),
                     can_detach=p.can("os_compute_api:os-volumes-attachments:delete"))
@@ -46,6 +53,37 @@ async def delete_volume(p: Page) -> Response:
     except ApiError as err:
         return p.failed("/volumes", err, f"vol-{p.params['id']}")
     return p.back("/volumes", "Deleting the volume.")
+
+
+async def extend_volume(p: Page) -> Response:
+    vid, size = p.params["id"], p.field("size")
+    if not size.isdigit():
+        return p.failed("/volumes", "The new size is a whole number of GiB.", f"vol-{vid}")
+    try:
+        await p.api.send("POST", _v(p, f"/volumes/{vid}/action"), p.token,
+                         {"os-extend": {"new_size": int(size)}})
+    except ApiError as err:
+        return p.failed("/volumes", err, f"vol-{vid}")
+    return p.back("/volumes", f"Extending the volume to {size} GiB.")
+
+
+async def create_snapshot(p: Page) -> Response:
+    vid, name = p.params["id"], p.field("name")
+    try:
+        await p.api.send("POST", _v(p, "/snapshots"), p.token, {"snapshot": {
+            "volume_id": vid, "name": name or None, "force": p.field("force") == "true"}})
+    except ApiError as err:
+        return p.failed("/volumes", err, f"vol-{vid}")
+    return p.back("/volumes", f"Creating snapshot {name}." if name else
+                  "Creating the snapshot.")
+
+
+async def delete_snapshot(p: Page) -> Response:
+    try:
+        await p.api.send("DELETE", _v(p, f"/snapshots/{p.params['id']}"), p.token)
+    except ApiError as err:
+        return p.failed("/volumes", err, f"snap-{p.params['id']}")
+    return p.back("/volumes", "Deleting the snapshot.")
 
 
 async def attach_volume(p: Page) -> Response:
