@@ -19,7 +19,7 @@
         var opt = el.options[el.selectedIndex];
         if (opt && opt.value) out.push(opt.dataset.name || opt.value);
       } else if (el.value && el.type !== "password") {
-        out.push(el.value);
+        out.push(el.type === "hidden" && el.dataset.name ? el.dataset.name : el.value);
       }
     });
     return out;
