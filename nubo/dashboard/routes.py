@@ -4,7 +4,16 @@ checked for its CSRF token) and redirect back to a page."""
 from __future__ import annotations
 
 from nubo.dashboard.app import Route
-from nubo.dashboard.handlers import admin, auth, instances, networks, overview, stacks, storage
+from nubo.dashboard.handlers import (
+                                     admin,
+                                     auth,
+                                     instances,
+                                     networks,
+                                     overview,
+                                     routers,
+                                     stacks,
+                                     storage,
+)
 
 INST = "/instances/{id}"
 STACK = "/stacks/{name}/{id}"
@@ -46,6 +55,11 @@ ROUTES = [
     Route("/networks/{id}/delete", "POST", networks.delete_network),
     Route("/subnets", "POST", networks.create_subnet),
     Route("/subnets/{id}/delete", "POST", networks.delete_subnet),
+    Route("/routers", "GET", routers.routers),
+    Route("/routers", "POST", routers.create_router),
+    Route("/routers/{id}/delete", "POST", routers.delete_router),
+    Route("/routers/{id}/interfaces", "POST", routers.add_interface),
+    Route("/routers/{id}/interfaces/remove", "POST", routers.remove_interface),
     Route("/floating-ips", "GET", networks.floating_ips),
     Route("/floating-ips", "POST", networks.allocate),
     Route("/floating-ips/{id}/associate", "POST", networks.associate),

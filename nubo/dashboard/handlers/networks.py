@@ -13,7 +13,7 @@ from nubo.dashboard.gateway import ApiError
 N = "/networking/v2.0"
 
 
-async def _change(p: Page, back: str, ok: str, method: str, path: str,
+async def change(p: Page, back: str, ok: str, method: str, path: str,
                   body: Any = None, at: str | None = None) -> Response:
     try:
         await p.api.send(method, N + path, p.token, body)
@@ -37,12 +37,12 @@ async def create_network(p: Page) -> Response:
     name = p.field("name")
     if not name:
         return p.failed("/networks", "Give the network a name.", "network")
-    return await _change(p, "/networks", f"Network {name} created.", "POST", "/networks",
+    return await change(p, "/networks", f"Network {name} created.", "POST", "/networks",
                          {"network": {"name": name}}, "network")
 
 
 async def delete_network(p: Page) -> Response:
-    return await _change(p, "/networks", "Network deleted.", "DELETE",
+    return await change(p, "/networks", "Network deleted.", "DELETE",
                          f"/networks/{p.params['id']}", at=f"net-{p.params['id']}")
 
 
@@ -54,12 +54,12 @@ async def create_subnet(p: Page) -> Response:
     if p.field("gateway"):
         body["gateway_ip"] = p.field("gateway")
     body["enable_dhcp"] = p.field("dhcp", "on") == "on"
-    return await _change(p, "/networks", f"Subnet {body['cidr']} created.", "POST",
+    return await change(p, "/networks", f"Subnet {body['cidr']} created.", "POST",
                          "/subnets", {"subnet": body}, "subnet")
 
 
 async def delete_subnet(p: Page) -> Response:
-    return await _change(p, "/networks", "Subnet deleted.", "DELETE",
+    return await change(p, "/networks", "Subnet deleted.", "DELETE",
                          f"/subnets/{p.params['id']}", at=f"subnet-{p.params['id']}")
 
 
@@ -82,21 +82,21 @@ async def floating_ips(p: Page) -> Response:
 
 
 async def allocate(p: Page) -> Response:
-    return await _change(p, "/floating-ips", "Floating IP allocated.", "POST",
+    return await change(p, "/floating-ips", "Floating IP allocated.", "POST",
                          "/floatingips", {"floatingip": {
                              "floating_network_id": p.field("network")}}, "fip")
 
 
 async def associate(p: Page) -> Response:
     port = p.field("port") or None
-    return await _change(p, "/floating-ips",
+    return await change(p, "/floating-ips",
                          "Floating IP associated." if port else "Floating IP released "
                          "from its port.", "PUT", f"/floatingips/{p.params['id']}",
                          {"floatingip": {"port_id": port}}, f"fip-{p.params['id']}")
 
 
 async def release(p: Page) -> Response:
-    return await _change(p, "/floating-ips", "Floating IP released.", "DELETE",
+    return await change(p, "/floating-ips", "Floating IP released.", "DELETE",
                          f"/floatingips/{p.params['id']}", at=f"fip-{p.params['id']}")
 
 
@@ -113,13 +113,13 @@ async def create_group(p: Page) -> Response:
     name = p.field("name")
     if not name:
         return p.failed("/security-groups", "Give the group a name.", "sg")
-    return await _change(p, "/security-groups", f"Security group {name} created.", "POST",
+    return await change(p, "/security-groups", f"Security group {name} created.", "POST",
                          "/security-groups", {"security_group": {
                              "name": name, "description": p.field("description")}}, "sg")
 
 
 async def delete_group(p: Page) -> Response:
-    return await _change(p, "/security-groups", "Security group deleted.", "DELETE",
+    return await change(p, "/security-groups", "Security group deleted.", "DELETE",
                          f"/security-groups/{p.params['id']}", at=f"sg-{p.params['id']}")
 
 
@@ -137,11 +137,11 @@ async def create_rule(p: Page) -> Response:
                             f"sg-{p.params['id']}")
         rule["port_range_min"], rule["port_range_max"] = int(low), int(high or low)
     rule["remote_ip_prefix"] = p.field("remote") or "0.0.0.0/0"
-    return await _change(p, "/security-groups", "Rule added.", "POST",
+    return await change(p, "/security-groups", "Rule added.", "POST",
                          "/security-group-rules", {"security_group_rule": rule},
                          f"sg-{p.params['id']}")
 
 
 async def delete_rule(p: Page) -> Response:
-    return await _change(p, "/security-groups", "Rule deleted.", "DELETE",
+    return await change(p, "/security-groups", "Rule deleted.", "DELETE",
                          f"/security-group-rules/{p.params['id']}")
