@@ -244,3 +244,21 @@ async def test_a_stack_from_a_file(cloud: Cloud, page: Any) -> None:
     await page.get_by_role("button", name="Delete stack").click()
     await ok_flash(page, "Deleting stack small.")
     await expect(page.locator("#stack-rows")).not_to_contain_text("small", timeout=WAIT_MS)
+
+
+async def test_a_router_with_the_public_gateway(cloud: Cloud, page: Any) -> None:
+    await login(page, "demo", cloud.demo_password)
+    await page.get_by_role("link", name="Routers").click()
+    await page.fill("#rt-name", "edge")
+    await page.select_option("#rt-ext", label="public")
+    await expect(page.locator("form[action='/routers'] code")).to_have_text(
+        "openstack router create --external-gateway public edge")
+    await page.click("text=Create router")
+    await ok_flash(page, "Router edge created.")
+    row = page.locator("#router-list tr", has_text="edge")
+    await expect(row).to_contain_text("public")
+    await no_violations(page, "routers")
+    await shot(page, "routers")
+    await page.get_by_role("button", name="Delete router edge").click()
+    await ok_flash(page, "Router deleted.")
+    await expect(page.locator("#router-list")).not_to_contain_text("edge")
