@@ -146,3 +146,21 @@ async def test_a_stack_s_page_while_it_moves_polls(browser: Browser, node: AllIn
         assert f'hx-get="{where}/live"' in page
     await node.controller.orchestration.engine.drain()
     assert f'hx-get="{where}/live"' not in (await browser.c.get(where)).text
+
+
+def test_fields_of_each_parameter_type() -> None:
+    from nubo.dashboard.handlers.stacks import fields
+    got = {f["name"]: f for f in fields({
+        "j": {"Type": "Json", "Default": {"a": [1, 2]}, "NoEcho": "false"},
+        "l": {"Type": "CommaDelimitedList", "Default": ["x", "y"], "NoEcho": "false"},
+        "b": {"Type": "Boolean", "Default": True, "NoEcho": "false"},
+        "n": {"Type": "Number", "Default": 3, "Value": 5, "NoEcho": "false"},
+        "h": {"Type": "String", "NoEcho": "true", "Default": "pw"},
+        "s": {"Type": "String", "NoEcho": "false", "AllowedValues": ["a", 1]}})}
+    assert got["j"]["widget"] == "textarea" and got["j"]["default"] == '{"a": [1, 2]}'
+    assert got["l"]["widget"] == "text" and got["l"]["default"] == "x,y"
+    assert got["b"]["widget"] == "checkbox" and got["b"]["default"] == "true"
+    assert got["n"]["widget"] == "number" and got["n"]["default"] == "5"   # the given value
+    assert got["h"]["widget"] == "password" and not got["h"]["required"]
+    assert got["s"]["widget"] == "select" and got["s"]["allowed"] == ["a", "1"]
+    assert got["s"]["required"]

@@ -5,6 +5,7 @@ delete."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from starlette.responses import Response
@@ -50,7 +51,9 @@ def fields(params: dict[str, Any]) -> list[dict[str, Any]]:
     for name, spec in params.items():
         kind = spec.get("Type", "String")
         default = spec.get("Value", spec.get("Default"))
-        if isinstance(default, list):
+        if kind == "Json" and default is not None and not isinstance(default, str):
+            default = json.dumps(default)
+        elif isinstance(default, list):
             default = ",".join(str(x) for x in default)
         elif isinstance(default, bool):
             default = "true" if default else "false"
@@ -95,8 +98,10 @@ async def create(p: Page) -> Response:
     template, name = p.form.get("template", [""])[0], p.field("name")
     params: dict[str, str] = {}
     for key, values in p.form.items():
-        if key.startswith("param-") and values:
-            params[key[len("param-"):]] = values[-1]     # a checkbox's last: its hidden "false"
+        # a checkbox's last value wins over its hidden "false"; a field left empty is left
+        # out (the template's default applies, or the service says the value is missing)
+        if key.startswith("param-") and values and values[-1].strip():
+            params[key[len("param-"):]] = values[-1]
     if not name:
         return p.failed("/stacks/new", "The stack needs a name.", "template")
     try:
