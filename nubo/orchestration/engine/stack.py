@@ -42,6 +42,10 @@ class StackResolver(ParamsOnly):
         if row is None:
             return None
         attrs = row.attributes or {}
+        # a type whose attributes are paths of their own (a group's resource.N.attr)
+        own = getattr(registry.TYPES.get(row.type), "attribute_path", None)
+        if own is not None and attr is not None:
+            return own(attrs, attr, list(path))
         if attr is None:
             return {k: v for k, v in attrs.items() if k != "show"}
         value = attrs.get(attr)

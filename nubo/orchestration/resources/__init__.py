@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from nubo.orchestration.errors import bad
-from nubo.orchestration.resources import cinder, heat, neutron, nova
+from nubo.orchestration.resources import cinder, group, heat, neutron, nova
 from nubo.orchestration.resources.base import Base, check_properties
 from nubo.orchestration.template.template import ResourceDef
 
@@ -15,11 +15,11 @@ _CLASSES: list[type[Base]] = [
     neutron.Net, neutron.Subnet, neutron.Port, neutron.Router, neutron.RouterInterface,
     neutron.FloatingIP, neutron.FloatingIPAssociation, neutron.SecurityGroup,
     neutron.SecurityGroupRule, nova.Server, nova.KeyPair, nova.ServerGroup,
-    cinder.Volume, cinder.VolumeAttachment]
+    cinder.Volume, cinder.VolumeAttachment, group.ResourceGroup, group.NestedStack]
 TYPES: dict[str, type[Base]] = {c.type_name: c for c in _CLASSES}
 
 #: Heat's types that come in a later step (a clear 400 now)
-LATER = ("OS::Heat::ResourceGroup", "OS::Heat::Stack", "OS::Heat::SoftwareConfig",
+LATER = ("OS::Heat::SoftwareConfig",
          "OS::Heat::CloudConfig", "OS::Heat::MultipartMime", "OS::Heat::SoftwareDeployment",
          "OS::Heat::StructuredConfig", "OS::Heat::StructuredDeployment",
          "OS::Heat::WaitCondition", "OS::Heat::WaitConditionHandle", "OS::Nova::Flavor",

@@ -73,6 +73,8 @@ class Stacks:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.store = engine.store
+        from nubo.orchestration.service.nested import NestedStacks
+        engine.nested_for = lambda parent: NestedStacks(self, parent)
 
     def check(self, spec: StackSpec, env: env_mod.Environment | None = None,
               stack_id: str = "None", stack_name: str = "None", project_id: str = ""
@@ -104,7 +106,8 @@ class Stacks:
     def _cloud(self, ctx: RequestContext) -> Cloud:
         return InProcessCloud(self.engine.apps, ctx)
 
-    async def create(self, ctx: RequestContext, spec: StackSpec) -> Stack:
+    async def create(self, ctx: RequestContext, spec: StackSpec,
+                     nested_in: dict[str, str] | None = None) -> Stack:
         import re
         name = spec.name or ""
         if not re.match(NAME_RE, name):
@@ -120,7 +123,9 @@ class Stacks:
         await constraints.check(self._cloud(ctx), t.parameters, values)
         now = utcnow()
         stack = Stack(id=stack_id, name=name, project_id=project, user_id=ctx.user_id or "",
-                      owner=owner_record(ctx), action="CREATE", status="IN_PROGRESS",
+                      owner={**owner_record(ctx),
+                             **({"nested_in": nested_in} if nested_in else {})},
+                      action="CREATE", status="IN_PROGRESS",
                       status_reason="Stack CREATE started", template=t.doc,
                       environment=env.as_dict(), files=dict(spec.files), parameters=values,
                       disable_rollback=spec.disable_rollback, timeout_mins=spec.timeout_mins,

@@ -28,6 +28,8 @@ class StackFilter:
     limit: int | None = None
     marker: str | None = None
     show_deleted: bool = False
+    #: child stacks (a group's, an OS::Heat::Stack's) are listed only when asked
+    show_nested: bool = False
 
 
 SORT = {"stack_name": Stack.name, "stack_status": Stack.status, "creation_time":
@@ -96,6 +98,8 @@ class Store:
             rows = list((await s.execute(q.order_by(first, Stack.id.asc()))).scalars())
         if f.tags:
             rows = [r for r in rows if set(f.tags) <= set(r.tags or [])]
+        if not f.show_nested:
+            rows = [r for r in rows if not (r.owner or {}).get("nested_in")]
         if f.marker:
             ids = [r.id for r in rows]
             if f.marker not in ids:
