@@ -158,7 +158,7 @@ def test_graph_orders_and_runs_in_parallel() -> None:
 
 
 def test_unknown_and_later_resource_types() -> None:
-    e = err(load, tpl(resources={"g": {"type": "OS::Heat::ResourceGroup"}}), None, None)
+    e = err(load, tpl(resources={"g": {"type": "OS::Heat::SoftwareDeployment"}}), None, None)
     assert "not supported by this cloud yet" in e.message and "resources.g" in e.message
     e = err(load, tpl(resources={"g": {"type": "My::Thing"}}), None, None)
     assert "could not be found" in e.message
