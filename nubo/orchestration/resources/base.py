@@ -97,6 +97,10 @@ class Nested(Protocol):
     async def outputs(self, stack_id: str) -> dict[str, Any]:
         ...
 
+    def file(self, name: str) -> str | None:
+        """A file passed with the parent stack (a provider template)."""
+        ...
+
 
 class ResourceType(Protocol):
     type_name: ClassVar[str]

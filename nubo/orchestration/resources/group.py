@@ -14,6 +14,15 @@ from nubo.orchestration.template.parse import load as parse_text
 VERSION = "2015-04-30"
 
 
+def template_doc(text: Any, name: str) -> dict[str, Any]:
+    """A child template from text (or a mapping already parsed)."""
+    from nubo.orchestration.errors import bad
+    doc = parse_text(text, name) if isinstance(text, (str, bytes)) else text
+    if not isinstance(doc, dict):
+        raise bad(f"{name}: the template is not a YAML mapping")
+    return doc
+
+
 def _nested(c: Ctx) -> Nested:
     if c.nested is None:
         raise ResourceFailure("nested stacks are not available here")
@@ -246,3 +255,32 @@ class NestedStack(Base):
         outs = await _nested(c).outputs(c.physical_id)
         return {"outputs": outs, **{k: v for k, v in outs.items()
                                     if k not in ("outputs", "show")}}
+
+
+class TemplateResource(NestedStack):
+    """A provider template: a type that is a template file (by name or through the
+    resource_registry); its properties are the template's parameters, its attributes the
+    template's outputs."""
+
+    type_name = "provider template"
+    properties: ClassVar[Mapping[str, Prop]] = {}
+    open_properties = True
+
+    def __init__(self, template_name: str = "") -> None:
+        self.template_name = template_name
+
+    def _doc(self, c: Ctx) -> dict[str, Any]:
+        text = _nested(c).file(self.template_name)
+        if text is None:
+            raise ResourceFailure(f'Could not fetch remote template "{self.template_name}"')
+        return template_doc(text, self.template_name)
+
+    def _params(self, c: Ctx) -> dict[str, Any]:
+        return {k: v for k, v in c.properties.items() if v is not None}
+
+    async def create(self, c: Ctx) -> str:
+        return await _nested(c).create(c.name, self._doc(c), self._params(c))
+
+    async def update(self, c: Ctx, old: Mapping[str, Any]) -> None:
+        assert c.physical_id is not None
+        await _nested(c).update(c.physical_id, self._doc(c), self._params(c))

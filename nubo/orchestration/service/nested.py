@@ -39,8 +39,23 @@ class NestedStacks:
                          timeout_mins=p.timeout_mins, disable_rollback=True)
         ctx = owner_context(p.owner, f"req-stack-{p.id[:8]}")
         child = await self.stacks.create(ctx, spec, nested_in={
-            "stack_id": p.id, "stack_name": p.name, "resource": resource})
+            "stack_id": p.id, "stack_name": p.name, "resource": resource,
+            "facade": self._facade(resource)})
         return child.id
+
+    def _facade(self, resource: str) -> dict[str, Any]:
+        """The parent resource as resource_facade shows it to the child."""
+        p = self.parent
+        doc = (p.new_template or {}).get("template") or p.template or {}
+        spec = ((doc.get("resources") or {}).get(resource) or {}) if isinstance(doc, dict) \
+            else {}
+        return {"metadata": spec.get("metadata") or {},
+                "deletion_policy": str(spec.get("deletion_policy") or "Delete").capitalize(),
+                "update_policy": spec.get("update_policy") or {}}
+
+    def file(self, name: str) -> str | None:
+        v = (self.parent.files or {}).get(name)
+        return None if v is None else str(v)
 
     async def update(self, stack_id: str, template: Mapping[str, Any],
                      parameters: Mapping[str, Any], files: Mapping[str, Any] | None = None

@@ -123,3 +123,69 @@ async def test_nested_hidden_and_listed_with_depth(oapi: Api) -> None:
     nested = (await oapi.ok("GET", f"{b}/stacks?show_nested=true"))["stacks"]
     child = [x for x in nested if x["id"] == child_id]
     assert child and child[0]["parent"] == s["id"]
+
+
+PROVIDER = {"heat_template_version": "2021-04-16",
+            "parameters": {"word": {"type": "string", "default": "plain"}},
+            "resources": {"v": {"type": "OS::Heat::Value", "properties": {"value": {
+                "list_join": ["-", [{"get_param": "word"},
+                                    {"resource_facade": "deletion_policy"}]]}}},
+                          "m": {"type": "OS::Heat::Value", "properties": {
+                              "value": {"resource_facade": "metadata"}, "type": "json"}}},
+            "outputs": {"said": {"value": {"get_attr": ["v", "value"]}},
+                        "meta": {"value": {"get_attr": ["m", "value"]}}}}
+
+
+async def test_provider_templates_by_file_and_registry(oapi: Api) -> None:
+    t = {"heat_template_version": "2021-04-16",
+         "resources": {
+             "byfile": {"type": "word.yaml", "properties": {"word": "hi"},
+                        "metadata": {"role": "file"}, "deletion_policy": "Retain"},
+             "byname": {"type": "My::Word", "metadata": {"role": "alias"}},
+             "grp": {"type": "OS::Heat::ResourceGroup", "properties": {
+                 "count": 2, "resource_def": {"type": "My::Word",
+                                              "properties": {"word": "w%index%"}}}}},
+         "outputs": {"file": {"value": {"get_attr": ["byfile", "said"]}},
+                     "file_meta": {"value": {"get_attr": ["byfile", "meta"]}},
+                     "alias": {"value": {"get_attr": ["byname", "outputs", "said"]}},
+                     "alias_meta": {"value": {"get_attr": ["byname", "meta"]}},
+                     "grp": {"value": {"get_attr": ["grp", "said"]}}}}
+    files = {"word.yaml": json.dumps(PROVIDER)}
+    env = {"resource_registry": {"My::Word": "word.yaml"}}
+    await create_stack(oapi, "prov", t, files=files, environment=env)
+    s = await show(oapi, "prov")
+    assert s["stack_status"] == "CREATE_COMPLETE", s["stack_status_reason"]
+    assert outputs(s) == {"file": "hi-Retain", "file_meta": {"role": "file"},
+                          "alias": "plain-Delete", "alias_meta": {"role": "alias"},
+                          "grp": ["w0-Delete", "w1-Delete"]}
+    b = await base(oapi)
+    rs = (await oapi.ok("GET", f"{b}/stacks/prov/{s['id']}/resources?nested_depth=2"))
+    names = sorted(r["resource_name"] for r in rs["resources"])
+    # the group's members are provider stacks of their own: depth 2 reaches their values
+    assert names.count("v") == 4 and names.count("m") == 4 and {"0", "1"} <= set(names)
+    await oapi.ok("DELETE", f"{b}/stacks/prov/{s['id']}", 204)
+    await settle(oapi)
+    left = (await oapi.ok("GET", f"{b}/stacks?show_nested=true"))["stacks"]
+    # the Retain one keeps its child stack (as Heat does); the others went with the parent
+    kept = [x for x in left if x["stack_name"].startswith("prov")]
+    assert [x["stack_name"].split("-")[1] for x in kept] == ["byfile"]
+    await oapi.ok("DELETE", f"{b}/stacks/{kept[0]['stack_name']}/{kept[0]['id']}", 204)
+    await settle(oapi)
+
+
+async def test_provider_template_errors_are_400(oapi: Api) -> None:
+    b = await base(oapi)
+    t = {"heat_template_version": "2021-04-16",
+         "resources": {"x": {"type": "missing.yaml"}}}
+    r = await oapi.req("POST", f"{b}/stacks", json={"stack_name": "p1", "template": t})
+    assert r.status_code == 400 and "missing.yaml" in r.text, r.text
+    t = {"heat_template_version": "2021-04-16",
+         "resources": {"x": {"type": "word.yaml", "properties": {"nope": 1}}}}
+    r = await oapi.req("POST", f"{b}/stacks", json={
+        "stack_name": "p2", "template": t, "files": {"word.yaml": json.dumps(PROVIDER)}})
+    assert r.status_code == 400 and "nope" in r.text, r.text
+    t = {"heat_template_version": "2021-04-16",
+         "resources": {"v": {"type": "OS::Heat::Value",
+                             "properties": {"value": {"resource_facade": "metadata"}}}}}
+    r = await oapi.req("POST", f"{b}/stacks", json={"stack_name": "p3", "template": t})
+    assert r.status_code == 400 and "nested stack" in r.text, r.text

@@ -212,8 +212,10 @@ def test_environment_defaults_and_aliases() -> None:
              env, None)
     assert t.resources["v"].type == "OS::Heat::Value"
     assert t.parameter_values({}) == {"s": "ab"}
-    assert "provider templates" in err(environment.parse, {"resource_registry": {
-        "My::T": "nested.yaml"}}).message
+    assert environment.parse({"resource_registry": {"My::T": "nested.yaml"}}).registry == {
+        "My::T": "nested.yaml"}
+    assert "templates by URL" in err(environment.parse, {"resource_registry": {
+        "My::T": "https://example.com/nested.yaml"}}).message
     assert "wrong section" in err(environment.parse, {"bogus": {}}).message
 
 
