@@ -27,6 +27,7 @@ class OrchestrationApi:
         self.settings = settings
         self.base_url = settings.base_url + PREFIX
         self.engine = Engine(db, apps)
+        self.engine.public_url = self.base_url
         self.stacks = Stacks(self.engine)
         self.store = self.engine.store
         self.policy = Policy(RULES, settings.effective_policy_file)

@@ -66,6 +66,8 @@ class Engine:
         self._scanner: asyncio.Task[None] | None = None
         #: child stacks of a stack (ResourceGroup, OS::Heat::Stack): set by service/stacks
         self.nested_for: Callable[[Stack], Nested] | None = None
+        #: the orchestration API's URL (wait condition handles' endpoints)
+        self.public_url = ""
 
     # ------------------------------------------------------------------ lifecycle
 

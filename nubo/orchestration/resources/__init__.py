@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nubo.orchestration.errors import bad
-from nubo.orchestration.resources import cinder, group, heat, neutron, nova
+from nubo.orchestration.resources import cinder, group, heat, neutron, nova, wait
 from nubo.orchestration.resources.base import Base, check_properties
 from nubo.orchestration.template.template import ResourceDef
 
@@ -16,7 +16,8 @@ _CLASSES: list[type[Base]] = [
     neutron.Net, neutron.Subnet, neutron.Port, neutron.Router, neutron.RouterInterface,
     neutron.FloatingIP, neutron.FloatingIPAssociation, neutron.SecurityGroup,
     neutron.SecurityGroupRule, nova.Server, nova.KeyPair, nova.ServerGroup,
-    cinder.Volume, cinder.VolumeAttachment, group.ResourceGroup, group.NestedStack]
+    cinder.Volume, cinder.VolumeAttachment, group.ResourceGroup, group.NestedStack,
+    wait.WaitConditionHandle, wait.WaitCondition]
 
 
 def is_template(type_name: str) -> bool:
@@ -46,7 +47,7 @@ TYPES: dict[str, type[Base]] = _Types({c.type_name: c for c in _CLASSES})
 LATER = ("OS::Heat::SoftwareConfig",
          "OS::Heat::CloudConfig", "OS::Heat::MultipartMime", "OS::Heat::SoftwareDeployment",
          "OS::Heat::StructuredConfig", "OS::Heat::StructuredDeployment",
-         "OS::Heat::WaitCondition", "OS::Heat::WaitConditionHandle", "OS::Nova::Flavor",
+         "OS::Nova::Flavor",
          "OS::Heat::AutoScalingGroup", "OS::Heat::ScalingPolicy", "OS::Glance::WebImage",
          "OS::Keystone::Project", "OS::Keystone::User", "OS::Keystone::Role",
          "OS::Heat::SwiftSignal", "OS::Heat::SwiftSignalHandle", "OS::Heat::UpdateWaitCondition")

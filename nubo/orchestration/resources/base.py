@@ -70,8 +70,9 @@ class Ctx:
 
 
 class Nested(Protocol):
-    """Child stacks of the stack a resource belongs to, made as its owner (service/nested.py).
-    A child's state is (action, status, reason), None once it is gone."""
+    """The stack a resource belongs to, as its resources see it (service/nested.py): its
+    child stacks, made as its owner (a child's state is (action, status, reason), None once
+    it is gone), its files, the signals its wait condition handles received."""
 
     async def create(self, resource: str, template: Mapping[str, Any],
                      parameters: Mapping[str, Any], files: Mapping[str, Any] | None = None
@@ -99,6 +100,15 @@ class Nested(Protocol):
 
     def file(self, name: str) -> str | None:
         """A file passed with the parent stack (a provider template)."""
+        ...
+
+    async def signals(self, handle_id: str) -> dict[str, Any]:
+        """The signals a wait condition handle of this stack received: id -> {status,
+        reason, data}."""
+        ...
+
+    def signal_url(self, resource: str) -> str:
+        """Where a resource of this stack is signalled (the orchestration API)."""
         ...
 
 

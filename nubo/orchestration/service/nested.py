@@ -57,6 +57,17 @@ class NestedStacks:
         v = (self.parent.files or {}).get(name)
         return None if v is None else str(v)
 
+    async def signals(self, handle_id: str) -> dict[str, Any]:
+        for r in await self.stacks.store.resources(self.parent.id):
+            if r.physical_id == handle_id and r.type == "OS::Heat::WaitConditionHandle":
+                return dict((r.data or {}).get("signals") or {})
+        return {}
+
+    def signal_url(self, resource: str) -> str:
+        p = self.parent
+        return (f"{self.stacks.engine.public_url}/v1/{p.project_id}/stacks/{p.name}/{p.id}"
+                f"/resources/{resource}/signal")
+
     async def update(self, stack_id: str, template: Mapping[str, Any],
                      parameters: Mapping[str, Any], files: Mapping[str, Any] | None = None
                      ) -> None:

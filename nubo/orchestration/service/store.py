@@ -223,6 +223,25 @@ class Store:
             return list((await s.execute(select(Stack.id).where(
                 Stack.status == "IN_PROGRESS", Stack.deleted_at.is_(None)))).scalars())
 
+    async def add_signal(self, row_id: str, signal_id: str | None,
+                         signal: dict[str, Any]) -> str | None:
+        """Record a wait condition handle's signal in its private data (an id given again
+        replaces that signal, as Heat's); its id, None when the row is gone."""
+        async with self.db.write() as s:
+            row = await s.get(StackResource, row_id, with_for_update=True)
+            if row is None:
+                return None
+            data = dict(row.data or {})
+            signals = dict(data.get("signals") or {})
+            sid = signal_id or str(len(signals) + 1)
+            signals[sid] = signal
+            data["signals"] = signals
+            row.data = data
+            s.add(_event(row.stack_id, row.name, row.physical_id, row.type, "SIGNAL",
+                         "COMPLETE", f"Signal: status:{signal['status']} "
+                                     f"reason:{signal['reason']}"))
+            return sid
+
     async def count(self, project_id: str | None) -> int:
         async with self.db.read() as s:
             q = select(func.count()).select_from(Stack).where(Stack.deleted_at.is_(None))
