@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nubo.orchestration.errors import bad
-from nubo.orchestration.resources import cinder, group, heat, neutron, nova, wait
+from nubo.orchestration.resources import cinder, config, group, heat, neutron, nova, wait
 from nubo.orchestration.resources.base import Base, check_properties
 from nubo.orchestration.template.template import ResourceDef
 
@@ -17,7 +17,8 @@ _CLASSES: list[type[Base]] = [
     neutron.FloatingIP, neutron.FloatingIPAssociation, neutron.SecurityGroup,
     neutron.SecurityGroupRule, nova.Server, nova.KeyPair, nova.ServerGroup,
     cinder.Volume, cinder.VolumeAttachment, group.ResourceGroup, group.NestedStack,
-    wait.WaitConditionHandle, wait.WaitCondition]
+    wait.WaitConditionHandle, wait.WaitCondition, config.SoftwareConfig, config.CloudConfig,
+    config.MultipartMime]
 
 
 def is_template(type_name: str) -> bool:
@@ -44,8 +45,7 @@ TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
 TYPES: dict[str, type[Base]] = _Types({c.type_name: c for c in _CLASSES})
 
 #: Heat's types that come in a later step (a clear 400 now)
-LATER = ("OS::Heat::SoftwareConfig",
-         "OS::Heat::CloudConfig", "OS::Heat::MultipartMime", "OS::Heat::SoftwareDeployment",
+LATER = ("OS::Heat::SoftwareDeployment",
          "OS::Heat::StructuredConfig", "OS::Heat::StructuredDeployment",
          "OS::Nova::Flavor",
          "OS::Heat::AutoScalingGroup", "OS::Heat::ScalingPolicy", "OS::Glance::WebImage",

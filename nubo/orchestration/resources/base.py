@@ -107,6 +107,11 @@ class Nested(Protocol):
         reason, data}."""
         ...
 
+    async def config(self, config_id: str) -> str | None:
+        """The config of this stack's config resource (SoftwareConfig, CloudConfig,
+        MultipartMime) of that id, None when there is none."""
+        ...
+
     def signal_url(self, resource: str) -> str:
         """Where a resource of this stack is signalled (the orchestration API)."""
         ...

@@ -63,6 +63,14 @@ class NestedStacks:
                 return dict((r.data or {}).get("signals") or {})
         return {}
 
+    async def config(self, config_id: str) -> str | None:
+        from nubo.orchestration.resources.config import CONFIG_TYPES
+        for r in await self.stacks.store.resources(self.parent.id):
+            if r.physical_id == config_id and r.type in CONFIG_TYPES:
+                v = (r.data or {}).get("config")
+                return None if v is None else str(v)
+        return None
+
     def signal_url(self, resource: str) -> str:
         p = self.parent
         return (f"{self.stacks.engine.public_url}/v1/{p.project_id}/stacks/{p.name}/{p.id}"
