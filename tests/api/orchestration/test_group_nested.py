@@ -189,3 +189,31 @@ async def test_provider_template_errors_are_400(oapi: Api) -> None:
                              "properties": {"value": {"resource_facade": "metadata"}}}}}
     r = await oapi.req("POST", f"{b}/stacks", json={"stack_name": "p3", "template": t})
     assert r.status_code == 400 and "nested stack" in r.text, r.text
+
+
+async def test_new_types_listed_and_file_names_are_not_types(oapi: Api) -> None:
+    b = await base(oapi)
+    names = (await oapi.ok("GET", f"{b}/resource_types"))["resource_types"]
+    for t in ("OS::Heat::ResourceGroup", "OS::Heat::Stack", "OS::Heat::WaitCondition",
+              "OS::Heat::WaitConditionHandle", "OS::Heat::SoftwareConfig",
+              "OS::Heat::CloudConfig", "OS::Heat::MultipartMime"):
+        assert t in names
+    schema = await oapi.ok("GET", f"{b}/resource_types/OS::Heat::ResourceGroup")
+    assert schema["properties"]["count"]["update_allowed"] is True
+    r = await oapi.req("GET", f"{b}/resource_types/word.yaml")
+    assert r.status_code == 404, r.text
+
+
+async def test_failed_group_rolls_back_its_child(oapi: Api) -> None:
+    t = {"heat_template_version": "2021-04-16",
+         "resources": {"grp": {"type": "OS::Heat::ResourceGroup", "properties": {
+             "count": 2, "resource_def": {"type": "OS::Heat::TestResource",
+                                          "properties": {"value": "m%index%"}}}},
+             "bad": {"type": "OS::Heat::TestResource", "depends_on": "grp",
+                     "properties": {"fail": True}}}}
+    await create_stack(oapi, "grproll", t, disable_rollback=False)
+    s = await show(oapi, "grproll")
+    assert s["stack_status"] == "ROLLBACK_COMPLETE", s["stack_status_reason"]
+    b = await base(oapi)
+    nested = (await oapi.ok("GET", f"{b}/stacks?show_nested=true"))["stacks"]
+    assert [x for x in nested if x["stack_name"].startswith("grproll-")] == []
