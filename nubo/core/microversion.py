@@ -22,11 +22,17 @@ class APIVersion:
 
     @classmethod
     def parse(cls, text: str) -> APIVersion:
+        found = _PARSED.get(text)
+        if found is not None:
+            return found
         m = _VERSION_RE.match(text.strip())
         if not m:
             raise BadRequest(f"API Version String {text} is of invalid format. Must be of "
                              "format MajorNum.MinorNum.")
-        return cls(int(m.group(1)), int(m.group(2)))
+        found = APIVersion(int(m.group(1)), int(m.group(2)))
+        if len(_PARSED) < 1024:      # routes' and views' bounds, and the usual headers
+            _PARSED[text] = found
+        return found
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"
@@ -36,6 +42,11 @@ class APIVersion:
         if lo is not None and self < APIVersion.parse(lo):
             return False
         return not (hi is not None and self > APIVersion.parse(hi))
+
+
+#: versions already parsed: views and route tables compare against the same few literals on
+#: every request (bounded, so that headers cannot grow it)
+_PARSED: dict[str, APIVersion] = {}
 
 
 @dataclass(frozen=True)

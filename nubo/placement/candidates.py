@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import product
 
 MAX_INT = 2147483647
@@ -32,8 +33,10 @@ class Inventory:
     step_size: int = 1
     allocation_ratio: float = 1.0
 
-    @property
+    @cached_property
     def capacity(self) -> int:
+        """(total - reserved) x allocation_ratio; the fields are frozen, so worked out once
+        (every candidate request asks it of every provider's every class)."""
         return int((self.total - self.reserved) * self.allocation_ratio)
 
     def allows(self, amount: int) -> bool:

@@ -93,9 +93,12 @@ def candidates(v: APIVersion, matches: list[Match], world: World,
                wanted: Iterable[str]) -> dict[str, Any]:
     requests = []
     shown: dict[int, None] = {}
+    # the version's shape, decided once for all candidates
+    by_uuid, mappings, whole_trees = v.matches("1.12"), v.matches("1.34"), v.matches("1.29")
+    nodes_ = world.nodes
     for match in matches:
-        uuid_of = {nid: world.nodes[nid].uuid for nid in match.allocations}
-        if v.matches("1.12"):
+        uuid_of = {nid: nodes_[nid].uuid for nid in match.allocations}
+        if by_uuid:
             req: dict[str, Any] = {"allocations": {
                 uuid_of[nid]: {"resources": dict(res)}
                 for nid, res in match.allocations.items()}}
@@ -103,23 +106,24 @@ def candidates(v: APIVersion, matches: list[Match], world: World,
             req = {"allocations": [
                 {"resource_provider": {"uuid": uuid_of[nid]}, "resources": dict(res)}
                 for nid, res in match.allocations.items()]}
-        if v.matches("1.34"):
-            req["mappings"] = {suffix: [world.nodes[n].uuid for n in ids]
+        if mappings:
+            req["mappings"] = {suffix: [nodes_[n].uuid for n in ids]
                                for suffix, ids in match.mappings.items()}
         requests.append(req)
         # 1.29+: every provider of the trees involved; before: those allocated from.
-        nodes = ([n.id for n in world.trees[match.root_id]] if v.matches("1.29")
+        nodes = ([n.id for n in world.trees[match.root_id]] if whole_trees
                  else list(match.allocations))
         shown.update(dict.fromkeys(nodes))
     summaries = {}
     wanted = set(wanted)
+    all_classes, traits = v.matches("1.27"), v.matches("1.17")
     for nid in shown:
-        node = world.nodes[nid]
-        full = summary(node, world, all_classes=v.matches("1.27"), wanted=wanted)
+        node = nodes_[nid]
+        full = summary(node, world, all_classes=all_classes, wanted=wanted)
         s: dict[str, Any] = {"resources": full["resources"]}
-        if v.matches("1.17"):
+        if traits:
             s["traits"] = full["traits"]
-        if v.matches("1.29"):
+        if whole_trees:
             s["parent_provider_uuid"] = full["parent_provider_uuid"]
             s["root_provider_uuid"] = full["root_provider_uuid"]
         summaries[node.uuid] = s

@@ -53,3 +53,30 @@ def test_policy_file_change_is_picked_up_after_recheck(tmp_path: Path) -> None:
     assert not pol.allowed(MEMBER, "identity:list_users")    # not yet looked at again
     now[0] += 0.6
     assert pol.allowed(MEMBER, "identity:list_users")
+
+
+def test_decisions_reused_only_for_the_same_action_target_and_credentials() -> None:
+    """Decisions are remembered by (action, target, credentials): asking again in any order
+    gives what oslo.policy itself answers for each combination."""
+    pol = Policy(RULES)
+    fresh = Policy(RULES)
+    cases = [(ADMIN, "identity:list_users", {}), (MEMBER, "identity:list_users", {}),
+             (MEMBER, "identity:get_project", {"target.project.id": "p1"}),
+             (MEMBER, "identity:get_project", {"target.project.id": "p2"}),
+             (ADMIN, "identity:get_project", {"target.project.id": "p2"})]
+    first = [pol.allowed(ctx, action, target) for ctx, action, target in cases]
+    assert first == [True, False, True, False, True]
+    for ctx, action, target in cases * 3 + cases[::-1]:
+        fresh._decided.clear()
+        assert pol.allowed(ctx, action, target) == fresh.allowed(ctx, action, target)
+    # a context that differs in one credential only is not the cached one
+    other = RequestContext(request_id="r", user_id="u", project_id="p2",
+                           roles=("member", "reader"))
+    assert pol.allowed(other, "identity:get_project", {"target.project.id": "p2"})
+
+
+def test_frozen_keeps_types_apart() -> None:
+    from nubo.core.policy import _frozen
+    assert _frozen({"a": 1}) != _frozen({"a": True})
+    assert _frozen({"a": ["x"]}) != _frozen({"a": "x"})
+    assert _frozen({"a": {"b": 1}}) == _frozen({"a": {"b": 1}})

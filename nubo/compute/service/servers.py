@@ -32,7 +32,7 @@ from nubo.compute.service.groups import GroupService
 from nubo.compute.service.keypairs import KeypairService
 from nubo.compute.service.networking import ComputeNetworking
 from nubo.compute.service.quotas import DEFAULTS, Limits, QuotaService
-from nubo.compute.service.server_secgroups import bindings, names_by_server
+from nubo.compute.service.server_secgroups import bindings
 from nubo.compute.service.server_view import ServerView
 from nubo.compute.service.server_volumes import volumes_in
 from nubo.compute.service.servers_query import filter_by_ip, more_filters
@@ -369,11 +369,16 @@ class ServerService:
             rows = await filter_by_tags(s, rows, q)
             rows = await filter_by_ip(s, rows, q)
             rows = _page(rows, q)
-            meta = await _metadata_map(s, [r.id for r in rows])
+            ids = [r.id for r in rows]
+            meta = await _metadata_map(s, ids)
             tags = await tag_map(s, rows)
-            vols = await volumes_in(s, [r.id for r in rows])
-        addresses = await self.networking.addresses([r.id for r in rows])
-        groups = await names_by_server(self.db, [r.id for r in rows])
+            vols = await volumes_in(s, ids)
+            # as `get`: in the same transaction, and the groups of servers with ports only
+            # (the others have none to show: no query when no server has a port)
+            with_ports: set[str] = set()
+            addresses = await self.networking.addresses_in(s, ids, with_ports) if ids else {}
+            bound = await bindings(s, [i for i in ids if i in with_ports]) if with_ports else {}
+        groups = {i: [g.name or g.id for g in found] for i, found in bound.items()}
         return [ServerView(r, meta.get(r.id, {}), tags=tags[r.id], addresses=addresses[r.id],
                            security_groups=groups.get(r.id),
                            volumes=[(x.volume_id, x.delete_on_termination)

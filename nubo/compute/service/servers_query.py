@@ -71,7 +71,8 @@ async def fill_host_status(views: list[ServerView], services: Any, ctx: RequestC
     server on no host gets an empty string."""
     if ver < APIVersion(2, 16) or not ctx.is_admin or not views:
         return
-    by_host = {s.host: s for s in await services.find(binary="nova-compute")}
+    by_host = await services.compute_health({v.instance.host for v in views
+                                             if v.instance.host})
     for v in views:
         host = v.instance.host
         v.host_status = host_status(by_host.get(host)) if host else ""

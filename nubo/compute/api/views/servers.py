@@ -15,6 +15,25 @@ from nubo.compute.service.server_view import ServerView
 from nubo.core.context import RequestContext
 from nubo.core.microversion import APIVersion
 
+#: the microversions the views compare with, built once (not per server and request)
+V2_3 = APIVersion(2, 3)
+V2_9 = APIVersion(2, 9)
+V2_16 = APIVersion(2, 16)
+V2_19 = APIVersion(2, 19)
+V2_26 = APIVersion(2, 26)
+V2_47 = APIVersion(2, 47)
+V2_54 = APIVersion(2, 54)
+V2_57 = APIVersion(2, 57)
+V2_58 = APIVersion(2, 58)
+V2_62 = APIVersion(2, 62)
+V2_63 = APIVersion(2, 63)
+V2_71 = APIVersion(2, 71)
+V2_73 = APIVersion(2, 73)
+V2_75 = APIVersion(2, 75)
+V2_84 = APIVersion(2, 84)
+V2_90 = APIVersion(2, 90)
+V2_96 = APIVersion(2, 96)
+
 #: the extended attributes 2.3 adds (admin only, as all OS-EXT-SRV-ATTR keys)
 _EXT_23 = ("reservation_id", "launch_index", "hostname", "kernel_id", "ramdisk_id",
            "root_device_name", "user_data")
@@ -104,40 +123,41 @@ class ServerViews:
                    ver: APIVersion, show: bool) -> None:
         """What each microversion adds to the server view (Nova's view builder)."""
         i, spec = v.instance, v.instance.request_spec or {}
-        if ver >= APIVersion(2, 3) and ctx.is_admin:
+        hostname = hostname_of(i) if ver >= V2_3 and ctx.is_admin or ver >= V2_90 else ""
+        if ver >= V2_3 and ctx.is_admin:
             ext = {"reservation_id": i.reservation_id, "launch_index": i.launch_index,
-                   "hostname": hostname_of(i), "kernel_id": "", "ramdisk_id": "",
+                   "hostname": hostname, "kernel_id": "", "ramdisk_id": "",
                    "root_device_name": "/dev/vda", "user_data": i.user_data}
             out.update({f"OS-EXT-SRV-ATTR:{k}": ext[k] for k in _EXT_23})
-        if ver >= APIVersion(2, 3):      # each volume's delete_on_termination from 2.3
+        if ver >= V2_3:      # each volume's delete_on_termination from 2.3
             out["os-extended-volumes:volumes_attached"] = [
                 {"id": vid, "delete_on_termination": dot} for vid, dot in v.volumes or ()]
-        if ver >= APIVersion(2, 90):     # the hostname is everybody's from 2.90
-            out["OS-EXT-SRV-ATTR:hostname"] = hostname_of(i)
-        if ver >= APIVersion(2, 9):
+        if ver >= V2_90:     # the hostname is everybody's from 2.90
+            out["OS-EXT-SRV-ATTR:hostname"] = hostname
+        if ver >= V2_9:
             out["locked"] = bool(i.locked)
-        if ver >= APIVersion(2, 16) and v.host_status is not None:
+        if ver >= V2_16 and v.host_status is not None:
             out["host_status"] = v.host_status
-        if ver >= APIVersion(2, 19):
+        if ver >= V2_19:
             out["description"] = i.description
-        if ver >= APIVersion(2, 26):
+        if ver >= V2_26:
             out["tags"] = list(v.tags if v.tags is not None else spec.get("tags") or [])
-        if ver >= APIVersion(2, 47):
+        if ver >= V2_47:
             out["flavor"] = embedded_flavor(i.flavor, ctx)
-        if ver >= APIVersion(2, 63):
+        if ver >= V2_63:
             out["trusted_image_certificates"] = spec.get("trusted_image_certificates")
-        if ver >= APIVersion(2, 71) and show:
+        if ver >= V2_71 and show:
             out["server_groups"] = [spec["group"]] if spec.get("group") else []
-        if ver >= APIVersion(2, 73):
+        if ver >= V2_73:
             out["locked_reason"] = i.locked_reason if i.locked else None
-        if ver >= APIVersion(2, 96):
+        if ver >= V2_96:
             out["pinned_availability_zone"] = spec.get("availability_zone")
 
     def updated(self, v: ServerView, ctx: RequestContext, ver: APIVersion = MIN
                 ) -> dict[str, Any]:
         """The PUT /servers/{id} response: before 2.75 without the extended attributes,
         from 2.75 the same as GET (Nova's consistent views)."""
-        if ver >= APIVersion(2, 75):
+        if ver >= V2_75:
             return self.detail(v, ctx, ver, show=True)
         body = self.detail(v, ctx, ver, show=True)
         # Nova's update and rebuild views pass extend_address=False before 2.75
@@ -157,9 +177,9 @@ class ServerViews:
         (2.57); from 2.75 the whole server, whose user_data is the plain key."""
         body = self.updated(v, ctx, ver)
         body.pop("OS-EXT-SRV-ATTR:user_data", None)
-        if ver >= APIVersion(2, 54):
+        if ver >= V2_54:
             body["key_name"] = v.instance.key_name
-        if ver >= APIVersion(2, 57):
+        if ver >= V2_57:
             body["user_data"] = v.instance.user_data
         return body
 
@@ -167,7 +187,7 @@ class ServerViews:
         out = {"action": a.action, "instance_uuid": a.instance_id, "message": a.message,
                "project_id": a.project_id, "request_id": a.request_id,
                "start_time": ts_micro(a.start_time), "user_id": a.user_id}
-        if ver >= APIVersion(2, 58):
+        if ver >= V2_58:
             out["updated_at"] = ts_micro(a.updated_at)
         return out
 
@@ -177,13 +197,13 @@ class ServerViews:
                "finish_time": ts_micro(e.finish_time), "result": e.result}
         if admin:
             out["traceback"] = e.traceback
-        if ver >= APIVersion(2, 62):
+        if ver >= V2_62:
             # hostId for everybody, the host name itself for admins only
             out["hostId"] = hashlib.sha224((project_id + (e.host or "")).encode()
                                            ).hexdigest() if e.host else ""
             if admin:
                 out["host"] = e.host or ""
-        if ver >= APIVersion(2, 84) and admin:
+        if ver >= V2_84 and admin:
             out["details"] = None
         return out
 
@@ -199,12 +219,16 @@ def hostname_of(i: Instance) -> str:
     return str(spec.get("hostname") or sanitize_hostname(i.name))
 
 
+_SPACES = re.compile(r"[ _]")
+_NOT_HOSTNAME = re.compile(r"[^\w.-]+", flags=re.ASCII)
+
+
 def sanitize_hostname(name: str) -> str:
     """Nova's rule: latin-1 only, spaces and underscores become dashes, other characters
     outside [a-z0-9.-] dropped, at most 63 characters, no leading/trailing dots or dashes."""
     host = name.encode("latin-1", "ignore").decode("latin-1").lower()
-    host = re.sub(r"[ _]", "-", host)
-    host = re.sub(r"[^\w.-]+", "", host, flags=re.ASCII)
+    host = _SPACES.sub("-", host)
+    host = _NOT_HOSTNAME.sub("", host)
     host = host[:63].strip(".-")
     return host or "server"
 
