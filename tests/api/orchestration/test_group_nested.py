@@ -217,3 +217,21 @@ async def test_failed_group_rolls_back_its_child(oapi: Api) -> None:
     b = await base(oapi)
     nested = (await oapi.ok("GET", f"{b}/stacks?show_nested=true"))["stacks"]
     assert [x for x in nested if x["stack_name"].startswith("grproll-")] == []
+
+
+async def test_empty_group(oapi: Api) -> None:
+    await create_stack(oapi, "grp0", group_template(0))
+    s = await show(oapi, "grp0")
+    assert s["stack_status"] == "CREATE_COMPLETE", s["stack_status_reason"]
+    assert outputs(s)["refs"] == [] and outputs(s)["values"] == []
+
+
+async def test_index_var(oapi: Api) -> None:
+    t = group_template(2)
+    props = t["resources"]["grp"]["properties"]
+    props["index_var"] = "__n__"
+    props["resource_def"]["properties"]["value"] = "m-__n__-%index%"
+    await create_stack(oapi, "grpvar", t)
+    s = await show(oapi, "grpvar")
+    assert s["stack_status"] == "CREATE_COMPLETE", s["stack_status_reason"]
+    assert outputs(s)["values"] == ["m-0-%index%", "m-1-%index%"]
