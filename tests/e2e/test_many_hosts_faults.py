@@ -1,0 +1,271 @@
+"""Many hosts under faults: a RabbitMQ node killed (-9) and restarted in the middle of 20
+concurrent boots; one of two `nubo controller` processes killed (-9) mid-boot.
+
+Each runs real processes (controllers, `nubo agent --virt fake --network noop`) on a
+throwaway PostgreSQL database. The broker test runs its own private RabbitMQ node
+(tests/private_rabbit.py: its own node name, ports, epmd and database, in a temporary
+directory), never the machine's shared one; the controller test uses a throwaway virtual host
+on the shared broker. Everything is stopped and removed even when a test fails.
+
+What "nothing lost" means here, checked on every server: it reached ACTIVE with no task left;
+placement holds exactly one allocation for it, on its host's provider, of its flavor; its host's
+driver runs it and no other host's does; each provider's usage is the sum of its servers'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.e2e.conftest import free_port
+from tests.e2e.test_many_hosts import (  # noqa: F401 - fixtures
+    Cli,
+    Procs,
+    agent_argv,
+    agent_env,
+    amqp_url,
+    eventually,
+    pg_url,
+    procs,
+)
+from tests.private_rabbit import PrivateRabbit
+
+HOSTS = ("mf-1", "mf-2")
+BOOTS = 20
+#: the fake driver's spawn takes this long (flavor extra spec nubo_fake:spawn=slow=...) for
+#: half the servers, twice as long for the others: when the first are ACTIVE (their replies
+#: on the way), the others still spawn; the broker or a controller is killed then
+SPAWN_SECONDS = 3
+
+
+@pytest.fixture
+def rabbit() -> Iterator[PrivateRabbit]:
+    node = PrivateRabbit()
+    try:
+        node.start()
+        yield node
+    finally:
+        node.close()
+
+
+@dataclass
+class Cloud:
+    urls: list[str]
+    data: Path
+    token: str
+    project: str
+
+    @property
+    def url(self) -> str:
+        return self.urls[0]
+
+    def client(self, url: str | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=url or self.url, timeout=60,
+                                 headers={"X-Auth-Token": self.token,
+                                          "OpenStack-API-Version": "compute 2.74",
+                                          "X-OpenStack-Nova-API-Version": "2.74"})
+
+    def get(self, path: str) -> Any:
+        r = httpx.get(self.url + path, headers={"X-Auth-Token": self.token,
+                                                "OpenStack-API-Version": "compute 2.74"},
+                      timeout=60)
+        assert r.status_code == 200, (path, r.status_code, r.text)
+        return r.json()
+
+
+def start_controller(procs: Procs, name: str, data: Path, pg: str, amqp: str) -> str:
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
+           "NUBO_PASSWORD_HASH_ROUNDS": "4", "NUBO_TRANSPORT_URL": amqp,
+           # a killed controller's periodic jobs (the reconcile) move to the other within
+           # about 4 rounds of 1 s
+           "NUBO_PERIODIC_INTERVAL": "1"}
+    procs.start(name, ["controller", "--data-dir", str(data), "--port", str(port),
+                       "--database-url", pg, "--no-test-image", "--volume-driver", "fake"],
+                env)
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        assert procs.running[name].poll() is None, procs.logs()
+        try:
+            r = httpx.get(f"{url}/healthz", timeout=2)
+        except httpx.TransportError:
+            return False
+        return r.status_code == 200 and r.json()["parts"]["compute"] == "ready"
+    eventually(ready, 90, f"{name} ready", procs)
+    return url
+
+
+def start_cloud(procs: Procs, tmp_path: Path, pg: str, amqp: str,
+                controllers: int = 1) -> Cloud:
+    """Controllers on one database and broker (the first makes the admin and the service
+    user; the others share its data dir's keys), the agents, a slow flavor and an image."""
+    data = tmp_path / "controller"
+    urls = [start_controller(procs, "controller", data, pg, amqp)]
+    for i in range(1, controllers):
+        # a replica: its own data dir with the first one's keys (fernet, service password)
+        own = tmp_path / f"controller-{i}"
+        own.mkdir()
+        os.symlink(data / "keys", own / "keys")
+        urls.append(start_controller(procs, f"controller-{i}", own, pg, amqp))
+    for host in HOSTS:
+        procs.start(host, agent_argv(host, urls[0], amqp, tmp_path,
+                                     data / "keys" / "service_password"), agent_env())
+    cli = Cli(data / "clouds.yaml")
+    eventually(lambda: all(cli.states().get(h) == "up" for h in HOSTS), 60,
+               "the hosts up", procs)
+    pw = yaml.safe_load((data / "clouds.yaml").read_text())["clouds"]["nubo"]["auth"][
+        "password"]
+    r = httpx.post(f"{urls[0]}/identity/v3/auth/tokens", json={"auth": {"identity": {
+        "methods": ["password"], "password": {"user": {
+            "name": "admin", "password": pw, "domain": {"id": "default"}}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}, timeout=30)
+    cloud = Cloud(urls, data, r.headers["x-subject-token"], r.json()["token"]["project"]["id"])
+    h = {"X-Auth-Token": cloud.token}
+    httpx.put(f"{cloud.url}/compute/v2.1/os-quota-sets/{cloud.project}", headers=h,
+              json={"quota_set": {"instances": -1, "cores": -1, "ram": -1}}, timeout=30)
+    return cloud
+
+
+async def boot(cloud: Cloud, n: int, url: str | None = None) -> list[str]:
+    """`n` servers created at once (each its own request), of flavors whose fake spawn
+    takes SPAWN_SECONDS (even ones) or twice that (odd ones)."""
+    async with cloud.client(url) as c:
+        flavors = []
+        for seconds in (SPAWN_SECONDS, 2 * SPAWN_SECONDS):
+            r = await c.post("/compute/v2.1/flavors", json={"flavor": {
+                "name": f"slow-{seconds}-{time.monotonic_ns()}", "vcpus": 1, "ram": 64,
+                "disk": 0}})
+            assert r.status_code == 200, r.text
+            flavors.append(r.json()["flavor"]["id"])
+            r = await c.post(f"/compute/v2.1/flavors/{flavors[-1]}/os-extra_specs", json={
+                "extra_specs": {"nubo_fake:spawn": f"slow={seconds}"}})
+            assert r.status_code == 200, r.text
+        r = await c.post("/image/v2/images", json={
+            "name": "mf", "disk_format": "raw", "container_format": "bare"})
+        assert r.status_code == 201, r.text
+        image = r.json()["id"]
+        r = await c.put(f"/image/v2/images/{image}/file", content=os.urandom(4096),
+                        headers={"Content-Type": "application/octet-stream"})
+        assert r.status_code == 204, r.text
+
+        async def one(i: int) -> str:
+            r = await c.post("/compute/v2.1/servers", json={"server": {
+                "name": f"mf-{i}", "imageRef": image, "flavorRef": flavors[i % 2],
+                "networks": "none"}})
+            assert r.status_code == 202, r.text
+            return str(r.json()["server"]["id"])
+        return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+def servers(cloud: Cloud) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in cloud.get("/compute/v2.1/servers/detail?all_tenants=1")[
+        "servers"]}
+
+
+def settled(cloud: Cloud, ids: list[str]) -> dict[str, dict[str, Any]] | None:
+    got = servers(cloud)
+    done = {i: got[i] for i in ids if i in got and got[i]["status"] in ("ACTIVE", "ERROR")
+            and got[i]["OS-EXT-STS:task_state"] is None}
+    return got if len(done) == len(ids) else None
+
+
+def assert_nothing_lost(cloud: Cloud, ids: list[str], tmp_path: Path) -> None:
+    """Every server ACTIVE on one host, with exactly its allocation there, run by that
+    host's driver and by no other; each host's usage the sum of its servers'."""
+    got = servers(cloud)
+    bad = {i: (got[i]["status"], got[i].get("fault")) for i in ids
+           if got[i]["status"] != "ACTIVE"}
+    assert not bad, bad
+    providers = {p["name"]: p["uuid"] for p in cloud.get(
+        "/placement/resource_providers")["resource_providers"]}
+    guests = {h: set(json.loads((tmp_path / "agents" / h / "fake-hosts" / f"{h}.json")
+                                .read_text())["instances"]) for h in HOSTS}
+    per_host: dict[str, int] = dict.fromkeys(HOSTS, 0)
+    for i in ids:
+        host = got[i]["OS-EXT-SRV-ATTR:host"]
+        allocations = cloud.get(f"/placement/allocations/{i}")["allocations"]
+        assert list(allocations) == [providers[host]], (i, host, allocations)
+        assert allocations[providers[host]]["resources"] == {"VCPU": 1, "MEMORY_MB": 64}
+        assert [h for h in HOSTS if i in guests[h]] == [host], (i, host, guests)
+        per_host[host] += 1
+    for host, count in per_host.items():
+        usages = cloud.get(f"/placement/resource_providers/{providers[host]}/usages")[
+            "usages"]
+        assert usages.get("VCPU", 0) == count, (host, usages, per_host)
+    assert all(per_host.values()), per_host     # both hosts took boots
+
+
+# -- the broker killed in the middle of 20 boots -------------------------------------------
+def test_rabbitmq_killed_and_restarted_in_the_middle_of_20_boots(
+        pg_url: str, rabbit: PrivateRabbit, procs: Procs,  # noqa: F811
+        tmp_path: Path) -> None:
+    cloud = start_cloud(procs, tmp_path, pg_url, rabbit.url)
+    ids = asyncio.run(boot(cloud, BOOTS))
+
+    # kill -9 the broker once the first boots are ACTIVE (the replies of the others on
+    # their way) while the slower half still spawns on the hosts
+    def first_active() -> dict[str, int] | None:
+        got = servers(cloud)
+        count = {"active": sum(got[i]["status"] == "ACTIVE" for i in ids if i in got),
+                 "spawning": sum(got[i]["OS-EXT-STS:task_state"] == "spawning"
+                                 for i in ids if i in got)}
+        return count if count["active"] else None
+    at_kill = eventually(first_active, 60, "a first boot ACTIVE", procs)
+    rabbit.kill()
+    assert at_kill["spawning"] >= BOOTS // 4, at_kill
+    time.sleep(1)
+    rabbit.start()
+
+    got = eventually(lambda: settled(cloud, ids), 120, "every boot settled", procs)
+    assert_nothing_lost(cloud, ids, tmp_path)
+    assert {got[i]["status"] for i in ids} == {"ACTIVE"}
+    # the controller did lose the broker (the test cut it off) and came back
+    assert "connection to the broker restored" in (
+        tmp_path / "controller" / "logs" / "nubo.log").read_text()
+
+    # and the cloud still works after: the servers go, their allocations with them
+    async def delete_all() -> None:
+        async with cloud.client() as c:
+            for i in ids:
+                r = await c.delete(f"/compute/v2.1/servers/{i}")
+                assert r.status_code == 204, r.text
+    asyncio.run(delete_all())
+    eventually(lambda: not set(ids) & set(servers(cloud)), 60, "the servers deleted", procs)
+    for i in ids:
+        assert cloud.get(f"/placement/allocations/{i}")["allocations"] == {}
+
+
+# -- one of two controllers killed mid-boot --------------------------------------------------
+def test_a_controller_killed_mid_boot_the_other_finishes_the_work(
+        pg_url: str, amqp_url: str, procs: Procs, tmp_path: Path) -> None:  # noqa: F811
+    cloud = start_cloud(procs, tmp_path, pg_url, amqp_url, controllers=2)
+    # the boots are accepted by the first controller, which runs their builds
+    ids = asyncio.run(boot(cloud, 10, cloud.urls[0]))
+
+    def spawning() -> int:
+        got = servers(cloud)
+        return sum(got[i]["OS-EXT-STS:task_state"] == "spawning" for i in ids if i in got)
+    eventually(lambda: spawning() >= 5, 60, "the boots spawning", procs)
+    time.sleep(0.5)     # and some of the replies on their way
+    procs.stop("controller", signal.SIGKILL)
+    survivor = Cloud(cloud.urls[1:], cloud.data, cloud.token, cloud.project)
+
+    # the other replica takes the reconcile's lease over and finishes every boot
+    eventually(lambda: settled(survivor, ids), 90, "every boot settled by the survivor",
+               procs)
+    assert_nothing_lost(survivor, ids, tmp_path)
+    # the survivor did it: its step log has builds the killed one had accepted
+    log = (tmp_path / "controller-1" / "logs" / "nubo.log").read_text()
+    assert [i for i in ids if f"{i} compute__do_build_and_run_instance Success" in log]
