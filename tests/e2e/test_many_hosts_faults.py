@@ -42,6 +42,7 @@ from tests.e2e.test_many_hosts import (  # noqa: F401 - fixtures
 from tests.private_rabbit import PrivateRabbit
 
 HOSTS = ("mf-1", "mf-2")
+DOWN_AFTER = 6          # the controller's service_down_time where an agent is killed
 BOOTS = 20
 #: the fake driver's spawn takes this long (flavor extra spec nubo_fake:spawn=slow=...) for
 #: half the servers, twice as long for the others: when the first are ACTIVE (their replies
@@ -84,47 +85,47 @@ class Cloud:
         return r.json()
 
 
-def start_controller(procs: Procs, name: str, data: Path, pg: str, amqp: str) -> str:
+def start_controller(run: Procs, name: str, data: Path, pg: str, amqp: str,
+                     down_after: int = 60) -> str:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
            "NUBO_PASSWORD_HASH_ROUNDS": "4", "NUBO_TRANSPORT_URL": amqp,
            # a killed controller's periodic jobs (the reconcile) move to the other within
            # about 4 rounds of 1 s
-           "NUBO_PERIODIC_INTERVAL": "1"}
-    procs.start(name, ["controller", "--data-dir", str(data), "--port", str(port),
-                       "--database-url", pg, "--no-test-image", "--volume-driver", "fake"],
-                env)
+           "NUBO_PERIODIC_INTERVAL": "1", "NUBO_SERVICE_DOWN_TIME": str(down_after)}
+    run.start(name, ["controller", "--data-dir", str(data), "--port", str(port),
+                     "--database-url", pg, "--no-test-image", "--volume-driver", "fake"], env)
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
-        assert procs.running[name].poll() is None, procs.logs()
+        assert run.running[name].poll() is None, run.logs()
         try:
             r = httpx.get(f"{url}/healthz", timeout=2)
         except httpx.TransportError:
             return False
         return r.status_code == 200 and r.json()["parts"]["compute"] == "ready"
-    eventually(ready, 90, f"{name} ready", procs)
+    eventually(ready, 90, f"{name} ready", run)
     return url
 
 
-def start_cloud(procs: Procs, tmp_path: Path, pg: str, amqp: str,
-                controllers: int = 1) -> Cloud:
+def start_cloud(run: Procs, tmp_path: Path, pg: str, amqp: str,
+                controllers: int = 1, down_after: int = 60) -> Cloud:
     """Controllers on one database and broker (the first makes the admin and the service
     user; the others share its data dir's keys), the agents, a slow flavor and an image."""
     data = tmp_path / "controller"
-    urls = [start_controller(procs, "controller", data, pg, amqp)]
+    urls = [start_controller(run, "controller", data, pg, amqp, down_after)]
     for i in range(1, controllers):
         # a replica: its own data dir with the first one's keys (fernet, service password)
         own = tmp_path / f"controller-{i}"
         own.mkdir()
         os.symlink(data / "keys", own / "keys")
-        urls.append(start_controller(procs, f"controller-{i}", own, pg, amqp))
+        urls.append(start_controller(run, f"controller-{i}", own, pg, amqp, down_after))
     for host in HOSTS:
-        procs.start(host, agent_argv(host, urls[0], amqp, tmp_path,
+        run.start(host, agent_argv(host, urls[0], amqp, tmp_path,
                                      data / "keys" / "service_password"), agent_env())
     cli = Cli(data / "clouds.yaml")
     eventually(lambda: all(cli.states().get(h) == "up" for h in HOSTS), 60,
-               "the hosts up", procs)
+               "the hosts up", run)
     pw = yaml.safe_load((data / "clouds.yaml").read_text())["clouds"]["nubo"]["auth"][
         "password"]
     r = httpx.post(f"{urls[0]}/identity/v3/auth/tokens", json={"auth": {"identity": {
@@ -190,9 +191,7 @@ def assert_nothing_lost(cloud: Cloud, ids: list[str], tmp_path: Path) -> None:
     assert not bad, bad
     providers = {p["name"]: p["uuid"] for p in cloud.get(
         "/placement/resource_providers")["resource_providers"]}
-    guests = {h: set(json.loads(f.read_text())["instances"]) if f.exists() else set()
-              for h in HOSTS
-              for f in [tmp_path / "agents" / h / "fake-hosts" / f"{h}.json"]}
+    guests = fake_guests(tmp_path)
     per_host: dict[str, int] = dict.fromkeys(HOSTS, 0)
     for i in ids:
         host = got[i]["OS-EXT-SRV-ATTR:host"]
@@ -269,3 +268,88 @@ def test_a_controller_killed_mid_boot_the_other_finishes_the_work(
     # the survivor did it: its step log has builds the killed one had accepted
     log = (tmp_path / "controller-1" / "logs" / "nubo.log").read_text()
     assert [i for i in ids if f"{i} compute__do_build_and_run_instance Success" in log]
+
+
+# -- operations across agent processes, through the real openstack CLI ------------------------
+def test_moves_between_agents_and_evacuate_from_a_dead_one(
+        pg_url: str, amqp_url: str, procs: Procs, tmp_path: Path) -> None:  # noqa: F811
+    """Cold migrate (confirm), resize to the other host (revert), live-migrate, os-hypervisors
+    per host; then an agent SIGKILLed: its service down, disabled, its server evacuated."""
+    cloud = start_cloud(procs, tmp_path, pg_url, amqp_url, down_after=DOWN_AFTER)
+    cli = Cli(cloud.data / "clouds.yaml")
+    image = cli.json("image", "create", "--disk-format", "raw", "--container-format", "bare",
+                     "--file", str(_raw(tmp_path)), "--public", "mf-image")["id"]
+    sid = cli.json("server", "create", "--image", image, "--flavor", "m1.tiny", "--nic",
+                   "none", "mover")["id"]
+
+    # each action through the CLI; its outcome read from the API (the CLI's --wait polls
+    # only every 5 s)
+    def where() -> tuple[str, str, str]:
+        s = cloud.get(f"/compute/v2.1/servers/{sid}")["server"]
+        return s["OS-EXT-SRV-ATTR:host"], s["status"], s["flavor"]["original_name"]
+
+    def becomes(status: str) -> tuple[str, str, str]:
+        return eventually(lambda: (w := where())[1] == status and w, 60, status, procs)
+    first, _, _ = becomes("ACTIVE")
+    assert first in HOSTS
+    other = next(h for h in HOSTS if h != first)
+
+    # cold migration to the other agent, confirmed
+    cli.run("server", "migrate", "mover")
+    assert becomes("VERIFY_RESIZE")[0] == other
+    cli.run("server", "resize", "confirm", "mover")
+    assert becomes("ACTIVE")[0] == other
+    # the guest moved: the driver of the source no longer runs it, the destination's does
+    guests = fake_guests(tmp_path)
+    assert sid in guests[other] and sid not in guests[first], guests
+
+    # a resize lands on the other agent (not the same host, as Nova by default); reverted
+    cli.run("server", "resize", "--flavor", "m1.small", "mover")
+    assert becomes("VERIFY_RESIZE") == (first, "VERIFY_RESIZE", "m1.small")
+    cli.run("server", "resize", "revert", "mover")
+    assert becomes("ACTIVE") == (other, "ACTIVE", "m1.tiny")
+    assert sid not in fake_guests(tmp_path)[first]
+
+    # live migration between the agents (the fake driver simulates it)
+    cli.run("server", "migrate", "--live-migration", "mover")
+    eventually(lambda: where()[:2] == (first, "ACTIVE"), 60, "live-migrated", procs)
+    guests = fake_guests(tmp_path)
+    assert sid in guests[first] and sid not in guests[other], guests
+
+    # os-hypervisors: one per agent, the server counted on its host
+    hypervisors = {h["Hypervisor Hostname"] for h in cli.json("hypervisor", "list")}
+    assert hypervisors == set(HOSTS), hypervisors
+    assert running_vms(cloud) == {first: (1, "up"), other: (0, "up")}
+
+    # the agent of the server's host dies: down after service_down_time; the operator
+    # disables it and evacuates its server to the other agent
+    procs.stop(first, signal.SIGKILL)
+    eventually(lambda: running_vms(cloud)[first][1] == "down", DOWN_AFTER * 5,
+               f"{first} down", procs)
+    cli.run("compute", "service", "set", "--disable", "--disable-reason", "agent dead",
+            first, "nova-compute")
+    svc = {s["Host"]: s for s in cli.json("compute", "service", "list", "--service",
+                                          "nova-compute", "--long")}
+    assert svc[first]["Status"] == "disabled" and svc[first]["Disabled Reason"] == "agent dead"
+    cli.run("server", "evacuate", "mover")
+    eventually(lambda: where()[:2] == (other, "ACTIVE"), 60, "evacuated", procs)
+    assert sid in fake_guests(tmp_path)[other]
+    assert running_vms(cloud) == {first: (0, "down"), other: (1, "up")}
+
+
+def running_vms(cloud: Cloud) -> dict[str, tuple[int, str]]:
+    """os-hypervisors/detail (2.74, before running_vms left it): host -> (servers, state)."""
+    return {h["hypervisor_hostname"]: (h["running_vms"], h["state"])
+            for h in cloud.get("/compute/v2.1/os-hypervisors/detail")["hypervisors"]}
+
+
+def fake_guests(tmp_path: Path) -> dict[str, set[str]]:
+    """The instances each agent's fake driver runs (its state file)."""
+    return {h: set(json.loads(f.read_text())["instances"]) if f.exists() else set()
+            for h in HOSTS for f in [tmp_path / "agents" / h / "fake-hosts" / f"{h}.json"]}
+
+
+def _raw(tmp_path: Path) -> Path:
+    path = tmp_path / "mf.raw"
+    path.write_bytes(os.urandom(1 << 16))
+    return path
