@@ -18,16 +18,21 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 import yaml
 
+from nubo.core.bus import RPC_VERSION
 from tests.e2e.conftest import free_port
 from tests.e2e.test_many_hosts import (  # noqa: F401 - fixtures
     Cli,
@@ -108,8 +113,33 @@ def start_controller(run: Procs, name: str, data: Path, pg: str, amqp: str,
     return url
 
 
+#: `nubo agent` whose bus serves its host at another RPC version (argv[1]): an agent of an
+#: older or newer build in a rolling upgrade, as far as the wire is concerned
+AT_VERSION = """
+import sys
+from nubo.core.bus.amqp.bus import AmqpBus
+serve_at, register = sys.argv.pop(1), AmqpBus.register
+AmqpBus.register = lambda self, host, endpoint, version="": register(self, host, endpoint,
+                                                                      serve_at)
+from nubo.cli import main
+sys.argv[0] = "nubo"
+sys.exit(main())
+"""
+
+
+def start_agent(run: Procs, host: str, argv: list[str], version: str | None) -> None:
+    if version is None:
+        run.start(host, argv, agent_env())
+        return
+    with open(run.log(host), "ab") as out:
+        run.running[host] = subprocess.Popen(
+            [sys.executable, "-c", AT_VERSION, version, *argv], stdout=out,
+            stderr=subprocess.STDOUT, env=agent_env(), start_new_session=True)
+
+
 def start_cloud(run: Procs, tmp_path: Path, pg: str, amqp: str,
-                controllers: int = 1, down_after: int = 60) -> Cloud:
+                controllers: int = 1, down_after: int = 60,
+                versions: dict[str, str] | None = None) -> Cloud:
     """Controllers on one database and broker (the first makes the admin and the service
     user; the others share its data dir's keys), the agents, a slow flavor and an image."""
     data = tmp_path / "controller"
@@ -121,8 +151,9 @@ def start_cloud(run: Procs, tmp_path: Path, pg: str, amqp: str,
         os.symlink(data / "keys", own / "keys")
         urls.append(start_controller(run, f"controller-{i}", own, pg, amqp, down_after))
     for host in HOSTS:
-        run.start(host, agent_argv(host, urls[0], amqp, tmp_path,
-                                     data / "keys" / "service_password"), agent_env())
+        start_agent(run, host, agent_argv(host, urls[0], amqp, tmp_path,
+                                          data / "keys" / "service_password"),
+                    (versions or {}).get(host))
     cli = Cli(data / "clouds.yaml")
     eventually(lambda: all(cli.states().get(h) == "up" for h in HOSTS), 60,
                "the hosts up", run)
@@ -274,8 +305,13 @@ def test_a_controller_killed_mid_boot_the_other_finishes_the_work(
 def test_moves_between_agents_and_evacuate_from_a_dead_one(
         pg_url: str, amqp_url: str, procs: Procs, tmp_path: Path) -> None:  # noqa: F811
     """Cold migrate (confirm), resize to the other host (revert), live-migrate, os-hypervisors
-    per host; then an agent SIGKILLed: its service down, disabled, its server evacuated."""
-    cloud = start_cloud(procs, tmp_path, pg_url, amqp_url, down_after=DOWN_AFTER)
+    per host; garbage on an agent's queue; then an agent SIGKILLed: its service down,
+    disabled, its server evacuated. The agents serve RPC one minor behind and one ahead of
+    the controller's (a rolling upgrade): every move crosses both."""
+    own = RPC_VERSION.split(".")
+    older, newer = (f"{own[0]}.{int(own[1]) + d}" for d in (-1, 1))
+    cloud = start_cloud(procs, tmp_path, pg_url, amqp_url, down_after=DOWN_AFTER,
+                        versions=dict(zip(HOSTS, (older, newer), strict=True)))
     cli = Cli(cloud.data / "clouds.yaml")
     image = cli.json("image", "create", "--disk-format", "raw", "--container-format", "bare",
                      "--file", str(_raw(tmp_path)), "--public", "mf-image")["id"]
@@ -321,6 +357,12 @@ def test_moves_between_agents_and_evacuate_from_a_dead_one(
     assert hypervisors == set(HOSTS), hypervisors
     assert running_vms(cloud) == {first: (1, "up"), other: (0, "up")}
 
+    # garbage on the other agent's queue: logged and dropped, the agent serves on (below)
+    speaks = dict(zip(HOSTS, (older, newer), strict=True))
+    assert asyncio.run(publish_garbage(amqp_url, f"nubo.host.{other}")) == {speaks[other]}
+    eventually(lambda: "malformed message on" in procs.log(other).read_text(), 30,
+               "the garbage logged", procs)
+
     # the agent of the server's host dies: down after service_down_time; the operator
     # disables it and evacuates its server to the other agent
     procs.stop(first, signal.SIGKILL)
@@ -341,6 +383,35 @@ def running_vms(cloud: Cloud) -> dict[str, tuple[int, str]]:
     """os-hypervisors/detail (2.74, before running_vms left it): host -> (servers, state)."""
     return {h["hypervisor_hostname"]: (h["running_vms"], h["state"])
             for h in cloud.get("/compute/v2.1/os-hypervisors/detail")["hypervisors"]}
+
+
+async def publish_garbage(url: str, queue: str) -> set[str]:
+    """Messages that are not the bus's on `queue`: not JSON, not an object, an envelope
+    with no args, an unknown method and wrong arguments (these two answered with faults).
+    Returns the RPC versions the faults came from."""
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        replies = await channel.declare_queue(exclusive=True)
+        for body in (b"\xff\x00 not json", b"[1, 2, 3]", b'{"v": "1.2", "method": "spawn"}',
+                     json.dumps({"v": RPC_VERSION, "method": "no_such_method",
+                                 "args": {}}).encode(),
+                     json.dumps({"v": RPC_VERSION, "method": "destroy",
+                                 "args": {"instance_id": ["not", "an", "id"],
+                                          "unexpected": 1}}).encode()):
+            await channel.default_exchange.publish(aio_pika.Message(
+                body, reply_to=replies.name, correlation_id=uuid.uuid4().hex), queue)
+        faults = []
+        async with replies.iterator() as it:
+            async for message in it:
+                await message.ack()
+                faults.append(json.loads(message.body))
+                if len(faults) == 2:
+                    break
+        assert all("fault" in f for f in faults), faults
+        return {f["v"] for f in faults}
+    finally:
+        await connection.close()
 
 
 def fake_guests(tmp_path: Path) -> dict[str, set[str]]:
