@@ -96,6 +96,14 @@ class PrivateRabbit:
                 raise AssertionError(f"private RabbitMQ did not start:\n{log}")
             time.sleep(0.2)
 
+    def ctl(self, *args: str, timeout: float = 60) -> str:
+        """rabbitmqctl on this node (its name, epmd and cookie); its output."""
+        done = subprocess.run(["rabbitmqctl", "-q", *args], env=self._env(), cwd=self.root,
+                              capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise AssertionError(f"rabbitmqctl {' '.join(args)}: {done.stderr}")
+        return done.stdout
+
     def kill(self) -> None:
         """kill -9 the node: its whole session (the launcher, beam, erl_child_setup)."""
         if self._server is None:
