@@ -1,5 +1,5 @@
 """1,000 hosts over RabbitMQ: one `nubo controller` and ONE `nubo agent` process that simulates
-them all (`NUBO_FAKE_HOSTS=1000 nubo agent --virt fake`: a compute agent per host, each with
+them all (`nubo agent --virt fake --fake-hosts 1000`: a compute agent per host, each with
 its own quorum queue `nubo.host.<host>`, its heartbeat every report_interval and its periodic
 inventory report), on a private RabbitMQ node (tests/private_rabbit.py, never the machine's
 shared broker) and a throwaway PostgreSQL database. Prints figures, asserts nothing about time.
@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,8 +63,9 @@ def scheduling_seconds(base: str) -> tuple[float, float]:
     text = httpx.get(f"{base}/metrics", timeout=30).text
     found = {}
     for kind in ("sum", "count"):
-        m = re.search(rf'nubo_step_duration_seconds_{kind}\{{[^}}]*step="conductor_schedule_'
-                      rf'and_build_instances"[^}}]*result="Success"[^}}]*\}} ([0-9.e+]+)', text)
+        m = re.search(rf'nubo_conductor_step_duration_seconds_{kind}\{{[^}}]*'
+                      rf'step="conductor_schedule_and_build_instances"[^}}]*'
+                      rf'result="Success"[^}}]*\}} ([0-9.e+]+)', text)
         found[kind] = float(m.group(1)) if m else 0.0
     return found["sum"], found["count"]
 
@@ -71,8 +73,9 @@ def scheduling_seconds(base: str) -> tuple[float, float]:
 async def cycles(base: str, token: str, n: int, clients: int) -> dict[str, float]:
     """`n` boot+delete cycles by `clients` concurrent clients: cycles/s, create->ACTIVE."""
     limits = httpx.Limits(max_connections=clients + 2)
-    async with httpx.AsyncClient(base_url=base, headers={"X-Auth-Token": token},
-                                 limits=limits, timeout=300) as c:
+    async with httpx.AsyncClient(base_url=base, headers={
+            "X-Auth-Token": token, "OpenStack-API-Version": "compute 2.37"},
+            limits=limits, timeout=300) as c:
         img = (await c.post("/image/v2/images", json={
             "name": "scale", "disk_format": "raw", "container_format": "bare"})).json()
         await c.put(f"/image/v2/images/{img['id']}/file", content=b"\0" * 4096,
@@ -91,8 +94,7 @@ async def cycles(base: str, token: str, n: int, clients: int) -> dict[str, float
                 t = time.perf_counter()
                 sid = await create(c, body)
                 while True:
-                    srv = (await c.get(f"{S}/{sid}", headers={
-                        "OpenStack-API-Version": "compute 2.37"})).json()["server"]
+                    srv = (await c.get(f"{S}/{sid}")).json()["server"]
                     if srv["status"] in ("ACTIVE", "ERROR") and \
                             srv["OS-EXT-STS:task_state"] is None:
                         break
@@ -117,6 +119,8 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=1000)
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--clients", type=int, default=10)
+    ap.add_argument("--keep-log", type=Path, default=None,
+                    help="copy the controller's and the agent's output there")
     ap.add_argument("--idle", type=float, default=20.0,
                     help="seconds the idle broker rate is measured over")
     args = ap.parse_args()
@@ -143,11 +147,11 @@ def main() -> None:
             t = time.perf_counter()
             procs.append(subprocess.Popen(
                 [NUBO, "agent", "--host", "sim", "--controller-url", base, "--virt", "fake",
-                 "--network", "noop", "--password-file",
+                 "--network", "noop", "--fake-hosts", str(args.hosts), "--password-file",
                  str(data / "keys" / "service_password"), "--data-dir",
                  str(Path(tmp) / "sim")],
-                env={**agent_env, "NUBO_TRANSPORT_URL": rabbit.url,
-                     "NUBO_FAKE_HOSTS": str(args.hosts)}, stdout=logs, stderr=logs))
+                env={**agent_env, "NUBO_TRANSPORT_URL": rabbit.url}, stdout=logs,
+                stderr=logs))
             token = login(base, data, args.hosts)
             figures["hosts_up_s"] = time.perf_counter() - t
             figures["agent_rss_mib"] = _rss_mib(procs[1].pid)
@@ -178,6 +182,10 @@ def main() -> None:
                 p.send_signal(signal.SIGTERM)
             stop(procs)
             logs.close()
+            if args.keep_log is not None:
+                shutil.copy(Path(tmp) / "procs.log", args.keep_log)
+                shutil.copy(Path(tmp) / "data" / "logs" / "nubo.log",
+                            f"{args.keep_log}.controller")
             rabbit.close()
     report(figures)
 

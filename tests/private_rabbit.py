@@ -50,7 +50,9 @@ class PrivateRabbit:
         self.node = f"nubotest{self.port}@localhost"
         (self.root / "enabled_plugins").write_text("[].\n")
         (self.root / "rabbitmq.conf").write_text(
-            f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
+            # connection counters (rabbitmqctl list_connections) fresh to half a second
+            "collect_statistics_interval = 500\n")
         (self.root / "env.conf").write_text("")
         self._epmd: subprocess.Popen[bytes] | None = None
         self._server: subprocess.Popen[bytes] | None = None
@@ -98,7 +100,8 @@ class PrivateRabbit:
 
     def ctl(self, *args: str, timeout: float = 60) -> str:
         """rabbitmqctl on this node (its name, epmd and cookie); its output."""
-        done = subprocess.run(["rabbitmqctl", "-q", *args], env=self._env(), cwd=self.root,
+        done = subprocess.run([str(SERVER.parent / "rabbitmqctl"), "-q", *args],
+                              env=self._env(), cwd=self.root,
                               capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
             raise AssertionError(f"rabbitmqctl {' '.join(args)}: {done.stderr}")
