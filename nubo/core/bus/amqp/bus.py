@@ -21,7 +21,7 @@ A broker that restarts (or a connection that breaks) may lose a call's reply (re
 not confirmed, and a reply queue's messages are not kept over a broker restart) or the ack
 of a call received. So once the connection is back, a caller sends each call still waiting
 again, under the same message id and with what is left of its timeout; an agent remembers
-the calls and casts it received (the last SEEN ids): one it is still running is answered
+the calls and casts it received (the last SEEN ids, with their replies): one it is still running is answered
 when that run ends, one it ran is answered from that run, and neither runs twice. A call
 thus completes once across an outage, whichever of its messages was lost.
 """
@@ -81,7 +81,7 @@ PUBLISH_TIMEOUT = 30.0
 PREFETCH = 64
 #: the calls and casts an agent remembers having received (by message id), so that one sent
 #: again after a reconnect is answered from its first run instead of running twice
-SEEN = 4096
+SEEN = 1024
 #: errors of a publish that a reconnection mends (the robust connection restores the channel)
 _LOST = (AMQPConnectionError, ChannelInvalidStateError, ConnectionError)
 
