@@ -21,9 +21,9 @@ A broker that restarts (or a connection that breaks) may lose a call's reply (re
 not confirmed, and a reply queue's messages are not kept over a broker restart) or the ack
 of a call received. So once the connection is back, a caller sends each call still waiting
 again, under the same message id and with what is left of its timeout; an agent remembers
-the calls and casts it received (the last SEEN ids, with their replies): one it is still running is answered
-when that run ends, one it ran is answered from that run, and neither runs twice. A call
-thus completes once across an outage, whichever of its messages was lost.
+the calls and casts it received (the last SEEN ids, with their replies): one it is still
+running is answered when that run ends, one it ran is answered from that run, and neither
+runs twice. A call thus completes once across an outage, whichever of its messages was lost.
 """
 
 from __future__ import annotations
