@@ -127,7 +127,7 @@ def main() -> None:
     admin = os.environ.get("NUBO_TEST_PG_URL")
     if not admin:
         sys.exit("NUBO_TEST_PG_URL (an admin URL of a PostgreSQL server) is needed")
-    figures: dict[str, float] = {"hosts": float(args.hosts)}
+    figures = Figures({"hosts": float(args.hosts)})
     rabbit = PrivateRabbit()
     procs: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory() as tmp, database(admin) as pg:
@@ -188,6 +188,19 @@ def main() -> None:
                             f"{args.keep_log}.controller")
             rabbit.close()
     report(figures)
+
+
+class Figures(dict[str, float]):
+    """The figures, each also printed as soon as it is measured (a long run stopped early
+    still says what it measured)."""
+
+    def __setitem__(self, key: str, value: float) -> None:
+        super().__setitem__(key, value)
+        print(f"  {key} = {value:.2f}", flush=True)
+
+    def update(self, other: dict[str, float]) -> None:  # type: ignore[override]
+        for k, v in other.items():
+            self[k] = v
 
 
 def _rss_mib(pid: int) -> float:
