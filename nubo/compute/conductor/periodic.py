@@ -57,9 +57,10 @@ class PeriodicJobs:
                  period: float | None = None) -> None:
         """`period`: seconds between rounds (Nova's periodic_interval; PERIOD by default),
         a lease lives LEASE_PERIODS of them; `hosts`: the compute hosts whose heartbeat
-        this controller checks (`nubo up`: its own); None: every host recorded in the database, read each period (`nubo
-        controller`: hosts come and go as their agents report); `volumes`: the attachment
-        reconciler (records against the hosts' real disks)."""
+        this controller checks (`nubo up`: its own); None: every host recorded in the
+        database, read each period (`nubo controller`: hosts come and go as their agents
+        report); `volumes`: the attachment reconciler (records against the hosts' real
+        disks)."""
         self.conductor = conductor
         self.volumes = volumes
         #: this replica's leases on the periodic jobs; `runs` counts the jobs it ran
