@@ -30,6 +30,16 @@ DbUrl = typer.Option(None, "--database-url", help="postgresql://... or mysql://.
                      "[default: SQLite in the data dir]")
 
 
+def _check_ip(option: str, value: str | None) -> None:
+    if value is None:
+        return
+    import ipaddress
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise typer.BadParameter(f"{option} must be an IP address, not {value!r}") from None
+
+
 def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
@@ -107,11 +117,29 @@ def controller(
                                               help="Seconds without a heartbeat before a "
                                                    "compute service is down [60]"),
         log_level: str = typer.Option(None, "--log-level"),
+        network: str = typer.Option("noop", "--network",
+                                    help="The hosts' dataplane: noop, or linux (VXLAN tenant "
+                                         "networks across the hosts' `nubo agent --network "
+                                         "linux`) [noop]"),
+        vtep_ip: str = typer.Option(None, "--vtep-ip",
+                                    help="With --network linux: this host's VXLAN tunnel "
+                                         "endpoint (the agents reach it on UDP 4789)"),
+        network_node: bool = typer.Option(True, "--network-node/--no-network-node",
+                                          help="With --network linux: run the DHCP servers "
+                                               "and routers here (off: on the agent started "
+                                               "with --network-node) [on]"),
         test_image: bool = typer.Option(None, "--test-image/--no-test-image",
                                         help="Build and register the nubo-test guest image "
                                              "[on]")) -> None:
     """Run the controller (APIs, scheduler, conductor, database) for hosts that run
-    `nubo agent`, in the foreground. Needs PostgreSQL or MariaDB and RabbitMQ."""
+    `nubo agent`, in the foreground. Needs PostgreSQL or MariaDB and RabbitMQ. With
+    --network linux it is the network node too (needs root, ip, bridge, nft, dnsmasq)."""
+    if network not in ("linux", "noop"):
+        raise typer.BadParameter("--network must be linux or noop")
+    if network == "linux" and network_node and not vtep_ip:
+        raise typer.BadParameter("--network linux needs --vtep-ip (this host's address the "
+                                 "agents' VXLAN traffic reaches), or --no-network-node")
+    _check_ip("--vtep-ip", vtep_ip)
     if volume_driver not in (None, "file", "fake"):
         raise typer.BadParameter("--volume-driver must be file or fake")
     if service_down_time is not None and service_down_time < 1:
@@ -120,7 +148,8 @@ def controller(
                          database_url=database_url, transport_url=transport_url,
                          admin_password=admin_password, volume_driver=volume_driver,
                          service_down_time=service_down_time, log_level=log_level,
-                         test_image=test_image, network="noop")
+                         test_image=test_image, network=network, vtep_ip=vtep_ip,
+                         network_node=network == "linux" and network_node)
     if not settings.database_url or settings.database_url.startswith("sqlite"):
         raise _fail("controller", "--database-url postgresql://... or mysql://... is "
                     "required: SQLite cannot be shared by controller replicas and is for "
@@ -144,7 +173,21 @@ def agent(
         transport_url: str = TransportUrl,
         virt: str = typer.Option("fake", "--virt", help="fake or libvirt [fake]"),
         network: str = typer.Option("noop", "--network",
-                                    help="noop (Linux networking across hosts comes later)"),
+                                    help="noop, or linux: bridges, VXLAN to the other hosts "
+                                         "(needs --vtep-ip), nftables security groups "
+                                         "[noop]"),
+        vtep_ip: str = typer.Option(None, "--vtep-ip",
+                                    help="With --network linux: this host's VXLAN tunnel "
+                                         "endpoint (other hosts send UDP 4789 to it)"),
+        network_node: bool = typer.Option(False, "--network-node",
+                                          help="With --network linux: run the DHCP servers "
+                                               "and routers here (when the controller runs "
+                                               "with --no-network-node)"),
+        metadata_secret_file: Path = typer.Option(
+            None, "--metadata-secret-file",
+            help="With --network-node: the file with the metadata proxies' shared secret "
+                 "(the controller's keys/metadata_secret in its data dir); or "
+                 "NUBO_METADATA_PROXY_SHARED_SECRET"),
         service_password_file: Path = typer.Option(
             None, "--password-file",
             help="The file with the service user's password (the controller's "
@@ -163,9 +206,21 @@ def agent(
     controller over RabbitMQ and HTTP only: no database options, no database access."""
     if virt not in ("fake", "libvirt"):
         raise typer.BadParameter("--virt must be fake or libvirt")
-    if network != "noop":
-        raise typer.BadParameter("--network must be noop (Linux networking across hosts "
-                                 "is a later step)")
+    if network not in ("linux", "noop"):
+        raise typer.BadParameter("--network must be linux or noop")
+    if network == "linux" and not vtep_ip:
+        raise typer.BadParameter("--network linux needs --vtep-ip (this host's address "
+                                 "the other hosts' VXLAN traffic reaches)")
+    _check_ip("--vtep-ip", vtep_ip)
+    if network_node and network != "linux":
+        raise typer.BadParameter("--network-node needs --network linux")
+    secret = None
+    if metadata_secret_file is not None:
+        try:
+            secret = metadata_secret_file.read_text().strip()
+        except OSError as exc:
+            raise _fail("agent", f"--metadata-secret-file {metadata_secret_file}: "
+                        f"{exc.strerror}") from None
     if report_interval is not None and report_interval < 1:
         raise typer.BadParameter("--report-interval must be at least 1 (seconds)")
     if fake_hosts > 1 and virt != "fake":
@@ -189,12 +244,18 @@ def agent(
                          data_dir=data_dir or default_data_dir() / "agents" / host,
                          compute_host=host, transport_url=transport_url, virt=virt,
                          network=network, public_url=base, metadata_url=base + "/metadata",
+                         vtep_ip=vtep_ip, network_node=network_node,
+                         metadata_proxy_shared_secret=secret,
                          report_interval=report_interval, log_level=log_level,
                          fake_hosts=fake_hosts, test_image=False)
     if not settings.service_password:
         raise _fail("agent", "the service user's password is needed: "
                     "--password-file FILE (the controller's "
                     "DATA_DIR/keys/service_password) or NUBO_SERVICE_PASSWORD")
+    if settings.network_node and not settings.metadata_proxy_shared_secret:
+        raise _fail("agent", "--network-node needs the controller's metadata secret: "
+                    "--metadata-secret-file FILE (the controller's DATA_DIR/keys/"
+                    "metadata_secret) or NUBO_METADATA_PROXY_SHARED_SECRET")
     if not settings.transport_url:
         raise _fail("agent", "--transport-url amqp://USER:PASSWORD@HOST:5672/VHOST (or "
                     "NUBO_TRANSPORT_URL) is required")

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     volume_driver: Literal["file", "fake"] = "file"
     #: the capacity the volume backend reports, in GiB (the `file` driver's files are sparse)
     volume_capacity_gb: int = Field(default=1000, ge=1, le=10**9)
+    #: where backups go: chunked, compressed, checksummed files under `backup_path`
+    #: (Cinder's `posix` backup driver; default DATA_DIR/backups), or in memory with fault
+    #: injection (`fake`)
+    backup_driver: Literal["posix", "fake"] = "posix"
+    backup_path: Path | None = None
+    #: the size of a backup's chunks (Cinder's backup_file_size), in MiB
+    backup_chunk_mb: int = Field(default=32, ge=1, le=1024)
     # libvirt driver (--virt libvirt)
     libvirt_uri: str = "qemu:///system"
     #: auto: KVM when a real probe boots a kernel under it, else QEMU TCG; or kvm / qemu
@@ -133,6 +140,14 @@ class Settings(BaseSettings):
     #: this host's VXLAN tunnel endpoint (Neutron's [vxlan] local_ip); other hosts learn it
     #: from this host's Linux bridge agent (`tunneling_ip`) and flood their VXLAN traffic to it
     vtep_ip: str | None = None
+    #: this host runs the routers (SNAT, floating IPs, the metadata proxy) and the DHCP
+    #: servers of every network (`nubo agent --network-node`; `nubo controller --network
+    #: linux` runs them itself unless --no-network-node)
+    network_node: bool = False
+    #: the Linux dataplane works in this named network namespace instead of the process's
+    #: own (NUBO_NETWORK_HOST_NETNS): a sandbox standing in for the host, as the e2e tests
+    #: run a controller's network node on one machine; unset on a real host
+    network_host_netns: str | None = None
     #: signs the host metadata agents' X-Instance-ID (Nova's metadata_proxy_shared_secret);
     #: unset: one is made on first start and kept in DATA_DIR/keys/metadata_secret
     metadata_proxy_shared_secret: str | None = None

@@ -20,5 +20,6 @@ def load_all() -> None:
     import nubo.network.models_pf  # noqa: F401
     import nubo.network.models_secgroups  # noqa: F401
     import nubo.network.models_subnetpools  # noqa: F401
+    import nubo.orchestration.models  # noqa: F401
     import nubo.placement.models  # noqa: F401
     import nubo.volume.models  # noqa: F401

@@ -46,7 +46,8 @@ KEEP_ALIVE_SECONDS = 75
 #: the fault format of each service's path, for what the gate answers before they load
 STYLES: dict[str, FaultStyle] = {"/identity": "keystone", "/compute": "nova",
                                  "/image": "glance", "/placement": "placement",
-                                 "/networking": "neutron", "/volume": "nova"}
+                                 "/networking": "neutron", "/volume": "nova",
+                                 "/orchestration": "heat"}
 
 
 async def serve(settings: Settings, role: Role = "all-in-one") -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from nubo.config import Settings
 from nubo.roles.all_in_one import AllInOne
@@ -22,7 +25,8 @@ def make_settings(data_dir: Path, **kw: Any) -> Settings:
     kw.setdefault("admin_password", "admin-secret")
     kw.setdefault("test_image", False)
     kw.setdefault("virt", "fake")     # auto would start libvirtd where it can
-    return Settings(data_dir=data_dir, host="127.0.0.1", port=8880, **kw)
+    kw.setdefault("port", 8880)
+    return Settings(data_dir=data_dir, host="127.0.0.1", **kw)
 
 
 class Api:
@@ -118,3 +122,21 @@ async def api(node: AllInOne) -> AsyncIterator[Api]:
         a = Api(client, node)
         a.admin_token = await a.token("admin", "admin-secret", "admin")
         yield a
+
+
+@contextlib.asynccontextmanager
+async def listening_on(app: Any, port: int) -> Any:
+    """The node's app on loopback `port` (0: a free one); yields the port."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="off"))
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()           # it failed to start: say why
+        await asyncio.sleep(0.01)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task

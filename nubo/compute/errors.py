@@ -191,8 +191,42 @@ class FlavorDiskSmallerThanImage(Invalid):
 
 
 class InvalidBDM(Invalid):
-    template = ("Block Device Mapping is Invalid: volume-backed servers are not available on "
-                "this cloud yet.")
+    template = "Block Device Mapping is Invalid."
+
+
+class InvalidBDMFormat(InvalidBDM):
+    template = "Block Device Mapping is Invalid: {details}"
+
+
+class InvalidBDMVolume(InvalidBDM):
+    template = "Block Device Mapping is Invalid: failed to get volume {id}."
+
+
+class InvalidBDMSnapshot(InvalidBDM):
+    template = "Block Device Mapping is Invalid: failed to get snapshot {id}."
+
+
+class InvalidBDMImage(InvalidBDM):
+    template = "Block Device Mapping is Invalid: failed to get image {id}."
+
+
+class InvalidBDMBootSequence(InvalidBDM):
+    template = ("Block Device Mapping is Invalid: Boot sequence for the instance and "
+                "image/block device mapping combination is not valid.")
+
+
+class InvalidBDMVolumeNotBootable(InvalidBDM):
+    template = "Block Device {id} is not bootable."
+
+
+class VolumesToMultipleInstances(Invalid):
+    """A volume named in the mapping of a multi-create (Nova's API refuses it)."""
+
+    template = "Cannot attach one or more volumes to multiple instances"
+
+
+class CannotDetachRootVolume(Invalid):
+    template = "Cannot detach a root device volume"
 
 
 class InvalidMinCount(Invalid):

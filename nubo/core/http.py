@@ -211,7 +211,13 @@ class ServiceApp:
             scope["nubo.route"] = template
             scope["path_params"] = params
             request = Request(scope, receive)
-            if route.auth:
+            trusted = scope.get("nubo.trusted_context")
+            if route.auth and trusted is not None:
+                # an in-process call of another service on the controller (orchestration's
+                # engine acting for a stack's owner); never set from HTTP (ASGI servers build
+                # the scope from the request line and headers only)
+                scope["nubo.context"] = trusted
+            elif route.auth:
                 token = request.headers.get("x-auth-token")
                 if not token:
                     raise errors.Unauthorized()

@@ -83,3 +83,10 @@ class Leases:
         async with self.db.write() as s:
             await s.execute(delete(Lease).where(Lease.holder == self.holder))
 
+
+    async def release(self, name: str) -> None:
+        """Give up the lease on one job (a stack's work done: another replica may take the
+        next action at once)."""
+        async with self.db.write() as s:
+            await s.execute(delete(Lease).where(Lease.name == name,
+                                                Lease.holder == self.holder))

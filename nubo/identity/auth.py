@@ -105,13 +105,14 @@ class Auth:
         if None not in cache:
             cache[None] = await self.catalog.catalog()
         if project_id is None:
-            return cache[None]
+            return with_project(cache[None], None)
         if project_id not in cache:
             if len(cache) > CACHE_SIZE:
                 cache.clear()
                 cache[None] = await self.catalog.catalog()
             allowed = await self.catalog.project_endpoints(project_id)
-            cache[project_id] = filter_catalog(cache[None], allowed) if allowed else cache[None]
+            cache[project_id] = with_project(
+                filter_catalog(cache[None], allowed) if allowed else cache[None], project_id)
         return cache[project_id]
 
     # ------------------------------------------------------------------ validation
@@ -392,3 +393,23 @@ async def _find_domain(s: AsyncSession, ref: dict[str, Any]) -> m.Domain | None:
     if "id" in ref:
         return await s.get(m.Domain, ref["id"])
     return (await s.execute(select(m.Domain).where(m.Domain.name == ref["name"]))).scalars().first()
+
+
+def with_project(catalog: list[dict[str, Any]], project_id: str | None
+                 ) -> list[dict[str, Any]]:
+    """Keystone's URL substitution: `%(project_id)s` and `%(tenant_id)s` in an endpoint's
+    URL become the token's project (Heat's endpoint has one); a token on no project does not
+    list such endpoints."""
+    if not any("%(" in e["url"] for svc in catalog for e in svc["endpoints"]):
+        return catalog
+    out = []
+    for svc in catalog:
+        eps = []
+        for e in svc["endpoints"]:
+            if "%(" not in e["url"]:
+                eps.append(e)
+            elif project_id is not None:
+                eps.append({**e, "url": e["url"].replace("%(project_id)s", project_id)
+                            .replace("%(tenant_id)s", project_id)})
+        out.append({**svc, "endpoints": eps})
+    return out

@@ -95,7 +95,7 @@ async def _serve(settings: Settings, credentials: ServiceCredentials, host_name:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        host = Host(settings, bus, credentials)
+        host = Host(settings, bus, credentials, remote=True)
         await host.start_network()
         await host.connect()           # reports the resources: the controller records it
         await bus.settled()

@@ -19,6 +19,7 @@ from nubo.compute.conductor.volume_reconcile import VolumeReconciler
 from nubo.compute.service.actions import ServerActions
 from nubo.compute.service.aggregates import AggregateService
 from nubo.compute.service.availability_zones import AvailabilityZones
+from nubo.compute.service.boot_volumes import BootPlanner
 from nubo.compute.service.consoles import ConsoleService
 from nubo.compute.service.flavors import FlavorService
 from nubo.compute.service.groups import GroupService
@@ -58,6 +59,7 @@ class ControllerCompute:
         self.scheduler = Scheduler(placement)
         groups = GroupService(db)
         self.networking = ComputeNetworking(db, vif_events=vif_events)
+        server_volumes = ServerVolumes(storage)
         self.conductor = Conductor(
             db, bus, placement, self.scheduler, partial(image_props, images),
             self.networking, images, max_attempts=settings.scheduler_max_attempts,
@@ -67,14 +69,17 @@ class ControllerCompute:
             reclaim_interval=settings.reclaim_instance_interval,
             shelved_offload_time=settings.shelved_offload_time,
             # a deleted server's volumes: detached, deleted when delete_on_termination
-            volume_release=ServerVolumes(storage).release,
+            volume_release=server_volumes.release,
+            # block_device_mapping_v2: volumes made and attached before the spawn
+            boot_volumes=server_volumes,
             service_down_time=timedelta(seconds=settings.service_down_time),
             report_interval=float(settings.report_interval))
         self.power_sync = PowerSync(self.conductor)
         HostReports(self.conductor, self.power_sync).subscribe(bus)
         catalog = _catalog(settings, db, placement, limit_source, groups, self.conductor,
                            hosts)
-        servers = ServerService(db, self.conductor, catalog, images, self.networking)
+        servers = ServerService(db, self.conductor, catalog, images, self.networking,
+                                BootPlanner(storage))
         catalog.quotas.register_counters(("instances", "cores", "ram"), servers.counts)
         catalog.quotas.register_counter("server_groups", groups.count)
         self.parts = ServerParts(

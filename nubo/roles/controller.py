@@ -51,8 +51,12 @@ from nubo.network.api import wiring as network_api
 from nubo.network.api.handlers import agents as network_agents
 from nubo.network.api.openapi import SPEC as NETWORK_SPEC
 from nubo.network.service import bootstrap as network_bootstrap
+from nubo.network.service.hostsync.fleet import NetworkFleet
+from nubo.network.service.hostsync.loop import NetworkSync
 from nubo.network.service.hostsync.wiring import build_sync
 from nubo.ops.metrics import CloudCollector
+from nubo.orchestration.api import wiring as orchestration_api
+from nubo.orchestration.api.routes import ROUTES as ORCHESTRATION_ROUTES
 from nubo.placement import api as placement_api
 from nubo.placement.openapi import SPEC as PLACEMENT_SPEC
 from nubo.placement.versions import VERSIONS as PLACEMENT_VERSIONS
@@ -75,7 +79,9 @@ CATALOG = [CatalogEntry("identity", "keystone", "/identity/v3"),
            CatalogEntry("network", "neutron", "/networking"),
            # block storage: Cinder's type and the `volumev3` alias older clients look up
            CatalogEntry("block-storage", "cinder", "/volume/v3"),
-           CatalogEntry("volumev3", "cinderv3", "/volume/v3")]
+           CatalogEntry("volumev3", "cinderv3", "/volume/v3"),
+           # orchestration: Heat's v1 with the project in the path, as Heat's endpoint
+           CatalogEntry("orchestration", "heat", "/orchestration/v1/%(project_id)s")]
 
 
 class Converging(Protocol):
@@ -96,8 +102,7 @@ class Controller:
                  hosts_start: Converging) -> None:
         """`hosts`: the compute hosts of this process (the first one's network agent carries
         every one's ports), or None: the hosts in the database, registered as their agents
-        report (their network agents must be noop until the network sync drives many
-        agents); `network_kind`: their dataplane, "linux" or "noop"; `credentials`: the
+        report; `network_kind`: their dataplane, "linux" or "noop"; `credentials`: the
         service user the hosts log in with (made sure of by `ensure_service_user`)."""
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +125,7 @@ class Controller:
         network = ServiceApp("network", network_api.PREFIX, with_openapi(NETWORK_SPEC),
                              "neutron", auth, state=self.network)
         # built before compute: compute attaches its volumes in-process
-        self.volume = volume_api.VolumeApi(settings, self.db)
+        self.volume = volume_api.VolumeApi(settings, self.db, self.image.images, credentials)
         self.servers = ControllerCompute(settings, self.db, bus, self.image,
                                          self.placement.service, self.identity.limits, hosts,
                                          vif_events=network_kind == "linux",
@@ -130,27 +135,42 @@ class Controller:
         compute = ServiceApp("compute", COMPUTE_PREFIX, with_openapi(COMPUTE_SPEC), "nova",
                              auth, state=self.compute, versions=COMPUTE_VERSIONS,
                              rewrite=legacy_v2.rewrite)   # /compute/v2: Nova's legacy v2.0
-        # drives the hosts' network agents (nubo/network/agent) from the network tables
-        if hosts is None and network_kind != "noop":
-            raise ValueError("a controller of hosts that come and go drives noop network "
-                             "agents only (multi-host Linux networking is a later step)")
-        self.network_sync = build_sync(self.db, bus, network_kind,
-                                       hosts[0] if hosts else self.network.hostname,
-                                       hosts or (), self.network.hostname, self._vif_event)
+        # drives the hosts' network agents (nubo/network/agent) from the network tables: one
+        # agent carrying every host of this process, or (hosts that come and go, Linux
+        # dataplanes) each host its own (hostsync/fleet.py; with noop hosts it records their
+        # agents only)
+        self.network_sync: NetworkSync | NetworkFleet
+        if hosts is None:
+            self.network_sync = NetworkFleet(
+                self.db, bus, on_vif_event=self._vif_event if network_kind == "linux" else None)
+        else:
+            self.network_sync = build_sync(self.db, bus, network_kind,
+                                           hosts[0] if hosts else self.network.hostname,
+                                           hosts or (), self.network.hostname,
+                                           self._vif_event)
         # block storage: the API and (until volume hosts come on the bus) its backend in
         # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}})
         volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
                             auth, state=self.volume, versions=VOLUME_VERSIONS,
                             rewrite=volume_rewrite.rewrite)   # /volume/v3/{project_id}/...
+        # orchestration: Heat's API and its engine, which calls the services above
+        # in-process through their own API layer (never their tables)
+        self.orchestration = orchestration_api.OrchestrationApi(
+            settings, self.db, {"network": network, "compute": compute, "image": image,
+                                "volume": volume})
+        orchestration = ServiceApp("orchestration", orchestration_api.PREFIX,
+                                   ORCHESTRATION_ROUTES, "heat", auth,
+                                   state=self.orchestration)
         self.metrics = Metrics()
         self.metrics.add_scraped(CloudCollector(self.db, self.conductor.queue_depth,
                                                  self.conductor.service_down_time))
         vnc = novnc.NoVncApp(self.servers.parts.consoles.validate,
                              settings.console_token_ttl)
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}
-        if self.network_sync.health:
+        if self.network_sync.health is not None:
             checks["network_agent"] = self.network_sync.health.problem
-        self.app = NuboApp([ident, image, compute, placement, network, volume], self.metrics,
+        self.app = NuboApp([ident, image, compute, placement, network, volume, orchestration],
+                           self.metrics,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,
                            parts={"compute": hosts_start.state,
@@ -190,8 +210,9 @@ class Controller:
         say("volume")
         await self.volume.start()       # the default type, work a restart cut off
         say("network")
-        await network_agents.ensure_agents(self.db, self.network.hostname,
-                                           self.settings.vtep_ip)
+        if isinstance(self.network_sync, NetworkSync):    # a fleet's hosts register so
+            await network_agents.ensure_agents(self.db, self.network.hostname,
+                                               self.settings.vtep_ip)
         await network_bootstrap.bootstrap(self.db, self.settings)
         self.network_sync.listen()
         return creds
@@ -210,6 +231,8 @@ class Controller:
         """Once the hosts reported: resume the operations a restart cut off; then the
         periodic work."""
         await self.servers.periodic.start()
+        # stacks a restart cut off carry on once the hosts can take their servers
+        await self.orchestration.start()
 
     async def _vif_event(self, instance_id: str, port_id: str, status: str) -> None:
         """The dataplane plugged a server's port: Neutron's notice to Nova."""
@@ -258,6 +281,7 @@ class Controller:
         await bounded(asyncio.gather(*self._background, return_exceptions=True),
                       "the controller's background tasks")
         await bounded(self.network_sync.stop(), "the network sync")
+        await bounded(self.orchestration.stop(), "the orchestration engine")
         await bounded(self.volume.stop(), "the volume work")
         await bounded(self.servers.stop(), "the conductor")
 

@@ -4,9 +4,13 @@
 No host is fixed at start: a host exists once its agent reported its resources
 (`compute.resources` registers it and its placement provider); the scheduler reads the hosts
 from the database, the periodic heartbeat check asks those recorded there, and os-services
-shows each up until it was silent for service_down_time. The hosts' network agents must be
-`--network noop` for now: the network sync drives no dataplane across hosts yet (multi-host
-Linux networking, VXLAN FDB, is a later step).
+shows each up until it was silent for service_down_time. With `--network linux` the hosts'
+network agents (`nubo agent --network linux --vtep-ip IP`) each get their own dataplane from
+the network fleet (nubo/network/service/hostsync/fleet.py): their ports on VXLAN segments,
+FDB entries towards the other hosts on the same networks; and, unless `--no-network-node`
+(then an agent started with `--network-node` is one), this process runs a network agent of
+its own as the network node: the DHCP servers, the routers with SNAT and floating IPs, the
+metadata proxies, whose metadata agent reaches this controller's metadata API over HTTP.
 
 The same start as `nubo up` (server.py): the API listener opens first, the controller starts
 what the API needs, and the compute part (the service user the agents log in with, the first
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,11 +30,40 @@ from nubo.config import Settings
 from nubo.core.bus.amqp import AmqpBus
 from nubo.identity.bootstrap import Credentials
 from nubo.image.testimage import TestImage
+from nubo.metadata.secret import metadata_secret
+from nubo.network.agent.manager import NetworkAgent
+from nubo.network.agent.metadata_agent import MetadataAgent, socket_path
+from nubo.network.agent.wiring import build_dataplane
 from nubo.roles.all_in_one import HostsStart, StartResult
 from nubo.roles.controller import Controller
 from nubo.roles.host import service_credentials
 
 LOG = logging.getLogger("nubo.controller")
+
+
+class LocalNetworkNode:
+    """The controller host's own network agent, the network node: its Linux dataplane under
+    DATA_DIR/network, the metadata agent its routers' proxies ask (which signs for this
+    controller's metadata API), beating to the fleet like any host's agent."""
+
+    def __init__(self, settings: Settings, bus: AmqpBus, host: str) -> None:
+        self.dataplane = build_dataplane("linux", settings, socket_path(settings.data_dir))
+        self.agent = NetworkAgent(host, self.dataplane, bus, identity={
+            "dataplane": "linux", "vtep_ip": settings.vtep_ip, "network_node": True,
+            "instance": uuid.uuid4().hex},
+            beat=float(settings.report_interval))
+        bus.register(self.agent.address, self.agent)
+        self.metadata = MetadataAgent(self.agent.instance_of, settings.metadata_api_url,
+                                      metadata_secret(settings),
+                                      socket_path(settings.data_dir))
+
+    async def start(self) -> None:
+        await self.metadata.start()
+        await self.agent.start()
+
+    async def stop(self) -> None:
+        await self.agent.stop()
+        await self.metadata.stop()
 
 
 class ControllerNode:
@@ -40,9 +74,12 @@ class ControllerNode:
         self.bus = bus
         self.compute_start = HostsStart("compute did not start (the service user, the first "
                                         "reconcile)")
+        kind = "linux" if settings.network == "linux" else "noop"
         self.controller = Controller(settings, bus, service_credentials(settings), None,
-                                     "noop", self.compute_start)
+                                     kind, self.compute_start)
         self.app = self.controller.app
+        self.network_node = LocalNetworkNode(settings, bus, self.controller.network.hostname) \
+            if kind == "linux" and settings.network_node else None
         self._background: set[asyncio.Task[None]] = set()
 
     @property
@@ -58,6 +95,9 @@ class ControllerNode:
         say = step or (lambda _: None)
         creds = await self.controller.start(say)
         await self.controller.start_network_sync()
+        if self.network_node is not None:
+            say("network node")
+            await self.network_node.start()
         if self.settings.test_image:
             say("test image")
             await self.controller.register_test_image()
@@ -104,6 +144,8 @@ class ControllerNode:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.network_node is not None:
+            await self.network_node.stop()
         await self.controller.stop()
         await self.controller.close()
         await self.bus.close()

@@ -10,6 +10,7 @@ reaches the controller over the bus only, the image API and the metadata API ove
 from __future__ import annotations
 
 import socket
+import uuid
 from typing import Any, Protocol
 
 import httpx
@@ -23,6 +24,7 @@ from nubo.config import Settings
 from nubo.core.bus import RPC_VERSION, RpcEndpoint
 from nubo.core.service_auth import ServiceCredentials, TokenSource, stored_password
 from nubo.metadata.secret import metadata_secret
+from nubo.network import rpc
 from nubo.network.agent.manager import NetworkAgent
 from nubo.network.agent.metadata_agent import MetadataAgent, socket_path
 from nubo.network.agent.wiring import build_dataplane, resolve_network
@@ -57,7 +59,9 @@ def host_names(settings: Settings, virt: str) -> list[str]:
 
 class Host:
     def __init__(self, settings: Settings, bus: AgentBus,
-                 credentials: ServiceCredentials) -> None:
+                 credentials: ServiceCredentials, *, remote: bool = False) -> None:
+        """`remote`: the host of `nubo agent`, whose network agent tells the controller
+        what it is with each beat (its dataplane, tunnel endpoint, network node role)."""
         self.settings = settings
         self.virt = resolve_virt(settings)
         self.service_credentials = credentials
@@ -74,8 +78,12 @@ class Host:
         self.network_kind = resolve_network(settings, self.virt)
         self.dataplane = build_dataplane(self.network_kind, settings,
                                          socket_path(settings.data_dir))
-        self.network_agent = NetworkAgent(self.names[0], self.dataplane, bus,
-                                          hosts=self.names)
+        identity = {"dataplane": self.network_kind, "vtep_ip": settings.vtep_ip,
+                    "network_node": settings.network_node,
+                    "instance": uuid.uuid4().hex} if remote else None
+        self.network_agent = NetworkAgent(
+            self.names[0], self.dataplane, bus, hosts=self.names, identity=identity,
+            beat=float(settings.report_interval) if remote else rpc.BEAT_SECONDS)
         bus.register(self.network_agent.address, self.network_agent)
         self.metadata_agent = MetadataAgent(self.network_agent.instance_of,
                                             settings.metadata_api_url,

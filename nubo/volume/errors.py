@@ -1,141 +1,208 @@
-"""Typed errors of the block storage service, with Cinder's messages and stable codes.
+"""Cinder's faults (cinder.exception and the messages its API handlers give) as typed errors.
 
-`core/http.py` renders them in Cinder's fault format (`{"itemNotFound": {"code": 404,
-"message": ...}}`, the same keys as Nova's).
+Each class has a stable `code` (its cinder.exception name, or the name of the API message it
+stands for) and a message `template` filled from keyword arguments, as Cinder's
+`message % kwargs`. The service raises them; `core/faults.py` renders every one in Cinder's
+fault format (`{"itemNotFound": {"code": 404, "message": ...}}`, the same keys as Nova's).
+The HTTP status comes from the core class each one extends.
 """
 
 from __future__ import annotations
 
-from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
+from nubo.core import errors
 
 
-class VolumeNotFound(NotFound):
-    code = "VolumeNotFound"
-
-    def __init__(self, volume_id: str) -> None:
-        super().__init__(f"Volume {volume_id} could not be found.")
+class CinderError(errors.TemplatedError):
+    """A Cinder fault: `template` formatted with the keyword arguments given."""
 
 
-class SnapshotNotFound(NotFound):
-    code = "SnapshotNotFound"
+# ------------------------------------------------------------------------------ 400
 
-    def __init__(self, snapshot_id: str) -> None:
-        super().__init__(f"Snapshot {snapshot_id} could not be found.")
-
-
-class VolumeTypeNotFound(NotFound):
-    code = "VolumeTypeNotFound"
-
-    def __init__(self, type_id: str) -> None:
-        super().__init__(f"Volume type {type_id} could not be found.")
+class InvalidInput(CinderError, errors.BadRequest):
+    template = "Invalid input received: {reason}"
 
 
-class VolumeTypeNotFoundByName(NotFound):
-    code = "VolumeTypeNotFoundByName"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Volume type with name {name} could not be found.")
+class InvalidVolume(CinderError, errors.BadRequest):
+    template = "Invalid volume: {reason}"
 
 
-class ExtraSpecNotFound(NotFound):
-    code = "VolumeTypeExtraSpecsNotFound"
-
-    def __init__(self, type_id: str, key: str) -> None:
-        super().__init__(f"Volume Type {type_id} has no extra specs with key {key}.")
+class InvalidSnapshot(CinderError, errors.BadRequest):
+    template = "Invalid snapshot: {reason}"
 
 
-class MetadataNotFound(NotFound):
-    code = "MetadataNotFound"
-
-    def __init__(self, kind: str, owner_id: str, key: str) -> None:
-        super().__init__(f"{kind} {owner_id} has no metadata with key {key}.")
+class InvalidVolumeType(CinderError, errors.BadRequest):
+    template = "Invalid volume type: {reason}"
 
 
-class InvalidInput(BadRequest):
-    code = "InvalidInput"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Invalid input received: {reason}")
+class InvalidVolumeAttachMode(CinderError, errors.BadRequest):
+    template = "Invalid attaching mode '{mode}' for volume {volume_id}."
 
 
-class InvalidVolume(BadRequest):
-    code = "InvalidVolume"
+class InvalidImageRef(CinderError, errors.BadRequest):
+    """A volume's imageRef that names no image the caller can use (Cinder's API answers a
+    400 with this message, not the image service's 404)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Invalid volume: {reason}")
-
-
-class InvalidSnapshot(BadRequest):
-    code = "InvalidSnapshot"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Invalid snapshot: {reason}")
+    template = ("Invalid input received: Invalid image identifier or unable to access "
+                "requested image.")
 
 
-class InvalidVolumeType(BadRequest):
-    code = "InvalidVolumeType"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Invalid volume type: {reason}")
+class ImageNotActive(CinderError, errors.BadRequest):
+    template = "Invalid input received: Image {image_id} is not active."
 
 
-class VolumeTypeExists(Conflict):
-    code = "VolumeTypeExists"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Volume Type {name} already exists.")
+class ImageTooBig(CinderError, errors.BadRequest):
+    template = ("Invalid input received: Size of specified image {image_gb}GB is larger "
+                "than volume size {size}GB.")
 
 
-class VolumeTypeAccessExists(Conflict):
-    code = "VolumeTypeAccessExists"
-
-    def __init__(self, type_id: str, project_id: str) -> None:
-        super().__init__(f"Volume type access for {type_id} / {project_id} combination "
-                         "already exists.")
+class ImageMinDiskTooBig(CinderError, errors.BadRequest):
+    template = ("Invalid input received: Volume size {size}GB cannot be smaller than the "
+                "image minDisk size {min_disk}GB.")
 
 
-class VolumeTypeAccessNotFound(NotFound):
-    code = "VolumeTypeAccessNotFound"
-
-    def __init__(self, type_id: str, project_id: str) -> None:
-        super().__init__(f"Volume type access not found for {type_id} / {project_id} "
-                         "combination.")
+class MalformedRequestBody(CinderError, errors.BadRequest):
+    template = "Malformed request body: {reason}"
 
 
-class OverQuota(NuboError):
-    """A create or extend past a project's limit: Cinder's 413 `overLimit`."""
+class InvalidAction(CinderError, errors.BadRequest):
+    """An action body naming no action this resource has."""
 
-    status, title, code = 413, "Request Entity Too Large", "OverQuota"
-
-
-class VolumeAttachmentNotFound(NotFound):
-    code = "VolumeAttachmentNotFound"
-
-    def __init__(self, attachment_id: str) -> None:
-        super().__init__(f"Volume attachment {attachment_id} could not be found.")
+    template = "There is no such action: {action}"
 
 
-class InvalidVolumeAttachMode(BadRequest):
-    code = "InvalidVolumeAttachMode"
-
-    def __init__(self, mode: str) -> None:
-        super().__init__(f"Invalid attaching mode '{mode}' for volume.")
+class BodyUriMismatch(CinderError, errors.BadRequest):
+    template = "Request body and URI mismatch"
 
 
-class InvalidAttachment(BadRequest):
-    """Cinder's InvalidVolume raised by the attachment API (the attachment's state is
-    wrong for the step asked: completing what has no connector, for example)."""
+# ------------------------------------------------------------------------------ 404
 
-    code = "InvalidVolume"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Invalid volume: {reason}")
+class VolumeNotFound(CinderError, errors.NotFound):
+    template = "Volume {volume_id} could not be found."
 
 
-class VersionNotFoundForAPIMethod(NotFound):
+class SnapshotNotFound(CinderError, errors.NotFound):
+    template = "Snapshot {snapshot_id} could not be found."
+
+
+class GlanceMetadataNotFound(CinderError, errors.NotFound):
+    template = "Glance metadata for volume/snapshot {volume_id} cannot be found."
+
+
+class VolumeTypeNotFound(CinderError, errors.NotFound):
+    template = "Volume type {volume_type_id} could not be found."
+
+
+class VolumeTypeNotFoundByName(CinderError, errors.NotFound):
+    template = "Volume type with name {volume_type_name} could not be found."
+
+
+class VolumeTypeExtraSpecsNotFound(CinderError, errors.NotFound):
+    template = "Volume Type {volume_type_id} has no extra specs with key {extra_specs_key}."
+
+
+class MetadataNotFound(CinderError, errors.NotFound):
+    template = "{kind} {owner_id} has no metadata with key {key}."
+
+
+class VolumeTypeAccessNotFound(CinderError, errors.NotFound):
+    template = "Volume type access not found for {volume_type_id} / {project_id} combination."
+
+
+class VolumeAttachmentNotFound(CinderError, errors.NotFound):
+    template = "Volume attachment {attachment_id} could not be found."
+
+
+class MarkerNotFound(CinderError, errors.NotFound):
+    template = "Marker {marker} could not be found."
+
+
+class VersionNotFoundForAPIMethod(CinderError, errors.NotFound):
     """A route asked below the microversion it appeared in (Cinder's 404)."""
 
-    code = "VersionNotFoundForAPIMethod"
+    template = "API version {version} is not supported on this method."
 
-    def __init__(self, version: str) -> None:
-        super().__init__(f"API version {version} is not supported on this method.")
+
+# ------------------------------------------------------------------------------ 409
+
+class VolumeTypeExists(CinderError, errors.Conflict):
+    template = "Volume Type {id} already exists."
+
+
+class VolumeTypeAccessExists(CinderError, errors.Conflict):
+    template = ("Volume type access for {volume_type_id} / {project_id} combination already "
+                "exists.")
+
+
+# ------------------------------------------------------------------------------ 413
+
+class OverQuota(CinderError, errors.PayloadTooLarge):
+    """A create or extend past a project's limit: Cinder's 413 `overLimit`."""
+
+    template = "Quota exceeded for resources: {overs}."
+
+
+class VolumeSizeExceedsLimit(OverQuota):
+    template = ("Requested volume size {size}G is larger than maximum allowed limit "
+                "{limit}G.")
+
+
+class VolumeSizeExceedsAvailableQuota(OverQuota):
+    template = ("Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
+                "{requested}G, quota is {quota}G and {consumed}G has been consumed.")
+
+
+class VolumeLimitExceeded(OverQuota):
+    template = "Maximum number of volumes allowed ({allowed}) exceeded for quota 'volumes'."
+
+
+class SnapshotLimitExceeded(OverQuota):
+    template = ("Maximum number of snapshots allowed ({allowed}) exceeded for quota "
+                "'snapshots'.")
+
+
+# ------------------------------------------------------------ backups, transfers, messages
+class BackupNotFound(CinderError, errors.NotFound):
+    template = "Backup {backup_id} could not be found."
+
+
+class InvalidBackup(CinderError, errors.BadRequest):
+    template = "Invalid backup: {reason}"
+
+
+class BackupLimitExceeded(OverQuota):
+    """Cinder's 413 for a project at its `backups` limit."""
+    template = "Maximum number of backups allowed ({allowed}) exceeded"
+
+
+class VolumeBackupSizeExceedsAvailableQuota(OverQuota):
+    template = ("Requested backup exceeds allowed Backup gigabytes quota. Requested "
+                "{requested}G, quota is {quota}G and {consumed}G has been consumed.")
+
+
+class ServiceNotFound(CinderError, errors.ServiceUnavailable):
+    """An import naming a backup service this cloud does not run (Cinder's 503)."""
+
+    template = "Service {service_id} could not be found."
+
+
+class TransferNotFound(CinderError, errors.NotFound):
+    template = "Transfer {transfer_id} could not be found."
+
+
+class InvalidAuthKey(CinderError, errors.BadRequest):
+    template = "Invalid auth key: Attempt to transfer {transfer_id} with invalid auth key."
+
+
+class TransferOverQuota(OverQuota):
+    """An accept that would take the receiving project past a limit (Cinder's 413)."""
+    template = ("Maximum number of {resource} allowed ({allowed}) exceeded for quota "
+                "'{resource}'.")
+
+
+class TransferGigabytesOverQuota(OverQuota):
+    template = ("Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
+                "{requested}G, quota is {quota}G and {consumed}G has been consumed.")
+
+
+class MessageNotFound(CinderError, errors.NotFound):
+    template = "Message {message_id} could not be found."

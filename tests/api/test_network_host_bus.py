@@ -4,13 +4,11 @@ a guest's request reaches it through the host's metadata agent (Unix socket in, 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from nubo.metadata.app import sign
 from nubo.metadata.secret import metadata_secret
@@ -20,7 +18,7 @@ from nubo.network.service.hostsync.desired import build_desired
 from tests.api.test_compute_networking import network
 from tests.api.test_compute_servers import create, flavor_id, image_id, wait
 from tests.api.test_network_sync import linux, settle  # noqa: F401 - the fixture
-from tests.conftest import Api
+from tests.conftest import Api, listening_on
 from tests.unit.test_network_sync_apply import Recorder
 
 N = "/networking/v2.0"
@@ -86,19 +84,10 @@ async def test_metadata_api_serves_only_signed_requests(api: Api) -> None:
 @contextlib.asynccontextmanager
 async def listening(app: Any) -> Any:
     """The node's app on a free loopback port (as `nubo up` serves it)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
-                                           lifespan="off"))
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()           # it failed to start: say why
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
+    async with listening_on(app, 0) as port:
+        yield port
+
+
 
 
 async def test_guest_request_through_the_host_metadata_agent(api: Api, tmp_path: Path

@@ -36,16 +36,16 @@ async def test_peers_are_hosts_sharing_a_vxlan_network(api: Api) -> None:
     await bound(api, n2["id"], "h3")                # not on a network h1 carries
     await bound(api, n1["id"], "h5")
     desired = await build_desired(db, ["h1"])
-    assert desired.hosts == (HostSpec("h2", "192.0.2.2"),)
+    assert desired.hosts == (HostSpec("h2", "192.0.2.2", (n1["id"],)),)
     # h3 carries n2 only: it floods to nobody yet; once h1 joins n2, to h1
     assert (await build_desired(db, ["h3"])).hosts == ()
     await bound(api, n2["id"], "h1")
-    assert (await build_desired(db, ["h3"])).hosts == (HostSpec("h1", "192.0.2.1"),)
-    assert (await build_desired(db, ["h1"])).hosts == (HostSpec("h2", "192.0.2.2"),
-                                                       HostSpec("h3", "192.0.2.3"))
+    assert (await build_desired(db, ["h3"])).hosts == (HostSpec("h1", "192.0.2.1", (n2["id"],)),)
+    assert (await build_desired(db, ["h1"])).hosts == (HostSpec("h2", "192.0.2.2", (n1["id"],)),
+                                                       HostSpec("h3", "192.0.2.3", (n2["id"],)))
     # a host's endpoint moves: the agents say so on the next start
     await ensure_agents(db, "h2", "192.0.2.22")
-    assert HostSpec("h2", "192.0.2.22") in (await build_desired(db, ["h1"])).hosts
+    assert HostSpec("h2", "192.0.2.22", (n1["id"],)) in (await build_desired(db, ["h1"])).hosts
     agents = (await api.ok("GET", f"{NET}/agents?host=h2"))["agents"]
     bridge = next(a for a in agents if a["agent_type"] == "Linux bridge agent")
     assert bridge["configurations"]["tunneling_ip"] == "192.0.2.22"

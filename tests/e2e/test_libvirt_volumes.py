@@ -109,3 +109,33 @@ def test_volume_moves_between_guests(cloud: Cloud, tmp_path: Path) -> None:
     wait_volume(c, ["volume"], "moving-data", "available")
     osc(c, "server", "delete", "--wait", "vm-a")
     osc(c, "volume", "delete", vol["id"])
+
+
+#: a volume-backed guest says what its root disk is (by its serial: the volume's id)
+ROOT_PROBE = """#!/bin/sh
+echo "bfv-root serial=$(cat /sys/block/vda/serial 2>/dev/null) size=$(cat /sys/block/vda/size)"
+"""
+ROOT = re.compile(r"bfv-root serial=(\S*) size=(\d+)")
+
+
+def test_boot_from_a_volume_made_from_the_test_image(cloud: Cloud, tmp_path: Path) -> None:
+    """The test image made into a 1 GiB volume; a server boots from it (vda is the volume,
+    its serial the volume's id); its delete leaves the volume available."""
+    c = cloud
+    probe = tmp_path / "probe.sh"
+    probe.write_text(ROOT_PROBE)
+    vol = osc_json(c, "volume", "create", "--image", "nubo-test", "--size", "1", "boot-vol")
+    shown = wait_volume(c, ["volume"], "boot-vol", "available")
+    assert shown["bootable"] in (True, "true")
+    osc(c, "server", "create", "--volume", "boot-vol", "--flavor", "m1.nano", "--nic",
+        "none", "--config-drive", "True", "--user-data", str(probe), "--wait", "vm-bfv")
+
+    def seen() -> tuple[str, str] | None:
+        m = ROOT.search(osc(c, "console", "log", "show", "vm-bfv").stdout)
+        return (m.group(1), m.group(2)) if m else None
+    serial, size = wait_for(seen, "vm-bfv's root disk on its console")
+    assert vol["id"].startswith(serial) and serial        # virtio serials are 20 chars
+    assert size == "2097152"                              # 1 GiB in 512-byte sectors
+    osc(c, "server", "delete", "--wait", "vm-bfv")
+    wait_volume(c, ["volume"], "boot-vol", "available")
+    osc(c, "volume", "delete", vol["id"])

@@ -146,3 +146,54 @@ def test_server_add_remove_volume(shared_cloud: Cloud, tmp_path: Path) -> None:
     osc(c, "server", "delete", "--wait", "web")
     osc(c, "volume", "delete", "web-data")
     osc(c, "image", "delete", "att-img")
+
+
+def test_volume_from_image_and_boot_from_volume(shared_cloud: Cloud, tmp_path: Path) -> None:
+    """`volume create --image`, `server create --volume`, `server create
+    --boot-from-volume`, server delete (the made volume goes with it), volume delete."""
+    c = shared_cloud
+    disk = tmp_path / "boot.raw"
+    disk.write_bytes(b"bootable" * 1024 + b"\0" * (1024 * 1024 - 8192))
+    osc(c, "image", "create", "--file", str(disk), "--disk-format", "raw",
+        "--container-format", "bare", "bfv-img")
+    vol = osc_json(c, "volume", "create", "--image", "bfv-img", "--size", "1", "v")
+    shown = wait_status(c, ["volume"], "v", "available")
+    assert shown["bootable"] in (True, "true")        # OSC shows it as a boolean
+    assert "bfv-img" in json.dumps(shown["volume_image_metadata"])
+    out = c.data_dir / "v.raw"
+    subprocess.run(["qemu-img", "convert", "-f", "qcow2", "-O", "raw",
+                    str(c.data_dir / "volumes" / f"volume-{vol['id']}.qcow2"), str(out)],
+                   check=True)
+    with out.open("rb") as f:
+        assert f.read(8192) == b"bootable" * 1024      # the image's bytes are the volume's
+    out.unlink()
+
+    srv = osc_json(c, "server", "create", "--volume", "v", "--flavor", "m1.nano",
+                   "--nic", "none", "--wait", "bfv-1")
+    assert srv["status"] == "ACTIVE"
+    shown_srv = osc_json(c, "server", "show", "bfv-1")
+    assert shown_srv["image"] in ("", None) or "volume" in str(shown_srv["image"]).lower()
+    listed = osc_json(c, "server", "volume", "list", "bfv-1")
+    assert [(x["Volume ID"], x["Device"]) for x in listed] == [(vol["id"], "/dev/vda")]
+    assert wait_status(c, ["volume"], "v", "in-use")["attachments"][0]["server_id"] == \
+        srv["id"]
+
+    srv2 = osc_json(c, "server", "create", "--image", "bfv-img", "--boot-from-volume", "1",
+                    "--flavor", "m1.nano", "--nic", "none", "--wait", "bfv-2")
+    assert srv2["status"] == "ACTIVE"
+    [root] = osc_json(c, "server", "volume", "list", "bfv-2")
+    assert root["Device"] == "/dev/vda"
+    made = osc_json(c, "volume", "show", root["Volume ID"])
+    assert made["bootable"] in (True, "true") and made["size"] == 1
+
+    osc(c, "server", "delete", "--wait", "bfv-1", "bfv-2")
+    assert wait_status(c, ["volume"], "v", "available")["attachments"] == []
+    # --boot-from-volume's volume is not deleted with the server (OSC leaves
+    # delete_on_termination false): it is detached, and deleted here
+    assert wait_status(c, ["volume"], root["Volume ID"], "available")
+    osc(c, "volume", "delete", "v", root["Volume ID"])
+    deadline = time.monotonic() + 30
+    while osc_json(c, "volume", "list") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert osc_json(c, "volume", "list") == []
+    osc(c, "image", "delete", "bfv-img")

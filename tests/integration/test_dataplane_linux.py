@@ -583,3 +583,53 @@ async def test_port_forwarding_reaches_one_port_of_the_guest(lab: Lab) -> None:
         for p in servers:
             p.kill()
             p.wait()
+
+
+async def test_vxlan_floods_each_network_to_the_hosts_that_carry_it(lab: Lab) -> None:
+    """Three hosts on one underlay: a network carried by a and b floods only between them,
+    one carried by a and c only between those; a peer that leaves is dropped."""
+    hs = {r: lab.netns(r) for r in ("fa", "fb", "fc")}
+    under = lab.netns("fu")
+    sh("ip", "link", "add", "br0", "type", "bridge", ns=under)
+    sh("ip", "link", "set", "br0", "up", ns=under)
+    vtep = {r: f"192.168.78.{i}" for i, r in enumerate(hs, 1)}
+    for r, h in hs.items():
+        sh("ip", "-n", h, "link", "add", "under", "type", "veth", "peer", "name", f"v-{r}",
+           "netns", under)
+        sh("ip", "link", "set", f"v-{r}", "master", "br0", "up", ns=under)
+        sh("ip", "addr", "add", f"{vtep[r]}/24", "dev", "under", ns=h)
+        sh("ip", "link", "set", "under", "up", ns=h)
+    dps = {r: lab.dataplane(h, vtep_ip=vtep[r], vtep_dev="under") for r, h in hs.items()}
+    base = 20000 + secrets.randbelow(10000)
+    n1 = NetworkSpec(lab.id("n1"), "vxlan", base, mtu=1450)
+    n2 = NetworkSpec(lab.id("n2"), "vxlan", base + 1, mtu=1450)
+    carries = {"fa": (n1, n2), "fb": (n1,), "fc": (n2,)}
+    peers = [HostSpec(r, vtep[r], tuple(n.id for n in carries[r])) for r in hs]
+    for r, dp in dps.items():
+        await dp.set_hosts([p for p in peers if p.name != r])
+        for n in carries[r]:
+            await dp.ensure_network(n)
+
+    def fdb(r: str, n: NetworkSpec) -> set[str]:
+        out = sh("bridge", "fdb", "show", "dev", names.vxlan_name(n.segmentation_id or 0),
+                 ns=hs[r]).stdout
+        return {ln.split(" dst ")[1].split()[0] for ln in out.splitlines()
+                if ln.startswith("00:00:00:00:00:00") and " dst " in ln}
+
+    assert fdb("fa", n1) == {vtep["fb"]} and fdb("fa", n2) == {vtep["fc"]}
+    assert fdb("fb", n1) == {vtep["fa"]} and fdb("fc", n2) == {vtep["fa"]}
+    # guests on n1 at a and b reach each other over it; c never sees n1's traffic
+    pa = PortSpec(lab.id("pa"), n1.id, mac(11), port_security_enabled=False)
+    pb = PortSpec(lab.id("pb"), n1.id, mac(12), port_security_enabled=False)
+    ga = lab.guest(hs["fa"], pa, "xga", "10.51.0.1/24")
+    lab.guest(hs["fb"], pb, "xgb", "10.51.0.2/24")
+    await dps["fa"].plug_port(pa)
+    await dps["fb"].plug_port(pb)
+    assert pings(ga, "10.51.0.2")
+    # c joins n1 (a port there now): a floods n1 to it too; then b leaves n1
+    await dps["fa"].set_hosts([HostSpec("fb", vtep["fb"], (n1.id,)),
+                               HostSpec("fc", vtep["fc"], (n1.id, n2.id))])
+    assert fdb("fa", n1) == {vtep["fb"], vtep["fc"]}
+    await dps["fa"].set_hosts([HostSpec("fc", vtep["fc"], (n1.id, n2.id))])
+    assert fdb("fa", n1) == {vtep["fc"]} and fdb("fa", n2) == {vtep["fc"]}
+    assert not pings(ga, "10.51.0.2", count=1)

@@ -232,3 +232,28 @@ def test_kvm_probe_sees_a_kernel_boot(tmp_path: Path) -> None:
     assert probe.run_probe(kernel, timeout=60, accel="tcg") == ""
     assert probe.run_probe(tmp_path / "missing", timeout=10, accel="tcg").startswith(
         "qemu exited")
+
+
+async def test_a_volume_backed_instance_has_its_volume_as_root(tmp_path: Path) -> None:
+    """No overlay and no base for a volume-backed instance: its root is the volume's file,
+    remembered in root.json (what a power on or a respawn reads back); the flavor's other
+    disks as for any; the volume's file outlives the instance's directory."""
+    volume = tmp_path / "volumes" / "volume-v1.qcow2"
+    volume.parent.mkdir()
+    volume.write_bytes(b"QFI\xfb")
+    disks = InstanceDisks(tmp_path / "instances")
+    spec = InstanceSpec(id="i-bfv", name="instance-00000001", display_name="bfv",
+                        flavor={"vcpus": 1, "ram": 64, "disk": 0, "ephemeral": 0, "swap": 0})
+    root = {"device": "vda", "boot_index": 0, "connection_info": {
+        "driver_volume_type": "local", "serial": "v1",
+        "data": {"device_path": str(volume), "format": "qcow2"}}}
+    made = await disks.create_on_volume(spec, root, config_drive=False)
+    assert (made.root, made.root_format, made.root_serial) == (volume, "qcow2", "v1")
+    assert not (disks.dir("i-bfv") / "disk").exists()
+    assert not (disks.dir("i-bfv") / "base").exists()
+    assert disks.existing("i-bfv") == made
+    await disks.remove("i-bfv")
+    assert volume.exists() and disks.existing("i-bfv") is None
+    bad = {**root, "connection_info": {"driver_volume_type": "iscsi", "data": {}}}
+    with pytest.raises(SpawnFailed, match="not supported on this host"):
+        await disks.create_on_volume(spec, bad, config_drive=False)

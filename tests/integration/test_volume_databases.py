@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nubo.roles.all_in_one import AllInOne as Node
-from nubo.volume.errors import InvalidVolume, OverQuota
+from nubo.volume import errors
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.snapshots import NewSnapshot, SnapshotFilter
 from nubo.volume.service.volumes import NewVolume, VolumeFilter
@@ -27,7 +27,7 @@ async def test_volume_tables_on_server(database_url: str, tmp_path: Path) -> Non
         made = [await st.volumes.create(NewVolume("p1", "u", size, metadata={"i": str(size)},
                                                   volume_type="fast"))
                 for size in (1, 2)]
-        with pytest.raises(OverQuota):
+        with pytest.raises(errors.OverQuota):
             await st.volumes.create(NewVolume("p1", "u", 1))
         await st.worker.drain()
         page = parse_page("size:desc", None, None, None, None, None, frozenset({"size"}))
@@ -36,7 +36,7 @@ async def test_volume_tables_on_server(database_url: str, tmp_path: Path) -> Non
         assert found[0].volume.status == "available" and found[0].volume_type.name == "fast"
         snap = await st.snapshots.create(NewSnapshot("p1", "u", made[0].volume.id))
         await st.worker.drain()
-        with pytest.raises(InvalidVolume):
+        with pytest.raises(errors.InvalidVolume):
             await st.volumes.delete(made[0].volume.id, "p1")
         await st.volumes.delete(made[0].volume.id, "p1", cascade=True)
         await st.worker.drain()
@@ -58,8 +58,6 @@ async def test_attachments_on_server(database_url: str, tmp_path: Path) -> None:
     import asyncio
     import uuid
 
-    from nubo.volume.errors import InvalidVolume as Refused
-
     node = Node(make_settings(tmp_path, database_url=database_url, volume_driver="fake"))
     await node.start()
     await node.converged()
@@ -73,7 +71,7 @@ async def test_attachments_on_server(database_url: str, tmp_path: Path) -> None:
             return_exceptions=True)
         won = [o for o in outcomes if not isinstance(o, BaseException)]
         assert len(won) == 1, outcomes
-        assert all(isinstance(o, Refused) for o in outcomes if o not in won)
+        assert all(isinstance(o, errors.InvalidVolume) for o in outcomes if o not in won)
         att = won[0].attachment.id
         rec = await st.attachments.connect(att, "p1", {"host": "h1"})
         assert rec.attachment.connection_info["driver_volume_type"] == "local"  # type: ignore

@@ -61,11 +61,36 @@ def test_agent_needs_a_transport_url(tmp_path: Path) -> None:
     assert code == 2 and "--transport-url amqp://" in out, out
 
 
-@pytest.mark.parametrize("argv", [("--virt", "auto"), ("--network", "linux")])
-def test_agent_options_of_later_steps_are_refused(tmp_path: Path,
-                                                  argv: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(("argv", "said"), [
+    (("--virt", "auto"), "--virt must be"),
+    (("--network", "ovs"), "--network must be linux or noop"),
+    (("--network", "linux"), "--network linux needs --vtep-ip"),
+    (("--network", "linux", "--vtep-ip", "10.0.0.300"), "--vtep-ip must be an IP address"),
+    (("--network-node",), "--network-node needs --network linux"),
+])
+def test_agent_bad_network_options_are_refused(tmp_path: Path, argv: tuple[str, ...],
+                                               said: str) -> None:
     code, out = run("agent", "--host", "h1", "--controller-url", "http://c:8880", *argv)
-    assert code == 2 and ("--virt must be" in out or "--network must be noop" in out), out
+    assert code == 2 and said in " ".join(out.split()), out
+
+
+def test_a_network_node_agent_needs_the_metadata_secret(tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret\n")
+    code, out = run("agent", "--data-dir", str(tmp_path), "--host", "h1", "--controller-url",
+                    "http://c:8880", "--password-file", str(secret), "--transport-url",
+                    "amqp://u:p@c:5672/v", "--network", "linux", "--vtep-ip", "10.0.0.3",
+                    "--network-node")
+    assert code == 2 and "--metadata-secret-file" in out, out
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (("--network", "linux"), "--network linux needs --vtep-ip"),
+    (("--network", "linux", "--vtep-ip", "nope"), "--vtep-ip must be an IP address"),
+])
+def test_controller_bad_network_options_are_refused(argv: tuple[str, ...], said: str) -> None:
+    code, out = run("controller", *argv)
+    assert code == 2 and said in " ".join(out.split()), out
 
 
 def test_agent_has_no_database_option() -> None:

@@ -36,6 +36,7 @@ from nubo.compute.agent.virt.libvirt.config import (
     disk_target_dev,
     domain_name,
 )
+from nubo.compute.agent.virt.libvirt.volumes import volume_disks
 from nubo.compute.agent.virt.libvirt.xml import domain_xml
 from tests.install import missing
 
@@ -172,6 +173,18 @@ def test_disks_virtio_other_buses_and_cdrom() -> None:
          {"name": "qemu", "type": "raw", "cache": "none"}, True),
         ("file", "cdrom", "/srv/c", {"dev": "hda", "bus": "ide"},
          {"name": "qemu", "type": "raw", "cache": "none"}, True)]
+
+
+def test_a_root_volume_disk_carries_its_serial() -> None:
+    """A volume-backed root disk: the volume's file at vda with the volume id as serial (how
+    the reconciler's volume_disks and the guest's /dev/disk/by-id find it)."""
+    vol = "0f6c2b8e-1111-4222-8333-944445555666"
+    disks = (DiskConfig("/srv/volumes/volume-x.qcow2", "vda", serial=vol, boot_order=1),
+             DiskConfig("/srv/i/disk.eph0", "vdb"))
+    xml = domain_xml(full_config(disks=disks))
+    els = ET.fromstring(xml).findall("devices/disk")
+    assert [e.findtext("serial") for e in els] == [vol, None]
+    assert volume_disks(xml) == {"vda": vol}
 
 
 def test_nic_on_tap_and_on_bridge() -> None:

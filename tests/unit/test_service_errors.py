@@ -1,4 +1,4 @@
-"""The typed errors of compute, identity, image and placement: each class has a stable code,
+"""The typed errors of compute, identity, image, placement and volume: each class has a stable code,
 the status of the core class it extends and a template whose fields are named; every raise site
 in the service passes exactly those fields (checked statically, so a wrong raise fails here and
 not in front of a client); and each fault body is rendered in the service's own format."""
@@ -20,9 +20,11 @@ from nubo.core.faults import fault_body
 from nubo.identity import errors as identity
 from nubo.image import errors as image
 from nubo.placement import errors as placement
+from nubo.volume import errors as volume
 
 ROOT = Path(__file__).resolve().parents[2] / "nubo"
-MODULES = {"compute": compute, "identity": identity, "image": image, "placement": placement}
+MODULES = {"compute": compute, "identity": identity, "image": image, "placement": placement,
+           "volume": volume}
 #: Placement's own error codes (placement/errors.py upstream) besides undefined_code.
 PLACEMENT_CODES = {"concurrent_update", "duplicate_name", "inventory.inuse",
                    "resource_provider.inuse", "resource_provider.cannot_delete_parent",
@@ -35,6 +37,9 @@ _CORE = [c for _n, c in inspect.getmembers(core, inspect.isclass)
 COMPUTE_5XX = {"InterfaceAttachFailed": 500, "InterfaceDetachFailed": 500,
                "VolumeAttachFailed": 500, "DeviceDetachFailed": 500,
                "NotSupported": 501, "UptimeNotImplemented": 501}
+#: Cinder's 503 for a backup import naming a backup service this cloud does not run
+VOLUME_5XX = {"ServiceNotFound": 503}
+FIVE_XX = {"compute": COMPUTE_5XX, "volume": VOLUME_5XX}
 
 
 def _classes(mod: ModuleType) -> list[type[core.TemplatedError]]:
@@ -60,8 +65,8 @@ def test_every_class_has_a_code_a_core_status_and_a_named_template(svc: str) -> 
         else:  # Keystone's and Glance's exception names
             assert cls.code == cls.__name__, cls
         base = next((c for c in cls.__mro__ if c in _CORE), core.NuboError)
-        if svc == "compute" and cls.__name__ in COMPUTE_5XX:
-            assert cls.status == base.status == COMPUTE_5XX[cls.__name__], cls
+        if cls.__name__ in FIVE_XX.get(svc, {}):
+            assert cls.status == base.status == FIVE_XX[svc][cls.__name__], cls
         else:
             assert cls.status == base.status and 400 <= cls.status < 500, cls
         fields = _fields(cls)
@@ -122,6 +127,8 @@ def test_every_raise_site_passes_the_fields_of_its_template(svc: str) -> None:
     ("compute", "errors.InstanceNotFound(server_id=sid)"),           # wrong field
     ("compute", "errors.InstanceInvalidState(action=a, uuid=u, state=s)"),  # missing attr
     ("compute", 'errors.InvalidInput("Invalid input received: x")'),  # inline message
+    ("volume", "errors.VolumeNotFound(id=v)"),                       # wrong field
+    ("volume", 'errors.InvalidVolume("status must be available")'),  # inline message
 ])
 def test_a_wrong_raise_is_caught(svc: str, call: str) -> None:
     assert len(_bad_raises(svc, f"raise {call}", "planted")) == 1
@@ -174,6 +181,11 @@ def test_messages_are_the_services() -> None:
     assert image.ReadonlyProperty(property="size").message == "Attribute 'size' is read-only."
     assert image.InvalidMetadefSortKey(sort_key="x", keys="a, b").message == (
         "Invalid sort key: 'x'; use one of a, b.")
+    assert volume.VolumeNotFound(volume_id="v1").message == "Volume v1 could not be found."
+    assert volume.VolumeSizeExceedsAvailableQuota(requested=2, quota=3, consumed=2).message == (
+        "Requested volume or snapshot exceeds allowed gigabytes quota. Requested 2G, quota is "
+        "3G and 2G has been consumed.")
+    assert volume.VolumeLimitExceeded(allowed=1).status == 413
     assert placement.GroupPolicyRequired().message.endswith('"resources{N}" parameter.')
     assert placement.InventoryInUse(resource_classes="VCPU", uuid="u").message == (
         "Inventory for 'VCPU' on resource provider 'u' in use.")
@@ -192,6 +204,11 @@ def test_the_fault_bodies_are_the_services() -> None:
     body, media = fault_body("glance", image.ImageNotFound(image_id="i"), "req-1")
     assert media.startswith("text/plain")
     assert body == b"404 Not Found\n\nNo image found with ID i\n\n   "
+    body, _ = fault_body("nova", volume.InvalidVolume(reason="it is in-use."), "req-1")
+    assert orjson.loads(body) == {"badRequest": {
+        "code": 400, "message": "Invalid volume: it is in-use."}}
+    body, _ = fault_body("nova", volume.VolumeLimitExceeded(allowed=1), "req-1")
+    assert orjson.loads(body)["overLimit"]["code"] == 413
     body, _ = fault_body("placement", placement.ProviderNotFound(uuid="u"), "req-1")
     assert orjson.loads(body) == {"errors": [{
         "status": 404, "title": "Not Found", "detail": "No resource provider with uuid u found",

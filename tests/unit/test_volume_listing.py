@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from nubo.core.errors import NotFound
+from nubo.volume import errors
 from nubo.volume.api.rewrite import rewrite
-from nubo.volume.errors import InvalidInput
 from nubo.volume.service.listing import MAX_LIMIT, paginate, parse_page
 
 KEYS = frozenset({"id", "name", "size", "created_at"})
@@ -63,7 +63,7 @@ def test_marker_limit_offset() -> None:
                                 {"limit": "x"}, {"offset": "-3"},
                                 {"sort": "size", "sort_key": "size"}])
 def test_bad_paging_is_invalid_input(kw: dict[str, str]) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(errors.InvalidInput):
         page(**kw)
 
 

@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +64,24 @@ SILENT_INTERVALS = 2.5
 GroupLookup = Callable[[str, str], Awaitable[tuple[str | None, list[str]]]]
 
 
+class BootVolumes(Protocol):
+    """A server's block_device_mapping_v2 volumes (compute/service/server_volumes.py)."""
+
+    async def prepare(self, instance_id: str, project_id: str, user_id: str, host: str,
+                      bdms: list[dict[str, Any]],
+                      remember: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> None:
+        """Make the volumes not made yet and attach all to `host`; raises on failure."""
+        ...
+
+    async def devices(self, instance_id: str) -> list[dict[str, Any]]:
+        """The attached volumes as the host gets them in a spawn."""
+        ...
+
+    async def discard(self, bdms: list[dict[str, Any]]) -> None:
+        """After the delete: volumes made with delete_on_termination never attached go."""
+        ...
+
+
 class Conductor:
     def __init__(self, db: Database, bus: Bus, placement: PlacementService,
                  scheduler: Scheduler, image_lookup: ImageLookup,
@@ -72,6 +90,7 @@ class Conductor:
                  vif_plugging_timeout: float = 300.0, vif_plugging_is_fatal: bool = True,
                  reclaim_interval: int = 0, shelved_offload_time: int = 0,
                  volume_release: Callable[[str], Awaitable[None]] | None = None,
+                 boot_volumes: BootVolumes | None = None,
                  service_down_time: timedelta = HOST_DOWN_AFTER,
                  report_interval: float = 10.0) -> None:
         """`networking`: the servers' ports (None: servers get no NICs); `images`: where
@@ -84,6 +103,8 @@ class Conductor:
         self.bus = bus
         #: a deleted server's volumes are released (server_volumes.py)
         self.volume_release = volume_release
+        #: the volumes of a server's block_device_mapping_v2, made and attached at build
+        self.boot_volumes = boot_volumes
         self.placement = placement
         self.scheduler = scheduler
         self.image_lookup = image_lookup
@@ -323,11 +344,13 @@ class Conductor:
             image = await self.image_lookup(inst.image_ref) if inst.image_ref else None
         started = utcnow()
         flavor = inst.flavor
+        # a volume-backed server's root disk is its volume: no local disk claimed (Nova)
+        disk = (0 if spec_doc.get("volume_backed") else flavor["disk"]) + \
+            flavor.get("ephemeral", 0)
         spec = RequestSpec(
             instance_id=inst.id, project_id=inst.project_id, user_id=inst.user_id,
             resources={"VCPU": flavor["vcpus"], "MEMORY_MB": flavor["ram"],
-                       **({"DISK_GB": flavor["disk"] + flavor.get("ephemeral", 0)}
-                          if flavor["disk"] + flavor.get("ephemeral", 0) else {})},
+                       **({"DISK_GB": disk} if disk else {})},
             availability_zone=inst.availability_zone,
             image_properties=(image or {}).get("properties", {}),
             flavor_extra_specs=flavor.get("extra_specs", {}), ignore_hosts=tried,
@@ -393,16 +416,20 @@ class Conductor:
         # network-vif-plugged); with none (noop) there is no tap to give the guest
         vifs = [] if self.networking is None or not self.networking.vif_events else \
             await self.networking.vifs(inst.id, (inst.request_spec or {}).get("networks") or [])
+        devices = await self.boot_volumes.devices(inst.id) if self.boot_volumes else []
         return {"id": inst.id, "name": f"instance-{inst.seq:08x}", "display_name": inst.name,
                 "flavor": flavor or inst.flavor, "image": image or {},
                 "user_data": inst.user_data, "key_data": inst.key_data,
                 "config_drive": inst.config_drive, "metadata": meta,
-                "vifs": [dataclasses.asdict(v) for v in vifs]}
+                "vifs": [dataclasses.asdict(v) for v in vifs],
+                **({"block_devices": devices} if devices else {})}
 
     async def _spawn(self, inst: Instance, image: dict[str, Any] | None = None) -> bool:
         host = inst.host or ""
         event, started = "compute__do_build_and_run_instance", utcnow()
         if not await self._plug_networks(inst, host, event, started):
+            return False
+        if not await self._prepare_volumes(inst, host, event, started):
             return False
         spec = await self.instance_spec(inst, image)    # with the ports as NICs
         try:
@@ -485,6 +512,34 @@ class Conductor:
             return False
         return True
 
+    async def _prepare_volumes(self, inst: Instance, host: str, event: str,
+                               started: Any) -> bool:
+        """The volumes of the server's block_device_mapping_v2, made and attached to
+        `host` before the spawn. A volume that cannot be made or attached fails the build
+        (Nova's "Failure prepping block device": another host would not help); the
+        volumes stay with the server in ERROR and go with its delete (as Nova's)."""
+        bdms = (inst.request_spec or {}).get("bdms") or []
+        if not bdms or self.boot_volumes is None:
+            return True
+
+        async def remember(plan: list[dict[str, Any]]) -> None:
+            doc = {**(inst.request_spec or {}), "bdms": plan}
+            inst.request_spec = doc
+            await self.set_if(inst.id, {"task_state": states.SPAWNING}, request_spec=doc)
+        try:
+            await self.boot_volumes.prepare(inst.id, inst.project_id, inst.user_id, host,
+                                            bdms, remember)
+        except Exception as exc:  # noqa: BLE001 - any failure stops the build (Nova's)
+            await self.destroy_on(host, inst.id)
+            await self._unplug_networks(inst)
+            await self.placement.delete_allocations(inst.id)
+            await self._fail(inst.id, f"Build of instance {inst.id} aborted: Failure "
+                             f"prepping block device. {exc}", code=500,
+                             expect_task=states.SPAWNING, details=str(exc),
+                             events=[(event, started, host, "Error", str(exc))])
+            return False
+        return True
+
     async def _deleting(self, instance_id: str) -> bool:
         async with self.db.read() as s:
             inst = await s.get(Instance, instance_id)
@@ -541,6 +596,8 @@ class Conductor:
         await self.destroy_on(inst.host, instance_id)
         if self.volume_release is not None:
             await self.volume_release(instance_id)
+        if self.boot_volumes is not None and (inst.request_spec or {}).get("bdms"):
+            await self.boot_volumes.discard(inst.request_spec["bdms"])
         await self._unplug_networks(inst)
         await self.placement.delete_allocations(instance_id)
         await self.commit(instance_id, {}, [("compute_terminate_instance", started,

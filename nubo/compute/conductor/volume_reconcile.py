@@ -30,7 +30,8 @@ import logging
 from datetime import timedelta
 
 from nubo.compute.models import Instance
-from nubo.compute.service.volume_attachments import VolumeAttachmentService, connector_of
+from nubo.compute.service.server_volumes import connector_of
+from nubo.compute.service.volume_attachments import VolumeAttachmentService
 from nubo.core.db import utcnow
 from nubo.core.metrics import reconciled
 from nubo.volume.models import VolumeAttachment

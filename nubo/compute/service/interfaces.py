@@ -16,7 +16,6 @@ another operation on the same server.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
-from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
+from nubo.compute.models import Instance, InstanceAction
+from nubo.compute.service.hotplug import finish_action, under_instance_lock
 from nubo.compute.service.networking import OWNER_PREFIX, check_external_attach, is_nic_of, nics_of
 from nubo.compute.service.servers import ServerService
 from nubo.core.bus import Bus
@@ -112,7 +112,7 @@ class InterfaceService:
         inst = await self._start(ctx, sid, "attach_interface")
         started = utcnow()
         try:
-            plugged = await self._locked(inst.id, lambda: self._attach(
+            plugged = await under_instance_lock(self.c, inst.id, lambda: self._attach(
                 ctx, inst.id, net_id, port_id, fixed_ip, tag))
         except NuboError as exc:
             await self._finish(inst.id, "compute_attach_interface", started, inst.host,
@@ -295,35 +295,8 @@ class InterfaceService:
 
     async def _finish(self, sid: str, event: str, started: Any, host: str | None,
                       error: NuboError | None) -> None:
-        """The action's one event (Success or Error) and its end."""
-        async with self.db.write() as s:
-            action = (await s.execute(select(InstanceAction).where(
-                InstanceAction.instance_id == sid,
-                InstanceAction.action.in_(("attach_interface", "detach_interface")),
-                InstanceAction.finish_time.is_(None)).order_by(
-                InstanceAction.id.desc()).limit(1))).scalars().first()
-            if action is None:
-                return
-            now = utcnow()
-            s.add(InstanceActionEvent(
-                action_id=action.id, event=event, host=host, start_time=started,
-                finish_time=now, result="Error" if error else "Success",
-                traceback=str(error) if error else None))
-            action.finish_time = action.updated_at = now
-            if error is not None:
-                action.message = "Error"
-
-    async def _locked(self, sid: str, work: Any) -> Any:
-        """Run `work()` under the conductor's per-instance lock and return its result."""
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-        async def run(_: str) -> None:
-            try:
-                done.set_result(await work())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                done.set_exception(exc)
-        self.c.spawn_task(sid, run)
-        return await done
+        await finish_action(self.db, sid, ("attach_interface", "detach_interface"), event,
+                            started, host, error)
 
 
 def _owner_ctx(inst: Instance, ctx: RequestContext) -> RequestContext:

@@ -26,6 +26,7 @@ from nubo.compute.conductor.resize import plan as resize_plan
 from nubo.compute.conductor.snapshot import create_record as create_snapshot_record
 from nubo.compute.conductor.snapshot import owner_context
 from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent, InstanceMetadata
+from nubo.compute.service.boot_volumes import BootPlan, BootPlanner
 from nubo.compute.service.flavors import FlavorService
 from nubo.compute.service.groups import GroupService
 from nubo.compute.service.keypairs import KeypairService
@@ -76,7 +77,11 @@ async def image_props(images: ImageApi, image_ref: str) -> dict[str, Any] | None
 
 class ServerService:
     def __init__(self, db: Database, conductor: Conductor, compute: ComputeCatalog,
-                 images: ImageApi, networking: ComputeNetworking) -> None:
+                 images: ImageApi, networking: ComputeNetworking,
+                 boot: BootPlanner | None = None) -> None:
+        """`boot`: block_device_mapping_v2's volumes (None: no block storage, servers boot
+        from images only)."""
+        self.boot = boot
         self.db = db
         self.conductor = conductor
         self.compute = compute
@@ -118,10 +123,13 @@ class ServerService:
     async def create(self, ctx: RequestContext, body: dict[str, Any]) -> list[ServerView]:
         srv = body["server"]
         flavor = await self.compute.flavors.get_for(ctx, str(srv["flavorRef"]))
-        image_ref = srv.get("imageRef") or _bdm_image(srv.get("block_device_mapping_v2"))
-        if not image_ref:
-            raise errors.MissingImageRef()
-        image = await self.check_image(ctx, image_ref, flavor)
+        boot = await self._boot_plan(ctx, srv)
+        if boot.image_ref is not None:
+            image = await self.check_image(ctx, boot.image_ref, flavor)
+        elif boot.volume_image is not None:     # the root volume's image: its properties
+            image = {**await self.check_image(ctx, boot.volume_image, None), "id": ""}
+        else:
+            image = {"id": "", "properties": {}}
         key_data = None
         if srv.get("key_name"):
             key_data = (await self.compute.keypairs.get_for(ctx, srv["key_name"])).public_key
@@ -187,6 +195,9 @@ class ServerService:
                             request_spec={"hints": hints, "tried": [], "group": group,
                                           "image": image,
                                           "networks": [r.as_dict() for r in requested],
+                                          **({"bdms": boot.bdms} if boot.bdms else {}),
+                                          **({"volume_backed": True}
+                                             if boot.volume_backed else {}),
                                           # a multi-create: scheduled one at a time
                                           **({"batch": reservation} if count > 1 else {}),
                                           **_later_fields(srv)},
@@ -232,10 +243,32 @@ class ServerService:
                         await s.delete(inst)
             raise
 
+    async def _boot_plan(self, ctx: RequestContext, srv: dict[str, Any]) -> BootPlan:
+        """The image or the volumes the server boots from (boot_volumes.py); without block
+        storage only an image (a volume mapping is refused)."""
+        _lo, max_count = _counts(srv)
+        if self.boot is not None:
+            return await self.boot.plan(ctx, srv, max_count,
+                                        lambda ref: self._image_usable(ctx, ref))
+        image_ref = srv.get("imageRef") or _bdm_image(srv.get("block_device_mapping_v2"))
+        if not image_ref:
+            raise errors.MissingImageRef()
+        return BootPlan(image_ref)
+
+    async def _image_usable(self, ctx: RequestContext, image_ref: str) -> bool:
+        if not _is_uuid(image_ref):
+            return False
+        try:
+            view = await self.images.images.get(ctx, image_ref)
+        except NotFound:
+            return False
+        return bool(view.image.status == "active")
+
     async def check_image(self, ctx: RequestContext, image_ref: str, flavor: Any
                           ) -> dict[str, Any]:
         """The image a server boots (or is rescued) from, as the scheduler sees it:
-        BadRequest when it is not there, not active or too big for the flavor."""
+        BadRequest when it is not there, not active or too big for the flavor (None: a
+        volume-backed server's image, whose size the flavor's disk does not bound)."""
         if not _is_uuid(image_ref):
             raise _bad_image(image_ref)
         try:
@@ -245,6 +278,8 @@ class ServerService:
         img = view.image
         if img.status != "active":
             raise errors.ImageNotActive(image_id=image_ref)
+        if flavor is None:
+            return _image_doc(view)
         if img.min_ram and flavor.memory_mb < img.min_ram:
             raise errors.FlavorMemoryTooSmall()
         if flavor.root_gb:
@@ -696,11 +731,11 @@ def _bdm_image(bdms: list[dict[str, Any]] | None) -> str | None:
     for b in bdms or []:
         if b.get("source_type") == "image" and str(b.get("boot_index", "0")) in ("0", "None"):
             if b.get("destination_type", "local") != "local":
-                raise errors.InvalidBDM()
+                raise errors.InvalidBDMFormat(details="volumes need block storage")
             return str(b.get("uuid"))
         if b.get("source_type") in ("volume", "snapshot") or b.get("destination_type") == \
                 "volume":
-            raise errors.InvalidBDM()
+            raise errors.InvalidBDMFormat(details="volumes need block storage")
     return None
 
 

@@ -25,17 +25,16 @@ finishes or undoes it from what the host really has.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from nubo.compute import errors, states
 from nubo.compute.conductor.manager import Conductor
-from nubo.compute.models import Instance, InstanceAction, InstanceActionEvent
+from nubo.compute.models import Instance, InstanceAction
+from nubo.compute.service.hotplug import finish_action, under_instance_lock
+from nubo.compute.service.server_volumes import connector_of
 from nubo.compute.service.servers import ServerService
 from nubo.core.bus import Bus
 from nubo.core.context import RequestContext
@@ -69,11 +68,6 @@ class VolumeAttachmentView:
 def _view(att: VolumeAttachment, server_id: str) -> VolumeAttachmentView:
     return VolumeAttachmentView(att.id, server_id, att.volume_id, att.mountpoint, att.tag,
                                 att.delete_on_termination)
-
-
-def connector_of(host: str) -> dict[str, object]:
-    """The connector properties of a compute host (os-brick's, as far as `local` needs)."""
-    return {"host": host, "platform": "x86_64", "os_type": "linux", "multipath": False}
 
 
 class VolumeAttachmentService:
@@ -115,7 +109,7 @@ class VolumeAttachmentService:
         inst = await self._start(ctx, sid, "attach_volume")
         started = utcnow()
         try:
-            att = await self._locked(inst.id, lambda: self._reserve(
+            att = await under_instance_lock(self.c, inst.id, lambda: self._reserve(
                 ctx, inst.id, volume_id, device, tag, delete_on_termination))
         except NuboError as exc:
             await self._finish(inst.id, "compute_attach_volume", started, inst.host, exc)
@@ -186,6 +180,8 @@ class VolumeAttachmentService:
     async def detach(self, ctx: RequestContext, sid: str, volume_id: str) -> None:
         inst = await self.instance(ctx, sid)
         att = await self._attachment(inst.id, volume_id)
+        if _short(att.mountpoint) == "vda":
+            raise errors.CannotDetachRootVolume()
         if att.attach_status != AttachStatus.ATTACHED:
             raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be in-use to "
                                        f"detach; its attachment is {att.attach_status}.")
@@ -257,36 +253,8 @@ class VolumeAttachmentService:
 
     async def _finish(self, sid: str, event: str, started: Any, host: str | None,
                       error: NuboError | None) -> None:
-        """The action's one event (Success or Error) and its end."""
-        action_name = "attach_volume" if "attach" in event and "detach" not in event \
-            else "detach_volume"
-        async with self.db.write() as s:
-            action = (await s.execute(select(InstanceAction).where(
-                InstanceAction.instance_id == sid, InstanceAction.action == action_name,
-                InstanceAction.finish_time.is_(None)).order_by(
-                InstanceAction.id.desc()).limit(1))).scalars().first()
-            if action is None:
-                return
-            now = utcnow()
-            s.add(InstanceActionEvent(
-                action_id=action.id, event=event, host=host, start_time=started,
-                finish_time=now, result="Error" if error else "Success",
-                traceback=str(error) if error else None))
-            action.finish_time = action.updated_at = now
-            if error is not None:
-                action.message = "Error"
-
-    async def _locked(self, sid: str, work: Any) -> Any:
-        """Run `work()` under the conductor's per-instance lock and return its result."""
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-        async def run(_: str) -> None:
-            try:
-                done.set_result(await work())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                done.set_exception(exc)
-        self.c.spawn_task(sid, run)
-        return await done
+        await finish_action(self.db, sid, ("attach_volume", "detach_volume"), event,
+                            started, host, error)
 
 
 def _short(mountpoint: str | None) -> str:

@@ -53,7 +53,7 @@ class Applied:
                 filters=filter_inputs(desired))
         for net in desired.networks:
             if serves_dhcp(net, desired.ports):
-                a.dhcp[net.id] = dhcp_inputs(net, desired.ports)
+                a.dhcp[net.id] = dhcp_inputs(net, desired.served_ports)
         for r in desired.routers:
             a.routers[r.id] = r
             a.floats[r.id] = floats_of(desired, r.id)
@@ -147,7 +147,7 @@ async def _dhcp(dp: Dataplane, a: Applied, desired: DesiredState,
         if nid not in a.networks:
             continue
         if serves_dhcp(net, desired.ports):
-            want = dhcp_inputs(net, desired.ports)
+            want = dhcp_inputs(net, desired.served_ports)
             if a.dhcp.get(nid) != want:
                 a.dhcp.pop(nid, None)
                 if await _call(a, f"dhcp {nid}", dp.ensure_dhcp(net, want[1])):

@@ -40,7 +40,11 @@ class NetworkAgent:
 
     def __init__(self, host: str, dataplane: Dataplane, reporter: Reporter, *,
                  hosts: Collection[str] = (), full_period: float = 300.0,
-                 beat: float = rpc.BEAT_SECONDS) -> None:
+                 beat: float = rpc.BEAT_SECONDS,
+                 identity: dict[str, Any] | None = None) -> None:
+        """`identity`: what the agent tells the controller with each beat (rpc.py's
+        `network_agent`: dataplane, vtep_ip, network_node) when hosts come and go
+        (`nubo agent`); None: it is known (`nubo up`)."""
         self.host = host
         self.address = rpc.agent_address(host)
         self.dataplane = dataplane
@@ -48,6 +52,7 @@ class NetworkAgent:
         #: the compute hosts whose ports this dataplane carries (`nubo up`: every fake host)
         self.hosts = tuple(dict.fromkeys(hosts or (host,)))
         self.full_period, self.beat = full_period, beat
+        self.identity = identity
         self.applied: Applied | None = None     # None: the next round is a full reconcile
         self.desired = DesiredState()
         self.errors: list[str] = []
@@ -118,6 +123,8 @@ class NetworkAgent:
 
     async def _beat(self) -> None:
         while True:
+            if self.identity is not None:
+                await self._report(rpc.NETWORK_AGENT, **self.identity)
             await self._report(rpc.NETWORK_HEALTH, errors=self.errors)
             await asyncio.sleep(self.beat)
 
@@ -131,7 +138,7 @@ class NetworkAgent:
         if router_id:
             nets |= {i.network_id for r in d.routers if r.id == router_id
                      for i in r.interfaces}
-        for p in d.ports:
+        for p in d.served_ports:
             if p.network_id in nets and p.device_owner.startswith(COMPUTE_OWNER_PREFIX) \
                     and p.device_id and any(f.ip_address == ip for f in p.fixed_ips):
                 return p.device_id, p.project_id

@@ -23,7 +23,7 @@ def served(desired: DesiredState, applied: Applied) -> dict[str, bool]:
         if have is None:      # a DHCP server that did not start serves nobody
             out[nid] = not serves_dhcp(net, desired.ports)
         else:
-            out[nid] = have == dhcp_inputs(net, desired.ports)
+            out[nid] = have == dhcp_inputs(net, desired.served_ports)
     return out
 
 

@@ -45,4 +45,5 @@ def build_dataplane(kind: str, settings: Settings, metadata_socket: Path) -> Dat
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o755)       # dnsmasq runs as nobody and re-reads its files
     return get_dataplane("linux", data_dir=data, bridge_mappings={"public": "br-ex"},
-                         metadata_url=f"unix:{metadata_socket}", vtep_ip=settings.vtep_ip)
+                         metadata_url=f"unix:{metadata_socket}", vtep_ip=settings.vtep_ip,
+                         host_netns=settings.network_host_netns)

@@ -54,6 +54,48 @@ async def ensure_agents(db: Database, host: str, tunneling_ip: str | None = None
                                                if tunneling_ip else {})}
 
 
+#: the agents of a compute host that is not the network node (Neutron's linuxbridge
+#: deployment: the L2 agent on every host, DHCP, L3 and metadata on the network node)
+COMPUTE_AGENTS = frozenset({BRIDGE_AGENT})
+
+
+async def beat_agents(db: Database, host: str, *, tunneling_ip: str | None,
+                      network_node: bool, dataplane: str) -> bool:
+    """A remote host's network agent beat (rpc.py's `network_agent`): its rows exist (all
+    four on the network node, the Linux bridge agent elsewhere; rows of a role it no longer
+    has are removed), their heartbeat is now and the bridge agent says its `tunneling_ip` and
+    dataplane. True when the host was not registered as it is now (new, or changed)."""
+    wanted = [a for a in AGENTS if network_node or a[0] in COMPUTE_AGENTS]
+    changed = False
+    async with db.write() as s:
+        rows = {a.agent_type: a for a in (await s.execute(select(m.Agent).where(
+            m.Agent.host == host))).scalars()}
+        now = utcnow()
+        for atype, binary, topic, zone, conf in wanted:
+            if atype not in rows:
+                rows[atype] = m.Agent(id=str(uuid.uuid4()), agent_type=atype, binary=binary,
+                                      topic=topic, host=host, availability_zone=zone,
+                                      configurations=conf, description=None, started_at=now)
+                s.add(rows[atype])
+                changed = True
+        for atype, row in rows.items():
+            if atype not in {a[0] for a in wanted}:
+                await s.delete(row)
+                changed = True
+                continue
+            row.heartbeat_timestamp = now
+            if atype == BRIDGE_AGENT:
+                conf = {k: v for k, v in (row.configurations or {}).items()
+                        if k not in ("tunneling_ip", "dataplane")}
+                conf["dataplane"] = dataplane
+                if tunneling_ip:
+                    conf["tunneling_ip"] = tunneling_ip
+                if conf != row.configurations:
+                    row.configurations = conf
+                    changed = True
+    return changed
+
+
 def alive(a: m.Agent) -> bool:
     fresh = (utcnow() - a.heartbeat_timestamp).total_seconds() < AGENT_DOWN_SECONDS
     return fresh and not (a.configurations or {}).get(SYNC_ERROR)

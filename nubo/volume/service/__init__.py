@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +11,18 @@ from nubo.core.db import Database
 from nubo.volume.agent.backend.base import VolumeDriver
 from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
+from nubo.volume.agent.backup.base import BackupDriver
+from nubo.volume.agent.backup.fake import FakeBackupDriver
+from nubo.volume.agent.backup.posix import PosixDriver
 from nubo.volume.service.attachments import AttachmentService
+from nubo.volume.service.backup_work import BackupWork
+from nubo.volume.service.backups import BackupService
+from nubo.volume.service.images import ImageCatalog, ImageTransfer
 from nubo.volume.service.legacy_attach import LegacyAttach
+from nubo.volume.service.messages import MessageService
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.snapshots import SnapshotService
+from nubo.volume.service.transfers import TransferService
 from nubo.volume.service.types import TypeService
 from nubo.volume.service.volumes import VolumeService
 from nubo.volume.service.work import Worker
@@ -23,6 +32,12 @@ def build_driver(kind: str, data_dir: Path, capacity_gb: int) -> VolumeDriver:
     if kind == "fake":
         return FakeDriver(capacity_gb)
     return FileDriver(data_dir / "volumes", capacity_gb)
+
+
+def build_backup_driver(kind: str, root: Path, chunk_mb: int = 32) -> BackupDriver:
+    if kind == "fake":
+        return FakeBackupDriver()
+    return PosixDriver(root, chunk_mb)
 
 
 @dataclass(frozen=True)
@@ -38,18 +53,36 @@ class BlockStorage:
     snapshots: SnapshotService
     attachments: AttachmentService
     legacy: LegacyAttach
+    messages: MessageService
+    backups: BackupService
+    transfers: TransferService
 
     @classmethod
-    def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
+    def build(cls, db: Database, driver: VolumeDriver, images: ImageCatalog | None = None,
+              transfer: ImageTransfer | None = None, scratch: Path | None = None, *,
+              backup_driver: BackupDriver | None = None,
+              work_dir: Path | None = None) -> BlockStorage:
+        """`images`: the image service's records; `transfer`: image bytes over the image
+        API; `scratch`: where image data passes through (None/None: no volumes from or to
+        images, as in tests of the tables alone); `work_dir`: where a backup's and a
+        restore's raw files are written meanwhile."""
         # Cinder's volume host name: host@backend#pool
         host = f"{socket.gethostname()}@{driver.name}#{driver.name}"
-        worker = Worker(db, driver)
+        worker = Worker(db, driver, transfer,
+                        scratch or Path(tempfile.gettempdir()) / "nubo-volume")
         types, quotas = TypeService(db), QuotaService(db)
         attachments = AttachmentService(db, driver)
+        store = backup_driver or FakeBackupDriver()
+        work = BackupWork(db, worker, driver, store, worker.messages,
+                          work_dir or Path("/tmp") / "nubo-backup-work")
         return cls(host, driver, worker, types, quotas,
-                   VolumeService(db, types, quotas, worker, host),
-                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments))
+                   VolumeService(db, types, quotas, worker, host, images),
+                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments),
+                   worker.messages, BackupService(db, quotas, types, work),
+                   TransferService(db, quotas))
 
     async def start(self) -> None:
         await self.types.ensure_default()
         await self.worker.resume()
+        await self.backups.work.resume()
+        await self.messages.expire()

@@ -23,13 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
+from nubo.volume import errors
 from nubo.volume.agent.backend.base import BackendError, VolumeDriver
-from nubo.volume.errors import (
-    InvalidAttachment,
-    InvalidVolume,
-    VolumeAttachmentNotFound,
-    VolumeNotFound,
-)
 from nubo.volume.models import Volume, VolumeAttachment, VolumeType
 from nubo.volume.states import AttachStatus, VolumeStatus
 
@@ -112,19 +107,23 @@ class AttachmentService:
             # has one writer)
             vol = await s.get(Volume, volume_id, with_for_update=True)
             if vol is None or (project_id is not None and vol.project_id != project_id):
-                raise VolumeNotFound(volume_id)
+                raise errors.VolumeNotFound(volume_id=volume_id)
             vtype = await s.get(VolumeType, vol.type_id)
             others = list((await s.execute(select(VolumeAttachment).where(
                 VolumeAttachment.volume_id == volume_id))).scalars())
             if instance_id is not None and any(o.instance_uuid == instance_id
                                                for o in others):
-                raise InvalidVolume(f"Volume {volume_id} is already attached to server "
-                                    f"{instance_id}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} is already attached to server "
+                           f"{instance_id}.")
             allowed = _MULTI_ATTACHABLE if is_multiattach(vtype) else _ATTACHABLE
             if vol.status not in allowed or (others and not is_multiattach(vtype)):
-                raise InvalidVolume(f"Volume {volume_id} status must be available or "
-                                    "downloading to reserve, but the current status is "
-                                    f"{vol.status}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be available or "
+                           "downloading to reserve, but the current status is "
+                           f"{vol.status}.")
+            if (vol.admin_metadata or {}).get("readonly") == "True":
+                mode = "ro"         # a read-only volume is attached read-only (Cinder)
             now = utcnow()
             row = VolumeAttachment(
                 id=str(uuid.uuid4()), volume_id=volume_id, instance_uuid=instance_id,
@@ -144,19 +143,22 @@ class AttachmentService:
         async with self.db.read() as s:
             rec = await self._load(s, attachment_id, project_id)
         if rec.attachment.attach_status == AttachStatus.DETACHING:
-            raise InvalidAttachment(f"attachment {attachment_id} is being detached.")
+            raise errors.InvalidVolume(reason=f"attachment {attachment_id} is being detached.")
         try:
             info = await asyncio.to_thread(self.driver.initialize_connection,
                                            rec.volume.id, connector)
         except BackendError as exc:
-            raise InvalidAttachment(f"the backend cannot export volume {rec.volume.id}: "
-                                    f"{exc.message}") from exc
+            raise errors.InvalidVolume(reason=f"the backend cannot export volume {rec.volume.id}: "
+                                              f"{exc.message}") from exc
         info = {**info, "serial": rec.volume.id}
+        data = info.get("data")
+        if rec.attachment.attach_mode == "ro" and isinstance(data, dict):
+            info["data"] = {**data, "access_mode": "ro"}
         async with self.db.write() as s:
             att = await s.get(VolumeAttachment, attachment_id)
             vol = await s.get(Volume, rec.volume.id)
             if att is None or vol is None:
-                raise VolumeAttachmentNotFound(attachment_id)
+                raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
             att.connector, att.connection_info = dict(connector), info
             host = connector.get("host")
             att.attached_host = str(host) if host is not None else None
@@ -176,10 +178,11 @@ class AttachmentService:
             if att.attach_status == AttachStatus.ATTACHED:
                 return rec
             if att.connection_info is None:
-                raise InvalidAttachment(f"attachment {attachment_id} has no connector yet: "
-                                        "update it with one before completing it.")
+                raise errors.InvalidVolume(
+                    reason=f"attachment {attachment_id} has no connector yet: "
+                           "update it with one before completing it.")
             if att.attach_status == AttachStatus.DETACHING:
-                raise InvalidAttachment(f"attachment {attachment_id} is being detached.")
+                raise errors.InvalidVolume(reason=f"attachment {attachment_id} is being detached.")
             att.attach_status, att.attached_at = AttachStatus.ATTACHED, utcnow()
             att.updated_at = att.attached_at
             await self._settle(s, rec.volume)
@@ -215,7 +218,7 @@ class AttachmentService:
                 return None
             vol = await s.get(Volume, att.volume_id)
             if vol is not None and project_id is not None and vol.project_id != project_id:
-                raise VolumeAttachmentNotFound(attachment_id)
+                raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
             connector = att.connector
         if vol is not None and connector is not None:
             try:
@@ -239,7 +242,7 @@ class AttachmentService:
         async with self.db.write() as s:
             att = await s.get(VolumeAttachment, attachment_id)
             if att is None:
-                raise VolumeAttachmentNotFound(attachment_id)
+                raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
             att.instance_uuid = _canonical(instance_id) if instance_id else \
                 att.instance_uuid
             att.mountpoint, att.attached_host = mountpoint, host_name
@@ -253,7 +256,7 @@ class AttachmentService:
         async with self.db.write() as s:
             att = await s.get(VolumeAttachment, attachment_id)
             if att is None:
-                raise VolumeAttachmentNotFound(attachment_id)
+                raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
             att.delete_on_termination, att.updated_at = value, utcnow()
 
     # ------------------------------------------------------------------ helpers
@@ -264,7 +267,7 @@ class AttachmentService:
         vol = await s.get(Volume, att.volume_id) if att is not None else None
         if att is None or vol is None or (project_id is not None
                                           and vol.project_id != project_id):
-            raise VolumeAttachmentNotFound(attachment_id)
+            raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
         return AttachmentRecord(att, vol)
 
     async def _settle(self, s: AsyncSession, vol: Volume) -> None:

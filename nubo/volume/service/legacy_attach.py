@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from nubo.volume import errors
 from nubo.volume.agent.backend.base import BackendError
-from nubo.volume.errors import InvalidVolume, VolumeAttachmentNotFound, VolumeNotFound
 from nubo.volume.models import Volume
 from nubo.volume.service.attachments import AttachmentRecord, AttachmentService
 from nubo.volume.states import AttachStatus
@@ -30,8 +30,8 @@ class LegacyAttach:
         attached = [r for r in recs if r.attachment.attach_status == AttachStatus.ATTACHED]
         if not attached:
             status = await self._status(volume_id, project_id)
-            raise InvalidVolume(f"Volume {volume_id} status must be in-use to begin "
-                                f"detaching, but the current status is {status}.")
+            raise errors.InvalidVolume(reason=f"Volume {volume_id} status must be in-use to begin "
+                                              f"detaching, but the current status is {status}.")
         for rec in attached:
             await self.a.begin_detach(rec.attachment.id, project_id)
 
@@ -58,10 +58,11 @@ class LegacyAttach:
         if attachment_id is not None:
             recs = [r for r in recs if r.attachment.id == attachment_id]
             if not recs:
-                raise VolumeAttachmentNotFound(attachment_id)
+                raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
         elif len(recs) > 1:
-            raise InvalidVolume(f"Volume {volume_id} has more than one attachment: name the "
-                                "attachment_id to detach.")
+            raise errors.InvalidVolume(
+                reason=f"Volume {volume_id} has more than one attachment: name the "
+                       "attachment_id to detach.")
         for rec in recs:
             await self.a.remove(rec.attachment.id)
 
@@ -72,8 +73,8 @@ class LegacyAttach:
             info = await asyncio.to_thread(self.a.driver.initialize_connection, volume_id,
                                            connector)
         except BackendError as exc:
-            raise InvalidVolume(f"the backend cannot export volume {volume_id}: "
-                                f"{exc.message}") from exc
+            raise errors.InvalidVolume(reason=f"the backend cannot export volume {volume_id}: "
+                                              f"{exc.message}") from exc
         return {**info, "serial": volume_id}
 
     async def terminate_connection(self, volume_id: str, project_id: str | None,
@@ -92,5 +93,5 @@ class LegacyAttach:
         async with self.a.db.read() as s:
             vol = await s.get(Volume, volume_id)
             if vol is None or (project_id is not None and vol.project_id != project_id):
-                raise VolumeNotFound(volume_id)
+                raise errors.VolumeNotFound(volume_id=volume_id)
             return vol.status

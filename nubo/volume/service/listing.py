@@ -10,8 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from nubo.core.errors import NotFound
-from nubo.volume.errors import InvalidInput
+from nubo.volume import errors
 
 MAX_LIMIT = 1000
 
@@ -22,13 +21,6 @@ class Row(Protocol):
 
 
 R = TypeVar("R", bound=Row)
-
-
-class MarkerNotFound(NotFound):
-    code = "MarkerNotFound"
-
-    def __init__(self, marker: str) -> None:
-        super().__init__(f"Marker {marker} could not be found.")
 
 
 @dataclass(frozen=True)
@@ -45,8 +37,9 @@ def parse_page(sort: str | None, sort_key: str | None, sort_dir: str | None,
     pairs: list[tuple[str, str]] = []
     if sort:
         if sort_key or sort_dir:
-            raise InvalidInput("The 'sort_key' and 'sort_dir' parameters are deprecated and "
-                               "cannot be used with the 'sort' parameter.")
+            raise errors.InvalidInput(
+                reason="The 'sort_key' and 'sort_dir' parameters are deprecated and "
+                       "cannot be used with the 'sort' parameter.")
         for part in sort.split(","):
             key, _, direction = part.strip().partition(":")
             pairs.append((key.strip(), (direction or "desc").strip().lower()))
@@ -54,10 +47,11 @@ def parse_page(sort: str | None, sort_key: str | None, sort_dir: str | None,
         pairs.append((sort_key or "created_at", (sort_dir or "desc").lower()))
     for key, direction in pairs:
         if key not in keys:
-            raise InvalidInput(f"Invalid sort key {key}; valid keys are "
-                               f"{', '.join(sorted(keys))}.")
+            raise errors.InvalidInput(reason=f"Invalid sort key {key}; valid keys are "
+                                             f"{', '.join(sorted(keys))}.")
         if direction not in ("asc", "desc"):
-            raise InvalidInput(f"Unknown sort direction, must be 'desc' or 'asc': {direction}")
+            raise errors.InvalidInput(
+                reason=f"Unknown sort direction, must be 'desc' or 'asc': {direction}")
     if not pairs:
         pairs = [("created_at", "desc")]
     if "id" not in [k for k, _ in pairs]:
@@ -71,9 +65,9 @@ def _int(value: str | None, name: str) -> int | None:
     try:
         n = int(value)
     except ValueError:
-        raise InvalidInput(f"{name} param must be an integer") from None
+        raise errors.InvalidInput(reason=f"{name} param must be an integer") from None
     if n < 0:
-        raise InvalidInput(f"{name} param must be positive")
+        raise errors.InvalidInput(reason=f"{name} param must be positive")
     return min(n, MAX_LIMIT) if name == "limit" else n
 
 
@@ -97,7 +91,7 @@ def paginate(rows: Sequence[R], page: Page) -> list[R]:
     if page.marker is not None:
         ids = [r.id for r in out]
         if page.marker not in ids:
-            raise MarkerNotFound(page.marker)
+            raise errors.MarkerNotFound(marker=page.marker)
         out = out[ids.index(page.marker) + 1:]
     out = out[page.offset:]
     limit = MAX_LIMIT if page.limit is None else page.limit

@@ -14,15 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
-from nubo.volume.errors import InvalidInput, OverQuota
-from nubo.volume.models import Snapshot, Volume, VolumeQuota
+from nubo.volume import errors
+from nubo.volume.models import Backup, Snapshot, Volume, VolumeQuota
 
 #: Cinder's default quotas ([DEFAULT] quota_*); -1 is unlimited.
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
                             "backups": 10, "backup_gigabytes": 1000, "groups": 10,
                             "per_volume_gigabytes": -1}
-#: the resources this step counts (backups and groups are not served yet: always 0 in use)
-COUNTED = ("volumes", "snapshots", "gigabytes")
+#: the resources counted (groups are not served yet: always 0 in use)
+COUNTED = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Usage:
     volumes: int
     snapshots: int
     gigabytes: int
+    backups: int = 0
+    backup_gigabytes: int = 0
 
     def of(self, resource: str) -> int:
         return int(getattr(self, resource, 0))
@@ -67,25 +69,31 @@ class QuotaService:
         snaps, snap_gb = (await s.execute(select(
             func.count(Snapshot.id), func.coalesce(func.sum(Snapshot.size), 0)).where(
             Snapshot.project_id == project_id))).one()
-        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb))
+        backups, backup_gb = (await s.execute(select(
+            func.count(Backup.id), func.coalesce(func.sum(Backup.size), 0)).where(
+            Backup.project_id == project_id))).one()
+        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb), int(backups),
+                     int(backup_gb))
 
     async def update(self, project_id: str, changes: dict[str, int]) -> dict[str, int]:
         """Set the project's limits; a limit below what is in use is refused, as Cinder's
         quota-set update does (its message)."""
         unknown = sorted(set(changes) - set(DEFAULTS))
         if unknown:
-            raise InvalidInput(f"Bad key(s) in quota set: {', '.join(unknown)}")
+            raise errors.InvalidInput(reason=f"Bad key(s) in quota set: {', '.join(unknown)}")
         async with self.db.write() as s:
             used = await self._usage(s, project_id)
             for resource, limit in changes.items():
                 if limit < -1:
-                    raise InvalidInput(f"Quota limit {limit} for {resource} must be -1 or "
-                                       "greater.")
+                    raise errors.InvalidInput(
+                        reason=f"Quota limit {limit} for {resource} must be -1 or "
+                               "greater.")
                 in_use = used.of(resource)
                 if limit != -1 and resource in COUNTED and limit < in_use:
-                    raise InvalidInput(f"Quota {resource} limit must be equal or greater "
-                                       f"than existing resources. Current usage is {in_use} "
-                                       f"and the requested limit is {limit}.")
+                    raise errors.InvalidInput(
+                        reason=f"Quota {resource} limit must be equal or greater "
+                               f"than existing resources. Current usage is {in_use} "
+                               f"and the requested limit is {limit}.")
                 row = await s.get(VolumeQuota, (project_id, resource))
                 if row is None:
                     s.add(VolumeQuota(project_id=project_id, resource=resource,
@@ -108,19 +116,14 @@ class QuotaService:
         limits = await self._limits(s, project_id)
         per_volume = limits["per_volume_gigabytes"]
         if volume_size and per_volume != -1 and volume_size > per_volume:
-            raise OverQuota(f"Requested volume size {volume_size}G is larger than maximum "
-                            f"allowed limit {per_volume}G.")
+            raise errors.VolumeSizeExceedsLimit(size=volume_size, limit=per_volume)
         used = await self._usage(s, project_id)
         if gigabytes and limits["gigabytes"] != -1 and \
                 used.gigabytes + gigabytes > limits["gigabytes"]:
-            raise OverQuota(
-                "Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
-                f"{gigabytes}G, quota is {limits['gigabytes']}G and {used.gigabytes}G has "
-                "been consumed.")
+            raise errors.VolumeSizeExceedsAvailableQuota(
+                requested=gigabytes, quota=limits["gigabytes"], consumed=used.gigabytes)
         if volumes and limits["volumes"] != -1 and used.volumes + volumes > limits["volumes"]:
-            raise OverQuota(f"Maximum number of volumes allowed ({limits['volumes']}) "
-                            "exceeded for quota 'volumes'.")
+            raise errors.VolumeLimitExceeded(allowed=limits["volumes"])
         if snapshots and limits["snapshots"] != -1 and \
                 used.snapshots + snapshots > limits["snapshots"]:
-            raise OverQuota(f"Maximum number of snapshots allowed ({limits['snapshots']}) "
-                            "exceeded for quota 'snapshots'.")
+            raise errors.SnapshotLimitExceeded(allowed=limits["snapshots"])

@@ -10,13 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
-from nubo.volume.errors import (
-    InvalidSnapshot,
-    InvalidVolume,
-    MetadataNotFound,
-    SnapshotNotFound,
-    VolumeNotFound,
-)
+from nubo.volume import errors
 from nubo.volume.models import Snapshot, Volume
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
@@ -52,13 +46,15 @@ class SnapshotService:
         async with self.db.write() as s:
             vol = await s.get(Volume, new.volume_id)
             if vol is None or vol.project_id != new.project_id:
-                raise VolumeNotFound(new.volume_id)
+                raise errors.VolumeNotFound(volume_id=new.volume_id)
             if not new.force and vol.status != VolumeStatus.AVAILABLE:
-                raise InvalidVolume(f"Volume {vol.id} status must be available, but current "
-                                    f"status is: {vol.status}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {vol.id} status must be available, but current "
+                           f"status is: {vol.status}.")
             if vol.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
-                raise InvalidVolume(f"Volume {vol.id} status must be available or in-use, "
-                                    f"but current status is: {vol.status}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {vol.id} status must be available or in-use, "
+                           f"but current status is: {vol.status}.")
             await self.quotas.check(s, new.project_id, snapshots=1, gigabytes=vol.size)
             row = Snapshot(id=str(uuid.uuid4()), volume_id=vol.id, project_id=new.project_id,
                            user_id=new.user_id, name=new.name, description=new.description,
@@ -99,6 +95,9 @@ class SnapshotService:
             row.updated_at = utcnow()
             return row
 
+    async def metadata(self, snapshot_id: str, project_id: str | None) -> dict[str, str]:
+        return dict((await self.get(snapshot_id, project_id)).metadata_)
+
     async def set_metadata(self, snapshot_id: str, project_id: str | None,
                            metadata: dict[str, str], replace: bool) -> dict[str, str]:
         async with self.db.write() as s:
@@ -112,7 +111,7 @@ class SnapshotService:
         async with self.db.write() as s:
             row = await self._row(s, snapshot_id, project_id)
             if key not in row.metadata_:
-                raise MetadataNotFound("Snapshot", snapshot_id, key)
+                raise errors.MetadataNotFound(kind="Snapshot", owner_id=snapshot_id, key=key)
             row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}
 
     async def reset_status(self, snapshot_id: str, status: str) -> None:
@@ -126,8 +125,9 @@ class SnapshotService:
             row = await self._row(s, snapshot_id, project_id)
             if not force and row.status not in (SnapshotStatus.AVAILABLE,
                                                  SnapshotStatus.ERROR):
-                raise InvalidSnapshot("Volume Snapshot status must be available or error "
-                                      "and must not be part of a group.")
+                raise errors.InvalidSnapshot(
+                    reason="Volume Snapshot status must be available or error "
+                           "and must not be part of a group.")
             row.status, row.updated_at = SnapshotStatus.DELETING, utcnow()
         self.worker.spawn(self.worker.delete_snapshot(snapshot_id),
                           f"snapshot-delete-{snapshot_id}")
@@ -136,5 +136,5 @@ class SnapshotService:
                    project_id: str | None) -> Snapshot:
         row = await s.get(Snapshot, snapshot_id)
         if row is None or (project_id is not None and row.project_id != project_id):
-            raise SnapshotNotFound(snapshot_id)
+            raise errors.SnapshotNotFound(snapshot_id=snapshot_id)
         return row

@@ -10,15 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
-from nubo.volume.errors import (
-    ExtraSpecNotFound,
-    InvalidVolumeType,
-    VolumeTypeAccessExists,
-    VolumeTypeAccessNotFound,
-    VolumeTypeExists,
-    VolumeTypeNotFound,
-    VolumeTypeNotFoundByName,
-)
+from nubo.volume import errors
 from nubo.volume.models import Volume, VolumeType, VolumeTypeAccess
 
 DEFAULT_TYPE = "__DEFAULT__"
@@ -42,7 +34,7 @@ class TypeService:
         row = (await s.execute(select(VolumeType).where(
             VolumeType.name == DEFAULT_TYPE))).scalars().first()
         if row is None:
-            raise VolumeTypeNotFoundByName(DEFAULT_TYPE)
+            raise errors.VolumeTypeNotFoundByName(volume_type_name=DEFAULT_TYPE)
         return row
 
     async def list_(self, project_id: str | None, is_public: bool | None = None
@@ -70,13 +62,13 @@ class TypeService:
             row = (await s.execute(select(VolumeType).where(
                 VolumeType.name == ref))).scalars().first()
             if row is None:
-                raise VolumeTypeNotFoundByName(ref)
+                raise errors.VolumeTypeNotFoundByName(volume_type_name=ref)
         if row is None:
-            raise VolumeTypeNotFound(ref)
+            raise errors.VolumeTypeNotFound(volume_type_id=ref)
         if project_id is not None and not row.is_public:
             access = await s.get(VolumeTypeAccess, (row.id, project_id))
             if access is None:
-                raise VolumeTypeNotFound(ref)
+                raise errors.VolumeTypeNotFound(volume_type_id=ref)
         return row
 
     async def create(self, name: str, description: str | None, is_public: bool,
@@ -85,7 +77,7 @@ class TypeService:
             taken = (await s.execute(select(VolumeType.id).where(
                 VolumeType.name == name))).first()
             if taken is not None:
-                raise VolumeTypeExists(name)
+                raise errors.VolumeTypeExists(id=name)
             row = VolumeType(id=str(uuid.uuid4()), name=name, description=description,
                              is_public=is_public, extra_specs=dict(extra_specs))
             s.add(row)
@@ -97,11 +89,12 @@ class TypeService:
             row = await self.lookup(s, type_id, None, by_name=False)
             if name is not None and name != row.name:
                 if row.name == DEFAULT_TYPE:
-                    raise InvalidVolumeType("The default volume type cannot be renamed.")
+                    raise errors.InvalidVolumeType(
+                        reason="The default volume type cannot be renamed.")
                 taken = (await s.execute(select(VolumeType.id).where(
                     VolumeType.name == name))).first()
                 if taken is not None:
-                    raise VolumeTypeExists(name)
+                    raise errors.VolumeTypeExists(id=name)
                 row.name = name
             if description_set:
                 row.description = description
@@ -113,12 +106,13 @@ class TypeService:
         async with self.db.write() as s:
             row = await self.lookup(s, type_id, None, by_name=False)
             if row.name == DEFAULT_TYPE:
-                raise InvalidVolumeType("Default volume type can not be deleted.")
+                raise errors.InvalidVolumeType(reason="Default volume type can not be deleted.")
             used = (await s.execute(select(func.count(Volume.id)).where(
                 Volume.type_id == row.id))).scalar_one()
             if used:
-                raise InvalidVolumeType(f"Volume Type {row.id} deletion is not allowed with "
-                                        "volumes present with the type.")
+                raise errors.InvalidVolumeType(
+                    reason=f"Volume Type {row.id} deletion is not allowed with "
+                           "volumes present with the type.")
             await s.delete(row)
 
     async def set_extra_specs(self, type_id: str, specs: dict[str, str]) -> dict[str, str]:
@@ -130,21 +124,22 @@ class TypeService:
     async def extra_spec(self, type_id: str, key: str) -> str:
         row = await self.get(type_id)
         if key not in row.extra_specs:
-            raise ExtraSpecNotFound(type_id, key)
+            raise errors.VolumeTypeExtraSpecsNotFound(volume_type_id=type_id, extra_specs_key=key)
         return row.extra_specs[key]
 
     async def delete_extra_spec(self, type_id: str, key: str) -> None:
         async with self.db.write() as s:
             row = await self.lookup(s, type_id, None, by_name=False)
             if key not in row.extra_specs:
-                raise ExtraSpecNotFound(type_id, key)
+                raise errors.VolumeTypeExtraSpecsNotFound(
+                    volume_type_id=type_id, extra_specs_key=key)
             row.extra_specs = {k: v for k, v in row.extra_specs.items() if k != key}
 
     async def access(self, type_id: str) -> list[str]:
         async with self.db.read() as s:
             row = await self.lookup(s, type_id, None, by_name=False)
             if row.is_public:
-                raise VolumeTypeAccessNotFound(type_id, "*")
+                raise errors.VolumeTypeAccessNotFound(volume_type_id=type_id, project_id="*")
             return list((await s.execute(select(VolumeTypeAccess.project_id).where(
                 VolumeTypeAccess.type_id == row.id).order_by(
                 VolumeTypeAccess.project_id))).scalars())
@@ -153,19 +148,21 @@ class TypeService:
         async with self.db.write() as s:
             row = await self.lookup(s, type_id, None, by_name=False)
             if row.is_public:
-                raise InvalidVolumeType("Type access modification is not applicable to "
-                                        "public volume type.")
+                raise errors.InvalidVolumeType(
+                    reason="Type access modification is not applicable to "
+                           "public volume type.")
             if await s.get(VolumeTypeAccess, (row.id, project_id)) is not None:
-                raise VolumeTypeAccessExists(row.id, project_id)
+                raise errors.VolumeTypeAccessExists(volume_type_id=row.id, project_id=project_id)
             s.add(VolumeTypeAccess(type_id=row.id, project_id=project_id))
 
     async def remove_access(self, type_id: str, project_id: str) -> None:
         async with self.db.write() as s:
             row = await self.lookup(s, type_id, None, by_name=False)
             if row.is_public:
-                raise InvalidVolumeType("Type access modification is not applicable to "
-                                        "public volume type.")
+                raise errors.InvalidVolumeType(
+                    reason="Type access modification is not applicable to "
+                           "public volume type.")
             access = await s.get(VolumeTypeAccess, (row.id, project_id))
             if access is None:
-                raise VolumeTypeAccessNotFound(row.id, project_id)
+                raise errors.VolumeTypeAccessNotFound(volume_type_id=row.id, project_id=project_id)
             await s.delete(access)

@@ -10,16 +10,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
-from nubo.volume.errors import (
-    InvalidInput,
-    InvalidSnapshot,
-    InvalidVolume,
-    MetadataNotFound,
-    SnapshotNotFound,
-    VolumeNotFound,
-)
+from nubo.volume import errors
 from nubo.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
+from nubo.volume.service.images import GIB, ImageCatalog, ImageFacts, context_of
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.types import TypeService
@@ -60,6 +55,22 @@ class NewVolume:
     availability_zone: str | None = None
     snapshot_id: str | None = None
     source_volid: str | None = None
+    image_id: str | None = None
+    #: the caller is an admin (sees every image when creating from one)
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    """os-volume_upload_image's answer: the queued image the volume's bytes go to."""
+
+    volume: VolumeRecord
+    image_id: str
+    image_name: str
+    disk_format: str
+    container_format: str
+    visibility: str
+    protected: bool
 
 
 @dataclass(frozen=True)
@@ -74,9 +85,11 @@ class VolumeFilter:
 
 class VolumeService:
     def __init__(self, db: Database, types: TypeService, quotas: QuotaService,
-                 worker: Worker, host: str) -> None:
+                 worker: Worker, host: str, images: ImageCatalog | None) -> None:
+        """`images`: the image service's records (None: volumes from and to images are
+        refused)."""
         self.db, self.types, self.quotas, self.worker = db, types, quotas, worker
-        self.host = host
+        self.host, self.images = host, images
 
     # ------------------------------------------------------------------ reads
 
@@ -97,8 +110,8 @@ class VolumeService:
                 q = q.where(Volume.status == f.status)
             if f.availability_zone is not None:
                 q = q.where(Volume.availability_zone == f.availability_zone)
-            if f.bootable is True:    # no image-backed volumes yet: none is bootable
-                return []
+            if f.bootable is not None:
+                q = q.where(Volume.bootable == f.bootable)
             rows = [r for r in (await s.execute(q)).scalars()
                     if all(r.metadata_.get(k) == v for k, v in f.metadata.items())]
             types = {t.id: t for t in (await s.execute(select(VolumeType))).scalars()}
@@ -118,9 +131,11 @@ class VolumeService:
     async def create(self, new: NewVolume) -> VolumeRecord:
         zone = new.availability_zone or ZONE
         if zone != ZONE:
-            raise InvalidInput(f"Availability zone '{zone}' is invalid.")
+            raise errors.InvalidInput(reason=f"Availability zone '{zone}' is invalid.")
+        image = await self._image(new)
         async with self.db.write() as s:
-            size = await self._size_from_source(s, new)
+            size = await self._size_from_source(s, new, image)
+            bootable, image_meta = await self._inherited(s, new, image)
             if new.volume_type is not None:
                 vtype = await self.types.lookup(s, new.volume_type, new.project_id)
             elif new.source_volid is not None:
@@ -135,44 +150,86 @@ class VolumeService:
                          size=size, status=VolumeStatus.CREATING, availability_zone=zone,
                          type_id=vtype.id, snapshot_id=new.snapshot_id,
                          source_volid=new.source_volid, host=self.host,
-                         metadata_=dict(new.metadata), created_at=utcnow())
+                         metadata_=dict(new.metadata), bootable=bootable,
+                         image_metadata=image_meta, created_at=utcnow())
             s.add(row)
         self.worker.spawn(self.worker.create_volume(row.id, size, new.snapshot_id,
                                                     new.source_volid),
                           f"volume-create-{row.id}")
         return VolumeRecord(row, vtype)
 
-    async def _size_from_source(self, s: AsyncSession, new: NewVolume) -> int:
+    async def _image(self, new: NewVolume) -> ImageFacts | None:
+        if new.image_id is None:
+            return None
+        if new.snapshot_id is not None or new.source_volid is not None:
+            raise errors.InvalidInput(reason="Only one of snapshot_id, source_volid and "
+                                             "imageRef may be given.")
+        if self.images is None:
+            raise errors.InvalidImageRef()
+        return await self.images.facts(context_of(new.project_id, new.user_id, new.admin),
+                                       new.image_id)
+
+    async def _inherited(self, s: AsyncSession, new: NewVolume, image: ImageFacts | None
+                         ) -> tuple[bool, dict[str, str] | None]:
+        """bootable and volume_image_metadata: the image's (bootable once it is written),
+        or those of the volume cloned or the snapshot's volume (Cinder copies them)."""
+        if image is not None:
+            return False, dict(image.volume_metadata)
+        origin: str | None = new.source_volid
+        if new.snapshot_id is not None:
+            snap = await s.get(Snapshot, new.snapshot_id)
+            origin = snap.volume_id if snap is not None else None
+        src = await s.get(Volume, origin) if origin else None
+        if src is None:
+            return False, None
+        return src.bootable, dict(src.image_metadata) if src.image_metadata else None
+
+    async def _size_from_source(self, s: AsyncSession, new: NewVolume,
+                                image: ImageFacts | None) -> int:
+        if image is not None:
+            size = new.size if new.size is not None else image.min_gb
+            image_gb = -(-image.size // GIB)
+            if image_gb > size:
+                raise errors.ImageTooBig(image_gb=image_gb, size=size)
+            if image.min_disk > size:
+                raise errors.ImageMinDiskTooBig(size=size, min_disk=image.min_disk)
+            return size
         if new.snapshot_id is not None and new.source_volid is not None:
-            raise InvalidInput("Only one of snapshot_id and source_volid may be given.")
+            raise errors.InvalidInput(
+                reason="Only one of snapshot_id and source_volid may be given.")
         if new.snapshot_id is not None:
             snap = await s.get(Snapshot, new.snapshot_id)
             if snap is None or snap.project_id != new.project_id:
-                raise SnapshotNotFound(new.snapshot_id)
+                raise errors.SnapshotNotFound(snapshot_id=new.snapshot_id)
             if snap.status != SnapshotStatus.AVAILABLE:
-                raise InvalidSnapshot("Originating snapshot status must be 'available' to "
-                                      "create a volume from it.")
+                raise errors.InvalidSnapshot(
+                    reason="Originating snapshot status must be 'available' to "
+                           "create a volume from it.")
             size = new.size if new.size is not None else snap.size
             if size < snap.size:
-                raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than the "
-                                   f"snapshot size {snap.size}GB. They must be >= original "
-                                   "snapshot size.")
+                raise errors.InvalidInput(
+                    reason=f"Volume size '{size}'GB cannot be smaller than the "
+                           f"snapshot size {snap.size}GB. They must be >= original "
+                           "snapshot size.")
             return size
         if new.source_volid is not None:
             src = await self._row(s, new.source_volid, new.project_id)
             if src.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
-                raise InvalidVolume("Unable to create a volume from an originating volume "
-                                    f"when its status is not 'available' or 'in-use'; it is "
-                                    f"{src.status}.")
+                raise errors.InvalidVolume(
+                    reason="Unable to create a volume from an originating volume "
+                           f"when its status is not 'available' or 'in-use'; it is "
+                           f"{src.status}.")
             size = new.size if new.size is not None else src.size
             if size < src.size:
-                raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than original "
-                                   f"volume size {src.size}GB. They must be >= original "
-                                   "volume size.")
+                raise errors.InvalidInput(
+                    reason=f"Volume size '{size}'GB cannot be smaller than original "
+                           f"volume size {src.size}GB. They must be >= original "
+                           "volume size.")
             return size
         if new.size is None:
-            raise InvalidInput("Volume size must be given when not creating from a snapshot "
-                               "or a volume.")
+            raise errors.InvalidInput(
+                reason="Volume size must be given when not creating from a snapshot "
+                       "or a volume.")
         return new.size
 
     # ------------------------------------------------------------------ update
@@ -208,7 +265,7 @@ class VolumeService:
         async with self.db.write() as s:
             row = await self._row(s, volume_id, project_id)
             if key not in row.metadata_:
-                raise MetadataNotFound("Volume", volume_id, key)
+                raise errors.MetadataNotFound(kind="Volume", owner_id=volume_id, key=key)
             row.metadata_ = {k: v for k, v in row.metadata_.items() if k != key}
             row.updated_at = utcnow()
 
@@ -223,16 +280,94 @@ class VolumeService:
                 allowed.add(VolumeStatus.IN_USE)
             if row.status not in allowed:
                 wanted = "'available' or 'in-use'" if in_use_allowed else "'available'"
-                raise InvalidVolume(f"Volume {volume_id} status must be {wanted} to extend, "
-                                    f"but current status is: {row.status}.")
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be {wanted} to extend, "
+                           f"but current status is: {row.status}.")
             if new_size <= row.size:
-                raise InvalidInput("New size for extend must be greater than current size. "
-                                   f"(current: {row.size}, extended: {new_size}).")
+                raise errors.InvalidInput(
+                    reason="New size for extend must be greater than current size. "
+                           f"(current: {row.size}, extended: {new_size}).")
             await self.quotas.check(s, row.project_id, gigabytes=new_size - row.size,
                                     volume_size=new_size)
+            back_to = row.status
             row.status, row.updated_at = VolumeStatus.EXTENDING, utcnow()
-        self.worker.spawn(self.worker.extend_volume(volume_id, new_size),
+        self.worker.spawn(self.worker.extend_volume(volume_id, new_size, back_to),
                           f"volume-extend-{volume_id}")
+
+    async def set_image_metadata(self, volume_id: str, project_id: str | None,
+                                 metadata: dict[str, str]) -> dict[str, str]:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            row.image_metadata = {**(row.image_metadata or {}), **metadata}
+            row.updated_at = utcnow()
+            return dict(row.image_metadata)
+
+    async def unset_image_metadata(self, volume_id: str, project_id: str | None,
+                                   key: str) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if key not in (row.image_metadata or {}):
+                raise errors.GlanceMetadataNotFound(volume_id=volume_id)
+            row.image_metadata = {k: v for k, v in (row.image_metadata or {}).items()
+                                  if k != key}
+            row.updated_at = utcnow()
+
+    async def set_bootable(self, volume_id: str, project_id: str | None,
+                           bootable: bool) -> None:
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            row.bootable, row.updated_at = bootable, utcnow()
+
+    async def set_readonly(self, volume_id: str, project_id: str | None,
+                           readonly: bool) -> None:
+        """os-update_readonly_flag: Cinder's admin metadata `readonly`; attachments made
+        after it are read-only (attach_mode ro)."""
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if row.status != VolumeStatus.AVAILABLE:
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be available to update its "
+                           f"readonly flag, but current status is: {row.status}.")
+            row.admin_metadata = {**(row.admin_metadata or {}), "readonly": str(readonly)}
+            row.updated_at = utcnow()
+
+    async def upload_to_image(self, volume_id: str, ctx: RequestContext, *, name: str,
+                              disk_format: str, container_format: str, visibility: str,
+                              protected: bool, force: bool) -> ImageUpload:
+        """os-volume_upload_image: a queued image owned by the volume's project, then in
+        the background the volume's bytes are written and uploaded over the image API
+        (volume `uploading`, back to its status after). A failure deletes the image."""
+        if self.images is None:
+            raise errors.InvalidVolume(reason="there is no image service to upload to.")
+        project = None if ctx.is_admin else ctx.project_id
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project)
+            allowed = {VolumeStatus.AVAILABLE} | ({VolumeStatus.IN_USE} if force else set())
+            if row.status not in allowed:
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be available or in-use (with "
+                           f"force), but current status is: {row.status}.")
+            back_to, owner = row.status, row.project_id
+            row.status, row.updated_at = VolumeStatus.UPLOADING, utcnow()
+            rec = VolumeRecord(row, await self._type(s, row.type_id))
+            inherited = dict(row.image_metadata or {})
+            size = row.size
+        owner_ctx = context_of(owner, ctx.user_id, ctx.is_admin)
+        try:
+            image_id = await self.images.create_for_upload(
+                owner_ctx, name, disk_format, container_format, visibility, protected,
+                inherited, size)
+        except BaseException:
+            await self.reset_status(volume_id, back_to)
+            raise
+
+        async def work() -> None:
+            if await self.worker.upload_to_image(volume_id, image_id, disk_format,
+                                                 back_to) is not None and self.images:
+                await self.images.discard(owner_ctx, image_id)
+        self.worker.spawn(work(), f"volume-upload-{volume_id}")
+        return ImageUpload(rec, image_id, name, disk_format, container_format, visibility,
+                           protected)
 
     async def reset_status(self, volume_id: str, status: str) -> None:
         async with self.db.write() as s:
@@ -245,15 +380,16 @@ class VolumeService:
         async with self.db.write() as s:
             row = await self._row(s, volume_id, project_id)
             if not force and row.status not in DELETABLE:
-                raise InvalidVolume(IN_USE_OR_SNAPSHOTS)
+                raise errors.InvalidVolume(reason=IN_USE_OR_SNAPSHOTS)
             snaps = list((await s.execute(select(Snapshot).where(
                 Snapshot.volume_id == volume_id))).scalars())
             if snaps and not cascade:
-                raise InvalidVolume(IN_USE_OR_SNAPSHOTS)
+                raise errors.InvalidVolume(reason=IN_USE_OR_SNAPSHOTS)
             for snap in snaps:
                 if snap.status not in (SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR):
-                    raise InvalidVolume(f"Snapshot {snap.id} status must be available or "
-                                        "error and must not be part of a group.")
+                    raise errors.InvalidVolume(
+                        reason=f"Snapshot {snap.id} status must be available or "
+                               "error and must not be part of a group.")
             for snap in snaps:
                 snap.status = SnapshotStatus.DELETING
             row.status, row.updated_at = VolumeStatus.DELETING, utcnow()
@@ -277,7 +413,7 @@ class VolumeService:
     async def _row(self, s: AsyncSession, volume_id: str, project_id: str | None) -> Volume:
         row = await s.get(Volume, volume_id)
         if row is None or (project_id is not None and row.project_id != project_id):
-            raise VolumeNotFound(volume_id)
+            raise errors.VolumeNotFound(volume_id=volume_id)
         return row
 
     async def _type(self, s: AsyncSession, type_id: str) -> VolumeType:

@@ -4,6 +4,8 @@ that create volumes and wait for them, and a member of another project."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 
 from nubo.roles.all_in_one import AllInOne as Node
 from nubo.volume.agent.backend.fake import FakeDriver
-from tests.conftest import BASE, Api, make_settings
+from tests.conftest import BASE, Api, listening_on, make_settings
 
 V3 = "/volume/v3"
 
@@ -92,3 +94,38 @@ async def gone(api: Api, path: str, token: str | None = None) -> bool:
             return True
         await asyncio.sleep(0.01)
     return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def served(tmp_path: Path, **kw: Any) -> AsyncIterator[Api]:
+    """A node whose API also listens on a loopback port (its base_url): the volume work
+    fetches and uploads image data over the image API, as a host does."""
+    port = free_port()
+    n = Node(make_settings(tmp_path / "data", port=port, **kw))
+    await n.start()
+    await n.converged()
+    try:
+        async with listening_on(n.app, port), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=n.app), base_url=BASE) as client:
+            a = Api(client, n)
+            a.admin_token = await a.token("admin", "admin-secret", "admin")
+            yield a
+    finally:
+        await n.stop()
+
+
+async def make_image(api: Api, data: bytes, disk_format: str = "raw",
+                     token: str | None = None, **props: Any) -> str:
+    img = await api.ok("POST", "/image/v2/images", 201, token, json={
+        "name": "vol-src", "disk_format": disk_format, "container_format": "bare",
+        **props})
+    r = await api.req("PUT", f"/image/v2/images/{img['id']}/file", token, content=data,
+                      headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 204, r.text
+    return str(img["id"])

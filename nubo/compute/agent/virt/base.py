@@ -46,13 +46,22 @@ class InstanceSpec:
     config_drive: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     vifs: tuple[VifSpec, ...] = ()  # in the order the guest sees them (eth0 first)
+    #: volumes attached before the spawn: {"device": "vda", "connection_info": Cinder's,
+    #: "boot_index": 0 for the root disk (a volume-backed server has no image disk)}
+    block_devices: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def root_volume(self) -> dict[str, Any] | None:
+        """The block device the server boots from, when it is volume-backed."""
+        return next((b for b in self.block_devices if b.get("boot_index") == 0), None)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> InstanceSpec:
         """From the plain values the bus carries (`vifs` as a list of dicts); unknown keys
         are ignored."""
-        known = {f for f in cls.__dataclass_fields__ if f != "vifs"}
+        known = {f for f in cls.__dataclass_fields__ if f not in ("vifs", "block_devices")}
         values = {k: v for k, v in doc.items() if k in known}
+        values["block_devices"] = tuple(dict(b) for b in doc.get("block_devices") or ())
         vifs = tuple(v if isinstance(v, VifSpec) else VifSpec.from_dict(v)
                      for v in doc.get("vifs") or ())
         return cls(**values, vifs=vifs)

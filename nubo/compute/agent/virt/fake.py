@@ -128,6 +128,10 @@ class FakeDriver:
                 self.spawning.discard(spec.id)
         self.instances[spec.id] = states.RUNNING
         self.nics[spec.id] = [v if isinstance(v, dict) else asdict(v) for v in spec.vifs]
+        for bd in spec.block_devices:      # the volumes it was built with (the root one too)
+            info = bd.get("connection_info") or {}
+            self.volumes.setdefault(spec.id, {})[str(bd["device"])] = str(
+                info.get("serial") or (info.get("data") or {}).get("volume_id") or "")
         f = spec.flavor
         attach_fault = spec.flavor.get("extra_specs", {}).get(ATTACH_FAULT_KEY)
         if attach_fault:

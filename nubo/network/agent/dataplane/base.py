@@ -167,10 +167,13 @@ class FloatingSpec:
 
 @dataclass(frozen=True)
 class HostSpec:
-    """Another host carrying VXLAN networks: its tunnel endpoint."""
+    """Another host carrying VXLAN networks: its tunnel endpoint, and the VXLAN networks it
+    has ports on (this host floods a network's traffic only to the hosts that carry it;
+    empty: every VXLAN network)."""
 
     name: str
     vtep_ip: str
+    networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,14 @@ class DesiredState:
     routers: tuple[RouterSpec, ...] = ()
     floating_ips: tuple[FloatingSpec, ...] = ()
     hosts: tuple[HostSpec, ...] = ()
+    #: the network node's: the ports bound to other hosts on the networks it serves, for its
+    #: DHCP servers' host entries and its metadata agent's lookups (never plugged here)
+    remote_ports: tuple[PortSpec, ...] = ()
+
+    @property
+    def served_ports(self) -> tuple[PortSpec, ...]:
+        """The ports this host's DHCP servers answer: its own and the remote ones."""
+        return self.ports + self.remote_ports
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values (what the controller sends the host's network agent)."""

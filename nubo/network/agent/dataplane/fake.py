@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 
 from nubo.network.agent.dataplane.base import (
+    DHCP_OWNER,
     DataplaneError,
     DesiredState,
     FloatingSpec,
@@ -94,7 +95,10 @@ class FakeDataplane:
         await step("security groups",
                    self.apply_security_groups(desired.ports, desired.security_groups))
         for net in desired.networks:
-            await step(f"dhcp {net.id}", self.ensure_dhcp(net, desired.ports))
+            # as the Linux dataplane: a DHCP server only where this host has the DHCP port
+            if any(p.device_owner == DHCP_OWNER and p.network_id == net.id
+                   for p in desired.ports):
+                await step(f"dhcp {net.id}", self.ensure_dhcp(net, desired.served_ports))
         for router in desired.routers:
             await step(f"router {router.id}", self.ensure_router(router))
         wanted = {p.id for p in plugged}

@@ -111,14 +111,21 @@ def rule_spec(r: SecurityGroupRule) -> SecurityGroupRuleSpec:
         remote_ip_prefix=r.remote_ip_prefix, remote_group_id=r.remote_group_id)
 
 
-async def build_desired(db: Database, hosts: Collection[str]) -> DesiredState:
+async def build_desired(db: Database, hosts: Collection[str], *,
+                        network_node: str | None = None) -> DesiredState:
     async with db.read() as s:
-        return await desired_in(s, hosts)
+        return await desired_in(s, hosts, network_node=network_node)
 
 
-async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
+async def desired_in(s: AsyncSession, hosts: Collection[str], *,
+                     network_node: str | None = None) -> DesiredState:
+    """`hosts`: the compute hosts whose ports the agent carries. `network_node`: the host
+    that runs the routers (and the DHCP servers, whose ports are bound to it); None: these
+    hosts do (`nubo up`, one node). A host that is not the network node gets its own ports
+    only: no router, no DHCP server."""
+    runs_l3 = network_node is None or network_node in hosts
     routers = {r.id: r for r in (await s.execute(select(Router).where(
-        Router.admin_state_up.is_(True)))).scalars()}
+        Router.admin_state_up.is_(True)))).scalars()} if runs_l3 else {}
     router_ports = {rp.port_id: rp for rp in (await s.execute(select(RouterPort).where(
         RouterPort.router_id.in_(list(routers))))).scalars()}
     gw_ids = {r.gw_port_id for r in routers.values() if r.gw_port_id}
@@ -149,30 +156,58 @@ async def desired_in(s: AsyncSession, hosts: Collection[str]) -> DesiredState:
     sgs = await _groups(s, {g for p in ports.values() for g in p.security_group_ids},
                         set(ports), hosts)
     peers = await _peers(s, hosts, [n.id for n in net_specs.values()
-                                    if n.segmentation_type == "vxlan"])
+                                    if n.segmentation_type == "vxlan"], network_node)
+    remote = await _remote_ports(s, hosts, sorted(net_specs)) \
+        if network_node and network_node in hosts else ()
     return DesiredState(networks=tuple(net_specs[n] for n in sorted(net_specs)),
                         ports=tuple(ports[p] for p in sorted(ports)),
                         security_groups=sgs, routers=router_specs, floating_ips=floats,
-                        hosts=peers)
+                        hosts=peers, remote_ports=remote)
 
 
-async def _peers(s: AsyncSession, hosts: Collection[str], vxlan_nets: list[str]
-                 ) -> tuple[HostSpec, ...]:
-    """The other hosts this one floods VXLAN traffic to: those with ports bound on one of
-    its VXLAN networks, at the `tunneling_ip` their Linux bridge agent reports."""
+async def _remote_ports(s: AsyncSession, hosts: Collection[str], net_ids: list[str]
+                        ) -> tuple[PortSpec, ...]:
+    """The ports bound to other hosts on these networks (not the network's own: DHCP,
+    router), as the network node's DHCP servers and metadata agent need them."""
+    if not net_ids:
+        return ()
+    rows = (await s.execute(select(*PORT_COLUMNS).where(
+        m.Port.network_id.in_(net_ids), m.Port.binding_host_id != "",
+        m.Port.binding_host_id.not_in(list(hosts)),
+        m.Port.device_owner.not_like("network:%")))).all()
+    ips, groups = await _ips_and_groups(s, [r.id for r in rows])
+    return tuple(sorted((port_spec(p, ips.get(p.id, []), groups.get(p.id, []))
+                         for p in rows), key=lambda p: p.id))
+
+
+async def _peers(s: AsyncSession, hosts: Collection[str], vxlan_nets: list[str],
+                 network_node: str | None) -> tuple[HostSpec, ...]:
+    """The other hosts this one floods VXLAN traffic to, each with the networks it carries
+    of this host's VXLAN networks: those with ports bound on one of them, and the network
+    node for the networks a router has a port on (its qr- devices), at the `tunneling_ip`
+    their Linux bridge agent reports."""
     if not vxlan_nets:
         return ()
-    others = {h for (h,) in (await s.execute(select(m.Port.binding_host_id).where(
-        m.Port.network_id.in_(vxlan_nets), m.Port.binding_host_id != "",
-        m.Port.binding_host_id.not_in(list(hosts))).distinct())).all()}
-    if not others:
+    carried: dict[str, set[str]] = {}
+    for h, nid in (await s.execute(select(m.Port.binding_host_id, m.Port.network_id).where(
+            m.Port.network_id.in_(vxlan_nets), m.Port.binding_host_id != "",
+            m.Port.binding_host_id.not_in(list(hosts))).distinct())).all():
+        carried.setdefault(h, set()).add(nid)
+    if network_node and network_node not in hosts:
+        routed = (await s.execute(select(m.Port.network_id).join(
+            RouterPort, RouterPort.port_id == m.Port.id).join(
+            Router, Router.id == RouterPort.router_id).where(
+            m.Port.network_id.in_(vxlan_nets), Router.admin_state_up.is_(True)))).scalars()
+        carried.setdefault(network_node, set()).update(routed)
+    carried = {h: n for h, n in carried.items() if n}
+    if not carried:
         return ()
     out = {}
     for a in (await s.execute(select(m.Agent).where(
-            m.Agent.agent_type == BRIDGE_AGENT, m.Agent.host.in_(sorted(others))))).scalars():
+            m.Agent.agent_type == BRIDGE_AGENT, m.Agent.host.in_(sorted(carried))))).scalars():
         ip = (a.configurations or {}).get("tunneling_ip")
         if ip:
-            out[a.host] = HostSpec(a.host, str(ip))
+            out[a.host] = HostSpec(a.host, str(ip), tuple(sorted(carried[a.host])))
     return tuple(out[h] for h in sorted(out))
 
 

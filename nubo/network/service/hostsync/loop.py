@@ -58,7 +58,10 @@ class NetworkSync:
     def __init__(self, db: Database, bus: Bus, agent: str, hosts: Collection[str], *,
                  real: bool, on_vif_event: VifEvent | None = None,
                  health: AgentHealth | None = None, period: float = 30.0,
-                 debounce: float = 0.005, timeout: float = 120.0) -> None:
+                 debounce: float = 0.005, timeout: float = 120.0,
+                 network_node: str | None = None) -> None:
+        """`network_node`: the host that runs the routers and DHCP servers when hosts come
+        and go (fleet.py); None: this agent does (`nubo up`)."""
         self.db = db
         self.bus = bus
         self.agent = agent
@@ -67,6 +70,7 @@ class NetworkSync:
         self.real = real
         self.on_vif_event = on_vif_event
         self.health = health
+        self.network_node = network_node
         self.period, self.debounce, self.timeout = period, debounce, timeout
         self.rounds = 0
         self.last: RoundResult | None = None
@@ -107,6 +111,11 @@ class NetworkSync:
             self._wake.set()
         else:
             loop.call_soon_threadsafe(self.kick)
+
+    def reconcile_next(self) -> None:
+        """The agent restarted: the next round (now) is a full reconcile of its host."""
+        self._full_next = True
+        self.kick()
 
     def listen(self) -> None:
         """Handle the agent's reports (once per bus)."""
@@ -179,10 +188,11 @@ class NetworkSync:
         """One round (also callable directly, e.g. by tests without the loop)."""
         async with self._round_lock:
             t0 = time.perf_counter()
-            if self.real:
+            if self.real and self.network_node in (None, self.agent):
                 await ensure_dhcp_ports(self.db, self.hosts[0],
                                         status_from_agent=self.events_enabled)
-            desired = await build_desired(self.db, self.hosts)
+            desired = await build_desired(self.db, self.hosts,
+                                          network_node=self.network_node)
             self._status = ([], [])
             reply = await self.bus.call(self.address, rpc.APPLY_DESIRED,
                                         timeout=self.timeout, state=desired.to_dict(),

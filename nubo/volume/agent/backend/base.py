@@ -9,6 +9,7 @@ to a guest is the one that must hold it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -51,6 +52,16 @@ class VolumeDriver(Protocol):
     def clone_volume(self, volume_id: str, source_id: str, size_gb: int) -> None:
         """Make a volume holding a copy of `source_id`'s bytes, grown to `size_gb` GiB."""
 
+    def create_from_image(self, volume_id: str, image_path: Path, image_format: str,
+                          size_gb: int) -> None:
+        """Make a volume holding the image's disk (the file `image_path`, in qemu-img's
+        format `image_format`, already checked by the image safety checks), grown to
+        `size_gb` GiB. May exist: then success. `BackendFull` when there is no room."""
+
+    def copy_to_image(self, volume_id: str, dest: Path, disk_format: str) -> None:
+        """Write the volume's bytes to the file `dest` as `disk_format` ("raw" or "qcow2"),
+        for an upload to the image service (os-volume_upload_image)."""
+
     def extend_volume(self, volume_id: str, new_size_gb: int) -> None:
         """Grow the volume to `new_size_gb` GiB; its bytes stay. Never shrinks."""
 
@@ -74,6 +85,16 @@ class VolumeDriver(Protocol):
 
     def terminate_connection(self, volume_id: str, connector: dict[str, object]) -> None:
         """Undo `initialize_connection` for that host (if_exists)."""
+
+    def read_raw(self, volume_id: str, snapshot_id: str | None, dest: Path) -> None:
+        """Write the volume's bytes (or, given `snapshot_id`, that snapshot's) as a raw file
+        at `dest` (sparse where the volume is: zeros need not take room). What a backup
+        reads. `BackendError` when the volume or snapshot is not there."""
+
+    def write_raw(self, volume_id: str, source: Path) -> None:
+        """Make the volume's bytes those of the raw file `source` (shorter than the volume:
+        the rest reads as zeros); the volume keeps its size. What a restore writes; done as
+        one replacement, so a failure leaves the volume as it was."""
 
     def capacity(self) -> Capacity:
         """What the backend can still hold (reported to the scheduler's view and /services)."""

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Literal
 
 from nubo.volume.agent.backend.base import BackendError, BackendFull, Capacity
 
-Fault = Literal["create", "extend", "snapshot", "delete", "connect"]
+Fault = Literal["create", "extend", "snapshot", "delete", "connect", "read", "write",
+                "upload"]
+MIB = 1024 * 1024
+#: how much of an image the fake keeps with a volume made from it (what an upload gives back)
+IMAGE_KEPT = MIB
 
 
 class FakeDriver:
@@ -20,6 +25,10 @@ class FakeDriver:
         self.total_gb = capacity_gb
         self.volumes: dict[str, int] = {}
         self.snapshots: dict[str, int] = {}
+        #: the head of a volume's bytes (the rest reads as zeros): what a test wrote, or the
+        #: first bytes of the image it was made from; read_raw gives them and write_raw
+        #: takes them (a backup and restore carry them), an upload to an image writes them
+        self.data: dict[str, bytes] = {}
         self._faults: set[Fault] = set()
         self._lock = threading.Lock()
 
@@ -77,6 +86,33 @@ class FakeDriver:
                 raise BackendError(f"volume {source_id} does not exist")
             self._room(size_gb)
             self.volumes[volume_id] = size_gb
+            if source_id in self.data:
+                self.data[volume_id] = self.data[source_id]
+
+    def create_from_image(self, volume_id: str, image_path: Path, image_format: str,
+                          size_gb: int) -> None:
+        with self._lock:
+            self._fail("create")
+            if not image_path.exists():
+                raise BackendError(f"image file {image_path} does not exist")
+            if self.volumes.get(volume_id) == size_gb:
+                return
+            self._room(size_gb)
+            self.volumes[volume_id] = size_gb
+            self.data[volume_id] = image_path.read_bytes()[:IMAGE_KEPT]
+
+    def copy_to_image(self, volume_id: str, dest: Path, disk_format: str) -> None:
+        """A raw image: the first bytes of the image the volume was made from (what the
+        fake keeps of it), else a MiB of zeros. Only raw: the fake has no qcow2 writer."""
+        with self._lock:
+            self._fail("upload")
+            if volume_id not in self.volumes:
+                raise BackendError(f"volume {volume_id} does not exist")
+            if disk_format != "raw":
+                raise BackendError(f"the fake backend writes raw images only, not "
+                                   f"{disk_format}")
+            data = self.data.get(volume_id, b"")
+            dest.write_bytes(data + b"\0" * max(0, MIB - len(data)))
 
     def extend_volume(self, volume_id: str, new_size_gb: int) -> None:
         with self._lock:
@@ -91,6 +127,7 @@ class FakeDriver:
         with self._lock:
             self._fail("delete")
             self.volumes.pop(volume_id, None)
+            self.data.pop(volume_id, None)
 
     def create_snapshot(self, snapshot_id: str, volume_id: str) -> None:
         with self._lock:
@@ -98,11 +135,30 @@ class FakeDriver:
             if volume_id not in self.volumes:
                 raise BackendError(f"volume {volume_id} does not exist")
             self.snapshots[snapshot_id] = self.volumes[volume_id]
+            self.data[snapshot_id] = self.data.get(volume_id, b"")
 
     def delete_snapshot(self, snapshot_id: str) -> None:
         with self._lock:
             self._fail("delete")
             self.snapshots.pop(snapshot_id, None)
+
+    def read_raw(self, volume_id: str, snapshot_id: str | None, dest: Path) -> None:
+        with self._lock:
+            self._fail("read")
+            known = self.snapshots if snapshot_id else self.volumes
+            name = snapshot_id or volume_id
+            if name not in known:
+                raise BackendError(f"{name} is not on the fake backend")
+            data = self.data.get(name, b"")
+        dest.write_bytes(data)
+
+    def write_raw(self, volume_id: str, source: Path) -> None:
+        data = source.read_bytes()
+        with self._lock:
+            self._fail("write")
+            if volume_id not in self.volumes:
+                raise BackendError(f"volume {volume_id} is not on the fake backend")
+            self.data[volume_id] = data.rstrip(b"\0")
 
     def capacity(self) -> Capacity:
         used = sum(self.volumes.values()) + sum(self.snapshots.values())

@@ -1,5 +1,6 @@
 """POST /volumes/{id}/action and /snapshots/{id}/action: one action per body, as Cinder's
-`os-extend`, `os-reset_status`, `os-force_delete`."""
+`os-extend`, `os-reset_status`, `os-force_delete`, `os-volume_upload_image`,
+`os-set_bootable`, `os-update_readonly_flag` and the attachment actions before 3.27."""
 
 from __future__ import annotations
 
@@ -8,19 +9,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest
 from nubo.core.http import json_response, no_content
 from nubo.core.validation import validate
-from nubo.volume.api.handlers.common import begin, body, param, scope, size
+from nubo.volume import errors
+from nubo.volume.api.handlers.common import begin, body, flag, param, scope, size
 from nubo.volume.api.schemas import snapshots as snapshot_schemas
 from nubo.volume.api.schemas import volumes as schemas
-from nubo.volume.errors import InvalidInput
+from nubo.volume.api.views import volumes as views
 from nubo.volume.states import SNAPSHOT_RESET, VOLUME_RESET
 
 
 def _action(doc: Any) -> str:
     if not isinstance(doc, dict) or len(doc) != 1:
-        raise BadRequest("Malformed request body: an action body names exactly one action.")
+        raise errors.MalformedRequestBody(reason="an action body names exactly one action.")
     return str(next(iter(doc)))
 
 
@@ -41,7 +42,7 @@ async def volume_action(request: Request) -> Response:
         status = doc["os-reset_status"].get("status")
         if status is not None:
             if status.lower() not in VOLUME_RESET:
-                raise InvalidInput(f"Must specify a valid status: {status}")
+                raise errors.InvalidInput(reason=f"Must specify a valid status: {status}")
             await a.storage.volumes.reset_status(vid, status.lower())
         else:
             await a.storage.volumes.get(vid, None)     # a 404 for a volume that is not there
@@ -51,9 +52,73 @@ async def volume_action(request: Request) -> Response:
         validate(schemas.FORCE_DELETE, doc)
         await a.storage.volumes.delete(vid, None, force=True)
         return no_content(202)
+    if name in IMAGE_ACTIONS:
+        return await _image_action(request, vid, name, doc)
     if name in LEGACY:
         return await _legacy(request, vid, name, doc)
-    raise BadRequest(f"There is no such action: {name}")
+    raise errors.InvalidAction(action=name)
+
+
+IMAGE_ACTIONS = frozenset({"os-volume_upload_image", "os-set_bootable",
+                           "os-update_readonly_flag", "os-set_image_metadata",
+                           "os-unset_image_metadata", "os-show_image_metadata"})
+
+
+async def _image_action(request: Request, vid: str, name: str,
+                        doc: dict[str, Any]) -> Response:
+    """Uploading to an image, the bootable and the read-only flags (Cinder's
+    volume_actions)."""
+    if name == "os-set_bootable":
+        a, ctx, _v = begin(request, "volume_extension:volume_actions:set_bootable")
+        validate(schemas.SET_BOOTABLE, doc)
+        bootable = flag(str(doc[name]["bootable"]), "bootable")
+        await a.storage.volumes.set_bootable(vid, scope(a, ctx), bootable)
+        return no_content(200)
+    if name == "os-update_readonly_flag":
+        a, ctx, _v = begin(request, "volume_extension:volume_readonly_update")
+        validate(schemas.READONLY, doc)
+        readonly = flag(str(doc[name]["readonly"]), "readonly")
+        await a.storage.volumes.set_readonly(vid, scope(a, ctx), readonly)
+        return no_content(202)
+    if name in IMAGE_METADATA:
+        return await _image_metadata(request, vid, name, doc)
+    a, ctx, v = begin(request, "volume_extension:volume_actions:upload_image")
+    validate(schemas.UPLOAD_IMAGE, doc)
+    spec = doc[name]
+    visibility = spec.get("visibility", "private") if v.matches("3.1") else "private"
+    if visibility == "public":
+        a.enforce(ctx, "volume_extension:volume_actions:upload_public",
+                  {"project_id": ctx.project_id})
+    done = await a.storage.volumes.upload_to_image(
+        vid, ctx, name=spec["image_name"], disk_format=spec.get("disk_format", "raw"),
+        container_format=spec.get("container_format", "bare"), visibility=visibility,
+        protected=v.matches("3.1") and flag(str(spec.get("protected", False)), "protected"),
+        force=flag(str(spec.get("force", False)), "force"))
+    return json_response({name: views.upload(
+        done.volume, done.image_id, done.image_name, done.disk_format,
+        done.container_format, done.visibility, done.protected)}, 202)
+
+
+IMAGE_METADATA = {"os-set_image_metadata": ("set", schemas.SET_IMAGE_METADATA),
+                  "os-unset_image_metadata": ("remove", schemas.UNSET_IMAGE_METADATA),
+                  "os-show_image_metadata": ("show", schemas.SHOW_IMAGE_METADATA)}
+
+
+async def _image_metadata(request: Request, vid: str, name: str,
+                          doc: dict[str, Any]) -> Response:
+    """A volume's volume_image_metadata (Cinder's volume_image_metadata extension)."""
+    what, schema = IMAGE_METADATA[name]
+    a, ctx, _v = begin(request, f"volume_extension:volume_image_metadata:{what}")
+    validate(schema, doc)
+    volumes = a.storage.volumes
+    if what == "set":
+        meta = await volumes.set_image_metadata(vid, scope(a, ctx), doc[name]["metadata"])
+        return json_response({"metadata": meta})
+    if what == "remove":
+        await volumes.unset_image_metadata(vid, scope(a, ctx), doc[name]["key"])
+        return no_content(200)
+    rec = await volumes.get(vid, scope(a, ctx))
+    return json_response({"metadata": dict(rec.volume.image_metadata or {})})
 
 
 LEGACY = frozenset({"os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching",
@@ -101,11 +166,11 @@ async def snapshot_action(request: Request) -> Response:
         validate(snapshot_schemas.RESET_STATUS, doc)
         status = doc["os-reset_status"]["status"].lower()
         if status not in SNAPSHOT_RESET:
-            raise InvalidInput(f"Must specify a valid status: {status}")
+            raise errors.InvalidInput(reason=f"Must specify a valid status: {status}")
         await a.storage.snapshots.reset_status(sid, status)
         return no_content(202)
     if name == "os-force_delete":
         a, ctx, _v = begin(request, "volume_extension:snapshot_admin_actions:force_delete")
         await a.storage.snapshots.delete(sid, scope(a, ctx), force=True)
         return no_content(202)
-    raise BadRequest(f"There is no such action: {name}")
+    raise errors.InvalidAction(action=name)

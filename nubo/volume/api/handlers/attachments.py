@@ -11,11 +11,11 @@ from starlette.responses import Response
 from nubo.core.context import RequestContext
 from nubo.core.http import json_response, no_content
 from nubo.core.microversion import APIVersion
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import all_tenants, begin, body, param, query, scope
 from nubo.volume.api.schemas import attachments as schemas
 from nubo.volume.api.views import attachments as views
 from nubo.volume.api.wiring import VolumeApi
-from nubo.volume.errors import VersionNotFoundForAPIMethod
 
 FIRST = "3.27"
 COMPLETE = "3.44"
@@ -23,7 +23,7 @@ COMPLETE = "3.44"
 
 def _since(v: APIVersion, first: str) -> None:
     if not v.matches(first):
-        raise VersionNotFoundForAPIMethod(str(v))
+        raise errors.VersionNotFoundForAPIMethod(version=str(v))
 
 
 def _start(request: Request, action: str, first: str = FIRST

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from nubo.core.context import RequestContext
 from nubo.core.http import context, read_json, version
 from nubo.core.microversion import APIVersion
+from nubo.volume import errors
 from nubo.volume.api.wiring import VolumeApi, api
-from nubo.volume.errors import InvalidInput
 
 
 def begin(request: Request, action: str,
@@ -34,7 +34,7 @@ def scope(a: VolumeApi, ctx: RequestContext) -> str | None:
 
 def own_project(ctx: RequestContext) -> str:
     if not ctx.project_id:
-        raise InvalidInput("A project-scoped token is required to create resources.")
+        raise errors.InvalidInput(reason="A project-scoped token is required to create resources.")
     return ctx.project_id
 
 
@@ -59,7 +59,7 @@ def flag(value: str | None, name: str) -> bool:
         return True
     if low in ("false", "0", "no", "off", "n", "f"):
         return False
-    raise InvalidInput(f"Invalid value '{value}' for {name}: it must be a boolean.")
+    raise errors.InvalidInput(reason=f"Invalid value '{value}' for {name}: it must be a boolean.")
 
 
 def metadata_filter(raw: str | None) -> dict[str, str]:
@@ -74,14 +74,15 @@ def metadata_filter(raw: str | None) -> dict[str, str]:
         except (ValueError, SyntaxError):
             value = None
     if not isinstance(value, dict):
-        raise InvalidInput(f"Invalid metadata filter: {raw}; a JSON object is expected.")
+        raise errors.InvalidInput(
+            reason=f"Invalid metadata filter: {raw}; a JSON object is expected.")
     return {str(k): str(v) for k, v in value.items()}
 
 
 def size(value: Any, name: str = "size") -> int:
     n = int(value)
     if n < 1:
-        raise InvalidInput(f"{name} must be an integer and greater than 0")
+        raise errors.InvalidInput(reason=f"{name} must be an integer and greater than 0")
     return n
 
 

@@ -11,8 +11,11 @@ from nubo.volume.api.handlers.common import begin
 
 #: (alias, name, description); Cinder dates them all 2011-2015, we keep one date
 SERVED = (
+    ("backups", "Backups", "Backups support."),
     ("os-admin-actions", "AdminActions", "Enable admin actions."),
     ("os-availability-zone", "AvailabilityZones", "Describe Availability Zones."),
+    ("os-backup-project-attr", "BackupProjectAttribute",
+     "Expose backup project_id as an attribute of a backup."),
     ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
      "Extended SnapshotAttributes support."),
     ("os-quota-sets", "Quotas", "Quota management support."),
@@ -25,6 +28,7 @@ SERVED = (
      "Expose migration_status as an attribute of a volume."),
     ("os-vol-tenant-attr", "VolumeTenantAttribute",
      "Expose the internal project_id as an attribute of a volume."),
+    ("os-volume-transfer", "VolumeTransfer", "Volume transfer management support."),
     ("os-volume-type-access", "VolumeTypeAccess", "Volume type access support."),
 )
 

@@ -9,11 +9,11 @@ from starlette.responses import Response
 
 from nubo.core.db import utcnow
 from nubo.core.http import json_response, no_content
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import begin, body, flag, param, query
 from nubo.volume.api.schemas import quotas as schemas
 from nubo.volume.api.views import quotas as views
 from nubo.volume.api.views.common import ts
-from nubo.volume.errors import InvalidInput
 from nubo.volume.service.quotas import DEFAULTS
 from nubo.volume.service.volumes import ZONE
 
@@ -41,7 +41,7 @@ async def quota_update(request: Request) -> Response:
     try:
         changes = {k: int(v) for k, v in spec.items()}
     except ValueError:
-        raise InvalidInput("Quota limits must be integers.") from None
+        raise errors.InvalidInput(reason="Quota limits must be integers.") from None
     limits = await a.storage.quotas.update(project, changes)
     out = views.quota_set(project, limits, None)
     out.pop("id")

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import (
     all_tenants,
     begin,
@@ -18,11 +19,11 @@ from nubo.volume.api.handlers.common import (
     query,
     scope,
 )
+from nubo.volume.api.handlers.metadata import MetadataRoutes
 from nubo.volume.api.schemas import snapshots as schemas
-from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY, to_bool
+from nubo.volume.api.schemas.types_ import to_bool
 from nubo.volume.api.views import snapshots as views
 from nubo.volume.api.views.common import next_link
-from nubo.volume.errors import InvalidInput, MetadataNotFound
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.snapshots import NewSnapshot, SnapshotFilter
 
@@ -58,8 +59,9 @@ async def _list(request: Request, detailed: bool) -> Response:
     q = query(request)
     unknown = set(q) - FILTERS - PAGING
     if unknown and not is_admin(a, ctx):
-        raise InvalidInput(f"Invalid filters {', '.join(sorted(unknown))} are found in query "
-                           "options.")
+        raise errors.InvalidInput(
+            reason=f"Invalid filters {', '.join(sorted(unknown))} are found in query "
+                   "options.")
     project = None if all_tenants(a, ctx, q) else ctx.project_id
     f = SnapshotFilter(project_id=project, name=q.get("name"), status=q.get("status"),
                        volume_id=q.get("volume_id"),
@@ -102,50 +104,8 @@ async def delete(request: Request) -> Response:
     return no_content(202)
 
 
-async def metadata_index(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_snapshot_metadata")
-    snap = await a.storage.snapshots.get(param(request, "snapshot_id"), scope(a, ctx))
-    return json_response({"metadata": dict(snap.metadata_)})
-
-
-async def metadata_create(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_snapshot_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                                 meta, replace=False)
-    return json_response({"metadata": out})
-
-
-async def metadata_replace(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_snapshot_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                                 meta, replace=True)
-    return json_response({"metadata": out})
-
-
-async def metadata_show(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_snapshot_metadata")
-    sid, key = param(request, "snapshot_id"), param(request, "key")
-    snap = await a.storage.snapshots.get(sid, scope(a, ctx))
-    if key not in snap.metadata_:
-        raise MetadataNotFound("Snapshot", sid, key)
-    return json_response({"meta": {key: snap.metadata_[key]}})
-
-
-async def metadata_update(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_snapshot_metadata")
-    key = param(request, "key")
-    meta = (await body(request, META_ITEM))["meta"]
-    if key not in meta:
-        raise InvalidInput("Request body and URI mismatch")
-    await a.storage.snapshots.set_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                           meta, replace=False)
-    return json_response({"meta": meta})
-
-
-async def metadata_delete(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:delete_snapshot_metadata")
-    await a.storage.snapshots.delete_metadata(param(request, "snapshot_id"), scope(a, ctx),
-                                              param(request, "key"))
-    return no_content(200)
+_META = MetadataRoutes("Snapshot", "snapshot_id", "volume:get_snapshot_metadata",
+                       "volume:update_snapshot_metadata", "volume:update_snapshot_metadata",
+                       "volume:delete_snapshot_metadata", lambda a: a.storage.snapshots)
+metadata_index, metadata_create, metadata_replace = _META.index, _META.create, _META.replace
+metadata_show, metadata_update, metadata_delete = _META.show, _META.update, _META.delete

@@ -5,14 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nubo.core.errors import BadRequest
 from nubo.core.http import json_response, no_content
 from nubo.core.validation import validate
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import begin, body, is_admin, param, query
 from nubo.volume.api.schemas import volume_types as schemas
 from nubo.volume.api.schemas.types_ import to_bool
 from nubo.volume.api.views import volume_types as views
-from nubo.volume.errors import InvalidInput
 from nubo.volume.service.types import DEFAULT_TYPE
 
 
@@ -27,7 +26,7 @@ async def list_(request: Request) -> Response:
     elif raw.lower() in ("true", "false", "1", "0", "yes", "no"):
         is_public = to_bool(raw)
     else:
-        raise InvalidInput(f"Invalid is_public filter [{raw}]")
+        raise errors.InvalidInput(reason=f"Invalid is_public filter [{raw}]")
     found = await a.storage.types.list_(None if admin else ctx.project_id,
                                         is_public if admin else None)
     return json_response({"volume_types": [views.detail(t, admin) for t in found]})
@@ -59,7 +58,7 @@ async def update(request: Request) -> Response:
     spec = (await body(request, schemas.UPDATE))["volume_type"]
     name = spec.get("name")
     if name is not None and not name.strip():
-        raise InvalidInput("Volume type name can not be empty.")
+        raise errors.InvalidInput(reason="Volume type name can not be empty.")
     is_public = spec.get("is_public")
     t = await a.storage.types.update(
         param(request, "type_id"), name.strip() if name else None, spec.get("description"),
@@ -100,7 +99,7 @@ async def specs_update(request: Request) -> Response:
     key = param(request, "key")
     spec = await body(request, schemas.EXTRA_SPEC_ITEM)
     if key not in spec:
-        raise BadRequest("Request body and URI mismatch")
+        raise errors.BodyUriMismatch()
     await a.storage.types.set_extra_specs(param(request, "type_id"), spec)
     return json_response(spec)
 
@@ -136,4 +135,4 @@ async def action(request: Request) -> Response:
         validate(schemas.REMOVE_ACCESS, doc)
         await a.storage.types.remove_access(tid, doc[name]["project"])
         return no_content(202)
-    raise BadRequest(f"There is no such action: {name}")
+    raise errors.InvalidAction(action=name)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.http import json_response, no_content
+from nubo.volume import errors
 from nubo.volume.api.handlers.common import (
     all_tenants,
     begin,
@@ -19,11 +20,10 @@ from nubo.volume.api.handlers.common import (
     scope,
     size,
 )
+from nubo.volume.api.handlers.metadata import MetadataRoutes
 from nubo.volume.api.schemas import volumes as schemas
-from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY
 from nubo.volume.api.views import volumes as views
 from nubo.volume.api.views.common import next_link
-from nubo.volume.errors import InvalidInput, MetadataNotFound
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.volumes import NewVolume, VolumeFilter
 
@@ -38,11 +38,8 @@ PAGING = frozenset({"sort", "sort_key", "sort_dir", "limit", "marker", "offset",
 async def create(request: Request) -> Response:
     a, ctx, v = begin(request, "volume:create")
     spec = (await body(request, schemas.CREATE))["volume"]
-    if spec.get("imageRef") or spec.get("backup_id"):
-        raise InvalidInput("Creating a volume from an image or a backup is not supported "
-                           "by this cloud yet.")
     if flag(str(spec.get("multiattach", False)), "multiattach"):
-        raise InvalidInput("Multiattach volumes are not supported by this cloud yet.")
+        raise errors.InvalidInput(reason="Multiattach volumes are not supported by this cloud yet.")
     raw_size = spec.get("size")
     new = NewVolume(
         project_id=own_project(ctx), user_id=ctx.user_id or "",
@@ -51,8 +48,16 @@ async def create(request: Request) -> Response:
         description=spec.get("description", spec.get("display_description")),
         metadata=spec.get("metadata") or {}, volume_type=spec.get("volume_type"),
         availability_zone=spec.get("availability_zone"), snapshot_id=spec.get("snapshot_id"),
-        source_volid=spec.get("source_volid"))
-    rec = await a.storage.volumes.create(new)
+        source_volid=spec.get("source_volid"),
+        image_id=spec.get("imageRef") or spec.get("image_id") or None,
+        admin=is_admin(a, ctx))
+    if spec.get("backup_id"):       # 3.47: a new volume restored from the backup
+        if not v.matches("3.47"):
+            raise errors.InvalidInput(reason="Creating a volume from a backup needs "
+                                      "microversion 3.47.")
+        rec = await a.storage.backups.to_new_volume(spec["backup_id"], scope(a, ctx), new)
+    else:
+        rec = await a.storage.volumes.create(new)
     return json_response({"volume": views.detail(a.base_url + "/v3", rec, v,
                                                  is_admin(a, ctx), extended=False)}, 202)
 
@@ -71,8 +76,9 @@ async def _list(request: Request, detailed: bool) -> Response:
     admin = is_admin(a, ctx)
     unknown = set(q) - FILTERS - PAGING
     if unknown and not admin:
-        raise InvalidInput(f"Invalid filters {', '.join(sorted(unknown))} are found in query "
-                           "options.")
+        raise errors.InvalidInput(
+            reason=f"Invalid filters {', '.join(sorted(unknown))} are found in query "
+                   "options.")
     project = None if all_tenants(a, ctx, q) else ctx.project_id
     if project is None and q.get("project_id"):
         project = q["project_id"]
@@ -132,50 +138,8 @@ async def delete(request: Request) -> Response:
 
 # ---------------------------------------------------------------------- metadata
 
-async def metadata_index(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_volume_metadata")
-    meta = await a.storage.volumes.metadata(param(request, "volume_id"), scope(a, ctx))
-    return json_response({"metadata": meta})
-
-
-async def metadata_create(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:create_volume_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
-                                               meta, replace=False)
-    return json_response({"metadata": out})
-
-
-async def metadata_replace(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_volume_metadata")
-    meta = (await body(request, METADATA_BODY))["metadata"]
-    out = await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
-                                               meta, replace=True)
-    return json_response({"metadata": out})
-
-
-async def metadata_show(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:get_volume_metadata")
-    vid, key = param(request, "volume_id"), param(request, "key")
-    meta = await a.storage.volumes.metadata(vid, scope(a, ctx))
-    if key not in meta:
-        raise MetadataNotFound("Volume", vid, key)
-    return json_response({"meta": {key: meta[key]}})
-
-
-async def metadata_update(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:update_volume_metadata")
-    key = param(request, "key")
-    meta = (await body(request, META_ITEM))["meta"]
-    if key not in meta:
-        raise InvalidInput("Request body and URI mismatch")
-    await a.storage.volumes.set_metadata(param(request, "volume_id"), scope(a, ctx),
-                                         meta, replace=False)
-    return json_response({"meta": meta})
-
-
-async def metadata_delete(request: Request) -> Response:
-    a, ctx, _v = begin(request, "volume:delete_volume_metadata")
-    await a.storage.volumes.delete_metadata(param(request, "volume_id"), scope(a, ctx),
-                                            param(request, "key"))
-    return no_content(200)
+_META = MetadataRoutes("Volume", "volume_id", "volume:get_volume_metadata",
+                       "volume:create_volume_metadata", "volume:update_volume_metadata",
+                       "volume:delete_volume_metadata", lambda a: a.storage.volumes)
+metadata_index, metadata_create, metadata_replace = _META.index, _META.create, _META.replace
+metadata_show, metadata_update, metadata_delete = _META.show, _META.update, _META.delete

@@ -24,6 +24,14 @@ _PROJECT_WRITE = (
     "volume_extension:volume_actions:attach", "volume_extension:volume_actions:detach",
     "volume_extension:volume_actions:initialize_connection",
     "volume_extension:volume_actions:terminate_connection",
+    "backup:create", "backup:update", "backup:delete", "backup:restore",
+    "volume:create_transfer", "volume:accept_transfer", "volume:delete_transfer",
+    "message:delete",
+    "volume_extension:volume_actions:upload_image",
+    "volume_extension:volume_actions:set_bootable",
+    "volume_extension:volume_readonly_update",
+    "volume_extension:volume_image_metadata:set",
+    "volume_extension:volume_image_metadata:remove",
 )
 _PROJECT_READ = (
     "volume:get", "volume:get_all", "volume:get_volume_metadata",
@@ -32,6 +40,9 @@ _PROJECT_READ = (
     "volume_extension:types_extra_specs:index", "volume_extension:types_extra_specs:show",
     "volume_extension:quotas:show", "limits_extension:used_limits",
     "volume_extension:availability_zone_list",
+    "backup:get", "backup:get_all", "volume:get_transfer", "volume:get_all_transfers",
+    "message:get", "message:get_all",
+    "volume_extension:volume_image_metadata:show",
 )
 _ADMIN = (
     "volume_extension:volume_admin_actions:reset_status",
@@ -49,6 +60,10 @@ _ADMIN = (
     "volume_extension:quotas:update", "volume_extension:quotas:delete",
     "volume_extension:services:index",
     "volume_extension:volume_host_attribute",
+    "backup:backup-export", "backup:backup-import", "backup:backup_project_attribute",
+    "volume_extension:backup_admin_actions:reset_status",
+    "volume_extension:backup_admin_actions:force_delete",
+    "volume_extension:volume_actions:upload_public",
 )
 
 RULES = [

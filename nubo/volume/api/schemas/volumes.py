@@ -109,3 +109,19 @@ CONNECTION = {name: _action(name, _CONNECTOR, ["connector"])
               for name in ("os-initialize_connection", "os-terminate_connection")}
 PLAIN = {name: _action(name, {}, []) for name in
          ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")}
+
+_BOOL = {"type": ["boolean", "string"]}
+UPLOAD_IMAGE = _action("os-volume_upload_image", {
+    "image_name": {"type": "string", "minLength": 1, "maxLength": 255},
+    "force": _BOOL,
+    "disk_format": {"type": "string", "enum": ["raw", "qcow2"]},
+    "container_format": {"type": "string", "enum": ["bare"]},
+    "visibility": {"type": "string", "enum": ["public", "private", "shared", "community"]},
+    "protected": _BOOL}, ["image_name"])
+SET_BOOTABLE = _action("os-set_bootable", {"bootable": _BOOL}, ["bootable"])
+READONLY = _action("os-update_readonly_flag", {"readonly": _BOOL}, ["readonly"])
+SET_IMAGE_METADATA = _action("os-set_image_metadata", {
+    "metadata": {**METADATA, "type": "object"}}, ["metadata"])
+UNSET_IMAGE_METADATA = _action("os-unset_image_metadata", {
+    "key": {"type": "string", "minLength": 1, "maxLength": 255}}, ["key"])
+SHOW_IMAGE_METADATA = _action("os-show_image_metadata", {}, [])

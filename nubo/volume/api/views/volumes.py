@@ -27,15 +27,17 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
         "created_at": ts(v.created_at), "updated_at": ts(v.updated_at),
         "attachments": [attachment_brief(x, v.id) for x in rec.attachments
                         if x.attach_status == "attached"],
-        "bootable": "false", "encrypted": False,
+        "bootable": "true" if v.bootable else "false", "encrypted": False,
         "multiattach": is_multiattach(t),
-        "metadata": dict(v.metadata_), "snapshot_id": v.snapshot_id,
+        "metadata": visible_metadata(rec), "snapshot_id": v.snapshot_id,
         "source_volid": v.source_volid, "volume_type": t.name, "user_id": v.user_id,
         "consistencygroup_id": None, "replication_status": None,
         "links": links(base, v.project_id, "volumes", v.id),
     }
     if extended:
         out["os-vol-tenant-attr:tenant_id"] = v.project_id
+        if v.image_metadata:
+            out["volume_image_metadata"] = dict(v.image_metadata)
     if extended and admin:
         out.update({"os-vol-host-attr:host": v.host, "os-vol-mig-status-attr:migstat": None,
                     "os-vol-mig-status-attr:name_id": None})
@@ -55,6 +57,35 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
     if ver.matches("3.65"):
         out["consumes_quota"] = True
     return out
+
+
+def visible_metadata(rec: VolumeRecord) -> dict[str, str]:
+    """The user's metadata with the admin metadata Cinder shows in it (its
+    add_visible_admin_metadata: `readonly`, and `attached_mode` while attached)."""
+    out = dict(rec.volume.metadata_)
+    admin = rec.volume.admin_metadata or {}
+    if "readonly" in admin:
+        out["readonly"] = admin["readonly"]
+    modes = {a.attach_mode for a in rec.attachments if a.attach_status == "attached"}
+    if modes:
+        out["attached_mode"] = "rw" if "rw" in modes else "ro"
+    return out
+
+
+def upload(rec: VolumeRecord, image_id: str, name: str, disk_format: str,
+           container_format: str, visibility: str, protected: bool) -> dict[str, Any]:
+    """os-volume_upload_image's answer (Cinder's volume_actions view)."""
+    v, t = rec.volume, rec.volume_type
+    return {"id": v.id, "updated_at": ts(v.updated_at), "status": v.status,
+            "display_description": v.description, "size": v.size,
+            "volume_type": {"id": t.id, "name": t.name, "description": t.description,
+                            "is_public": t.is_public, "extra_specs": dict(t.extra_specs),
+                            "created_at": ts(t.created_at), "updated_at": None,
+                            "deleted": False, "deleted_at": None,
+                            "qos_specs_id": None},
+            "image_id": image_id, "container_format": container_format,
+            "disk_format": disk_format, "image_name": name, "protected": protected,
+            "visibility": visibility}
 
 
 def attachment_brief(a: VolumeAttachment, volume_id: str) -> dict[str, Any]:

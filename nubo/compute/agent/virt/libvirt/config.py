@@ -51,6 +51,8 @@ class DiskConfig:
     cache: str = "none"               # none needs O_DIRECT; "writeback" on tmpfs
     readonly: bool = False
     boot_order: int | None = None
+    #: a volume's id: the guest's /dev/disk/by-id/virtio-<id> and the reconciler's mark
+    serial: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@
   disk.config  the config drive (ISO 9660 `config-2`), when asked for or forced
   console.log  the serial console
   base         the name of the base image the root disk uses (the image cache counts these)
+  root.json    instead of disk and base, for a volume-backed instance: its root volume
+               (path, format, serial: the volume's file on this host, from its connection)
 
 The size checks come first and say what to change, so a bad request leaves nothing behind.
 """
@@ -32,6 +34,24 @@ class DiskSet:
     ephemeral: Path | None
     swap: Path | None
     config: Path | None
+    #: a root disk that is a volume: its format and serial (its volume id)
+    root_format: str = "qcow2"
+    root_serial: str | None = None
+
+
+def root_volume_source(block_device: dict[str, Any]) -> tuple[Path, str, str]:
+    """(path, format, serial) of a root volume's `local` connection; SpawnFailed for one
+    this host cannot open."""
+    info = block_device.get("connection_info") or {}
+    data = info.get("data") or {}
+    if info.get("driver_volume_type") != "local" or not data.get("device_path"):
+        raise SpawnFailed(f"root volume connection type {info.get('driver_volume_type')!r} "
+                          "is not supported on this host (only 'local' for now)")
+    fmt = str(data.get("format") or "qcow2")
+    if fmt not in ("qcow2", "raw"):
+        raise SpawnFailed(f"root volume format {fmt!r} is not supported")
+    return (Path(str(data["device_path"])), fmt,
+            str(info.get("serial") or data.get("volume_id") or ""))
 
 
 def root_size(spec: InstanceSpec, base: BaseImage) -> int:
@@ -106,6 +126,27 @@ class InstanceDisks:
             await asyncio.to_thread(shutil.rmtree, d, True)
             raise
 
+    async def create_on_volume(self, spec: InstanceSpec, root: dict[str, Any],
+                               config_drive: bool) -> DiskSet:
+        """The disks of a volume-backed instance: its root is the volume (nothing copied),
+        the flavor's ephemeral and swap disks and the config drive as for any."""
+        path, fmt, serial = root_volume_source(root)
+        check_memory(spec)
+        d = self.dir(spec.id)
+        d.mkdir(parents=True, exist_ok=True)
+        try:
+            (d / "root.json").write_text(json.dumps({"path": str(path), "format": fmt,
+                                                     "serial": serial}))
+            eph, swap = await self._extra_disks(spec, d)
+            config = None
+            if config_drive:
+                config = await asyncio.to_thread(self._config_drive, spec, d / "disk.config")
+            (d / "flavor.json").write_text(json.dumps(spec.flavor, sort_keys=True))
+            return DiskSet(path, eph, swap, config, fmt, serial)
+        except BaseException:
+            await asyncio.to_thread(shutil.rmtree, d, True)
+            raise
+
     async def _extra_disks(self, spec: InstanceSpec, d: Path) -> tuple[Path | None,
                                                                            Path | None]:
         eph_gb = int(spec.flavor.get("ephemeral") or 0)
@@ -126,11 +167,15 @@ class InstanceDisks:
 
     def existing(self, instance_id: str) -> DiskSet | None:
         d = self.dir(instance_id)
-        if not (d / "disk").exists():
-            return None
 
         def opt(name: str) -> Path | None:
             return d / name if (d / name).exists() else None
+        if (d / "root.json").exists():
+            root = json.loads((d / "root.json").read_text())
+            return DiskSet(Path(root["path"]), opt("disk.eph0"), opt("disk.swap"),
+                           opt("disk.config"), str(root["format"]), root.get("serial"))
+        if not (d / "disk").exists():
+            return None
         return DiskSet(d / "disk", opt("disk.eph0"), opt("disk.swap"), opt("disk.config"))
 
     def flavor(self, instance_id: str, backup: bool = False) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -180,6 +181,11 @@ class LibvirtDriver:
         paths = [p for p in (rescue, disks.root, disks.ephemeral, disks.swap) if p]
         disk_cfgs = [DiskConfig(str(p), disk_target_dev(opts.disk_bus, i), opts.disk_bus,
                                 cache=self.cache_mode) for i, p in enumerate(paths)]
+        if disks.root_serial:       # a root volume: its own format, its id as serial
+            disk_cfgs = [dataclasses.replace(
+                c, driver_format="raw" if disks.root_format == "raw" else "qcow2",
+                serial=disks.root_serial) if c.path == str(disks.root) else c
+                for c in disk_cfgs]
         if disks.config is not None:
             disk_cfgs.append(DiskConfig(str(disks.config), "hdd" if opts.cdrom_bus == "ide"
                                         else disk_target_dev(opts.cdrom_bus, 3),
@@ -221,11 +227,15 @@ class LibvirtDriver:
             dom = await asyncio.to_thread(self._lookup, spec.id)
             if dom is not None:
                 return await self._respawn(spec, dom)
-            base = await self.images.get(spec.image)
             # A guest with a NIC reads its metadata over HTTP (169.254.169.254) unless a
             # config drive is asked for; one without has no other way to its key and data.
             config_drive = spec.config_drive or self.opts.force_config_drive or not spec.vifs
-            disks = await self.disks.create(spec, base, config_drive)
+            root = spec.root_volume
+            if root is not None:        # volume-backed: the volume is the root disk
+                disks = await self.disks.create_on_volume(spec, root, config_drive)
+            else:
+                base = await self.images.get(spec.image)
+                disks = await self.disks.create(spec, base, config_drive)
             try:
                 return await self._define_and_start(spec, disks)
             except BaseException:

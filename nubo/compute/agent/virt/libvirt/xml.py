@@ -166,6 +166,8 @@ def _disk(devices: ET.Element, disk: DiskConfig) -> None:
     _sub(el, "driver", name="qemu", type=disk.driver_format, cache=disk.cache)
     _sub(el, "source", file=disk.path)
     _sub(el, "target", dev=disk.target_dev, bus=disk.bus)
+    if disk.serial:
+        _sub(el, "serial").text = disk.serial
     if disk.readonly or disk.device == "cdrom":
         _sub(el, "readonly")
     if disk.boot_order is not None:

@@ -59,7 +59,7 @@ class LinuxDataplane:
         self.cfg = config
         self.dhcp_root = config.dhcp_dir or dhcp_root(config.data_dir)
         self.links = LinkApplier(config.host_netns)
-        self.remotes: tuple[str, ...] = ()
+        self.peers: tuple[HostSpec, ...] = ()   # the other hosts' VTEPs (set_hosts)
         self.networks: dict[str, NetworkSpec] = {}
         self.ports: dict[str, PortSpec] = {}
         self.routers: dict[str, RouterSpec] = {}
@@ -84,9 +84,17 @@ class LinuxDataplane:
         async with self._lock:
             return await asyncio.to_thread(fn, *args)
 
-    def topology(self) -> Topology:
+    def topology(self, network_id: str | None = None) -> Topology:
+        """The host's devices; with `network_id`, the VTEPs that network floods to."""
         return Topology(self.cfg.physical_interfaces, self.cfg.bridge_mappings,
-                        self.cfg.vtep_ip, self.cfg.vtep_dev, self.remotes)
+                        self.cfg.vtep_ip, self.cfg.vtep_dev,
+                        self.remotes(network_id) if network_id else ())
+
+    def remotes(self, network_id: str) -> tuple[str, ...]:
+        """The tunnel endpoints of the other hosts with ports on the network (never this
+        host's own)."""
+        return tuple(sorted({h.vtep_ip for h in self.peers if h.vtep_ip != self.cfg.vtep_ip
+                             and (not h.networks or network_id in h.networks)}))
 
     def bridge_of(self, network_id: str) -> str:
         net = self.networks.get(network_id)
@@ -95,13 +103,13 @@ class LinuxDataplane:
     # -- networks and ports -------------------------------------------------------------
 
     async def set_hosts(self, hosts: Sequence[HostSpec]) -> None:
-        self.remotes = tuple(sorted({h.vtep_ip for h in hosts if h.vtep_ip != self.cfg.vtep_ip}))
+        self.peers = tuple(hosts)
         for net in list(self.networks.values()):
             if net.segmentation_type == "vxlan":
                 await self.ensure_network(net)
 
     async def ensure_network(self, net: NetworkSpec) -> None:
-        ops = render_network(net, self.topology())
+        ops = render_network(net, self.topology(net.id))
         await self.off_loop(self.links.apply, ops)
         self.networks[net.id] = net
 

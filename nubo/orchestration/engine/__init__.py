@@ -1,0 +1,1 @@
+"""The stack engine: durable, resumable work on stacks (create, update, delete, rollback)."""
