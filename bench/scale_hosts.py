@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -58,15 +57,28 @@ def broker_totals(rabbit: PrivateRabbit) -> tuple[float, float]:
     return frames, octets
 
 
+def drained(rabbit: PrivateRabbit, within: float = 600) -> None:
+    """Until the controllers' queue (the hosts' reports) is empty, then 5 s more."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        queues = dict(line.split()[:2] for line in rabbit.ctl(
+            "list_queues", "name", "messages").splitlines() if len(line.split()) >= 2)
+        if queues.get("nubo.controller") == "0":
+            break
+        time.sleep(1)
+    time.sleep(5)
+
+
 def scheduling_seconds(base: str) -> tuple[float, float]:
     """(sum, count) of the controller's schedule step histogram."""
     text = httpx.get(f"{base}/metrics", timeout=30).text
-    found = {}
-    for kind in ("sum", "count"):
-        m = re.search(rf'nubo_conductor_step_duration_seconds_{kind}\{{[^}}]*'
-                      rf'step="conductor_schedule_and_build_instances"[^}}]*'
-                      rf'result="Success"[^}}]*\}} ([0-9.e+]+)', text)
-        found[kind] = float(m.group(1)) if m else 0.0
+    found = {"sum": 0.0, "count": 0.0}
+    for line in text.splitlines():
+        for kind in found:
+            if line.startswith(f"nubo_conductor_step_duration_seconds_{kind}{{") \
+                    and 'step="conductor_schedule_and_build_instances"' in line \
+                    and 'result="Success"' in line:
+                found[kind] = float(line.rsplit(" ", 1)[1])
     return found["sum"], found["count"]
 
 
@@ -157,7 +169,7 @@ def main() -> None:
             figures["agent_rss_mib"] = _rss_mib(procs[1].pid)
             figures["controller_rss_mib"] = _rss_mib(procs[0].pid)
 
-            time.sleep(5)      # the start's burst of reports drained
+            drained(rabbit)    # the start's burst of reports handled
             f0, o0, t0 = *broker_totals(rabbit), time.perf_counter()
             time.sleep(args.idle)
             f1, o1, t1 = *broker_totals(rabbit), time.perf_counter()
