@@ -73,8 +73,6 @@ class Stacks:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.store = engine.store
-        from nubo.orchestration.service.nested import NestedStacks
-        engine.nested_for = lambda parent: NestedStacks(self, parent)
 
     def check(self, spec: StackSpec, env: env_mod.Environment | None = None,
               stack_id: str = "None", stack_name: str = "None", project_id: str = "",
