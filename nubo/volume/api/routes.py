@@ -7,6 +7,7 @@ from nubo.core.http import Route
 from nubo.volume.api.handlers import (
     actions,
     attachments,
+    backends,
     extensions,
     limits,
     root,
@@ -78,8 +79,16 @@ ROUTES: list[Route] = [
     Route(Q, "PUT", limits.quota_update),
     Route(Q, "DELETE", limits.quota_delete),
     Route(f"{Q}/defaults", "GET", limits.quota_defaults),
+    Route("/v3/os-quota-class-sets/{class_name}", "GET", limits.quota_class_show),
+    Route("/v3/os-quota-class-sets/{class_name}", "PUT", limits.quota_class_update),
     Route("/v3/limits", "GET", limits.limits),
     Route("/v3/os-availability-zone", "GET", limits.availability_zones),
-    Route("/v3/os-services", "GET", limits.services),
+    Route("/v3/os-services", "GET", backends.services),
+    Route("/v3/os-services/{action}", "PUT", backends.service_action),
     Route("/v3/extensions", "GET", extensions.list_),
+    # backends (admin)
+    Route("/v3/scheduler-stats/get_pools", "GET", backends.pools),
+    Route("/v3/capabilities/{host}", "GET", backends.capabilities),
+    Route("/v3/os-hosts", "GET", backends.hosts),
+    Route("/v3/os-hosts/{host}", "GET", backends.host_show),
 ]

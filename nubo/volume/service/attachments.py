@@ -100,7 +100,8 @@ class AttachmentService:
     async def reserve(self, volume_id: str, project_id: str | None,
                       instance_id: str | None, *, mountpoint: str | None = None,
                       tag: str | None = None, delete_on_termination: bool = False,
-                      mode: str = "rw") -> AttachmentRecord:
+                      mode: str = "rw", status: str = AttachStatus.RESERVED
+                      ) -> AttachmentRecord:
         """A new attachment in `reserved`; the volume `reserved` (or as it was, in-use,
         for a further attachment of a multiattach volume). Ids in any form oslo takes as a
         UUID (braces, urn:uuid:, no dashes) are stored in the canonical one."""
@@ -128,7 +129,7 @@ class AttachmentService:
             now = utcnow()
             row = VolumeAttachment(
                 id=str(uuid.uuid4()), volume_id=volume_id, instance_uuid=instance_id,
-                mountpoint=mountpoint, attach_status=AttachStatus.RESERVED, attach_mode=mode,
+                mountpoint=mountpoint, attach_status=status, attach_mode=mode,
                 tag=tag, delete_on_termination=delete_on_termination, created_at=now,
                 updated_at=now)
             s.add(row)

@@ -18,12 +18,25 @@ class LegacyAttach:
         self.a = attachments
 
     async def reserve(self, volume_id: str, project_id: str | None) -> None:
-        await self.a.reserve(volume_id, project_id, None)
+        """The volume `attaching`, as Cinder's os-reserve leaves it."""
+        await self.a.reserve(volume_id, project_id, None, status=AttachStatus.ATTACHING)
 
     async def unreserve(self, volume_id: str, project_id: str | None) -> None:
         for rec in await self._of(volume_id, project_id):
-            if rec.attachment.attach_status == AttachStatus.RESERVED:
+            if rec.attachment.attach_status in (AttachStatus.RESERVED,
+                                                AttachStatus.ATTACHING):
                 await self.a.remove(rec.attachment.id)
+
+    async def force_detach(self, volume_id: str, attachment_id: str | None) -> None:
+        """An admin's os-force_detach: the named attachment (or every one) is gone, in
+        whatever state it was, and its export undone."""
+        recs = await self._of(volume_id, None)
+        if attachment_id is not None:
+            recs = [r for r in recs if r.attachment.id == attachment_id]
+            if not recs:
+                raise VolumeAttachmentNotFound(attachment_id)
+        for rec in recs:
+            await self.a.remove(rec.attachment.id)
 
     async def begin_detaching(self, volume_id: str, project_id: str | None) -> None:
         recs = await self._of(volume_id, project_id)

@@ -21,6 +21,9 @@ from nubo.volume.models import Snapshot, Volume, VolumeQuota
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
                             "backups": 10, "backup_gigabytes": 1000, "groups": 10,
                             "per_volume_gigabytes": -1}
+#: the row key of the `default` quota class's overrides in volume_quota (a project id is a
+#: UUID, never this; Cinder keeps classes in a table of their own)
+DEFAULT_CLASS = "quota-class:default"
 #: the resources this step counts (backups and groups are not served yet: always 0 in use)
 COUNTED = ("volumes", "snapshots", "gigabytes")
 
@@ -49,10 +52,36 @@ class QuotaService:
 
     async def _limits(self, s: AsyncSession, project_id: str) -> dict[str, int]:
         rows = (await s.execute(select(VolumeQuota).where(
-            VolumeQuota.project_id == project_id))).scalars().all()
+            VolumeQuota.project_id.in_((DEFAULT_CLASS, project_id))))).scalars().all()
         out = dict(DEFAULTS)
-        out.update({r.resource: r.hard_limit for r in rows if r.resource in DEFAULTS})
+        for own in (False, True):     # the class's defaults, then the project's overrides
+            out.update({r.resource: r.hard_limit for r in rows if r.resource in DEFAULTS
+                        and (r.project_id == project_id) == own})
         return out
+
+    async def defaults(self) -> dict[str, int]:
+        """The `default` quota class: Cinder's defaults with an admin's changes."""
+        async with self.db.read() as s:
+            return await self._limits(s, DEFAULT_CLASS)
+
+    async def update_defaults(self, changes: dict[str, int]) -> dict[str, int]:
+        """Change the `default` quota class (no usage check: it limits no one by itself)."""
+        unknown = sorted(set(changes) - set(DEFAULTS))
+        if unknown:
+            raise InvalidInput(f"Bad key(s) in quota class set: {', '.join(unknown)}")
+        async with self.db.write() as s:
+            for resource, limit in changes.items():
+                if limit < -1:
+                    raise InvalidInput(f"Quota limit {limit} for {resource} must be -1 or "
+                                       "greater.")
+                row = await s.get(VolumeQuota, (DEFAULT_CLASS, resource))
+                if row is None:
+                    s.add(VolumeQuota(project_id=DEFAULT_CLASS, resource=resource,
+                                      hard_limit=limit))
+                else:
+                    row.hard_limit = limit
+            await s.flush()
+            return await self._limits(s, DEFAULT_CLASS)
 
     async def usage(self, project_id: str, session: AsyncSession | None = None) -> Usage:
         if session is None:

@@ -113,6 +113,19 @@ class VolumeService:
                 q = q.where(Volume.project_id == project_id)
             return int((await s.execute(q)).scalar_one())
 
+    async def usage_by_project(self) -> dict[str, tuple[int, int, int, int]]:
+        """Per project: volumes, their GiB, snapshots, their GiB (the os-hosts view)."""
+        out: dict[str, list[int]] = {}
+        async with self.db.read() as s:
+            for model, at in ((Volume, 0), (Snapshot, 2)):
+                for project, n, gb in (await s.execute(select(
+                        model.project_id, func.count(model.id),
+                        func.coalesce(func.sum(model.size), 0)).group_by(
+                        model.project_id))).all():
+                    row = out.setdefault(str(project), [0, 0, 0, 0])
+                    row[at], row[at + 1] = int(n), int(gb)
+        return {p: (r[0], r[1], r[2], r[3]) for p, r in out.items()}
+
     # ------------------------------------------------------------------ create
 
     async def create(self, new: NewVolume) -> VolumeRecord:
@@ -233,6 +246,33 @@ class VolumeService:
             row.status, row.updated_at = VolumeStatus.EXTENDING, utcnow()
         self.worker.spawn(self.worker.extend_volume(volume_id, new_size),
                           f"volume-extend-{volume_id}")
+
+    async def retype(self, volume_id: str, project_id: str | None, new_type: str) -> None:
+        """os-retype on this cloud's one backend: the type changes, the bytes stay where
+        they are (no migration is ever needed, so the migration policy does not matter)."""
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if row.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
+                raise InvalidVolume(f"Volume {volume_id} status must be 'available' or "
+                                    f"'in-use' to retype, but current status is: "
+                                    f"{row.status}.")
+            vtype = await self.types.lookup(s, new_type, row.project_id)
+            if vtype.id == row.type_id:
+                raise InvalidInput("New volume type must be different from the volume's "
+                                   "current type.")
+            row.type_id, row.updated_at = vtype.id, utcnow()
+
+    async def set_readonly(self, volume_id: str, project_id: str | None,
+                           readonly: bool) -> None:
+        """os-update_readonly_flag: Cinder keeps it as the `readonly` key ("True"/"False")
+        that the volume's metadata shows."""
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if row.status != VolumeStatus.AVAILABLE:
+                raise InvalidVolume(f"Volume {volume_id} status must be available to update "
+                                    f"readonly flag, but current status is: {row.status}.")
+            row.metadata_ = {**row.metadata_, "readonly": str(readonly)}
+            row.updated_at = utcnow()
 
     async def reset_status(self, volume_id: str, status: str) -> None:
         async with self.db.write() as s:

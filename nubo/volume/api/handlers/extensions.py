@@ -12,9 +12,13 @@ from nubo.volume.api.handlers.common import begin
 #: (alias, name, description); Cinder dates them all 2011-2015, we keep one date
 SERVED = (
     ("os-admin-actions", "AdminActions", "Enable admin actions."),
+    ("capabilities", "Capabilities", "Capabilities support."),
+    ("os-hosts", "Hosts", "Admin-only host administration."),
+    ("scheduler-stats", "Scheduler_stats", "Scheduler stats support."),
     ("os-availability-zone", "AvailabilityZones", "Describe Availability Zones."),
     ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
      "Extended SnapshotAttributes support."),
+    ("os-quota-class-sets", "QuotaClasses", "Quota classes management support."),
     ("os-quota-sets", "Quotas", "Quota management support."),
     ("os-services", "Services", "Services support."),
     ("os-types-extra-specs", "TypesExtraSpecs", "Type extra specs support."),

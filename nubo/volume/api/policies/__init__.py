@@ -14,6 +14,7 @@ _PROJECT_WRITE = (
     "volume:create", "volume:update", "volume:delete", "volume:extend",
     "volume:create_volume_metadata", "volume:update_volume_metadata",
     "volume:delete_volume_metadata",
+    "volume:retype", "volume:update_readonly_flag",
     "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
     "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
     "volume:attachment_create", "volume:attachment_update", "volume:attachment_delete",
@@ -36,6 +37,7 @@ _PROJECT_READ = (
 _ADMIN = (
     "volume_extension:volume_admin_actions:reset_status",
     "volume_extension:volume_admin_actions:force_delete",
+    "volume_extension:volume_admin_actions:force_detach",
     "volume_extension:snapshot_admin_actions:reset_status",
     "volume_extension:snapshot_admin_actions:force_delete",
     "volume_extension:type_create", "volume_extension:type_update",
@@ -47,8 +49,11 @@ _ADMIN = (
     "volume_extension:volume_type_access:removeProjectAccess",
     "volume_extension:access_types_extra_specs",
     "volume_extension:quotas:update", "volume_extension:quotas:delete",
-    "volume_extension:services:index",
+    "volume_extension:quota_classes",
+    "volume_extension:services:index", "volume_extension:services:update",
     "volume_extension:volume_host_attribute",
+    "scheduler_extension:scheduler_stats:get_pools", "volume_extension:capabilities",
+    "volume_extension:hosts",
 )
 
 RULES = [

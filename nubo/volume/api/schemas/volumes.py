@@ -109,3 +109,12 @@ CONNECTION = {name: _action(name, _CONNECTOR, ["connector"])
               for name in ("os-initialize_connection", "os-terminate_connection")}
 PLAIN = {name: _action(name, {}, []) for name in
          ("os-reserve", "os-unreserve", "os-begin_detaching", "os-roll_detaching")}
+RETYPE = _action("os-retype", {
+    "new_type": {"type": "string", "minLength": 1, "maxLength": 255},
+    "migration_policy": {"type": ["string", "null"], "enum": ["on-demand", "never", None]}},
+    ["new_type"])
+FORCE_DETACH = _action("os-force_detach", {
+    "attachment_id": {"type": ["string", "null"]},
+    "connector": {"type": ["object", "null"]}}, [])
+READONLY = _action("os-update_readonly_flag", {
+    "readonly": {"type": ["boolean", "string"]}}, ["readonly"])
