@@ -29,6 +29,7 @@ ROUTES: list[Route] = [
     Route("/v3/volumes", "POST", volumes.create),
     Route("/v3/volumes", "GET", volumes.list_summary),
     Route("/v3/volumes/detail", "GET", volumes.list_detail),
+    Route("/v3/volumes/summary", "GET", volumes.summary),
     Route(V, "GET", volumes.show),
     Route(V, "PUT", volumes.update),
     Route(V, "DELETE", volumes.delete),

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
+from nubo.core.db import utcnow
 from nubo.volume.agent.backend.base import BackendError
 from nubo.volume.errors import InvalidVolume, VolumeAttachmentNotFound, VolumeNotFound
-from nubo.volume.models import Volume
+from nubo.volume.models import Volume, VolumeAttachment
 from nubo.volume.service.attachments import AttachmentRecord, AttachmentService
-from nubo.volume.states import AttachStatus
+from nubo.volume.states import AttachStatus, VolumeStatus
 
 
 class LegacyAttach:
@@ -77,6 +80,14 @@ class LegacyAttach:
                                 "attachment_id to detach.")
         for rec in recs:
             await self.a.remove(rec.attachment.id)
+        # whatever state an admin left it in (error, say), it is as its attachments say
+        async with self.a.db.write() as s:
+            vol = await s.get(Volume, volume_id)
+            if vol is not None:
+                left = (await s.execute(select(VolumeAttachment.id).where(
+                    VolumeAttachment.volume_id == volume_id).limit(1))).first()
+                vol.status = VolumeStatus.IN_USE if left else VolumeStatus.AVAILABLE
+                vol.updated_at = utcnow()
 
     async def initialize_connection(self, volume_id: str, project_id: str | None,
                                     connector: dict[str, object]) -> dict[str, object]:

@@ -22,7 +22,7 @@ from nubo.volume.api.schemas import snapshots as schemas
 from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY, to_bool
 from nubo.volume.api.views import snapshots as views
 from nubo.volume.api.views.common import next_link
-from nubo.volume.errors import InvalidInput, MetadataNotFound
+from nubo.volume.errors import InvalidInput, MetadataNotFound, VolumeNotFound
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.snapshots import NewSnapshot, SnapshotFilter
 
@@ -36,6 +36,8 @@ PAGING = frozenset({"sort", "sort_key", "sort_dir", "limit", "marker", "offset",
 async def create(request: Request) -> Response:
     a, ctx, v = begin(request, "volume:create_snapshot")
     spec = (await body(request, schemas.CREATE))["snapshot"]
+    if spec["volume_id"] is None:
+        raise VolumeNotFound("None")
     new = NewSnapshot(project_id=own_project(ctx), user_id=ctx.user_id or "",
                       volume_id=spec["volume_id"], force=to_bool(spec.get("force", False)),
                       name=spec.get("name", spec.get("display_name")),

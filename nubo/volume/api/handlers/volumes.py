@@ -23,7 +23,7 @@ from nubo.volume.api.schemas import volumes as schemas
 from nubo.volume.api.schemas.types_ import META_ITEM, METADATA_BODY
 from nubo.volume.api.views import volumes as views
 from nubo.volume.api.views.common import next_link
-from nubo.volume.errors import InvalidInput, MetadataNotFound
+from nubo.volume.errors import InvalidInput, MetadataNotFound, VolumeNotFound
 from nubo.volume.service.listing import parse_page
 from nubo.volume.service.volumes import NewVolume, VolumeFilter
 
@@ -94,6 +94,29 @@ async def _list(request: Request, detailed: bool) -> Response:
     if v.matches("3.45") and flag(q.get("with_count"), "with_count"):
         out["count"] = await a.storage.volumes.count(project)
     return json_response(out)
+
+
+async def summary(request: Request) -> Response:
+    """GET /volumes/summary (3.12): how many volumes, their GiB and (3.36) the metadata
+    keys they carry, each with the values seen."""
+    a, ctx, v = begin(request, "volume:get_all")
+    if not v.matches("3.12"):
+        raise VolumeNotFound("summary")
+    q = query(request)
+    project = None if all_tenants(a, ctx, q) else ctx.project_id
+    found = await a.storage.volumes.list_(VolumeFilter(project_id=project),
+                                          parse_page(None, None, None, None, None, None,
+                                                     SORT_KEYS))
+    out: dict[str, object] = {"total_count": len(found),
+                              "total_size": sum(r.volume.size for r in found)}
+    if v.matches("3.36"):
+        meta: dict[str, list[str]] = {}
+        for r in found:
+            for k, val in r.volume.metadata_.items():
+                if val not in meta.setdefault(k, []):
+                    meta[k].append(val)
+        out["metadata"] = meta
+    return json_response({"volume-summary": out})
 
 
 async def show(request: Request) -> Response:

@@ -38,7 +38,7 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
         out["os-vol-tenant-attr:tenant_id"] = v.project_id
     if extended and admin:
         out.update({"os-vol-host-attr:host": v.host, "os-vol-mig-status-attr:migstat": None,
-                    "os-vol-mig-status-attr:name_id": None})
+                    "os-vol-mig-status-attr:name_id": None, "migration_status": None})
     if ver.matches("3.13"):
         out["group_id"] = None
     if ver.matches("3.21"):
