@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError
+from nubo.core.errors import BadRequest, Conflict, NotFound, NuboError, TemplatedError
 
 
 class VolumeNotFound(NotFound):
@@ -139,3 +139,17 @@ class VersionNotFoundForAPIMethod(NotFound):
 
     def __init__(self, version: str) -> None:
         super().__init__(f"API version {version} is not supported on this method.")
+
+
+class HostNotFound(TemplatedError, NotFound):
+    template = "Host {host} could not be found."
+
+
+class ServiceNotFound(TemplatedError, NotFound):
+    template = "Service {service_id} could not be found."
+
+
+class ServiceActionNotFound(TemplatedError, NotFound):
+    """PUT /os-services/{action} with an action Cinder does not have."""
+
+    template = "Unknown action {action}."

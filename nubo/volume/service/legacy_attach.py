@@ -37,7 +37,7 @@ class LegacyAttach:
         if attachment_id is not None:
             recs = [r for r in recs if r.attachment.id == attachment_id]
             if not recs:
-                raise VolumeAttachmentNotFound(attachment_id)
+                raise VolumeAttachmentNotFound(attachment_id=attachment_id)
         for rec in recs:
             await self.a.remove(rec.attachment.id)
 

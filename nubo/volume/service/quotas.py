@@ -68,11 +68,11 @@ class QuotaService:
         """Change the `default` quota class (no usage check: it limits no one by itself)."""
         unknown = sorted(set(changes) - set(DEFAULTS))
         if unknown:
-            raise InvalidInput(f"Bad key(s) in quota class set: {', '.join(unknown)}")
+            raise InvalidInput(reason=f"Bad key(s) in quota class set: {', '.join(unknown)}")
         async with self.db.write() as s:
             for resource, limit in changes.items():
                 if limit < -1:
-                    raise InvalidInput(f"Quota limit {limit} for {resource} must be -1 or "
+                    raise InvalidInput(reason=f"Quota limit {limit} for {resource} must be -1 or "
                                        "greater.")
                 row = await s.get(VolumeQuota, (DEFAULT_CLASS, resource))
                 if row is None:

@@ -253,26 +253,14 @@ class VolumeService:
         async with self.db.write() as s:
             row = await self._row(s, volume_id, project_id)
             if row.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
-                raise InvalidVolume(f"Volume {volume_id} status must be 'available' or "
-                                    f"'in-use' to retype, but current status is: "
+                raise InvalidVolume(reason=f"Volume {volume_id} status must be 'available' "
+                                    f"or 'in-use' to retype, but current status is: "
                                     f"{row.status}.")
             vtype = await self.types.lookup(s, new_type, row.project_id)
             if vtype.id == row.type_id:
-                raise InvalidInput("New volume type must be different from the volume's "
+                raise InvalidInput(reason="New volume type must be different from the volume's "
                                    "current type.")
             row.type_id, row.updated_at = vtype.id, utcnow()
-
-    async def set_readonly(self, volume_id: str, project_id: str | None,
-                           readonly: bool) -> None:
-        """os-update_readonly_flag: Cinder keeps it as the `readonly` key ("True"/"False")
-        that the volume's metadata shows."""
-        async with self.db.write() as s:
-            row = await self._row(s, volume_id, project_id)
-            if row.status != VolumeStatus.AVAILABLE:
-                raise InvalidVolume(f"Volume {volume_id} status must be available to update "
-                                    f"readonly flag, but current status is: {row.status}.")
-            row.metadata_ = {**row.metadata_, "readonly": str(readonly)}
-            row.updated_at = utcnow()
 
     async def reset_status(self, volume_id: str, status: str) -> None:
         async with self.db.write() as s:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from nubo.core.db import Database, utcnow
 from nubo.volume.agent.backend.base import BackendError, VolumeDriver
-from nubo.volume.models import Snapshot, Volume, VolumeAttachment
+from nubo.volume.models import Snapshot, Volume
 from nubo.volume.states import SnapshotStatus, VolumeStatus
 
 LOG = logging.getLogger("nubo.volume")
@@ -80,11 +80,7 @@ class Worker:
             if row is None:
                 return
             if fault is None:
-                attached = (await s.execute(select(VolumeAttachment.id).where(
-                    VolumeAttachment.volume_id == volume_id).limit(1))).first()
-                row.size, row.fault = new_size, None
-                # an attached volume (3.42) goes back to in-use
-                row.status = VolumeStatus.IN_USE if attached else VolumeStatus.AVAILABLE
+                row.size, row.status, row.fault = new_size, VolumeStatus.AVAILABLE, None
             else:
                 row.status, row.fault = VolumeStatus.ERROR_EXTENDING, fault
             row.updated_at = utcnow()

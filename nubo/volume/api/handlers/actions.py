@@ -11,7 +11,7 @@ from starlette.responses import Response
 from nubo.core.errors import BadRequest
 from nubo.core.http import json_response, no_content
 from nubo.core.validation import validate
-from nubo.volume.api.handlers.common import begin, body, flag, param, scope, size
+from nubo.volume.api.handlers.common import begin, body, param, scope, size
 from nubo.volume.api.schemas import snapshots as snapshot_schemas
 from nubo.volume.api.schemas import volumes as schemas
 from nubo.volume.errors import InvalidInput
@@ -60,14 +60,6 @@ async def volume_action(request: Request) -> Response:
         a, ctx, _v = begin(request, "volume_extension:volume_admin_actions:force_detach")
         validate(schemas.FORCE_DETACH, doc)
         await a.storage.legacy.force_detach(vid, (doc[name] or {}).get("attachment_id"))
-        return no_content(202)
-    if name == "os-update_readonly_flag":
-        a, ctx, _v = begin(request, "volume:update_readonly_flag")
-        validate(schemas.READONLY, doc)
-        readonly = doc[name]["readonly"]
-        await a.storage.volumes.set_readonly(
-            vid, scope(a, ctx), readonly if isinstance(readonly, bool)
-            else flag(readonly, "readonly"))
         return no_content(202)
     if name in LEGACY:
         return await _legacy(request, vid, name, doc)

@@ -10,14 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nubo.core.db import utcnow
-from nubo.core.errors import NotFound
 from nubo.core.http import json_response
 from nubo.core.microversion import APIVersion
 from nubo.volume.api.handlers.common import begin, body, flag, param, query
 from nubo.volume.api.schemas import services as schemas
 from nubo.volume.api.views.common import ts
 from nubo.volume.api.wiring import VolumeApi
-from nubo.volume.errors import InvalidInput
+from nubo.volume.errors import (
+    HostNotFound,
+    InvalidInput,
+    ServiceActionNotFound,
+    ServiceNotFound,
+)
 from nubo.volume.service.volumes import ZONE
 
 #: what the backend reports as Cinder's drivers do (the names a volume type's extra specs
@@ -50,7 +54,7 @@ async def capabilities(request: Request) -> Response:
     host = param(request, "host")
     backend = a.storage.host.split("#")[0]
     if host.split("#")[0] != backend:
-        raise NotFound(f"Service {host} could not be found.")
+        raise ServiceNotFound(service_id=host)
     stats = _stats(a)
     return json_response({
         "namespace": f"OS::Storage::Capabilities::{backend}",
@@ -82,7 +86,7 @@ async def host_show(request: Request) -> Response:
     a, _ctx, _v = begin(request, "volume_extension:hosts")
     name = param(request, "host")
     if name not in [h["host_name"] for h in _hosts(a) if h["service"] == "cinder-volume"]:
-        raise NotFound(f"Host {name} could not be found.")
+        raise HostNotFound(host=name)
     usage = await a.storage.volumes.usage_by_project()
     rows = [("(total)", tuple(sum(u[i] for u in usage.values()) for i in range(4))),
             *sorted(usage.items())]
@@ -138,26 +142,28 @@ async def service_action(request: Request) -> Response:
         host = doc.get("host")
         backends = [r["host"] for r in _services(a, v) if r["binary"] == "cinder-volume"]
         if host not in backends:
-            raise InvalidInput(f"Invalid host: no cinder-volume service on {host}.")
+            raise InvalidInput(reason=f"Invalid host: no cinder-volume service on {host}.")
         if action == "freeze":
             a.frozen_hosts.add(host)
         else:
             a.frozen_hosts.discard(host)
         return json_response({})
     if action not in ("enable", "disable", "disable-log-reason"):
-        raise NotFound(f"Unknown action {action}.")
+        raise ServiceActionNotFound(action=action)
     host, binary = doc.get("host"), doc.get("binary") or doc.get("service")
     if not isinstance(host, str) or not isinstance(binary, str):
-        raise InvalidInput("Missing required element 'host' or 'binary' in request body.")
+        raise InvalidInput(reason="Missing required element 'host' or 'binary' in "
+                                  "request body.")
     reason: str | None = None
     if action == "disable-log-reason":
         reason = doc.get("disabled_reason")
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 255:
-            raise InvalidInput("Disabled reason contains invalid characters or is too long")
+            raise InvalidInput(reason="Disabled reason contains invalid characters or is "
+                                      "too long")
     if not any(r["host"] == host for r in _services(a, v)):
-        raise NotFound(f"Host {host} could not be found.")
+        raise HostNotFound(host=host)
     if not any(r["host"] == host and r["binary"] == binary for r in _services(a, v)):
-        raise NotFound(f"Service {binary} could not be found.")
+        raise ServiceNotFound(service_id=binary)
     if action == "enable":
         a.disabled_services.pop((binary, host), None)
     else:

@@ -42,12 +42,12 @@ async def quota_class_update(request: Request) -> Response:
     a, _ctx, _v = begin(request, "volume_extension:quota_classes")
     name = param(request, "class_name")
     if name != "default":
-        raise InvalidInput(f"Only the 'default' quota class can be changed, not {name}.")
+        raise InvalidInput(reason=f"Only the 'default' quota class can be changed, not {name}.")
     spec = dict((await body(request, schemas.CLASS_UPDATE))["quota_class_set"])
     try:
         changes = {k: int(v) for k, v in spec.items()}
     except ValueError:
-        raise InvalidInput("Quota limits must be integers.") from None
+        raise InvalidInput(reason="Quota limits must be integers.") from None
     out = views.quota_set(name, await a.storage.quotas.update_defaults(changes), None)
     out.pop("id")
     return json_response({"quota_class_set": out})
@@ -61,7 +61,7 @@ async def quota_update(request: Request) -> Response:
     try:
         changes = {k: int(v) for k, v in spec.items()}
     except ValueError:
-        raise InvalidInput("Quota limits must be integers.") from None
+        raise InvalidInput(reason="Quota limits must be integers.") from None
     limits = await a.storage.quotas.update(project, changes)
     out = views.quota_set(project, limits, None)
     out.pop("id")

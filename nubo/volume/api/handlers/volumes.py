@@ -101,7 +101,7 @@ async def summary(request: Request) -> Response:
     keys they carry, each with the values seen."""
     a, ctx, v = begin(request, "volume:get_all")
     if not v.matches("3.12"):
-        raise VolumeNotFound("summary")
+        raise VolumeNotFound(volume_id="summary")
     q = query(request)
     project = None if all_tenants(a, ctx, q) else ctx.project_id
     found = await a.storage.volumes.list_(VolumeFilter(project_id=project),

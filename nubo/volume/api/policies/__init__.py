@@ -14,7 +14,7 @@ _PROJECT_WRITE = (
     "volume:create", "volume:update", "volume:delete", "volume:extend",
     "volume:create_volume_metadata", "volume:update_volume_metadata",
     "volume:delete_volume_metadata",
-    "volume:retype", "volume:update_readonly_flag",
+    "volume:retype",
     "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
     "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
     "volume:attachment_create", "volume:attachment_update", "volume:attachment_delete",

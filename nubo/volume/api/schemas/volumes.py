@@ -116,5 +116,3 @@ RETYPE = _action("os-retype", {
 FORCE_DETACH = _action("os-force_detach", {
     "attachment_id": {"type": ["string", "null"]},
     "connector": {"type": ["object", "null"]}}, [])
-READONLY = _action("os-update_readonly_flag", {
-    "readonly": {"type": ["boolean", "string"]}}, ["readonly"])
