@@ -153,3 +153,42 @@ class ServiceActionNotFound(TemplatedError, NotFound):
     """PUT /os-services/{action} with an action Cinder does not have."""
 
     template = "Unknown action {action}."
+
+
+class QoSSpecsNotFound(TemplatedError, NotFound):
+    template = "No such QoS spec {specs_id}."
+
+
+class QoSSpecsExists(TemplatedError, Conflict):
+    template = "QoS Specs {specs_id} already exists."
+
+
+class QoSSpecsInUse(TemplatedError, BadRequest):
+    template = "QoS Specs {specs_id} is still associated with entities."
+
+
+class QoSSpecsKeyNotFound(TemplatedError, NotFound):
+    template = "QoS spec {specs_id} has no spec with key {specs_key}."
+
+
+class VolumeTypeEncryptionExists(TemplatedError, BadRequest):
+    template = "Volume type encryption for type {type_id} already exists."
+
+
+class VolumeTypeEncryptionNotFound(TemplatedError, NotFound):
+    template = "Volume type encryption for type {type_id} does not exist."
+
+
+class EncryptionSpecNotFound(TemplatedError, NotFound):
+    template = "Volume type {type_id} has no encryption spec {key}."
+
+
+class EncryptedTypeInUse(TemplatedError, BadRequest):
+    template = "Cannot change encryption specs. Volume type {type_id} in use."
+
+
+class EncryptedTypeUnsupported(TemplatedError, BadRequest):
+    """A volume of a type with encryption: no key manager here to hold its key."""
+
+    template = ("Invalid volume type: volume type {type_id} has encryption, and this cloud "
+                "has no key manager to encrypt volumes with.")

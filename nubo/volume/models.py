@@ -21,7 +21,37 @@ class VolumeType(Base):
     description: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     extra_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: the QoS specs associated with the type (at most one, as Cinder)
+    qos_specs_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class QosSpecs(Base):
+    """Cinder's qos_specs: limits (read_iops_sec...) for the front end (the hypervisor),
+    the back end or both, reaching volumes through the types associated with them."""
+
+    __tablename__ = "volume_qos_specs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    consumer: Mapped[str] = mapped_column(String(16))
+    specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class VolumeTypeEncryption(Base):
+    """A volume type's encryption record (Cinder's encryption table: what the hypervisor
+    would use to encrypt the volumes of that type)."""
+
+    __tablename__ = "volume_type_encryption"
+    type_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_type.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36))
+    provider: Mapped[str] = mapped_column(String(255))
+    cipher: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    key_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    control_location: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class VolumeTypeAccess(Base):
@@ -64,6 +94,8 @@ class Snapshot(Base):
     status: Mapped[str] = mapped_column(String(32))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
     fault: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: what os-update_snapshot_status last said ("80%"); None: from the status
+    progress: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 

@@ -10,7 +10,8 @@ BASE = "/volume/v3"
 #: the first path segment of every route under /v3 (never a project id)
 TOP = frozenset({"volumes", "snapshots", "types", "os-quota-sets", "limits",
                  "os-availability-zone", "os-services", "extensions", "attachments",
-                 "os-quota-class-sets", "scheduler-stats", "capabilities", "os-hosts"})
+                 "os-quota-class-sets", "scheduler-stats", "capabilities", "os-hosts",
+                 "qos-specs"})
 
 
 def rewrite(scope: Scope) -> bool:

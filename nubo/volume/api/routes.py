@@ -8,8 +8,10 @@ from nubo.volume.api.handlers import (
     actions,
     attachments,
     backends,
+    encryption,
     extensions,
     limits,
+    qos,
     root,
     snapshots,
     volume_types,
@@ -21,6 +23,7 @@ S = "/v3/snapshots/{snapshot_id}"
 T = "/v3/types/{type_id}"
 Q = "/v3/os-quota-sets/{project_id}"
 A = "/v3/attachments/{attachment_id}"
+QS = "/v3/qos-specs/{qos_id}"
 
 ROUTES: list[Route] = [
     Route("/", "GET", root.versions, auth=False),
@@ -62,11 +65,28 @@ ROUTES: list[Route] = [
     Route(T, "DELETE", volume_types.delete),
     Route(f"{T}/action", "POST", volume_types.action),
     Route(f"{T}/os-volume-type-access", "GET", volume_types.access_list),
+    Route(f"{T}/encryption", "GET", encryption.show),
+    Route(f"{T}/encryption", "POST", encryption.create),
+    # {key}: a spec's name (GET) or the encryption's id (PUT, DELETE), as Cinder's routes
+    Route(f"{T}/encryption/{{key}}", "GET", encryption.show_item),
+    Route(f"{T}/encryption/{{key}}", "PUT", encryption.update),
+    Route(f"{T}/encryption/{{key}}", "DELETE", encryption.delete),
     Route(f"{T}/extra_specs", "GET", volume_types.specs_index),
     Route(f"{T}/extra_specs", "POST", volume_types.specs_create),
     Route(f"{T}/extra_specs/{{key}}", "GET", volume_types.specs_show),
     Route(f"{T}/extra_specs/{{key}}", "PUT", volume_types.specs_update),
     Route(f"{T}/extra_specs/{{key}}", "DELETE", volume_types.specs_delete),
+    # QoS specs (admin)
+    Route("/v3/qos-specs", "POST", qos.create),
+    Route("/v3/qos-specs", "GET", qos.list_),
+    Route(QS, "GET", qos.show),
+    Route(QS, "PUT", qos.set_keys),
+    Route(QS, "DELETE", qos.delete),
+    Route(f"{QS}/delete_keys", "PUT", qos.delete_keys),
+    Route(f"{QS}/associations", "GET", qos.associations),
+    Route(f"{QS}/associate", "GET", qos.associate),
+    Route(f"{QS}/disassociate", "GET", qos.disassociate),
+    Route(f"{QS}/disassociate_all", "GET", qos.disassociate_all),
     # attachments (3.27; os-complete 3.44)
     Route("/v3/attachments", "POST", attachments.create),
     Route("/v3/attachments", "GET", attachments.list_summary),

@@ -11,7 +11,9 @@ from nubo.volume.agent.backend.base import VolumeDriver
 from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
 from nubo.volume.service.attachments import AttachmentService
+from nubo.volume.service.encryption import EncryptionService
 from nubo.volume.service.legacy_attach import LegacyAttach
+from nubo.volume.service.qos import QosService
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.snapshots import SnapshotService
 from nubo.volume.service.types import TypeService
@@ -38,6 +40,8 @@ class BlockStorage:
     snapshots: SnapshotService
     attachments: AttachmentService
     legacy: LegacyAttach
+    qos: QosService
+    encryption: EncryptionService
 
     @classmethod
     def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
@@ -48,7 +52,8 @@ class BlockStorage:
         attachments = AttachmentService(db, driver)
         return cls(host, driver, worker, types, quotas,
                    VolumeService(db, types, quotas, worker, host),
-                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments))
+                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments),
+                   QosService(db, types), EncryptionService(db, types))
 
     async def start(self) -> None:
         await self.types.ensure_default()

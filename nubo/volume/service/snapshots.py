@@ -118,7 +118,23 @@ class SnapshotService:
     async def reset_status(self, snapshot_id: str, status: str) -> None:
         async with self.db.write() as s:
             row = await self._row(s, snapshot_id, None)
+            row.status, row.progress, row.updated_at = status, None, utcnow()
+
+    async def update_status(self, snapshot_id: str, project_id: str | None, status: str,
+                            progress: str | None) -> None:
+        """os-update_snapshot_status, what a backend that makes snapshots itself reports
+        (Cinder's transitions: creating -> available/error, deleting -> error_deleting)."""
+        allowed: dict[str, tuple[str, ...]] = {
+            SnapshotStatus.CREATING: (SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR),
+            SnapshotStatus.DELETING: (SnapshotStatus.ERROR_DELETING,)}
+        async with self.db.write() as s:
+            row = await self._row(s, snapshot_id, project_id)
+            if status not in allowed.get(row.status, ()):
+                raise InvalidSnapshot(reason=f"Snapshot status {row.status} not allowed for "
+                                             f"update_snapshot_status to {status}.")
             row.status, row.updated_at = status, utcnow()
+            if progress is not None:
+                row.progress = progress
 
     async def delete(self, snapshot_id: str, project_id: str | None,
                      force: bool = False) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
 from nubo.volume.errors import (
+    EncryptedTypeUnsupported,
     InvalidInput,
     InvalidSnapshot,
     InvalidVolume,
@@ -19,7 +20,13 @@ from nubo.volume.errors import (
     SnapshotNotFound,
     VolumeNotFound,
 )
-from nubo.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
+from nubo.volume.models import (
+    Snapshot,
+    Volume,
+    VolumeAttachment,
+    VolumeType,
+    VolumeTypeEncryption,
+)
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.types import TypeService
@@ -141,6 +148,8 @@ class VolumeService:
                 vtype = await self._type(s, src.type_id)
             else:
                 vtype = await self.types.default(s)
+            if await s.get(VolumeTypeEncryption, vtype.id) is not None:
+                raise EncryptedTypeUnsupported(type_id=vtype.id)
             await self.quotas.check(s, new.project_id, volumes=1, gigabytes=size,
                                     volume_size=size)
             row = Volume(id=str(uuid.uuid4()), project_id=new.project_id,

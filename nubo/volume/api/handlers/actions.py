@@ -114,6 +114,14 @@ async def snapshot_action(request: Request) -> Response:
             raise InvalidInput(f"Must specify a valid status: {status}")
         await a.storage.snapshots.reset_status(sid, status)
         return no_content(202)
+    if name == "os-update_snapshot_status":
+        a, ctx, _v = begin(request,
+                           "snapshot_extension:snapshot_actions:update_snapshot_status")
+        validate(snapshot_schemas.UPDATE_STATUS, doc)
+        spec = doc[name]
+        await a.storage.snapshots.update_status(sid, scope(a, ctx), spec["status"],
+                                                spec.get("progress"))
+        return no_content(202)
     if name == "os-force_delete":
         a, ctx, _v = begin(request, "volume_extension:snapshot_admin_actions:force_delete")
         await a.storage.snapshots.delete(sid, scope(a, ctx), force=True)

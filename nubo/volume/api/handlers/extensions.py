@@ -18,6 +18,8 @@ SERVED = (
     ("os-availability-zone", "AvailabilityZones", "Describe Availability Zones."),
     ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
      "Extended SnapshotAttributes support."),
+    ("qos-specs", "Qos_specs_manage", "QoS specs support."),
+    ("encryption", "VolumeTypeEncryption", "Encryption support for volume types."),
     ("os-quota-class-sets", "QuotaClasses", "Quota classes management support."),
     ("os-quota-sets", "Quotas", "Quota management support."),
     ("os-services", "Services", "Services support."),

@@ -14,7 +14,7 @@ _PROJECT_WRITE = (
     "volume:create", "volume:update", "volume:delete", "volume:extend",
     "volume:create_volume_metadata", "volume:update_volume_metadata",
     "volume:delete_volume_metadata",
-    "volume:retype",
+    "volume:retype", "snapshot_extension:snapshot_actions:update_snapshot_status",
     "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
     "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
     "volume:attachment_create", "volume:attachment_update", "volume:attachment_delete",
@@ -53,7 +53,9 @@ _ADMIN = (
     "volume_extension:services:index", "volume_extension:services:update",
     "volume_extension:volume_host_attribute",
     "scheduler_extension:scheduler_stats:get_pools", "volume_extension:capabilities",
-    "volume_extension:hosts",
+    "volume_extension:hosts", "volume_extension:volume_type_encryption",
+    *(f"volume_extension:qos_specs_manage:{a}" for a in
+      ("create", "get", "get_all", "update", "delete", "delete_keys")),
 )
 
 RULES = [

@@ -35,6 +35,19 @@ UPDATE: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+UPDATE_STATUS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"os-update_snapshot_status": {
+        "type": "object",
+        "properties": {"status": {"type": "string", "maxLength": 255},
+                       "progress": {"type": "string", "maxLength": 255}},
+        "required": ["status"],
+        "additionalProperties": False,
+    }},
+    "required": ["os-update_snapshot_status"],
+    "additionalProperties": False,
+}
+
 RESET_STATUS: dict[str, Any] = {
     "type": "object",
     "properties": {"os-reset_status": {
