@@ -40,6 +40,14 @@ class LegacyAttach:
                 raise VolumeAttachmentNotFound(attachment_id=attachment_id)
         for rec in recs:
             await self.a.remove(rec.attachment.id)
+        # whatever state an admin left it in (error, say), it is as its attachments say
+        async with self.a.db.write() as s:
+            vol = await s.get(Volume, volume_id)
+            if vol is not None:
+                left = (await s.execute(select(VolumeAttachment.id).where(
+                    VolumeAttachment.volume_id == volume_id).limit(1))).first()
+                vol.status = VolumeStatus.IN_USE if left else VolumeStatus.AVAILABLE
+                vol.updated_at = utcnow()
 
     async def begin_detaching(self, volume_id: str, project_id: str | None) -> None:
         recs = await self._of(volume_id, project_id)
@@ -80,14 +88,6 @@ class LegacyAttach:
                                 "attachment_id to detach.")
         for rec in recs:
             await self.a.remove(rec.attachment.id)
-        # whatever state an admin left it in (error, say), it is as its attachments say
-        async with self.a.db.write() as s:
-            vol = await s.get(Volume, volume_id)
-            if vol is not None:
-                left = (await s.execute(select(VolumeAttachment.id).where(
-                    VolumeAttachment.volume_id == volume_id).limit(1))).first()
-                vol.status = VolumeStatus.IN_USE if left else VolumeStatus.AVAILABLE
-                vol.updated_at = utcnow()
 
     async def initialize_connection(self, volume_id: str, project_id: str | None,
                                     connector: dict[str, object]) -> dict[str, object]:

@@ -8,14 +8,14 @@ and are not done yet).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
 from nubo.volume.errors import InvalidInput, OverQuota
-from nubo.volume.models import Snapshot, Volume, VolumeQuota
+from nubo.volume.models import Snapshot, Volume, VolumeQuota, VolumeType
 
 #: Cinder's default quotas ([DEFAULT] quota_*); -1 is unlimited.
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
@@ -26,6 +26,8 @@ DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
 DEFAULT_CLASS = "quota-class:default"
 #: the resources this step counts (backups and groups are not served yet: always 0 in use)
 COUNTED = ("volumes", "snapshots", "gigabytes")
+#: Cinder's per volume type quotas, `<resource>_<type name>`: unlimited unless set
+PER_TYPE = ("volumes", "gigabytes", "snapshots")
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,13 @@ class Usage:
     volumes: int
     snapshots: int
     gigabytes: int
+    #: `<resource>_<type name>` -> in use
+    per_type: dict[str, int] = field(default_factory=dict)
 
     def of(self, resource: str) -> int:
-        return int(getattr(self, resource, 0))
+        if resource in self.per_type:
+            return self.per_type[resource]
+        return int(getattr(self, resource, 0)) if resource in COUNTED else 0
 
 
 class QuotaService:
@@ -50,12 +56,19 @@ class QuotaService:
                 return await self._limits(s, project_id)
         return await self._limits(session, project_id)
 
+    async def _resources(self, s: AsyncSession) -> dict[str, int]:
+        """Every resource with its default: Cinder's, and -1 for each type's own."""
+        out = dict(DEFAULTS)
+        for name in (await s.execute(select(VolumeType.name))).scalars():
+            out.update({f"{r}_{name}": -1 for r in PER_TYPE})
+        return out
+
     async def _limits(self, s: AsyncSession, project_id: str) -> dict[str, int]:
         rows = (await s.execute(select(VolumeQuota).where(
             VolumeQuota.project_id.in_((DEFAULT_CLASS, project_id))))).scalars().all()
-        out = dict(DEFAULTS)
+        out = await self._resources(s)
         for own in (False, True):     # the class's defaults, then the project's overrides
-            out.update({r.resource: r.hard_limit for r in rows if r.resource in DEFAULTS
+            out.update({r.resource: r.hard_limit for r in rows if r.resource in out
                         and (r.project_id == project_id) == own})
         return out
 
@@ -66,10 +79,11 @@ class QuotaService:
 
     async def update_defaults(self, changes: dict[str, int]) -> dict[str, int]:
         """Change the `default` quota class (no usage check: it limits no one by itself)."""
-        unknown = sorted(set(changes) - set(DEFAULTS))
-        if unknown:
-            raise InvalidInput(reason=f"Bad key(s) in quota class set: {', '.join(unknown)}")
         async with self.db.write() as s:
+            unknown = sorted(set(changes) - set(await self._resources(s)))
+            if unknown:
+                raise InvalidInput(reason=f"Bad key(s) in quota class set: "
+                                          f"{', '.join(unknown)}")
             for resource, limit in changes.items():
                 if limit < -1:
                     raise InvalidInput(reason=f"Quota limit {limit} for {resource} must be -1 or "
@@ -96,22 +110,36 @@ class QuotaService:
         snaps, snap_gb = (await s.execute(select(
             func.count(Snapshot.id), func.coalesce(func.sum(Snapshot.size), 0)).where(
             Snapshot.project_id == project_id))).one()
-        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb))
+        per_type: dict[str, int] = {}
+        for name, n, gb in (await s.execute(select(
+                VolumeType.name, func.count(Volume.id), func.coalesce(func.sum(Volume.size), 0))
+                .join(VolumeType, VolumeType.id == Volume.type_id)
+                .where(Volume.project_id == project_id).group_by(VolumeType.name))).all():
+            per_type[f"volumes_{name}"], per_type[f"gigabytes_{name}"] = int(n), int(gb)
+        for name, n, gb in (await s.execute(select(
+                VolumeType.name, func.count(Snapshot.id),
+                func.coalesce(func.sum(Snapshot.size), 0))
+                .join(Volume, Volume.id == Snapshot.volume_id)
+                .join(VolumeType, VolumeType.id == Volume.type_id)
+                .where(Snapshot.project_id == project_id).group_by(VolumeType.name))).all():
+            per_type[f"snapshots_{name}"] = int(n)
+            per_type[f"gigabytes_{name}"] = per_type.get(f"gigabytes_{name}", 0) + int(gb)
+        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb), per_type)
 
     async def update(self, project_id: str, changes: dict[str, int]) -> dict[str, int]:
         """Set the project's limits; a limit below what is in use is refused, as Cinder's
         quota-set update does (its message)."""
-        unknown = sorted(set(changes) - set(DEFAULTS))
-        if unknown:
-            raise InvalidInput(f"Bad key(s) in quota set: {', '.join(unknown)}")
         async with self.db.write() as s:
+            unknown = sorted(set(changes) - set(await self._resources(s)))
+            if unknown:
+                raise InvalidInput(f"Bad key(s) in quota set: {', '.join(unknown)}")
             used = await self._usage(s, project_id)
             for resource, limit in changes.items():
                 if limit < -1:
                     raise InvalidInput(f"Quota limit {limit} for {resource} must be -1 or "
                                        "greater.")
                 in_use = used.of(resource)
-                if limit != -1 and resource in COUNTED and limit < in_use:
+                if limit != -1 and limit < in_use:
                     raise InvalidInput(f"Quota {resource} limit must be equal or greater "
                                        f"than existing resources. Current usage is {in_use} "
                                        f"and the requested limit is {limit}.")
@@ -131,7 +159,8 @@ class QuotaService:
                 await s.delete(row)
 
     async def check(self, s: AsyncSession, project_id: str, *, volumes: int = 0,
-                    snapshots: int = 0, gigabytes: int = 0, volume_size: int = 0) -> None:
+                    snapshots: int = 0, gigabytes: int = 0, volume_size: int = 0,
+                    type_name: str | None = None) -> None:
         """Raise OverQuota (Cinder's messages) when adding these would pass a limit. Called
         inside the write transaction that then adds them."""
         limits = await self._limits(s, project_id)
@@ -153,3 +182,17 @@ class QuotaService:
                 used.snapshots + snapshots > limits["snapshots"]:
             raise OverQuota(f"Maximum number of snapshots allowed ({limits['snapshots']}) "
                             "exceeded for quota 'snapshots'.")
+        if type_name is None:
+            return
+        for resource, adding in (("volumes", volumes), ("snapshots", snapshots),
+                                 ("gigabytes", gigabytes)):
+            key = f"{resource}_{type_name}"
+            limit = limits.get(key, -1)
+            if adding and limit != -1 and used.of(key) + adding > limit:
+                if resource == "gigabytes":
+                    raise OverQuota(
+                        "Requested volume or snapshot exceeds allowed gigabytes quota "
+                        f"'{key}'. Requested {adding}G, quota is {limit}G and "
+                        f"{used.of(key)}G has been consumed.")
+                raise OverQuota(f"Maximum number of {resource} allowed ({limit}) exceeded "
+                                f"for quota '{key}'.")

@@ -17,7 +17,7 @@ from nubo.volume.errors import (
     SnapshotNotFound,
     VolumeNotFound,
 )
-from nubo.volume.models import Snapshot, Volume
+from nubo.volume.models import Snapshot, Volume, VolumeType
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.work import Worker
@@ -59,7 +59,9 @@ class SnapshotService:
             if vol.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
                 raise InvalidVolume(f"Volume {vol.id} status must be available or in-use, "
                                     f"but current status is: {vol.status}.")
-            await self.quotas.check(s, new.project_id, snapshots=1, gigabytes=vol.size)
+            vtype = await s.get(VolumeType, vol.type_id)
+            await self.quotas.check(s, new.project_id, snapshots=1, gigabytes=vol.size,
+                                    type_name=vtype.name if vtype is not None else None)
             row = Snapshot(id=str(uuid.uuid4()), volume_id=vol.id, project_id=new.project_id,
                            user_id=new.user_id, name=new.name, description=new.description,
                            size=vol.size, status=SnapshotStatus.CREATING,

@@ -151,7 +151,7 @@ class VolumeService:
             if await s.get(VolumeTypeEncryption, vtype.id) is not None:
                 raise EncryptedTypeUnsupported(type_id=vtype.id)
             await self.quotas.check(s, new.project_id, volumes=1, gigabytes=size,
-                                    volume_size=size)
+                                    volume_size=size, type_name=vtype.name)
             row = Volume(id=str(uuid.uuid4()), project_id=new.project_id,
                          user_id=new.user_id, name=new.name, description=new.description,
                          size=size, status=VolumeStatus.CREATING, availability_zone=zone,
@@ -251,7 +251,8 @@ class VolumeService:
                 raise InvalidInput("New size for extend must be greater than current size. "
                                    f"(current: {row.size}, extended: {new_size}).")
             await self.quotas.check(s, row.project_id, gigabytes=new_size - row.size,
-                                    volume_size=new_size)
+                                    volume_size=new_size,
+                                    type_name=(await self._type(s, row.type_id)).name)
             row.status, row.updated_at = VolumeStatus.EXTENDING, utcnow()
         self.worker.spawn(self.worker.extend_volume(volume_id, new_size),
                           f"volume-extend-{volume_id}")
