@@ -1,4 +1,4 @@
-"""Tempest's identity, image, compute and network API tests against a running `nubo up`.
+"""Tempest's identity, image, compute, network and volume API tests against a running `nubo up`.
 
 Tempest is OpenStack's own conformance suite. Every test must pass or be skipped by Tempest
 itself for a feature we declare off (trusts, EC2 credentials, inherited roles,
