@@ -192,3 +192,31 @@ class EncryptedTypeUnsupported(TemplatedError, BadRequest):
 
     template = ("Invalid volume type: volume type {type_id} has encryption, and this cloud "
                 "has no key manager to encrypt volumes with.")
+
+
+class GroupNotFound(TemplatedError, NotFound):
+    template = "Group {group_id} could not be found."
+
+
+class GroupSnapshotNotFound(TemplatedError, NotFound):
+    template = "GroupSnapshot {group_snapshot_id} could not be found."
+
+
+class GroupTypeNotFound(TemplatedError, NotFound):
+    template = "Group type {group_type_id} could not be found."
+
+
+class GroupTypeSpecNotFound(TemplatedError, NotFound):
+    template = "Group Type {group_type_id} has no specs with key {key}."
+
+
+class GroupTypeExists(TemplatedError, Conflict):
+    template = "Group Type {id} already exists."
+
+
+class InvalidGroup(TemplatedError, BadRequest):
+    template = "Invalid Group: {reason}"
+
+
+class GroupLimitExceeded(TemplatedError, OverQuota):
+    template = "Maximum number of groups allowed ({allowed}) exceeded for quota 'groups'."

@@ -11,7 +11,7 @@ BASE = "/volume/v3"
 TOP = frozenset({"volumes", "snapshots", "types", "os-quota-sets", "limits",
                  "os-availability-zone", "os-services", "extensions", "attachments",
                  "os-quota-class-sets", "scheduler-stats", "capabilities", "os-hosts",
-                 "qos-specs"})
+                 "qos-specs", "group_types", "groups", "group_snapshots"})
 
 
 def rewrite(scope: Scope) -> bool:

@@ -10,6 +10,7 @@ from nubo.volume.api.handlers import (
     backends,
     encryption,
     extensions,
+    groups,
     limits,
     qos,
     root,
@@ -24,6 +25,9 @@ T = "/v3/types/{type_id}"
 Q = "/v3/os-quota-sets/{project_id}"
 A = "/v3/attachments/{attachment_id}"
 QS = "/v3/qos-specs/{qos_id}"
+GT = "/v3/group_types/{group_type_id}"
+G = "/v3/groups/{group_id}"
+GS = "/v3/group_snapshots/{group_snapshot_id}"
 
 ROUTES: list[Route] = [
     Route("/", "GET", root.versions, auth=False),
@@ -76,6 +80,30 @@ ROUTES: list[Route] = [
     Route(f"{T}/extra_specs/{{key}}", "GET", volume_types.specs_show),
     Route(f"{T}/extra_specs/{{key}}", "PUT", volume_types.specs_update),
     Route(f"{T}/extra_specs/{{key}}", "DELETE", volume_types.specs_delete),
+    # generic volume groups: types (3.11), groups (3.13), group snapshots (3.14)
+    Route("/v3/group_types", "GET", groups.type_list),
+    Route("/v3/group_types", "POST", groups.type_create),
+    Route(GT, "GET", groups.type_show),
+    Route(GT, "PUT", groups.type_update),
+    Route(GT, "DELETE", groups.type_delete),
+    Route(f"{GT}/group_specs", "GET", groups.specs_index),
+    Route(f"{GT}/group_specs", "POST", groups.specs_create),
+    Route(f"{GT}/group_specs/{{key}}", "GET", groups.specs_show),
+    Route(f"{GT}/group_specs/{{key}}", "PUT", groups.specs_update),
+    Route(f"{GT}/group_specs/{{key}}", "DELETE", groups.specs_delete),
+    Route("/v3/groups", "POST", groups.create),
+    Route("/v3/groups", "GET", groups.list_summary),
+    Route("/v3/groups/detail", "GET", groups.list_detail),
+    Route("/v3/groups/action", "POST", groups.create_from_source),
+    Route(G, "GET", groups.show),
+    Route(G, "PUT", groups.update),
+    Route(f"{G}/action", "POST", groups.action),
+    Route("/v3/group_snapshots", "POST", groups.snapshot_create),
+    Route("/v3/group_snapshots", "GET", groups.snapshot_list_summary),
+    Route("/v3/group_snapshots/detail", "GET", groups.snapshot_list_detail),
+    Route(GS, "GET", groups.snapshot_show),
+    Route(GS, "DELETE", groups.snapshot_delete),
+    Route(f"{GS}/action", "POST", groups.snapshot_action),
     # QoS specs (admin)
     Route("/v3/qos-specs", "POST", qos.create),
     Route("/v3/qos-specs", "GET", qos.list_),

@@ -12,6 +12,7 @@ from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
 from nubo.volume.service.attachments import AttachmentService
 from nubo.volume.service.encryption import EncryptionService
+from nubo.volume.service.groups import GroupService
 from nubo.volume.service.legacy_attach import LegacyAttach
 from nubo.volume.service.qos import QosService
 from nubo.volume.service.quotas import QuotaService
@@ -42,6 +43,7 @@ class BlockStorage:
     legacy: LegacyAttach
     qos: QosService
     encryption: EncryptionService
+    groups: GroupService
 
     @classmethod
     def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
@@ -50,10 +52,12 @@ class BlockStorage:
         worker = Worker(db, driver)
         types, quotas = TypeService(db), QuotaService(db)
         attachments = AttachmentService(db, driver)
-        return cls(host, driver, worker, types, quotas,
-                   VolumeService(db, types, quotas, worker, host),
-                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments),
-                   QosService(db, types), EncryptionService(db, types))
+        volumes = VolumeService(db, types, quotas, worker, host)
+        snapshots = SnapshotService(db, quotas, worker)
+        return cls(host, driver, worker, types, quotas, volumes, snapshots, attachments,
+                   LegacyAttach(attachments), QosService(db, types),
+                   EncryptionService(db, types),
+                   GroupService(db, types, quotas, volumes, snapshots, worker))
 
     async def start(self) -> None:
         await self.types.ensure_default()

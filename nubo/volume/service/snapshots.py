@@ -33,6 +33,7 @@ class NewSnapshot:
     name: str | None = None
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    group_snapshot_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class SnapshotService:
             row = Snapshot(id=str(uuid.uuid4()), volume_id=vol.id, project_id=new.project_id,
                            user_id=new.user_id, name=new.name, description=new.description,
                            size=vol.size, status=SnapshotStatus.CREATING,
-                           metadata_=dict(new.metadata), created_at=utcnow())
+                           metadata_=dict(new.metadata), created_at=utcnow(),
+                           group_snapshot_id=new.group_snapshot_id)
             s.add(row)
         self.worker.spawn(self.worker.create_snapshot(row.id, vol.id), f"snapshot-{row.id}")
         return row

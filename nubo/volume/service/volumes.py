@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nubo.core.db import Database, utcnow
 from nubo.volume.errors import (
     EncryptedTypeUnsupported,
+    GroupNotFound,
+    InvalidGroup,
     InvalidInput,
     InvalidSnapshot,
     InvalidVolume,
@@ -24,6 +26,7 @@ from nubo.volume.models import (
     Snapshot,
     Volume,
     VolumeAttachment,
+    VolumeGroup,
     VolumeType,
     VolumeTypeEncryption,
 )
@@ -67,6 +70,8 @@ class NewVolume:
     availability_zone: str | None = None
     snapshot_id: str | None = None
     source_volid: str | None = None
+    #: the generic volume group it joins (service/groups.py checked it)
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,8 @@ class VolumeService:
                 vtype = await self.types.default(s)
             if await s.get(VolumeTypeEncryption, vtype.id) is not None:
                 raise EncryptedTypeUnsupported(type_id=vtype.id)
+            if new.group_id is not None:
+                await _check_group(s, new.group_id, new.project_id, vtype.id)
             await self.quotas.check(s, new.project_id, volumes=1, gigabytes=size,
                                     volume_size=size, type_name=vtype.name)
             row = Volume(id=str(uuid.uuid4()), project_id=new.project_id,
@@ -157,6 +164,7 @@ class VolumeService:
                          size=size, status=VolumeStatus.CREATING, availability_zone=zone,
                          type_id=vtype.id, snapshot_id=new.snapshot_id,
                          source_volid=new.source_volid, host=self.host,
+                         group_id=new.group_id,
                          metadata_=dict(new.metadata), created_at=utcnow())
             s.add(row)
         self.worker.spawn(self.worker.create_volume(row.id, size, new.snapshot_id,
@@ -322,6 +330,18 @@ class VolumeService:
         vtype = await s.get(VolumeType, type_id)
         assert vtype is not None, f"volume type {type_id} of a volume is gone"
         return vtype
+
+
+async def _check_group(s: AsyncSession, group_id: str, project_id: str, type_id: str
+                       ) -> None:
+    """A new volume may join the group: the project's, available, one of its types."""
+    group = await s.get(VolumeGroup, group_id)
+    if group is None or group.project_id != project_id:
+        raise GroupNotFound(group_id=group_id)
+    if group.status != "available":
+        raise InvalidGroup(reason=f"Group {group_id} status must be available.")
+    if type_id not in group.volume_type_ids:
+        raise InvalidInput(reason=f"Invalid volume type {type_id} for group {group_id}.")
 
 
 async def _attachments(s: AsyncSession, volume_ids: list[str]

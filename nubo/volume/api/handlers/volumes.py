@@ -51,7 +51,7 @@ async def create(request: Request) -> Response:
         description=spec.get("description", spec.get("display_description")),
         metadata=spec.get("metadata") or {}, volume_type=spec.get("volume_type"),
         availability_zone=spec.get("availability_zone"), snapshot_id=spec.get("snapshot_id"),
-        source_volid=spec.get("source_volid"))
+        source_volid=spec.get("source_volid"), group_id=spec.get("group_id"))
     rec = await a.storage.volumes.create(new)
     return json_response({"volume": views.detail(a.base_url + "/v3", rec, v,
                                                  is_admin(a, ctx), extended=False)}, 202)

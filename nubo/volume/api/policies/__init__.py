@@ -14,7 +14,9 @@ _PROJECT_WRITE = (
     "volume:create", "volume:update", "volume:delete", "volume:extend",
     "volume:create_volume_metadata", "volume:update_volume_metadata",
     "volume:delete_volume_metadata",
-    "volume:retype", "snapshot_extension:snapshot_actions:update_snapshot_status",
+    "volume:retype",
+    "group:create", "group:update", "group:delete", "group:create_group_snapshot",
+    "group:delete_group_snapshot", "snapshot_extension:snapshot_actions:update_snapshot_status",
     "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
     "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
     "volume:attachment_create", "volume:attachment_update", "volume:attachment_delete",
@@ -33,6 +35,8 @@ _PROJECT_READ = (
     "volume_extension:types_extra_specs:index", "volume_extension:types_extra_specs:show",
     "volume_extension:quotas:show", "limits_extension:used_limits",
     "volume_extension:availability_zone_list",
+    "group:get", "group:get_all", "group:get_group_snapshot",
+    "group:get_all_group_snapshots", "group:group_types:get", "group:group_types:get_all",
 )
 _ADMIN = (
     "volume_extension:volume_admin_actions:reset_status",
@@ -54,6 +58,10 @@ _ADMIN = (
     "volume_extension:volume_host_attribute",
     "scheduler_extension:scheduler_stats:get_pools", "volume_extension:capabilities",
     "volume_extension:hosts", "volume_extension:volume_type_encryption",
+    "group:reset_status", "group:reset_group_snapshot_status",
+    "group:group_types:create", "group:group_types:update", "group:group_types:delete",
+    *(f"group:group_types_specs:{a}" for a in
+      ("get", "get_all", "create", "update", "delete")),
     *(f"volume_extension:qos_specs_manage:{a}" for a in
       ("create", "get", "get_all", "update", "delete", "delete_keys")),
 )

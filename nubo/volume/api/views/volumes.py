@@ -40,7 +40,7 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
         out.update({"os-vol-host-attr:host": v.host, "os-vol-mig-status-attr:migstat": None,
                     "os-vol-mig-status-attr:name_id": None, "migration_status": None})
     if ver.matches("3.13"):
-        out["group_id"] = None
+        out["group_id"] = v.group_id
     if ver.matches("3.21"):
         out["provider_id"] = None
     if ver.matches("3.48"):
