@@ -30,10 +30,6 @@ KNOWN_GAPS: dict[str, str] = {
                         "imports an image from an internet URL; Nubo lists and shows the "
                         "tasks of its imports but creates none by POST",
     # block storage
-    **dict.fromkeys((f"tempest.api.volume.admin.{m}." for m in (
-        "test_groups", "test_group_types", "test_group_type_specs", "test_group_snapshots")),
-        "generic volume groups, group types and group snapshots (/groups, /group_types, "
-        "/group_snapshots, 3.11-3.38) are not served yet"),
     **dict.fromkeys(("tempest.api.volume.test_volume_transfers.",
                      "VolumeQuotasAdminTestJSON.test_quota_usage_after_volume_transfer"),
                     "volume transfers are built on another branch (backups, transfers, "
