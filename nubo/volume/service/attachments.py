@@ -30,7 +30,7 @@ from nubo.volume.errors import (
     VolumeAttachmentNotFound,
     VolumeNotFound,
 )
-from nubo.volume.models import Volume, VolumeAttachment, VolumeType
+from nubo.volume.models import QosSpecs, Volume, VolumeAttachment, VolumeType
 from nubo.volume.states import AttachStatus, VolumeStatus
 
 #: volume statuses an attachment can be made from (Cinder: available, or in-use/reserved
@@ -153,6 +153,8 @@ class AttachmentService:
             raise InvalidAttachment(f"the backend cannot export volume {rec.volume.id}: "
                                     f"{exc.message}") from exc
         info = {**info, "serial": rec.volume.id}
+        async with self.db.read() as s:
+            info = await with_qos(s, rec.volume.type_id, info)
         async with self.db.write() as s:
             att = await s.get(VolumeAttachment, attachment_id)
             vol = await s.get(Volume, rec.volume.id)
@@ -289,6 +291,19 @@ class AttachmentService:
             new = VolumeStatus.AVAILABLE
         if vol.status != new:
             vol.status, vol.updated_at = new, utcnow()
+
+
+async def with_qos(s: AsyncSession, type_id: str, info: dict[str, object]
+                   ) -> dict[str, object]:
+    """Cinder's connection_info carries the front-end QoS specs of the volume's type
+    (`data.qos_specs`, what Nova's libvirt driver turns into the disk's iotune)."""
+    vtype = await s.get(VolumeType, type_id)
+    qos = await s.get(QosSpecs, vtype.qos_specs_id) if vtype and vtype.qos_specs_id else None
+    if qos is None or qos.consumer not in ("front-end", "both"):
+        return info
+    data = info.get("data")
+    return {**info, "data": {**(data if isinstance(data, dict) else {}),
+                             "qos_specs": dict(qos.specs)}}
 
 
 def _canonical(value: str) -> str:

@@ -12,7 +12,7 @@ from nubo.core.db import utcnow
 from nubo.volume.agent.backend.base import BackendError
 from nubo.volume.errors import InvalidVolume, VolumeAttachmentNotFound, VolumeNotFound
 from nubo.volume.models import Volume, VolumeAttachment
-from nubo.volume.service.attachments import AttachmentRecord, AttachmentService
+from nubo.volume.service.attachments import AttachmentRecord, AttachmentService, with_qos
 from nubo.volume.states import AttachStatus, VolumeStatus
 
 
@@ -98,6 +98,10 @@ class LegacyAttach:
         except BackendError as exc:
             raise InvalidVolume(f"the backend cannot export volume {volume_id}: "
                                 f"{exc.message}") from exc
+        async with self.a.db.read() as s:
+            vol = await s.get(Volume, volume_id)
+            if vol is not None:
+                info = await with_qos(s, vol.type_id, info)
         return {**info, "serial": volume_id}
 
     async def terminate_connection(self, volume_id: str, project_id: str | None,

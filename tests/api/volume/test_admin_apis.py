@@ -119,6 +119,11 @@ async def test_qos_specs(vapi: Api) -> None:
     assert assoc == [{"association_type": "volume_type", "id": t["id"], "name": "t"}]
     assert (await vapi.ok("GET", f"{V3}/types/{t['id']}"))["volume_type"][
         "qos_specs_id"] == qid
+    # front-end specs reach the hypervisor in connection_info (Nova's iotune)
+    vol = await make_volume(vapi, volume_type=t["id"])
+    info = (await vapi.ok("POST", f"{V3}/volumes/{vol['id']}/action", json={
+        "os-initialize_connection": {"connector": {"host": "h"}}}))["connection_info"]
+    assert info["data"]["qos_specs"] == {"read_iops_sec": "2000"}
     await fault(vapi, "DELETE", f"{q}/{qid}", 400, "badRequest")       # in use
     await vapi.ok("GET", f"{q}/{qid}/disassociate_all", 202)
     assert (await vapi.ok("GET", f"{q}/{qid}/associations"))["qos_associations"] == []
