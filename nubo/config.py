@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     volume_driver: Literal["file", "fake"] = "file"
     #: the capacity the volume backend reports, in GiB (the `file` driver's files are sparse)
     volume_capacity_gb: int = Field(default=1000, ge=1, le=10**9)
+    #: where backups go: chunked, compressed, checksummed files under `backup_path`
+    #: (Cinder's `posix` backup driver; default DATA_DIR/backups), or in memory with fault
+    #: injection (`fake`)
+    backup_driver: Literal["posix", "fake"] = "posix"
+    backup_path: Path | None = None
+    #: the size of a backup's chunks (Cinder's backup_file_size), in MiB
+    backup_chunk_mb: int = Field(default=32, ge=1, le=1024)
     # libvirt driver (--virt libvirt)
     libvirt_uri: str = "qemu:///system"
     #: auto: KVM when a real probe boots a kernel under it, else QEMU TCG; or kvm / qemu

@@ -187,3 +187,70 @@ class VolumeAttachment(Base):
     attached_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class Backup(Base):
+    """A backup of a volume (or of one of its snapshots) in the backup store.
+
+    `parent_id`: the backup an incremental one is based on (it holds only the chunks that
+    changed since). `previous_status`: the volume's (or snapshot's) status before it went
+    `backing-up`, given back when the backup ends. `restore_volume_id`: the volume a restore
+    under way writes to (a restart runs it again from there).
+    """
+
+    __tablename__ = "volume_backup"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    container: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    service: Mapped[str] = mapped_column(String(255))
+    object_count: Mapped[int] = mapped_column(Integer, default=0)
+    fail_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
+    #: the volume's metadata when it was backed up (a restore gives it to the volume)
+    volume_metadata: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    previous_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    restore_volume_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    data_timestamp: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class VolumeTransfer(Base):
+    """An offer of a volume to another project: only the salted hash of its key is kept
+    (Cinder's transfers table); the row goes when the transfer is accepted or deleted."""
+
+    __tablename__ = "volume_transfer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    salt: Mapped[str] = mapped_column(String(255))
+    crypt_hash: Mapped[str] = mapped_column(String(255))
+    source_project_id: Mapped[str] = mapped_column(String(255), index=True)
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class VolumeMessage(Base):
+    """A user message: why an asynchronous operation failed (Cinder's messages table)."""
+
+    __tablename__ = "volume_message"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    request_id: Mapped[str] = mapped_column(String(255))
+    resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event_id: Mapped[str] = mapped_column(String(255))
+    message_level: Mapped[str] = mapped_column(String(255))
+    action_id: Mapped[str] = mapped_column(String(10))
+    detail_id: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -47,3 +47,24 @@ class AttachStatus(StrEnum):
     ATTACHING = "attaching"
     ATTACHED = "attached"
     DETACHING = "detaching"
+
+
+class BackupStatus(StrEnum):
+    """A backup's status (Cinder's fields.BackupStatus)."""
+
+    CREATING = "creating"
+    AVAILABLE = "available"
+    DELETING = "deleting"
+    ERROR = "error"
+    ERROR_DELETING = "error_deleting"
+    RESTORING = "restoring"
+
+
+#: What a backup's os-reset_status accepts (Cinder's backup action schema).
+BACKUP_RESET = frozenset({"available", "error"})
+
+#: The volume statuses of a backup's and a transfer's life (Cinder's names).
+BACKING_UP = "backing-up"
+RESTORING_BACKUP = "restoring-backup"
+ERROR_RESTORING = "error_restoring"
+AWAITING_TRANSFER = "awaiting-transfer"

@@ -91,7 +91,7 @@ async def test_attachments_on_server(database_url: str, tmp_path: Path) -> None:
 
 async def test_qos_groups_and_type_quotas_on_server(database_url: str,  # noqa: F811
                                                     tmp_path: Path) -> None:
-    """Migration 0024's tables: QoS specs on a type, per type quota usage (a join grouped by
+    """Migration 0025's tables: QoS specs on a type, per type quota usage (a join grouped by
     type name), a group with a volume and a group snapshot."""
     from nubo.volume.service.groups import NewGroup
 

@@ -8,13 +8,16 @@ from nubo.volume.api.handlers import (
     actions,
     attachments,
     backends,
+    backups,
     encryption,
     extensions,
     groups,
     limits,
+    messages,
     qos,
     root,
     snapshots,
+    transfers,
     volume_types,
     volumes,
 )
@@ -24,6 +27,9 @@ S = "/v3/snapshots/{snapshot_id}"
 T = "/v3/types/{type_id}"
 Q = "/v3/os-quota-sets/{project_id}"
 A = "/v3/attachments/{attachment_id}"
+B = "/v3/backups/{backup_id}"
+OT = "/v3/os-volume-transfer"
+VT = "/v3/volume-transfers"
 QS = "/v3/qos-specs/{qos_id}"
 GT = "/v3/group_types/{group_type_id}"
 G = "/v3/groups/{group_id}"
@@ -123,6 +129,29 @@ ROUTES: list[Route] = [
     Route(A, "PUT", attachments.update),
     Route(A, "DELETE", attachments.delete),
     Route(f"{A}/action", "POST", attachments.action),
+    # backups
+    Route("/v3/backups", "POST", backups.create),
+    Route("/v3/backups", "GET", backups.list_summary),
+    Route("/v3/backups/detail", "GET", backups.list_detail),
+    Route("/v3/backups/import_record", "POST", backups.import_record),
+    Route(B, "GET", backups.show),
+    Route(B, "PUT", backups.update),
+    Route(B, "DELETE", backups.delete),
+    Route(f"{B}/restore", "POST", backups.restore),
+    Route(f"{B}/export_record", "GET", backups.export_record),
+    Route(f"{B}/action", "POST", backups.action),
+    # transfers: legacy, and 3.55+ (no_snapshots)
+    *(r for base in (OT, VT) for r in (
+        Route(base, "POST", transfers.create),
+        Route(base, "GET", transfers.list_summary),
+        Route(f"{base}/detail", "GET", transfers.list_detail),
+        Route(f"{base}/{{transfer_id}}", "GET", transfers.show),
+        Route(f"{base}/{{transfer_id}}", "DELETE", transfers.delete),
+        Route(f"{base}/{{transfer_id}}/accept", "POST", transfers.accept))),
+    # user messages (3.3)
+    Route("/v3/messages", "GET", messages.list_),
+    Route("/v3/messages/{message_id}", "GET", messages.show),
+    Route("/v3/messages/{message_id}", "DELETE", messages.delete),
     # quotas, limits, zones, services
     Route(Q, "GET", limits.quota_show),
     Route(Q, "PUT", limits.quota_update),

@@ -11,7 +11,7 @@ from nubo.core.context import RequestContext
 from nubo.core.db import Database
 from nubo.core.policy import Policy
 from nubo.volume.api.policies import RULES
-from nubo.volume.service import BlockStorage, build_driver
+from nubo.volume.service import BlockStorage, build_backup_driver, build_driver
 
 PREFIX = "/volume"
 
@@ -22,7 +22,11 @@ class VolumeApi:
         self.base_url = settings.base_url + PREFIX
         driver = build_driver(settings.volume_driver, settings.data_dir,
                               settings.volume_capacity_gb)
-        self.storage = BlockStorage.build(db, driver)
+        backup_root = settings.backup_path or settings.data_dir / "backups"
+        store = build_backup_driver(settings.backup_driver, backup_root,
+                                    settings.backup_chunk_mb)
+        self.storage = BlockStorage.build(db, driver, store,
+                                          settings.data_dir / "backup-work")
         self.policy = Policy(RULES, settings.effective_policy_file)
         self.max_body = settings.max_request_body_size
         #: (binary, host) -> why an admin disabled that service (os-services/disable), and

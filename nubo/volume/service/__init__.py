@@ -10,13 +10,20 @@ from nubo.core.db import Database
 from nubo.volume.agent.backend.base import VolumeDriver
 from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
+from nubo.volume.agent.backup.base import BackupDriver
+from nubo.volume.agent.backup.fake import FakeBackupDriver
+from nubo.volume.agent.backup.posix import PosixDriver
 from nubo.volume.service.attachments import AttachmentService
+from nubo.volume.service.backup_work import BackupWork
+from nubo.volume.service.backups import BackupService
 from nubo.volume.service.encryption import EncryptionService
 from nubo.volume.service.groups import GroupService
 from nubo.volume.service.legacy_attach import LegacyAttach
+from nubo.volume.service.messages import MessageService
 from nubo.volume.service.qos import QosService
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.snapshots import SnapshotService
+from nubo.volume.service.transfers import TransferService
 from nubo.volume.service.types import TypeService
 from nubo.volume.service.volumes import VolumeService
 from nubo.volume.service.work import Worker
@@ -26,6 +33,12 @@ def build_driver(kind: str, data_dir: Path, capacity_gb: int) -> VolumeDriver:
     if kind == "fake":
         return FakeDriver(capacity_gb)
     return FileDriver(data_dir / "volumes", capacity_gb)
+
+
+def build_backup_driver(kind: str, root: Path, chunk_mb: int = 32) -> BackupDriver:
+    if kind == "fake":
+        return FakeBackupDriver()
+    return PosixDriver(root, chunk_mb)
 
 
 @dataclass(frozen=True)
@@ -41,24 +54,36 @@ class BlockStorage:
     snapshots: SnapshotService
     attachments: AttachmentService
     legacy: LegacyAttach
+    messages: MessageService
+    backups: BackupService
+    transfers: TransferService
     qos: QosService
     encryption: EncryptionService
     groups: GroupService
 
     @classmethod
-    def build(cls, db: Database, driver: VolumeDriver) -> BlockStorage:
+    def build(cls, db: Database, driver: VolumeDriver,
+              backup_driver: BackupDriver | None = None,
+              work_dir: Path | None = None) -> BlockStorage:
+        """`work_dir`: where a backup's and a restore's raw files are written meanwhile."""
         # Cinder's volume host name: host@backend#pool
         host = f"{socket.gethostname()}@{driver.name}#{driver.name}"
         worker = Worker(db, driver)
         types, quotas = TypeService(db), QuotaService(db)
         attachments = AttachmentService(db, driver)
+        store = backup_driver or FakeBackupDriver()
+        work = BackupWork(db, worker, driver, store, worker.messages,
+                          work_dir or Path("/tmp") / "nubo-backup-work")
         volumes = VolumeService(db, types, quotas, worker, host)
         snapshots = SnapshotService(db, quotas, worker)
         return cls(host, driver, worker, types, quotas, volumes, snapshots, attachments,
-                   LegacyAttach(attachments), QosService(db, types),
-                   EncryptionService(db, types),
+                   LegacyAttach(attachments), worker.messages,
+                   BackupService(db, quotas, types, work), TransferService(db, quotas),
+                   QosService(db, types), EncryptionService(db, types),
                    GroupService(db, types, quotas, volumes, snapshots, worker))
 
     async def start(self) -> None:
         await self.types.ensure_default()
         await self.worker.resume()
+        await self.backups.work.resume()
+        await self.messages.expire()

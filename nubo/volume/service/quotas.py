@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database
 from nubo.volume.errors import InvalidInput, OverQuota
-from nubo.volume.models import Snapshot, Volume, VolumeQuota, VolumeType
+from nubo.volume.models import Backup, Snapshot, Volume, VolumeQuota, VolumeType
 
 #: Cinder's default quotas ([DEFAULT] quota_*); -1 is unlimited.
 DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
@@ -24,8 +24,8 @@ DEFAULTS: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
 #: the row key of the `default` quota class's overrides in volume_quota (a project id is a
 #: UUID, never this; Cinder keeps classes in a table of their own)
 DEFAULT_CLASS = "quota-class:default"
-#: the resources this step counts (backups and groups are not served yet: always 0 in use)
-COUNTED = ("volumes", "snapshots", "gigabytes")
+#: the resources counted (groups are counted where they are made: service/groups.py)
+COUNTED = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
 #: Cinder's per volume type quotas, `<resource>_<type name>`: unlimited unless set
 PER_TYPE = ("volumes", "gigabytes", "snapshots")
 
@@ -35,6 +35,8 @@ class Usage:
     volumes: int
     snapshots: int
     gigabytes: int
+    backups: int = 0
+    backup_gigabytes: int = 0
     #: `<resource>_<type name>` -> in use
     per_type: dict[str, int] = field(default_factory=dict)
 
@@ -124,7 +126,11 @@ class QuotaService:
                 .where(Snapshot.project_id == project_id).group_by(VolumeType.name))).all():
             per_type[f"snapshots_{name}"] = int(n)
             per_type[f"gigabytes_{name}"] = per_type.get(f"gigabytes_{name}", 0) + int(gb)
-        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb), per_type)
+        backups, backup_gb = (await s.execute(select(
+            func.count(Backup.id), func.coalesce(func.sum(Backup.size), 0)).where(
+            Backup.project_id == project_id))).one()
+        return Usage(int(vols), int(snaps), int(vol_gb) + int(snap_gb), int(backups),
+                     int(backup_gb), per_type)
 
     async def update(self, project_id: str, changes: dict[str, int]) -> dict[str, int]:
         """Set the project's limits; a limit below what is in use is refused, as Cinder's

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 
 from nubo.core.db import Database, utcnow
-from nubo.volume.agent.backend.base import BackendError, VolumeDriver
+from nubo.volume.agent.backend.base import BackendError, BackendFull, VolumeDriver
 from nubo.volume.models import Snapshot, Volume
+from nubo.volume.service.messages import Action, Detail, MessageService, Resource
 from nubo.volume.states import SnapshotStatus, VolumeStatus
 
 LOG = logging.getLogger("nubo.volume")
@@ -29,6 +30,9 @@ class Worker:
         self.db = db
         self.driver = driver
         self._tasks: set[asyncio.Task[None]] = set()
+        #: user messages for what fails after a 202 (the messages API)
+        self.messages = MessageService(db)
+        self._full: set[str] = set()
 
     def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)
@@ -50,6 +54,8 @@ class Worker:
         try:
             await asyncio.to_thread(op)
         except BackendError as exc:
+            if isinstance(exc, BackendFull):
+                self._full.add(exc.message)
             return exc.message
         except Exception as exc:  # noqa: BLE001 - a driver bug is recorded, not lost
             LOG.exception("volume driver %s failed", self.driver.name)
@@ -70,6 +76,11 @@ class Worker:
             fault = await self._call(lambda: d.create_volume(volume_id, size))
         if fault is not None:
             LOG.warning("volume %s: create failed: %s", volume_id, fault)
+            full = fault in self._full
+            self._full.discard(fault)
+            await self.tell(Resource.VOLUME, volume_id, Action.SCHEDULE_ALLOCATE_VOLUME
+                            if full else Action.CREATE_VOLUME_FROM_BACKEND,
+                            Detail.NO_BACKEND_AVAILABLE if full else Detail.DRIVER_FAILED_CREATE)
         await self._set_volume(volume_id, VolumeStatus.ERROR if fault else
                                VolumeStatus.AVAILABLE, fault)
 
@@ -84,6 +95,9 @@ class Worker:
             else:
                 row.status, row.fault = VolumeStatus.ERROR_EXTENDING, fault
             row.updated_at = utcnow()
+        if fault is not None:
+            await self.tell(Resource.VOLUME, volume_id, Action.EXTEND_VOLUME,
+                            Detail.DRIVER_FAILED_EXTEND)
 
     async def delete_volume(self, volume_id: str, snapshot_ids: list[str]) -> None:
         for sid in snapshot_ids:
@@ -111,6 +125,9 @@ class Worker:
         fault = await self._call(lambda: self.driver.create_snapshot(snapshot_id, volume_id))
         await self._set_snapshot(snapshot_id, SnapshotStatus.ERROR if fault else
                                  SnapshotStatus.AVAILABLE, fault)
+        if fault is not None:
+            await self.tell(Resource.VOLUME_SNAPSHOT, snapshot_id, Action.SNAPSHOT_CREATE,
+                            Detail.SNAPSHOT_CREATE_ERROR)
 
     async def delete_snapshot(self, snapshot_id: str) -> None:
         fault = await self._call(lambda: self.driver.delete_snapshot(snapshot_id))
@@ -151,6 +168,16 @@ class Worker:
             else:
                 self.spawn(self.delete_snapshot(sn.id), f"snapshot-delete-{sn.id}")
         return len(vols) + len(snaps)
+
+    async def tell(self, resource: Resource, resource_id: str, action: Action,
+                   detail: Detail) -> None:
+        """A user message for the project owning the volume or snapshot (messages API)."""
+        async with self.db.read() as s:
+            row: Snapshot | Volume | None = await s.get(
+                Snapshot, resource_id) if resource == Resource.VOLUME_SNAPSHOT else \
+                await s.get(Volume, resource_id)
+        if row is not None:
+            await self.messages.record(row.project_id, resource, resource_id, action, detail)
 
     async def _set_volume(self, volume_id: str, status: str, fault: str | None) -> None:
         async with self.db.write() as s:

@@ -9,6 +9,7 @@ to a guest is the one that must hold it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -74,6 +75,16 @@ class VolumeDriver(Protocol):
 
     def terminate_connection(self, volume_id: str, connector: dict[str, object]) -> None:
         """Undo `initialize_connection` for that host (if_exists)."""
+
+    def read_raw(self, volume_id: str, snapshot_id: str | None, dest: Path) -> None:
+        """Write the volume's bytes (or, given `snapshot_id`, that snapshot's) as a raw file
+        at `dest` (sparse where the volume is: zeros need not take room). What a backup
+        reads. `BackendError` when the volume or snapshot is not there."""
+
+    def write_raw(self, volume_id: str, source: Path) -> None:
+        """Make the volume's bytes those of the raw file `source` (shorter than the volume:
+        the rest reads as zeros); the volume keeps its size. What a restore writes; done as
+        one replacement, so a failure leaves the volume as it was."""
 
     def capacity(self) -> Capacity:
         """What the backend can still hold (reported to the scheduler's view and /services)."""

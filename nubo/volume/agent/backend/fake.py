@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Literal
 
 from nubo.volume.agent.backend.base import BackendError, BackendFull, Capacity
 
-Fault = Literal["create", "extend", "snapshot", "delete", "connect"]
+Fault = Literal["create", "extend", "snapshot", "delete", "connect", "read", "write"]
 
 
 class FakeDriver:
@@ -20,6 +21,9 @@ class FakeDriver:
         self.total_gb = capacity_gb
         self.volumes: dict[str, int] = {}
         self.snapshots: dict[str, int] = {}
+        #: the bytes a test wrote into a volume (the head of it; the rest reads as zeros),
+        #: what read_raw gives and write_raw takes: a backup and restore carry them
+        self.data: dict[str, bytes] = {}
         self._faults: set[Fault] = set()
         self._lock = threading.Lock()
 
@@ -91,6 +95,7 @@ class FakeDriver:
         with self._lock:
             self._fail("delete")
             self.volumes.pop(volume_id, None)
+            self.data.pop(volume_id, None)
 
     def create_snapshot(self, snapshot_id: str, volume_id: str) -> None:
         with self._lock:
@@ -98,11 +103,30 @@ class FakeDriver:
             if volume_id not in self.volumes:
                 raise BackendError(f"volume {volume_id} does not exist")
             self.snapshots[snapshot_id] = self.volumes[volume_id]
+            self.data[snapshot_id] = self.data.get(volume_id, b"")
 
     def delete_snapshot(self, snapshot_id: str) -> None:
         with self._lock:
             self._fail("delete")
             self.snapshots.pop(snapshot_id, None)
+
+    def read_raw(self, volume_id: str, snapshot_id: str | None, dest: Path) -> None:
+        with self._lock:
+            self._fail("read")
+            known = self.snapshots if snapshot_id else self.volumes
+            name = snapshot_id or volume_id
+            if name not in known:
+                raise BackendError(f"{name} is not on the fake backend")
+            data = self.data.get(name, b"")
+        dest.write_bytes(data)
+
+    def write_raw(self, volume_id: str, source: Path) -> None:
+        data = source.read_bytes()
+        with self._lock:
+            self._fail("write")
+            if volume_id not in self.volumes:
+                raise BackendError(f"volume {volume_id} is not on the fake backend")
+            self.data[volume_id] = data.rstrip(b"\0")
 
     def capacity(self) -> Capacity:
         used = sum(self.volumes.values()) + sum(self.snapshots.values())

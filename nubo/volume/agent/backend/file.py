@@ -83,6 +83,25 @@ class FileDriver:
     def terminate_connection(self, volume_id: str, connector: dict[str, object]) -> None:
         return None         # a local file: nothing was exported
 
+    def read_raw(self, volume_id: str, snapshot_id: str | None, dest: Path) -> None:
+        source = self.snapshot_path(snapshot_id) if snapshot_id else self.path(volume_id)
+        if not source.exists():
+            raise BackendError(f"{source.name} does not exist")
+        dest.unlink(missing_ok=True)
+        self._run("convert", "-q", "-f", "qcow2", "-O", "raw", str(source), str(dest))
+
+    def write_raw(self, volume_id: str, source: Path) -> None:
+        target = self.path(volume_id)
+        if not target.exists():
+            raise BackendError(f"volume file {target.name} does not exist")
+        size = self.virtual_size(target)
+
+        def make(tmp: Path) -> None:
+            self._run("convert", "-q", "-f", "raw", "-O", "qcow2", str(source), str(tmp))
+            if self.virtual_size(tmp) != size:
+                self._run("resize", "-q", "-f", "qcow2", str(tmp), str(size))
+        self._atomically(target, make)
+
     def capacity(self) -> Capacity:
         used = sum(self.virtual_size(p) for p in self._files()) // GIB
         return Capacity(self.total_gb, max(self.total_gb - used, 0))

@@ -11,11 +11,14 @@ from nubo.volume.api.handlers.common import begin
 
 #: (alias, name, description); Cinder dates them all 2011-2015, we keep one date
 SERVED = (
+    ("backups", "Backups", "Backups support."),
     ("os-admin-actions", "AdminActions", "Enable admin actions."),
     ("capabilities", "Capabilities", "Capabilities support."),
     ("os-hosts", "Hosts", "Admin-only host administration."),
     ("scheduler-stats", "Scheduler_stats", "Scheduler stats support."),
     ("os-availability-zone", "AvailabilityZones", "Describe Availability Zones."),
+    ("os-backup-project-attr", "BackupProjectAttribute",
+     "Expose backup project_id as an attribute of a backup."),
     ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes",
      "Extended SnapshotAttributes support."),
     ("qos-specs", "Qos_specs_manage", "QoS specs support."),
@@ -31,6 +34,7 @@ SERVED = (
      "Expose migration_status as an attribute of a volume."),
     ("os-vol-tenant-attr", "VolumeTenantAttribute",
      "Expose the internal project_id as an attribute of a volume."),
+    ("os-volume-transfer", "VolumeTransfer", "Volume transfer management support."),
     ("os-volume-type-access", "VolumeTypeAccess", "Volume type access support."),
 )
 

@@ -38,9 +38,9 @@ PAGING = frozenset({"sort", "sort_key", "sort_dir", "limit", "marker", "offset",
 async def create(request: Request) -> Response:
     a, ctx, v = begin(request, "volume:create")
     spec = (await body(request, schemas.CREATE))["volume"]
-    if spec.get("imageRef") or spec.get("backup_id"):
-        raise InvalidInput("Creating a volume from an image or a backup is not supported "
-                           "by this cloud yet.")
+    if spec.get("imageRef"):
+        raise InvalidInput("Creating a volume from an image is not supported by this cloud "
+                           "yet.")
     if flag(str(spec.get("multiattach", False)), "multiattach"):
         raise InvalidInput("Multiattach volumes are not supported by this cloud yet.")
     raw_size = spec.get("size")
@@ -52,7 +52,13 @@ async def create(request: Request) -> Response:
         metadata=spec.get("metadata") or {}, volume_type=spec.get("volume_type"),
         availability_zone=spec.get("availability_zone"), snapshot_id=spec.get("snapshot_id"),
         source_volid=spec.get("source_volid"), group_id=spec.get("group_id"))
-    rec = await a.storage.volumes.create(new)
+    if spec.get("backup_id"):       # 3.47: a new volume restored from the backup
+        if not v.matches("3.47"):
+            raise InvalidInput(reason="Creating a volume from a backup needs microversion "
+                               "3.47.")
+        rec = await a.storage.backups.to_new_volume(spec["backup_id"], scope(a, ctx), new)
+    else:
+        rec = await a.storage.volumes.create(new)
     return json_response({"volume": views.detail(a.base_url + "/v3", rec, v,
                                                  is_admin(a, ctx), extended=False)}, 202)
 

@@ -27,6 +27,9 @@ _PROJECT_WRITE = (
     "volume_extension:volume_actions:attach", "volume_extension:volume_actions:detach",
     "volume_extension:volume_actions:initialize_connection",
     "volume_extension:volume_actions:terminate_connection",
+    "backup:create", "backup:update", "backup:delete", "backup:restore",
+    "volume:create_transfer", "volume:accept_transfer", "volume:delete_transfer",
+    "message:delete",
 )
 _PROJECT_READ = (
     "volume:get", "volume:get_all", "volume:get_volume_metadata",
@@ -35,6 +38,8 @@ _PROJECT_READ = (
     "volume_extension:types_extra_specs:index", "volume_extension:types_extra_specs:show",
     "volume_extension:quotas:show", "limits_extension:used_limits",
     "volume_extension:availability_zone_list",
+    "backup:get", "backup:get_all", "volume:get_transfer", "volume:get_all_transfers",
+    "message:get", "message:get_all",
     "group:get", "group:get_all", "group:get_group_snapshot",
     "group:get_all_group_snapshots", "group:group_types:get", "group:group_types:get_all",
 )
@@ -56,6 +61,9 @@ _ADMIN = (
     "volume_extension:quota_classes",
     "volume_extension:services:index", "volume_extension:services:update",
     "volume_extension:volume_host_attribute",
+    "backup:backup-export", "backup:backup-import", "backup:backup_project_attribute",
+    "volume_extension:backup_admin_actions:reset_status",
+    "volume_extension:backup_admin_actions:force_delete",
     "scheduler_extension:scheduler_stats:get_pools", "volume_extension:capabilities",
     "volume_extension:hosts", "volume_extension:volume_type_encryption",
     "group:reset_status", "group:reset_group_snapshot_status",

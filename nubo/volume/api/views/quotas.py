@@ -27,5 +27,5 @@ def absolute(limits: dict[str, int], usage: Usage) -> dict[str, Any]:
         "maxTotalBackups": limits["backups"],
         "maxTotalBackupGigabytes": limits["backup_gigabytes"],
         "totalVolumesUsed": usage.volumes, "totalSnapshotsUsed": usage.snapshots,
-        "totalGigabytesUsed": usage.gigabytes, "totalBackupsUsed": 0,
-        "totalBackupGigabytesUsed": 0}}}
+        "totalGigabytesUsed": usage.gigabytes, "totalBackupsUsed": usage.backups,
+        "totalBackupGigabytesUsed": usage.backup_gigabytes}}}

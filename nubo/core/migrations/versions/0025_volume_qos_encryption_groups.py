@@ -1,8 +1,8 @@
 """Block storage: QoS specs (associated with volume types), volume type encryption records,
 a snapshot's progress; generic volume groups, group types and group snapshots.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 from nubo.core.db import Timestamp
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Backup stores: where backups of volumes go (Cinder's backup drivers)."""
