@@ -2,8 +2,8 @@
 
 Tempest is OpenStack's own conformance suite. Every test must pass or be skipped by Tempest
 itself for a feature we declare off (trusts, EC2 credentials, inherited roles,
-security compliance; image import from the web, multiple stores and locations; volume
-backups and the volume tests that wait on what is not built yet: see VOLUME_REGEX).
+security compliance; image import from the web, multiple stores and locations; the volume
+tests that wait on what is not built yet: see VOLUME_REGEX).
 Compute runs at microversions 2.1-2.96 with Neutron (isolated networks per project), two
 fake hosts and the move, pause, suspend, shelve, rescue, console and interface features on;
 network with IPv6 on (skipped there: what needs Nova, DVR, metering and the DHCP agent
@@ -30,10 +30,6 @@ KNOWN_GAPS: dict[str, str] = {
                         "imports an image from an internet URL; Nubo lists and shows the "
                         "tasks of its imports but creates none by POST",
     # block storage
-    **dict.fromkeys(("tempest.api.volume.test_volume_transfers.",
-                     "VolumeQuotasAdminTestJSON.test_quota_usage_after_volume_transfer"),
-                    "volume transfers are built on another branch (backups, transfers, "
-                    "messages), not merged yet"),
     **dict.fromkeys((f"tempest.api.volume.{t}" for t in (
         "test_image_metadata.VolumesImageMetadata)",     # its setUpClass
         "test_volumes_actions.VolumesActionsTest.test_volume_bootable",
@@ -43,7 +39,8 @@ KNOWN_GAPS: dict[str, str] = {
         "test_volumes_extend.VolumesExtendTest.test_volume_extend",
         "test_volumes_get.VolumesGetTest.test_volume_create_get_update_delete_from_image",
         "test_volumes_snapshots.VolumesSnapshotTestJSON."
-        "test_snapshot_create_delete_with_volume_in_use")),
+        "test_snapshot_create_delete_with_volume_in_use",
+        "test_volumes_backup.VolumesBackupsTest.test_bootable_volume_backup_and_restore")),
         "volumes from images (imageRef), os-set_bootable, os-update_readonly_flag, "
         "os-volume_upload_image and volume image metadata are built on another branch "
         "(volumes from images), not merged yet"),
@@ -51,7 +48,7 @@ KNOWN_GAPS: dict[str, str] = {
 #: the least that must pass, per area (a drop is a regression even without a failure)
 FLOORS = {"tempest.api.identity.": 118, "tempest.api.image.": 46,
           "tempest.api.compute.": 460, "tempest.api.network.": 236,
-          "tempest.api.volume.": 182}
+          "tempest.api.volume.": 196}
 
 BASE_CONF = """\
 [DEFAULT]
@@ -147,7 +144,7 @@ max_microversion = 3.71
 backup_driver = posix
 build_timeout = 60
 [volume-feature-enabled]
-backup = false
+backup = true
 snapshot = true
 clone = true
 extend_attached_volume = true
@@ -254,7 +251,7 @@ def _network_conf(cloud: Cloud, headers: dict[str, str]) -> str:
 
 def test_tempest_volume(tmp_path: Path) -> None:
     """Block storage with Nova and Neutron on (the attach tests boot fake servers on
-    isolated networks): microversions 3.0-3.71, snapshots and clones; backups off."""
+    isolated networks): microversions 3.0-3.71, snapshots, clones and posix backups."""
     cloud = start_nubo(tmp_path / "data", free_port())
     try:
         headers = {"X-Auth-Token": _admin_token(cloud)}
