@@ -51,6 +51,7 @@ def ready_banner(base_url: str, identity_url: str, clouds: Path | None, first: b
     lines += [export, "  openstack token issue"]
     if hint:
         lines.append(hint)
+    lines.append(f"  (the dashboard: {base_url}/, log in as admin or demo)")
     if first:
         lines.append(f"  (admin and demo passwords are in {clouds})")
     if test_image is not None and test_image.status in ("queued", "saving"):

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     volume_driver: Literal["file", "fake"] = "file"
     #: the capacity the volume backend reports, in GiB (the `file` driver's files are sparse)
     volume_capacity_gb: int = Field(default=1000, ge=1, le=10**9)
+    #: the volume host's address its iSCSI targets listen on (Cinder's target_ip_address),
+    #: for compute hosts other than the volume host: tgtd serves the `file` driver's volumes
+    #: there with CHAP. None (the default): volumes attach on the volume host only
+    volume_target_ip: str | None = None
+    volume_target_port: int = Field(default=3260, ge=1, le=65535)
     #: where backups go: chunked, compressed, checksummed files under `backup_path`
     #: (Cinder's `posix` backup driver; default DATA_DIR/backups), or in memory with fault
     #: injection (`fake`)

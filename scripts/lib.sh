@@ -40,7 +40,10 @@ RUNTIME_PKGS=(python3 python3-venv python3-dev gcc ca-certificates qemu-utils qe
   # the libvirt driver (libvirt-python builds against libvirt-dev) and its browser console
   libvirt-daemon-system libvirt-clients libvirt-dev pkg-config novnc
   # the Linux network dataplane: bridges and namespaces, DHCP, security groups and NAT
-  iproute2 dnsmasq-base nftables busybox iputils-ping)
+  iproute2 dnsmasq-base nftables busybox iputils-ping
+  # volumes for other hosts: iSCSI targets in user space (tgtd/tgtadm) and QEMU's user-space
+  # iSCSI initiator (libiscsi), so no kernel iSCSI module on either side
+  tgt qemu-block-extra)
 
 install_runtime() {
   apt_install "${RUNTIME_PKGS[@]}"

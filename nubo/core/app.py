@@ -68,8 +68,11 @@ class NuboApp:
     def __init__(self, services: Iterable[ServiceApp], metrics: Metrics | None = None,
                  mounts: dict[str, ASGIApp] | None = None,
                  checks: dict[str, Callable[[], str | None]] | None = None,
-                 parts: dict[str, Callable[[], str]] | None = None) -> None:
+                 parts: dict[str, Callable[[], str]] | None = None,
+                 fallback: ASGIApp | None = None) -> None:
         self.services = {s.prefix: s for s in services}
+        #: what serves every other path (the dashboard at `/`), else a 404
+        self.fallback = fallback
         # Raw ASGI apps by prefix that are not OpenStack services (/vnc: pages + WebSocket).
         self.mounts = dict(mounts or {})
         self.metrics = metrics or Metrics()
@@ -95,6 +98,7 @@ class NuboApp:
         if scope["type"] != "http":
             return
         service = self.services.get(prefix)
+        fallback = self.fallback if service is None and path not in _BUILTIN else None
         if len(path) > 1 and path.endswith("/") and (
                 service is None or not service.strict_slashes or path.count("/") <= 3):
             # Keystone and Nova accept a trailing slash on every path; strict services
@@ -120,11 +124,13 @@ class NuboApp:
         try:
             if service is not None:
                 await service(scope, receive, send_wrapper)
+            elif fallback is not None:
+                await fallback(scope, receive, send_wrapper)
             else:
                 await self._builtin(scope, receive, send_wrapper, path)
         finally:
             elapsed = time.perf_counter() - start
-            name = service.name if service else "nubo"
+            name = service.name if service else "dashboard" if fallback else "nubo"
             # Label by route template, never by raw path: random paths must not grow the
             # metric's cardinality without bound.
             route = scope.get("nubo.route") or (path if path in _BUILTIN else "unmatched")

@@ -92,6 +92,11 @@ class Policy:
             self._decided[key] = found
         return found
 
+    def knows(self, action: str) -> bool:
+        """Whether a rule of that name is registered (or set by the policy file)."""
+        self._reload_if_due()
+        return action in self._enforcer.rules
+
     def enforce(self, ctx: RequestContext, action: str,
                 target: Mapping[str, Any] | None = None) -> None:
         if not self.allowed(ctx, action, target):

@@ -21,6 +21,7 @@ from nubo.compute.api.openapi import SPEC as COMPUTE_SPEC
 from nubo.compute.api.versions import VERSIONS as COMPUTE_VERSIONS
 from nubo.compute.api.wiring import PREFIX as COMPUTE_PREFIX
 from nubo.compute.service.external_events import record_events
+from nubo.compute.service.server_pages import ServerPages
 from nubo.compute.service.server_password import PasswordStore
 from nubo.config import Settings
 from nubo.core.app import Metrics, NuboApp
@@ -31,6 +32,7 @@ from nubo.core.http import ServiceApp
 from nubo.core.openapi import with_openapi
 from nubo.core.service_auth import ServiceCredentials
 from nubo.core.stopping import bounded
+from nubo.dashboard import wiring as dashboard
 from nubo.identity import api as identity_api
 from nubo.identity.bootstrap import (
     CatalogEntry,
@@ -171,8 +173,13 @@ class Controller:
         checks: dict[str, Callable[[], str | None]] = {"compute": hosts_start.problem}
         if self.network_sync.health is not None:
             checks["network_agent"] = self.network_sync.health.problem
-        self.app = NuboApp([ident, image, compute, placement, network, volume, orchestration],
-                           self.metrics,
+        services = [ident, image, compute, placement, network, volume, orchestration]
+        self.dashboard = dashboard.build(
+            services, auth, compute=self.compute.policy, network=self.network.policy,
+            volume=self.volume.policy, identity=self.identity.policy,
+            servers=ServerPages(self.db, self.compute.servers.networking),
+            https=settings.base_url.startswith("https:"))
+        self.app = NuboApp(services, self.metrics, fallback=self.dashboard,
                            mounts={novnc.PREFIX: vnc, METADATA_PREFIX: self._metadata_api()},
                            checks=checks,
                            parts={"compute": hosts_start.state,

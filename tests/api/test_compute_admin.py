@@ -67,6 +67,28 @@ async def test_disable_only_host_fails_boot_then_enable(api: Api) -> None:
     assert (await wait(api, sid, "ACTIVE"))["OS-EXT-SRV-ATTR:host"] == host
 
 
+async def test_force_down_by_host_and_binary_at_2_11(api: Api) -> None:
+    """PUT /os-services/force-down (2.11 to 2.52) takes `forced_down` as Nova's boolean
+    (true or a string such as "false"); without it, Nova's 400."""
+    [host] = await compute_hosts(api)
+    h = {"OpenStack-API-Version": "compute 2.11"}
+    for given, down in ((True, True), ("false", False), ("yes", True), (False, False)):
+        got = await api.ok("PUT", f"{C}/os-services/force-down", headers=h,
+                           json={"host": host, "binary": "nova-compute",
+                                 "forced_down": given})
+        assert got == {"service": {"host": host, "binary": "nova-compute",
+                                   "forced_down": down}}
+        [svc] = (await api.ok("GET", f"{C}/os-services?binary=nova-compute",
+                              headers=h))["services"]
+        assert svc["forced_down"] is down
+    r = await api.req("PUT", f"{C}/os-services/force-down", headers=h,
+                      json={"host": host, "binary": "nova-compute"})
+    assert r.status_code == 400
+    r = await api.req("PUT", f"{C}/os-services/force-down", headers=h,
+                      json={"host": host, "binary": "nova-compute", "forced_down": "maybe"})
+    assert r.status_code == 400 and "badRequest" in r.json()
+
+
 async def test_services_bad_input_and_rbac(api: Api) -> None:
     [host] = await compute_hosts(api)
     r = await api.req("PUT", f"{C}/os-services/disable",

@@ -23,6 +23,7 @@ def test_the_clients_directory_goes_on_path(tmp_path: Path) -> None:
     assert lines[1] == (f"  export OS_CLIENT_CONFIG_FILE={tmp_path}/clouds.yaml OS_CLOUD=nubo "
                         f"PATH={bin_dir}:$PATH")
     assert lines[2] == "  openstack token issue"
+    assert "  (the dashboard: http://127.0.0.1:8880/, log in as admin or demo)" in lines
 
 
 def test_no_client_anywhere_says_how_to_get_one(tmp_path: Path,

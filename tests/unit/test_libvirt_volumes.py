@@ -137,3 +137,95 @@ def test_domain_with_a_volume_validates_against_libvirts_schema(tmp_path: Path) 
     path.write_text(_domain(disk_xml(INFO, "vdb").replace("bus='virtio'", "bus='nonesuch'")))
     assert subprocess.run(["virt-xml-validate", str(path), "domain"],
                           capture_output=True).returncode != 0
+
+
+ISCSI = {"driver_volume_type": "iscsi", "serial": VOL,
+         "data": {"target_iqn": f"iqn.2010-10.org.openstack:volume-{VOL}",
+                  "target_portal": "192.0.2.10:3260", "target_lun": 1,
+                  "auth_method": "CHAP", "auth_username": "c0ffee12", "auth_password": "s3cret",
+                  "volume_id": VOL, "access_mode": "rw", "encrypted": False}}
+
+
+def test_disk_xml_of_an_iscsi_volume() -> None:
+    el = ET.fromstring(disk_xml(ISCSI, "vdc"))
+    assert (el.get("type"), el.get("device")) == ("network", "disk")
+    driver, src = el.find("driver"), el.find("source")
+    assert driver is not None and driver.get("type") == "raw"
+    assert src is not None and src.get("protocol") == "iscsi"
+    assert src.get("name") == f"iqn.2010-10.org.openstack:volume-{VOL}/1"
+    host = src.find("host")
+    assert host is not None and (host.get("name"), host.get("port")) == ("192.0.2.10", "3260")
+    auth = el.find("auth")
+    assert auth is not None and auth.get("username") == "c0ffee12"
+    secret = auth.find("secret")
+    assert secret is not None and (secret.get("type"), secret.get("usage")) == \
+        ("iscsi", f"nubo-volume-{VOL}")
+    assert "s3cret" not in disk_xml(ISCSI, "vdc")        # the password stays in the secret
+    six = ET.fromstring(disk_xml({**ISCSI, "data": {**ISCSI["data"],  # type: ignore[dict-item]
+                                                    "target_portal": "[2001:db8::1]:3261"}},
+                                 "vdc")).find("./source/host")
+    assert six is not None and (six.get("name"), six.get("port")) == ("2001:db8::1", "3261")
+    with pytest.raises(SpawnFailed, match="portal"):
+        disk_xml({**ISCSI, "data": {**ISCSI["data"],  # type: ignore[dict-item]
+                                    "target_portal": "nope"}}, "vdc")
+    with pytest.raises(SpawnFailed, match="target_iqn"):
+        disk_xml({"driver_volume_type": "iscsi", "data": {"target_portal": "h:1"}}, "vdc")
+    with pytest.raises(SpawnFailed, match="nfs"):
+        disk_xml({"driver_volume_type": "nfs", "data": {"export": "x"}}, "vdc")
+
+
+class FakeSecret:
+    def __init__(self, conn: FakeConn, usage: str) -> None:
+        self.conn, self.usage = conn, usage
+
+    def setValue(self, value: bytes, flags: int) -> None:  # noqa: N802 - libvirt's name
+        self.conn.secrets[self.usage] = value
+
+    def undefine(self) -> None:
+        del self.conn.secrets[self.usage]
+
+
+class FakeConn:
+    def __init__(self) -> None:
+        self.secrets: dict[str, bytes | None] = {}
+
+    def secretDefineXML(self, xml: str, flags: int) -> FakeSecret:  # noqa: N802
+        usage = ET.fromstring(xml).findtext("./usage/target")
+        assert usage is not None and ET.fromstring(xml).find("usage").get("type") == "iscsi"  # type: ignore[union-attr]
+        self.secrets.setdefault(usage, None)
+        return FakeSecret(self, usage)
+
+    def secretLookupByUsage(self, kind: int, usage: str) -> FakeSecret:  # noqa: N802
+        import libvirt
+        if usage not in self.secrets:
+            raise libvirt.libvirtError("no secret")
+        return FakeSecret(self, usage)
+
+
+async def test_editor_defines_and_undefines_the_chap_secret(tmp_path: Path) -> None:
+    pytest.importorskip("libvirt")
+    ed = VolumeEditor(InstanceDisks(tmp_path), _call)
+    conn = FakeConn()
+    dom = FakeDom(True, _domain(), _domain())
+    dom.connect = lambda: conn  # type: ignore[attr-defined]
+    await ed.attach(dom, ISCSI, "vdc")
+    assert conn.secrets == {f"nubo-volume-{VOL}": b"s3cret"}
+    assert [c[0] for c in dom.calls] == ["attach"]
+    dom.live = dom.config = _domain(disk_xml(ISCSI, "vdc"))
+    await ed.detach(dom, "vdc")
+    assert conn.secrets == {}
+    await ed.detach(dom, "vdc")          # gone already: nothing, no error
+
+
+def test_domain_with_an_iscsi_volume_validates(tmp_path: Path) -> None:
+    need_tools("virt-xml-validate", "xmllint")
+    from nubo.compute.agent.virt.libvirt.volumes import secret_xml
+    path = tmp_path / "domain.xml"
+    path.write_text(_domain(disk_xml(ISCSI, "vdc")))
+    res = subprocess.run(["virt-xml-validate", str(path), "domain"], capture_output=True,
+                         text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    path.write_text(secret_xml(f"nubo-volume-{VOL}"))
+    res = subprocess.run(["virt-xml-validate", str(path), "secret"], capture_output=True,
+                         text=True)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -28,7 +28,8 @@ class VolumeApi:
         self.settings = settings
         self.base_url = settings.base_url + PREFIX
         driver = build_driver(settings.volume_driver, settings.data_dir,
-                              settings.volume_capacity_gb)
+                              settings.volume_capacity_gb, settings.volume_target_ip,
+                              settings.volume_target_port)
         backup_root = settings.backup_path or settings.data_dir / "backups"
         store = build_backup_driver(settings.backup_driver, backup_root,
                                     settings.backup_chunk_mb)

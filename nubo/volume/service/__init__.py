@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from nubo.core.db import Database
-from nubo.volume.agent.backend.base import VolumeDriver
+from nubo.volume.agent.backend.base import BackendError, VolumeDriver
 from nubo.volume.agent.backend.fake import FakeDriver
 from nubo.volume.agent.backend.file import FileDriver
+from nubo.volume.agent.backend.iscsi import TgtTargets
 from nubo.volume.agent.backup.base import BackupDriver
 from nubo.volume.agent.backup.fake import FakeBackupDriver
 from nubo.volume.agent.backup.posix import PosixDriver
@@ -30,11 +33,17 @@ from nubo.volume.service.types import TypeService
 from nubo.volume.service.volumes import VolumeService
 from nubo.volume.service.work import Worker
 
+LOG = logging.getLogger("nubo.volume")
 
-def build_driver(kind: str, data_dir: Path, capacity_gb: int) -> VolumeDriver:
+
+def build_driver(kind: str, data_dir: Path, capacity_gb: int,
+                 target_ip: str | None = None, target_port: int = 3260) -> VolumeDriver:
+    """`target_ip`: where the iSCSI targets of the `file` driver listen (None: no iSCSI)."""
     if kind == "fake":
         return FakeDriver(capacity_gb)
-    return FileDriver(data_dir / "volumes", capacity_gb)
+    targets = None if target_ip is None else TgtTargets(data_dir / "volumes" / "targets",
+                                                        target_ip, target_port)
+    return FileDriver(data_dir / "volumes", capacity_gb, targets=targets)
 
 
 def build_backup_driver(kind: str, root: Path, chunk_mb: int = 32) -> BackupDriver:
@@ -90,6 +99,11 @@ class BlockStorage:
                    GroupService(db, types, quotas, volumes, snapshots, worker))
 
     async def start(self) -> None:
+        if isinstance(self.driver, FileDriver) and self.driver.targets is not None:
+            try:        # tgtd restarted (or the host): serve the recorded targets again
+                await asyncio.to_thread(self.driver.targets.restore)
+            except BackendError as exc:
+                LOG.warning("iSCSI targets not restored: %s", exc.message)
         await self.types.ensure_default()
         await self.worker.resume()
         await self.backups.work.resume()

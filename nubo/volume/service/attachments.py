@@ -223,7 +223,15 @@ class AttachmentService:
             if vol is not None and project_id is not None and vol.project_id != project_id:
                 raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
             connector = att.connector
-        if vol is not None and connector is not None:
+            kind = (att.connection_info or {}).get("driver_volume_type")
+            others = list((await s.execute(select(VolumeAttachment).where(
+                VolumeAttachment.volume_id == att.volume_id,
+                VolumeAttachment.id != attachment_id))).scalars())
+        # a multiattach volume's other hosts share its one export (one iSCSI target): it
+        # goes with the last attachment that uses it
+        shared = kind not in (None, "local") and any(
+            (o.connection_info or {}).get("driver_volume_type") == kind for o in others)
+        if vol is not None and connector is not None and not shared:
             try:
                 await asyncio.to_thread(self.driver.terminate_connection, vol.id, connector)
             except BackendError:

@@ -172,3 +172,28 @@ async def test_delete_of_a_detaching_volume_waits(vapi: Api) -> None:
     assert r.status_code == 202, r.text
     await settle(vapi)
     assert await gone(vapi, f"{V3}/volumes/{vol['id']}")
+
+
+async def test_a_shared_iscsi_export_goes_with_its_last_attachment(vapi: Api) -> None:
+    """Two hosts attach a multiattach volume through its one iSCSI target: the first
+    delete leaves the export for the other, the last one removes it."""
+    driver = fake(vapi)
+    ended: list[str] = []
+    driver.initialize_connection = lambda vid, c: {  # type: ignore[method-assign]
+        "driver_volume_type": "iscsi", "data": {"target_iqn": f"iqn.x:{vid}",
+                                                "volume_id": vid}}
+    driver.terminate_connection = lambda vid, c: ended.append(vid)  # type: ignore
+    t = (await vapi.ok("POST", f"{V3}/types", 200, json={"volume_type": {
+        "name": "multi-iscsi", "extra_specs": {"multiattach": "<is> True"}}}))["volume_type"]
+    vol = await make_volume(vapi, volume_type=t["name"])
+    ids = []
+    for host in ("node-1", "node-2"):
+        att = (await vapi.ok("POST", A, 200, json={"attachment": {
+            "volume_uuid": vol["id"], "instance_uuid": str(uuid.uuid4()),
+            "connector": {**CONNECTOR, "host": host}}}, headers=mv("3.44")))["attachment"]
+        assert att["connection_info"]["driver_volume_type"] == "iscsi"
+        ids.append(att["id"])
+    await vapi.ok("DELETE", f"{A}/{ids[0]}", 200, headers=mv("3.27"))
+    assert ended == []
+    await vapi.ok("DELETE", f"{A}/{ids[1]}", 200, headers=mv("3.27"))
+    assert ended == [vol["id"]]

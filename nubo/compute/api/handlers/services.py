@@ -11,6 +11,7 @@ from nubo.compute.api.schemas import services as schemas
 from nubo.compute.api.validation import read_body
 from nubo.compute.api.views import services as views
 from nubo.compute.api.wiring import api
+from nubo.compute.service.flavors import parse_bool
 from nubo.core.http import context, json_response, version
 from nubo.core.microversion import APIVersion
 
@@ -35,14 +36,16 @@ async def update(request: Request) -> Response:
     forced = action == "force-down" and version(request).matches("2.11")
     if action not in ("enable", "disable", "disable-log-reason") and not forced:
         raise errors.UnknownAction()
-    body = await read_body(request, schemas.SERVICE_UPDATE, a.max_body)
+    body = await read_body(request, schemas.SERVICE_UPDATE_211 if forced
+                           else schemas.SERVICE_UPDATE, a.max_body)
     host, binary = body["host"], body["binary"]
     if forced:
         if "forced_down" not in body:
             raise errors.MissingForcedDown()
-        await a.services.update(host, binary, forced_down=bool(body["forced_down"]))
+        down = parse_bool(body["forced_down"]) is True
+        await a.services.update(host, binary, forced_down=down)
         return json_response({"service": {"host": host, "binary": binary,
-                                          "forced_down": bool(body["forced_down"])}})
+                                          "forced_down": down}})
     if action == "enable":
         await a.services.update(host, binary, disabled=False, disabled_reason=None)
         return json_response({"service": {"host": host, "binary": binary,

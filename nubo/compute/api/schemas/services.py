@@ -14,6 +14,13 @@ SERVICE_UPDATE = {
                                              "maxLength": 255},
                    "disabled_reason": _REASON},
     "required": ["host", "binary"], "additionalProperties": False}
+#: PUT /os-services/force-down (2.11 to 2.52): Nova's service_update_v211 adds forced_down
+SERVICE_UPDATE_211 = {**SERVICE_UPDATE, "properties": {
+    **SERVICE_UPDATE["properties"],  # type: ignore[dict-item]
+    "forced_down": {"type": ["boolean", "string"],
+                    "enum": [True, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes",
+                             "yes", False, "False", "FALSE", "false", "0", "OFF", "Off", "off",
+                             "NO", "No", "no"]}}}
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255, "format": "name"}
 _NAME_SPACES = {"type": "string", "minLength": 1, "maxLength": 255}
