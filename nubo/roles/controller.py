@@ -151,9 +151,11 @@ class Controller:
                                            hosts or (), self.network.hostname,
                                            self._vif_event)
         # block storage: the API and (until volume hosts come on the bus) its backend in
-        # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}})
+        # this process; Cinder's fault bodies are Nova's ({"badRequest": {code, message}});
+        # Cinder's router is strict: /volumes/ is an empty id (a 404), not the list
         volume = ServiceApp("volume", volume_api.PREFIX, with_openapi(VOLUME_SPEC), "nova",
                             auth, state=self.volume, versions=VOLUME_VERSIONS,
+                            strict_slashes=True,
                             rewrite=volume_rewrite.rewrite)   # /volume/v3/{project_id}/...
         # orchestration: Heat's API and its engine, which calls the services above
         # in-process through their own API layer (never their tables)

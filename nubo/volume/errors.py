@@ -160,6 +160,19 @@ class SnapshotLimitExceeded(OverQuota):
                 "'snapshots'.")
 
 
+class TypeLimitExceeded(OverQuota):
+    """A volume type's own `volumes_<type>` or `snapshots_<type>` limit reached."""
+
+    template = "Maximum number of {resource} allowed ({allowed}) exceeded for quota '{name}'."
+
+
+class TypeGigabytesExceedsAvailableQuota(OverQuota):
+    """A volume type's own `gigabytes_<type>` limit passed."""
+
+    template = ("Requested volume or snapshot exceeds allowed gigabytes quota '{name}'. "
+                "Requested {requested}G, quota is {quota}G and {consumed}G has been consumed.")
+
+
 # ------------------------------------------------------------ backups, transfers, messages
 class BackupNotFound(CinderError, errors.NotFound):
     template = "Backup {backup_id} could not be found."
@@ -206,3 +219,87 @@ class TransferGigabytesOverQuota(OverQuota):
 
 class MessageNotFound(CinderError, errors.NotFound):
     template = "Message {message_id} could not be found."
+
+
+# ------------------------------------------- admin: hosts, services, QoS, encryption, groups
+class HostNotFound(CinderError, errors.NotFound):
+    template = "Host {host} could not be found."
+
+
+class HostBinaryNotFound(CinderError, errors.NotFound):
+    """An os-services action or a /capabilities/{host} naming no service this cloud runs."""
+
+    template = "Could not find binary {binary} on host {host}."
+
+
+class ServiceActionNotFound(CinderError, errors.NotFound):
+    """PUT /os-services/{action} with an action Cinder does not have."""
+
+    template = "Unknown action {action}."
+
+
+class QoSSpecsNotFound(CinderError, errors.NotFound):
+    template = "No such QoS spec {specs_id}."
+
+
+class QoSSpecsExists(CinderError, errors.Conflict):
+    template = "QoS Specs {specs_id} already exists."
+
+
+class QoSSpecsInUse(CinderError, errors.BadRequest):
+    template = "QoS Specs {specs_id} is still associated with entities."
+
+
+class QoSSpecsKeyNotFound(CinderError, errors.NotFound):
+    template = "QoS spec {specs_id} has no spec with key {specs_key}."
+
+
+class VolumeTypeEncryptionExists(CinderError, errors.BadRequest):
+    template = "Volume type encryption for type {type_id} already exists."
+
+
+class VolumeTypeEncryptionNotFound(CinderError, errors.NotFound):
+    template = "Volume type encryption for type {type_id} does not exist."
+
+
+class EncryptionSpecNotFound(CinderError, errors.NotFound):
+    template = "Volume type {type_id} has no encryption spec {key}."
+
+
+class EncryptedTypeInUse(CinderError, errors.BadRequest):
+    template = "Cannot change encryption specs. Volume type {type_id} in use."
+
+
+class EncryptedTypeUnsupported(CinderError, errors.BadRequest):
+    """A volume of a type with encryption: no key manager here to hold its key."""
+
+    template = ("Invalid volume type: volume type {type_id} has encryption, and this cloud "
+                "has no key manager to encrypt volumes with.")
+
+
+class GroupNotFound(CinderError, errors.NotFound):
+    template = "Group {group_id} could not be found."
+
+
+class GroupSnapshotNotFound(CinderError, errors.NotFound):
+    template = "GroupSnapshot {group_snapshot_id} could not be found."
+
+
+class GroupTypeNotFound(CinderError, errors.NotFound):
+    template = "Group type {group_type_id} could not be found."
+
+
+class GroupTypeSpecNotFound(CinderError, errors.NotFound):
+    template = "Group Type {group_type_id} has no specs with key {key}."
+
+
+class GroupTypeExists(CinderError, errors.Conflict):
+    template = "Group Type {id} already exists."
+
+
+class InvalidGroup(CinderError, errors.BadRequest):
+    template = "Invalid Group: {reason}"
+
+
+class GroupLimitExceeded(OverQuota):
+    template = "Maximum number of groups allowed ({allowed}) exceeded for quota 'groups'."

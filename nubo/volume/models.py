@@ -21,7 +21,37 @@ class VolumeType(Base):
     description: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     extra_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: the QoS specs associated with the type (at most one, as Cinder)
+    qos_specs_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class QosSpecs(Base):
+    """Cinder's qos_specs: limits (read_iops_sec...) for the front end (the hypervisor),
+    the back end or both, reaching volumes through the types associated with them."""
+
+    __tablename__ = "volume_qos_specs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    consumer: Mapped[str] = mapped_column(String(16))
+    specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class VolumeTypeEncryption(Base):
+    """A volume type's encryption record (Cinder's encryption table: what the hypervisor
+    would use to encrypt the volumes of that type)."""
+
+    __tablename__ = "volume_type_encryption"
+    type_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_type.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36))
+    provider: Mapped[str] = mapped_column(String(255))
+    cipher: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    key_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    control_location: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class VolumeTypeAccess(Base):
@@ -53,6 +83,8 @@ class Volume(Base):
     image_metadata: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     #: Cinder's admin metadata ("readonly": "True"/"False" from os-update_readonly_flag)
     admin_metadata: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    #: the generic volume group it belongs to (3.13)
+    group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     #: why the last operation failed (shown to admins; Cinder keeps it in its messages API)
     fault: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
@@ -71,6 +103,58 @@ class Snapshot(Base):
     status: Mapped[str] = mapped_column(String(32))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, default=dict)
     fault: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: what os-update_snapshot_status last said ("80%"); None: from the status
+    progress: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: the group snapshot it was taken for (3.14)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class GroupType(Base):
+    """Cinder's group_types: what kind of generic volume group (its group specs, such as
+    consistent_group_snapshot_enabled)."""
+
+    __tablename__ = "volume_group_type"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_specs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class VolumeGroup(Base):
+    """A generic volume group: volumes of the listed types snapshotted together."""
+
+    __tablename__ = "volume_group"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
+    availability_zone: Mapped[str] = mapped_column(String(255))
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    volume_type_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    source_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+
+class GroupSnapshot(Base):
+    """A snapshot of every volume of a group, taken together."""
+
+    __tablename__ = "volume_group_snapshot"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 

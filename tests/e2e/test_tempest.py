@@ -1,8 +1,9 @@
-"""Tempest's identity, image, compute and network API tests against a running `nubo up`.
+"""Tempest's identity, image, compute, network and volume API tests against a running `nubo up`.
 
 Tempest is OpenStack's own conformance suite. Every test must pass or be skipped by Tempest
 itself for a feature we declare off (trusts, EC2 credentials, inherited roles,
-security compliance; image import from the web, multiple stores and locations; Cinder).
+security compliance; image import from the web, multiple stores and locations; the volume
+tests that wait on what is not built yet: see VOLUME_REGEX).
 Compute runs at microversions 2.1-2.96 with Neutron (isolated networks per project), two
 fake hosts and the move, pause, suspend, shelve, rescue, console and interface features on;
 network with IPv6 on (skipped there: what needs Nova, DVR, metering and the DHCP agent
@@ -31,7 +32,10 @@ KNOWN_GAPS: dict[str, str] = {
 }
 #: the least that must pass, per area (a drop is a regression even without a failure)
 FLOORS = {"tempest.api.identity.": 118, "tempest.api.image.": 46,
-          "tempest.api.compute.": 460, "tempest.api.network.": 236}
+          "tempest.api.compute.": 460, "tempest.api.network.": 236,
+          # 205 passed (0 failed, 6 skipped by Tempest) after volumes from images merged;
+          # the floor 2 below that for noise
+          "tempest.api.volume.": 203}
 
 BASE_CONF = """\
 [DEFAULT]
@@ -65,7 +69,7 @@ run_validation = false
 nova = {nova}
 neutron = {neutron}
 glance = true
-cinder = false
+cinder = {cinder}
 swift = false
 horizon = false
 """
@@ -112,13 +116,46 @@ ipv6 = true
 ipv6_subnet_attributes = true
 """
 
+VOLUME_CONF = """\
+[compute]
+min_microversion = 2.1
+max_microversion = 2.96
+image_ref = {image}
+image_ref_alt = {image}
+flavor_ref = 42
+flavor_ref_alt = 1
+build_timeout = 120
+[volume]
+min_microversion = 3.0
+max_microversion = 3.71
+backup_driver = posix
+build_timeout = 60
+[volume-feature-enabled]
+backup = true
+snapshot = true
+clone = true
+extend_attached_volume = true
+extend_volume_with_snapshot = true
+manage_volume = false
+manage_snapshot = false
+multi_backend = false
+enable_volume_image_dep_tests = true
+"""
+#: the volume area, without what cannot finish in reasonable time on Nubo today (each waits
+#: for a timeout): the user messages tests (a volume type whose extra specs no backend
+#: matches must end in `error` with a message: no capability filter in the volume
+#: scheduler yet) and the extend of an attached volume (the `compute_extend_volume`
+#: instance action: Cinder's volume-extended event to Nova is not sent yet)
+VOLUME_REGEX = (r"^tempest\.api\.volume\.(?!admin\.test_user_messages\."
+                r"|test_volumes_extend\.VolumesExtendAttachedTest\.)")
+
 LINE = re.compile(r"^(?:\{\d+\} )?(.+?)(?: \[[\d.]+s\])? \.\.\. (ok|FAILED|SKIPPED)")
 TOTAL_FAILED = re.compile(r"^ - Failed: (\d+)", re.M)
 
 
 def run_tempest(cloud: Cloud, tmp_path: Path, regex: str, extra_conf: str = "",
                 nova: bool = False, neutron: bool = False,
-                isolated_networks: bool = False) -> None:
+                isolated_networks: bool = False, cinder: bool = False) -> None:
     tempest = clients_bin("tempest")
     ws = tmp_path / "ws"
     subprocess.run([tempest, "init", "--workspace-path", str(tmp_path / "workspaces.yaml"),
@@ -127,6 +164,7 @@ def run_tempest(cloud: Cloud, tmp_path: Path, regex: str, extra_conf: str = "",
     conf.write_text(BASE_CONF.format(ws=ws, pw=cloud.password(), url=cloud.url,
                                       nova=str(nova).lower(),
                                       neutron=str(neutron).lower(),
+                                      cinder=str(cinder).lower(),
                                       isolated=str(isolated_networks).lower()) + extra_conf)
     r = subprocess.run([tempest, "run", "--config-file", str(conf), "--concurrency", "1",
                         "--regex", regex], cwd=ws, capture_output=True, text=True,
@@ -196,6 +234,25 @@ def _network_conf(cloud: Cloud, headers: dict[str, str]) -> str:
     extensions = httpx.get(f"{net}/extensions", headers=headers).json()["extensions"]
     return NETWORK_CONF.format(public=public[0]["id"],
                                extensions=",".join(e["alias"] for e in extensions))
+
+
+def test_tempest_volume(tmp_path: Path) -> None:
+    """Block storage with Nova and Neutron on (the attach tests boot fake servers on
+    isolated networks): microversions 3.0-3.71, snapshots, clones and posix backups."""
+    cloud = start_nubo(tmp_path / "data", free_port())
+    try:
+        headers = {"X-Auth-Token": _admin_token(cloud)}
+        image = httpx.post(f"{cloud.url}/image/v2/images", headers=headers, json={
+            "name": "tempest-volume", "disk_format": "raw", "container_format": "bare",
+            "visibility": "public"}).json()["id"]
+        httpx.put(f"{cloud.url}/image/v2/images/{image}/file", content=bytes(1 << 20),
+                  headers={**headers, "Content-Type": "application/octet-stream"}
+                  ).raise_for_status()
+        run_tempest(cloud, tmp_path, os.environ.get("NUBO_TEMPEST_VOLUME_REGEX", VOLUME_REGEX),
+                    VOLUME_CONF.format(image=image) + _network_conf(cloud, headers),
+                    nova=True, neutron=True, isolated_networks=True, cinder=True)
+    finally:
+        stop_nubo(cloud)
 
 
 def test_tempest_network(cloud: Cloud, tmp_path: Path) -> None:

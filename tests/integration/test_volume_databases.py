@@ -85,3 +85,36 @@ async def test_attachments_on_server(database_url: str, tmp_path: Path) -> None:
         assert (shown.volume.status, shown.attachments) == ("available", ())
     finally:
         await node.stop()
+
+
+async def test_qos_groups_and_type_quotas_on_server(database_url: str,  # noqa: F811
+                                                    tmp_path: Path) -> None:
+    """Migration 0027's tables: QoS specs on a type, per type quota usage (a join grouped by
+    type name), a group with a volume and a group snapshot."""
+    from nubo.volume.service.groups import NewGroup
+
+    node = Node(make_settings(tmp_path, database_url=database_url, volume_driver="fake"))
+    await node.start()
+    await node.converged()
+    try:
+        st = node.controller.volume.storage
+        vt = await st.types.create("gold", None, True, {})
+        qos = await st.qos.create("fast", "front-end", {"read_iops_sec": "100"})
+        await st.qos.associate(qos.id, vt.id)
+        assert [t.id for t in await st.qos.associations(qos.id)] == [vt.id]
+        gt = await st.groups.create_type("gt", None, True, {"k": "v"})
+        group = await st.groups.create(NewGroup("p1", "u", "g", None, gt.id, (vt.id,)))
+        vol = await st.volumes.create(NewVolume("p1", "u", 2, volume_type="gold",
+                                                group_id=group.id))
+        await st.worker.drain()
+        usage = await st.quotas.usage("p1")
+        assert usage.of("volumes_gold") == 1 and usage.of("gigabytes_gold") == 2
+        await st.quotas.update("p1", {"volumes_gold": 1})
+        with pytest.raises(errors.OverQuota):
+            await st.volumes.create(NewVolume("p1", "u", 1, volume_type="gold"))
+        gs = await st.groups.create_snapshot(group.id, "p1", "u", "gs", None)
+        await st.worker.drain()
+        assert (await st.groups.get_snapshot(gs.id, "p1")).status == "available"
+        assert await st.groups.volume_ids(group.id) == [vol.volume.id]
+    finally:
+        await node.stop()

@@ -10,7 +10,9 @@ BASE = "/volume/v3"
 #: the first path segment of every route under /v3 (never a project id)
 TOP = frozenset({"volumes", "snapshots", "types", "os-quota-sets", "limits",
                  "os-availability-zone", "os-services", "extensions", "attachments", "backups",
-                 "os-volume-transfer", "volume-transfers", "messages"})
+                 "os-volume-transfer", "volume-transfers", "messages",
+                 "os-quota-class-sets", "scheduler-stats", "capabilities", "os-hosts",
+                 "qos-specs", "group_types", "groups", "group_snapshots"})
 
 
 def rewrite(scope: Scope) -> bool:

@@ -7,10 +7,14 @@ from nubo.core.http import Route
 from nubo.volume.api.handlers import (
     actions,
     attachments,
+    backends,
     backups,
+    encryption,
     extensions,
+    groups,
     limits,
     messages,
+    qos,
     root,
     snapshots,
     transfers,
@@ -26,6 +30,10 @@ A = "/v3/attachments/{attachment_id}"
 B = "/v3/backups/{backup_id}"
 OT = "/v3/os-volume-transfer"
 VT = "/v3/volume-transfers"
+QS = "/v3/qos-specs/{qos_id}"
+GT = "/v3/group_types/{group_type_id}"
+G = "/v3/groups/{group_id}"
+GS = "/v3/group_snapshots/{group_snapshot_id}"
 
 ROUTES: list[Route] = [
     Route("/", "GET", root.versions, auth=False),
@@ -34,6 +42,7 @@ ROUTES: list[Route] = [
     Route("/v3/volumes", "POST", volumes.create),
     Route("/v3/volumes", "GET", volumes.list_summary),
     Route("/v3/volumes/detail", "GET", volumes.list_detail),
+    Route("/v3/volumes/summary", "GET", volumes.summary),
     Route(V, "GET", volumes.show),
     Route(V, "PUT", volumes.update),
     Route(V, "DELETE", volumes.delete),
@@ -66,11 +75,52 @@ ROUTES: list[Route] = [
     Route(T, "DELETE", volume_types.delete),
     Route(f"{T}/action", "POST", volume_types.action),
     Route(f"{T}/os-volume-type-access", "GET", volume_types.access_list),
+    Route(f"{T}/encryption", "GET", encryption.show),
+    Route(f"{T}/encryption", "POST", encryption.create),
+    # {key}: a spec's name (GET) or the encryption's id (PUT, DELETE), as Cinder's routes
+    Route(f"{T}/encryption/{{key}}", "GET", encryption.show_item),
+    Route(f"{T}/encryption/{{key}}", "PUT", encryption.update),
+    Route(f"{T}/encryption/{{key}}", "DELETE", encryption.delete),
     Route(f"{T}/extra_specs", "GET", volume_types.specs_index),
     Route(f"{T}/extra_specs", "POST", volume_types.specs_create),
     Route(f"{T}/extra_specs/{{key}}", "GET", volume_types.specs_show),
     Route(f"{T}/extra_specs/{{key}}", "PUT", volume_types.specs_update),
     Route(f"{T}/extra_specs/{{key}}", "DELETE", volume_types.specs_delete),
+    # generic volume groups: types (3.11), groups (3.13), group snapshots (3.14)
+    Route("/v3/group_types", "GET", groups.type_list),
+    Route("/v3/group_types", "POST", groups.type_create),
+    Route(GT, "GET", groups.type_show),
+    Route(GT, "PUT", groups.type_update),
+    Route(GT, "DELETE", groups.type_delete),
+    Route(f"{GT}/group_specs", "GET", groups.specs_index),
+    Route(f"{GT}/group_specs", "POST", groups.specs_create),
+    Route(f"{GT}/group_specs/{{key}}", "GET", groups.specs_show),
+    Route(f"{GT}/group_specs/{{key}}", "PUT", groups.specs_update),
+    Route(f"{GT}/group_specs/{{key}}", "DELETE", groups.specs_delete),
+    Route("/v3/groups", "POST", groups.create),
+    Route("/v3/groups", "GET", groups.list_summary),
+    Route("/v3/groups/detail", "GET", groups.list_detail),
+    Route("/v3/groups/action", "POST", groups.create_from_source),
+    Route(G, "GET", groups.show),
+    Route(G, "PUT", groups.update),
+    Route(f"{G}/action", "POST", groups.action),
+    Route("/v3/group_snapshots", "POST", groups.snapshot_create),
+    Route("/v3/group_snapshots", "GET", groups.snapshot_list_summary),
+    Route("/v3/group_snapshots/detail", "GET", groups.snapshot_list_detail),
+    Route(GS, "GET", groups.snapshot_show),
+    Route(GS, "DELETE", groups.snapshot_delete),
+    Route(f"{GS}/action", "POST", groups.snapshot_action),
+    # QoS specs (admin)
+    Route("/v3/qos-specs", "POST", qos.create),
+    Route("/v3/qos-specs", "GET", qos.list_),
+    Route(QS, "GET", qos.show),
+    Route(QS, "PUT", qos.set_keys),
+    Route(QS, "DELETE", qos.delete),
+    Route(f"{QS}/delete_keys", "PUT", qos.delete_keys),
+    Route(f"{QS}/associations", "GET", qos.associations),
+    Route(f"{QS}/associate", "GET", qos.associate),
+    Route(f"{QS}/disassociate", "GET", qos.disassociate),
+    Route(f"{QS}/disassociate_all", "GET", qos.disassociate_all),
     # attachments (3.27; os-complete 3.44)
     Route("/v3/attachments", "POST", attachments.create),
     Route("/v3/attachments", "GET", attachments.list_summary),
@@ -107,8 +157,16 @@ ROUTES: list[Route] = [
     Route(Q, "PUT", limits.quota_update),
     Route(Q, "DELETE", limits.quota_delete),
     Route(f"{Q}/defaults", "GET", limits.quota_defaults),
+    Route("/v3/os-quota-class-sets/{class_name}", "GET", limits.quota_class_show),
+    Route("/v3/os-quota-class-sets/{class_name}", "PUT", limits.quota_class_update),
     Route("/v3/limits", "GET", limits.limits),
     Route("/v3/os-availability-zone", "GET", limits.availability_zones),
-    Route("/v3/os-services", "GET", limits.services),
+    Route("/v3/os-services", "GET", backends.services),
+    Route("/v3/os-services/{action}", "PUT", backends.service_action),
     Route("/v3/extensions", "GET", extensions.list_),
+    # backends (admin)
+    Route("/v3/scheduler-stats/get_pools", "GET", backends.pools),
+    Route("/v3/capabilities/{host}", "GET", backends.capabilities),
+    Route("/v3/os-hosts", "GET", backends.hosts),
+    Route("/v3/os-hosts/{host}", "GET", backends.host_show),
 ]

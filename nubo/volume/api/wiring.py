@@ -42,6 +42,10 @@ class VolumeApi:
                                           work_dir=settings.data_dir / "backup-work")
         self.policy = Policy(RULES, settings.effective_policy_file)
         self.max_body = settings.max_request_body_size
+        #: (binary, host) -> why an admin disabled that service (os-services/disable), and
+        #: the backends an admin froze; kept in this process only (both services run in it)
+        self.disabled_services: dict[tuple[str, str], str | None] = {}
+        self.frozen_hosts: set[str] = set()
 
     async def start(self) -> None:
         await self.storage.start()

@@ -20,9 +20,12 @@ from nubo.volume.agent.backup.posix import PosixDriver
 from nubo.volume.service.attachments import AttachmentService
 from nubo.volume.service.backup_work import BackupWork
 from nubo.volume.service.backups import BackupService
+from nubo.volume.service.encryption import EncryptionService
+from nubo.volume.service.groups import GroupService
 from nubo.volume.service.images import ImageCatalog, ImageTransfer
 from nubo.volume.service.legacy_attach import LegacyAttach
 from nubo.volume.service.messages import MessageService
+from nubo.volume.service.qos import QosService
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.snapshots import SnapshotService
 from nubo.volume.service.transfers import TransferService
@@ -65,6 +68,9 @@ class BlockStorage:
     messages: MessageService
     backups: BackupService
     transfers: TransferService
+    qos: QosService
+    encryption: EncryptionService
+    groups: GroupService
 
     @classmethod
     def build(cls, db: Database, driver: VolumeDriver, images: ImageCatalog | None = None,
@@ -84,11 +90,13 @@ class BlockStorage:
         store = backup_driver or FakeBackupDriver()
         work = BackupWork(db, worker, driver, store, worker.messages,
                           work_dir or Path("/tmp") / "nubo-backup-work")
-        return cls(host, driver, worker, types, quotas,
-                   VolumeService(db, types, quotas, worker, host, images),
-                   SnapshotService(db, quotas, worker), attachments, LegacyAttach(attachments),
-                   worker.messages, BackupService(db, quotas, types, work),
-                   TransferService(db, quotas))
+        volumes = VolumeService(db, types, quotas, worker, host, images)
+        snapshots = SnapshotService(db, quotas, worker)
+        return cls(host, driver, worker, types, quotas, volumes, snapshots, attachments,
+                   LegacyAttach(attachments), worker.messages,
+                   BackupService(db, quotas, types, work), TransferService(db, quotas),
+                   QosService(db, types), EncryptionService(db, types),
+                   GroupService(db, types, quotas, volumes, snapshots, worker))
 
     async def start(self) -> None:
         if isinstance(self.driver, FileDriver) and self.driver.targets is not None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nubo.core.db import Database, utcnow
 from nubo.volume import errors
 from nubo.volume.agent.backend.base import BackendError, VolumeDriver
-from nubo.volume.models import Volume, VolumeAttachment, VolumeType
+from nubo.volume.models import QosSpecs, Volume, VolumeAttachment, VolumeType
 from nubo.volume.states import AttachStatus, VolumeStatus
 
 #: volume statuses an attachment can be made from (Cinder: available, or in-use/reserved
@@ -95,7 +95,8 @@ class AttachmentService:
     async def reserve(self, volume_id: str, project_id: str | None,
                       instance_id: str | None, *, mountpoint: str | None = None,
                       tag: str | None = None, delete_on_termination: bool = False,
-                      mode: str = "rw") -> AttachmentRecord:
+                      mode: str = "rw", status: str = AttachStatus.RESERVED
+                      ) -> AttachmentRecord:
         """A new attachment in `reserved`; the volume `reserved` (or as it was, in-use,
         for a further attachment of a multiattach volume). Ids in any form oslo takes as a
         UUID (braces, urn:uuid:, no dashes) are stored in the canonical one."""
@@ -127,7 +128,7 @@ class AttachmentService:
             now = utcnow()
             row = VolumeAttachment(
                 id=str(uuid.uuid4()), volume_id=volume_id, instance_uuid=instance_id,
-                mountpoint=mountpoint, attach_status=AttachStatus.RESERVED, attach_mode=mode,
+                mountpoint=mountpoint, attach_status=status, attach_mode=mode,
                 tag=tag, delete_on_termination=delete_on_termination, created_at=now,
                 updated_at=now)
             s.add(row)
@@ -154,6 +155,8 @@ class AttachmentService:
         data = info.get("data")
         if rec.attachment.attach_mode == "ro" and isinstance(data, dict):
             info["data"] = {**data, "access_mode": "ro"}
+        async with self.db.read() as s:
+            info = await with_qos(s, rec.volume.type_id, info)
         async with self.db.write() as s:
             att = await s.get(VolumeAttachment, attachment_id)
             vol = await s.get(Volume, rec.volume.id)
@@ -299,6 +302,19 @@ class AttachmentService:
             new = VolumeStatus.AVAILABLE
         if vol.status != new:
             vol.status, vol.updated_at = new, utcnow()
+
+
+async def with_qos(s: AsyncSession, type_id: str, info: dict[str, object]
+                   ) -> dict[str, object]:
+    """Cinder's connection_info carries the front-end QoS specs of the volume's type
+    (`data.qos_specs`, what Nova's libvirt driver turns into the disk's iotune)."""
+    vtype = await s.get(VolumeType, type_id)
+    qos = await s.get(QosSpecs, vtype.qos_specs_id) if vtype and vtype.qos_specs_id else None
+    if qos is None or qos.consumer not in ("front-end", "both"):
+        return info
+    data = info.get("data")
+    return {**info, "data": {**(data if isinstance(data, dict) else {}),
+                             "qos_specs": dict(qos.specs)}}
 
 
 def _canonical(value: str) -> str:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
+from nubo.core.db import utcnow
 from nubo.volume import errors
 from nubo.volume.agent.backend.base import BackendError
-from nubo.volume.models import Volume
-from nubo.volume.service.attachments import AttachmentRecord, AttachmentService
-from nubo.volume.states import AttachStatus
+from nubo.volume.models import Volume, VolumeAttachment
+from nubo.volume.service.attachments import AttachmentRecord, AttachmentService, with_qos
+from nubo.volume.states import AttachStatus, VolumeStatus
 
 
 class LegacyAttach:
@@ -18,12 +21,33 @@ class LegacyAttach:
         self.a = attachments
 
     async def reserve(self, volume_id: str, project_id: str | None) -> None:
-        await self.a.reserve(volume_id, project_id, None)
+        """The volume `attaching`, as Cinder's os-reserve leaves it."""
+        await self.a.reserve(volume_id, project_id, None, status=AttachStatus.ATTACHING)
 
     async def unreserve(self, volume_id: str, project_id: str | None) -> None:
         for rec in await self._of(volume_id, project_id):
-            if rec.attachment.attach_status == AttachStatus.RESERVED:
+            if rec.attachment.attach_status in (AttachStatus.RESERVED,
+                                                AttachStatus.ATTACHING):
                 await self.a.remove(rec.attachment.id)
+
+    async def force_detach(self, volume_id: str, attachment_id: str | None) -> None:
+        """An admin's os-force_detach: the named attachment (or every one) is gone, in
+        whatever state it was, and its export undone."""
+        recs = await self._of(volume_id, None)
+        if attachment_id is not None:
+            recs = [r for r in recs if r.attachment.id == attachment_id]
+            if not recs:
+                raise errors.VolumeAttachmentNotFound(attachment_id=attachment_id)
+        for rec in recs:
+            await self.a.remove(rec.attachment.id)
+        # whatever state an admin left it in (error, say), it is as its attachments say
+        async with self.a.db.write() as s:
+            vol = await s.get(Volume, volume_id)
+            if vol is not None:
+                left = (await s.execute(select(VolumeAttachment.id).where(
+                    VolumeAttachment.volume_id == volume_id).limit(1))).first()
+                vol.status = VolumeStatus.IN_USE if left else VolumeStatus.AVAILABLE
+                vol.updated_at = utcnow()
 
     async def begin_detaching(self, volume_id: str, project_id: str | None) -> None:
         recs = await self._of(volume_id, project_id)
@@ -75,6 +99,10 @@ class LegacyAttach:
         except BackendError as exc:
             raise errors.InvalidVolume(reason=f"the backend cannot export volume {volume_id}: "
                                               f"{exc.message}") from exc
+        async with self.a.db.read() as s:
+            vol = await s.get(Volume, volume_id)
+            if vol is not None:
+                info = await with_qos(s, vol.type_id, info)
         return {**info, "serial": volume_id}
 
     async def terminate_connection(self, volume_id: str, project_id: str | None,

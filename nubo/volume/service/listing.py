@@ -45,6 +45,9 @@ def parse_page(sort: str | None, sort_key: str | None, sort_dir: str | None,
             pairs.append((key.strip(), (direction or "desc").strip().lower()))
     elif sort_key or sort_dir:
         pairs.append((sort_key or "created_at", (sort_dir or "desc").lower()))
+    #: Cinder's v1 names of the columns (its API maps them as it sorts)
+    pairs = [({"display_name": "name", "display_description": "description"}.get(k, k), d)
+             for k, d in pairs]
     for key, direction in pairs:
         if key not in keys:
             raise errors.InvalidInput(reason=f"Invalid sort key {key}; valid keys are "

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nubo.core.db import Database, utcnow
 from nubo.volume import errors
-from nubo.volume.models import Snapshot, Volume
+from nubo.volume.models import Snapshot, Volume, VolumeType
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
 from nubo.volume.service.work import Worker
@@ -27,6 +27,7 @@ class NewSnapshot:
     name: str | None = None
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    group_snapshot_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,14 @@ class SnapshotService:
                 raise errors.InvalidVolume(
                     reason=f"Volume {vol.id} status must be available or in-use, "
                            f"but current status is: {vol.status}.")
-            await self.quotas.check(s, new.project_id, snapshots=1, gigabytes=vol.size)
+            vtype = await s.get(VolumeType, vol.type_id)
+            await self.quotas.check(s, new.project_id, snapshots=1, gigabytes=vol.size,
+                                    type_name=vtype.name if vtype is not None else None)
             row = Snapshot(id=str(uuid.uuid4()), volume_id=vol.id, project_id=new.project_id,
                            user_id=new.user_id, name=new.name, description=new.description,
                            size=vol.size, status=SnapshotStatus.CREATING,
-                           metadata_=dict(new.metadata), created_at=utcnow())
+                           metadata_=dict(new.metadata), created_at=utcnow(),
+                           group_snapshot_id=new.group_snapshot_id)
             s.add(row)
         self.worker.spawn(self.worker.create_snapshot(row.id, vol.id), f"snapshot-{row.id}")
         return row
@@ -117,7 +121,24 @@ class SnapshotService:
     async def reset_status(self, snapshot_id: str, status: str) -> None:
         async with self.db.write() as s:
             row = await self._row(s, snapshot_id, None)
+            row.status, row.progress, row.updated_at = status, None, utcnow()
+
+    async def update_status(self, snapshot_id: str, project_id: str | None, status: str,
+                            progress: str | None) -> None:
+        """os-update_snapshot_status, what a backend that makes snapshots itself reports
+        (Cinder's transitions: creating -> available/error, deleting -> error_deleting)."""
+        allowed: dict[str, tuple[str, ...]] = {
+            SnapshotStatus.CREATING: (SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR),
+            SnapshotStatus.DELETING: (SnapshotStatus.ERROR_DELETING,)}
+        async with self.db.write() as s:
+            row = await self._row(s, snapshot_id, project_id)
+            if status not in allowed.get(row.status, ()):
+                raise errors.InvalidSnapshot(
+                    reason=f"Snapshot status {row.status} not allowed for "
+                           f"update_snapshot_status to {status}.")
             row.status, row.updated_at = status, utcnow()
+            if progress is not None:
+                row.progress = progress
 
     async def delete(self, snapshot_id: str, project_id: str | None,
                      force: bool = False) -> None:

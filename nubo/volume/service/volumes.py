@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nubo.core.context import RequestContext
 from nubo.core.db import Database, utcnow
 from nubo.volume import errors
-from nubo.volume.models import Snapshot, Volume, VolumeAttachment, VolumeType
+from nubo.volume.models import (
+    Snapshot,
+    Volume,
+    VolumeAttachment,
+    VolumeGroup,
+    VolumeType,
+    VolumeTypeEncryption,
+)
 from nubo.volume.service.images import GIB, ImageCatalog, ImageFacts, context_of
 from nubo.volume.service.listing import Page, paginate
 from nubo.volume.service.quotas import QuotaService
@@ -58,6 +65,8 @@ class NewVolume:
     image_id: str | None = None
     #: the caller is an admin (sees every image when creating from one)
     admin: bool = False
+    #: the generic volume group it joins (service/groups.py checked it)
+    group_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,19 @@ class VolumeService:
                 q = q.where(Volume.project_id == project_id)
             return int((await s.execute(q)).scalar_one())
 
+    async def usage_by_project(self) -> dict[str, tuple[int, int, int, int]]:
+        """Per project: volumes, their GiB, snapshots, their GiB (the os-hosts view)."""
+        out: dict[str, list[int]] = {}
+        async with self.db.read() as s:
+            for model, at in ((Volume, 0), (Snapshot, 2)):
+                for project, n, gb in (await s.execute(select(
+                        model.project_id, func.count(model.id),
+                        func.coalesce(func.sum(model.size), 0)).group_by(
+                        model.project_id))).all():
+                    row = out.setdefault(str(project), [0, 0, 0, 0])
+                    row[at], row[at + 1] = int(n), int(gb)
+        return {p: (r[0], r[1], r[2], r[3]) for p, r in out.items()}
+
     # ------------------------------------------------------------------ create
 
     async def create(self, new: NewVolume) -> VolumeRecord:
@@ -143,13 +165,18 @@ class VolumeService:
                 vtype = await self._type(s, src.type_id)
             else:
                 vtype = await self.types.default(s)
+            if await s.get(VolumeTypeEncryption, vtype.id) is not None:
+                raise errors.EncryptedTypeUnsupported(type_id=vtype.id)
+            if new.group_id is not None:
+                await _check_group(s, new.group_id, new.project_id, vtype.id)
             await self.quotas.check(s, new.project_id, volumes=1, gigabytes=size,
-                                    volume_size=size)
+                                    volume_size=size, type_name=vtype.name)
             row = Volume(id=str(uuid.uuid4()), project_id=new.project_id,
                          user_id=new.user_id, name=new.name, description=new.description,
                          size=size, status=VolumeStatus.CREATING, availability_zone=zone,
                          type_id=vtype.id, snapshot_id=new.snapshot_id,
                          source_volid=new.source_volid, host=self.host,
+                         group_id=new.group_id,
                          metadata_=dict(new.metadata), bootable=bootable,
                          image_metadata=image_meta, created_at=utcnow())
             s.add(row)
@@ -288,7 +315,8 @@ class VolumeService:
                     reason="New size for extend must be greater than current size. "
                            f"(current: {row.size}, extended: {new_size}).")
             await self.quotas.check(s, row.project_id, gigabytes=new_size - row.size,
-                                    volume_size=new_size)
+                                    volume_size=new_size,
+                                    type_name=(await self._type(s, row.type_id)).name)
             back_to = row.status
             row.status, row.updated_at = VolumeStatus.EXTENDING, utcnow()
         self.worker.spawn(self.worker.extend_volume(volume_id, new_size, back_to),
@@ -369,6 +397,22 @@ class VolumeService:
         return ImageUpload(rec, image_id, name, disk_format, container_format, visibility,
                            protected)
 
+    async def retype(self, volume_id: str, project_id: str | None, new_type: str) -> None:
+        """os-retype on this cloud's one backend: the type changes, the bytes stay where
+        they are (no migration is ever needed, so the migration policy does not matter)."""
+        async with self.db.write() as s:
+            row = await self._row(s, volume_id, project_id)
+            if row.status not in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE):
+                raise errors.InvalidVolume(
+                    reason=f"Volume {volume_id} status must be 'available' or 'in-use' to "
+                           f"retype, but current status is: {row.status}.")
+            vtype = await self.types.lookup(s, new_type, row.project_id)
+            if vtype.id == row.type_id:
+                raise errors.InvalidInput(
+                    reason="New volume type must be different from the volume's current "
+                           "type.")
+            row.type_id, row.updated_at = vtype.id, utcnow()
+
     async def reset_status(self, volume_id: str, status: str) -> None:
         async with self.db.write() as s:
             row = await self._row(s, volume_id, None)
@@ -420,6 +464,18 @@ class VolumeService:
         vtype = await s.get(VolumeType, type_id)
         assert vtype is not None, f"volume type {type_id} of a volume is gone"
         return vtype
+
+
+async def _check_group(s: AsyncSession, group_id: str, project_id: str, type_id: str
+                       ) -> None:
+    """A new volume may join the group: the project's, available, one of its types."""
+    group = await s.get(VolumeGroup, group_id)
+    if group is None or group.project_id != project_id:
+        raise errors.GroupNotFound(group_id=group_id)
+    if group.status != "available":
+        raise errors.InvalidGroup(reason=f"Group {group_id} status must be available.")
+    if type_id not in group.volume_type_ids:
+        raise errors.InvalidInput(reason=f"Invalid volume type {type_id} for group {group_id}.")
 
 
 async def _attachments(s: AsyncSession, volume_ids: list[str]

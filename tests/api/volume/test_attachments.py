@@ -125,7 +125,8 @@ async def test_legacy_actions(vapi: Api) -> None:
     vol = await make_volume(vapi)
     act = f"{V3}/volumes/{vol['id']}/action"
     await vapi.ok("POST", act, 202, json={"os-reserve": None})
-    assert await _vol_status(vapi, vol["id"]) == "reserved"
+    # Cinder's os-reserve leaves the volume attaching (the attachment API's reserve: reserved)
+    assert await _vol_status(vapi, vol["id"]) == "attaching"
     await vapi.ok("POST", act, 202, json={"os-unreserve": None})
     assert await _vol_status(vapi, vol["id"]) == "available"
     info = (await vapi.ok("POST", act, 200, json={"os-initialize_connection": {

@@ -54,6 +54,16 @@ async def volume_action(request: Request) -> Response:
         return no_content(202)
     if name in IMAGE_ACTIONS:
         return await _image_action(request, vid, name, doc)
+    if name == "os-retype":
+        a, ctx, _v = begin(request, "volume:retype")
+        validate(schemas.RETYPE, doc)
+        await a.storage.volumes.retype(vid, scope(a, ctx), doc[name]["new_type"])
+        return no_content(202)
+    if name == "os-force_detach":
+        a, ctx, _v = begin(request, "volume_extension:volume_admin_actions:force_detach")
+        validate(schemas.FORCE_DETACH, doc)
+        await a.storage.legacy.force_detach(vid, (doc[name] or {}).get("attachment_id"))
+        return no_content(202)
     if name in LEGACY:
         return await _legacy(request, vid, name, doc)
     raise errors.InvalidAction(action=name)
@@ -168,6 +178,14 @@ async def snapshot_action(request: Request) -> Response:
         if status not in SNAPSHOT_RESET:
             raise errors.InvalidInput(reason=f"Must specify a valid status: {status}")
         await a.storage.snapshots.reset_status(sid, status)
+        return no_content(202)
+    if name == "os-update_snapshot_status":
+        a, ctx, _v = begin(request,
+                           "snapshot_extension:snapshot_actions:update_snapshot_status")
+        validate(snapshot_schemas.UPDATE_STATUS, doc)
+        spec = doc[name]
+        await a.storage.snapshots.update_status(sid, scope(a, ctx), spec["status"],
+                                                spec.get("progress"))
         return no_content(202)
     if name == "os-force_delete":
         a, ctx, _v = begin(request, "volume_extension:snapshot_admin_actions:force_delete")

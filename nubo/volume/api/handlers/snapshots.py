@@ -37,6 +37,8 @@ PAGING = frozenset({"sort", "sort_key", "sort_dir", "limit", "marker", "offset",
 async def create(request: Request) -> Response:
     a, ctx, v = begin(request, "volume:create_snapshot")
     spec = (await body(request, schemas.CREATE))["snapshot"]
+    if spec["volume_id"] is None:
+        raise errors.VolumeNotFound(volume_id="None")
     new = NewSnapshot(project_id=own_project(ctx), user_id=ctx.user_id or "",
                       volume_id=spec["volume_id"], force=to_bool(spec.get("force", False)),
                       name=spec.get("name", spec.get("display_name")),

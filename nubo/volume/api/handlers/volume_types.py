@@ -29,7 +29,7 @@ async def list_(request: Request) -> Response:
         raise errors.InvalidInput(reason=f"Invalid is_public filter [{raw}]")
     found = await a.storage.types.list_(None if admin else ctx.project_id,
                                         is_public if admin else None)
-    return json_response({"volume_types": [views.detail(t, admin) for t in found]})
+    return json_response({"volume_types": [views.detail(t, admin, qos=True) for t in found]})
 
 
 async def show(request: Request) -> Response:
@@ -38,9 +38,9 @@ async def show(request: Request) -> Response:
     ref = param(request, "type_id")
     if ref == "default":
         found = [t for t in await a.storage.types.list_(None) if t.name == DEFAULT_TYPE]
-        return json_response({"volume_type": views.detail(found[0], admin)})
+        return json_response({"volume_type": views.detail(found[0], admin, qos=True)})
     t = await a.storage.types.get(ref, None if admin else ctx.project_id)
-    return json_response({"volume_type": views.detail(t, admin)})
+    return json_response({"volume_type": views.detail(t, admin, qos=True)})
 
 
 async def create(request: Request) -> Response:

@@ -50,7 +50,7 @@ async def create(request: Request) -> Response:
         availability_zone=spec.get("availability_zone"), snapshot_id=spec.get("snapshot_id"),
         source_volid=spec.get("source_volid"),
         image_id=spec.get("imageRef") or spec.get("image_id") or None,
-        admin=is_admin(a, ctx))
+        admin=is_admin(a, ctx), group_id=spec.get("group_id"))
     if spec.get("backup_id"):       # 3.47: a new volume restored from the backup
         if not v.matches("3.47"):
             raise errors.InvalidInput(reason="Creating a volume from a backup needs "
@@ -100,6 +100,29 @@ async def _list(request: Request, detailed: bool) -> Response:
     if v.matches("3.45") and flag(q.get("with_count"), "with_count"):
         out["count"] = await a.storage.volumes.count(project)
     return json_response(out)
+
+
+async def summary(request: Request) -> Response:
+    """GET /volumes/summary (3.12): how many volumes, their GiB and (3.36) the metadata
+    keys they carry, each with the values seen."""
+    a, ctx, v = begin(request, "volume:get_all")
+    if not v.matches("3.12"):
+        raise errors.VolumeNotFound(volume_id="summary")
+    q = query(request)
+    project = None if all_tenants(a, ctx, q) else ctx.project_id
+    found = await a.storage.volumes.list_(VolumeFilter(project_id=project),
+                                          parse_page(None, None, None, None, None, None,
+                                                     SORT_KEYS))
+    out: dict[str, object] = {"total_count": len(found),
+                              "total_size": sum(r.volume.size for r in found)}
+    if v.matches("3.36"):
+        meta: dict[str, list[str]] = {}
+        for r in found:
+            for k, val in r.volume.metadata_.items():
+                if val not in meta.setdefault(k, []):
+                    meta[k].append(val)
+        out["metadata"] = meta
+    return json_response({"volume-summary": out})
 
 
 async def show(request: Request) -> Response:

@@ -14,6 +14,9 @@ _PROJECT_WRITE = (
     "volume:create", "volume:update", "volume:delete", "volume:extend",
     "volume:create_volume_metadata", "volume:update_volume_metadata",
     "volume:delete_volume_metadata",
+    "volume:retype",
+    "group:create", "group:update", "group:delete", "group:create_group_snapshot",
+    "group:delete_group_snapshot", "snapshot_extension:snapshot_actions:update_snapshot_status",
     "volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
     "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata",
     "volume:attachment_create", "volume:attachment_update", "volume:attachment_delete",
@@ -43,10 +46,13 @@ _PROJECT_READ = (
     "backup:get", "backup:get_all", "volume:get_transfer", "volume:get_all_transfers",
     "message:get", "message:get_all",
     "volume_extension:volume_image_metadata:show",
+    "group:get", "group:get_all", "group:get_group_snapshot",
+    "group:get_all_group_snapshots", "group:group_types:get", "group:group_types:get_all",
 )
 _ADMIN = (
     "volume_extension:volume_admin_actions:reset_status",
     "volume_extension:volume_admin_actions:force_delete",
+    "volume_extension:volume_admin_actions:force_detach",
     "volume_extension:snapshot_admin_actions:reset_status",
     "volume_extension:snapshot_admin_actions:force_delete",
     "volume_extension:type_create", "volume_extension:type_update",
@@ -58,12 +64,21 @@ _ADMIN = (
     "volume_extension:volume_type_access:removeProjectAccess",
     "volume_extension:access_types_extra_specs",
     "volume_extension:quotas:update", "volume_extension:quotas:delete",
-    "volume_extension:services:index",
+    "volume_extension:quota_classes",
+    "volume_extension:services:index", "volume_extension:services:update",
     "volume_extension:volume_host_attribute",
     "backup:backup-export", "backup:backup-import", "backup:backup_project_attribute",
     "volume_extension:backup_admin_actions:reset_status",
     "volume_extension:backup_admin_actions:force_delete",
     "volume_extension:volume_actions:upload_public",
+    "scheduler_extension:scheduler_stats:get_pools", "volume_extension:capabilities",
+    "volume_extension:hosts", "volume_extension:volume_type_encryption",
+    "group:reset_status", "group:reset_group_snapshot_status",
+    "group:group_types:create", "group:group_types:update", "group:group_types:delete",
+    *(f"group:group_types_specs:{a}" for a in
+      ("get", "get_all", "create", "update", "delete")),
+    *(f"volume_extension:qos_specs_manage:{a}" for a in
+      ("create", "get", "get_all", "update", "delete", "delete_keys")),
 )
 
 RULES = [

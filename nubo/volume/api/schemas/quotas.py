@@ -20,3 +20,11 @@ UPDATE: dict[str, Any] = {
     "required": ["quota_set"],
     "additionalProperties": False,
 }
+
+CLASS_UPDATE: dict[str, Any] = {
+    "type": "object",
+    "properties": {"quota_class_set": {
+        "type": "object", "additionalProperties": _LIMIT, "minProperties": 1}},
+    "required": ["quota_class_set"],
+    "additionalProperties": False,
+}

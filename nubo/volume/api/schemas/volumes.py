@@ -125,3 +125,10 @@ SET_IMAGE_METADATA = _action("os-set_image_metadata", {
 UNSET_IMAGE_METADATA = _action("os-unset_image_metadata", {
     "key": {"type": "string", "minLength": 1, "maxLength": 255}}, ["key"])
 SHOW_IMAGE_METADATA = _action("os-show_image_metadata", {}, [])
+RETYPE = _action("os-retype", {
+    "new_type": {"type": "string", "minLength": 1, "maxLength": 255},
+    "migration_policy": {"type": ["string", "null"], "enum": ["on-demand", "never", None]}},
+    ["new_type"])
+FORCE_DETACH = _action("os-force_detach", {
+    "attachment_id": {"type": ["string", "null"]},
+    "connector": {"type": ["object", "null"]}}, [])

@@ -18,10 +18,11 @@ def detail(s: Snapshot, ver: APIVersion, extended: bool = True) -> dict[str, Any
     }
     if extended:
         done = s.status == SnapshotStatus.AVAILABLE
-        out["os-extended-snapshot-attributes:progress"] = "100%" if done else "0%"
+        out["os-extended-snapshot-attributes:progress"] = s.progress or (
+            "100%" if done else "0%")
         out["os-extended-snapshot-attributes:project_id"] = s.project_id
     if ver.matches("3.14"):
-        out["group_snapshot_id"] = None
+        out["group_snapshot_id"] = s.group_snapshot_id
     if ver.matches("3.41"):
         out["user_id"] = s.user_id
     if ver.matches("3.65"):

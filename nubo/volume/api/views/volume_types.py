@@ -1,6 +1,6 @@
 """Volume types as Cinder shows them; extra specs to admins, and to others only the keys
-Cinder lets users see (its user-visible extra specs). No `qos_specs_id`: no QoS specs yet
-(Tempest's create schema has none either)."""
+Cinder lets users see (its user-visible extra specs); `qos_specs_id` to admins in show and
+list (Cinder's create and update answers have none)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from nubo.volume.models import VolumeType
 USER_VISIBLE = frozenset({"RESKEY:availability_zones", "multiattach", "replication_enabled"})
 
 
-def detail(t: VolumeType, admin: bool, access_attr: bool = True) -> dict[str, Any]:
+def detail(t: VolumeType, admin: bool, access_attr: bool = True,
+           qos: bool = False) -> dict[str, Any]:
     """`access_attr`: the type access extension's attribute, which Cinder adds to show,
     list and create, not to update."""
     specs = dict(t.extra_specs) if admin else {
@@ -20,4 +21,6 @@ def detail(t: VolumeType, admin: bool, access_attr: bool = True) -> dict[str, An
                            "is_public": t.is_public, "extra_specs": specs}
     if access_attr:
         out["os-volume-type-access:is_public"] = t.is_public
+    if qos and admin:
+        out["qos_specs_id"] = t.qos_specs_id
     return out

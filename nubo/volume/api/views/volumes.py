@@ -40,9 +40,9 @@ def detail(base: str, rec: VolumeRecord, ver: APIVersion, admin: bool,
             out["volume_image_metadata"] = dict(v.image_metadata)
     if extended and admin:
         out.update({"os-vol-host-attr:host": v.host, "os-vol-mig-status-attr:migstat": None,
-                    "os-vol-mig-status-attr:name_id": None})
+                    "os-vol-mig-status-attr:name_id": None, "migration_status": None})
     if ver.matches("3.13"):
-        out["group_id"] = None
+        out["group_id"] = v.group_id
     if ver.matches("3.21"):
         out["provider_id"] = None
     if ver.matches("3.48"):
