@@ -197,6 +197,10 @@ def agent(
                                            "[default: the nubo data dir /agents/HOST]"),
         report_interval: int = typer.Option(None, "--report-interval",
                                             help="Seconds between heartbeats [10]"),
+        fake_hosts: int = typer.Option(1, "--fake-hosts", min=1, max=10000,
+                                       help="With --virt fake: simulate this many hosts in "
+                                            "this one process, HOST-fake-0 ..., each its own "
+                                            "queue, heartbeats and reports (scale tests) [1]"),
         log_level: str = typer.Option(None, "--log-level")) -> None:
     """Run one hypervisor host's agents (compute, network, metadata), reaching the
     controller over RabbitMQ and HTTP only: no database options, no database access."""
@@ -219,6 +223,8 @@ def agent(
                         f"{exc.strerror}") from None
     if report_interval is not None and report_interval < 1:
         raise typer.BadParameter("--report-interval must be at least 1 (seconds)")
+    if fake_hosts > 1 and virt != "fake":
+        raise typer.BadParameter("--fake-hosts needs --virt fake")
     if not host:
         raise _fail("agent", "--host NAME is required: this compute host's name, unique in "
                     "the cloud")
@@ -241,7 +247,7 @@ def agent(
                          vtep_ip=vtep_ip, network_node=network_node,
                          metadata_proxy_shared_secret=secret,
                          report_interval=report_interval, log_level=log_level,
-                         fake_hosts=1, test_image=False)
+                         fake_hosts=fake_hosts, test_image=False)
     if not settings.service_password:
         raise _fail("agent", "the service user's password is needed: "
                     "--password-file FILE (the controller's "

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     #: seconds between a compute agent's heartbeats and periodic reports (Nova's
     #: report_interval); keep it well under service_down_time
     report_interval: int = Field(default=10, ge=1, le=3600)
+    #: seconds between the controller's periodic rounds (Nova's periodic_interval): the
+    #: heartbeat check and the reconcile; a replica's leases on them live 3 rounds, so a
+    #: controller killed hands its jobs to another within about 4 of them
+    periodic_interval: float = Field(default=10.0, ge=0.2, le=3600)
     scheduler_max_attempts: int = Field(default=3, ge=1, le=20)
     #: where compute's quota limits come from: its own tables (Nova's DbQuotaDriver) or
     #: identity's unified limits for service `compute` (Nova's UnifiedLimitsDriver), where

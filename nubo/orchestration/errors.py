@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from nubo.core.errors import BadRequest, Conflict, NotFound, TemplatedError
+from nubo.core.errors import BadRequest, Conflict, Forbidden, NotFound, TemplatedError
 
 
 class HeatError(TemplatedError):
@@ -55,6 +55,10 @@ class StackExists(HeatError, Conflict):
 
 class ActionInProgress(HeatError, Conflict):
     template = "Stack {stack_name} already has an action ({action}) in progress."
+
+
+class SignalRefused(HeatError, Forbidden):
+    template = "The signal of resource {name} was refused: {why}"
 
 
 def stack_not_found(name: str) -> EntityNotFound:

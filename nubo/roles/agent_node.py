@@ -27,7 +27,7 @@ from nubo.core import logs, running
 from nubo.core.bus import BusOpenError, open_bus
 from nubo.core.bus.amqp import AmqpBus
 from nubo.core.service_auth import ServiceCredentials
-from nubo.roles.host import Host
+from nubo.roles.host import Host, host_names
 
 LOG = logging.getLogger("nubo.agent")
 
@@ -85,9 +85,10 @@ async def _serve(settings: Settings, credentials: ServiceCredentials, host_name:
         return EXIT_BUS
     host: Host | None = None
     try:
-        if await bus.consumers(host_name) > 0:
-            _say(f"error: host {host_name!r} is served by another live agent already (its "
-                 f"queue nubo.host.{host_name} has a consumer): pick another --host, or "
+        first = host_names(settings, settings.virt)[0]   # HOST, or HOST-fake-0
+        if await bus.consumers(first) > 0:
+            _say(f"error: host {first!r} is served by another live agent already (its "
+                 f"queue nubo.host.{first} has a consumer): pick another --host, or "
                  "stop that agent first")
             return EXIT_DUPLICATE
         stop = asyncio.Event()

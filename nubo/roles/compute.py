@@ -94,7 +94,8 @@ class ControllerCompute:
             server_floating_ips=ServerFloatingIps(db, servers),
             volumes=VolumeAttachmentService(servers, self.conductor, bus, storage))
         self.periodic = PeriodicJobs(self.conductor, Leases(db), hosts,
-                                     volumes=VolumeReconciler(self.parts.volumes))
+                                     volumes=VolumeReconciler(self.parts.volumes),
+                                     period=settings.periodic_interval)
         self.api = ComputeApi(settings, db, catalog, self.parts,
                               ServerViews(settings.base_url + "/compute"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -60,6 +61,7 @@ class Agent:
         raise KeyError("boom")
 
     async def slow(self, seconds: float = 5) -> str:
+        self.seen.append(("slow", seconds))
         await asyncio.sleep(seconds)
         return "slept"
 
@@ -449,6 +451,50 @@ async def test_a_call_in_flight_when_the_connections_drop(amqp: Buses) -> None:
     assert await call == "slept"
     assert time.monotonic() - t0 < 8
     assert await ctl.call(h, "echo", value="after", timeout=15) == "after"
+
+
+async def test_a_call_sent_again_after_a_reconnect_runs_once(amqp: Buses) -> None:
+    """The caller's connection drops while its call runs: once back it sends the call again
+    (the reply could have been lost with the broker); the agent, still running the first,
+    answers both from that one run."""
+    ctl, agent_bus = await amqp(name=f"ctl-{host()}"), await amqp(name=f"agent-{host()}")
+    h, agent = host(), Agent()
+    await serving(agent_bus, h, agent)
+    call = asyncio.ensure_future(ctl.call(h, "slow", seconds=3.0, timeout=20))
+    await eventually(lambda: agent.seen == [("slow", 3.0)])
+    close_connection(ctl.name)
+    assert await call == "slept"
+    assert agent.seen == [("slow", 3.0)]
+
+
+async def test_a_message_delivered_twice_runs_once_and_is_answered_twice(
+        amqp: Buses, vhost_url: str) -> None:
+    """The same call (one message id) on the host's queue twice, as after a lost ack or a
+    caller's resend: one run, a reply to each copy, the same result."""
+    agent_bus = await amqp()
+    h, agent = host(), Agent()
+    await serving(agent_bus, h, agent)
+    connection = await aio_pika.connect(vhost_url)
+    try:
+        channel = await connection.channel()
+        replies = await channel.declare_queue(exclusive=True)
+        body = json.dumps({"v": RPC_VERSION, "method": "echo",
+                           "args": {"value": "once"}}).encode()
+        for _ in range(2):
+            await channel.default_exchange.publish(aio_pika.Message(
+                body, reply_to=replies.name, correlation_id="c1", message_id="m1"),
+                host_queue(h))
+        got: list[Any] = []
+        async with replies.iterator() as it:
+            async for message in it:
+                await message.ack()
+                got.append(json.loads(message.body)["result"])
+                if len(got) == 2:
+                    break
+    finally:
+        await connection.close()
+    assert got == ["once", "once"]
+    assert agent.seen == ["once"]
 
 
 # -- opening the bus -------------------------------------------------------------------------

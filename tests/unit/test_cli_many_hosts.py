@@ -96,3 +96,13 @@ def test_controller_bad_network_options_are_refused(argv: tuple[str, ...], said:
 def test_agent_has_no_database_option() -> None:
     code, out = run("agent", "--help")
     assert code == 0 and "--database-url" not in out and "database" in out.lower()
+
+
+@pytest.mark.parametrize("argv, said", [
+    (("--virt", "libvirt", "--fake-hosts", "3"), "--fake-hosts needs --virt fake"),
+    (("--fake-hosts", "0"), "--fake-hosts"),
+])
+def test_agent_fake_hosts_only_for_the_fake_driver(tmp_path: Path, argv: tuple[str, ...],
+                                                   said: str) -> None:
+    code, out = run("agent", "--host", "h1", "--controller-url", "http://c:8880", *argv)
+    assert code == 2 and said in out, out

@@ -213,9 +213,10 @@ class Migrator:
             await self._failed(inst, plan, states.REBUILDING, "evacuate",
                                (event, started, dest, "Error", str(exc)))
             return
-        # The source is down: its copy goes when it answers again (logged if not now);
-        # its allocation goes now, nothing there runs the instance any more.
-        await self.c.destroy_on(plan["source"], inst.id)
+        # The source is down and is not asked (as Nova's evacuate): its copy goes when it
+        # answers again (destroy_evacuated, periodic). A call to a dead agent's queue would
+        # wait there its whole timeout, the evacuation with it. Its allocation goes now,
+        # nothing there runs the instance any more.
         await self.placement.delete_allocations(mig)
         back = states.STOPPED if plan.get("old_vm_state") == states.STOPPED else states.ACTIVE
         spec = {k: v for k, v in inst.request_spec.items() if k != "evacuate"}

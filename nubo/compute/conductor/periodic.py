@@ -53,17 +53,21 @@ class VolumeReconciling(Protocol):
 class PeriodicJobs:
     def __init__(self, conductor: Reconciling, leases: Leases,
                  hosts: Sequence[str] | None = None,
-                 volumes: VolumeReconciling | None = None) -> None:
-        """`hosts`: the compute hosts whose heartbeat this controller checks (`nubo up`:
-        its own); None: every host recorded in the database, read each period (`nubo
-        controller`: hosts come and go as their agents report); `volumes`: the attachment
-        reconciler (records against the hosts' real disks)."""
+                 volumes: VolumeReconciling | None = None,
+                 period: float | None = None) -> None:
+        """`period`: seconds between rounds (Nova's periodic_interval; PERIOD by default),
+        a lease lives LEASE_PERIODS of them; `hosts`: the compute hosts whose heartbeat
+        this controller checks (`nubo up`: its own); None: every host recorded in the
+        database, read each period (`nubo controller`: hosts come and go as their agents
+        report); `volumes`: the attachment reconciler (records against the hosts' real
+        disks)."""
         self.conductor = conductor
         self.volumes = volumes
         #: this replica's leases on the periodic jobs; `runs` counts the jobs it ran
         self.leases = leases
         self.hosts = list(hosts) if hosts is not None else None
         self.runs: dict[str, int] = {}
+        self._period = period
         #: the loop, once `start` ran
         self.task: asyncio.Task[None] | None = None
 
@@ -78,9 +82,13 @@ class PeriodicJobs:
                 LOG.info("volume attachments reconciled on start: %s", healed)
         self.task = asyncio.create_task(self._loop(), name="compute-periodic")
 
+    @property
+    def period(self) -> float:
+        return self._period if self._period is not None else PERIOD
+
     async def _loop(self) -> None:
         while True:
-            await asyncio.sleep(PERIOD)
+            await asyncio.sleep(self.period)
             try:
                 await self.run_periodic()
             except Exception:  # noqa: BLE001 - next round tries again
@@ -88,7 +96,7 @@ class PeriodicJobs:
 
     async def _holds(self, job: str) -> bool:
         """Whether this replica runs `job` this period (takes or renews its lease)."""
-        if not await self.leases.acquire(job, PERIOD * LEASE_PERIODS):
+        if not await self.leases.acquire(job, self.period * LEASE_PERIODS):
             return False
         self.runs[job] = self.runs.get(job, 0) + 1
         return True

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from nubo.core.http import Route
-from nubo.orchestration.api.handlers import events, misc, resources, stacks
+from nubo.orchestration.api.handlers import events, misc, resources, signal, stacks
 
 T = "/v1/{tenant_id}"
 S = T + "/stacks/{stack_name}/{stack_id}"
@@ -41,6 +41,8 @@ ROUTES: list[Route] = [
     Route(S + "/resources", "GET", resources.list_),
     Route(R, "GET", resources.show),
     Route(R + "/metadata", "GET", resources.metadata),
+    # a wait condition handle's signal: its own token, not Keystone's (curl_cli)
+    Route(R + "/signal", "POST", signal.signal, auth=False),
     Route(S + "/events", "GET", events.list_),
     Route(R + "/events", "GET", events.list_),
     Route(R + "/events/{event_id}", "GET", events.show),

@@ -27,7 +27,8 @@ def summary(base: str, s: Stack, admin: bool = False) -> dict[str, Any]:
         "creation_time": ts(s.created_at), "updated_time": ts(s.updated_at),
         "deletion_time": ts(s.deleted_at), "stack_status": f"{s.action}_{s.status}",
         "stack_status_reason": s.status_reason, "stack_owner": s.owner.get("user_name"),
-        "stack_user_project_id": s.project_id, "parent": None, "tags": s.tags or None,
+        "stack_user_project_id": s.project_id,
+        "parent": (s.owner.get("nested_in") or {}).get("stack_id"), "tags": s.tags or None,
         "links": links(base, s)}
     if admin:
         out["project"] = s.project_id
@@ -59,8 +60,8 @@ def detail(base: str, s: Stack, t: Template | None, outputs: list[dict[str, Any]
     return out
 
 
-def resource(base: str, s: Stack, r: StackResource, attrs: bool = False
-             ) -> dict[str, Any]:
+def resource(base: str, s: Stack, r: StackResource, attrs: bool = False,
+             parent_resource: str | None = None) -> dict[str, Any]:
     rurl = f"{stack_url(base, s)}/resources/{r.name}"
     out: dict[str, Any] = {
         "resource_name": r.name, "logical_resource_id": r.name,
@@ -71,6 +72,8 @@ def resource(base: str, s: Stack, r: StackResource, attrs: bool = False
         "required_by": list(r.required_by or []),
         "links": [{"href": rurl, "rel": "self"}, {"href": stack_url(base, s),
                                                    "rel": "stack"}]}
+    if parent_resource is not None:
+        out["parent_resource"] = parent_resource
     if attrs:
         out["attributes"] = {k: v for k, v in (r.attributes or {}).items()}
         out["description"] = ""

@@ -15,6 +15,7 @@ from nubo.core.policy import Policy
 from nubo.orchestration.api.policies import RULES
 from nubo.orchestration.engine.engine import Engine
 from nubo.orchestration.service.cloud import Asgi
+from nubo.orchestration.service.nested import NestedStacks
 from nubo.orchestration.service.stacks import Stacks
 
 PREFIX = "/orchestration"
@@ -27,7 +28,10 @@ class OrchestrationApi:
         self.settings = settings
         self.base_url = settings.base_url + PREFIX
         self.engine = Engine(db, apps)
+        self.engine.public_url = self.base_url
         self.stacks = Stacks(self.engine)
+        # the engine reaches child stacks through the stack service (nested.py imports it)
+        self.engine.nested_for = lambda parent: NestedStacks(self.stacks, parent)
         self.store = self.engine.store
         self.policy = Policy(RULES, settings.effective_policy_file)
         # Heat's max_json_body_size: a template of up to 512 KiB with its files

@@ -30,7 +30,12 @@ from nubo.orchestration.engine.stack import StackResolver, load
 from nubo.orchestration.engine.steps import StepFailed, TimedOut, jsonable, reason_of
 from nubo.orchestration.engine.update import Updater
 from nubo.orchestration.models import Stack, StackResource
-from nubo.orchestration.resources.base import Ctx, ResourceFailure, check_properties
+from nubo.orchestration.resources.base import (
+    Ctx,
+    Nested,
+    ResourceFailure,
+    check_properties,
+)
 from nubo.orchestration.service.cloud import (
     Asgi,
     Cloud,
@@ -59,6 +64,10 @@ class Engine:
         self._cloud_for = cloud_for
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._scanner: asyncio.Task[None] | None = None
+        #: child stacks of a stack (ResourceGroup, OS::Heat::Stack): set by service/stacks
+        self.nested_for: Callable[[Stack], Nested] | None = None
+        #: the orchestration API's URL (wait condition handles' endpoints)
+        self.public_url = ""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -193,6 +202,10 @@ class Engine:
         return InProcessCloud(self.apps, owner_context(stack.owner,
                                                       f"req-stack-{stack.id[:8]}"))
 
+    def nested(self, stack: Stack) -> Nested | None:
+        """The child stacks of `stack` (set by the stack service: `nested_for`)."""
+        return None if self.nested_for is None else self.nested_for(stack)
+
     def _deadline(self, stack: Stack) -> float | None:
         if not stack.timeout_mins or stack.action_started_at is None:
             return None
@@ -296,7 +309,7 @@ class Engine:
         try:
             props = await self._resolve(stack, t, name)
             c = Ctx(self.cloud(stack), stack.name, stack.id, name, row.physical_id, props,
-                    dict(row.data or {}))
+                    dict(row.data or {}), self.nested(stack))
             if row.physical_id is None or row.status == "FAILED":
                 if row.physical_id is not None:     # a failed one: start clean
                     await rtype.delete(c)
@@ -411,7 +424,7 @@ class Engine:
             return
         rtype = registry.get(row.type)
         c = Ctx(self.cloud(stack), stack.name, stack.id, row.name, row.physical_id,
-                dict(row.properties or {}), dict(row.data or {}))
+                dict(row.properties or {}), dict(row.data or {}), self.nested(stack))
         try:
             await self.store.save_resource(row.id, ("DELETE", "IN_PROGRESS"),
                                            status_reason="state changed")
@@ -442,7 +455,7 @@ class Engine:
                     r.status == "IN_PROGRESS" or r.action == "DELETE":
                 continue
             c = Ctx(self.cloud(stack), stack.name, stack.id, r.name, r.physical_id,
-                    dict(r.properties or {}), dict(r.data or {}))
+                    dict(r.properties or {}), dict(r.data or {}), self.nested(stack))
             try:
                 fresh = jsonable(await registry.get(r.type).attributes_of(c))
             except (ServiceCallFailed, ResourceFailure):

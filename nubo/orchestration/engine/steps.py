@@ -22,6 +22,8 @@ class TimedOut(Exception):
 
 
 def reason_of(name: str, exc: BaseException) -> str:
+    if isinstance(exc, ResourceFailure) and exc.inner:
+        return f"{exc.kind}: resources.{name}.{exc.message}"
     if isinstance(exc, ResourceFailure):
         return f"{exc.kind}: resources.{name}: {exc.message}"
     if isinstance(exc, ServiceCallFailed):

@@ -15,7 +15,7 @@ from nubo.orchestration import resources as registry
 from nubo.orchestration.engine.stack import load
 from nubo.orchestration.engine.steps import StepFailed, TimedOut, jsonable, reason_of
 from nubo.orchestration.models import Stack, StackResource
-from nubo.orchestration.resources.base import Ctx
+from nubo.orchestration.resources.base import Ctx, Nested
 from nubo.orchestration.service.cloud import Cloud
 from nubo.orchestration.service.store import Store
 from nubo.orchestration.template.template import Template
@@ -31,6 +31,8 @@ class Engine(Protocol):
     def cloud(self, stack: Stack) -> Cloud: ...
 
     def _deadline(self, stack: Stack) -> float | None: ...
+
+    def nested(self, stack: Stack) -> Nested | None: ...
 
     async def _walk(self, stack: Stack, t: Template, step: Step,
                     timeout: float | None) -> None: ...
@@ -166,7 +168,7 @@ class Updater:
             return
         rtype = registry.get(d.type)
         c = Ctx(self.e.cloud(stack), stack.name, stack.id, name, row.physical_id, props,
-                dict(row.data or {}))
+                dict(row.data or {}), self.e.nested(stack))
         try:
             await self.e.store.save_resource(row.id, ("UPDATE", "IN_PROGRESS"),
                                              status_reason="state changed")

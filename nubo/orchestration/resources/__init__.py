@@ -4,9 +4,10 @@ dependencies Heat adds (a floating IP waits for the router interfaces of its sta
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from nubo.orchestration.errors import bad
-from nubo.orchestration.resources import cinder, heat, neutron, nova
+from nubo.orchestration.resources import cinder, config, group, heat, neutron, nova, wait
 from nubo.orchestration.resources.base import Base, check_properties
 from nubo.orchestration.template.template import ResourceDef
 
@@ -15,26 +16,64 @@ _CLASSES: list[type[Base]] = [
     neutron.Net, neutron.Subnet, neutron.Port, neutron.Router, neutron.RouterInterface,
     neutron.FloatingIP, neutron.FloatingIPAssociation, neutron.SecurityGroup,
     neutron.SecurityGroupRule, nova.Server, nova.KeyPair, nova.ServerGroup,
-    cinder.Volume, cinder.VolumeAttachment]
-TYPES: dict[str, type[Base]] = {c.type_name: c for c in _CLASSES}
+    cinder.Volume, cinder.VolumeAttachment, group.ResourceGroup, group.NestedStack,
+    wait.WaitConditionHandle, wait.WaitCondition, config.SoftwareConfig, config.CloudConfig,
+    config.MultipartMime]
+
+
+def is_template(type_name: str) -> bool:
+    """A provider template: a type that is a template file's name."""
+    return type_name.endswith(TEMPLATE_SUFFIXES) and "://" not in type_name
+
+
+class _Types(dict[str, type[Base]]):
+    """The types by name; any template file name is a provider template."""
+
+    def __missing__(self, key: str) -> type[Base]:
+        if is_template(key):
+            return group.TemplateResource
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or (isinstance(key, str) and is_template(key))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key] if key in self else default
+
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
+TYPES: dict[str, type[Base]] = _Types({c.type_name: c for c in _CLASSES})
 
 #: Heat's types that come in a later step (a clear 400 now)
-LATER = ("OS::Heat::ResourceGroup", "OS::Heat::Stack", "OS::Heat::SoftwareConfig",
-         "OS::Heat::CloudConfig", "OS::Heat::MultipartMime", "OS::Heat::SoftwareDeployment",
+LATER = ("OS::Heat::SoftwareDeployment",
          "OS::Heat::StructuredConfig", "OS::Heat::StructuredDeployment",
-         "OS::Heat::WaitCondition", "OS::Heat::WaitConditionHandle", "OS::Nova::Flavor",
+         "OS::Nova::Flavor",
          "OS::Heat::AutoScalingGroup", "OS::Heat::ScalingPolicy", "OS::Glance::WebImage",
          "OS::Keystone::Project", "OS::Keystone::User", "OS::Keystone::Role",
          "OS::Heat::SwiftSignal", "OS::Heat::SwiftSignalHandle", "OS::Heat::UpdateWaitCondition")
 
 
 def get(type_name: str) -> Base:
+    if is_template(type_name):
+        return group.TemplateResource(type_name)
     return TYPES[type_name]()
 
 
-def check(r: ResourceDef, path: str) -> None:
+def check(r: ResourceDef, path: str, files: Mapping[str, Any] | None = None) -> None:
     """The type is built here and the properties fit its schema (unresolved values are
-    checked once they resolve)."""
+    checked once they resolve); a provider template is among the `files` and its
+    properties are parameters of it."""
+    if is_template(r.type):
+        text = (files or {}).get(r.type)
+        if text is None:
+            raise bad(f'{path}: Could not fetch remote template "{r.type}": it is not among '
+                      "the files passed (this cloud fetches no URL).")
+        doc = group.template_doc(text, r.type)
+        params = doc.get("parameters") or {}
+        for k in r.properties:
+            if k not in params:
+                raise bad(f"Property error: {path}.properties: Unknown Property {k}")
+        return
     cls = TYPES.get(r.type)
     if cls is None:
         if r.type in LATER or r.type.startswith(("OS::", "AWS::")):

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol
 from nubo.orchestration.errors import bad
 from nubo.orchestration.service.cloud import Cloud, ServiceCallFailed
 
-__all__ = ["Ctx", "Prop", "ResourceFailure", "ResourceType", "ServiceCallFailed", "Base"]
+__all__ = ["Ctx", "Nested", "Prop", "ResourceFailure", "ResourceType", "ServiceCallFailed", "Base"]
 
 UPDATE_REPLACE = "replace"
 
@@ -25,10 +25,13 @@ UPDATE_REPLACE = "replace"
 class ResourceFailure(Exception):
     """A resource could not reach its state; `kind` is Heat's exception name."""
 
-    def __init__(self, message: str, kind: str = "ResourceFailure") -> None:
+    def __init__(self, message: str, kind: str = "ResourceFailure",
+                 inner: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
+        #: the message is a nested stack's "resources.<member>: ..." (the path goes on)
+        self.inner = inner
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Ctx:
     physical_id: str | None
     properties: dict[str, Any]
     data: dict[str, Any] = field(default_factory=dict)
+    #: the stacks this resource's stack may nest (ResourceGroup, OS::Heat::Stack)
+    nested: Nested | None = None
 
     def physical_name(self) -> str:
         """Heat's generated name: stack-resource-random."""
@@ -62,6 +67,54 @@ class Ctx:
             self.data["physical_name"] = (f"{self.stack_name}-{self.name}-"
                                           f"{uuid.uuid4().hex[:12]}")
         return str(self.data["physical_name"])
+
+
+class Nested(Protocol):
+    """The stack a resource belongs to, as its resources see it (service/nested.py): its
+    child stacks, made as its owner (a child's state is (action, status, reason), None once
+    it is gone), its files, the signals its wait condition handles received."""
+
+    async def create(self, resource: str, template: Mapping[str, Any],
+                     parameters: Mapping[str, Any], files: Mapping[str, Any] | None = None
+                     ) -> str:
+        ...
+
+    async def update(self, stack_id: str, template: Mapping[str, Any],
+                     parameters: Mapping[str, Any], files: Mapping[str, Any] | None = None
+                     ) -> None:
+        ...
+
+    async def delete(self, stack_id: str) -> bool:
+        """Start deleting it; False while another action of it is in progress."""
+        ...
+
+    async def state(self, stack_id: str) -> tuple[str, str, str] | None:
+        ...
+
+    async def members(self, stack_id: str) -> dict[str, tuple[str | None, dict[str, Any]]]:
+        """Its resources: name -> (physical id, attributes)."""
+        ...
+
+    async def outputs(self, stack_id: str) -> dict[str, Any]:
+        ...
+
+    def file(self, name: str) -> str | None:
+        """A file passed with the parent stack (a provider template)."""
+        ...
+
+    async def signals(self, handle_id: str) -> dict[str, Any]:
+        """The signals a wait condition handle of this stack received: id -> {status,
+        reason, data}."""
+        ...
+
+    async def config(self, config_id: str) -> str | None:
+        """The config of this stack's config resource (SoftwareConfig, CloudConfig,
+        MultipartMime) of that id, None when there is none."""
+        ...
+
+    def signal_url(self, resource: str) -> str:
+        """Where a resource of this stack is signalled (the orchestration API)."""
+        ...
 
 
 class ResourceType(Protocol):

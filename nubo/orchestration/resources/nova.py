@@ -77,7 +77,8 @@ class Server(Base):
         if p.get("key_name"):
             server["key_name"] = p["key_name"]
         if p.get("user_data"):
-            server["user_data"] = base64.b64encode(str(p["user_data"]).encode()).decode()
+            server["user_data"] = base64.b64encode(
+                (await _user_data(c)).encode()).decode()
         for k in ("metadata", "config_drive", "availability_zone"):
             if p.get(k) not in (None, {}):
                 server[k] = p[k]
@@ -158,8 +159,7 @@ class Server(Base):
             rebuild: dict[str, Any] = {"imageRef": await image_id(c.cloud, p["image"]),
                                        "key_name": p.get("key_name") or None}
             rebuild["user_data"] = base64.b64encode(
-                str(p.get("user_data") or "").encode()).decode() if p.get("user_data") \
-                else None
+                (await _user_data(c)).encode()).decode() if p.get("user_data") else None
             await c.cloud.call("compute", "POST", f"/servers/{c.physical_id}/action",
                                {"rebuild": rebuild})
             c.data["rebuild"] = "requested"
@@ -327,3 +327,11 @@ class ServerGroup(Base):
         except ServiceCallFailed as exc:
             if exc.status != 404:
                 raise
+
+
+async def _user_data(c: Ctx) -> str:
+    """user_data as given, or the config of the stack's config resource it names by id
+    (Heat's servers take a SoftwareConfig's id as their user_data)."""
+    from nubo.orchestration.resources.config import config_by_id
+    text = str(c.properties.get("user_data") or "")
+    return await config_by_id(c, text) or text

@@ -75,8 +75,8 @@ class Stacks:
         self.store = engine.store
 
     def check(self, spec: StackSpec, env: env_mod.Environment | None = None,
-              stack_id: str = "None", stack_name: str = "None", project_id: str = ""
-              ) -> tuple[Template, dict[str, Any]]:
+              stack_id: str = "None", stack_name: str = "None", project_id: str = "",
+              facade: dict[str, Any] | None = None) -> tuple[Template, dict[str, Any]]:
         """The template and the parameter values, checked whole (no side effect)."""
         doc = _template_doc(spec)
         env = env or environment_of(spec)
@@ -86,6 +86,7 @@ class Stacks:
             given = {k: v for k, v in given.items() if k in t.parameters}
         values = t.parameter_values(given)
         r = ParamsOnly(t, values, pseudo(stack_name, stack_id, project_id))
+        r.facade = facade
         for name, active in t.active(r).items():
             if not active:
                 continue
@@ -104,7 +105,8 @@ class Stacks:
     def _cloud(self, ctx: RequestContext) -> Cloud:
         return InProcessCloud(self.engine.apps, ctx)
 
-    async def create(self, ctx: RequestContext, spec: StackSpec) -> Stack:
+    async def create(self, ctx: RequestContext, spec: StackSpec,
+                     nested_in: dict[str, Any] | None = None) -> Stack:
         import re
         name = spec.name or ""
         if not re.match(NAME_RE, name):
@@ -116,11 +118,14 @@ class Stacks:
             raise StackExists(stack_name=name)
         stack_id = str(uuid.uuid4())
         env = environment_of(spec)
-        t, values = self.check(spec, env, stack_id, name, project)
+        t, values = self.check(spec, env, stack_id, name, project,
+                               (nested_in or {}).get("facade"))
         await constraints.check(self._cloud(ctx), t.parameters, values)
         now = utcnow()
         stack = Stack(id=stack_id, name=name, project_id=project, user_id=ctx.user_id or "",
-                      owner=owner_record(ctx), action="CREATE", status="IN_PROGRESS",
+                      owner={**owner_record(ctx),
+                             **({"nested_in": nested_in} if nested_in else {})},
+                      action="CREATE", status="IN_PROGRESS",
                       status_reason="Stack CREATE started", template=t.doc,
                       environment=env.as_dict(), files=dict(spec.files), parameters=values,
                       disable_rollback=spec.disable_rollback, timeout_mins=spec.timeout_mins,

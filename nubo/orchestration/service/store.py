@@ -28,6 +28,8 @@ class StackFilter:
     limit: int | None = None
     marker: str | None = None
     show_deleted: bool = False
+    #: child stacks (a group's, an OS::Heat::Stack's) are listed only when asked
+    show_nested: bool = False
 
 
 SORT = {"stack_name": Stack.name, "stack_status": Stack.status, "creation_time":
@@ -96,6 +98,8 @@ class Store:
             rows = list((await s.execute(q.order_by(first, Stack.id.asc()))).scalars())
         if f.tags:
             rows = [r for r in rows if set(f.tags) <= set(r.tags or [])]
+        if not f.show_nested:
+            rows = [r for r in rows if not (r.owner or {}).get("nested_in")]
         if f.marker:
             ids = [r.id for r in rows]
             if f.marker not in ids:
@@ -218,6 +222,25 @@ class Store:
         async with self.db.read() as s:
             return list((await s.execute(select(Stack.id).where(
                 Stack.status == "IN_PROGRESS", Stack.deleted_at.is_(None)))).scalars())
+
+    async def add_signal(self, row_id: str, signal_id: str | None,
+                         signal: dict[str, Any]) -> str | None:
+        """Record a wait condition handle's signal in its private data (an id given again
+        replaces that signal, as Heat's); its id, None when the row is gone."""
+        async with self.db.write() as s:
+            row = await s.get(StackResource, row_id, with_for_update=True)
+            if row is None:
+                return None
+            data = dict(row.data or {})
+            signals = dict(data.get("signals") or {})
+            sid = signal_id or str(len(signals) + 1)
+            signals[sid] = signal
+            data["signals"] = signals
+            row.data = data
+            s.add(_event(row.stack_id, row.name, row.physical_id, row.type, "SIGNAL",
+                         "COMPLETE", f"Signal: status:{signal['status']} "
+                                     f"reason:{signal['reason']}"))
+            return sid
 
     async def count(self, project_id: str | None) -> int:
         async with self.db.read() as s:

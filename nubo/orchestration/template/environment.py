@@ -62,8 +62,9 @@ def parse(doc: Any) -> Environment:
             continue
         if not isinstance(v, str):
             raise bad(f"resource_registry.{k}: the mapping must be a resource type name")
-        if v.endswith((".yaml", ".yml", ".template")) or "://" in v or "/" in v:
-            raise NotSupported(feature=f"resource_registry.{k}: provider templates ({v})")
+        if "://" in v:
+            raise NotSupported(feature=f"resource_registry.{k}: templates by URL ({v}); "
+                                       "pass the template in files")
         if "*" in k:
             raise NotSupported(feature=f"resource_registry.{k}: wildcard type mappings")
         env.registry[str(k)] = v

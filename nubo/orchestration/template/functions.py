@@ -297,7 +297,11 @@ class Evaluator:
                 return self.resolve(args[1], _p(path, 1), depth)
             return self.resolve(args[2], _p(path, 2), depth) if len(args) > 2 else None
         if name == "resource_facade":
-            raise NotSupported(feature=f"{path}: resource_facade outside a nested stack")
+            facade = getattr(self.r, "facade", None)
+            if facade is None:
+                raise _fail(path, "resource_facade is only meaningful in a nested stack")
+            default: Any = "Delete" if args == "deletion_policy" else {}
+            return facade.get(str(args), default)
         if name == "yaql":
             raise NotSupported(feature=f"{path}: The \"yaql\" function")
         a = self.resolve(args, path, depth)

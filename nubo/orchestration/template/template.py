@@ -204,6 +204,8 @@ class ParamsOnly:
                  pseudo: Mapping[str, Any]) -> None:
         self.t = t
         self.values = {**values, **pseudo}
+        #: a child stack's parent resource (resource_facade), None at the top
+        self.facade: dict[str, Any] | None = None
         self._conds: dict[str, bool] = {}
         self._evaluating: set[str] = set()
 

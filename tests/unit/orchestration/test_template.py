@@ -158,7 +158,7 @@ def test_graph_orders_and_runs_in_parallel() -> None:
 
 
 def test_unknown_and_later_resource_types() -> None:
-    e = err(load, tpl(resources={"g": {"type": "OS::Heat::ResourceGroup"}}), None, None)
+    e = err(load, tpl(resources={"g": {"type": "OS::Heat::SoftwareDeployment"}}), None, None)
     assert "not supported by this cloud yet" in e.message and "resources.g" in e.message
     e = err(load, tpl(resources={"g": {"type": "My::Thing"}}), None, None)
     assert "could not be found" in e.message
@@ -212,8 +212,10 @@ def test_environment_defaults_and_aliases() -> None:
              env, None)
     assert t.resources["v"].type == "OS::Heat::Value"
     assert t.parameter_values({}) == {"s": "ab"}
-    assert "provider templates" in err(environment.parse, {"resource_registry": {
-        "My::T": "nested.yaml"}}).message
+    assert environment.parse({"resource_registry": {"My::T": "nested.yaml"}}).registry == {
+        "My::T": "nested.yaml"}
+    assert "templates by URL" in err(environment.parse, {"resource_registry": {
+        "My::T": "https://example.com/nested.yaml"}}).message
     assert "wrong section" in err(environment.parse, {"bogus": {}}).message
 
 

@@ -16,6 +16,14 @@ with their timeout. An agent acknowledges a call or cast when it receives it, be
 call run again later by another consumer). A message that is not a JSON envelope is logged
 and dropped. When the connection breaks, aio-pika's robust connection reconnects and
 restores the queues and consumers; a publish waits for it within the call's timeout.
+
+A broker that restarts (or a connection that breaks) may lose a call's reply (replies are
+not confirmed, and a reply queue's messages are not kept over a broker restart) or the ack
+of a call received. So once the connection is back, a caller sends each call still waiting
+again, under the same message id and with what is left of its timeout; an agent remembers
+the calls and casts it received (the last SEEN ids, with their replies): one it is still
+running is answered when that run ends, one it ran is answered from that run, and neither
+runs twice. A call thus completes once across an outage, whichever of its messages was lost.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import asyncio
 import json
 import logging
 import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Coroutine
 from functools import partial
 from typing import Any
@@ -69,6 +79,9 @@ HELLO = "nubo.bus.hello"
 PUBLISH_TIMEOUT = 30.0
 #: calls and casts an agent has received and not yet acknowledged
 PREFETCH = 64
+#: the calls and casts an agent remembers having received (by message id), so that one sent
+#: again after a reconnect is answered from its first run instead of running twice
+SEEN = 1024
 #: errors of a publish that a reconnection mends (the robust connection restores the channel)
 _LOST = (AMQPConnectionError, ChannelInvalidStateError, ConnectionError)
 
@@ -112,6 +125,10 @@ class AmqpBus(HostStarts):
         self._replier: AbstractRobustChannel | None = None   # replies: no confirms
         self._serving: AbstractRobustChannel | None = None
         self._fanout: AbstractRobustExchange | None = None
+        #: message id -> the run of a call or cast received (its reply), the last SEEN
+        self._seen: OrderedDict[str, asyncio.Task[dict[str, Any]]] = OrderedDict()
+        #: set (and replaced) each time the connection is back after it broke
+        self._reconnected = asyncio.Event()
 
     @classmethod
     async def connect(cls, url: str, *, version: str = RPC_VERSION, name: str = "nubo",
@@ -126,6 +143,7 @@ class AmqpBus(HostStarts):
         return bus
 
     async def _open(self) -> None:
+        self.connection.reconnect_callbacks.add(self._on_reconnect)
         channel = await self.connection.channel(publisher_confirms=True,
                                                 on_return_raises=True)
         assert isinstance(channel, AbstractRobustChannel)
@@ -140,8 +158,16 @@ class AmqpBus(HostStarts):
             BROADCAST_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
         await self._replies.start(channel)
 
+    def _on_reconnect(self, *_: Any) -> None:
+        """The connection is back, its channels, queues and consumers restored: the calls
+        waiting are sent again (see the module's docstring)."""
+        LOG.warning("connection to the broker restored (%s)", self.name)
+        event, self._reconnected = self._reconnected, asyncio.Event()
+        event.set()
+
     async def close(self) -> None:
-        for task in [*self._setups, *self._running, self._events, self._broadcasts]:
+        for task in [*self._setups, *self._running, *self._seen.values(), self._events,
+                     self._broadcasts]:
             if task is not None:
                 task.cancel()
         await self.connection.close()
@@ -224,35 +250,59 @@ class AmqpBus(HostStarts):
             # host's next agent
             await incoming.reject(requeue=True)
             return
-        await incoming.ack()
+        try:
+            await incoming.ack()
+        except _LOST as exc:
+            # the broker keeps it and delivers it again once back: then it is a repeat
+            LOG.warning("ack on %s lost (%s)", host_queue(host), exc)
         try:
             message = _decode(incoming.body, "method")
         except MalformedMessage as exc:
             BUS_ERRORS.labels("unknown", "malformed").inc()
             LOG.warning("malformed message on %s dropped: %s", host_queue(host), exc)
             return
-        # run in a task of the bus: aiormq cancels the tasks of a channel's consumers when
-        # its connection drops, and a call the agent received must finish and reply
-        task = asyncio.get_running_loop().create_task(
-            self._run(host, found, message, incoming.reply_to, incoming.correlation_id))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        reply_to, correlation_id = incoming.reply_to, incoming.correlation_id
+        key = incoming.message_id or correlation_id
+        run = self._seen.get(key) if key else None
+        if run is None:
+            # run in a task of the bus: aiormq cancels the tasks of a channel's consumers
+            # when its connection drops, and a call the agent received must finish and reply
+            run = asyncio.get_running_loop().create_task(
+                self._run(host, found, message, cast=not reply_to))
+            if key:
+                self._seen[key] = run
+                while len(self._seen) > SEEN:
+                    self._seen.popitem(last=False)
+        else:
+            LOG.info("%s %s to %s received again (after a reconnect): answered from its "
+                     "first run", "call" if reply_to else "cast", message["method"], host)
+            if not reply_to:
+                return
+        if reply_to and correlation_id:
+            task = asyncio.get_running_loop().create_task(
+                self._reply(host, message["method"], run, reply_to, correlation_id))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
-    async def _run(self, host: str, found: tuple[RpcEndpoint, str], message: dict[str, Any],
-                   reply_to: str | None, correlation_id: str | None) -> None:
+    async def _run(self, host: str, found: tuple[RpcEndpoint, str],
+                   message: dict[str, Any], cast: bool) -> dict[str, Any]:
         endpoint, own = found
         reply = await serve(endpoint, own, message)
-        if "fault" in reply and not reply_to:
+        reply["v"] = own   # the caller learns the version the agent speaks
+        if "fault" in reply and cast:
             LOG.error("cast %s to %s failed: %s", message["method"], host, reply["fault"])
-        if reply_to and correlation_id:
-            reply["v"] = own   # the caller learns the version the agent speaks
-            try:
-                async with asyncio.timeout(PUBLISH_TIMEOUT):
-                    await self._publish("", reply_to, encode(reply), persistent=False,
-                                        mandatory=False, correlation_id=correlation_id,
-                                        confirm=False)
-            except Exception:  # noqa: BLE001 - the caller times out; the agent goes on
-                LOG.exception("reply to %s of %s lost", message["method"], host)
+        return reply
+
+    async def _reply(self, host: str, method: str, run: asyncio.Task[dict[str, Any]],
+                     reply_to: str, correlation_id: str) -> None:
+        reply = await asyncio.shield(run)
+        try:
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await self._publish("", reply_to, encode(reply), persistent=False,
+                                    mandatory=False, correlation_id=correlation_id,
+                                    confirm=False)
+        except Exception:  # noqa: BLE001 - the caller times out or asks again
+            LOG.exception("reply to %s of %s lost", method, host)
 
     # -- down: call and cast -------------------------------------------------------------
     def _speak(self, host: str, method: str) -> str:
@@ -293,17 +343,32 @@ class AmqpBus(HostStarts):
 
     async def _request(self, host: str, method: str, body: bytes,
                        ttl: float) -> dict[str, Any]:
+        """Publish the call and wait for its reply; each time the connection comes back
+        meanwhile, publish it again (same message id: the agent answers it once)."""
         correlation_id, future = self._replies.expect()
+        deadline = time.monotonic() + ttl
         try:
-            try:
-                await self._publish("", host_queue(host), body, persistent=False,
-                                    correlation_id=correlation_id,
-                                    reply_to=self._replies.queue_name,
-                                    expiration=max(ttl, 0.001))
-            except PublishError:
-                BUS_ERRORS.labels(method, "unreachable").inc()
-                raise HostUnreachable(f"no agent for host {host}") from None
-            return await future
+            while True:
+                back = self._reconnected
+                try:
+                    await self._publish("", host_queue(host), body, persistent=False,
+                                        correlation_id=correlation_id,
+                                        message_id=correlation_id,
+                                        reply_to=self._replies.queue_name,
+                                        expiration=max(deadline - time.monotonic(), 0.001))
+                except PublishError:
+                    BUS_ERRORS.labels(method, "unreachable").inc()
+                    raise HostUnreachable(f"no agent for host {host}") from None
+                waiter: asyncio.Future[Any] = asyncio.ensure_future(back.wait())
+                pending: set[asyncio.Future[Any]] = {future, waiter}
+                try:
+                    await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                if future.done():
+                    return future.result()
+                LOG.warning("call %s to %s sent again: the connection to the broker was "
+                            "lost while it waited", method, host)
         finally:
             self._replies.forget(correlation_id)
 
@@ -314,7 +379,10 @@ class AmqpBus(HostStarts):
         BUS_MESSAGES.labels(method).inc()
         body = encode(envelope("method", method, kwargs, self._speak(host, method)))
         try:
-            await self._publish_within("", host_queue(host), body, method)
+            # a message id of its own: a cast published again (its confirm lost with the
+            # connection) runs once on the agent
+            await self._publish_within("", host_queue(host), body, method,
+                                       message_id=uuid.uuid4().hex)
         except PublishError:
             BUS_ERRORS.labels(method, "unreachable").inc()
             LOG.error("cast %s to %s failed: no agent for host %s", method, host, host)
@@ -354,7 +422,12 @@ class AmqpBus(HostStarts):
         try:
             await self._deliver(self._handlers, host, message)
         finally:
-            await incoming.ack()
+            try:
+                await incoming.ack()
+            except _LOST as exc:
+                # delivered again once the broker is back: the reports' handlers are
+                # idempotent (a state, a beat, an inventory)
+                LOG.warning("ack on %s lost (%s)", CONTROLLER_QUEUE, exc)
 
     async def _deliver(self, handlers: dict[str, list[EventHandler]], host: str,
                        message: dict[str, Any]) -> None:
@@ -404,11 +477,12 @@ class AmqpBus(HostStarts):
 
     # -- publishing ----------------------------------------------------------------------
     async def _publish_within(self, exchange: str, routing_key: str, body: bytes, name: str,
-                              *, mandatory: bool = True, persistent: bool = True) -> None:
+                              *, mandatory: bool = True, persistent: bool = True,
+                              **properties: Any) -> None:
         try:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
                 await self._publish(exchange, routing_key, body, persistent=persistent,
-                                    mandatory=mandatory)
+                                    mandatory=mandatory, **properties)
         except TimeoutError:
             BUS_ERRORS.labels(name, "unreachable").inc()
             raise HostUnreachable(f"the broker did not take {name} within "

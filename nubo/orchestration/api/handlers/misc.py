@@ -58,7 +58,7 @@ async def resource_types(request: Request) -> Response:
 async def resource_type(request: Request) -> Response:
     begin(request, "resource_types:show")
     name = request.path_params["type_name"]
-    if name not in registry.TYPES:
+    if name not in registry.TYPES or registry.is_template(name):
         raise EntityNotFound(entity="Resource Type", name=name)
     return json_response(registry.schema_view(name))
 

@@ -113,7 +113,8 @@ async def _list(request: Request, action: str) -> Response:
                     sort_key=q.get("sort_keys", q.get("sort_key", "created_at")),
                     sort_dir=q.get("sort_dir", "desc"),
                     limit=_int(q.get("limit"), "limit"), marker=q.get("marker"),
-                    show_deleted=qbool(q.get("show_deleted"), "show_deleted"))
+                    show_deleted=qbool(q.get("show_deleted"), "show_deleted"),
+                    show_nested=qbool(q.get("show_nested"), "show_nested"))
     if f.sort_dir not in ("asc", "desc"):
         raise HTTPBadRequest(msg='Unknown sort direction, must be one of: asc, desc')
     rows = await a.store.list_stacks(f)
