@@ -106,3 +106,20 @@ async def test_migrations_down_and_up(database_url: str) -> None:
         assert len(rows) == 1
     finally:
         await db.dispose()
+
+
+async def test_server_list_paging_on_server(database_url: str, tmp_path: Path) -> None:
+    """The server list's page cut in SQL (ids in the list's order, then the page's rows)
+    answers as the Python cut on PostgreSQL and MariaDB too."""
+    from tests.api.test_compute_list_paging import check_paging
+    node = AllInOne(make_settings(tmp_path, database_url=database_url))
+    await node.start()
+    await node.converged()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=node.app),
+                                     base_url=BASE) as client:
+            api = Api(client, node)
+            api.admin_token = await api.token("admin", "admin-secret", "admin")
+            await check_paging(api)
+    finally:
+        await node.stop()
