@@ -192,10 +192,13 @@ class VolumeBackupSizeExceedsAvailableQuota(OverQuota):
                 "{requested}G, quota is {quota}G and {consumed}G has been consumed.")
 
 
-class ServiceNotFound(CinderError, errors.ServiceUnavailable):
-    """An import naming a backup service this cloud does not run (Cinder's 503)."""
+class BackupServiceNotRun(CinderError, errors.BadRequest):
+    """An import naming a backup service this cloud does not run. Cinder answers 503
+    (ServiceNotFound: its backup host may be down); here there is one backup service and
+    another name is bad input, a 400."""
 
-    template = "Service {service_id} could not be found."
+    template = ("Invalid backup record: backup service {service_id} is not run by this "
+                "cloud; it runs {ours}.")
 
 
 class TransferNotFound(CinderError, errors.NotFound):

@@ -37,9 +37,7 @@ _CORE = [c for _n, c in inspect.getmembers(core, inspect.isclass)
 COMPUTE_5XX = {"InterfaceAttachFailed": 500, "InterfaceDetachFailed": 500,
                "VolumeAttachFailed": 500, "DeviceDetachFailed": 500,
                "NotSupported": 501, "UptimeNotImplemented": 501}
-#: Cinder's 503 for a backup import naming a backup service this cloud does not run
-VOLUME_5XX = {"ServiceNotFound": 503}
-FIVE_XX = {"compute": COMPUTE_5XX, "volume": VOLUME_5XX}
+FIVE_XX = {"compute": COMPUTE_5XX}
 
 
 def _classes(mod: ModuleType) -> list[type[core.TemplatedError]]:

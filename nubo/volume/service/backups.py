@@ -20,11 +20,11 @@ from nubo.volume.agent.backup.posix import default_container
 from nubo.volume.errors import (
     BackupLimitExceeded,
     BackupNotFound,
+    BackupServiceNotRun,
     InvalidBackup,
     InvalidInput,
     InvalidSnapshot,
     InvalidVolume,
-    ServiceNotFound,
     SnapshotNotFound,
     VolumeBackupSizeExceedsAvailableQuota,
     VolumeNotFound,
@@ -316,7 +316,7 @@ class BackupService:
         """A backup record exported here or elsewhere: available when the store has its
         data, error (with the reason) when it does not."""
         if service != self.work.store.service:
-            raise ServiceNotFound(service_id=service)
+            raise BackupServiceNotRun(service_id=service, ours=self.work.store.service)
         doc = _decode(url)
         bid = str(doc["id"])
         try:

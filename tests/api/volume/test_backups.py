@@ -280,7 +280,7 @@ async def test_export_import_and_admin_actions(vapi: Api) -> None:
     assert imported["id"] == twin and (await show(vapi, twin))["status"] == "available"
     await vapi.ok("DELETE", f"{V3}/backups/{twin}", 202)
     await settle(vapi)
-    await fault(vapi, "POST", f"{V3}/backups/import_record", 503, "serviceUnavailable",
+    await fault(vapi, "POST", f"{V3}/backups/import_record", 400, "badRequest",
                 json={"backup-record": {**record, "backup_service": "swift"}})
     await fault(vapi, "POST", f"{V3}/backups/import_record", 400, "badRequest",
                 json={"backup-record": {**record, "backup_url": "not base64!"}})
