@@ -91,9 +91,10 @@ def _timed(runs: list[tuple[str, int, float, float]], job: str, replica: int,
 @asynccontextmanager
 async def replicas(url: str, data: Path, monkeypatch: pytest.MonkeyPatch
                    ) -> AsyncIterator[Replicas]:
-    monkeypatch.setattr(periodic_module, "PERIOD", PERIOD)
+    # the rounds' period is the periodic_interval setting (Nova's), the leases' length a
+    # number of them
     monkeypatch.setattr(periodic_module, "LEASE_PERIODS", LEASE_PERIODS)
-    settings = make_settings(data, database_url=url, fake_hosts=2)
+    settings = make_settings(data, database_url=url, fake_hosts=2, periodic_interval=PERIOD)
     first = AllInOne(settings)
     await first.start()
     second = AllInOne(settings)
